@@ -1,0 +1,17 @@
+#pragma once
+// Names a dataset in one string, so it can be remembered and reopened:
+//   "fashion-mnist:test", "fashion-mnist:train", or the path of an IDX images file.
+
+#include <QString>
+
+#include "core/dataset.h"
+
+namespace strata {
+
+QString defaultDatasetSpec();
+// A readable description of a spec, for menus and titles.
+QString describeDatasetSpec(const QString& spec);
+// Opens the dataset; throws DataError with a clear message if it cannot.
+DatasetPtr openDataset(const QString& spec);
+
+}  // namespace strata

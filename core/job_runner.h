@@ -1,0 +1,102 @@
+#pragma once
+// Runs core computations on the thread pool and hands results back on the owner's thread.
+// Each start() gets an id; a newer start() or cancel() makes older results stale, and stale
+// results are dropped instead of delivered.
+
+#include <QFuture>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <optional>
+
+#include "core/errors.h"
+#include "core/job.h"
+
+namespace strata {
+
+class JobRunner : public QObject {
+  Q_OBJECT
+
+public:
+  explicit JobRunner(QObject* parent = nullptr) : QObject(parent) {}
+  ~JobRunner() override { cancel(); }
+
+  // Runs work(JobControl) -> R on a worker. onResult(R) runs on this object's thread, and
+  // only if this job is still the newest one. Failures arrive through failed().
+  template <class R>
+  quint64 start(const QString& title, std::function<R(const JobControl&)> work,
+                std::function<void(R)> onResult) {
+    cancelToken_.cancel();
+    cancelToken_ = CancelToken();
+    const quint64 id = ++lastId_;
+    JobControl control;
+    control.cancel = cancelToken_;
+    QPointer<JobRunner> self(this);
+    control.progress = [self, id](double fraction) {
+      if (!self) return;
+      QMetaObject::invokeMethod(
+          self.data(),
+          [self, id, fraction] {
+            if (self && id == self->lastId_) Q_EMIT self->progressed(id, fraction);
+          },
+          Qt::QueuedConnection);
+    };
+    Q_EMIT started(id, title);
+    auto future = QtConcurrent::run([work, control]() -> Outcome<R> {
+      Outcome<R> outcome;
+      try {
+        outcome.value.emplace(work(control));
+      } catch (const Cancelled&) {
+        outcome.cancelled = true;
+      } catch (const std::exception& e) {
+        outcome.error = QString::fromStdString(e.what());
+      } catch (...) {
+        outcome.error = QStringLiteral("unknown error");
+      }
+      return outcome;
+    });
+    future.then(this, [this, id, title, onResult](Outcome<R> outcome) {
+      if (id != lastId_) return;  // superseded
+      Q_EMIT finished(id);
+      if (outcome.cancelled) {
+        Q_EMIT cancelledJob(id, title);
+      } else if (outcome.value) {
+        onResult(std::move(*outcome.value));
+      } else {
+        Q_EMIT failed(id, title, outcome.error);
+      }
+    });
+    return id;
+  }
+
+  // Stops the running job; its result, if it still arrives, is dropped.
+  void cancel() {
+    cancelToken_.cancel();
+  }
+  quint64 currentId() const { return lastId_; }
+
+Q_SIGNALS:
+  void started(quint64 id, const QString& title);
+  void progressed(quint64 id, double fraction);
+  void finished(quint64 id);
+  void failed(quint64 id, const QString& title, const QString& message);
+  void cancelledJob(quint64 id, const QString& title);
+
+private:
+  template <class R>
+  struct Outcome {
+    std::optional<R> value;
+    QString error;
+    bool cancelled = false;
+  };
+
+  CancelToken cancelToken_;
+  quint64 lastId_ = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,52 @@
+#include "widgets/item_panel.h"
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include "core/image_convert.h"
+#include "widgets/pixel_image_label.h"
+
+namespace strata {
+
+ItemPanel::ItemPanel(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  title_ = new QLabel(tr("Hover over a point"), this);
+  QFont bold = title_->font();
+  bold.setBold(true);
+  title_->setFont(bold);
+  image_ = new PixelImageLabel(this);
+  details_ = new QLabel(this);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  details_->setWordWrap(true);
+  layout->addWidget(title_);
+  layout->addWidget(image_);
+  layout->addWidget(details_);
+  layout->addStretch(1);
+}
+
+void ItemPanel::setDataset(DatasetPtr dataset) {
+  dataset_ = std::move(dataset);
+  index_ = -1;
+  image_->setImage({});
+  title_->setText(tr("Hover over a point"));
+  details_->clear();
+}
+
+void ItemPanel::showItem(int64_t index, bool pinned) {
+  if (!dataset_ || index < 0 || index >= dataset_->size()) return;
+  index_ = index;
+  image_->setImage(datasetImage(*dataset_, index));
+  title_->setText(pinned ? tr("Selected item") : tr("Item under the pointer"));
+  QString text = tr("Index: %1").arg(index);
+  if (dataset_->hasLabels()) text += "\n" + tr("Label: %1 (%2)").arg(labelText()).arg(dataset_->label(index));
+  const QStringList factors = dataset_->factorNames();
+  for (int f = 0; f < factors.size(); ++f)
+    text += "\n" + QStringLiteral("%1: %2").arg(factors[f]).arg(dataset_->factor(index, f), 0, 'g', 4);
+  details_->setText(text);
+}
+
+QString ItemPanel::labelText() const {
+  return dataset_ && index_ >= 0 ? dataset_->labelName(index_) : QString();
+}
+
+}  // namespace strata

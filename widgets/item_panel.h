@@ -1,0 +1,33 @@
+#pragma once
+// Side panel: the image, index and label of one dataset item.
+
+#include <QWidget>
+
+#include "core/dataset.h"
+
+class QLabel;
+
+namespace strata {
+
+class PixelImageLabel;
+
+class ItemPanel : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit ItemPanel(QWidget* parent = nullptr);
+  void setDataset(DatasetPtr dataset);
+  // Shows item `index`; `pinned` marks a clicked (not merely hovered) item.
+  void showItem(int64_t index, bool pinned);
+  int64_t currentIndex() const { return index_; }
+  QString labelText() const;
+
+private:
+  DatasetPtr dataset_;
+  int64_t index_ = -1;
+  PixelImageLabel* image_ = nullptr;
+  QLabel* title_ = nullptr;
+  QLabel* details_ = nullptr;
+};
+
+}  // namespace strata

@@ -1,0 +1,602 @@
+#include "widgets/scatter_view.h"
+
+#include <QMouseEvent>
+#include <QOpenGLContext>
+#include <QOpenGLExtraFunctions>
+#include <QWheelEvent>
+
+#include <vtkCallbackCommand.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkFloatArray.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkGenericRenderWindowInteractor.h>
+#include <vtkIdTypeArray.h>
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkLegendBoxActor.h>
+#include <vtkLookupTable.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNew.h>
+#include <vtkObjectFactory.h>
+#include <vtkOpenGLFramebufferObject.h>
+#include <vtkOpenGLState.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRegularPolygonSource.h>
+#include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "widgets/palette.h"
+
+namespace strata {
+namespace {
+
+// Pan with the left button, zoom with the wheel or right button: no rotation in 2-D.
+class PanZoomStyle : public vtkInteractorStyleTrackballCamera {
+public:
+  static PanZoomStyle* New();
+  vtkTypeMacro(PanZoomStyle, vtkInteractorStyleTrackballCamera)
+
+  void OnLeftButtonDown() override {
+    const int* pos = Interactor->GetEventPosition();
+    FindPokedRenderer(pos[0], pos[1]);
+    if (!CurrentRenderer) return;
+    GrabFocus(EventCallbackCommand);
+    StartPan();
+  }
+  void OnLeftButtonUp() override {
+    if (State == VTKIS_PAN) {
+      EndPan();
+      if (Interactor) ReleaseFocus();
+    }
+  }
+};
+vtkStandardNewMacro(PanZoomStyle)
+
+vtkSmartPointer<vtkCellArray> vertexCells(vtkIdType count) {
+  vtkNew<vtkIdTypeArray> offsets;
+  offsets->SetNumberOfValues(count + 1);
+  vtkNew<vtkIdTypeArray> connectivity;
+  connectivity->SetNumberOfValues(count);
+  for (vtkIdType i = 0; i < count; ++i) {
+    offsets->SetValue(i, i);
+    connectivity->SetValue(i, i);
+  }
+  offsets->SetValue(count, count);
+  auto cells = vtkSmartPointer<vtkCellArray>::New();
+  cells->SetData(offsets, connectivity);
+  return cells;
+}
+
+constexpr double kBackground[3] = {1.0, 1.0, 1.0};
+constexpr float kPickFloor = 1e-12f;
+
+}  // namespace
+
+struct ScatterView::Impl {
+  ScatterView* widget = nullptr;
+  vtkNew<vtkGenericOpenGLRenderWindow> window;
+  vtkNew<vtkGenericRenderWindowInteractor> interactor;
+  vtkNew<vtkRenderer> renderer;
+  vtkNew<vtkRenderer> overlay;  // layer 1: highlight ring, always above the points
+  vtkNew<vtkInteractorStyleTrackballCamera> rotateStyle;
+  vtkNew<PanZoomStyle> panZoomStyle;
+
+  vtkNew<vtkPolyData> cloud;
+  vtkNew<vtkPolyDataMapper> cloudMapper;
+  vtkNew<vtkActor> cloudActor;
+  vtkNew<vtkPolyData> marker;
+  vtkNew<vtkActor> markerActor;
+  vtkNew<vtkActor> markerInnerActor;
+  vtkNew<vtkLegendBoxActor> legend;
+  vtkNew<vtkScalarBarActor> colorBar;
+  vtkNew<vtkTextActor> caption;
+  vtkNew<vtkLookupTable> lookupTable;
+  vtkNew<vtkCallbackCommand> contextCallback;
+  vtkNew<vtkCallbackCommand> renderCallback;
+
+  std::vector<float> xyz;  // [n, 3]
+  Mode mode = Mode::TwoD;
+  bool glReady = false;
+  QMetaObject::Connection contextGoingAway;
+  QPoint pressPos;
+  Qt::MouseButton pressButton = Qt::NoButton;
+  int hovered = -1;
+  int highlighted = -1;
+  int legendEntries = 0;
+
+  explicit Impl(ScatterView* owner) : widget(owner) {
+    window->SetReadyForRendering(false);
+    window->SetFrameBlitModeToNoBlit();
+    window->SetMultiSamples(0);
+    window->SetNumberOfLayers(2);
+    window->AddRenderer(renderer);
+    window->AddRenderer(overlay);
+    renderer->SetLayer(0);
+    renderer->SetBackground(kBackground[0], kBackground[1], kBackground[2]);
+    overlay->SetLayer(1);
+    overlay->InteractiveOff();
+    overlay->SetActiveCamera(renderer->GetActiveCamera());
+
+    interactor->SetRenderWindow(window);
+    interactor->EnableRenderOff();  // VTK draws only inside paintGL
+    interactor->SetInteractorStyle(panZoomStyle);
+    renderCallback->SetClientData(this);
+    renderCallback->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
+      static_cast<Impl*>(self)->widget->update();
+    });
+    interactor->AddObserver(vtkCommand::RenderEvent, renderCallback);
+
+    // VTK asks the host about its GL context through these events.
+    contextCallback->SetClientData(this);
+    contextCallback->SetCallback([](vtkObject*, unsigned long event, void* self, void* data) {
+      auto* impl = static_cast<Impl*>(self);
+      QOpenGLContext* context = impl->widget->context();
+      if (event == vtkCommand::WindowMakeCurrentEvent) {
+        // QOpenGLWidget::makeCurrent() would also rebind Qt's framebuffer under VTK's feet.
+        if (context && QOpenGLContext::currentContext() != context)
+          context->makeCurrent(context->surface());
+      } else if (event == vtkCommand::WindowIsCurrentEvent) {
+        *static_cast<bool*>(data) = context && QOpenGLContext::currentContext() == context;
+      } else if (event == vtkCommand::WindowFrameEvent) {
+        if (!impl->window->GetReadyForRendering()) return;
+      }
+    });
+    window->AddObserver(vtkCommand::WindowMakeCurrentEvent, contextCallback);
+    window->AddObserver(vtkCommand::WindowIsCurrentEvent, contextCallback);
+    window->AddObserver(vtkCommand::WindowFrameEvent, contextCallback);
+
+    cloud->SetPoints(vtkNew<vtkPoints>());
+    cloudMapper->SetInputData(cloud);
+    cloudMapper->SetScalarModeToUsePointData();
+    cloudMapper->SetColorModeToDirectScalars();
+    cloudActor->SetMapper(cloudMapper);
+    cloudActor->GetProperty()->SetPointSize(4.0f);
+    cloudActor->GetProperty()->SetRepresentationToPoints();
+    renderer->AddActor(cloudActor);
+
+    // A dark dot with a white core around the selected point.
+    marker->SetPoints(vtkNew<vtkPoints>());
+    marker->GetPoints()->InsertNextPoint(0, 0, 0);
+    marker->SetVerts(vertexCells(1));
+    vtkNew<vtkPolyDataMapper> markerMapper;
+    markerMapper->SetInputData(marker);
+    markerMapper->ScalarVisibilityOff();
+    markerActor->SetMapper(markerMapper);
+    markerActor->GetProperty()->SetColor(0.1, 0.1, 0.1);
+    markerActor->GetProperty()->SetPointSize(14.0f);
+    markerActor->VisibilityOff();
+    markerInnerActor->SetMapper(markerMapper);
+    markerInnerActor->GetProperty()->SetColor(1.0, 1.0, 1.0);
+    markerInnerActor->GetProperty()->SetPointSize(7.0f);
+    markerInnerActor->VisibilityOff();
+    overlay->AddActor(markerActor);
+    overlay->AddActor(markerInnerActor);
+
+    legend->UseBackgroundOn();
+    legend->SetBackgroundColor(1.0, 1.0, 1.0);
+    legend->SetBackgroundOpacity(0.9);
+    legend->BorderOn();
+    legend->GetEntryTextProperty()->SetColor(0.1, 0.1, 0.1);
+    legend->GetEntryTextProperty()->SetFontSize(14);
+    legend->GetEntryTextProperty()->BoldOff();
+    legend->GetEntryTextProperty()->ShadowOff();
+    legend->SetPadding(4);
+    legend->ScalarVisibilityOn();
+    legend->VisibilityOff();
+    renderer->AddViewProp(legend);
+
+    colorBar->SetLookupTable(lookupTable);
+    colorBar->SetNumberOfLabels(5);
+    colorBar->GetTitleTextProperty()->SetColor(0.1, 0.1, 0.1);
+    colorBar->GetLabelTextProperty()->SetColor(0.1, 0.1, 0.1);
+    colorBar->GetTitleTextProperty()->ShadowOff();
+    colorBar->GetLabelTextProperty()->ShadowOff();
+    colorBar->GetPositionCoordinate()->SetValue(0.88, 0.1);
+    colorBar->SetWidth(0.1);
+    colorBar->SetHeight(0.8);
+    colorBar->VisibilityOff();
+    renderer->AddViewProp(colorBar);
+
+    caption->GetTextProperty()->SetFontSize(14);
+    caption->GetTextProperty()->SetColor(0.2, 0.2, 0.2);
+    caption->SetDisplayPosition(10, 8);
+    renderer->AddViewProp(caption);
+  }
+
+  // VTK scales legend text to fill its box, so the box is sized in pixels per entry.
+  void layoutLegend() {
+    const int* size = window->GetSize();
+    const double viewHeight = std::max(size[1], 200), viewWidth = std::max(size[0], 300);
+    const double height = std::min(0.95, (20.0 * legendEntries + 8.0) / viewHeight);
+    const double width = std::min(0.3, 150.0 / viewWidth);
+    legend->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+    legend->GetPositionCoordinate()->SetValue(0.99 - width, 0.98 - height);
+    legend->GetPosition2Coordinate()->SetCoordinateSystemToNormalizedViewport();
+    legend->GetPosition2Coordinate()->SetValue(width, height);
+  }
+
+  void applyMode() {
+    vtkCamera* camera = renderer->GetActiveCamera();
+    if (mode == Mode::TwoD) {
+      interactor->SetInteractorStyle(panZoomStyle);
+      camera->ParallelProjectionOn();
+    } else {
+      interactor->SetInteractorStyle(rotateStyle);
+      camera->ParallelProjectionOff();
+    }
+  }
+
+  void resetCamera() {
+    vtkCamera* camera = renderer->GetActiveCamera();
+    camera->SetFocalPoint(0, 0, 0);
+    camera->SetPosition(0, 0, 1);
+    camera->SetViewUp(0, 1, 0);
+    renderer->ResetCamera();
+    if (mode == Mode::TwoD) {
+      // Leave room for the legend on the right and a margin around the points.
+      camera->SetParallelScale(camera->GetParallelScale() * 0.8);
+    }
+    renderer->ResetCameraClippingRange();
+  }
+
+  // Projects every point to display pixels (origin bottom-left) and finds the nearest.
+  int nearestPoint(double x, double y, double radius) const {
+    const vtkIdType n = vtkIdType(xyz.size() / 3);
+    if (n == 0) return -1;
+    const int* size = window->GetSize();
+    if (size[0] <= 0 || size[1] <= 0) return -1;
+    vtkCamera* camera = renderer->GetActiveCamera();
+    vtkMatrix4x4* m = camera->GetCompositeProjectionTransformMatrix(
+        renderer->GetTiledAspectRatio(), -1, 1);
+    double e[16];
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) e[r * 4 + c] = m->GetElement(r, c);
+    const double halfW = 0.5 * size[0];
+    const double halfH = 0.5 * size[1];
+    double best = radius * radius;
+    double bestDepth = std::numeric_limits<double>::max();
+    int bestIndex = -1;
+    for (vtkIdType i = 0; i < n; ++i) {
+      const double px = xyz[size_t(3 * i)], py = xyz[size_t(3 * i + 1)],
+                   pz = xyz[size_t(3 * i + 2)];
+      const double w = e[12] * px + e[13] * py + e[14] * pz + e[15];
+      if (std::abs(w) < kPickFloor) continue;
+      const double sx = ((e[0] * px + e[1] * py + e[2] * pz + e[3]) / w + 1.0) * halfW;
+      const double sy = ((e[4] * px + e[5] * py + e[6] * pz + e[7]) / w + 1.0) * halfH;
+      const double sz = (e[8] * px + e[9] * py + e[10] * pz + e[11]) / w;
+      const double d2 = (sx - x) * (sx - x) + (sy - y) * (sy - y);
+      // Prefer the nearest on screen; among (almost) equals, the one in front.
+      if (d2 < best - 0.25 || (d2 <= best + 0.25 && sz < bestDepth)) {
+        best = std::min(best, d2);
+        bestDepth = sz;
+        bestIndex = int(i);
+      }
+    }
+    return bestIndex;
+  }
+
+  QPointF displayToWidget(double x, double y) const {
+    const double ratio = widget->devicePixelRatioF();
+    return {x / ratio, (window->GetSize()[1] - y) / ratio};
+  }
+
+  void forward(QMouseEvent* event, unsigned long vtkEvent) {
+    const double ratio = widget->devicePixelRatioF();
+    const QPointF p = event->position() * ratio;
+    interactor->SetEventInformationFlipY(
+        int(std::lround(p.x())), int(std::lround(p.y())),
+        (event->modifiers() & Qt::ControlModifier) ? 1 : 0,
+        (event->modifiers() & Qt::ShiftModifier) ? 1 : 0, 0,
+        event->type() == QEvent::MouseButtonDblClick ? 1 : 0);
+    interactor->InvokeEvent(vtkEvent, event);
+  }
+
+  void updateMarker() {
+    const bool visible = highlighted >= 0 && size_t(highlighted) * 3 < xyz.size();
+    if (visible) {
+      const float* p = xyz.data() + size_t(highlighted) * 3;
+      marker->GetPoints()->SetPoint(0, p[0], p[1], p[2]);
+      marker->GetPoints()->Modified();
+      marker->Modified();
+    }
+    markerActor->SetVisibility(visible);
+    markerInnerActor->SetVisibility(visible);
+  }
+};
+
+ScatterView::ScatterView(QWidget* parent) : QOpenGLWidget(parent), d(new Impl(this)) {
+  setMouseTracking(true);
+  setFocusPolicy(Qt::StrongFocus);
+  setMinimumSize(320, 240);
+}
+
+ScatterView::~ScatterView() {
+  // QOpenGLWidget's own destructor signals aboutToBeDestroyed after our members are gone.
+  disconnect(d->contextGoingAway);
+  if (d->glReady && context()) {
+    makeCurrent();
+    d->window->Finalize();
+    doneCurrent();
+  }
+}
+
+void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
+  if (dims != 2 && dims != 3) dims = 3;
+  const vtkIdType n = vtkIdType(coords.size() / size_t(dims));
+  d->xyz.assign(size_t(n) * 3, 0.0f);
+  for (vtkIdType i = 0; i < n; ++i)
+    for (int k = 0; k < dims; ++k) d->xyz[size_t(3 * i + k)] = coords[size_t(dims * i + k)];
+
+  vtkNew<vtkFloatArray> positions;
+  positions->SetNumberOfComponents(3);
+  positions->SetNumberOfTuples(n);
+  std::copy(d->xyz.begin(), d->xyz.end(), positions->GetPointer(0));
+  vtkNew<vtkPoints> points;
+  points->SetData(positions);
+  d->cloud->SetPoints(points);
+  d->cloud->SetVerts(vertexCells(n));
+  d->cloud->GetPointData()->SetScalars(nullptr);
+  d->hovered = -1;
+  d->highlighted = -1;
+  d->updateMarker();
+  d->resetCamera();
+  update();
+}
+
+int ScatterView::pointCount() const { return int(d->xyz.size() / 3); }
+
+void ScatterView::setCategoryColors(const std::vector<int>& categories, const QStringList& names) {
+  const vtkIdType n = vtkIdType(d->xyz.size() / 3);
+  vtkNew<vtkUnsignedCharArray> colors;
+  colors->SetName("colors");
+  colors->SetNumberOfComponents(4);
+  colors->SetNumberOfTuples(n);
+  for (vtkIdType i = 0; i < n; ++i) {
+    const int c = size_t(i) < categories.size() ? categories[size_t(i)] : -1;
+    const QColor q = categoricalColor(c);
+    const unsigned char rgba[4] = {static_cast<unsigned char>(q.red()),
+                                   static_cast<unsigned char>(q.green()),
+                                   static_cast<unsigned char>(q.blue()), 255};
+    colors->SetTypedTuple(i, rgba);
+  }
+  d->cloud->GetPointData()->SetScalars(colors);
+  d->cloudMapper->SetColorModeToDirectScalars();
+  d->cloudMapper->ScalarVisibilityOn();
+
+  // Each swatch carries its colour as scalars so the entry text can stay dark and readable.
+  d->legend->SetNumberOfEntries(int(names.size()));
+  for (int i = 0; i < names.size(); ++i) {
+    vtkNew<vtkRegularPolygonSource> swatch;
+    swatch->SetNumberOfSides(24);
+    swatch->SetRadius(0.5);
+    swatch->Update();
+    vtkPolyData* symbol = swatch->GetOutput();
+    const QColor q = categoricalColor(i);
+    vtkNew<vtkUnsignedCharArray> fill;
+    fill->SetNumberOfComponents(3);
+    fill->SetNumberOfTuples(symbol->GetNumberOfPoints());
+    for (vtkIdType p = 0; p < symbol->GetNumberOfPoints(); ++p)
+      fill->SetTuple3(p, q.red(), q.green(), q.blue());
+    symbol->GetPointData()->SetScalars(fill);
+    double text[3] = {0.12, 0.12, 0.12};
+    d->legend->SetEntry(i, symbol, names[i].toUtf8().constData(), text);
+  }
+  d->legendEntries = int(names.size());
+  d->layoutLegend();
+  d->legend->SetVisibility(!names.isEmpty());
+  d->colorBar->VisibilityOff();
+  update();
+}
+
+void ScatterView::setScalarColors(const std::vector<float>& values, const QString& title) {
+  const vtkIdType n = vtkIdType(d->xyz.size() / 3);
+  float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
+  for (float v : values)
+    if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (lo > hi) lo = 0, hi = 1;
+  if (hi - lo < 1e-12f) hi = lo + 1.0f;
+
+  d->lookupTable->SetNumberOfTableValues(256);
+  for (int i = 0; i < 256; ++i) {
+    const QColor q = viridis(i / 255.0);
+    d->lookupTable->SetTableValue(i, q.redF(), q.greenF(), q.blueF(), 1.0);
+  }
+  d->lookupTable->SetRange(lo, hi);
+  d->lookupTable->SetNanColor(0.6, 0.6, 0.6, 1.0);
+
+  vtkNew<vtkFloatArray> scalars;
+  scalars->SetName("values");
+  scalars->SetNumberOfTuples(n);
+  for (vtkIdType i = 0; i < n; ++i)
+    scalars->SetValue(i, size_t(i) < values.size() ? values[size_t(i)]
+                                                   : std::numeric_limits<float>::quiet_NaN());
+  d->cloud->GetPointData()->SetScalars(scalars);
+  d->cloudMapper->SetLookupTable(d->lookupTable);
+  d->cloudMapper->SetColorModeToMapScalars();
+  d->cloudMapper->UseLookupTableScalarRangeOn();
+  d->cloudMapper->ScalarVisibilityOn();
+  d->colorBar->SetTitle(title.toUtf8().constData());
+  d->colorBar->VisibilityOn();
+  d->legend->VisibilityOff();
+  update();
+}
+
+void ScatterView::setCaption(const QString& text) {
+  d->caption->SetInput(text.toUtf8().constData());
+  update();
+}
+
+void ScatterView::setMode(Mode mode) {
+  d->mode = mode;
+  d->applyMode();
+  d->resetCamera();
+  update();
+}
+
+ScatterView::Mode ScatterView::mode() const { return d->mode; }
+
+void ScatterView::resetCamera() {
+  d->resetCamera();
+  update();
+}
+
+ScatterView::CameraState ScatterView::cameraState() const {
+  vtkCamera* camera = d->renderer->GetActiveCamera();
+  CameraState state;
+  camera->GetPosition(state.position.data());
+  camera->GetFocalPoint(state.focalPoint.data());
+  camera->GetViewUp(state.viewUp.data());
+  state.parallelScale = camera->GetParallelScale();
+  return state;
+}
+
+void ScatterView::setPointSize(float pixels) {
+  d->cloudActor->GetProperty()->SetPointSize(pixels);
+  update();
+}
+
+int ScatterView::pointAt(const QPoint& pos, double radius) const {
+  const double ratio = devicePixelRatioF();
+  const double x = pos.x() * ratio;
+  const double y = d->window->GetSize()[1] - pos.y() * ratio;
+  return d->nearestPoint(x, y, radius * ratio);
+}
+
+QPointF ScatterView::widgetPosition(int index) const {
+  if (index < 0 || size_t(index) * 3 >= d->xyz.size()) return {};
+  const float* p = d->xyz.data() + size_t(index) * 3;
+  d->renderer->SetWorldPoint(p[0], p[1], p[2], 1.0);
+  d->renderer->WorldToDisplay();
+  double display[3];
+  d->renderer->GetDisplayPoint(display);
+  return d->displayToWidget(display[0], display[1]);
+}
+
+void ScatterView::setHighlighted(int index) {
+  d->highlighted = index;
+  d->updateMarker();
+  update();
+}
+
+void ScatterView::initializeGL() {
+  d->contextGoingAway = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
+    if (!d->glReady) return;
+    makeCurrent();
+    d->window->Finalize();
+    d->glReady = false;
+  });
+  d->window->GetState()->Reset();
+  d->window->SetOwnContext(false);
+  d->window->SetReadyForRendering(true);
+  d->window->OpenGLInitContext();
+  d->glReady = true;
+  d->applyMode();
+}
+
+void ScatterView::resizeGL(int w, int h) {
+  const double ratio = devicePixelRatioF();
+  const int pw = int(std::lround(w * ratio)), ph = int(std::lround(h * ratio));
+  d->window->SetSize(pw, ph);
+  d->interactor->SetSize(pw, ph);
+  d->interactor->ConfigureEvent();
+  d->layoutLegend();
+}
+
+void ScatterView::paintGL() {
+  if (!d->glReady) return;
+  vtkOpenGLState* state = d->window->GetState();
+  state->vtkglDepthFunc(GL_LEQUAL);  // Qt leaves GL_LESS; VTK expects GL_LEQUAL
+  d->renderer->ResetCameraClippingRange();
+  d->window->Render();
+
+  // VTK drew into its own framebuffer; copy it into the one Qt composes from.
+  makeCurrent();
+  QOpenGLExtraFunctions* gl = context()->extraFunctions();
+  gl->glBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
+  const GLenum buffers[1] = {GL_COLOR_ATTACHMENT0};
+  gl->glDrawBuffers(1, buffers);
+  state->vtkglDisable(GL_SCISSOR_TEST);
+  gl->glDisable(GL_SCISSOR_TEST);
+  const int* source = d->window->GetRenderFramebuffer()->GetLastSize();
+  const QSize target = size() * devicePixelRatioF();
+  d->window->BlitDisplayFramebuffer(0, 0, 0, source[0], source[1], 0, 0, target.width(),
+                                    target.height(), GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  // Qt composes with alpha, which VTK leaves undefined: make the view opaque.
+  gl->glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_TRUE);
+  gl->glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
+  gl->glViewport(0, 0, target.width(), target.height());
+  gl->glClear(GL_COLOR_BUFFER_BIT);
+  gl->glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+}
+
+void ScatterView::mousePressEvent(QMouseEvent* event) {
+  d->pressPos = event->pos();
+  d->pressButton = event->button();
+  switch (event->button()) {
+    case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonPressEvent); break;
+    case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonPressEvent); break;
+    case Qt::RightButton: d->forward(event, vtkCommand::RightButtonPressEvent); break;
+    default: break;
+  }
+}
+
+void ScatterView::mouseMoveEvent(QMouseEvent* event) {
+  d->forward(event, vtkCommand::MouseMoveEvent);
+  if (event->buttons() != Qt::NoButton) return;
+  const int index = pointAt(event->pos());
+  if (index != d->hovered) {
+    d->hovered = index;
+    if (index >= 0) Q_EMIT pointHovered(index);
+  }
+}
+
+void ScatterView::mouseReleaseEvent(QMouseEvent* event) {
+  switch (event->button()) {
+    case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonReleaseEvent); break;
+    case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonReleaseEvent); break;
+    case Qt::RightButton: d->forward(event, vtkCommand::RightButtonReleaseEvent); break;
+    default: break;
+  }
+  const bool isClick = event->button() == Qt::LeftButton && d->pressButton == Qt::LeftButton &&
+                       (event->pos() - d->pressPos).manhattanLength() <= 3;
+  d->pressButton = Qt::NoButton;
+  if (!isClick) return;
+  const int index = pointAt(event->pos());
+  if (index >= 0) {
+    setHighlighted(index);
+    Q_EMIT pointClicked(index);
+  }
+}
+
+void ScatterView::mouseDoubleClickEvent(QMouseEvent* event) {
+  // A double click resets the view, as in most plotting tools.
+  if (event->button() == Qt::LeftButton) resetCamera();
+}
+
+void ScatterView::wheelEvent(QWheelEvent* event) {
+  const double ratio = devicePixelRatioF();
+  const QPointF p = event->position() * ratio;
+  d->interactor->SetEventInformationFlipY(int(p.x()), int(p.y()), 0, 0);
+  const int delta = event->angleDelta().y();
+  if (delta > 0) d->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent, event);
+  if (delta < 0) d->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent, event);
+  event->accept();
+}
+
+void ScatterView::leaveEvent(QEvent* event) {
+  d->interactor->InvokeEvent(vtkCommand::LeaveEvent, event);
+  QOpenGLWidget::leaveEvent(event);
+}
+
+}  // namespace strata

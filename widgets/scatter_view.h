@@ -1,0 +1,78 @@
+#pragma once
+// A point-cloud view: VTK rendering inside a Qt 6 QOpenGLWidget. VTK stays in the .cpp.
+
+#include <QOpenGLWidget>
+#include <QStringList>
+
+#include <array>
+#include <memory>
+#include <vector>
+
+namespace strata {
+
+class ScatterView : public QOpenGLWidget {
+  Q_OBJECT
+
+public:
+  // TwoD: orthographic, pan and zoom only. ThreeD: trackball rotation as well.
+  enum class Mode { TwoD, ThreeD };
+
+  struct CameraState {
+    std::array<double, 3> position{};
+    std::array<double, 3> focalPoint{};
+    std::array<double, 3> viewUp{};
+    double parallelScale = 0;
+    bool operator==(const CameraState& o) const {
+      return position == o.position && focalPoint == o.focalPoint && viewUp == o.viewUp &&
+             parallelScale == o.parallelScale;
+    }
+  };
+
+  explicit ScatterView(QWidget* parent = nullptr);
+  ~ScatterView() override;
+
+  // Row-major coordinates [n, dims], dims 2 or 3 (2-D points lie at z = 0).
+  void setPoints(const std::vector<float>& coords, int dims);
+  int pointCount() const;
+  // One category per point, coloured with the categorical palette and listed in a legend.
+  void setCategoryColors(const std::vector<int>& categories, const QStringList& names);
+  // One value per point, coloured with viridis and explained by a colour bar.
+  void setScalarColors(const std::vector<float>& values, const QString& title);
+
+  // A line of text in the lower-left corner, e.g. what the axes are.
+  void setCaption(const QString& text);
+
+  void setMode(Mode mode);
+  Mode mode() const;
+  void resetCamera();
+  CameraState cameraState() const;
+  void setPointSize(float pixels);
+
+  // The point drawn nearest to `pos` (widget coordinates) within `radius` pixels, or -1.
+  int pointAt(const QPoint& pos, double radius = 6.0) const;
+  // Where point `index` is drawn, in widget coordinates.
+  QPointF widgetPosition(int index) const;
+  // Marks one point (or none with -1) with a ring drawn above the others.
+  void setHighlighted(int index);
+
+Q_SIGNALS:
+  void pointHovered(int index);
+  void pointClicked(int index);
+
+protected:
+  void initializeGL() override;
+  void resizeGL(int w, int h) override;
+  void paintGL() override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> d;
+};
+
+}  // namespace strata
