@@ -4,23 +4,55 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFileInfo>
+#include <QJsonDocument>
 #include <QKeySequence>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
 
 #include "app/open_dataset_action.h"
+#include "app/open_model_action.h"
 #include "core/dataset_source.h"
+#include "core/image_convert.h"
+#include "core/inference_worker.h"
 #include "core/job_runner.h"
+#include "core/model_ops.h"
 #include "core/pca.h"
+#include "core/resources.h"
+#include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
+#include "widgets/model_panel.h"
+#include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
 
 namespace strata {
+namespace {
+
+constexpr int kReconstructionCount = 32;
+constexpr int kSampleCount = 64;
+
+QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape) {
+  QVector<QImage> images;
+  const size_t pixels = size_t(shape.pixelCount());
+  for (size_t i = 0; i + pixels <= batch.size(); i += pixels) images << toQImage(batch.data() + i, shape);
+  return images;
+}
+
+QJsonObject readCard(const QString& modelPath) {
+  const QString path = modelCardPath(modelPath);
+  QFile file(path);
+  if (path.isEmpty() || !file.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+}  // namespace
 
 struct MainWindow::Projection {
   DatasetPtr dataset;
@@ -31,18 +63,51 @@ struct MainWindow::Projection {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(QStringLiteral("Strata"));
-  scatter_ = new ScatterView(this);
-  setCentralWidget(scatter_);
+  setAcceptDrops(true);
+  tabs_ = new QTabWidget(this);
+  scatter_ = new ScatterView(tabs_);
+  reconstructions_ = new ReconstructionView(tabs_);
+  tabs_->addTab(scatter_, tr("Map"));
+  tabs_->addTab(reconstructions_, tr("Reconstructions && Samples"));
+  setCentralWidget(tabs_);
 
   itemPanel_ = new ItemPanel(this);
-  auto* dock = new QDockWidget(tr("Item"), this);
-  dock->setObjectName(QStringLiteral("itemDock"));
-  dock->setWidget(itemPanel_);
-  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-  dock->setMinimumWidth(240);
-  addDockWidget(Qt::RightDockWidgetArea, dock);
+  auto* itemDock = new QDockWidget(tr("Item"), this);
+  itemDock->setObjectName(QStringLiteral("itemDock"));
+  itemDock->setWidget(itemPanel_);
+  itemDock->setMinimumWidth(240);
+  addDockWidget(Qt::RightDockWidgetArea, itemDock);
+
+  modelPanel_ = new ModelPanel(this);
+  auto* modelDock = new QDockWidget(tr("Model"), this);
+  modelDock->setObjectName(QStringLiteral("modelDock"));
+  modelDock->setWidget(modelPanel_);
+  modelDock->setMinimumWidth(280);
+  addDockWidget(Qt::LeftDockWidgetArea, modelDock);
 
   jobs_ = new JobRunner(this);
+  modelJobs_ = new JobRunner(this);
+  inference_ = new InferenceWorker(this);
+  buildStatusBar();
+  connect(inference_, &InferenceWorker::failed, this, [this](const QString&, const QString& message) {
+    reconstructions_->showUnavailable(message, message);
+    statusBar()->showMessage(tr("Model computation failed: %1").arg(message));
+  });
+
+  connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
+  connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
+  connect(reconstructions_, &ReconstructionView::refreshRequested, this,
+          &MainWindow::refreshReconstructions);
+  buildActions();
+
+  QSettings settings;
+  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 860);
+  restoreState(settings.value("window/state").toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildStatusBar() {
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 1000);
   progress_->setMaximumWidth(220);
@@ -54,43 +119,52 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(cancelButton_);
   connect(cancelButton_, &QToolButton::clicked, jobs_, &JobRunner::cancel);
-  connect(jobs_, &JobRunner::started, this, [this](quint64, const QString& title) {
-    statusBar()->showMessage(title + QStringLiteral("…"));
-    progress_->setValue(0);
-    progress_->show();
-    cancelButton_->show();
-  });
-  connect(jobs_, &JobRunner::progressed, this,
-          [this](quint64, double f) { progress_->setValue(int(f * 1000)); });
-  connect(jobs_, &JobRunner::finished, this, [this](quint64) {
-    progress_->hide();
-    cancelButton_->hide();
-  });
-  connect(jobs_, &JobRunner::cancelledJob, this, [this](quint64, const QString& title) {
-    statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
-  });
+  for (JobRunner* runner : {jobs_, modelJobs_}) {
+    connect(runner, &JobRunner::started, this, [this](quint64, const QString& title) {
+      statusBar()->showMessage(title + QStringLiteral("…"));
+      progress_->setValue(0);
+      progress_->show();
+      cancelButton_->show();
+    });
+    connect(runner, &JobRunner::progressed, this,
+            [this](quint64, double f) { progress_->setValue(int(f * 1000)); });
+    connect(runner, &JobRunner::finished, this, [this](quint64) {
+      progress_->hide();
+      cancelButton_->hide();
+    });
+    connect(runner, &JobRunner::cancelledJob, this, [this](quint64, const QString& title) {
+      statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
+    });
+  }
   connect(jobs_, &JobRunner::failed, this,
           [this](quint64, const QString& title, const QString& message) {
             statusBar()->showMessage(tr("%1 failed").arg(title));
             QMessageBox::warning(this, title, message);
           });
-
-  connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
-  connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
-  buildActions();
-
-  QSettings settings;
-  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1280, 820);
-  restoreState(settings.value("window/state").toByteArray());
+  connect(modelJobs_, &JobRunner::failed, this,
+          [this](quint64, const QString& title, const QString& message) {
+            statusBar()->showMessage(tr("The model was not opened"), 8000);
+            Q_EMIT modelRejected(message);
+            QMessageBox box(QMessageBox::Warning, title,
+                            tr("This file does not follow the Strata model contract. Nothing "
+                               "was changed.\n\nSee Details for every problem found."),
+                            QMessageBox::Ok, this);
+            box.setDetailedText(message);
+            box.exec();
+          });
 }
-
-MainWindow::~MainWindow() = default;
 
 void MainWindow::buildActions() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  auto* open = new OpenDatasetAction(this);
-  connect(open, &OpenDatasetAction::datasetChosen, this, &MainWindow::openDatasetSpec);
-  file->addAction(open);
+  auto* openDataset = new OpenDatasetAction(this);
+  connect(openDataset, &OpenDatasetAction::datasetChosen, this, &MainWindow::openDatasetSpec);
+  auto* openModelAction = new OpenModelAction(this);
+  connect(openModelAction, &OpenModelAction::modelChosen, this, &MainWindow::openModel);
+  recentModels_ = new RecentModelsMenu(this);
+  connect(recentModels_, &RecentModelsMenu::modelChosen, this, &MainWindow::openModel);
+  file->addAction(openDataset);
+  file->addAction(openModelAction);
+  file->addMenu(recentModels_);
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -104,12 +178,23 @@ void MainWindow::buildActions() {
   QAction* reset = view->addAction(tr("&Reset Camera"), scatter_, &ScatterView::resetCamera);
   reset->setShortcut(Qt::Key_R);
 
-  QToolBar* tools = addToolBar(tr("View"));
-  tools->setObjectName(QStringLiteral("viewToolBar"));
-  tools->addAction(open);
+  QToolBar* tools = addToolBar(tr("Main"));
+  tools->setObjectName(QStringLiteral("mainToolBar"));
+  tools->addAction(openDataset);
+  tools->addAction(openModelAction);
   tools->addSeparator();
   tools->addAction(threeDAction_);
   tools->addAction(reset);
+}
+
+void MainWindow::openStartup(const QString& dataset, const QString& model) {
+  QSettings settings;
+  QString spec = dataset.isEmpty() ? settings.value("data/last", defaultDatasetSpec()).toString() : dataset;
+  QString modelPath = model;
+  if (modelPath.isEmpty()) modelPath = settings.value("models/last").toString();
+  if (modelPath.isEmpty() || !QFileInfo(modelPath).isFile()) modelPath = bundledModelPath("fashion_lvae.pt");
+  openDatasetSpec(spec);
+  if (QFileInfo(modelPath).isFile()) openModel(modelPath);
 }
 
 void MainWindow::openDatasetSpec(const QString& spec) {
@@ -120,23 +205,33 @@ void MainWindow::openDatasetSpec(const QString& spec) {
         Projection p;
         p.spec = spec;
         p.dataset = openDataset(spec);
-        job.report(0.1);
+        job.report(0.05);
+        // The axes are fitted on at most 20,000 items spread over the dataset; every item is
+        // then projected, in chunks, so large generated sets (dSprites) never sit in memory.
         const int64_t n = p.dataset->size();
         const int dims = int(p.dataset->itemShape().pixelCount());
-        std::vector<float> pixels(size_t(n) * size_t(dims));
-        p.dataset->copyBatch(0, n, pixels.data());
-        job.cancel.throwIfCancelled();
-        JobControl inner{job.cancel, [&job](double f) { job.report(0.15 + 0.8 * f); }};
-        const PcaModel pca = fitPca(pixels.data(), n, dims, std::min(3, dims), inner);
-        p.coords3 = pca.transform(pixels.data(), n);
-        if (pca.components < 3) {
-          std::vector<float> padded(size_t(n) * 3, 0.0f);
-          for (int64_t i = 0; i < n; ++i)
-            for (int c = 0; c < pca.components; ++c)
-              padded[size_t(i * 3 + c)] = p.coords3[size_t(i * pca.components + c)];
-          p.coords3.swap(padded);
+        const std::vector<int64_t> rows = spreadIndices(n, int(std::min<int64_t>(n, 20000)));
+        std::vector<float> pixels(rows.size() * size_t(dims));
+        for (size_t i = 0; i < rows.size(); ++i) {
+          p.dataset->copyImage(rows[i], pixels.data() + i * size_t(dims));
+          if (i % 4096 == 0) job.cancel.throwIfCancelled();
         }
+        JobControl fit{job.cancel, [&job](double f) { job.report(0.1 + 0.5 * f); }};
+        const PcaModel pca = fitPca(pixels.data(), int64_t(rows.size()), dims, std::min(3, dims), fit);
         p.varianceRatio = pca.explainedVarianceRatio;
+        p.coords3.assign(size_t(n) * 3, 0.0f);
+        constexpr int64_t kChunk = 4096;
+        pixels.resize(size_t(kChunk) * size_t(dims));
+        for (int64_t first = 0; first < n; first += kChunk) {
+          job.cancel.throwIfCancelled();
+          const int64_t count = std::min(kChunk, n - first);
+          p.dataset->copyBatch(first, count, pixels.data());
+          const std::vector<float> y = pca.transform(pixels.data(), count);
+          for (int64_t i = 0; i < count; ++i)
+            for (int c = 0; c < pca.components; ++c)
+              p.coords3[size_t((first + i) * 3 + c)] = y[size_t(i * pca.components + c)];
+          job.report(0.6 + 0.4 * double(first + count) / double(n));
+        }
         return p;
       },
       [this](Projection p) { showProjection(p); });
@@ -161,6 +256,7 @@ void MainWindow::showProjection(const Projection& projection) {
                                .arg(dataset_->itemShape().pixelCount())
                                .arg(explained));
   Q_EMIT projectionShown();
+  refreshReconstructions();
 }
 
 void MainWindow::applyDimensions() {
@@ -194,6 +290,62 @@ void MainWindow::applyDimensions() {
   scatter_->setCaption(tr("PCA of pixels  —  ") + axes.join(QStringLiteral(",  ")));
 }
 
+void MainWindow::openModel(const QString& path) {
+  modelJobs_->start<ModelPtr>(
+      tr("Opening %1").arg(QFileInfo(path).fileName()),
+      [path](const JobControl&) -> ModelPtr { return Model::load(path); },
+      [this](ModelPtr model) {
+        model_ = std::move(model);
+        const QString path = model_->info().path;
+        modelPanel_->showModel(model_->info(), readCard(path));
+        recentModels_->remember(path);
+        QSettings().setValue("models/last", QFileInfo(path).absoluteFilePath());
+        statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
+        Q_EMIT modelShown();
+        refreshReconstructions();
+      });
+}
+
+void MainWindow::refreshReconstructions() {
+  if (!model_) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  const ItemShape shape = model->info().input;
+  const quint64 seed = reconstructions_->sampleSeed();
+  const double temperature = reconstructions_->temperature();
+  inference_->submit<std::vector<float>>(
+      QStringLiteral("samples"), [=] { return samplePrior(*model, kSampleCount, seed, temperature); },
+      [this, shape, seed, temperature](std::vector<float> batch) {
+        reconstructions_->showSamples(toImages(batch, shape),
+                                      tr("%1 samples, seed %2, temperature %3")
+                                          .arg(kSampleCount).arg(seed).arg(temperature, 0, 'f', 2));
+        Q_EMIT samplesShown();
+      });
+
+  if (!dataset) return;
+  QString why;
+  if (!model->info().hasEncoder) why = model->info().encoderUnavailableReason;
+  else if (!(model->info().input == dataset->itemShape()))
+    why = tr("%1 has items of %2 x %3 x %4; the model expects %5 x %6 x %7.")
+              .arg(dataset->name()).arg(dataset->itemShape().channels).arg(dataset->itemShape().height)
+              .arg(dataset->itemShape().width).arg(shape.channels).arg(shape.height).arg(shape.width);
+  if (!why.isEmpty()) {
+    reconstructions_->reconstructionGrid()->setMessage(tr("No reconstructions: %1").arg(why));
+    return;
+  }
+  const int offset = reconstructions_->inputOffset();
+  inference_->submit<Reconstructions>(
+      QStringLiteral("reconstructions"),
+      [=] { return reconstruct(*model, *dataset, spreadIndices(dataset->size(), kReconstructionCount, offset)); },
+      [this, shape, dataset](Reconstructions r) {
+        reconstructions_->showReconstructions(
+            toImages(r.inputs, shape), toImages(r.reconstructions, shape),
+            tr("%1 items of %2 from item %3, decoded from the posterior means")
+                .arg(r.indices.size()).arg(dataset->name()).arg(r.indices.front()));
+        Q_EMIT reconstructionsShown();
+      });
+}
+
 void MainWindow::onPointHovered(int index) {
   if (!pinned_) itemPanel_->showItem(index, false);
 }
@@ -203,8 +355,23 @@ void MainWindow::onPointClicked(int index) {
   if (pinned_) itemPanel_->showItem(index, true);
 }
 
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile() && url.toLocalFile().endsWith(".pt")) return event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile() && url.toLocalFile().endsWith(".pt")) {
+      openModel(url.toLocalFile());
+      event->acceptProposedAction();
+      return;
+    }
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
   jobs_->cancel();
+  modelJobs_->cancel();
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

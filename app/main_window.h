@@ -1,21 +1,27 @@
 #pragma once
-// The main window: a dataset map in the centre, the item under the pointer at the side.
+// The main window: a map of the dataset, reconstructions and prior samples of the open model,
+// the item under the pointer, and the model panel.
 
 #include <QMainWindow>
 
 #include <vector>
 
 #include "core/dataset.h"
+#include "core/model.h"
 
 class QAction;
-class QLabel;
 class QProgressBar;
+class QTabWidget;
 class QToolButton;
 
 namespace strata {
 
+class InferenceWorker;
 class ItemPanel;
 class JobRunner;
+class ModelPanel;
+class RecentModelsMenu;
+class ReconstructionView;
 class ScatterView;
 
 class MainWindow : public QMainWindow {
@@ -25,36 +31,60 @@ public:
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
+  // Opens `dataset` (or the remembered one, or Fashion-MNIST test) and `model` (or the
+  // remembered one, or the bundled hierarchical VAE).
+  void openStartup(const QString& dataset, const QString& model);
   // Opens a dataset (see dataset_source.h) and projects it with PCA on a worker.
   void openDatasetSpec(const QString& spec);
+  // Loads and validates a model on a worker; a broken model shows its report and changes nothing.
+  void openModel(const QString& path);
+
   ScatterView* scatterView() const { return scatter_; }
   ItemPanel* itemPanel() const { return itemPanel_; }
+  ModelPanel* modelPanel() const { return modelPanel_; }
+  ReconstructionView* reconstructionView() const { return reconstructions_; }
+  QTabWidget* tabs() const { return tabs_; }
   DatasetPtr dataset() const { return dataset_; }
+  ModelPtr model() const { return model_; }
 
 Q_SIGNALS:
-  // Emitted on the GUI thread when a projection is shown.
   void projectionShown();
+  void modelShown();
+  void modelRejected(const QString& report);
+  void reconstructionsShown();
+  void samplesShown();
 
 protected:
   void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
 private:
   struct Projection;
   void buildActions();
+  void buildStatusBar();
   void showProjection(const Projection& projection);
   void applyDimensions();
+  void refreshReconstructions();
   void onPointHovered(int index);
   void onPointClicked(int index);
 
   DatasetPtr dataset_;
   QString datasetSpec_;
+  ModelPtr model_;
   std::vector<float> coords3_;  // [n, 3] PCA coordinates
   std::vector<double> varianceRatio_;
   bool pinned_ = false;
 
+  QTabWidget* tabs_ = nullptr;
   ScatterView* scatter_ = nullptr;
+  ReconstructionView* reconstructions_ = nullptr;
   ItemPanel* itemPanel_ = nullptr;
+  ModelPanel* modelPanel_ = nullptr;
+  RecentModelsMenu* recentModels_ = nullptr;
   JobRunner* jobs_ = nullptr;
+  JobRunner* modelJobs_ = nullptr;
+  InferenceWorker* inference_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QToolButton* cancelButton_ = nullptr;
   QAction* threeDAction_ = nullptr;

@@ -2,6 +2,8 @@
 
 #include <QFileInfo>
 
+#include "core/array_readers.h"
+#include "core/dsprites.h"
 #include "core/errors.h"
 #include "core/fashion_mnist.h"
 #include "core/idx_reader.h"
@@ -13,6 +15,7 @@ QString defaultDatasetSpec() { return QStringLiteral("fashion-mnist:test"); }
 QString describeDatasetSpec(const QString& spec) {
   if (spec == "fashion-mnist:test") return QStringLiteral("Fashion-MNIST (test)");
   if (spec == "fashion-mnist:train") return QStringLiteral("Fashion-MNIST (train)");
+  if (spec == "dsprites") return QStringLiteral("dSprites");
   return QFileInfo(spec).fileName();
 }
 
@@ -21,8 +24,12 @@ DatasetPtr openDataset(const QString& spec) {
   if (spec == "fashion-mnist:train") return loadFashionMnist(Split::Train);
   if (spec.startsWith("fashion-mnist:"))
     throw DataError(spec.toStdString(), "unknown split (use test or train)");
+  if (spec == "dsprites") return std::make_shared<DSpritesDataset>();
   const QFileInfo info(spec);
-  if (!info.exists()) throw DataError(spec.toStdString(), "no such file");
+  if (!info.exists()) throw DataError(spec.toStdString(), "no such file or folder");
+  if (info.isDir()) return loadImageFolder(spec);
+  if (spec.endsWith(".npz", Qt::CaseInsensitive) || spec.endsWith(".npy", Qt::CaseInsensitive))
+    return loadArrayDataset(spec);
   return loadIdxDataset(spec, companionLabelsPath(spec), info.fileName(), {});
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Names a dataset in one string, so it can be remembered and reopened:
-//   "fashion-mnist:test", "fashion-mnist:train", or the path of an IDX images file.
+//   "fashion-mnist:test", "fashion-mnist:train", "dsprites" (generated), or the path of an
+//   IDX images file, a .npy/.npz array file or a folder of PNG/JPEG images.
 
 #include <QString>
 

@@ -1,0 +1,122 @@
+#include "core/dsprites.h"
+
+#include <cmath>
+
+#include "core/npy.h"
+
+namespace strata {
+namespace {
+
+// Element i of numpy.linspace(start, stop, n), written out to be reproducible bit for bit.
+double linspaceValue(double start, double stop, int n, int i) {
+  if (i == n - 1) return stop;
+  const double step = (stop - start) / (n - 1);
+  return double(i) * step + start;
+}
+
+constexpr double kTwoPi = 2.0 * M_PI;
+
+}  // namespace
+
+DSpritesDataset::DSpritesDataset() = default;
+DSpritesDataset::DSpritesDataset(std::vector<int64_t> indices) : indices_(std::move(indices)) {}
+
+DSpritesFactors DSpritesDataset::unflatten(int64_t i) {
+  DSpritesFactors f;
+  f.posY = int(i % 32);
+  i /= 32;
+  f.posX = int(i % 32);
+  i /= 32;
+  f.orientation = int(i % 40);
+  i /= 40;
+  f.scale = int(i % 6);
+  f.shape = int(i / 6);
+  return f;
+}
+
+int64_t DSpritesDataset::flatten(const DSpritesFactors& f) {
+  return ((((int64_t(f.shape) * 6 + f.scale) * 40 + f.orientation) * 32 + f.posX) * 32 + f.posY);
+}
+
+std::array<double, 5> DSpritesDataset::values(const DSpritesFactors& f) {
+  return {double(f.shape), linspaceValue(0.5, 1.0, 6, f.scale),
+          linspaceValue(0.0, kTwoPi, 40, f.orientation), linspaceValue(0.0, 1.0, 32, f.posX),
+          linspaceValue(0.0, 1.0, 32, f.posY)};
+}
+
+void DSpritesDataset::render(const DSpritesFactors& f, uint8_t* out) {
+  const auto v = values(f);
+  const double cx = 16.0 + 32.0 * v[3], cy = 16.0 + 32.0 * v[4], s = 10.0 * v[1];
+  const double ct = std::cos(v[2]), st = std::sin(v[2]);
+  for (int r = 0; r < kSize; ++r) {
+    const double dy = (r + 0.5) - cy;
+    for (int c = 0; c < kSize; ++c) {
+      const double dx = (c + 0.5) - cx;
+      const double u = (ct * dx + st * dy) / s;
+      const double w = (-st * dx + ct * dy) / s;
+      bool inside = false;
+      if (f.shape == 0) {
+        inside = std::max(std::abs(u), std::abs(w)) <= 1.0;
+      } else if (f.shape == 1) {
+        const double w2 = w * 2.0;
+        inside = u * u + w2 * w2 <= 1.0;
+      } else {
+        const double a = u * 1.2, b = (-w) * 1.2 + 0.25;
+        const double q = a * a + b * b - 1.0;
+        inside = q * q * q - (a * a) * (b * b * b) <= 0.0;
+      }
+      out[r * kSize + c] = inside ? 1 : 0;
+    }
+  }
+}
+
+QString DSpritesDataset::name() const {
+  return indices_.empty() ? QStringLiteral("dSprites (all 737,280)")
+                          : QStringLiteral("dSprites (%1 items)").arg(indices_.size());
+}
+
+int64_t DSpritesDataset::size() const { return indices_.empty() ? kCount : int64_t(indices_.size()); }
+
+int64_t DSpritesDataset::flatIndex(int64_t index) const {
+  return indices_.empty() ? index : indices_[size_t(index)];
+}
+
+void DSpritesDataset::copyImage(int64_t index, float* out) const {
+  uint8_t pixels[kSize * kSize];
+  render(unflatten(flatIndex(index)), pixels);
+  for (int i = 0; i < kSize * kSize; ++i) out[i] = float(pixels[i]);
+}
+
+int DSpritesDataset::label(int64_t index) const { return unflatten(flatIndex(index)).shape; }
+
+QStringList DSpritesDataset::classNames() const { return {"square", "ellipse", "heart"}; }
+
+QStringList DSpritesDataset::factorNames() const {
+  return {"shape", "scale", "orientation", "pos_x", "pos_y"};
+}
+
+double DSpritesDataset::factor(int64_t index, int factor) const {
+  return values(unflatten(flatIndex(index)))[size_t(factor)];
+}
+
+void writeDSpritesNpz(const QString& path, const DSpritesDataset& dataset) {
+  const int64_t n = dataset.size();
+  std::vector<uint8_t> images(size_t(n) * 64 * 64);
+  std::vector<int64_t> classes(size_t(n) * 5);
+  std::vector<float> values(size_t(n) * 5);
+  for (int64_t i = 0; i < n; ++i) {
+    const DSpritesFactors f = DSpritesDataset::unflatten(dataset.flatIndex(i));
+    DSpritesDataset::render(f, images.data() + i * 64 * 64);
+    const int idx[5] = {f.shape, f.scale, f.orientation, f.posX, f.posY};
+    const auto v = DSpritesDataset::values(f);
+    for (int k = 0; k < 5; ++k) {
+      classes[size_t(i * 5 + k)] = idx[k];
+      values[size_t(i * 5 + k)] = float(v[size_t(k)]);
+    }
+  }
+  writeNpz(path, {{"imgs", makeNpy(images, {n, 64, 64})},
+                  {"latents_classes", makeNpy(classes, {n, 5})},
+                  {"latents_values", makeNpy(values, {n, 5})}});
+}
+
+}  // namespace strata

@@ -1,0 +1,454 @@
+#include "core/model.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <torch/script.h>
+
+#include <cmath>
+#include <mutex>
+#include <random>
+
+#include "core/errors.h"
+
+namespace strata {
+
+int64_t LayerInfo::size() const {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+QString LayerInfo::shapeText() const {
+  QStringList parts;
+  for (int64_t s : shape) parts << QString::number(s);
+  return "[" + parts.join(", ") + "]";
+}
+
+int64_t ModelInfo::totalLatentSize() const {
+  int64_t n = 0;
+  for (const LayerInfo& l : layers) n += l.size();
+  return n;
+}
+
+QString ValidationReport::text() const {
+  QString out = QStringLiteral("%1: %2\n").arg(path, ok() ? QStringLiteral("valid model (contract %1)")
+                                                                .arg(info.contract)
+                                                          : QStringLiteral("INVALID model"));
+  if (!info.name.isEmpty()) {
+    out += QStringLiteral("  name: %1\n").arg(info.name);
+    out += QStringLiteral("  input: %1 x %2 x %3, range [%4, %5], likelihood %6\n")
+               .arg(info.input.channels)
+               .arg(info.input.height)
+               .arg(info.input.width)
+               .arg(info.rangeLow)
+               .arg(info.rangeHigh)
+               .arg(info.likelihood);
+    for (const LayerInfo& l : info.layers)
+      out += QStringLiteral("  layer %1 %2\n").arg(l.name, l.shapeText());
+  }
+  for (const QString& n : notes) out += QStringLiteral("  note: %1\n").arg(n);
+  for (const QString& v : violations) out += QStringLiteral("  violation: %1\n").arg(v);
+  return out;
+}
+
+namespace {
+
+using torch::jit::Module;
+
+QString shapeString(at::IntArrayRef sizes) {
+  QStringList parts;
+  for (int64_t s : sizes) parts << QString::number(s);
+  return "[" + parts.join(", ") + "]";
+}
+
+std::vector<int64_t> batchShape(int64_t batch, const std::vector<int64_t>& shape) {
+  std::vector<int64_t> out{batch};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
+// Parses strata_meta; appends problems to `violations`. Returns false if unusable.
+bool parseMeta(const QString& json, ModelInfo& info, QStringList& violations) {
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
+  if (error.error != QJsonParseError::NoError) {
+    violations << QStringLiteral("strata_meta: not valid JSON (%1 at offset %2)")
+                      .arg(error.errorString())
+                      .arg(error.offset);
+    return false;
+  }
+  if (!doc.isObject()) {
+    violations << QStringLiteral("strata_meta: expected a JSON object");
+    return false;
+  }
+  const QJsonObject meta = doc.object();
+  bool usable = true;
+  info.metaJson = json;
+  info.contract = meta.value("contract").toInt(-1);
+  if (info.contract != 1) {
+    violations << QStringLiteral("strata_meta.contract: expected 1, got %1")
+                      .arg(meta.contains("contract") ? meta.value("contract").toVariant().toString()
+                                                     : QStringLiteral("nothing"));
+    usable = false;
+  }
+  info.name = meta.value("name").toString();
+  if (info.name.isEmpty()) violations << QStringLiteral("strata_meta.name: missing or empty");
+
+  const QJsonObject input = meta.value("input").toObject();
+  info.input = {input.value("channels").toInt(), input.value("height").toInt(),
+                input.value("width").toInt()};
+  if (info.input.channels <= 0 || info.input.height <= 0 || info.input.width <= 0) {
+    violations << QStringLiteral("strata_meta.input: channels, height and width must be positive integers");
+    usable = false;
+  }
+  const QJsonArray range = input.value("range").toArray();
+  if (range.size() != 2 || !range[0].isDouble() || !range[1].isDouble() ||
+      range[0].toDouble() >= range[1].toDouble()) {
+    violations << QStringLiteral("strata_meta.input.range: expected [low, high] with low < high");
+    usable = false;
+  } else {
+    info.rangeLow = range[0].toDouble();
+    info.rangeHigh = range[1].toDouble();
+  }
+  info.likelihood = input.value("likelihood").toString();
+  if (info.likelihood.isEmpty())
+    violations << QStringLiteral("strata_meta.input.likelihood: missing");
+
+  const QJsonArray layers = meta.value("layers").toArray();
+  if (layers.isEmpty()) {
+    violations << QStringLiteral("strata_meta.layers: expected a non-empty list");
+    usable = false;
+  }
+  QStringList names;
+  for (int i = 0; i < layers.size(); ++i) {
+    const QJsonObject layer = layers[i].toObject();
+    LayerInfo l;
+    l.name = layer.value("name").toString();
+    for (const QJsonValue v : layer.value("shape").toArray()) l.shape.push_back(v.toInt());
+    const bool shapeOk = (l.shape.size() == 1 || l.shape.size() == 3) &&
+                         std::all_of(l.shape.begin(), l.shape.end(), [](int64_t s) { return s > 0; });
+    if (l.name.isEmpty() || names.contains(l.name)) {
+      violations << QStringLiteral("strata_meta.layers[%1].name: missing or repeated").arg(i);
+      usable = false;
+    }
+    if (!shapeOk) {
+      violations << QStringLiteral("strata_meta.layers[%1].shape: expected [D] or [C, H, W] of positive integers").arg(i);
+      usable = false;
+    }
+    names << l.name;
+    info.layers.push_back(l);
+  }
+  info.training = meta.value("training").toObject();
+  for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();
+  return usable;
+}
+
+int argumentCount(const Module& module, const char* name) {
+  auto method = module.find_method(name);
+  if (!method) return -1;
+  return int(method->function().getSchema().arguments().size()) - 1;  // minus self
+}
+
+c10::List<at::Tensor> tensorList(const std::vector<at::Tensor>& tensors) {
+  c10::List<at::Tensor> list;
+  for (const at::Tensor& t : tensors) list.push_back(t);
+  return list;
+}
+
+std::vector<at::Tensor> toTensors(const c10::IValue& value) {
+  std::vector<at::Tensor> out;
+  for (const c10::IValue& item : value.toListRef()) out.push_back(item.toTensor());
+  return out;
+}
+
+}  // namespace
+
+struct Model::Impl {
+  Module module;
+  ModelInfo info;
+  mutable std::mutex mutex;  // TorchScript modules are not documented as re-entrant
+
+  std::vector<at::Tensor> toTensors(const Latents& z, size_t firstLayer) const {
+    std::vector<at::Tensor> out;
+    for (size_t i = 0; i < z.layers.size(); ++i) {
+      const LayerInfo& l = info.layers[firstLayer + i];
+      out.push_back(torch::from_blob(const_cast<float*>(z.layers[i].data()),
+                                     batchShape(z.batch, l.shape), torch::kFloat32)
+                        .clone());
+    }
+    return out;
+  }
+  static std::vector<float> values(const at::Tensor& t) {
+    at::Tensor c = t.to(torch::kFloat32).contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  static Latents fromTensors(const std::vector<at::Tensor>& tensors) {
+    Latents z;
+    z.batch = tensors.empty() ? 0 : tensors.front().size(0);
+    for (const at::Tensor& t : tensors) z.layers.push_back(values(t));
+    return z;
+  }
+  at::Tensor images(const float* x, int64_t batch) const {
+    return torch::from_blob(const_cast<float*>(x),
+                            {batch, info.input.channels, info.input.height, info.input.width},
+                            torch::kFloat32)
+        .clone();
+  }
+};
+
+Model::Model() : d(new Impl) {}
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const { return d->info; }
+
+namespace {
+
+// Runs the contract's probe checks on a loaded module; appends violations.
+void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEncoder) {
+  const int64_t batch = 3;
+  const size_t L = info.layers.size();
+  torch::manual_seed(0);
+  auto checkLayers = [&](const std::vector<at::Tensor>& tensors, const QString& what) {
+    bool ok = true;
+    if (tensors.size() != L) {
+      violations << QStringLiteral("%1: %2 layers, expected %3").arg(what).arg(tensors.size()).arg(L);
+      return false;
+    }
+    for (size_t l = 0; l < L; ++l) {
+      const auto expected = batchShape(batch, info.layers[l].shape);
+      const at::Tensor& t = tensors[l];
+      if (t.sizes().vec() != expected) {
+        violations << QStringLiteral("%1[%2]: shape %3, expected %4")
+                          .arg(what)
+                          .arg(l)
+                          .arg(shapeString(t.sizes()), shapeString(expected));
+        ok = false;
+      } else if (t.scalar_type() != torch::kFloat32) {
+        violations << QStringLiteral("%1[%2]: dtype %3, expected float32")
+                          .arg(what)
+                          .arg(l)
+                          .arg(QString::fromStdString(std::string(c10::toString(t.scalar_type()))));
+        ok = false;
+      } else if (!torch::isfinite(t).all().item<bool>()) {
+        violations << QStringLiteral("%1[%2]: contains NaN or Inf").arg(what).arg(l);
+        ok = false;
+      }
+    }
+    return ok;
+  };
+
+  std::vector<at::Tensor> eps;
+  for (const LayerInfo& l : info.layers) eps.push_back(torch::randn(batchShape(batch, l.shape)));
+  std::vector<at::Tensor> sampled;
+  try {
+    c10::List<double> temps;
+    for (size_t l = 0; l < L; ++l) temps.push_back(1.0);
+    sampled = toTensors(module.get_method("prior_sample")(
+        {tensorList({}), tensorList(eps), temps}));
+    if (!checkLayers(sampled, "prior_sample")) sampled.clear();
+  } catch (const std::exception& e) {
+    violations << QStringLiteral("prior_sample: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+  }
+  for (size_t k = 1; k < L && !sampled.empty(); ++k) {
+    try {
+      std::vector<at::Tensor> fixed(sampled.begin(), sampled.begin() + int64_t(k));
+      std::vector<at::Tensor> rest(eps.begin() + int64_t(k), eps.end());
+      c10::List<double> temps;
+      for (size_t l = k; l < L; ++l) temps.push_back(1.0);
+      const auto out = toTensors(module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
+      if (checkLayers(out, QStringLiteral("prior_sample(k=%1)").arg(k))) {
+        for (size_t l = 0; l < k; ++l)
+          if (!torch::equal(out[l], fixed[l]))
+            violations << QStringLiteral("prior_sample(k=%1): layer %2 differs from the fixed input").arg(k).arg(l);
+      }
+    } catch (const std::exception& e) {
+      violations << QStringLiteral("prior_sample(k=%1): raised %2").arg(k).arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+    }
+  }
+  if (sampled.empty()) return;
+
+  at::Tensor images;
+  const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height, info.input.width};
+  try {
+    images = module.get_method("decode")({tensorList(sampled)}).toTensor();
+    if (images.sizes().vec() != imageShape) {
+      violations << QStringLiteral("decode: shape %1, expected %2").arg(shapeString(images.sizes()), shapeString(imageShape));
+      images = at::Tensor();
+    } else if (!torch::isfinite(images).all().item<bool>()) {
+      violations << QStringLiteral("decode: contains NaN or Inf");
+      images = at::Tensor();
+    } else {
+      const double lo = images.min().item<double>(), hi = images.max().item<double>();
+      const double slack = 1e-5 * (info.rangeHigh - info.rangeLow);
+      if (lo < info.rangeLow - slack || hi > info.rangeHigh + slack) {
+        violations << QStringLiteral("decode: values in [%1, %2], outside the declared range [%3, %4]")
+                          .arg(lo).arg(hi).arg(info.rangeLow).arg(info.rangeHigh);
+        images = at::Tensor();
+      }
+    }
+  } catch (const std::exception& e) {
+    violations << QStringLiteral("decode: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+  }
+  if (!hasEncoder || !images.defined()) return;
+
+  images = images.to(torch::kFloat32);
+  for (bool sample : {false, true}) {
+    const QString what = QStringLiteral("posterior(sample=%1)").arg(sample ? "true" : "false");
+    try {
+      const c10::IValue result = module.get_method("posterior")({images, sample});
+      const auto dict = result.toGenericDict();
+      std::vector<at::Tensor> z, qMean;
+      bool complete = true;
+      for (const char* key : {"z", "q_mean", "q_logvar", "p_mean", "p_logvar"}) {
+        auto it = dict.find(c10::IValue(std::string(key)));
+        if (it == dict.end()) {
+          violations << QStringLiteral("%1: key %2 missing").arg(what, key);
+          complete = false;
+          continue;
+        }
+        const auto tensors = toTensors(it->value());
+        if (!checkLayers(tensors, what + "." + key)) complete = false;
+        if (std::string(key) == "z") z = tensors;
+        if (std::string(key) == "q_mean") qMean = tensors;
+      }
+      if (!complete) continue;
+      if (!sample)
+        for (size_t l = 0; l < L; ++l)
+          if (!torch::equal(z[l], qMean[l]))
+            violations << QStringLiteral("%1: z[%2] differs from q_mean[%2]").arg(what).arg(l);
+      const at::Tensor lp = module.get_method("log_px")({images, tensorList(z)}).toTensor();
+      if (lp.sizes().vec() != std::vector<int64_t>{batch})
+        violations << QStringLiteral("log_px: shape %1, expected [%2]").arg(shapeString(lp.sizes())).arg(batch);
+      else if (!torch::isfinite(lp).all().item<bool>())
+        violations << QStringLiteral("log_px: contains NaN or Inf");
+    } catch (const std::exception& e) {
+      violations << QStringLiteral("%1: raised %2").arg(what, QString::fromUtf8(e.what()).section('\n', 0, 0));
+    }
+  }
+}
+
+}  // namespace
+
+ValidationReport Model::validate(const QString& path) {
+  ValidationReport report;
+  report.path = path;
+  report.info.path = path;
+  const QFileInfo file(path);
+  if (!file.isFile()) {
+    report.violations << QStringLiteral("file: no such file");
+    return report;
+  }
+  c10::InferenceMode inference;
+  Module module;
+  try {
+    module = torch::jit::load(path.toStdString());
+    module.eval();
+  } catch (const std::exception& e) {
+    report.violations << QStringLiteral("file: not a TorchScript model (%1)")
+                             .arg(QString::fromUtf8(e.what()).section('\n', 0, 0).left(200));
+    return report;
+  }
+  bool usable = false;
+  if (!module.hasattr("strata_meta")) {
+    report.violations << QStringLiteral("strata_meta: attribute missing");
+  } else {
+    const c10::IValue meta = module.attr("strata_meta");
+    if (!meta.isString())
+      report.violations << QStringLiteral("strata_meta: expected a string attribute");
+    else
+      usable = parseMeta(QString::fromStdString(meta.toStringRef()), report.info, report.violations);
+  }
+  report.info.path = path;
+
+  const struct { const char* name; int args; bool required; } methods[] = {
+      {"decode", 1, true}, {"prior_sample", 3, true}, {"posterior", 2, false}, {"log_px", 2, false}};
+  bool methodsOk = true;
+  for (const auto& m : methods) {
+    const int count = argumentCount(module, m.name);
+    if (count < 0 && m.required) {
+      report.violations << QStringLiteral("method %1: missing (required)").arg(m.name);
+      methodsOk = false;
+    } else if (count >= 0 && count != m.args) {
+      report.violations << QStringLiteral("method %1: takes %2 arguments, expected %3").arg(m.name).arg(count).arg(m.args);
+      methodsOk = false;
+    }
+  }
+  const bool hasPosterior = argumentCount(module, "posterior") >= 0;
+  const bool hasLogPx = argumentCount(module, "log_px") >= 0;
+  if (hasPosterior != hasLogPx) {
+    report.violations << QStringLiteral("methods posterior and log_px: must come together (found only %1)")
+                             .arg(hasPosterior ? "posterior" : "log_px");
+    methodsOk = false;
+  }
+  report.info.hasEncoder = hasPosterior && hasLogPx;
+  if (!report.info.hasEncoder) {
+    report.info.encoderUnavailableReason =
+        QStringLiteral("the model has no posterior/log_px methods (decoder-only), so encoding, "
+                       "reconstructions, KL and likelihood bounds are unavailable");
+    report.notes << report.info.encoderUnavailableReason;
+  }
+  if (usable && methodsOk) probe(module, report.info, report.violations, report.info.hasEncoder);
+  return report;
+}
+
+std::shared_ptr<Model> Model::load(const QString& path) {
+  ValidationReport report = validate(path);
+  if (!report.ok()) throw ModelError(report.text().toStdString());
+  std::shared_ptr<Model> model(new Model);
+  model->d->module = torch::jit::load(path.toStdString());
+  model->d->module.eval();
+  model->d->info = report.info;
+  return model;
+}
+
+Posterior Model::posterior(const float* x, int64_t batch, bool sample) const {
+  if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  const auto dict = d->module.get_method("posterior")({d->images(x, batch), sample}).toGenericDict();
+  auto get = [&](const char* key) { return Impl::fromTensors(toTensors(dict.at(c10::IValue(std::string(key))))); };
+  return {get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
+}
+
+std::vector<float> Model::decode(const Latents& z) const {
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  return Impl::values(d->module.get_method("decode")({tensorList(d->toTensors(z, 0))}).toTensor());
+}
+
+Latents Model::priorSample(const Latents& fixed, const Latents& eps,
+                           const std::vector<double>& temperature) const {
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  c10::List<double> temps;
+  for (double t : temperature) temps.push_back(t);
+  const size_t k = fixed.layers.size();
+  Latents z = Impl::fromTensors(toTensors(d->module.get_method("prior_sample")(
+      {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps})));
+  return z;
+}
+
+std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z) const {
+  if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  return Impl::values(
+      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))}).toTensor());
+}
+
+Latents Model::noise(int64_t batch, int firstLayer, uint64_t seed) const {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  Latents eps;
+  eps.batch = batch;
+  for (size_t l = size_t(firstLayer); l < d->info.layers.size(); ++l) {
+    std::vector<float> values(size_t(batch * d->info.layers[l].size()));
+    for (float& v : values) v = normal(rng);
+    eps.layers.push_back(std::move(values));
+  }
+  return eps;
+}
+
+}  // namespace strata

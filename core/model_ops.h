@@ -1,0 +1,31 @@
+#pragma once
+// Common model computations built on the Model API (no LibTorch here).
+
+#include <QString>
+
+#include <vector>
+
+#include "core/dataset.h"
+#include "core/model.h"
+
+namespace strata {
+
+// Throws DataError if the model cannot read this dataset's items.
+void requireCompatible(const Model& model, const Dataset& dataset);
+
+struct Reconstructions {
+  std::vector<int64_t> indices;
+  std::vector<float> inputs;           // [n, C, H, W]
+  std::vector<float> reconstructions;  // [n, C, H, W], decoded from the posterior means
+};
+
+// `count` items spread evenly over the dataset, starting at `offset`.
+std::vector<int64_t> spreadIndices(int64_t datasetSize, int count, int64_t offset = 0);
+
+Reconstructions reconstruct(const Model& model, const Dataset& dataset,
+                            const std::vector<int64_t>& indices);
+
+// `count` images from the prior with noise from `seed`, every layer at `temperature`.
+std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature);
+
+}  // namespace strata

@@ -1,0 +1,26 @@
+#pragma once
+// The model panel: name, file, contract facts, layers with shapes, and the model card.
+
+#include <QJsonObject>
+#include <QWidget>
+
+#include "core/model.h"
+
+class QTextBrowser;
+
+namespace strata {
+
+class ModelPanel : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit ModelPanel(QWidget* parent = nullptr);
+  void showModel(const ModelInfo& info, const QJsonObject& card);
+  void showMessage(const QString& message);
+  QString plainText() const;
+
+private:
+  QTextBrowser* text_ = nullptr;
+};
+
+}  // namespace strata

@@ -1,0 +1,93 @@
+#include "widgets/reconstruction_view.h"
+
+#include <QDoubleSpinBox>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+
+#include "widgets/image_grid.h"
+
+namespace strata {
+
+static constexpr int kColumns = 8;
+
+ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
+  auto* controls = new QHBoxLayout;
+  offset_ = new QSpinBox(this);
+  offset_->setRange(0, 1000000);
+  offset_->setToolTip(tr("First dataset item; the inputs are spread evenly over the dataset from here"));
+  seed_ = new QSpinBox(this);
+  seed_->setRange(0, 1000000);
+  seed_->setValue(1);
+  seed_->setToolTip(tr("Seed of the prior noise; the same seed gives the same samples"));
+  temperature_ = new QDoubleSpinBox(this);
+  temperature_->setRange(0.0, 2.0);
+  temperature_->setSingleStep(0.1);
+  temperature_->setValue(1.0);
+  temperature_->setToolTip(tr("Scales the prior standard deviation of every layer"));
+  auto* refresh = new QPushButton(tr("Refresh"), this);
+  controls->addWidget(new QLabel(tr("Inputs from item"), this));
+  controls->addWidget(offset_);
+  controls->addSpacing(16);
+  controls->addWidget(new QLabel(tr("Sample seed"), this));
+  controls->addWidget(seed_);
+  controls->addWidget(new QLabel(tr("Temperature"), this));
+  controls->addWidget(temperature_);
+  controls->addStretch(1);
+  controls->addWidget(refresh);
+
+  auto* grids = new QHBoxLayout;
+  auto* left = new QGroupBox(tr("Inputs (odd rows) and reconstructions (even rows)"), this);
+  reconstructions_ = new ImageGrid(left);
+  (new QVBoxLayout(left))->addWidget(reconstructions_);
+  auto* right = new QGroupBox(tr("Samples from the prior"), this);
+  samples_ = new ImageGrid(right);
+  (new QVBoxLayout(right))->addWidget(samples_);
+  grids->addWidget(left, 1);
+  grids->addWidget(right, 1);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addLayout(grids, 1);
+
+  connect(refresh, &QPushButton::clicked, this, &ReconstructionView::refreshRequested);
+  for (QSpinBox* box : {offset_, seed_})
+    connect(box, &QSpinBox::editingFinished, this, &ReconstructionView::refreshRequested);
+  connect(temperature_, &QDoubleSpinBox::editingFinished, this, &ReconstructionView::refreshRequested);
+  showUnavailable(tr("Open a model to see reconstructions."), tr("Open a model to see samples."));
+}
+
+int ReconstructionView::inputOffset() const { return offset_->value(); }
+quint64 ReconstructionView::sampleSeed() const { return quint64(seed_->value()); }
+double ReconstructionView::temperature() const { return temperature_->value(); }
+
+void ReconstructionView::showReconstructions(const QVector<QImage>& inputs,
+                                             const QVector<QImage>& reconstructions,
+                                             const QString& caption) {
+  QVector<QImage> cells;
+  QStringList labels;
+  for (int row = 0; row * kColumns < inputs.size(); ++row) {
+    const int first = row * kColumns, count = std::min<int>(kColumns, int(inputs.size()) - first);
+    cells += inputs.mid(first, count);
+    cells += reconstructions.mid(first, count);
+    labels << tr("input") << tr("recon.");
+  }
+  reconstructions_->setImages(cells, kColumns, labels);
+  reconstructions_->setCaption(caption);
+}
+
+void ReconstructionView::showSamples(const QVector<QImage>& samples, const QString& caption) {
+  samples_->setImages(samples, kColumns);
+  samples_->setCaption(caption);
+}
+
+void ReconstructionView::showUnavailable(const QString& reconstructionsWhy, const QString& samplesWhy) {
+  reconstructions_->setMessage(reconstructionsWhy);
+  reconstructions_->setCaption({});
+  samples_->setMessage(samplesWhy);
+  samples_->setCaption({});
+}
+
+}  // namespace strata
