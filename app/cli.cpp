@@ -72,6 +72,11 @@ int runHeadless(int argc, char** argv) {
   parser.setApplicationDescription(describe());
   parser.addHelpOption();
   parser.addVersionOption();
+  parser.addOption(QCommandLineOption(QStringList{"m", "model"}, QStringLiteral("Open this model file."),
+                                      QStringLiteral("MODEL.pt")));
+  parser.addOption(QCommandLineOption(QStringList{"view"},
+                                      QStringLiteral("Start on this view: map or reconstructions."),
+                                      QStringLiteral("VIEW")));
   parser.addPositionalArgument(QStringLiteral("dataset"),
                                QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "
                                               "an IDX/.npz file or an image folder."),

@@ -24,12 +24,17 @@ int main(int argc, char** argv) {
                                        QStringLiteral("Open this model file."),
                                        QStringLiteral("MODEL.pt"));
   parser.addOption(modelOption);
+  const QCommandLineOption viewOption(QStringList{"view"},
+                                      QStringLiteral("Start on this view: map or reconstructions."),
+                                      QStringLiteral("VIEW"));
+  parser.addOption(viewOption);
   parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Dataset to open."),
                                QStringLiteral("[dataset]"));
   parser.process(app);
   strata::configureTorch({});
 
   strata::MainWindow window;
+  if (parser.isSet(viewOption)) window.showView(parser.value(viewOption));
   window.show();
   const QString dataset = parser.positionalArguments().value(0);
   const QString model = parser.value(modelOption);

@@ -103,6 +103,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QSettings settings;
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 860);
   restoreState(settings.value("window/state").toByteArray());
+  tabs_->setCurrentIndex(settings.value("window/tab", 0).toInt());
 }
 
 MainWindow::~MainWindow() = default;
@@ -185,6 +186,14 @@ void MainWindow::buildActions() {
   tools->addSeparator();
   tools->addAction(threeDAction_);
   tools->addAction(reset);
+}
+
+bool MainWindow::showView(const QString& name) {
+  const QStringList names = {QStringLiteral("map"), QStringLiteral("reconstructions")};
+  const int index = names.indexOf(name.toLower());
+  if (index < 0) return false;
+  tabs_->setCurrentIndex(index);
+  return true;
 }
 
 void MainWindow::openStartup(const QString& dataset, const QString& model) {
@@ -340,8 +349,8 @@ void MainWindow::refreshReconstructions() {
       [this, shape, dataset](Reconstructions r) {
         reconstructions_->showReconstructions(
             toImages(r.inputs, shape), toImages(r.reconstructions, shape),
-            tr("%1 items of %2 from item %3, decoded from the posterior means")
-                .arg(r.indices.size()).arg(dataset->name()).arg(r.indices.front()));
+            tr("%1 items from #%2, reconstructed from posterior means")
+                .arg(r.indices.size()).arg(r.indices.front()));
         Q_EMIT reconstructionsShown();
       });
 }
@@ -375,6 +384,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());
+  settings.setValue("window/tab", tabs_->currentIndex());
   if (!datasetSpec_.isEmpty()) settings.setValue("data/last", datasetSpec_);
   event->accept();
 }

@@ -38,6 +38,8 @@ public:
   void openDatasetSpec(const QString& spec);
   // Loads and validates a model on a worker; a broken model shows its report and changes nothing.
   void openModel(const QString& path);
+  // Brings a view to the front by name ("map", "reconstructions"); false if unknown.
+  bool showView(const QString& name);
 
   ScatterView* scatterView() const { return scatter_; }
   ItemPanel* itemPanel() const { return itemPanel_; }

@@ -438,6 +438,11 @@ std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z)
       d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))}).toTensor());
 }
 
+void Model::setSeed(uint64_t seed) const {
+  std::lock_guard<std::mutex> lock(d->mutex);
+  torch::manual_seed(seed);
+}
+
 Latents Model::noise(int64_t batch, int firstLayer, uint64_t seed) const {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal;

@@ -79,6 +79,9 @@ public:
   // log p(x | z) per item.
   std::vector<float> logPx(const float* x, int64_t batch, const Latents& z) const;
 
+  // Seeds the generator that posterior(..., sample = true) draws from.
+  void setSeed(uint64_t seed) const;
+
   // Fills `eps` with standard-normal noise for layers first..L-1 from a seeded generator.
   Latents noise(int64_t batch, int firstLayer, uint64_t seed) const;
 

@@ -68,8 +68,9 @@ void ImageGrid::paintGrid(QPainter& painter, const Layout& l) const {
   painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
   if (!caption_.isEmpty()) {
     painter.setPen(palette().color(QPalette::WindowText));
-    painter.drawText(QRect(l.left, 2, columns_ * (l.cell + l.gap) + l.labelWidth, l.top - 4),
-                     Qt::AlignLeft | Qt::AlignVCenter, caption_);
+    const QRect captionRect(4, 2, painter.device()->width() - 8, l.top - 4);
+    painter.drawText(captionRect, Qt::AlignLeft | Qt::AlignVCenter,
+                     painter.fontMetrics().elidedText(caption_, Qt::ElideRight, captionRect.width()));
   }
   for (int i = 0; i < images_.size(); ++i) {
     const int r = i / columns_, c = i % columns_;

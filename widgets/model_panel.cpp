@@ -39,6 +39,63 @@ QString valueHtml(const QJsonValue& v) {
   return escape(v.toVariant().toString());
 }
 
+QString number(double v, int decimals = 2) { return QString::number(v, 'f', decimals); }
+
+QString perLayer(const QJsonArray& values, const ModelInfo& info, int decimals,
+                 const QJsonArray& totals = {}) {
+  QStringList parts;
+  for (int l = 0; l < values.size(); ++l) {
+    const QString name = l < int(info.layers.size()) ? info.layers[size_t(l)].name : QString::number(l);
+    QString value = decimals < 0 ? QString::number(values[l].toInt()) : number(values[l].toDouble(), decimals);
+    if (l < totals.size()) value += "/" + QString::number(totals[l].toInt());
+    parts << QStringLiteral("%1&nbsp;%2").arg(escape(name), value);
+  }
+  return parts.join(", ");
+}
+
+// The numbers a researcher looks for first, from the card's known keys.
+QString cardSummary(const QJsonObject& card, const ModelInfo& info) {
+  QString rows;
+  auto row = [&rows](const QString& key, const QString& value) {
+    if (!value.isEmpty())
+      rows += QStringLiteral("<tr><td valign='top' style='color:#555;padding-right:8px'>%1</td><td>%2</td></tr>")
+                  .arg(key, value);
+  };
+  const QJsonObject data = card.value("data").toObject();
+  const QJsonObject test = card.value("test").toObject();
+  row(QStringLiteral("about"), escape(card.value("description").toString()));
+  row(QStringLiteral("trained on"), escape(data.value("training").toString()));
+  row(QStringLiteral("evaluated on"), escape(data.value("evaluation").toString()));
+  row(QStringLiteral("objective"), escape(card.value("objective").toString()));
+  if (test.contains("elbo_nats_per_image"))
+    row(QStringLiteral("test ELBO"), QStringLiteral("%1 ± %2 nats").arg(number(test.value("elbo_nats_per_image").toDouble()),
+                                                                     number(test.value("elbo_std_error").toDouble())));
+  const QJsonObject iw = test.value("iw_bound").toObject();
+  if (!iw.isEmpty())
+    row(QStringLiteral("IW bound"), QStringLiteral("%1 nats (k = %2, %3)")
+                                        .arg(number(iw.value("nats_per_image").toDouble()))
+                                        .arg(iw.value("k").toInt())
+                                        .arg(escape(iw.value("subset").toString())));
+  if (test.contains("reconstruction_log_px_nats"))
+    row(QStringLiteral("E<sub>q</sub> log p(x|z)"), number(test.value("reconstruction_log_px_nats").toDouble()) + " nats");
+  row(QStringLiteral("KL per layer"), perLayer(test.value("kl_per_layer_nats").toArray(), info, 2));
+  const QJsonObject active = test.value("active_units").toObject();
+  row(QStringLiteral("active units"), perLayer(active.value("per_layer").toArray(), info, -1,
+                                               active.value("units_per_layer").toArray()));
+  const QJsonObject probe = card.value("structure").toObject().value("linear_probe_class_accuracy").toObject();
+  if (!probe.isEmpty()) row(QStringLiteral("class probe acc."), perLayer(probe.value("per_layer").toArray(), info, 3));
+  if (card.contains("training_wall_time_seconds")) {
+    const QJsonObject machine = card.value("machine").toObject();
+    row(QStringLiteral("training"), QStringLiteral("%1 min on %2, %3 thread(s), torch %4")
+                                        .arg(number(card.value("training_wall_time_seconds").toDouble() / 60.0, 1),
+                                             escape(machine.value("cpu").toString()))
+                                        .arg(machine.value("torch_threads").toInt())
+                                        .arg(escape(machine.value("torch_version").toString())));
+  }
+  row(QStringLiteral("reproduce"), QStringLiteral("<code>%1</code>").arg(escape(card.value("reproduce").toString())));
+  return QStringLiteral("<table cellspacing='0' cellpadding='1'>") + rows + QStringLiteral("</table>");
+}
+
 }  // namespace
 
 ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
@@ -73,8 +130,13 @@ void ModelPanel::showModel(const ModelInfo& info, const QJsonObject& card) {
   html += QStringLiteral("</table>");
   if (!info.factors.isEmpty())
     html += QStringLiteral("<p><b>Ground-truth factors:</b> %1</p>").arg(escape(info.factors.join(", ")));
-  if (!info.training.isEmpty()) html += QStringLiteral("<p><b>Training</b></p>") + objectHtml(info.training);
-  if (!card.isEmpty()) html += QStringLiteral("<p><b>Model card</b></p>") + objectHtml(card);
+  if (!info.training.isEmpty() && card.isEmpty())
+    html += QStringLiteral("<p><b>Training</b></p>") + objectHtml(info.training);
+  if (!card.isEmpty()) {
+    html += QStringLiteral("<p><b>Model card</b></p>") + cardSummary(card, info);
+    const QJsonObject hyper = card.value("hyperparameters").toObject();
+    if (!hyper.isEmpty()) html += QStringLiteral("<p><b>Hyper-parameters</b></p>") + objectHtml(hyper);
+  }
   else html += QStringLiteral("<p style='color:#666'>No model card beside the file.</p>");
   text_->setHtml(html);
 }

@@ -94,7 +94,13 @@ def summarise_eval(model, x_test, iw_k: int, iw_n: int, seed: int = 0):
                      "elbo_on_same_subset": elbo_sub, "time_seconds": round(iw_time, 1)},
         "active_units": {"criterion": "Var over test set of posterior mean (posterior(x, sample=False)) > 0.01",
                          "per_layer": au, "units_per_layer": n_units,
-                         "total": int(sum(au)), "total_units": int(sum(n_units))},
+                         "total": int(sum(au)), "total_units": int(sum(n_units)),
+                         "note": "for layers below the top the posterior mean also moves with the "
+                                 "conditional prior, so see also units_with_kl_above_0.01"},
+        "units_with_kl_above_0.01": {
+            "criterion": "mean over the test set of the unit's analytic KL(q||p) > 0.01 nats",
+            "per_layer": [int((u > 0.01).sum()) for u in st["unit_kl"]],
+            "total": int(sum(int((u > 0.01).sum()) for u in st["unit_kl"]))},
         "unit_kl_nats": [[round(float(v), 4) for v in u] if len(u) <= 32 else None
                          for u in st["unit_kl"]],
     }

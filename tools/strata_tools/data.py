@@ -188,9 +188,3 @@ def dsprites_batch(indices):
         out[sl] = res
     return out
 
-
-def dsprites_subset(n, seed):
-    """A seeded random subset (without replacement) of the 737280 flat indices, sorted."""
-    rng = np.random.RandomState(seed)
-    idx = rng.choice(DSPRITES_COUNT, size=n, replace=False)
-    return np.sort(idx)

@@ -1,0 +1,133 @@
+// The C++ backend against PyTorch on the same inputs (reference files written by
+// tools/make_reference.py), and each bundled model card's numbers re-computed here.
+// Tolerances: 1e-5 absolute for latents and decoded pixels (float32, same kernels);
+// 1e-4 for per-unit KL and 1e-3 for log p(x|z), which sum 784+ float32 terms.
+
+#include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+#include <cmath>
+
+#include "core/evaluation.h"
+#include "core/fashion_mnist.h"
+#include "core/model.h"
+#include "core/npy.h"
+#include "core/resources.h"
+
+using namespace strata;
+
+namespace {
+
+const QString kRefDir = QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/");
+
+std::vector<float> ref(const QString& name, const QString& what) {
+  return readNpy(kRefDir + name + "_ref_" + what + ".npy").toFloat();
+}
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
+  return m;
+}
+
+QStringList bundledNames() {
+  QStringList names;
+  QDirIterator it(resourceDirectory() + "/models", {"*.pt"});
+  while (it.hasNext()) names << QFileInfo(it.next()).completeBaseName();
+  names.sort();
+  return names;
+}
+
+QJsonObject readJson(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+}  // namespace
+
+class TestModelParity : public QObject {
+  Q_OBJECT
+
+private Q_SLOTS:
+  void matchesPyTorch_data() {
+    QTest::addColumn<QString>("name");
+    for (const QString& n : bundledNames()) QTest::newRow(qPrintable(n)) << n;
+  }
+
+  void matchesPyTorch() {
+    QFETCH(QString, name);
+    QVERIFY2(QFileInfo(kRefDir + name + "_ref.json").isFile(),
+             "no reference values: run tools/make_reference.py");
+    auto model = Model::load(bundledModelPath(name + ".pt"));
+    const size_t L = model->info().layers.size();
+
+    Latents eps{4, {}}, zRef{4, {}};
+    for (size_t l = 0; l < L; ++l) {
+      eps.layers.push_back(ref(name, QStringLiteral("eps%1").arg(l)));
+      zRef.layers.push_back(ref(name, QStringLiteral("z%1").arg(l)));
+    }
+    const Latents z = model->priorSample({4, {}}, eps, std::vector<double>(L, 1.0));
+    for (size_t l = 0; l < L; ++l) QVERIFY(maxAbsDiff(z.layers[l], zRef.layers[l]) <= 1e-5);
+    const double decodeDiff = maxAbsDiff(model->decode(zRef), ref(name, "decode"));
+    QVERIFY2(decodeDiff <= 1e-5, qPrintable(QString::number(decodeDiff)));
+
+    const std::vector<float> x = ref(name, "x");
+    const int64_t batch = int64_t(x.size()) / model->info().input.pixelCount();
+    const Posterior q = model->posterior(x.data(), batch, false);
+    std::vector<float> kl;
+    for (size_t l = 0; l < L; ++l) {
+      QVERIFY(maxAbsDiff(q.qMean.layers[l], ref(name, QStringLiteral("qmean%1").arg(l))) <= 1e-5);
+      const size_t units = size_t(model->info().layers[l].size());
+      for (size_t u = 0; u < units; ++u) {
+        double sum = 0;
+        for (int64_t i = 0; i < batch; ++i) {
+          const size_t k = size_t(i) * units + u;
+          const double qm = q.qMean.layers[l][k], qlv = q.qLogVar.layers[l][k];
+          const double pm = q.pMean.layers[l][k], plv = q.pLogVar.layers[l][k];
+          sum += 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
+        }
+        kl.push_back(float(sum / double(batch)));
+      }
+    }
+    QVERIFY(maxAbsDiff(kl, ref(name, "kl")) <= 1e-4);
+    QVERIFY(maxAbsDiff(model->logPx(x.data(), batch, q.z), ref(name, "logpx")) <= 1e-3);
+  }
+
+  // The card's test-set numbers, recomputed on the same split. The ELBO is a single-sample
+  // Monte Carlo estimate: 0.5 nats allows for sampling noise; KL per layer 0.1 nats.
+  void cardNumbersHold_data() { matchesPyTorch_data(); }
+  void cardNumbersHold() {
+    QFETCH(QString, name);
+    const QString modelPath = bundledModelPath(name + ".pt");
+    const QJsonObject card = readJson(modelCardPath(modelPath));
+    QVERIFY2(!card.isEmpty(), "model card missing");
+    const QJsonObject test = card.value("test").toObject();
+    if (!name.startsWith("fashion")) QSKIP("this model's card is checked by its own data set test");
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    auto model = Model::load(modelPath);
+    auto dataset = loadFashionMnist(Split::Test);
+    const std::vector<int64_t> items = allItems(*dataset);
+
+    const ElboStats s = evaluateElbo(*model, *dataset, items, 0);
+    const double cardElbo = test.value("elbo_nats_per_image").toDouble();
+    QVERIFY2(std::abs(s.elbo - cardElbo) < 0.5,
+             qPrintable(QStringLiteral("ELBO %1, card %2").arg(s.elbo).arg(cardElbo)));
+    const QJsonArray klCard = test.value("kl_per_layer_nats").toArray();
+    QCOMPARE(size_t(klCard.size()), s.klPerLayer.size());
+    for (int l = 0; l < klCard.size(); ++l)
+      QVERIFY2(std::abs(s.klPerLayer[size_t(l)] - klCard[l].toDouble()) < 0.1,
+               qPrintable(QStringLiteral("KL layer %1: %2, card %3").arg(l).arg(s.klPerLayer[size_t(l)]).arg(klCard[l].toDouble())));
+
+    const ActiveUnits a = activeUnits(*model, *dataset, items);
+    const QJsonArray auCard = test.value("active_units").toObject().value("per_layer").toArray();
+    for (int l = 0; l < auCard.size(); ++l) QCOMPARE(a.activePerLayer[size_t(l)], auCard[l].toInt());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestModelParity)
+#include "test_model_parity.moc"
