@@ -97,7 +97,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
   connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
   connect(reconstructions_, &ReconstructionView::refreshRequested, this,
-          &MainWindow::refreshReconstructions);
+          &MainWindow::refreshModelViews);
   buildActions();
 
   QSettings settings;
@@ -311,14 +311,18 @@ void MainWindow::openModel(const QString& path) {
         QSettings().setValue("models/last", QFileInfo(path).absoluteFilePath());
         statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
         Q_EMIT modelShown();
-        refreshReconstructions();
+        refreshModelViews();
       });
 }
 
-void MainWindow::refreshReconstructions() {
+void MainWindow::refreshModelViews() {
+  refreshSamples();
+  refreshReconstructions();
+}
+
+void MainWindow::refreshSamples() {
   if (!model_) return;
   const ModelPtr model = model_;
-  const DatasetPtr dataset = dataset_;
   const ItemShape shape = model->info().input;
   const quint64 seed = reconstructions_->sampleSeed();
   const double temperature = reconstructions_->temperature();
@@ -330,7 +334,13 @@ void MainWindow::refreshReconstructions() {
                                           .arg(kSampleCount).arg(seed).arg(temperature, 0, 'f', 2));
         Q_EMIT samplesShown();
       });
+}
 
+void MainWindow::refreshReconstructions() {
+  if (!model_) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  const ItemShape shape = model->info().input;
   if (!dataset) return;
   QString why;
   if (!model->info().hasEncoder) why = model->info().encoderUnavailableReason;

@@ -67,6 +67,8 @@ private:
   void buildStatusBar();
   void showProjection(const Projection& projection);
   void applyDimensions();
+  void refreshModelViews();
+  void refreshSamples();
   void refreshReconstructions();
   void onPointHovered(int index);
   void onPointClicked(int index);

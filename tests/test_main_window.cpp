@@ -6,7 +6,10 @@
 #include "app/main_window.h"
 #include "core/fashion_mnist.h"
 #include "widgets/gl_format.h"
+#include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
+#include "widgets/model_panel.h"
+#include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
 
 using namespace strata;
@@ -52,6 +55,38 @@ private Q_SLOTS:
     QCOMPARE(window.itemPanel()->currentIndex(), int64_t(picked));
     QCOMPARE(window.itemPanel()->labelText(),
              fashionMnistClassNames()[window.dataset()->label(picked)]);
+  }
+
+  void defaultLaunchOpensTheHierarchicalModel() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    MainWindow window;
+    window.resize(1300, 800);
+    window.show();
+    QSignalSpy model(&window, &MainWindow::modelShown);
+    QSignalSpy recon(&window, &MainWindow::reconstructionsShown);
+    QSignalSpy samples(&window, &MainWindow::samplesShown);
+    window.openStartup({}, {});
+    QTRY_COMPARE_WITH_TIMEOUT(model.count(), 1, 60000);
+    QVERIFY(window.model()->info().layers.size() >= 3);
+    QVERIFY(window.modelPanel()->plainText().contains("test ELBO"));
+    QTRY_VERIFY_WITH_TIMEOUT(recon.count() >= 1, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(samples.count() >= 1, 60000);
+    QVERIFY(window.showView("reconstructions"));
+    QCOMPARE(window.reconstructionView()->reconstructionGrid()->imageCount(), 64);
+    QCOMPARE(window.reconstructionView()->sampleGrid()->imageCount(), 64);
+
+    // A broken model is refused with its report; the open model stays.
+    const ModelPtr before = window.model();
+    QSignalSpy rejected(&window, &MainWindow::modelRejected);
+    QTimer closer;
+    connect(&closer, &QTimer::timeout, [] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) box->accept();
+    });
+    closer.start(50);
+    window.openModel(STRATA_SOURCE_DIR "/tests/data/models/broken/nan_output.pt");
+    QTRY_COMPARE_WITH_TIMEOUT(rejected.count(), 1, 60000);
+    QVERIFY(rejected.at(0).at(0).toString().contains("decode: contains NaN or Inf"));
+    QCOMPARE(window.model(), before);
   }
 
   void badDatasetShowsAnErrorAndKeepsState() {

@@ -1,0 +1,71 @@
+// Inference timings through Strata's backend: decode latency (what a slider move costs),
+// batched decode and dataset encoding throughput, at 1 and 2 intra-op threads.
+// Prints one JSON object per measurement; bench/run.sh puts them beside Python's.
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "core/fashion_mnist.h"
+#include "core/model.h"
+#include "core/resources.h"
+#include "core/torch_runtime.h"
+
+using namespace strata;
+
+namespace {
+
+struct Stats {
+  double median, p95;
+};
+
+template <class F>
+Stats timeIt(int repeats, F&& f) {
+  std::vector<double> ms;
+  f();  // warm-up
+  for (int r = 0; r < repeats; ++r) {
+    QElapsedTimer t;
+    t.start();
+    f();
+    ms.push_back(double(t.nsecsElapsed()) / 1e6);
+  }
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms[std::min(ms.size() - 1, size_t(double(ms.size()) * 0.95))]};
+}
+
+void print(const char* what, const QString& model, int threads, int batch, const Stats& s) {
+  std::printf("{\"impl\": \"strata\", \"what\": \"%s\", \"model\": \"%s\", \"threads\": %d, "
+              "\"batch\": %d, \"median_ms\": %.3f, \"p95_ms\": %.3f}\n",
+              what, qPrintable(model), threads, batch, s.median, s.p95);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QCoreApplication app(argc, argv);
+  const QStringList names = app.arguments().size() > 1 ? app.arguments().mid(1)
+                                                       : QStringList{"fashion_lvae"};
+  auto dataset = loadFashionMnist(Split::Test);
+  std::vector<float> images(size_t(dataset->size() * 784));
+  dataset->copyBatch(0, dataset->size(), images.data());
+  for (const QString& name : names) {
+    auto model = Model::load(bundledModelPath(name + ".pt"));
+    const size_t L = model->info().layers.size();
+    for (int threads : {1, 2}) {
+      configureTorch({threads});
+      const Latents one = model->priorSample({1, {}}, model->noise(1, 0, 1), std::vector<double>(L, 1.0));
+      print("decode", name, threads, 1, timeIt(200, [&] { model->decode(one); }));
+      const Latents grid = model->priorSample({64, {}}, model->noise(64, 0, 2), std::vector<double>(L, 1.0));
+      print("decode", name, threads, 64, timeIt(30, [&] { model->decode(grid); }));
+      print("encode_10k", name, threads, 500, timeIt(3, [&] {
+              for (int64_t first = 0; first < dataset->size(); first += 500)
+                model->posterior(images.data() + first * 784, 500, false);
+            }));
+    }
+  }
+  return 0;
+}
