@@ -1,0 +1,45 @@
+#pragma once
+// Per-unit statistics of a model's latents over a dataset split: average KL, spread of the
+// posterior means (active units), and the quantiles the traverse view ranges use.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/dataset.h"
+#include "core/job.h"
+#include "core/model.h"
+
+namespace strata {
+
+struct UnitStats {
+  double kl = 0;            // mean analytic KL(q || p) over the items, nats (means path)
+  double meanOfMeans = 0;   // mean over items of E_q[z]
+  double meanVariance = 0;  // variance over items of E_q[z] (active if > 0.01)
+  float q01 = 0, q99 = 0;   // 1% and 99% quantiles of E_q[z]
+  float min = 0, max = 0;
+};
+
+struct LayerStats {
+  std::vector<UnitStats> units;  // flat index within the layer (C order for [C, H, W])
+  double kl = 0;                 // sum over units
+  int activeUnits = 0;
+  bool collapsed = false;  // no active unit and KL below the collapse threshold
+};
+
+struct LatentStats {
+  int64_t items = 0;
+  std::vector<LayerStats> layers;
+  static constexpr double kActiveThreshold = 0.01;    // Burda et al. 2016
+  static constexpr double kCollapsedUnitKl = 0.01;    // nats
+  bool unitCollapsed(int layer, int unit) const;
+};
+
+// Posterior means path (sample = false), so the statistics are deterministic.
+LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
+                               const std::vector<int64_t>& items, const JobControl& job = {},
+                               int batch = 500);
+
+// Units of a layer ordered by decreasing KL.
+std::vector<int> unitsByKl(const LayerStats& layer);
+
+}  // namespace strata
