@@ -75,7 +75,7 @@ int runHeadless(int argc, char** argv) {
   parser.addOption(QCommandLineOption(QStringList{"m", "model"}, QStringLiteral("Open this model file."),
                                       QStringLiteral("MODEL.pt")));
   parser.addOption(QCommandLineOption(QStringList{"view"},
-                                      QStringLiteral("Start on this view: map or reconstructions."),
+                                      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
                                       QStringLiteral("VIEW")));
   parser.addPositionalArgument(QStringLiteral("dataset"),
                                QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
                                        QStringLiteral("MODEL.pt"));
   parser.addOption(modelOption);
   const QCommandLineOption viewOption(QStringList{"view"},
-                                      QStringLiteral("Start on this view: map or reconstructions."),
+                                      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
                                       QStringLiteral("VIEW"));
   parser.addOption(viewOption);
   parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Dataset to open."),

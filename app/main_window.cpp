@@ -23,14 +23,17 @@
 #include "core/image_convert.h"
 #include "core/inference_worker.h"
 #include "core/job_runner.h"
+#include "core/latent_stats.h"
 #include "core/model_ops.h"
 #include "core/pca.h"
 #include "core/resources.h"
 #include "widgets/image_grid.h"
+#include "widgets/hierarchy_view.h"
 #include "widgets/item_panel.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
+#include "widgets/traverse_view.h"
 
 namespace strata {
 namespace {
@@ -83,11 +86,27 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   modelDock->setObjectName(QStringLiteral("modelDock"));
   modelDock->setWidget(modelPanel_);
   modelDock->setMinimumWidth(280);
-  addDockWidget(Qt::LeftDockWidgetArea, modelDock);
+  addDockWidget(Qt::RightDockWidgetArea, modelDock);
+  tabifyDockWidget(itemDock, modelDock);
+  itemDock->raise();
 
   jobs_ = new JobRunner(this);
   modelJobs_ = new JobRunner(this);
+  statsJobs_ = new JobRunner(this);
   inference_ = new InferenceWorker(this);
+  traverse_ = new TraverseView(inference_, tabs_);
+  hierarchy_ = new HierarchyView(inference_, tabs_);
+  tabs_->addTab(traverse_, tr("Traverse"));
+  tabs_->addTab(hierarchy_, tr("Hierarchy"));
+  connect(traverse_, &TraverseView::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+  connect(hierarchy_, &HierarchyView::unitActivated, this, [this](int layer, int unit) {
+    showView("traverse");
+    traverse_->focusUnit(layer, unit);
+  });
+  connect(itemPanel_, &ItemPanel::traverseRequested, this, [this](int64_t index) {
+    showView("traverse");
+    traverse_->startFromItem(index);
+  });
   buildStatusBar();
   connect(inference_, &InferenceWorker::failed, this, [this](const QString&, const QString& message) {
     reconstructions_->showUnavailable(message, message);
@@ -119,8 +138,8 @@ void MainWindow::buildStatusBar() {
   cancelButton_->hide();
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(cancelButton_);
-  connect(cancelButton_, &QToolButton::clicked, jobs_, &JobRunner::cancel);
-  for (JobRunner* runner : {jobs_, modelJobs_}) {
+  for (JobRunner* runner : {jobs_, modelJobs_, statsJobs_}) {
+    connect(cancelButton_, &QToolButton::clicked, runner, &JobRunner::cancel);
     connect(runner, &JobRunner::started, this, [this](quint64, const QString& title) {
       statusBar()->showMessage(title + QStringLiteral("…"));
       progress_->setValue(0);
@@ -137,6 +156,9 @@ void MainWindow::buildStatusBar() {
       statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
     });
   }
+  connect(statsJobs_, &JobRunner::failed, this, [this](quint64, const QString& title, const QString& message) {
+    statusBar()->showMessage(tr("%1 failed: %2").arg(title, message));
+  });
   connect(jobs_, &JobRunner::failed, this,
           [this](quint64, const QString& title, const QString& message) {
             statusBar()->showMessage(tr("%1 failed").arg(title));
@@ -189,7 +211,8 @@ void MainWindow::buildActions() {
 }
 
 bool MainWindow::showView(const QString& name) {
-  const QStringList names = {QStringLiteral("map"), QStringLiteral("reconstructions")};
+  const QStringList names = {QStringLiteral("map"), QStringLiteral("reconstructions"),
+                             QStringLiteral("traverse"), QStringLiteral("hierarchy")};
   const int index = names.indexOf(name.toLower());
   if (index < 0) return false;
   tabs_->setCurrentIndex(index);
@@ -265,7 +288,10 @@ void MainWindow::showProjection(const Projection& projection) {
                                .arg(dataset_->itemShape().pixelCount())
                                .arg(explained));
   Q_EMIT projectionShown();
+  traverse_->setDataset(dataset_);
+  hierarchy_->setDataset(dataset_);
   refreshReconstructions();
+  computeStats();
 }
 
 void MainWindow::applyDimensions() {
@@ -310,8 +336,37 @@ void MainWindow::openModel(const QString& path) {
         recentModels_->remember(path);
         QSettings().setValue("models/last", QFileInfo(path).absoluteFilePath());
         statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
+        traverse_->setModel(model_);
+        hierarchy_->setModel(model_);
         Q_EMIT modelShown();
         refreshModelViews();
+        computeStats();
+      });
+}
+
+void MainWindow::computeStats() {
+  if (!model_ || !dataset_ || !model_->info().hasEncoder || !(model_->info().input == dataset_->itemShape()))
+    return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  // Every item up to 20,000; beyond, 20,000 spread evenly (dSprites has 737,280).
+  const int64_t count = std::min<int64_t>(dataset->size(), 20000);
+  const QString source = count < dataset->size() ? tr("%1 (%2 items spread over the set)").arg(dataset->name()).arg(count)
+                                                  : dataset->name();
+  statsJobs_->start<std::shared_ptr<const LatentStats>>(
+      tr("Latent statistics of %1 on %2").arg(model->info().name, dataset->name()),
+      [=](const JobControl& job) -> std::shared_ptr<const LatentStats> {
+        return std::make_shared<LatentStats>(
+            computeLatentStats(*model, *dataset, spreadIndices(dataset->size(), int(count)), job));
+      },
+      [this, model, source](std::shared_ptr<const LatentStats> stats) {
+        if (model != model_) return;
+        traverse_->setStats(stats);
+        hierarchy_->setStats(stats, source);
+        int active = 0, units = 0;
+        for (const LayerStats& l : stats->layers) active += l.activeUnits, units += int(l.units.size());
+        statusBar()->showMessage(tr("Latent statistics over %1: %2 of %3 units active").arg(source).arg(active).arg(units), 10000);
+        Q_EMIT statsShown();
       });
 }
 
@@ -391,6 +446,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
   jobs_->cancel();
   modelJobs_->cancel();
+  statsJobs_->cancel();
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

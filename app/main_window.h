@@ -23,6 +23,8 @@ class ModelPanel;
 class RecentModelsMenu;
 class ReconstructionView;
 class ScatterView;
+class TraverseView;
+class HierarchyView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -45,6 +47,8 @@ public:
   ItemPanel* itemPanel() const { return itemPanel_; }
   ModelPanel* modelPanel() const { return modelPanel_; }
   ReconstructionView* reconstructionView() const { return reconstructions_; }
+  TraverseView* traverseView() const { return traverse_; }
+  HierarchyView* hierarchyView() const { return hierarchy_; }
   QTabWidget* tabs() const { return tabs_; }
   DatasetPtr dataset() const { return dataset_; }
   ModelPtr model() const { return model_; }
@@ -55,6 +59,7 @@ Q_SIGNALS:
   void modelRejected(const QString& report);
   void reconstructionsShown();
   void samplesShown();
+  void statsShown();
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -68,6 +73,7 @@ private:
   void showProjection(const Projection& projection);
   void applyDimensions();
   void refreshModelViews();
+  void computeStats();
   void refreshSamples();
   void refreshReconstructions();
   void onPointHovered(int index);
@@ -83,6 +89,9 @@ private:
   QTabWidget* tabs_ = nullptr;
   ScatterView* scatter_ = nullptr;
   ReconstructionView* reconstructions_ = nullptr;
+  TraverseView* traverse_ = nullptr;
+  HierarchyView* hierarchy_ = nullptr;
+  JobRunner* statsJobs_ = nullptr;
   ItemPanel* itemPanel_ = nullptr;
   ModelPanel* modelPanel_ = nullptr;
   RecentModelsMenu* recentModels_ = nullptr;

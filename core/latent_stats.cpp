@@ -9,8 +9,7 @@
 namespace strata {
 
 bool LatentStats::unitCollapsed(int layer, int unit) const {
-  const UnitStats& u = layers[size_t(layer)].units[size_t(unit)];
-  return u.kl < kCollapsedUnitKl && u.meanVariance <= kActiveThreshold;
+  return layers[size_t(layer)].units[size_t(unit)].kl < kCollapsedUnitKl;
 }
 
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
@@ -73,8 +72,9 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
       }
       layer.kl += s.kl;
       layer.activeUnits += s.meanVariance > LatentStats::kActiveThreshold;
+      layer.collapsedUnits += s.kl < LatentStats::kCollapsedUnitKl;
     }
-    layer.collapsed = layer.activeUnits == 0;
+    layer.collapsed = layer.collapsedUnits == int(units);
     stats.layers.push_back(std::move(layer));
   }
   job.report(1.0);

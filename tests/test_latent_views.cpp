@@ -153,6 +153,8 @@ private Q_SLOTS:
     const LayerwiseResampling b = layerwiseResampling(*model_, *test_, items, 4, 42);
     const LayerwiseResampling c = layerwiseResampling(*model_, *test_, items, 4, 43);
     QCOMPARE(a.levels, 4);
+    QCOMPARE(a.originals.size(), size_t(3 * 784));
+    QCOMPARE(std::vector<float>(a.originals.begin() + 784, a.originals.begin() + 2 * 784), test_->image(1));
     QCOMPARE(a.images.size(), size_t(3 * 4 * 4 * 784));
     QCOMPARE(a.images, b.images);  // exactly the same under the same seed
     QVERIFY(maxDiff(a.images, c.images) > 0.01);

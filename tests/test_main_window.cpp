@@ -7,7 +7,11 @@
 #include "core/fashion_mnist.h"
 #include "widgets/gl_format.h"
 #include "widgets/image_grid.h"
+#include "core/resources.h"
+#include "widgets/hierarchy_view.h"
 #include "widgets/item_panel.h"
+#include "widgets/kl_heatmap.h"
+#include "widgets/traverse_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
@@ -87,6 +91,78 @@ private Q_SLOTS:
     QTRY_COMPARE_WITH_TIMEOUT(rejected.count(), 1, 60000);
     QVERIFY(rejected.at(0).at(0).toString().contains("decode: contains NaN or Inf"));
     QCOMPARE(window.model(), before);
+  }
+
+  // Every latent view on the bundled hierarchical model. With STRATA_SCREENSHOT_DIR set, the
+  // window is saved at each step (the README's screenshots come from here).
+  void tourOfTheLatentViews() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");
+    auto shoot = [&](QWidget* w, const QString& name) {
+      if (!shots.isEmpty()) QVERIFY(w->grab().save(QDir(shots).filePath(name + ".png")));
+    };
+    MainWindow window;
+    window.resize(1500, 940);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy stats(&window, &MainWindow::statsShown);
+    QSignalSpy projection(&window, &MainWindow::projectionShown);
+    window.openStartup("fashion-mnist:test", bundledModelPath("fashion_lvae.pt"));
+    QTRY_VERIFY_WITH_TIMEOUT(stats.count() >= 1 && projection.count() >= 1, 120000);
+
+    // Map with an item shown.
+    window.showView("map");
+    ScatterView* view = window.scatterView();
+    QTest::qWait(200);
+    const QPoint at = view->widgetPosition(42).toPoint();
+    QTest::mouseClick(view, Qt::LeftButton, {}, at);
+    QTest::qWait(200);
+    shoot(&window, "map");
+
+    // Traverse: sliders, live decode, grid.
+    TraverseView* traverse = window.traverseView();
+    QSignalSpy image(traverse, &TraverseView::imageShown);
+    QSignalSpy grid(traverse, &TraverseView::gridShown);
+    window.showView("traverse");
+    traverse->startFromItem(42);
+    QTRY_VERIFY_WITH_TIMEOUT(image.count() >= 1, 30000);
+    QVERIFY(traverse->sliderCount() >= 8 + 16 + 4);
+    const QImage before = traverse->currentImage();
+    image.clear();
+    traverse->setSliderFraction(0, 0.95);
+    QTRY_VERIFY_WITH_TIMEOUT(image.count() >= 1, 30000);
+    QVERIFY(traverse->currentImage() != before);
+    traverse->makeGrid();
+    QTRY_VERIFY_WITH_TIMEOUT(grid.count() >= 1, 30000);
+    QCOMPARE(traverse->grid()->imageCount(), 8 * 9);
+    QTest::qWait(100);
+    shoot(&window, "traverse");
+
+    // Hierarchy pages.
+    HierarchyView* hierarchy = window.hierarchyView();
+    QSignalSpy resampled(hierarchy, &HierarchyView::resamplingShown);
+    QSignalSpy temperature(hierarchy, &HierarchyView::temperatureShown);
+    QSignalSpy mixed(hierarchy, &HierarchyView::mixingShown);
+    window.showView("hierarchy");
+    hierarchy->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1, 60000);
+    QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 4 * 7);
+    QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);
+    QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 4);
+    for (const QString& page : {"resampling", "temperature", "mixing", "kl"}) {
+      hierarchy->showPage(page);
+      QTest::qWait(150);
+      shoot(&window, "hierarchy-" + page);
+    }
+    // Clicking a heatmap cell opens that unit in the traverse view.
+    KlHeatmap* heatmap = hierarchy->heatmap();
+    const QPoint cell = heatmap->cellCentre(1, 3);
+    QVERIFY(!cell.isNull());
+    grid.clear();
+    QTest::mouseClick(heatmap, Qt::LeftButton, {}, cell);
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(traverse));
+    QTRY_VERIFY_WITH_TIMEOUT(grid.count() >= 1, 30000);
+    QCOMPARE(traverse->focusedUnitLabel(), QStringLiteral("z_mid[3]"));
   }
 
   void badDatasetShowsAnErrorAndKeepsState() {

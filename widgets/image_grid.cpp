@@ -16,7 +16,7 @@ void ImageGrid::setImages(const QVector<QImage>& images, int columns, const QStr
   columns_ = std::max(1, columns);
   rowLabels_ = rowLabels;
   message_.clear();
-  marked_ = -1;
+  marked_.clear();
   updateGeometry();
   update();
 }
@@ -32,16 +32,23 @@ void ImageGrid::setMessage(const QString& message) {
   update();
 }
 
-void ImageGrid::setMarkedCell(int index) {
-  marked_ = index;
+void ImageGrid::setMarkedCells(const QVector<int>& cells) {
+  marked_ = cells;
   update();
+}
+
+// Width of the images (cells may be empty, e.g. blank first columns).
+static int sourceWidth(const QVector<QImage>& images) {
+  for (const QImage& i : images)
+    if (!i.isNull()) return i.width();
+  return 0;
 }
 
 int ImageGrid::rows() const { return (int(images_.size()) + columns_ - 1) / columns_; }
 
 QSize ImageGrid::sizeHint() const {
   if (images_.isEmpty()) return {400, 300};
-  const int cell = std::max(56, images_.front().width() * 2);
+  const int cell = std::max(56, sourceWidth(images_) * 2);
   return {columns_ * (cell + 2) + (rowLabels_.isEmpty() ? 0 : 110), rows() * (cell + 2) + 24};
 }
 
@@ -57,8 +64,8 @@ ImageGrid::Layout ImageGrid::layoutFor(const QSize& area) const {
   const int byHeight = (area.height() - l.top - 4) / r - l.gap;
   l.cell = std::max(8, std::min(byWidth, byHeight));
   // Whole multiples of the source size keep pixels square and equal.
-  if (!images_.isEmpty() && l.cell >= images_.front().width())
-    l.cell = l.cell / images_.front().width() * images_.front().width();
+  const int source = sourceWidth(images_);
+  if (source > 0 && l.cell >= source) l.cell = l.cell / source * source;
   const int gridWidth = l.labelWidth + columns_ * (l.cell + l.gap);
   l.left = std::max(4, (area.width() - gridWidth) / 2);
   return l;
@@ -77,7 +84,7 @@ void ImageGrid::paintGrid(QPainter& painter, const Layout& l) const {
     const QRect target(l.left + l.labelWidth + c * (l.cell + l.gap), l.top + r * (l.cell + l.gap),
                        l.cell, l.cell);
     painter.drawImage(target, images_[i]);
-    if (i == marked_) {
+    if (marked_.contains(i)) {
       painter.setPen(QPen(QColor(0xe1, 0x57, 0x59), 2));
       painter.drawRect(target.adjusted(1, 1, -1, -1));
     }

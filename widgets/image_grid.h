@@ -17,7 +17,7 @@ public:
   void setImages(const QVector<QImage>& images, int columns, const QStringList& rowLabels = {});
   void setCaption(const QString& caption);
   void setMessage(const QString& message);  // shown instead of the grid (e.g. why it is empty)
-  void setMarkedCell(int index);            // -1 for none
+  void setMarkedCells(const QVector<int>& cells);  // outlined, e.g. the starting values
   int imageCount() const { return int(images_.size()); }
   int columns() const { return columns_; }
   // The cell under a widget position, or -1.
@@ -47,7 +47,7 @@ private:
   QString caption_;
   QString message_;
   int columns_ = 1;
-  int marked_ = -1;
+  QVector<int> marked_;
 };
 
 }  // namespace strata

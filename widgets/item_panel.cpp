@@ -1,6 +1,7 @@
 #include "widgets/item_panel.h"
 
 #include <QLabel>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 #include "core/image_convert.h"
@@ -21,6 +22,10 @@ ItemPanel::ItemPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(title_);
   layout->addWidget(image_);
   layout->addWidget(details_);
+  traverse_ = new QPushButton(tr("Traverse from this item"), this);
+  traverse_->setEnabled(false);
+  connect(traverse_, &QPushButton::clicked, this, [this] { Q_EMIT traverseRequested(index_); });
+  layout->addWidget(traverse_);
   layout->addStretch(1);
 }
 
@@ -35,6 +40,7 @@ void ItemPanel::setDataset(DatasetPtr dataset) {
 void ItemPanel::showItem(int64_t index, bool pinned) {
   if (!dataset_ || index < 0 || index >= dataset_->size()) return;
   index_ = index;
+  traverse_->setEnabled(true);
   image_->setImage(datasetImage(*dataset_, index));
   title_->setText(pinned ? tr("Selected item") : tr("Item under the pointer"));
   QString text = tr("Index: %1").arg(index);

@@ -6,6 +6,7 @@
 #include "core/dataset.h"
 
 class QLabel;
+class QPushButton;
 
 namespace strata {
 
@@ -22,12 +23,17 @@ public:
   int64_t currentIndex() const { return index_; }
   QString labelText() const;
 
+Q_SIGNALS:
+  // The user asked to traverse the latent space from the shown item.
+  void traverseRequested(int64_t index);
+
 private:
   DatasetPtr dataset_;
   int64_t index_ = -1;
   PixelImageLabel* image_ = nullptr;
   QLabel* title_ = nullptr;
   QLabel* details_ = nullptr;
+  QPushButton* traverse_ = nullptr;
 };
 
 }  // namespace strata

@@ -1,0 +1,278 @@
+#include "widgets/hierarchy_view.h"
+
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "core/hierarchy.h"
+#include "core/image_convert.h"
+#include "core/inference_worker.h"
+#include "core/model_ops.h"
+#include "widgets/image_grid.h"
+#include "widgets/kl_heatmap.h"
+
+namespace strata {
+namespace {
+
+QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape, size_t first = 0,
+                         size_t count = SIZE_MAX) {
+  QVector<QImage> images;
+  const size_t pixels = size_t(shape.pixelCount());
+  for (size_t i = first; i < first + count && (i + 1) * pixels <= batch.size(); ++i)
+    images << toQImage(batch.data() + i * pixels, shape);
+  return images;
+}
+
+QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
+  auto* s = new QSpinBox(parent);
+  s->setRange(lo, hi);
+  s->setValue(value);
+  return s;
+}
+
+// A page: a row of controls above a grid, with a PNG export.
+QWidget* page(QWidget* parent, QHBoxLayout* controls, QWidget* content) {
+  auto* w = new QWidget(parent);
+  auto* layout = new QVBoxLayout(w);
+  layout->addLayout(controls);
+  layout->addWidget(content, 1);
+  return w;
+}
+
+void addExport(QHBoxLayout* controls, QWidget* parent, ImageGrid* grid, const QString& name) {
+  auto* button = new QPushButton(QObject::tr("Export PNG…"), parent);
+  controls->addStretch(1);
+  controls->addWidget(button);
+  QObject::connect(button, &QPushButton::clicked, parent, [parent, grid, name] {
+    if (grid->imageCount() == 0) return;
+    const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export"), name, QObject::tr("PNG (*.png)"));
+    if (!path.isEmpty()) grid->renderImage(84).save(path);
+  });
+}
+
+}  // namespace
+
+HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent) : QWidget(parent), worker_(worker) {
+  pages_ = new QTabWidget(this);
+  unavailable_ = new QLabel(this);
+  unavailable_->setWordWrap(true);
+  unavailable_->hide();
+
+  // Layer-wise resampling
+  inputs_ = spin(this, 1, 8, 3);
+  inputOffset_ = spin(this, 0, 1000000, 0);
+  samples_ = spin(this, 1, 12, 6);
+  resamplingSeed_ = spin(this, 0, 1000000, 7);
+  auto* runResamplingButton = new QPushButton(tr("Resample"), this);
+  auto* c1 = new QHBoxLayout;
+  c1->addWidget(new QLabel(tr("Inputs"), this));
+  c1->addWidget(inputs_);
+  c1->addWidget(new QLabel(tr("from item"), this));
+  c1->addWidget(inputOffset_);
+  c1->addWidget(new QLabel(tr("Samples"), this));
+  c1->addWidget(samples_);
+  c1->addWidget(new QLabel(tr("Seed"), this));
+  c1->addWidget(resamplingSeed_);
+  c1->addWidget(runResamplingButton);
+  resampling_ = new ImageGrid(this);
+  addExport(c1, this, resampling_, "layerwise-resampling.png");
+  pages_->addTab(page(this, c1, resampling_), tr("Layer-wise resampling"));
+
+  // Temperature
+  temperatureBox_ = new QWidget(this);
+  new QHBoxLayout(temperatureBox_);
+  temperatureBox_->layout()->setContentsMargins(0, 0, 0, 0);
+  temperatureSeed_ = spin(this, 0, 1000000, 3);
+  auto* c2 = new QHBoxLayout;
+  c2->addWidget(temperatureBox_);
+  c2->addWidget(new QLabel(tr("Seed"), this));
+  c2->addWidget(temperatureSeed_);
+  temperatureGrid_ = new ImageGrid(this);
+  addExport(c2, this, temperatureGrid_, "temperature.png");
+  pages_->addTab(page(this, c2, temperatureGrid_), tr("Temperature per layer"));
+
+  // Mixing
+  mixA_ = spin(this, 0, 1000000, 0);
+  mixB_ = spin(this, 0, 1000000, 1);
+  auto* runMixingButton = new QPushButton(tr("Mix"), this);
+  auto* c3 = new QHBoxLayout;
+  c3->addWidget(new QLabel(tr("Top layers from item A"), this));
+  c3->addWidget(mixA_);
+  c3->addWidget(new QLabel(tr("lower layers from item B"), this));
+  c3->addWidget(mixB_);
+  c3->addWidget(runMixingButton);
+  mixing_ = new ImageGrid(this);
+  addExport(c3, this, mixing_, "layer-mixing.png");
+  pages_->addTab(page(this, c3, mixing_), tr("Layer mixing"));
+
+  // KL heatmap
+  heatmap_ = new KlHeatmap(this);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(heatmap_);
+  pages_->addTab(scroll, tr("KL && active units"));
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(unavailable_);
+  layout->addWidget(pages_, 1);
+
+  connect(runResamplingButton, &QPushButton::clicked, this, &HierarchyView::runResampling);
+  connect(runMixingButton, &QPushButton::clicked, this, &HierarchyView::runMixing);
+  connect(temperatureSeed_, &QSpinBox::valueChanged, this, &HierarchyView::runTemperature);
+  connect(heatmap_, &KlHeatmap::unitClicked, this, &HierarchyView::unitActivated);
+}
+
+bool HierarchyView::showPage(const QString& name) {
+  const QStringList names = {"resampling", "temperature", "mixing", "kl"};
+  const int index = names.indexOf(name);
+  if (index >= 0) pages_->setCurrentIndex(index);
+  return index >= 0;
+}
+
+void HierarchyView::setModel(ModelPtr model) {
+  model_ = std::move(model);
+  heatmap_->setData(model_ ? model_->info() : ModelInfo{}, nullptr, {});
+  rebuildTemperatures();
+  refresh();
+}
+
+void HierarchyView::setDataset(DatasetPtr dataset) {
+  dataset_ = std::move(dataset);
+  const int last = dataset_ ? int(std::max<int64_t>(0, dataset_->size() - 1)) : 0;
+  for (QSpinBox* s : {inputOffset_, mixA_, mixB_}) s->setMaximum(last);
+  refresh();
+}
+
+void HierarchyView::setStats(std::shared_ptr<const LatentStats> stats, const QString& source) {
+  if (model_) heatmap_->setData(model_->info(), std::move(stats), source);
+}
+
+void HierarchyView::rebuildTemperatures() {
+  QLayout* layout = temperatureBox_->layout();
+  while (QLayoutItem* item = layout->takeAt(0)) {
+    delete item->widget();
+    delete item;
+  }
+  temperatures_.clear();
+  if (!model_) return;
+  for (const LayerInfo& l : model_->info().layers) {
+    layout->addWidget(new QLabel(l.name, temperatureBox_));
+    auto* t = new QDoubleSpinBox(temperatureBox_);
+    t->setRange(0.0, 1.5);
+    t->setSingleStep(0.1);
+    t->setValue(1.0);
+    t->setToolTip(tr("Temperature of %1: scales its conditional prior's standard deviation").arg(l.name));
+    connect(t, &QDoubleSpinBox::valueChanged, this, &HierarchyView::runTemperature);
+    layout->addWidget(t);
+    temperatures_.push_back(t);
+  }
+}
+
+void HierarchyView::refresh() {
+  const bool hierarchical = model_ && model_->info().layers.size() >= 2;
+  const bool canEncode = model_ && dataset_ && model_->info().hasEncoder && model_->info().input == dataset_->itemShape();
+  if (!model_) {
+    unavailable_->setText(tr("Open a model to see what its layers control."));
+  } else if (!hierarchical) {
+    unavailable_->setText(tr("%1 has one latent layer: the per-layer views need two or more. "
+                             "Temperature and the KL heatmap still apply.").arg(model_->info().name));
+  } else if (!canEncode) {
+    unavailable_->setText(tr("The open dataset does not fit this model, so resampling and mixing "
+                             "(which encode dataset items) are off."));
+  }
+  unavailable_->setVisible(!model_ || !hierarchical || !canEncode);
+  pages_->setTabEnabled(0, hierarchical && canEncode);
+  pages_->setTabEnabled(2, hierarchical && canEncode);
+  if (!model_) return;
+  runTemperature();
+  if (hierarchical && canEncode) {
+    runResampling();
+    runMixing();
+  }
+}
+
+void HierarchyView::runResampling() {
+  if (!model_ || !dataset_) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  const std::vector<int64_t> items = spreadIndices(dataset->size(), inputs_->value(), inputOffset_->value());
+  const int samples = samples_->value();
+  const quint64 seed = quint64(resamplingSeed_->value());
+  worker_->submit<LayerwiseResampling>(
+      QStringLiteral("hierarchy-resampling"),
+      [=] { return layerwiseResampling(*model, *dataset, items, samples, seed); },
+      [this, model, items, seed](LayerwiseResampling r) {
+        const ItemShape shape = model->info().input;
+        const auto& layers = model->info().layers;
+        QVector<QImage> cells;
+        QStringList labels;
+        QVector<int> marks;
+        const int columns = r.samples + 1;
+        for (int i = 0; i < r.inputs; ++i) {
+          for (int k = 0; k < r.levels; ++k) {
+            // First column: the input itself, on the row that keeps every layer.
+            cells << (k == r.levels - 1 ? toImages(r.originals, shape, size_t(i), 1).front() : QImage());
+            cells += toImages(r.images, shape, size_t((i * r.levels + k) * r.samples), size_t(r.samples));
+            QString kept = k == 0 ? tr("none") : layers[size_t(k - 1)].name;
+            if (k > 1) kept = layers[0].name + QStringLiteral("…") + layers[size_t(k - 1)].name;
+            labels << tr("#%1 keep %2").arg(items[size_t(i)]).arg(kept);
+            if (k == r.levels - 1) marks << int(cells.size()) - r.samples - 1;
+          }
+        }
+        resampling_->setImages(cells, columns, labels);
+        resampling_->setMarkedCells(marks);
+        resampling_->setCaption(tr("Top k layers kept at the posterior means, the rest sampled from "
+                                   "the conditional prior (seed %1; same noise in every row). "
+                                   "Outlined: the input; its row is the reconstruction.").arg(seed));
+        Q_EMIT resamplingShown();
+      });
+}
+
+void HierarchyView::runTemperature() {
+  if (!model_) return;
+  const ModelPtr model = model_;
+  std::vector<double> temps;
+  QStringList text;
+  for (size_t l = 0; l < temperatures_.size(); ++l) {
+    temps.push_back(temperatures_[l]->value());
+    text << QStringLiteral("%1 %2").arg(model->info().layers[l].name).arg(temps.back(), 0, 'f', 1);
+  }
+  const quint64 seed = quint64(temperatureSeed_->value());
+  worker_->submit<std::vector<float>>(
+      QStringLiteral("hierarchy-temperature"), [=] { return temperatureSamples(*model, temps, 32, seed); },
+      [this, model, text, seed](std::vector<float> images) {
+        temperatureGrid_->setImages(toImages(images, model->info().input), 8);
+        temperatureGrid_->setCaption(tr("32 prior samples, seed %1, temperatures: %2 (the noise stays "
+                                        "fixed; only the temperatures change the picture)").arg(seed).arg(text.join(", ")));
+        Q_EMIT temperatureShown();
+      });
+}
+
+void HierarchyView::runMixing() {
+  if (!model_ || !dataset_) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  const int64_t a = mixA_->value(), b = mixB_->value();
+  worker_->submit<std::vector<float>>(
+      QStringLiteral("hierarchy-mixing"), [=] { return layerMixing(*model, *dataset, a, b); },
+      [this, model, dataset, a, b](std::vector<float> images) {
+        QVector<QImage> cells = {datasetImage(*dataset, a), datasetImage(*dataset, b)};
+        cells += toImages(images, model->info().input);
+        mixing_->setImages(cells, int(cells.size()));
+        QStringList columns = {tr("A"), tr("B")};
+        for (size_t s = 0; s <= model->info().layers.size(); ++s) columns << QString::number(s);
+        mixing_->setCaption(tr("Inputs A = #%1, B = #%2, then s = %3: the top s layers from A, the rest "
+                               "from B (posterior means); s = 0 reconstructs B, s = L reconstructs A")
+                                .arg(a).arg(b).arg(columns.mid(2).join(", ")));
+        mixing_->setMarkedCells({0, 1});
+        Q_EMIT mixingShown();
+      });
+}
+
+}  // namespace strata

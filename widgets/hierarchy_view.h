@@ -1,0 +1,73 @@
+#pragma once
+// What each layer of a hierarchical model controls: layer-wise resampling, per-layer
+// temperature, layer mixing and the KL heatmap.
+
+#include <QWidget>
+
+#include <memory>
+
+#include "core/dataset.h"
+#include "core/latent_stats.h"
+#include "core/model.h"
+
+class QDoubleSpinBox;
+class QLabel;
+class QSpinBox;
+class QTabWidget;
+
+namespace strata {
+
+class ImageGrid;
+class InferenceWorker;
+class KlHeatmap;
+
+class HierarchyView : public QWidget {
+  Q_OBJECT
+
+public:
+  HierarchyView(InferenceWorker* worker, QWidget* parent = nullptr);
+
+  void setModel(ModelPtr model);
+  void setDataset(DatasetPtr dataset);
+  void setStats(std::shared_ptr<const LatentStats> stats, const QString& source);
+  bool showPage(const QString& name);  // "resampling", "temperature", "mixing", "kl"
+
+  ImageGrid* resamplingGrid() const { return resampling_; }
+  ImageGrid* temperatureGrid() const { return temperatureGrid_; }
+  ImageGrid* mixingGrid() const { return mixing_; }
+  KlHeatmap* heatmap() const { return heatmap_; }
+  void refresh();
+
+Q_SIGNALS:
+  void unitActivated(int layer, int unit);
+  void resamplingShown();
+  void temperatureShown();
+  void mixingShown();
+
+private:
+  void runResampling();
+  void runTemperature();
+  void runMixing();
+  void rebuildTemperatures();
+
+  InferenceWorker* worker_;
+  ModelPtr model_;
+  DatasetPtr dataset_;
+  QTabWidget* pages_ = nullptr;
+  QSpinBox* inputs_ = nullptr;
+  QSpinBox* inputOffset_ = nullptr;
+  QSpinBox* samples_ = nullptr;
+  QSpinBox* resamplingSeed_ = nullptr;
+  ImageGrid* resampling_ = nullptr;
+  QWidget* temperatureBox_ = nullptr;
+  std::vector<QDoubleSpinBox*> temperatures_;
+  QSpinBox* temperatureSeed_ = nullptr;
+  ImageGrid* temperatureGrid_ = nullptr;
+  QSpinBox* mixA_ = nullptr;
+  QSpinBox* mixB_ = nullptr;
+  ImageGrid* mixing_ = nullptr;
+  KlHeatmap* heatmap_ = nullptr;
+  QLabel* unavailable_ = nullptr;
+};
+
+}  // namespace strata

@@ -1,0 +1,48 @@
+#pragma once
+// KL per unit as a heatmap: one row per layer, units ordered by KL, viridis colour on a log
+// scale; spatial layers also get a per-channel map of KL over positions. Collapsed units are
+// crossed out, collapsed layers flagged. Clicking a cell names the unit.
+
+#include <QWidget>
+
+#include <memory>
+
+#include "core/latent_stats.h"
+#include "core/model.h"
+
+namespace strata {
+
+class KlHeatmap : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit KlHeatmap(QWidget* parent = nullptr);
+  void setData(const ModelInfo& info, std::shared_ptr<const LatentStats> stats, const QString& source);
+  // The (layer, unit) drawn at a widget position; {-1, -1} if none.
+  std::pair<int, int> unitAt(const QPoint& pos) const;
+  QPoint cellCentre(int layer, int unit) const;
+  QSize sizeHint() const override { return {900, 420}; }
+
+Q_SIGNALS:
+  void unitClicked(int layer, int unit);
+
+protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+
+private:
+  struct Cell {
+    QRect rect;
+    int layer, unit;
+  };
+  void layoutCells();
+
+  ModelInfo info_;
+  std::shared_ptr<const LatentStats> stats_;
+  QString source_;
+  std::vector<Cell> cells_;
+  double logMin_ = -3, logMax_ = 1;
+};
+
+}  // namespace strata

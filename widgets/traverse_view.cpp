@@ -1,0 +1,521 @@
+#include "widgets/traverse_view.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "core/errors.h"
+#include "core/gif_writer.h"
+#include "core/image_convert.h"
+#include "core/inference_worker.h"
+#include "widgets/image_grid.h"
+#include "widgets/pixel_image_label.h"
+
+namespace strata {
+namespace {
+
+constexpr int kSliderSteps = 1000;
+const QString kChannel = QStringLiteral("traverse");
+
+QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape) {
+  QVector<QImage> images;
+  const size_t pixels = size_t(shape.pixelCount());
+  for (size_t i = 0; i + pixels <= batch.size(); i += pixels) images << toQImage(batch.data() + i, shape);
+  return images;
+}
+
+}  // namespace
+
+TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent) : QWidget(parent), worker_(worker) {
+  // Start
+  auto* startBox = new QGroupBox(tr("Start"), this);
+  startKind_ = new QComboBox(startBox);
+  startKind_->addItems({tr("Dataset item, posterior mean"), tr("Dataset item, posterior sample"),
+                        tr("Prior sample")});
+  startItem_ = new QSpinBox(startBox);
+  startItem_->setRange(0, 0);
+  startSeed_ = new QSpinBox(startBox);
+  startSeed_->setRange(0, 1000000);
+  startSeed_->setValue(1);
+  auto* use = new QPushButton(tr("Start here"), startBox);
+  startLabel_ = new QLabel(startBox);
+  startLabel_->setWordWrap(true);
+  auto* startForm = new QFormLayout(startBox);
+  startForm->addRow(startKind_);
+  startForm->addRow(tr("Item"), startItem_);
+  startForm->addRow(tr("Seed"), startSeed_);
+  startForm->addRow(use);
+  startForm->addRow(startLabel_);
+
+  // Range and propagation
+  auto* rangeBox = new QGroupBox(tr("Slider range"), this);
+  rangeMode_ = new QComboBox(rangeBox);
+  rangeMode_->addItems({tr("Prior mean ± k prior σ"), tr("Posterior mean ± k posterior σ"),
+                        tr("Data 1%–99% quantiles"), tr("Data min–max")});
+  rangeK_ = new QDoubleSpinBox(rangeBox);
+  rangeK_->setRange(0.5, 10);
+  rangeK_->setValue(3);
+  rangeK_->setSingleStep(0.5);
+  rangeLabel_ = new QLabel(rangeBox);
+  rangeLabel_->setWordWrap(true);
+  propagation_ = new QComboBox(rangeBox);
+  propagation_->addItems({tr("Regenerate lower layers (fixed noise)"), tr("Keep lower layers")});
+  propagation_->setToolTip(tr("When a unit moves, the layers below it are either drawn again from "
+                              "their conditional prior with the noise that reproduces the start, "
+                              "or kept as they are"));
+  spatialMode_ = new QComboBox(rangeBox);
+  spatialMode_->addItems({tr("Whole channel (offset)"), tr("One position")});
+  spatialRow_ = new QSpinBox(rangeBox);
+  spatialColumn_ = new QSpinBox(rangeBox);
+  auto* position = new QHBoxLayout;
+  position->addWidget(new QLabel(tr("row"), rangeBox));
+  position->addWidget(spatialRow_);
+  position->addWidget(new QLabel(tr("col"), rangeBox));
+  position->addWidget(spatialColumn_);
+  auto* reset = new QPushButton(tr("Reset sliders"), rangeBox);
+  auto* rangeForm = new QFormLayout(rangeBox);
+  rangeForm->addRow(rangeMode_);
+  rangeForm->addRow(tr("k"), rangeK_);
+  rangeForm->addRow(rangeLabel_);
+  rangeForm->addRow(tr("Below"), propagation_);
+  rangeForm->addRow(tr("Spatial"), spatialMode_);
+  rangeForm->addRow(position);
+  rangeForm->addRow(reset);
+
+  // Sliders
+  slidersHost_ = new QWidget(this);
+  slidersLayout_ = new QVBoxLayout(slidersHost_);
+  slidersLayout_->setContentsMargins(0, 0, 0, 0);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(slidersHost_);
+  scroll->setMinimumWidth(380);
+
+  auto* left = new QWidget(this);
+  auto* leftLayout = new QVBoxLayout(left);
+  leftLayout->setContentsMargins(0, 0, 0, 0);
+  auto* topControls = new QHBoxLayout;
+  topControls->addWidget(startBox);
+  topControls->addWidget(rangeBox);
+  leftLayout->addLayout(topControls);
+  leftLayout->addWidget(scroll, 1);
+
+  // Image and grid
+  image_ = new PixelImageLabel(this);
+  image_->setMinimumSize(224, 224);
+  startImage_ = new PixelImageLabel(this);
+  startImage_->setMinimumSize(84, 84);
+  startImage_->setMaximumSize(112, 112);
+  imageCaption_ = new QLabel(this);
+  imageCaption_->setWordWrap(true);
+  auto* imageRow = new QHBoxLayout;
+  imageRow->addWidget(image_, 3);
+  auto* side = new QVBoxLayout;
+  side->addWidget(new QLabel(tr("Start"), this));
+  side->addWidget(startImage_);
+  side->addStretch(1);
+  imageRow->addLayout(side, 1);
+
+  gridRowsCount_ = new QSpinBox(this);
+  gridRowsCount_->setRange(1, 32);
+  gridRowsCount_->setValue(8);
+  gridRowsCount_->setToolTip(tr("Rows: the last moved unit first, then the units with the highest KL"));
+  gridSteps_ = new QSpinBox(this);
+  gridSteps_->setRange(3, 25);
+  gridSteps_->setValue(9);
+  auto* makeGridButton = new QPushButton(tr("Make grid"), this);
+  auto* png = new QPushButton(tr("PNG…"), this);
+  auto* gif = new QPushButton(tr("GIF…"), this);
+  auto* sequence = new QPushButton(tr("PNG sequence…"), this);
+  auto* gridControls = new QHBoxLayout;
+  gridControls->addWidget(new QLabel(tr("Rows"), this));
+  gridControls->addWidget(gridRowsCount_);
+  gridControls->addWidget(new QLabel(tr("Steps"), this));
+  gridControls->addWidget(gridSteps_);
+  gridControls->addWidget(makeGridButton);
+  gridControls->addStretch(1);
+  gridControls->addWidget(new QLabel(tr("Export:"), this));
+  gridControls->addWidget(png);
+  gridControls->addWidget(gif);
+  gridControls->addWidget(sequence);
+  grid_ = new ImageGrid(this);
+  grid_->setMessage(tr("Make a grid: rows are units, columns are steps over each unit's range; "
+                       "the starting value is outlined."));
+
+  auto* right = new QWidget(this);
+  auto* rightLayout = new QVBoxLayout(right);
+  rightLayout->setContentsMargins(0, 0, 0, 0);
+  rightLayout->addLayout(imageRow, 2);
+  rightLayout->addWidget(imageCaption_);
+  rightLayout->addLayout(gridControls);
+  rightLayout->addWidget(grid_, 3);
+
+  auto* splitter = new QSplitter(this);
+  splitter->addWidget(left);
+  splitter->addWidget(right);
+  splitter->setStretchFactor(1, 1);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(splitter);
+
+  connect(use, &QPushButton::clicked, this, &TraverseView::resetStart);
+  connect(reset, &QPushButton::clicked, this, [this] {
+    if (start_) applyStart(*start_);
+  });
+  connect(rangeMode_, &QComboBox::currentIndexChanged, this, &TraverseView::updateRanges);
+  connect(rangeK_, &QDoubleSpinBox::valueChanged, this, &TraverseView::updateRanges);
+  connect(propagation_, &QComboBox::currentIndexChanged, this, &TraverseView::decodeCurrent);
+  connect(spatialMode_, &QComboBox::currentIndexChanged, this, &TraverseView::rebuildSliders);
+  connect(spatialRow_, &QSpinBox::valueChanged, this, &TraverseView::rebuildSliders);
+  connect(spatialColumn_, &QSpinBox::valueChanged, this, &TraverseView::rebuildSliders);
+  connect(makeGridButton, &QPushButton::clicked, this, &TraverseView::makeGrid);
+  connect(png, &QPushButton::clicked, this, &TraverseView::exportPng);
+  connect(gif, &QPushButton::clicked, this, [this] { exportAnimation(true); });
+  connect(sequence, &QPushButton::clicked, this, [this] { exportAnimation(false); });
+}
+
+TraverseView::~TraverseView() = default;
+
+void TraverseView::setModel(ModelPtr model) {
+  model_ = std::move(model);
+  stats_.reset();
+  start_.reset();
+  if (!model_) return;
+  const bool hierarchical = model_->info().layers.size() > 1;
+  propagation_->setEnabled(hierarchical);
+  propagation_->setCurrentIndex(0);
+  int maxH = 0, maxW = 0;
+  for (const LayerInfo& l : model_->info().layers)
+    if (l.shape.size() == 3) maxH = std::max<int>(maxH, int(l.shape[1])), maxW = std::max<int>(maxW, int(l.shape[2]));
+  spatialMode_->setEnabled(maxH > 0);
+  spatialRow_->setRange(0, std::max(0, maxH - 1));
+  spatialColumn_->setRange(0, std::max(0, maxW - 1));
+  spatialRow_->setValue(maxH / 2);
+  spatialColumn_->setValue(maxW / 2);
+  if (!model_->info().hasEncoder) startKind_->setCurrentIndex(2);
+  startKind_->setItemData(0, model_->info().hasEncoder ? QVariant() : QVariant(0), Qt::UserRole - 1);
+  startKind_->setItemData(1, model_->info().hasEncoder ? QVariant() : QVariant(0), Qt::UserRole - 1);
+  resetStart();
+}
+
+void TraverseView::setDataset(DatasetPtr dataset) {
+  dataset_ = std::move(dataset);
+  startItem_->setRange(0, dataset_ ? int(std::max<int64_t>(0, dataset_->size() - 1)) : 0);
+  stats_.reset();
+  if (model_) resetStart();  // item numbers refer to the new dataset
+}
+
+void TraverseView::setStats(std::shared_ptr<const LatentStats> stats) {
+  stats_ = std::move(stats);
+  rebuildSliders();
+}
+
+void TraverseView::startFromItem(int64_t item) {
+  startKind_->setCurrentIndex(0);
+  startItem_->setValue(int(item));
+  resetStart();
+}
+
+void TraverseView::focusUnit(int layer, int unit) {
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    const UnitGroup& g = rows_[r].group;
+    if (g.layer == layer && std::find(g.units.begin(), g.units.end(), unit) != g.units.end()) {
+      lastMoved_ = int(r);
+      rows_[r].slider->setFocus();
+      if (auto* scroll = qobject_cast<QScrollArea*>(slidersHost_->parentWidget()->parentWidget()))
+        scroll->ensureWidgetVisible(rows_[r].slider);
+      Q_EMIT statusMessage(tr("Traversing %1").arg(g.label));
+      makeGrid();
+      return;
+    }
+  }
+}
+
+RangeMode TraverseView::rangeMode() const { return RangeMode(rangeMode_->currentIndex()); }
+
+Propagation TraverseView::propagation() const {
+  return propagation_->currentIndex() == 0 ? Propagation::Regenerate : Propagation::KeepLower;
+}
+
+void TraverseView::resetStart() {
+  if (!model_) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  const int kind = startKind_->currentIndex();
+  const int64_t item = startItem_->value();
+  const quint64 seed = quint64(startSeed_->value());
+  const bool canEncode = model->info().hasEncoder && dataset && model->info().input == dataset->itemShape();
+  // Until a dataset the model can encode is open, start from a prior sample.
+  const bool fromPrior = kind == 2 || !canEncode;
+  if (kind < 2 && !canEncode && dataset)
+    Q_EMIT statusMessage(tr("Starting from a prior sample: this model cannot encode the open dataset's items"));
+  worker_->submit<LatentStart>(
+      QStringLiteral("traverse-start"),
+      [=] {
+        return fromPrior ? strata::startFromPrior(*model, seed, 1.0)
+                         : strata::startFromItem(*model, *dataset, item, kind == 1, seed);
+      },
+      [this, model](LatentStart start) {
+        if (model != model_) return;
+        applyStart(start);
+      });
+}
+
+void TraverseView::applyStart(const LatentStart& start) {
+  start_ = std::make_shared<const LatentStart>(start);
+  startLabel_->setText(start.description);
+  if (start.item >= 0 && dataset_) startImage_->setImage(datasetImage(*dataset_, start.item));
+  else startImage_->setImage({});
+  rebuildSliders();
+  decodeCurrent();
+}
+
+void TraverseView::rebuildSliders() {
+  while (QLayoutItem* item = slidersLayout_->takeAt(0)) {
+    delete item->widget();
+    delete item;
+  }
+  rows_.clear();
+  lastMoved_ = -1;
+  if (!model_ || !start_) return;
+  const ModelInfo& info = model_->info();
+  const bool wholeChannels = spatialMode_->currentIndex() == 0;
+  for (int l = 0; l < int(info.layers.size()); ++l) {
+    const LayerInfo& layer = info.layers[size_t(l)];
+    const LayerStats* ls = stats_ ? &stats_->layers[size_t(l)] : nullptr;
+    QString title = QStringLiteral("%1 %2").arg(layer.name, layer.shapeText());
+    if (ls) {
+      title += tr(" — KL %1 nats, %2/%3 active, %4 collapsed")
+                   .arg(ls->kl, 0, 'f', 2).arg(ls->activeUnits).arg(layer.size()).arg(ls->collapsedUnits);
+      if (ls->collapsed) title += tr(" — LAYER COLLAPSED");
+    }
+    auto* box = new QGroupBox(title, slidersHost_);
+    auto* form = new QGridLayout(box);
+    form->setVerticalSpacing(2);
+
+    // What moves: units, or channels (whole or at one position) for spatial layers.
+    std::vector<std::pair<UnitGroup, double>> groups;  // group and its KL
+    if (layer.shape.size() == 3) {
+      const int hw = int(layer.shape[1] * layer.shape[2]);
+      const int at = spatialRow_->value() * int(layer.shape[2]) + spatialColumn_->value();
+      for (int c = 0; c < int(layer.shape[0]); ++c) {
+        UnitGroup g = wholeChannels ? wholeChannel(info, l, c) : singleUnit(info, l, c * hw + std::min(at, hw - 1));
+        double kl = 0;
+        if (ls)
+          for (int u : g.units) kl += ls->units[size_t(u)].kl;
+        groups.push_back({g, kl});
+      }
+    } else {
+      for (int u = 0; u < int(layer.size()); ++u)
+        groups.push_back({singleUnit(info, l, u), ls ? ls->units[size_t(u)].kl : 0.0});
+    }
+    std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+
+    int row = 0;
+    for (const auto& [group, kl] : groups) {
+      SliderRow r;
+      r.group = group;
+      r.current = startValue(*start_, group);
+      bool collapsed = false;
+      if (ls) collapsed = kl < LatentStats::kCollapsedUnitKl * double(group.units.size());
+      r.name = new QLabel(ls ? QStringLiteral("%1  <span style='color:#777'>KL %2</span>").arg(group.label).arg(kl, 0, 'f', 2)
+                             : group.label, box);
+      r.name->setTextFormat(Qt::RichText);
+      r.slider = new QSlider(Qt::Horizontal, box);
+      r.slider->setRange(0, kSliderSteps);
+      r.slider->setMinimumWidth(120);
+      r.value = new QLabel(box);
+      r.value->setMinimumWidth(52);
+      r.value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      if (collapsed) {
+        r.name->setEnabled(false);
+        r.value->setEnabled(false);
+        r.name->setToolTip(tr("Collapsed: KL below %1 nats per unit; the posterior equals the conditional prior")
+                               .arg(LatentStats::kCollapsedUnitKl));
+      }
+      form->addWidget(r.name, row, 0);
+      form->addWidget(r.slider, row, 1);
+      form->addWidget(r.value, row, 2);
+      const int index = int(rows_.size());
+      connect(r.slider, &QSlider::valueChanged, this, [this, index] { onSliderMoved(index); });
+      rows_.push_back(r);
+      ++row;
+    }
+    form->setColumnStretch(1, 1);
+    slidersLayout_->addWidget(box);
+  }
+  slidersLayout_->addStretch(1);
+  updateRanges();
+}
+
+void TraverseView::updateRanges() {
+  if (!start_) return;
+  rangeK_->setEnabled(rangeMode() == RangeMode::PriorSigma || rangeMode() == RangeMode::PosteriorSpread);
+  rangeLabel_->setText(describeRangeMode(rangeMode(), rangeK_->value()));
+  for (SliderRow& r : rows_) {
+    try {
+      r.range = unitRange(rangeMode(), rangeK_->value(), *start_, stats_.get(), r.group);
+      r.slider->setEnabled(true);
+    } catch (const std::invalid_argument& e) {
+      rangeLabel_->setText(QString::fromUtf8(e.what()));
+      r.slider->setEnabled(false);
+      continue;
+    }
+    const double fraction = (r.current - r.range.low) / std::max(1e-12, r.range.high - r.range.low);
+    const QSignalBlocker block(r.slider);
+    r.slider->setValue(int(std::lround(std::clamp(fraction, 0.0, 1.0) * kSliderSteps)));
+    r.value->setText(QString::number(r.current, 'f', 2));
+  }
+}
+
+void TraverseView::setSliderFraction(int row, double fraction) {
+  rows_[size_t(row)].slider->setValue(int(std::lround(fraction * kSliderSteps)));
+}
+
+QString TraverseView::rowLabel(int row) const { return rows_[size_t(row)].group.label; }
+
+QString TraverseView::focusedUnitLabel() const {
+  return lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group.label : QString();
+}
+
+QImage TraverseView::currentImage() const { return current_; }
+
+QString TraverseView::rangeText() const { return rangeLabel_->text(); }
+
+void TraverseView::onSliderMoved(int row) {
+  SliderRow& r = rows_[size_t(row)];
+  r.current = r.range.low + (r.range.high - r.range.low) * r.slider->value() / double(kSliderSteps);
+  r.value->setText(QString::number(r.current, 'f', 2));
+  lastMoved_ = row;
+  decodeCurrent();
+}
+
+void TraverseView::decodeCurrent() {
+  if (!model_ || !start_) return;
+  std::vector<Edit> edits;
+  for (const SliderRow& r : rows_)
+    if (std::abs(r.current - startValue(*start_, r.group)) > 1e-9) edits.push_back({r.group, r.current});
+  const ModelPtr model = model_;
+  const auto start = start_;
+  const Propagation propagation = this->propagation();
+  const ItemShape shape = model->info().input;
+  const QString moved = lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group.label : QString();
+  const int changed = int(edits.size());
+  worker_->submit<std::vector<float>>(
+      kChannel, [=] { return model->decode(applyEdits(*model, *start, edits, propagation)); },
+      [this, shape, moved, changed](std::vector<float> pixels) {
+        current_ = toQImage(pixels.data(), shape);
+        image_->setImage(current_);
+        imageCaption_->setText(changed == 0 ? tr("The start, decoded") : tr("%1 unit(s) moved; last: %2").arg(changed).arg(moved));
+        Q_EMIT imageShown();
+      });
+}
+
+std::vector<UnitGroup> TraverseView::gridRows() const {
+  std::vector<UnitGroup> groups;
+  if (lastMoved_ >= 0) groups.push_back(rows_[size_t(lastMoved_)].group);
+  // Then by KL over the whole model when statistics exist, else in slider order.
+  std::vector<std::pair<double, int>> order;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    double kl = 0;
+    if (stats_)
+      for (int u : rows_[r].group.units) kl += stats_->layers[size_t(rows_[r].group.layer)].units[size_t(u)].kl;
+    order.push_back({-kl, int(r)});
+  }
+  std::stable_sort(order.begin(), order.end());
+  for (const auto& [negKl, r] : order) {
+    if (int(groups.size()) >= gridRowsCount_->value()) break;
+    if (r != lastMoved_) groups.push_back(rows_[size_t(r)].group);
+  }
+  return groups;
+}
+
+void TraverseView::makeGrid() {
+  if (!model_ || !start_) return;
+  const ModelPtr model = model_;
+  const auto start = start_;
+  const auto stats = stats_;
+  const std::vector<UnitGroup> rows = gridRows();
+  const int steps = gridSteps_->value();
+  const RangeMode mode = rangeMode();
+  const double k = rangeK_->value();
+  const Propagation propagation = this->propagation();
+  const ItemShape shape = model->info().input;
+  const QString caption = tr("%1; %2; %3").arg(start->description, describeRangeMode(mode, k),
+                                               propagation == Propagation::Regenerate ? tr("lower layers regenerated")
+                                                                                      : tr("lower layers kept"));
+  worker_->submit<TraversalGrid>(
+      QStringLiteral("traverse-grid"),
+      [=] { return traversalGrid(*model, *start, stats.get(), rows, steps, mode, k, propagation); },
+      [this, rows, shape, caption](TraversalGrid g) {
+        QStringList labels;
+        for (const UnitGroup& row : rows) labels << row.label;
+        grid_->setImages(toImages(g.images, shape), g.steps, labels);
+        grid_->setCaption(caption);
+        QVector<int> marks;
+        for (int r = 0; r < g.rows; ++r) marks << r * g.steps + g.startColumn[size_t(r)];
+        grid_->setMarkedCells(marks);
+        Q_EMIT gridShown();
+      });
+}
+
+void TraverseView::exportPng() {
+  if (grid_->imageCount() == 0) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export traversal grid"), "traversal.png", tr("PNG (*.png)"));
+  if (path.isEmpty()) return;
+  if (!grid_->renderImage(84).save(path)) QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
+}
+
+void TraverseView::exportAnimation(bool gif) {
+  if (!model_ || !start_ || rows_.empty()) return;
+  const UnitGroup group = lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group : gridRows().front();
+  QString path;
+  if (gif) {
+    path = QFileDialog::getSaveFileName(this, tr("Export traversal animation"), "traversal.gif", tr("GIF (*.gif)"));
+  } else {
+    path = QFileDialog::getExistingDirectory(this, tr("Folder for the PNG frames"));
+  }
+  if (path.isEmpty()) return;
+  const ModelPtr model = model_;
+  const auto start = start_;
+  const auto stats = stats_;
+  const RangeMode mode = rangeMode();
+  const double k = rangeK_->value();
+  const Propagation propagation = this->propagation();
+  const ItemShape shape = model->info().input;
+  worker_->submit<QString>(
+      QStringLiteral("traverse-export"),
+      [=]() -> QString {
+        const TraversalGrid g = traversalGrid(*model, *start, stats.get(), {group}, 24, mode, k, propagation);
+        QVector<QImage> frames = toImages(g.images, shape);
+        for (int i = int(frames.size()) - 2; i > 0; --i) frames << frames[i];  // there and back
+        const int scale = std::max(1, 256 / shape.width);
+        if (gif) {
+          writeGif(path, frames, 80, scale);
+          return path;
+        }
+        for (int i = 0; i < frames.size(); ++i) {
+          const QImage big = frames[i].scaled(frames[i].size() * scale, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+          const QString file = QDir(path).filePath(QStringLiteral("frame_%1.png").arg(i, 3, 10, QLatin1Char('0')));
+          if (!big.save(file)) throw Error(file.toStdString() + ": cannot write");
+        }
+        return path;
+      },
+      [this, group](QString where) { Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where)); });
+}
+
+}  // namespace strata

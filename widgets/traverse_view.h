@@ -1,0 +1,114 @@
+#pragma once
+// Live traversals: one slider per latent unit (per channel for spatial layers), grouped by
+// layer and ordered by KL; the image follows the sliders; a traversal grid with exports.
+
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+#include "core/dataset.h"
+#include "core/latent_stats.h"
+#include "core/model.h"
+#include "core/traversal.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QGroupBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QVBoxLayout;
+
+namespace strata {
+
+class ImageGrid;
+class InferenceWorker;
+class PixelImageLabel;
+
+class TraverseView : public QWidget {
+  Q_OBJECT
+
+public:
+  TraverseView(InferenceWorker* worker, QWidget* parent = nullptr);
+  ~TraverseView() override;
+
+  void setModel(ModelPtr model);
+  void setDataset(DatasetPtr dataset);
+  void setStats(std::shared_ptr<const LatentStats> stats);
+
+  // Starts from a dataset item's posterior mean.
+  void startFromItem(int64_t item);
+  // Scrolls to a unit's slider and makes it the grid's first row.
+  void focusUnit(int layer, int unit);
+
+  // For tests and scripting.
+  int sliderCount() const { return int(rows_.size()); }
+  void setSliderFraction(int row, double fraction);
+  QString rowLabel(int row) const;
+  // The unit the grid starts with (the last moved or focused one), or "".
+  QString focusedUnitLabel() const;
+  QImage currentImage() const;
+  ImageGrid* grid() const { return grid_; }
+  void makeGrid();
+  QString rangeText() const;
+
+Q_SIGNALS:
+  void imageShown();
+  void gridShown();
+  void statusMessage(const QString& message);
+
+private:
+  struct SliderRow {
+    UnitGroup group;
+    QSlider* slider = nullptr;
+    QLabel* name = nullptr;
+    QLabel* value = nullptr;
+    Range range;
+    double current = 0;
+  };
+  void rebuildSliders();
+  void resetStart();
+  void applyStart(const LatentStart& start);
+  void updateRanges();
+  void onSliderMoved(int row);
+  void decodeCurrent();
+  std::vector<UnitGroup> gridRows() const;
+  void exportPng();
+  void exportAnimation(bool gif);
+  RangeMode rangeMode() const;
+  Propagation propagation() const;
+
+  InferenceWorker* worker_;
+  ModelPtr model_;
+  DatasetPtr dataset_;
+  std::shared_ptr<const LatentStats> stats_;
+  std::shared_ptr<const LatentStart> start_;
+  std::vector<SliderRow> rows_;
+  int lastMoved_ = -1;
+  std::vector<int> gridValues_;
+
+  QComboBox* startKind_ = nullptr;
+  QSpinBox* startItem_ = nullptr;
+  QSpinBox* startSeed_ = nullptr;
+  QLabel* startLabel_ = nullptr;
+  QComboBox* rangeMode_ = nullptr;
+  QDoubleSpinBox* rangeK_ = nullptr;
+  QLabel* rangeLabel_ = nullptr;
+  QComboBox* propagation_ = nullptr;
+  QComboBox* spatialMode_ = nullptr;
+  QSpinBox* spatialRow_ = nullptr;
+  QSpinBox* spatialColumn_ = nullptr;
+  QVBoxLayout* slidersLayout_ = nullptr;
+  QWidget* slidersHost_ = nullptr;
+  PixelImageLabel* image_ = nullptr;
+  PixelImageLabel* startImage_ = nullptr;
+  QLabel* imageCaption_ = nullptr;
+  QSpinBox* gridRowsCount_ = nullptr;
+  QSpinBox* gridSteps_ = nullptr;
+  ImageGrid* grid_ = nullptr;
+  QImage current_;
+};
+
+}  // namespace strata
