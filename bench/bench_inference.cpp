@@ -12,7 +12,9 @@
 #include "core/fashion_mnist.h"
 #include "core/model.h"
 #include "core/resources.h"
+#include "core/image_convert.h"
 #include "core/torch_runtime.h"
+#include "core/traversal.h"
 
 using namespace strata;
 
@@ -61,6 +63,21 @@ int main(int argc, char** argv) {
       print("decode", name, threads, 1, timeIt(200, [&] { model->decode(one); }));
       const Latents grid = model->priorSample({64, {}}, model->noise(64, 0, 2), std::vector<double>(L, 1.0));
       print("decode", name, threads, 64, timeIt(30, [&] { model->decode(grid); }));
+      // A slider move on the top unit: propagate through the conditional priors, decode,
+      // and make the image the view shows.
+      const LatentStart start = startFromItem(*model, *dataset, 42, false, 0);
+      const UnitGroup top = singleUnit(model->info(), 0, 0);
+      double value = 0;
+      print("slider_to_image", name, threads, 1, timeIt(200, [&] {
+              value = value > 2 ? -2 : value + 0.1;
+              const std::vector<float> px = model->decode(applyEdits(*model, start, {{top, value}}, Propagation::Regenerate));
+              toQImage(px.data(), model->info().input);
+            }));
+      std::vector<UnitGroup> rows;
+      for (int u = 0; u < 8; ++u) rows.push_back(singleUnit(model->info(), 0, u % int(model->info().layers[0].size())));
+      print("grid_8x9", name, threads, 72, timeIt(10, [&] {
+              traversalGrid(*model, start, nullptr, rows, 9, RangeMode::PriorSigma, 3.0, Propagation::Regenerate);
+            }));
       print("encode_10k", name, threads, 500, timeIt(3, [&] {
               for (int64_t first = 0; first < dataset->size(); first += 500)
                 model->posterior(images.data() + first * 784, 500, false);

@@ -49,6 +49,31 @@ def main(names):
             report("decode", name, threads, 1, time_it(200, lambda: m.decode(one)))
             grid = m.prior_sample([], [torch.randn([64] + s) for s in shapes], [1.0] * len(shapes))
             report("decode", name, threads, 64, time_it(30, lambda: m.decode(grid)))
+            # A slider move on the top unit, as a script would do it: posterior means, the
+            # noise that reproduces the lower layers, prior_sample from the edited top layer.
+            post = m.posterior(x[42:43], False)
+            z, pm, plv = post["z"], post["p_mean"], post["p_logvar"]
+            eps = [(z[l] - pm[l]) / torch.exp(0.5 * plv[l]) for l in range(1, len(shapes))]
+            value = [0.0]
+
+            def slider():
+                value[0] = -2.0 if value[0] > 2 else value[0] + 0.1
+                top = z[0].clone()
+                top[0, 0] = value[0]
+                img = m.decode(m.prior_sample([top], eps, [1.0] * (len(shapes) - 1)))
+                (img.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+            report("slider_to_image", name, threads, 1, time_it(200, slider))
+
+            def grid():
+                rows = []
+                for u in range(8):
+                    u = u % shapes[0][0]
+                    top = z[0].repeat(9, 1)
+                    top[:, u] = pm[0][0, u] + torch.linspace(-3, 3, 9) * torch.exp(0.5 * plv[0][0, u])
+                    rows.append(m.prior_sample([top], [e.repeat(9, *([1] * (e.dim() - 1))) for e in eps],
+                                               [1.0] * (len(shapes) - 1)))
+                m.decode([torch.cat([r[l] for r in rows]) for l in range(len(shapes))])
+            report("grid_8x9", name, threads, 72, time_it(10, grid))
             report("encode_10k", name, threads, 500, time_it(
                 3, lambda: [m.posterior(x[i:i + 500], False) for i in range(0, x.shape[0], 500)]))
 

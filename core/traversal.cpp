@@ -186,7 +186,9 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
   TraversalGrid grid;
   grid.rows = int(rows.size());
   grid.steps = std::max(2, steps);
-  Latents all{0, std::vector<std::vector<float>>(start.z.layers.size())};
+  const size_t L = start.z.layers.size();
+  // Every step of every row as edited latents (batch = rows x steps), before propagation.
+  Latents edited{0, std::vector<std::vector<float>>(L)};
   for (const UnitGroup& g : rows) {
     const Range r = unitRange(mode, k, start, stats, g);
     const double origin = startValue(start, g);
@@ -196,15 +198,47 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
       const double v = r.low + (r.high - r.low) * s / double(grid.steps - 1);
       values.push_back(v);
       if (std::abs(v - origin) < std::abs(values[size_t(nearest)] - origin)) nearest = s;
-      const Latents z = applyEdits(model, start, {{g, v}}, propagation);
-      for (size_t l = 0; l < z.layers.size(); ++l)
-        all.layers[l].insert(all.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
-      ++all.batch;
+      const Latents z = applyEdits(model, start, {{g, v}}, Propagation::KeepLower);
+      for (size_t l = 0; l < L; ++l) edited.layers[l].insert(edited.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
+      ++edited.batch;
     }
     grid.values.push_back(std::move(values));
     grid.startColumn.push_back(nearest);
   }
-  if (all.batch > 0) grid.images = model.decode(all);
+  if (edited.batch == 0) return grid;
+  if (propagation == Propagation::Regenerate) {
+    // One prior_sample call per edited layer, batched over all rows that move that layer.
+    for (size_t layer = 0; layer + 1 < L; ++layer) {
+      std::vector<size_t> items;
+      for (size_t r = 0; r < rows.size(); ++r)
+        if (size_t(rows[r].layer) == layer)
+          for (int s = 0; s < grid.steps; ++s) items.push_back(r * size_t(grid.steps) + size_t(s));
+      if (items.empty()) continue;
+      const int64_t n = int64_t(items.size());
+      Latents fixed{n, std::vector<std::vector<float>>(layer + 1)}, eps{n, {}};
+      for (size_t l = 0; l <= layer; ++l) {
+        const size_t width = start.z.layers[l].size();
+        for (size_t i : items)
+          fixed.layers[l].insert(fixed.layers[l].end(), edited.layers[l].begin() + int64_t(i * width),
+                                 edited.layers[l].begin() + int64_t((i + 1) * width));
+      }
+      for (size_t l = layer + 1; l < L; ++l) {
+        std::vector<float> e(start.z.layers[l].size());
+        for (size_t u = 0; u < e.size(); ++u)
+          e[u] = (start.z.layers[l][u] - start.pMean.layers[l][u]) / start.pStd.layers[l][u];
+        std::vector<float> repeated;
+        for (int64_t i = 0; i < n; ++i) repeated.insert(repeated.end(), e.begin(), e.end());
+        eps.layers.push_back(std::move(repeated));
+      }
+      const Latents z = model.priorSample(fixed, eps, std::vector<double>(L - layer - 1, 1.0));
+      for (size_t l = layer + 1; l < L; ++l) {
+        const size_t width = start.z.layers[l].size();
+        for (size_t j = 0; j < items.size(); ++j)
+          std::copy_n(z.layers[l].begin() + int64_t(j * width), width, edited.layers[l].begin() + int64_t(items[j] * width));
+      }
+    }
+  }
+  grid.images = model.decode(edited);
   return grid;
 }
 

@@ -145,6 +145,13 @@ private Q_SLOTS:
     const TraversalGrid regenerated = traversalGrid(*model_, start, nullptr, {rows[0]}, 7, RangeMode::PriorSigma,
                                                     2.0, Propagation::Regenerate);
     QVERIFY2(rowEnds(regenerated, 0) > 0.05, qPrintable(QString::number(rowEnds(regenerated, 0))));
+    // The batched grid equals moving the slider to each value one at a time.
+    for (int step : {0, 5}) {
+      const std::vector<float> one = model_->decode(
+          applyEdits(*model_, start, {{rows[0], regenerated.values[0][size_t(step)]}}, Propagation::Regenerate));
+      QVERIFY(maxDiff(one, std::vector<float>(regenerated.images.begin() + step * 784,
+                                              regenerated.images.begin() + (step + 1) * 784)) < 1e-5);
+    }
   }
 
   void layerwiseResamplingIsReproducibleAndEndsAtTheReconstruction() {
