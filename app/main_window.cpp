@@ -363,9 +363,12 @@ void MainWindow::computeStats() {
         if (model != model_) return;
         traverse_->setStats(stats);
         hierarchy_->setStats(stats, source);
-        int active = 0, units = 0;
-        for (const LayerStats& l : stats->layers) active += l.activeUnits, units += int(l.units.size());
-        statusBar()->showMessage(tr("Latent statistics over %1: %2 of %3 units active").arg(source).arg(active).arg(units), 10000);
+        int active = 0, collapsed = 0, units = 0;
+        for (const LayerStats& l : stats->layers)
+          active += l.activeUnits, collapsed += l.collapsedUnits, units += int(l.units.size());
+        statusBar()->showMessage(tr("Latent statistics over %1: %2 units, %3 active (variance of the "
+                                    "posterior mean > 0.01), %4 collapsed (KL < 0.01 nats)")
+                                     .arg(source).arg(units).arg(active).arg(collapsed), 15000);
         Q_EMIT statsShown();
       });
 }
