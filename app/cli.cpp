@@ -4,8 +4,13 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
+#include <random>
 
+#include "core/dsprites.h"
+#include "core/errors.h"
 #include "core/model.h"
 #include "core/torch_runtime.h"
 
@@ -21,7 +26,10 @@ QString describe() {
       "split with the bundled hierarchical VAE).\n\n"
       "Subcommands (no window):\n"
       "  validate MODEL.pt...   check model files against the Strata model contract;\n"
-      "                         prints every violation, exits 1 if any file is invalid");
+      "                         prints every violation, exits 1 if any file is invalid\n"
+      "  dsprites OUT.npz [--count N] [--seed S]\n"
+      "                         write dSprites (all 737,280 combinations, or N drawn with\n"
+      "                         seed S) as imgs / latents_classes / latents_values");
 }
 
 int validate(const QStringList& paths) {
@@ -42,10 +50,54 @@ int validate(const QStringList& paths) {
   return failures ? 1 : 0;
 }
 
+int writeDSprites(const QStringList& args) {
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral("Write the generated dSprites data set as .npz."));
+  parser.addHelpOption();
+  parser.addPositionalArgument("out", "output .npz file", "OUT.npz");
+  const QCommandLineOption count("count", "number of items drawn without replacement (default: all)", "N");
+  const QCommandLineOption seed("seed", "seed of the draw (default 0)", "S", "0");
+  parser.addOption(count);
+  parser.addOption(seed);
+  parser.process(args);
+  QTextStream err(stderr);
+  if (parser.positionalArguments().size() != 1) {
+    err << "usage: strata dsprites OUT.npz [--count N] [--seed S]\n";
+    return 2;
+  }
+  bool ok = true;
+  const qint64 n = parser.isSet(count) ? parser.value(count).toLongLong(&ok) : DSpritesDataset::kCount;
+  if (!ok || n <= 0 || n > DSpritesDataset::kCount) {
+    err << "strata dsprites: --count must be between 1 and " << DSpritesDataset::kCount << "\n";
+    return 2;
+  }
+  std::vector<int64_t> indices;
+  if (n < DSpritesDataset::kCount) {
+    // Partial Fisher-Yates over all indices: a draw without replacement, reproducible by seed.
+    std::vector<int64_t> all(size_t(DSpritesDataset::kCount));
+    std::iota(all.begin(), all.end(), 0);
+    std::mt19937_64 rng(parser.value(seed).toULongLong());
+    for (int64_t i = 0; i < n; ++i) {
+      std::uniform_int_distribution<int64_t> pick(i, DSpritesDataset::kCount - 1);
+      std::swap(all[size_t(i)], all[size_t(pick(rng))]);
+    }
+    indices.assign(all.begin(), all.begin() + n);
+    std::sort(indices.begin(), indices.end());
+  }
+  try {
+    writeDSpritesNpz(parser.positionalArguments().front(), DSpritesDataset(indices));
+  } catch (const Error& e) {
+    err << "strata dsprites: " << e.what() << "\n";
+    return 1;
+  }
+  QTextStream(stdout) << "wrote " << n << " dSprites items to " << parser.positionalArguments().front() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 bool isHeadlessInvocation(int argc, char** argv) {
-  if (argc >= 2 && !std::strcmp(argv[1], "validate")) return true;
+  if (argc >= 2 && (!std::strcmp(argv[1], "validate") || !std::strcmp(argv[1], "dsprites"))) return true;
   for (int i = 1; i < argc; ++i)
     for (const char* option : kTextOnlyOptions)
       if (!std::strcmp(argv[i], option)) return true;
@@ -67,6 +119,10 @@ int runHeadless(int argc, char** argv) {
     parser.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
     parser.process(args);
     return validate(parser.positionalArguments());
+  }
+  if (args.size() >= 2 && args[1] == "dsprites") {
+    args.removeAt(1);
+    return writeDSprites(args);
   }
   QCommandLineParser parser;
   parser.setApplicationDescription(describe());

@@ -101,6 +101,18 @@ private Q_SLOTS:
     if (count == 0) QSKIP("no bundled models");
   }
 
+  void dspritesCommand() {
+    QTemporaryDir dir;
+    QProcess strata;
+    strata.start(STRATA_EXECUTABLE, {"dsprites", dir.filePath("d.npz"), "--count", "50", "--seed", "3"});
+    QVERIFY(strata.waitForFinished(60000));
+    QCOMPARE(strata.exitCode(), 0);
+    QVERIFY(QFileInfo(dir.filePath("d.npz")).size() > 50 * 4096);
+    strata.start(STRATA_EXECUTABLE, {"dsprites", dir.filePath("e.npz"), "--count", "0"});
+    QVERIFY(strata.waitForFinished(60000));
+    QCOMPARE(strata.exitCode(), 2);
+  }
+
   void validateCommand() {
     QProcess strata;
     strata.start(STRATA_EXECUTABLE, {"validate", kBroken + "valid_tiny.pt"});
