@@ -16,6 +16,7 @@
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
+#include <QVBoxLayout>
 
 #include "app/open_dataset_action.h"
 #include "app/open_model_action.h"
@@ -25,11 +26,14 @@
 #include "core/job_runner.h"
 #include "core/latent_stats.h"
 #include "core/model_ops.h"
+#include "core/encoding.h"
 #include "core/pca.h"
+#include "core/projection.h"
 #include "core/resources.h"
 #include "widgets/image_grid.h"
 #include "widgets/hierarchy_view.h"
 #include "widgets/item_panel.h"
+#include "widgets/map_controls.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
@@ -57,20 +61,26 @@ QJsonObject readCard(const QString& modelPath) {
 
 }  // namespace
 
-struct MainWindow::Projection {
+struct MainWindow::OpenedDataset {
   DatasetPtr dataset;
   QString spec;
-  std::vector<float> coords3;
-  std::vector<double> varianceRatio;
+  ProjectionResult map;
 };
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(QStringLiteral("Strata"));
   setAcceptDrops(true);
   tabs_ = new QTabWidget(this);
-  scatter_ = new ScatterView(tabs_);
+  auto* mapPage = new QWidget(tabs_);
+  mapControls_ = new MapControls(mapPage);
+  scatter_ = new ScatterView(mapPage);
+  auto* mapLayout = new QVBoxLayout(mapPage);
+  mapLayout->setContentsMargins(0, 0, 0, 0);
+  mapLayout->setSpacing(0);
+  mapLayout->addWidget(mapControls_);
+  mapLayout->addWidget(scatter_, 1);
   reconstructions_ = new ReconstructionView(tabs_);
-  tabs_->addTab(scatter_, tr("Map"));
+  tabs_->addTab(mapPage, tr("Map"));
   tabs_->addTab(reconstructions_, tr("Reconstructions && Samples"));
   setCentralWidget(tabs_);
 
@@ -113,6 +123,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->showMessage(tr("Model computation failed: %1").arg(message));
   });
 
+  cache_ = std::make_unique<EncodingCache>(QString());
+  connect(mapControls_, &MapControls::projectRequested, this, &MainWindow::projectMap);
+  connect(mapControls_, &MapControls::colorChanged, this, &MainWindow::applyColours);
   connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
   connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
   connect(reconstructions_, &ReconstructionView::refreshRequested, this,
@@ -230,63 +243,29 @@ void MainWindow::openStartup(const QString& dataset, const QString& model) {
 }
 
 void MainWindow::openDatasetSpec(const QString& spec) {
-  const QString title = tr("Projecting %1 with PCA").arg(describeDatasetSpec(spec));
-  jobs_->start<Projection>(
+  const QString title = tr("Opening %1 and projecting it with PCA").arg(describeDatasetSpec(spec));
+  const EncodingCache cache = *cache_;
+  jobs_->start<OpenedDataset>(
       title,
-      [spec](const JobControl& job) {
-        Projection p;
-        p.spec = spec;
-        p.dataset = openDataset(spec);
-        job.report(0.05);
-        // The axes are fitted on at most 20,000 items spread over the dataset; every item is
-        // then projected, in chunks, so large generated sets (dSprites) never sit in memory.
-        const int64_t n = p.dataset->size();
-        const int dims = int(p.dataset->itemShape().pixelCount());
-        const std::vector<int64_t> rows = spreadIndices(n, int(std::min<int64_t>(n, 20000)));
-        std::vector<float> pixels(rows.size() * size_t(dims));
-        for (size_t i = 0; i < rows.size(); ++i) {
-          p.dataset->copyImage(rows[i], pixels.data() + i * size_t(dims));
-          if (i % 4096 == 0) job.cancel.throwIfCancelled();
-        }
-        JobControl fit{job.cancel, [&job](double f) { job.report(0.1 + 0.5 * f); }};
-        const PcaModel pca = fitPca(pixels.data(), int64_t(rows.size()), dims, std::min(3, dims), fit);
-        p.varianceRatio = pca.explainedVarianceRatio;
-        p.coords3.assign(size_t(n) * 3, 0.0f);
-        constexpr int64_t kChunk = 4096;
-        pixels.resize(size_t(kChunk) * size_t(dims));
-        for (int64_t first = 0; first < n; first += kChunk) {
-          job.cancel.throwIfCancelled();
-          const int64_t count = std::min(kChunk, n - first);
-          p.dataset->copyBatch(first, count, pixels.data());
-          const std::vector<float> y = pca.transform(pixels.data(), count);
-          for (int64_t i = 0; i < count; ++i)
-            for (int c = 0; c < pca.components; ++c)
-              p.coords3[size_t((first + i) * 3 + c)] = y[size_t(i * pca.components + c)];
-          job.report(0.6 + 0.4 * double(first + count) / double(n));
-        }
-        return p;
+      [spec, cache](const JobControl& job) {
+        OpenedDataset o;
+        o.spec = spec;
+        o.dataset = openDataset(spec);
+        o.map = computeProjection(*o.dataset, nullptr, cache, ProjectionRequest{}, job);
+        return o;
       },
-      [this](Projection p) { showProjection(p); });
+      [this](OpenedDataset o) { showDataset(o); });
 }
 
-void MainWindow::showProjection(const Projection& projection) {
-  dataset_ = projection.dataset;
-  datasetSpec_ = projection.spec;
-  coords3_ = projection.coords3;
-  varianceRatio_ = projection.varianceRatio;
+void MainWindow::showDataset(const OpenedDataset& opened) {
+  dataset_ = opened.dataset;
+  datasetSpec_ = opened.spec;
   pinned_ = false;
   itemPanel_->setDataset(dataset_);
   setWindowTitle(tr("Strata — %1").arg(dataset_->name()));
-  applyDimensions();
-
-  QString explained;
-  for (size_t c = 0; c < varianceRatio_.size(); ++c)
-    explained += tr("%1PC%2 %3%").arg(c ? ", " : "").arg(c + 1).arg(varianceRatio_[c] * 100, 0, 'f', 1);
-  statusBar()->showMessage(tr("%1: %2 items, PCA of %3 pixels (explained variance: %4)")
-                               .arg(dataset_->name())
-                               .arg(dataset_->size())
-                               .arg(dataset_->itemShape().pixelCount())
-                               .arg(explained));
+  mapControls_->setContext(model_ ? &model_->info() : nullptr, dataset_.get());
+  mapControls_->setSource(ProjectionRequest::kPixels);
+  showMap(opened.map);
   Q_EMIT projectionShown();
   traverse_->setDataset(dataset_);
   hierarchy_->setDataset(dataset_);
@@ -294,35 +273,97 @@ void MainWindow::showProjection(const Projection& projection) {
   computeStats();
 }
 
-void MainWindow::applyDimensions() {
+void MainWindow::projectMap() {
   if (!dataset_) return;
-  const bool threeD = threeDAction_->isChecked();
+  const DatasetPtr dataset = dataset_;
+  const ModelPtr model = model_;
+  const ProjectionRequest request = mapControls_->request();
+  const EncodingCache cache = *cache_;
+  jobs_->start<ProjectionResult>(
+      tr("Computing the %1 map").arg(methodName(request.method)),
+      [=](const JobControl& job) { return computeProjection(*dataset, model.get(), cache, request, job); },
+      [this, dataset](ProjectionResult r) {
+        if (dataset != dataset_) return;
+        showMap(r);
+        Q_EMIT projectionShown();
+      });
+}
+
+void MainWindow::showMap(const ProjectionResult& map) {
+  map_ = map;
+  threeDAction_->setEnabled(map_.dims == 3);
+  if (map_.dims < 3 && threeDAction_->isChecked()) {
+    const QSignalBlocker block(threeDAction_);
+    threeDAction_->setChecked(false);
+  }
+  mapControls_->setLatentColoursAvailable(map_.encoding != nullptr, map_.encoding ? map_.encoding->dims : 0);
+  applyDimensions();
+  QString message = tr("%1: %2 items; %3").arg(dataset_->name()).arg(dataset_->size()).arg(map_.description);
+  if (map_.encoding) message += map_.encodingFromCache ? tr(" (encoding from cache)") : tr(" (encoded and cached)");
+  statusBar()->showMessage(message);
+}
+
+void MainWindow::applyDimensions() {
+  if (!dataset_ || map_.coords.empty()) return;
+  const bool threeD = threeDAction_->isChecked() && map_.dims == 3;
   scatter_->setMode(threeD ? ScatterView::Mode::ThreeD : ScatterView::Mode::TwoD);
   if (threeD) {
-    scatter_->setPoints(coords3_, 3);
+    scatter_->setPoints(map_.coords, 3);
   } else {
-    std::vector<float> xy(coords3_.size() / 3 * 2);
-    for (size_t i = 0; i < coords3_.size() / 3; ++i) {
-      xy[2 * i] = coords3_[3 * i];
-      xy[2 * i + 1] = coords3_[3 * i + 1];
+    std::vector<float> xy(map_.coords.size() / 3 * 2);
+    for (size_t i = 0; i < map_.coords.size() / 3; ++i) {
+      xy[2 * i] = map_.coords[3 * i];
+      xy[2 * i + 1] = map_.coords[3 * i + 1];
     }
     scatter_->setPoints(xy, 2);
   }
+  applyColours();
+  QString caption = map_.description;
+  if (!map_.varianceRatio.empty()) {
+    QStringList axes;
+    const QStringList names = {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("z")};
+    for (size_t c = 0; c < map_.varianceRatio.size() && c < size_t(threeD ? 3 : 2); ++c)
+      axes << tr("%1: PC%2 (%3%)").arg(names[int(c)]).arg(c + 1).arg(map_.varianceRatio[c] * 100, 0, 'f', 1);
+    caption += QStringLiteral("  —  ") + axes.join(QStringLiteral(", "));
+  }
+  scatter_->setCaption(caption);
+}
+
+void MainWindow::applyColours() {
+  if (!dataset_ || map_.coords.empty()) return;
+  const ColorChoice choice = mapControls_->colorChoice();
+  const int64_t n = dataset_->size();
+  auto scalars = [&](auto&& value, const QString& title) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) v[size_t(i)] = float(value(i));
+    scatter_->setScalarColors(v, title);
+  };
+  const Encoding* e = map_.encoding.get();
+  switch (choice.kind) {
+    case ColorChoice::Factor:
+      return scalars([&](int64_t i) { return dataset_->factor(i, choice.index); },
+                     dataset_->factorNames().value(choice.index));
+    case ColorChoice::Kl:
+      if (e) return scalars([&](int64_t i) { return e->kl[size_t(i)]; }, tr("KL (nats)"));
+      break;
+    case ColorChoice::Reconstruction:
+      if (e) return scalars([&](int64_t i) { return e->reconstruction[size_t(i)]; }, tr("-log p(x|z) (nats)"));
+      break;
+    case ColorChoice::Unit:
+      if (e && choice.index < e->dims)
+        return scalars([&](int64_t i) { return e->latents[size_t(i) * size_t(e->dims) + size_t(choice.index)]; },
+                       tr("unit %1").arg(choice.index));
+      break;
+    case ColorChoice::Class:
+      break;
+  }
   if (dataset_->hasLabels()) {
-    std::vector<int> labels(size_t(dataset_->size()));
-    for (int64_t i = 0; i < dataset_->size(); ++i) labels[size_t(i)] = dataset_->label(i);
+    std::vector<int> labels(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) labels[size_t(i)] = dataset_->label(i);
     scatter_->setCategoryColors(labels, dataset_->classNames());
   } else {
-    scatter_->setCategoryColors(std::vector<int>(size_t(dataset_->size()), 0), {});
+    scatter_->setCategoryColors(std::vector<int>(static_cast<size_t>(n), 0), {});
   }
-  QStringList axes;
-  const QStringList names = {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("z")};
-  for (size_t c = 0; c < varianceRatio_.size() && c < size_t(threeD ? 3 : 2); ++c)
-    axes << tr("%1: PC%2 (%3% of variance)")
-                .arg(names[int(c)])
-                .arg(c + 1)
-                .arg(varianceRatio_[c] * 100, 0, 'f', 1);
-  scatter_->setCaption(tr("PCA of pixels  —  ") + axes.join(QStringLiteral(",  ")));
 }
 
 void MainWindow::openModel(const QString& path) {
@@ -338,6 +379,7 @@ void MainWindow::openModel(const QString& path) {
         statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
         traverse_->setModel(model_);
         hierarchy_->setModel(model_);
+        mapControls_->setContext(&model_->info(), dataset_.get());
         Q_EMIT modelShown();
         refreshModelViews();
         computeStats();

@@ -4,10 +4,13 @@
 
 #include <QMainWindow>
 
+#include <memory>
 #include <vector>
 
 #include "core/dataset.h"
+#include "core/encoding.h"
 #include "core/model.h"
+#include "core/projection.h"
 
 class QAction;
 class QProgressBar;
@@ -22,6 +25,7 @@ class JobRunner;
 class ModelPanel;
 class RecentModelsMenu;
 class ReconstructionView;
+class MapControls;
 class ScatterView;
 class TraverseView;
 class HierarchyView;
@@ -48,6 +52,9 @@ public:
   ModelPanel* modelPanel() const { return modelPanel_; }
   ReconstructionView* reconstructionView() const { return reconstructions_; }
   TraverseView* traverseView() const { return traverse_; }
+  MapControls* mapControls() const { return mapControls_; }
+  // Computes the map the controls describe (used by the Project button).
+  void requestMap() { projectMap(); }
   HierarchyView* hierarchyView() const { return hierarchy_; }
   QTabWidget* tabs() const { return tabs_; }
   DatasetPtr dataset() const { return dataset_; }
@@ -67,11 +74,14 @@ protected:
   void dropEvent(QDropEvent* event) override;
 
 private:
-  struct Projection;
+  struct OpenedDataset;
   void buildActions();
   void buildStatusBar();
-  void showProjection(const Projection& projection);
+  void showDataset(const OpenedDataset& opened);
+  void projectMap();
+  void showMap(const ProjectionResult& map);
   void applyDimensions();
+  void applyColours();
   void refreshModelViews();
   void computeStats();
   void refreshSamples();
@@ -82,12 +92,13 @@ private:
   DatasetPtr dataset_;
   QString datasetSpec_;
   ModelPtr model_;
-  std::vector<float> coords3_;  // [n, 3] PCA coordinates
-  std::vector<double> varianceRatio_;
+  ProjectionResult map_;
+  std::unique_ptr<EncodingCache> cache_;
   bool pinned_ = false;
 
   QTabWidget* tabs_ = nullptr;
   ScatterView* scatter_ = nullptr;
+  MapControls* mapControls_ = nullptr;
   ReconstructionView* reconstructions_ = nullptr;
   TraverseView* traverse_ = nullptr;
   HierarchyView* hierarchy_ = nullptr;

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/array_dataset.h"
+#include "core/encoding.h"
 #include "core/fashion_mnist.h"
 #include "core/gif_writer.h"
 #include "core/hierarchy.h"
@@ -231,6 +232,45 @@ private Q_SLOTS:
       }
     }
     QCOMPARE(k, klRef.size());
+  }
+
+  void encodingsAreCachedAndInvalidated() {
+    QTemporaryDir dir;
+    const EncodingCache cache(dir.filePath("cache"));
+    std::vector<float> pixels(300 * 784);
+    test_->copyBatch(0, 300, pixels.data());
+    ArrayDataset small("first 300", {1, 28, 28}, std::vector<float>(pixels));
+    bool fromCache = true;
+    const Encoding first = cache.get(*model_, small, {0, false, 0}, {}, &fromCache);
+    QVERIFY(!fromCache);
+    QCOMPARE(first.dims, 8);
+    QCOMPARE(first.items, int64_t(300));
+    const Encoding again = cache.get(*model_, small, {0, false, 0}, {}, &fromCache);
+    QVERIFY(fromCache);
+    QCOMPARE(again.latents, first.latents);
+    QCOMPARE(again.kl, first.kl);
+    QCOMPARE(again.description, first.description);
+    // Another layer, other data, or a changed model file: a different entry.
+    cache.get(*model_, small, {-1, false, 0}, {}, &fromCache);
+    QVERIFY(!fromCache);
+    ArrayDataset fewer("first 200", {1, 28, 28}, std::vector<float>(pixels.begin(), pixels.begin() + 200 * 784));
+    cache.get(*model_, fewer, {0, false, 0}, {}, &fromCache);
+    QVERIFY(!fromCache);
+    const QString copy = dir.filePath("model.pt");
+    QVERIFY(QFile::copy(bundledModelPath("fashion_lvae.pt"), copy));
+    auto copied = Model::load(copy);
+    const QString before = encodingKey(*copied, small, {0, false, 0});
+    QFile f(copy);
+    QVERIFY(f.open(QIODevice::Append));
+    f.write("x");  // the file changed: size and time differ
+    f.close();
+    auto changed = Model::load(copy);
+    QVERIFY(encodingKey(*changed, small, {0, false, 0}) != before);
+    // Means: the encoding equals the posterior means; KL and reconstruction error are finite.
+    const Posterior q = model_->posterior(pixels.data(), 2, false);
+    for (int u = 0; u < 8; ++u) QCOMPARE(first.latents[size_t(8 + u)], q.qMean.layers[0][size_t(8 + u)]);
+    for (float v : first.kl) QVERIFY(std::isfinite(v) && v >= 0);
+    for (float v : first.reconstruction) QVERIFY(std::isfinite(v) && v > 0);
   }
 
   void gifHasTheFramesAndSize() {

@@ -11,6 +11,7 @@
 #include "widgets/hierarchy_view.h"
 #include "widgets/item_panel.h"
 #include "widgets/kl_heatmap.h"
+#include "widgets/map_controls.h"
 #include "widgets/traverse_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
@@ -118,6 +119,17 @@ private Q_SLOTS:
     QTest::mouseClick(view, Qt::LeftButton, {}, at);
     QTest::qWait(200);
     shoot(&window, "map");
+
+    // A latent map: t-SNE of all layers, coloured by KL.
+    MapControls* controls = window.mapControls();
+    controls->setSource(ProjectionRequest::kAllLayers);
+    controls->setMethod(ProjectionMethod::Tsne);
+    projection.clear();
+    window.requestMap();
+    QTRY_VERIFY_WITH_TIMEOUT(projection.count() >= 1, 240000);
+    QCOMPARE(view->pointCount(), 10000);
+    QTest::qWait(200);
+    shoot(&window, "map-tsne");
 
     // Traverse: sliders, live decode, grid.
     TraverseView* traverse = window.traverseView();

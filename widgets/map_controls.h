@@ -1,0 +1,58 @@
+#pragma once
+// The map's controls: what to project (pixels or a model's latents), how (PCA, t-SNE, UMAP
+// and their parameters, seed), and what colours the points.
+
+#include <QWidget>
+
+#include "core/dataset.h"
+#include "core/model.h"
+#include "core/projection.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QPushButton;
+class QSpinBox;
+
+namespace strata {
+
+struct ColorChoice {
+  enum Kind { Class, Kl, Reconstruction, Factor, Unit } kind = Class;
+  int index = 0;  // factor or unit index
+};
+
+class MapControls : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit MapControls(QWidget* parent = nullptr);
+  // Offers the model's layers as sources (when it can encode the dataset) and the dataset's
+  // factors as colours.
+  void setContext(const ModelInfo* model, const Dataset* dataset);
+  ProjectionRequest request() const;
+  ColorChoice colorChoice() const;
+  void setSource(int source);
+  void setMethod(ProjectionMethod method);
+  // Latent colour modes need an encoding; they are offered once one exists.
+  void setLatentColoursAvailable(bool available, int units);
+
+Q_SIGNALS:
+  void projectRequested();
+  void colorChanged();
+
+private:
+  void updateVisibility();
+
+  QComboBox* source_ = nullptr;
+  QComboBox* samples_ = nullptr;
+  QComboBox* method_ = nullptr;
+  QDoubleSpinBox* perplexity_ = nullptr;
+  QSpinBox* neighbours_ = nullptr;
+  QDoubleSpinBox* minDistance_ = nullptr;
+  QSpinBox* seed_ = nullptr;
+  QPushButton* project_ = nullptr;
+  QComboBox* color_ = nullptr;
+  QSpinBox* unit_ = nullptr;
+  QStringList factors_;
+};
+
+}  // namespace strata
