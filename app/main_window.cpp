@@ -37,6 +37,7 @@
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
+#include "widgets/selection_panel.h"
 #include "widgets/traverse_view.h"
 
 namespace strata {
@@ -98,6 +99,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   modelDock->setMinimumWidth(280);
   addDockWidget(Qt::RightDockWidgetArea, modelDock);
   tabifyDockWidget(itemDock, modelDock);
+
+  selectionPanel_ = new SelectionPanel(this);
+  auto* selectionDock = new QDockWidget(tr("Selection"), this);
+  selectionDock->setObjectName(QStringLiteral("selectionDock"));
+  selectionDock->setWidget(selectionPanel_);
+  addDockWidget(Qt::RightDockWidgetArea, selectionDock);
+  tabifyDockWidget(modelDock, selectionDock);
   itemDock->raise();
 
   jobs_ = new JobRunner(this);
@@ -126,6 +134,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   cache_ = std::make_unique<EncodingCache>(QString());
   connect(mapControls_, &MapControls::projectRequested, this, &MainWindow::projectMap);
   connect(mapControls_, &MapControls::colorChanged, this, &MainWindow::applyColours);
+  connect(scatter_, &ScatterView::selectionChanged, this, [this, selectionDock](const std::vector<int>& indices) {
+    selectionPanel_->setSelection(indices);
+    selectionDock->raise();
+  });
+  connect(selectionPanel_, &SelectionPanel::cleared, this, [this] { scatter_->setSelection({}); });
+  connect(selectionPanel_, &SelectionPanel::itemClicked, this, [this](int64_t index) {
+    pinned_ = true;
+    scatter_->setHighlighted(int(index));
+    showItem(index, true);
+  });
   connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
   connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
   connect(reconstructions_, &ReconstructionView::refreshRequested, this,
@@ -262,6 +280,7 @@ void MainWindow::showDataset(const OpenedDataset& opened) {
   datasetSpec_ = opened.spec;
   pinned_ = false;
   itemPanel_->setDataset(dataset_);
+  selectionPanel_->setDataset(dataset_);
   setWindowTitle(tr("Strata — %1").arg(dataset_->name()));
   mapControls_->setContext(model_ ? &model_->info() : nullptr, dataset_.get());
   mapControls_->setSource(ProjectionRequest::kPixels);
@@ -466,12 +485,60 @@ void MainWindow::refreshReconstructions() {
 }
 
 void MainWindow::onPointHovered(int index) {
-  if (!pinned_) itemPanel_->showItem(index, false);
+  if (!pinned_) showItem(index, false);
 }
 
 void MainWindow::onPointClicked(int index) {
   pinned_ = index >= 0;
-  if (pinned_) itemPanel_->showItem(index, true);
+  if (pinned_) showItem(index, true);
+  showNeighbours(index);
+}
+
+void MainWindow::showItem(int64_t index, bool pinned) {
+  itemPanel_->showItem(index, pinned);
+  itemPanel_->setReconstruction({}, {});
+  if (!model_ || !dataset_ || !model_->info().hasEncoder || !(model_->info().input == dataset_->itemShape())) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  inference_->submit<std::vector<float>>(
+      QStringLiteral("item-reconstruction"), [=] { return reconstruct(*model, *dataset, {index}).reconstructions; },
+      [this, model, index](std::vector<float> pixels) {
+        if (itemPanel_->currentIndex() != index) return;
+        itemPanel_->setReconstruction(toQImage(pixels.data(), model->info().input),
+                                      tr("Reconstruction by %1 (posterior mean)").arg(model->info().name));
+      });
+}
+
+void MainWindow::showNeighbours(int index) {
+  const auto encoding = map_.encoding;
+  if (index < 0 || !encoding) {
+    scatter_->setNeighbours({});
+    return;
+  }
+  inference_->submit<std::vector<int>>(
+      QStringLiteral("neighbours"),
+      [encoding, index] {
+        // The 10 nearest items in latent space (exact, Euclidean), nearest first.
+        const size_t d = size_t(encoding->dims);
+        const float* q = encoding->latents.data() + size_t(index) * d;
+        std::vector<std::pair<float, int>> dist;
+        for (int64_t i = 0; i < encoding->items; ++i) {
+          if (i == index) continue;
+          const float* p = encoding->latents.data() + size_t(i) * d;
+          float s = 0;
+          for (size_t c = 0; c < d; ++c) s += (p[c] - q[c]) * (p[c] - q[c]);
+          dist.push_back({s, int(i)});
+        }
+        const size_t k = std::min<size_t>(10, dist.size());
+        std::partial_sort(dist.begin(), dist.begin() + int64_t(k), dist.end());
+        std::vector<int> out;
+        for (size_t j = 0; j < k; ++j) out.push_back(dist[j].second);
+        return out;
+      },
+      [this](std::vector<int> neighbours) {
+        scatter_->setNeighbours(neighbours);
+        Q_EMIT neighboursShown(neighbours);
+      });
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

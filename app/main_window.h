@@ -27,6 +27,7 @@ class RecentModelsMenu;
 class ReconstructionView;
 class MapControls;
 class ScatterView;
+class SelectionPanel;
 class TraverseView;
 class HierarchyView;
 
@@ -49,6 +50,7 @@ public:
 
   ScatterView* scatterView() const { return scatter_; }
   ItemPanel* itemPanel() const { return itemPanel_; }
+  SelectionPanel* selectionPanel() const { return selectionPanel_; }
   ModelPanel* modelPanel() const { return modelPanel_; }
   ReconstructionView* reconstructionView() const { return reconstructions_; }
   TraverseView* traverseView() const { return traverse_; }
@@ -67,6 +69,7 @@ Q_SIGNALS:
   void reconstructionsShown();
   void samplesShown();
   void statsShown();
+  void neighboursShown(const std::vector<int>& neighbours);
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -88,6 +91,8 @@ private:
   void refreshReconstructions();
   void onPointHovered(int index);
   void onPointClicked(int index);
+  void showItem(int64_t index, bool pinned);
+  void showNeighbours(int index);
 
   DatasetPtr dataset_;
   QString datasetSpec_;
@@ -104,6 +109,7 @@ private:
   HierarchyView* hierarchy_ = nullptr;
   JobRunner* statsJobs_ = nullptr;
   ItemPanel* itemPanel_ = nullptr;
+  SelectionPanel* selectionPanel_ = nullptr;
   ModelPanel* modelPanel_ = nullptr;
   RecentModelsMenu* recentModels_ = nullptr;
   JobRunner* jobs_ = nullptr;

@@ -1,6 +1,7 @@
 // The default launch: Fashion-MNIST test split, PCA on a worker, scatter coloured by class.
 
 #include <QMessageBox>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "app/main_window.h"
@@ -12,6 +13,7 @@
 #include "widgets/item_panel.h"
 #include "widgets/kl_heatmap.h"
 #include "widgets/map_controls.h"
+#include "widgets/selection_panel.h"
 #include "widgets/traverse_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
@@ -128,7 +130,25 @@ private Q_SLOTS:
     window.requestMap();
     QTRY_VERIFY_WITH_TIMEOUT(projection.count() >= 1, 240000);
     QCOMPARE(view->pointCount(), 10000);
-    QTest::qWait(200);
+    // Clicking a point shows its 10 nearest neighbours in latent space; a box selects.
+    QSignalSpy neighbours(&window, &MainWindow::neighboursShown);
+    QTest::mouseClick(view, Qt::LeftButton, {}, view->widgetPosition(42).toPoint());
+    QTRY_VERIFY_WITH_TIMEOUT(neighbours.count() >= 1, 30000);
+    QCOMPARE(neighbours.at(0).at(0).value<std::vector<int>>().size(), size_t(10));
+    const QPoint from = view->widgetPosition(42).toPoint() - QPoint(40, 40), to = from + QPoint(80, 80);
+    QTest::mousePress(view, Qt::LeftButton, Qt::ControlModifier, from);
+    QMouseEvent move(QEvent::MouseMove, QPointF(to), view->mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton,
+                     Qt::ControlModifier);
+    QApplication::sendEvent(view, &move);
+    QTest::mouseRelease(view, Qt::LeftButton, Qt::ControlModifier, to);
+    QVERIFY(!window.selectionPanel()->selection().empty());
+    QCOMPARE(window.selectionPanel()->selection(), view->pointsInside(QPolygonF(QRectF(QPointF(from), QPointF(to)))));
+    QTemporaryDir dir;
+    QVERIFY(window.selectionPanel()->exportIndices(dir.filePath("s.csv")));
+    QFile csv(dir.filePath("s.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), qsizetype(window.selectionPanel()->selection().size() + 1));
+    QTest::qWait(300);
     shoot(&window, "map-tsne");
 
     // Traverse: sliders, live decode, grid.

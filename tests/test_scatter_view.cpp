@@ -3,6 +3,7 @@
 
 #include <QtTest>
 
+#include <numeric>
 #include <set>
 
 #include "widgets/gl_format.h"
@@ -124,6 +125,49 @@ private Q_SLOTS:
     QVERIFY(view_->pointAt(view_->widgetPosition(77).toPoint()) >= 0);
     view_->setMode(ScatterView::Mode::TwoD);
     view_->setPoints(xy_, 2);
+  }
+
+  void lassoSelectsExactlyThePointsInside() {
+    view_->resetCamera();
+    // A triangle over part of the left cluster; check against each point's drawn position.
+    const QPointF a = view_->widgetPosition(0), b = view_->widgetPosition(9), c = view_->widgetPosition(49);
+    const QPolygonF triangle({a + QPointF(-3, 3), b + QPointF(3, 3), c + QPointF(0, -3)});
+    const std::vector<int> inside = view_->pointsInside(triangle);
+    std::vector<int> expected;
+    for (int i = 0; i < 100; ++i)
+      if (triangle.containsPoint(view_->widgetPosition(i), Qt::OddEvenFill)) expected.push_back(i);
+    QCOMPARE(inside, expected);
+    QVERIFY(!inside.empty() && inside.size() < 50);
+    // The gesture: shift-drag around the right cluster selects exactly its 50 points.
+    QSignalSpy selected(view_, &ScatterView::selectionChanged);
+    QRectF box;
+    for (int i = 50; i < 100; ++i) box |= QRectF(view_->widgetPosition(i), QSizeF(1, 1));
+    box.adjust(-6, -6, 6, 6);
+    QTest::mousePress(view_, Qt::LeftButton, Qt::ControlModifier, box.topLeft().toPoint());
+    QMouseEvent move(QEvent::MouseMove, box.bottomRight(), view_->mapToGlobal(box.bottomRight()), Qt::NoButton,
+                     Qt::LeftButton, Qt::ControlModifier);
+    QApplication::sendEvent(view_, &move);
+    QTest::mouseRelease(view_, Qt::LeftButton, Qt::ControlModifier, box.bottomRight().toPoint());
+    QCOMPARE(selected.count(), 1);
+    std::vector<int> right(50);
+    std::iota(right.begin(), right.end(), 50);
+    QCOMPARE(view_->selection(), right);
+    view_->setSelection({});
+  }
+
+  void pickingSurvivesFilteringAndRecolouring() {
+    view_->resetCamera();
+    std::vector<char> visible(100, 1);
+    for (int i = 0; i < 50; ++i) visible[size_t(i)] = 0;  // hide the left class
+    view_->setVisibleMask(visible);
+    view_->setScalarColors(std::vector<float>(100, 1.0f), "constant");
+    const QPoint hidden = view_->widgetPosition(10).toPoint();
+    QVERIFY(view_->pointAt(hidden) == -1 || view_->pointAt(hidden) >= 50);
+    for (int index : {50, 77, 99}) QCOMPARE(view_->pointAt(view_->widgetPosition(index).toPoint()), index);
+    QVERIFY(view_->pointsInside(QPolygonF(QRectF(view_->rect()))).size() == 50);
+    view_->setVisibleMask({});
+    view_->setCategoryColors(labels_, {"left", "right"});
+    QCOMPARE(view_->pointAt(view_->widgetPosition(10).toPoint()), 10);
   }
 
   void scalarColoursUseViridis() {

@@ -22,6 +22,12 @@ ItemPanel::ItemPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(title_);
   layout->addWidget(image_);
   layout->addWidget(details_);
+  reconstructionCaption_ = new QLabel(this);
+  reconstructionCaption_->setWordWrap(true);
+  reconstruction_ = new PixelImageLabel(this);
+  reconstruction_->hide();
+  layout->addWidget(reconstructionCaption_);
+  layout->addWidget(reconstruction_);
   traverse_ = new QPushButton(tr("Traverse from this item"), this);
   traverse_->setEnabled(false);
   connect(traverse_, &QPushButton::clicked, this, [this] { Q_EMIT traverseRequested(index_); });
@@ -49,6 +55,12 @@ void ItemPanel::showItem(int64_t index, bool pinned) {
   for (int f = 0; f < factors.size(); ++f)
     text += "\n" + QStringLiteral("%1: %2").arg(factors[f]).arg(dataset_->factor(index, f), 0, 'g', 4);
   details_->setText(text);
+}
+
+void ItemPanel::setReconstruction(const QImage& image, const QString& caption) {
+  reconstruction_->setImage(image);
+  reconstruction_->setVisible(!image.isNull());
+  reconstructionCaption_->setText(caption);
 }
 
 QString ItemPanel::labelText() const {

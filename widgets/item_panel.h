@@ -22,6 +22,8 @@ public:
   void showItem(int64_t index, bool pinned);
   int64_t currentIndex() const { return index_; }
   QString labelText() const;
+  // The model's reconstruction of the shown item (null image: none).
+  void setReconstruction(const QImage& image, const QString& caption);
 
 Q_SIGNALS:
   // The user asked to traverse the latent space from the shown item.
@@ -31,6 +33,8 @@ private:
   DatasetPtr dataset_;
   int64_t index_ = -1;
   PixelImageLabel* image_ = nullptr;
+  PixelImageLabel* reconstruction_ = nullptr;
+  QLabel* reconstructionCaption_ = nullptr;
   QLabel* title_ = nullptr;
   QLabel* details_ = nullptr;
   QPushButton* traverse_ = nullptr;

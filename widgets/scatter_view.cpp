@@ -3,6 +3,7 @@
 #include <QMouseEvent>
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
+#include <QPainter>
 #include <QWheelEvent>
 
 #include <vtkCallbackCommand.h>
@@ -35,6 +36,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "widgets/palette.h"
 
@@ -98,6 +100,14 @@ struct ScatterView::Impl {
   vtkNew<vtkPolyData> marker;
   vtkNew<vtkActor> markerActor;
   vtkNew<vtkActor> markerInnerActor;
+  vtkNew<vtkPolyData> selected;
+  vtkNew<vtkActor> selectedActor;
+  vtkNew<vtkPolyData> neighbours;
+  vtkNew<vtkActor> neighboursActor;
+  std::vector<char> visible;  // empty: all visible
+  std::vector<int> selection;
+  enum class Gesture { None, Lasso, Box } gesture = Gesture::None;
+  QPolygonF lasso;  // widget coordinates while a gesture is under way
   vtkNew<vtkLegendBoxActor> legend;
   vtkNew<vtkScalarBarActor> colorBar;
   vtkNew<vtkTextActor> caption;
@@ -180,6 +190,18 @@ struct ScatterView::Impl {
     markerInnerActor->GetProperty()->SetColor(1.0, 1.0, 1.0);
     markerInnerActor->GetProperty()->SetPointSize(7.0f);
     markerInnerActor->VisibilityOff();
+    for (auto [data, actor, rgb, size] :
+         {std::tuple{selected.Get(), selectedActor.Get(), std::array<double, 3>{0.1, 0.1, 0.1}, 7.0f},
+          std::tuple{neighbours.Get(), neighboursActor.Get(), std::array<double, 3>{1.0, 0.45, 0.0}, 8.0f}}) {
+      data->SetPoints(vtkNew<vtkPoints>());
+      vtkNew<vtkPolyDataMapper> mapper;
+      mapper->SetInputData(data);
+      mapper->ScalarVisibilityOff();
+      actor->SetMapper(mapper);
+      actor->GetProperty()->SetColor(rgb.data());
+      actor->GetProperty()->SetPointSize(size);
+      overlay->AddActor(actor);
+    }
     overlay->AddActor(markerActor);
     overlay->AddActor(markerInnerActor);
 
@@ -268,6 +290,7 @@ struct ScatterView::Impl {
     double bestDepth = std::numeric_limits<double>::max();
     int bestIndex = -1;
     for (vtkIdType i = 0; i < n; ++i) {
+      if (!isVisible(i)) continue;
       const double px = xyz[size_t(3 * i)], py = xyz[size_t(3 * i + 1)],
                    pz = xyz[size_t(3 * i + 2)];
       const double w = e[12] * px + e[13] * py + e[14] * pz + e[15];
@@ -300,6 +323,58 @@ struct ScatterView::Impl {
         (event->modifiers() & Qt::ShiftModifier) ? 1 : 0, 0,
         event->type() == QEvent::MouseButtonDblClick ? 1 : 0);
     interactor->InvokeEvent(vtkEvent, event);
+  }
+
+  bool isVisible(vtkIdType i) const { return visible.empty() || visible[size_t(i)]; }
+
+  void fillSubset(vtkPolyData* data, const std::vector<int>& indices) {
+    vtkNew<vtkPoints> points;
+    for (int i : indices)
+      if (i >= 0 && size_t(i) * 3 < xyz.size() && isVisible(i))
+        points->InsertNextPoint(xyz[size_t(i) * 3], xyz[size_t(i) * 3 + 1], xyz[size_t(i) * 3 + 2]);
+    data->SetPoints(points);
+    data->SetVerts(vertexCells(points->GetNumberOfPoints()));
+    data->Modified();
+  }
+
+  void updateCells() {
+    const vtkIdType n = vtkIdType(xyz.size() / 3);
+    if (visible.empty()) {
+      cloud->SetVerts(vertexCells(n));
+      return;
+    }
+    vtkNew<vtkIdTypeArray> offsets, connectivity;
+    offsets->InsertNextValue(0);
+    for (vtkIdType i = 0; i < n; ++i)
+      if (visible[size_t(i)]) {
+        connectivity->InsertNextValue(i);
+        offsets->InsertNextValue(connectivity->GetNumberOfTuples());
+      }
+    vtkNew<vtkCellArray> cells;
+    cells->SetData(offsets, connectivity);
+    cloud->SetVerts(cells);
+    cloud->Modified();
+  }
+
+  // Widget positions of every point (NaN for hidden ones), for picking and lassos.
+  std::vector<QPointF> projected() const {
+    const vtkIdType n = vtkIdType(xyz.size() / 3);
+    std::vector<QPointF> out(size_t(n), QPointF(NAN, NAN));
+    const int* size = window->GetSize();
+    if (size[0] <= 0 || size[1] <= 0) return out;
+    vtkMatrix4x4* m = renderer->GetActiveCamera()->GetCompositeProjectionTransformMatrix(
+        renderer->GetTiledAspectRatio(), -1, 1);
+    const double ratio = widget->devicePixelRatioF();
+    for (vtkIdType i = 0; i < n; ++i) {
+      if (!isVisible(i)) continue;
+      const double p[4] = {xyz[size_t(3 * i)], xyz[size_t(3 * i + 1)], xyz[size_t(3 * i + 2)], 1.0};
+      double c[4];
+      m->MultiplyPoint(p, c);
+      if (std::abs(c[3]) < kPickFloor) continue;
+      const double sx = (c[0] / c[3] + 1.0) * 0.5 * size[0], sy = (c[1] / c[3] + 1.0) * 0.5 * size[1];
+      out[size_t(i)] = QPointF(sx / ratio, (size[1] - sy) / ratio);
+    }
+    return out;
   }
 
   void updateMarker() {
@@ -345,7 +420,11 @@ void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
   vtkNew<vtkPoints> points;
   points->SetData(positions);
   d->cloud->SetPoints(points);
+  d->visible.clear();
+  d->selection.clear();
   d->cloud->SetVerts(vertexCells(n));
+  d->fillSubset(d->selected, {});
+  d->fillSubset(d->neighbours, {});
   d->cloud->GetPointData()->SetScalars(nullptr);
   d->hovered = -1;
   d->highlighted = -1;
@@ -489,6 +568,37 @@ void ScatterView::setHighlighted(int index) {
   update();
 }
 
+void ScatterView::setVisibleMask(const std::vector<char>& visible) {
+  d->visible = visible;
+  if (!d->visible.empty() && d->visible.size() != d->xyz.size() / 3) d->visible.resize(d->xyz.size() / 3, 1);
+  d->updateCells();
+  d->fillSubset(d->selected, d->selection);
+  update();
+}
+
+std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
+  std::vector<int> inside;
+  const QRectF bounds = polygon.boundingRect();
+  const std::vector<QPointF> at = d->projected();
+  for (size_t i = 0; i < at.size(); ++i)
+    if (!std::isnan(at[i].x()) && bounds.contains(at[i]) && polygon.containsPoint(at[i], Qt::OddEvenFill))
+      inside.push_back(int(i));
+  return inside;
+}
+
+void ScatterView::setSelection(const std::vector<int>& indices) {
+  d->selection = indices;
+  d->fillSubset(d->selected, indices);
+  update();
+}
+
+void ScatterView::setNeighbours(const std::vector<int>& indices) {
+  d->fillSubset(d->neighbours, indices);
+  update();
+}
+
+std::vector<int> ScatterView::selection() const { return d->selection; }
+
 void ScatterView::initializeGL() {
   d->contextGoingAway = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
     if (!d->glReady) return;
@@ -538,11 +648,23 @@ void ScatterView::paintGL() {
   gl->glViewport(0, 0, target.width(), target.height());
   gl->glClear(GL_COLOR_BUFFER_BIT);
   gl->glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+  if (d->lasso.size() >= 2) {
+    QPainter painter(this);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(QPen(QColor(30, 30, 30), 1.5, Qt::DashLine));
+    painter.setBrush(QColor(30, 30, 30, 25));
+    painter.drawPolygon(d->lasso);
+  }
 }
 
 void ScatterView::mousePressEvent(QMouseEvent* event) {
   d->pressPos = event->pos();
   d->pressButton = event->button();
+  if (event->button() == Qt::LeftButton && (event->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier))) {
+    d->gesture = (event->modifiers() & Qt::ShiftModifier) ? Impl::Gesture::Lasso : Impl::Gesture::Box;
+    d->lasso = QPolygonF({event->position()});
+    return;  // the camera stays put while selecting
+  }
   switch (event->button()) {
     case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonPressEvent); break;
     case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonPressEvent); break;
@@ -552,6 +674,16 @@ void ScatterView::mousePressEvent(QMouseEvent* event) {
 }
 
 void ScatterView::mouseMoveEvent(QMouseEvent* event) {
+  if (d->gesture != Impl::Gesture::None) {
+    if (d->gesture == Impl::Gesture::Lasso) {
+      d->lasso << event->position();
+    } else {
+      const QPointF a = d->lasso.front(), b = event->position();
+      d->lasso = QPolygonF({a, QPointF(b.x(), a.y()), b, QPointF(a.x(), b.y())});
+    }
+    update();
+    return;
+  }
   d->forward(event, vtkCommand::MouseMoveEvent);
   if (event->buttons() != Qt::NoButton) return;
   const int index = pointAt(event->pos());
@@ -562,6 +694,18 @@ void ScatterView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void ScatterView::mouseReleaseEvent(QMouseEvent* event) {
+  if (d->gesture != Impl::Gesture::None) {
+    const QPolygonF polygon = d->lasso;
+    d->gesture = Impl::Gesture::None;
+    d->lasso.clear();
+    d->pressButton = Qt::NoButton;
+    if (polygon.size() >= 3) {
+      setSelection(pointsInside(polygon));
+      Q_EMIT selectionChanged(d->selection);
+    }
+    update();
+    return;
+  }
   switch (event->button()) {
     case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonReleaseEvent); break;
     case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonReleaseEvent); break;

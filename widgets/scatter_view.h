@@ -2,6 +2,7 @@
 // A point-cloud view: VTK rendering inside a Qt 6 QOpenGLWidget. VTK stays in the .cpp.
 
 #include <QOpenGLWidget>
+#include <QPolygonF>
 #include <QStringList>
 
 #include <array>
@@ -55,9 +56,21 @@ public:
   // Marks one point (or none with -1) with a ring drawn above the others.
   void setHighlighted(int index);
 
+  // Hides points (visible[i] == 0); hidden points are neither drawn nor picked. Empty: all.
+  void setVisibleMask(const std::vector<char>& visible);
+  // Points drawn inside a polygon given in widget coordinates (visible points only).
+  std::vector<int> pointsInside(const QPolygonF& polygon) const;
+  // Points drawn larger and darker above the others (a selection), and a second set drawn
+  // in orange (e.g. nearest neighbours in latent space).
+  void setSelection(const std::vector<int>& indices);
+  void setNeighbours(const std::vector<int>& indices);
+  std::vector<int> selection() const;
+
 Q_SIGNALS:
   void pointHovered(int index);
   void pointClicked(int index);
+  // Shift-drag draws a lasso, Ctrl-drag a box; the points inside become the selection.
+  void selectionChanged(const std::vector<int>& indices);
 
 protected:
   void initializeGL() override;

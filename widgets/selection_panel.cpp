@@ -1,0 +1,89 @@
+#include "widgets/selection_panel.h"
+
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTextStream>
+#include <QVBoxLayout>
+
+#include <map>
+
+#include "core/image_convert.h"
+#include "widgets/image_grid.h"
+
+namespace strata {
+
+SelectionPanel::SelectionPanel(QWidget* parent) : QWidget(parent) {
+  summary_ = new QLabel(tr("Shift-drag on the map to lasso points, Ctrl-drag for a box."), this);
+  summary_->setWordWrap(true);
+  thumbnails_ = new ImageGrid(this);
+  export_ = new QPushButton(tr("Export indices…"), this);
+  clear_ = new QPushButton(tr("Clear"), this);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(export_);
+  buttons->addWidget(clear_);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(summary_);
+  layout->addWidget(thumbnails_, 1);
+  layout->addLayout(buttons);
+  export_->setEnabled(false);
+  clear_->setEnabled(false);
+  connect(clear_, &QPushButton::clicked, this, [this] {
+    setSelection({});
+    Q_EMIT cleared();
+  });
+  connect(export_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export selected indices"), "selection.csv",
+                                                      tr("CSV (*.csv)"));
+    if (!path.isEmpty() && !exportIndices(path))
+      QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
+  });
+  connect(thumbnails_, &ImageGrid::cellClicked, this, [this](int cell) {
+    if (cell >= 0 && size_t(cell) < indices_.size()) Q_EMIT itemClicked(indices_[size_t(cell)]);
+  });
+}
+
+void SelectionPanel::setDataset(DatasetPtr dataset) {
+  dataset_ = std::move(dataset);
+  setSelection({});
+}
+
+void SelectionPanel::setSelection(const std::vector<int>& indices) {
+  indices_ = indices;
+  export_->setEnabled(!indices_.empty());
+  clear_->setEnabled(!indices_.empty());
+  if (indices_.empty() || !dataset_) {
+    thumbnails_->setMessage(tr("No selection"));
+    summary_->setText(tr("Shift-drag on the map to lasso points, Ctrl-drag for a box."));
+    return;
+  }
+  QVector<QImage> images;
+  for (size_t i = 0; i < indices_.size() && i < size_t(kMaxThumbnails); ++i)
+    images << datasetImage(*dataset_, indices_[i]);
+  thumbnails_->setImages(images, 6);
+  QString text = tr("%n item(s) selected", "", int(indices_.size()));
+  if (dataset_->hasLabels()) {
+    std::map<int, int> counts;
+    for (int i : indices_) counts[dataset_->label(i)]++;
+    QStringList parts;
+    for (const auto& [label, count] : counts)
+      parts << QStringLiteral("%1 %2").arg(count).arg(dataset_->classNames().value(label, QString::number(label)));
+    text += ": " + parts.join(", ");
+  }
+  if (indices_.size() > size_t(kMaxThumbnails)) text += tr(" (first %1 shown)").arg(kMaxThumbnails);
+  summary_->setText(text);
+}
+
+bool SelectionPanel::exportIndices(const QString& path) const {
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
+  QTextStream out(&file);
+  out << "index,label\n";
+  for (int i : indices_) out << i << "," << (dataset_ ? dataset_->labelName(i) : QString()) << "\n";
+  return out.status() == QTextStream::Ok;
+}
+
+}  // namespace strata

@@ -1,0 +1,42 @@
+#pragma once
+// The points selected on the map: how many, their thumbnails, and an export of their indices.
+
+#include <QWidget>
+
+#include <vector>
+
+#include "core/dataset.h"
+
+class QLabel;
+class QPushButton;
+
+namespace strata {
+
+class ImageGrid;
+
+class SelectionPanel : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit SelectionPanel(QWidget* parent = nullptr);
+  void setDataset(DatasetPtr dataset);
+  void setSelection(const std::vector<int>& indices);
+  const std::vector<int>& selection() const { return indices_; }
+  // Writes "index,label" lines (with a header); false on failure.
+  bool exportIndices(const QString& path) const;
+  static constexpr int kMaxThumbnails = 120;
+
+Q_SIGNALS:
+  void cleared();
+  void itemClicked(int64_t index);
+
+private:
+  DatasetPtr dataset_;
+  std::vector<int> indices_;
+  QLabel* summary_ = nullptr;
+  ImageGrid* thumbnails_ = nullptr;
+  QPushButton* export_ = nullptr;
+  QPushButton* clear_ = nullptr;
+};
+
+}  // namespace strata
