@@ -4,6 +4,7 @@
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
 #include <QPainter>
+#include <QTimer>
 #include <QWheelEvent>
 
 #include <vtkCallbackCommand.h>
@@ -105,6 +106,12 @@ struct ScatterView::Impl {
   vtkNew<vtkPolyData> neighbours;
   vtkNew<vtkActor> neighboursActor;
   std::vector<char> visible;  // empty: all visible
+  // Large clouds draw an even subsample while the camera moves, the full set when it stops
+  // (software GL draws ~3 million points a second).
+  static constexpr vtkIdType kInteractivePoints = 150000;
+  vtkSmartPointer<vtkCellArray> fullCells, sparseCells;
+  bool sparse = false;
+  QTimer* settle = nullptr;
   std::vector<int> selection;
   enum class Gesture { None, Lasso, Box } gesture = Gesture::None;
   QPolygonF lasso;  // widget coordinates while a gesture is under way
@@ -337,23 +344,44 @@ struct ScatterView::Impl {
     data->Modified();
   }
 
+  static vtkSmartPointer<vtkCellArray> cellsOf(const std::vector<vtkIdType>& ids) {
+    vtkNew<vtkIdTypeArray> offsets, connectivity;
+    offsets->SetNumberOfValues(vtkIdType(ids.size()) + 1);
+    connectivity->SetNumberOfValues(vtkIdType(ids.size()));
+    for (size_t j = 0; j < ids.size(); ++j) {
+      offsets->SetValue(vtkIdType(j), vtkIdType(j));
+      connectivity->SetValue(vtkIdType(j), ids[j]);
+    }
+    offsets->SetValue(vtkIdType(ids.size()), vtkIdType(ids.size()));
+    auto cells = vtkSmartPointer<vtkCellArray>::New();
+    cells->SetData(offsets, connectivity);
+    return cells;
+  }
+
   void updateCells() {
     const vtkIdType n = vtkIdType(xyz.size() / 3);
-    if (visible.empty()) {
-      cloud->SetVerts(vertexCells(n));
-      return;
-    }
-    vtkNew<vtkIdTypeArray> offsets, connectivity;
-    offsets->InsertNextValue(0);
+    std::vector<vtkIdType> ids;
     for (vtkIdType i = 0; i < n; ++i)
-      if (visible[size_t(i)]) {
-        connectivity->InsertNextValue(i);
-        offsets->InsertNextValue(connectivity->GetNumberOfTuples());
-      }
-    vtkNew<vtkCellArray> cells;
-    cells->SetData(offsets, connectivity);
-    cloud->SetVerts(cells);
+      if (isVisible(i)) ids.push_back(i);
+    fullCells = visible.empty() ? vertexCells(n) : cellsOf(ids);
+    sparseCells = nullptr;
+    if (vtkIdType(ids.size()) > kInteractivePoints) {
+      const size_t stride = (ids.size() + size_t(kInteractivePoints) - 1) / size_t(kInteractivePoints);
+      std::vector<vtkIdType> some;
+      for (size_t j = 0; j < ids.size(); j += stride) some.push_back(ids[j]);
+      sparseCells = cellsOf(some);
+    }
+    sparse = false;
+    cloud->SetVerts(fullCells);
     cloud->Modified();
+  }
+
+  void setSparse(bool on) {
+    if (!sparseCells || on == sparse) return;
+    sparse = on;
+    cloud->SetVerts(on ? sparseCells : fullCells);
+    cloud->Modified();
+    widget->update();
   }
 
   // Widget positions of every point (NaN for hidden ones), for picking and lassos.
@@ -391,6 +419,10 @@ struct ScatterView::Impl {
 };
 
 ScatterView::ScatterView(QWidget* parent) : QOpenGLWidget(parent), d(new Impl(this)) {
+  d->settle = new QTimer(this);
+  d->settle->setSingleShot(true);
+  d->settle->setInterval(200);
+  connect(d->settle, &QTimer::timeout, this, [this] { d->setSparse(false); });
   setMouseTracking(true);
   setFocusPolicy(Qt::StrongFocus);
   setMinimumSize(320, 240);
@@ -422,7 +454,7 @@ void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
   d->cloud->SetPoints(points);
   d->visible.clear();
   d->selection.clear();
-  d->cloud->SetVerts(vertexCells(n));
+  d->updateCells();
   d->fillSubset(d->selected, {});
   d->fillSubset(d->neighbours, {});
   d->cloud->GetPointData()->SetScalars(nullptr);
@@ -599,6 +631,8 @@ void ScatterView::setNeighbours(const std::vector<int>& indices) {
 
 std::vector<int> ScatterView::selection() const { return d->selection; }
 
+void ScatterView::setInteracting(bool interacting) { d->setSparse(interacting); }
+
 void ScatterView::initializeGL() {
   d->contextGoingAway = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
     if (!d->glReady) return;
@@ -665,6 +699,7 @@ void ScatterView::mousePressEvent(QMouseEvent* event) {
     d->lasso = QPolygonF({event->position()});
     return;  // the camera stays put while selecting
   }
+  d->setSparse(true);
   switch (event->button()) {
     case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonPressEvent); break;
     case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonPressEvent); break;
@@ -706,6 +741,7 @@ void ScatterView::mouseReleaseEvent(QMouseEvent* event) {
     update();
     return;
   }
+  d->setSparse(false);
   switch (event->button()) {
     case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonReleaseEvent); break;
     case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonReleaseEvent); break;
@@ -732,6 +768,8 @@ void ScatterView::wheelEvent(QWheelEvent* event) {
   const double ratio = devicePixelRatioF();
   const QPointF p = event->position() * ratio;
   d->interactor->SetEventInformationFlipY(int(p.x()), int(p.y()), 0, 0);
+  d->setSparse(true);
+  d->settle->start();
   const int delta = event->angleDelta().y();
   if (delta > 0) d->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent, event);
   if (delta < 0) d->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent, event);

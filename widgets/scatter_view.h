@@ -65,6 +65,9 @@ public:
   void setSelection(const std::vector<int>& indices);
   void setNeighbours(const std::vector<int>& indices);
   std::vector<int> selection() const;
+  // While interacting, clouds above 150,000 points draw an even subsample (the mouse turns
+  // this on and off by itself).
+  void setInteracting(bool interacting);
 
 Q_SIGNALS:
   void pointHovered(int index);
