@@ -144,6 +144,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     scatter_->setHighlighted(int(index));
     showItem(index, true);
   });
+  connect(scatter_, &ScatterView::backgroundClicked, this, [this](const QPointF& world) {
+    if (!map_.latentPca) return;
+    if (model_ && map_.source >= 0 && model_->info().layers.size() > 1) {
+      statusBar()->showMessage(tr("Decoding a spot of the map needs the PCA map of all layers"), 6000);
+      return;
+    }
+    decodeMapPoint(world);
+  });
+  connect(itemPanel_, &ItemPanel::pathRequested, this, [this](int64_t index) {
+    pathStart_ = index;
+    statusBar()->showMessage(tr("Click another point to draw the interpolation from #%1").arg(index), 10000);
+  });
   connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
   connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
   connect(reconstructions_, &ReconstructionView::refreshRequested, this,
@@ -489,9 +501,68 @@ void MainWindow::onPointHovered(int index) {
 }
 
 void MainWindow::onPointClicked(int index) {
+  if (index >= 0 && pathStart_ >= 0 && index != pathStart_) {
+    const int64_t from = pathStart_;
+    pathStart_ = -1;
+    showPath(from, index);
+  }
   pinned_ = index >= 0;
   if (pinned_) showItem(index, true);
   showNeighbours(index);
+}
+
+void MainWindow::showPath(int64_t from, int64_t to) {
+  if (!model_ || !dataset_ || !model_->info().hasEncoder || !(model_->info().input == dataset_->itemShape())) return;
+  const ModelPtr model = model_;
+  const DatasetPtr dataset = dataset_;
+  const ProjectionResult map = map_;
+  struct Path {
+    std::vector<float> images, xy;
+  };
+  constexpr int kSteps = 10;
+  inference_->submit<Path>(
+      QStringLiteral("path"),
+      [=] {
+        std::vector<float> x(2 * size_t(dataset->itemShape().pixelCount()));
+        dataset->copyImage(from, x.data());
+        dataset->copyImage(to, x.data() + x.size() / 2);
+        const Posterior q = model->posterior(x.data(), 2, false);
+        Latents a{1, {}}, b{1, {}};
+        for (const auto& layer : q.z.layers) {
+          a.layers.emplace_back(layer.begin(), layer.begin() + int64_t(layer.size() / 2));
+          b.layers.emplace_back(layer.begin() + int64_t(layer.size() / 2), layer.end());
+        }
+        const Latents path = interpolate(a, b, kSteps, false);
+        Path p;
+        p.images = model->decode(path);
+        if (map.encoding) p.xy = placeOnMap(map, sourceRows(model->info(), map.source, path));
+        return p;
+      },
+      [this, model, from, to, map](Path p) {
+        QVector<QImage> images;
+        const size_t pixels = size_t(model->info().input.pixelCount());
+        for (size_t i = 0; i + pixels <= p.images.size(); i += pixels) images << toQImage(p.images.data() + i, model->info().input);
+        itemPanel_->setPathImages(images, tr("Linear interpolation of all layers' posterior means, #%1 → #%2 (%3 steps)%4")
+                                              .arg(from).arg(to).arg(images.size())
+                                              .arg(p.xy.empty() ? tr("; the path is drawn on latent maps only")
+                                                                : map.latentPca ? tr("; placed exactly on this PCA map")
+                                                                                : tr("; placed on the map by nearest encoded items")));
+        scatter_->setPath(p.xy);
+        Q_EMIT pathShown();
+      });
+}
+
+void MainWindow::decodeMapPoint(const QPointF& world) {
+  if (!model_ || !map_.latentPca) return;
+  const ModelPtr model = model_;
+  const ProjectionResult map = map_;
+  inference_->submit<std::vector<float>>(
+      QStringLiteral("decode-spot"),
+      [=] { return model->decode(latentsAtMapPoint(model->info(), map, world.x(), world.y())); },
+      [this, model, world](std::vector<float> pixels) {
+        itemPanel_->setReconstruction(toQImage(pixels.data(), model->info().input),
+                                      tr("Decoded at the map point (%1, %2)").arg(world.x(), 0, 'f', 2).arg(world.y(), 0, 'f', 2));
+      });
 }
 
 void MainWindow::showItem(int64_t index, bool pinned) {

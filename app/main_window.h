@@ -55,6 +55,8 @@ public:
   ReconstructionView* reconstructionView() const { return reconstructions_; }
   TraverseView* traverseView() const { return traverse_; }
   MapControls* mapControls() const { return mapControls_; }
+  // Draws and decodes the interpolation between two items (as the item panel's path button).
+  void requestPath(int64_t from, int64_t to) { showPath(from, to); }
   // Computes the map the controls describe (used by the Project button).
   void requestMap() { projectMap(); }
   HierarchyView* hierarchyView() const { return hierarchy_; }
@@ -70,6 +72,7 @@ Q_SIGNALS:
   void samplesShown();
   void statsShown();
   void neighboursShown(const std::vector<int>& neighbours);
+  void pathShown();
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -93,6 +96,8 @@ private:
   void onPointClicked(int index);
   void showItem(int64_t index, bool pinned);
   void showNeighbours(int index);
+  void showPath(int64_t from, int64_t to);
+  void decodeMapPoint(const QPointF& world);
 
   DatasetPtr dataset_;
   QString datasetSpec_;
@@ -100,6 +105,7 @@ private:
   ProjectionResult map_;
   std::unique_ptr<EncodingCache> cache_;
   bool pinned_ = false;
+  int64_t pathStart_ = -1;
 
   QTabWidget* tabs_ = nullptr;
   ScatterView* scatter_ = nullptr;

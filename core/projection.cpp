@@ -1,5 +1,7 @@
 #include "core/projection.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "core/model_ops.h"
@@ -64,6 +66,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const EncodingCache& cache, const ProjectionRequest& request,
                                    const JobControl& job) {
   ProjectionResult r;
+  r.source = request.source;
   const int64_t n = dataset.size();
   std::vector<float> input;  // what the method sees, [n, inputDims]
   int inputDims = 0;
@@ -113,6 +116,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
       r.dims = std::min(3, pca.components);
       r.varianceRatio = pca.explainedVarianceRatio;
       r.description = QStringLiteral("PCA of %1").arg(what);
+      if (r.encoding && inputDims == r.encoding->dims) r.latentPca = std::make_shared<PcaModel>(pca);
       break;
     }
     case ProjectionMethod::Tsne: {
@@ -132,6 +136,93 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     }
   }
   return r;
+}
+
+std::vector<float> sourceRows(const ModelInfo& info, int source, const Latents& z) {
+  std::vector<float> rows;
+  for (int64_t i = 0; i < z.batch; ++i)
+    for (size_t l = 0; l < info.layers.size(); ++l) {
+      if (source >= 0 && size_t(source) != l) continue;
+      const size_t units = size_t(info.layers[l].size());
+      rows.insert(rows.end(), z.layers[l].begin() + int64_t(size_t(i) * units),
+                  z.layers[l].begin() + int64_t(size_t(i + 1) * units));
+    }
+  return rows;
+}
+
+std::vector<float> placeOnMap(const ProjectionResult& map, const std::vector<float>& rows) {
+  if (!map.encoding) throw std::invalid_argument("only maps of latents can place latents");
+  const size_t d = size_t(map.encoding->dims);
+  const size_t m = rows.size() / d;
+  std::vector<float> out(m * 2);
+  if (map.latentPca) {
+    const std::vector<float> y = map.latentPca->transform(rows.data(), int64_t(m));
+    const int c = map.latentPca->components;
+    for (size_t i = 0; i < m; ++i) {
+      out[2 * i] = y[i * size_t(c)];
+      out[2 * i + 1] = c > 1 ? y[i * size_t(c) + 1] : 0.0f;
+    }
+    return out;
+  }
+  constexpr size_t kNeighbours = 5;
+  const Encoding& e = *map.encoding;
+  for (size_t i = 0; i < m; ++i) {
+    std::vector<std::pair<float, int64_t>> dist;
+    dist.reserve(size_t(e.items));
+    for (int64_t j = 0; j < e.items; ++j) {
+      float s = 0;
+      for (size_t c = 0; c < d; ++c) {
+        const float diff = e.latents[size_t(j) * d + c] - rows[i * d + c];
+        s += diff * diff;
+      }
+      dist.push_back({s, j});
+    }
+    const size_t k = std::min(kNeighbours, dist.size());
+    std::partial_sort(dist.begin(), dist.begin() + int64_t(k), dist.end());
+    for (size_t j = 0; j < k; ++j) {
+      out[2 * i] += map.coords[size_t(dist[j].second) * 3] / float(k);
+      out[2 * i + 1] += map.coords[size_t(dist[j].second) * 3 + 1] / float(k);
+    }
+  }
+  return out;
+}
+
+Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y) {
+  if (!map.latentPca) throw std::invalid_argument("decoding a spot needs a PCA map of latents");
+  if (map.source >= 0 && info.layers.size() > 1)
+    throw std::invalid_argument("decoding a spot needs the map of all layers (a single layer leaves the others undefined)");
+  std::vector<float> coords(size_t(map.latentPca->components), 0.0f);
+  coords[0] = float(x);
+  if (coords.size() > 1) coords[1] = float(y);
+  const std::vector<float> row = map.latentPca->inverseTransform(coords.data(), 1);
+  Latents z{1, {}};
+  size_t offset = 0;
+  for (const LayerInfo& l : info.layers) {
+    z.layers.emplace_back(row.begin() + int64_t(offset), row.begin() + int64_t(offset + size_t(l.size())));
+    offset += size_t(l.size());
+  }
+  return z;
+}
+
+Latents interpolate(const Latents& a, const Latents& b, int steps, bool spherical) {
+  Latents out{steps, std::vector<std::vector<float>>(a.layers.size())};
+  for (size_t l = 0; l < a.layers.size(); ++l) {
+    const std::vector<float>& u = a.layers[l];
+    const std::vector<float>& v = b.layers[l];
+    double nu = 0, nv = 0, dot = 0;
+    for (size_t c = 0; c < u.size(); ++c) nu += double(u[c]) * u[c], nv += double(v[c]) * v[c], dot += double(u[c]) * v[c];
+    const double omega = std::acos(std::clamp(dot / std::max(std::sqrt(nu * nv), 1e-12), -1.0, 1.0));
+    for (int s = 0; s < steps; ++s) {
+      const double t = steps > 1 ? double(s) / (steps - 1) : 0.0;
+      double wa = 1 - t, wb = t;
+      if (spherical && std::sin(omega) > 1e-6) {
+        wa = std::sin((1 - t) * omega) / std::sin(omega);
+        wb = std::sin(t * omega) / std::sin(omega);
+      }
+      for (size_t c = 0; c < u.size(); ++c) out.layers[l].push_back(float(wa * u[c] + wb * v[c]));
+    }
+  }
+  return out;
 }
 
 }  // namespace strata

@@ -11,6 +11,7 @@
 #include "core/encoding.h"
 #include "core/job.h"
 #include "core/model.h"
+#include "core/pca.h"
 #include "core/tsne.h"
 #include "core/umap.h"
 
@@ -37,7 +38,27 @@ struct ProjectionResult {
   QString description;          // "t-SNE of z_top of <model>, perplexity 30, seed 0"
   std::shared_ptr<const Encoding> encoding;  // latents, KL, reconstruction error (latent maps)
   bool encodingFromCache = false;
+  int source = ProjectionRequest::kPixels;
+  // For PCA maps of latents: the exact linear map, so any latent can be placed and any spot
+  // of the map decoded.
+  std::shared_ptr<const PcaModel> latentPca;
 };
+
+// Latents of all layers (batch m) as rows of the map's source space: [m, encoding dims].
+std::vector<float> sourceRows(const ModelInfo& info, int source, const Latents& z);
+
+// Map positions [m, 2] of latent rows in the map's source space: exact for PCA maps of
+// latents, else the mean position of the 5 nearest encoded items (t-SNE and UMAP have no
+// out-of-sample map).
+std::vector<float> placeOnMap(const ProjectionResult& map, const std::vector<float>& rows);
+
+// The latents of all layers at a spot (x, y) of a PCA map of all layers (or of the only
+// layer). Throws std::invalid_argument for maps where that is not defined.
+Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y);
+
+// Straight-line (or spherical, per layer) interpolation between two single latents, `steps`
+// points from a to b inclusive.
+Latents interpolate(const Latents& a, const Latents& b, int steps, bool spherical);
 
 // Inputs with more than 50 dimensions are reduced to 50 with PCA before t-SNE and UMAP, as is
 // usual; the description says so.

@@ -146,7 +146,8 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
         double dx = y[size_t(2 * i)] - y[size_t(2 * j)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
         double d2 = dx * dx + dy * dy;
         if (d2 > 0) {
-          const double coeff = -2.0 * a * b * std::pow(d2, b - 1.0) / (a * std::pow(d2, b) + 1.0);
+          const double powB = std::pow(d2, b);  // d2^(b-1) = powB / d2
+          const double coeff = -2.0 * a * b * (powB / d2) / (a * powB + 1.0);
           const double gx = clip(coeff * dx) * alpha, gy = clip(coeff * dy) * alpha;
           y[size_t(2 * i)] += gx, y[size_t(2 * i + 1)] += gy;
           y[size_t(2 * j)] -= gx, y[size_t(2 * j + 1)] -= gy;

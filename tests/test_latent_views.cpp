@@ -13,6 +13,7 @@
 #include "core/fashion_mnist.h"
 #include "core/gif_writer.h"
 #include "core/hierarchy.h"
+#include "core/projection.h"
 #include "core/latent_stats.h"
 #include "core/model.h"
 #include "core/npy.h"
@@ -271,6 +272,46 @@ private Q_SLOTS:
     for (int u = 0; u < 8; ++u) QCOMPARE(first.latents[size_t(8 + u)], q.qMean.layers[0][size_t(8 + u)]);
     for (float v : first.kl) QVERIFY(std::isfinite(v) && v >= 0);
     for (float v : first.reconstruction) QVERIFY(std::isfinite(v) && v > 0);
+  }
+
+  void pathsAndSpotsOnLatentMaps() {
+    QTemporaryDir dir;
+    const EncodingCache cache(dir.path());
+    std::vector<float> pixels(500 * 784);
+    test_->copyBatch(0, 500, pixels.data());
+    ArrayDataset small("first 500", {1, 28, 28}, std::move(pixels));
+    ProjectionRequest request;
+    request.source = ProjectionRequest::kAllLayers;
+    const ProjectionResult pca = computeProjection(small, model_.get(), cache, request);
+    QVERIFY(pca.latentPca);
+    // A path through two items starts and ends exactly on them.
+    const Posterior q = model_->posterior(small.image(7).data(), 1, false);
+    const Posterior r = model_->posterior(small.image(9).data(), 1, false);
+    const Latents path = interpolate(q.z, r.z, 5, false);
+    QCOMPARE(path.batch, int64_t(5));
+    const std::vector<float> xy = placeOnMap(pca, sourceRows(model_->info(), pca.source, path));
+    QVERIFY(std::abs(xy[0] - pca.coords[7 * 3]) < 1e-3 && std::abs(xy[1] - pca.coords[7 * 3 + 1]) < 1e-3);
+    QVERIFY(std::abs(xy[8] - pca.coords[9 * 3]) < 1e-3 && std::abs(xy[9] - pca.coords[9 * 3 + 1]) < 1e-3);
+    // Spherical interpolation keeps the ends too.
+    const Latents arc = interpolate(q.z, r.z, 5, true);
+    QVERIFY(maxDiff(std::vector<float>(arc.layers[0].begin(), arc.layers[0].begin() + 8), q.z.layers[0]) < 1e-5);
+    // Decoding a spot: its latents project back onto the same spot.
+    const Latents spot = latentsAtMapPoint(model_->info(), pca, 1.5, -0.5);
+    QCOMPARE(spot.layers.size(), model_->info().layers.size());
+    const std::vector<float> back = placeOnMap(pca, sourceRows(model_->info(), pca.source, spot));
+    QVERIFY(std::abs(back[0] - 1.5f) < 1e-3 && std::abs(back[1] + 0.5f) < 1e-3);
+    QCOMPARE(model_->decode(spot).size(), size_t(784));
+    // A t-SNE map places a path by neighbours; a one-layer map cannot decode spots.
+    request.source = 0;
+    const ProjectionResult top = computeProjection(small, model_.get(), cache, request);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, latentsAtMapPoint(model_->info(), top, 0, 0));
+    request.method = ProjectionMethod::Tsne;
+    request.tsne.iterations = 300;
+    const ProjectionResult t = computeProjection(small, model_.get(), cache, request);
+    QVERIFY(!t.latentPca);
+    const std::vector<float> placed = placeOnMap(t, sourceRows(model_->info(), t.source, path));
+    QCOMPARE(placed.size(), size_t(10));
+    for (float v : placed) QVERIFY(std::isfinite(v));
   }
 
   void gifHasTheFramesAndSize() {

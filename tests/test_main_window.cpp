@@ -148,6 +148,10 @@ private Q_SLOTS:
     QFile csv(dir.filePath("s.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(csv.readAll().count('\n'), qsizetype(window.selectionPanel()->selection().size() + 1));
+    QSignalSpy path(&window, &MainWindow::pathShown);
+    window.requestPath(42, 1234);
+    QTRY_VERIFY_WITH_TIMEOUT(path.count() >= 1, 30000);
+    QCOMPARE(window.itemPanel()->pathImageCount(), 10);
     QTest::qWait(300);
     shoot(&window, "map-tsne");
 

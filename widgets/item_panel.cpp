@@ -5,6 +5,7 @@
 #include <QVBoxLayout>
 
 #include "core/image_convert.h"
+#include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
 
 namespace strata {
@@ -32,6 +33,18 @@ ItemPanel::ItemPanel(QWidget* parent) : QWidget(parent) {
   traverse_->setEnabled(false);
   connect(traverse_, &QPushButton::clicked, this, [this] { Q_EMIT traverseRequested(index_); });
   layout->addWidget(traverse_);
+  path_ = new QPushButton(tr("Path from this item…"), this);
+  path_->setToolTip(tr("Then click another point: the latent interpolation is drawn on the map and decoded here"));
+  path_->setEnabled(false);
+  connect(path_, &QPushButton::clicked, this, [this] { Q_EMIT pathRequested(index_); });
+  layout->addWidget(path_);
+  pathCaption_ = new QLabel(this);
+  pathCaption_->setWordWrap(true);
+  pathGrid_ = new ImageGrid(this);
+  pathGrid_->setMinimumHeight(60);
+  pathGrid_->hide();
+  layout->addWidget(pathCaption_);
+  layout->addWidget(pathGrid_);
   layout->addStretch(1);
 }
 
@@ -47,6 +60,7 @@ void ItemPanel::showItem(int64_t index, bool pinned) {
   if (!dataset_ || index < 0 || index >= dataset_->size()) return;
   index_ = index;
   traverse_->setEnabled(true);
+  path_->setEnabled(true);
   image_->setImage(datasetImage(*dataset_, index));
   title_->setText(pinned ? tr("Selected item") : tr("Item under the pointer"));
   QString text = tr("Index: %1").arg(index);
@@ -62,6 +76,14 @@ void ItemPanel::setReconstruction(const QImage& image, const QString& caption) {
   reconstruction_->setVisible(!image.isNull());
   reconstructionCaption_->setText(caption);
 }
+
+void ItemPanel::setPathImages(const QVector<QImage>& images, const QString& caption) {
+  pathGrid_->setImages(images, std::max(1, int(images.size() + 1) / 2));
+  pathGrid_->setVisible(!images.isEmpty());
+  pathCaption_->setText(caption);
+}
+
+int ItemPanel::pathImageCount() const { return pathGrid_->isVisible() ? pathGrid_->imageCount() : 0; }
 
 QString ItemPanel::labelText() const {
   return dataset_ && index_ >= 0 ? dataset_->labelName(index_) : QString();

@@ -24,10 +24,15 @@ public:
   QString labelText() const;
   // The model's reconstruction of the shown item (null image: none).
   void setReconstruction(const QImage& image, const QString& caption);
+  // Decoded points along a path (empty: hide).
+  void setPathImages(const QVector<QImage>& images, const QString& caption);
+  int pathImageCount() const;
 
 Q_SIGNALS:
   // The user asked to traverse the latent space from the shown item.
   void traverseRequested(int64_t index);
+  // The user wants an interpolation from the shown item to the next one clicked.
+  void pathRequested(int64_t index);
 
 private:
   DatasetPtr dataset_;
@@ -38,6 +43,9 @@ private:
   QLabel* title_ = nullptr;
   QLabel* details_ = nullptr;
   QPushButton* traverse_ = nullptr;
+  QPushButton* path_ = nullptr;
+  class ImageGrid* pathGrid_ = nullptr;
+  QLabel* pathCaption_ = nullptr;
 };
 
 }  // namespace strata

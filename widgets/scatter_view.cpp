@@ -103,6 +103,8 @@ struct ScatterView::Impl {
   vtkNew<vtkActor> markerInnerActor;
   vtkNew<vtkPolyData> selected;
   vtkNew<vtkActor> selectedActor;
+  vtkNew<vtkPolyData> path;
+  vtkNew<vtkActor> pathActor;
   vtkNew<vtkPolyData> neighbours;
   vtkNew<vtkActor> neighboursActor;
   std::vector<char> visible;  // empty: all visible
@@ -209,6 +211,17 @@ struct ScatterView::Impl {
       actor->GetProperty()->SetPointSize(size);
       overlay->AddActor(actor);
     }
+    path->SetPoints(vtkNew<vtkPoints>());
+    vtkNew<vtkPolyDataMapper> pathMapper;
+    pathMapper->SetInputData(path);
+    pathMapper->ScalarVisibilityOff();
+    pathActor->SetMapper(pathMapper);
+    pathActor->GetProperty()->SetColor(0.85, 0.1, 0.1);
+    pathActor->GetProperty()->SetLineWidth(3.0f);
+    pathActor->GetProperty()->SetPointSize(9.0f);
+    pathActor->GetProperty()->SetVertexVisibility(true);
+    pathActor->GetProperty()->SetVertexColor(0.85, 0.1, 0.1);
+    overlay->AddActor(pathActor);
     overlay->AddActor(markerActor);
     overlay->AddActor(markerInnerActor);
 
@@ -457,6 +470,9 @@ void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
   d->updateCells();
   d->fillSubset(d->selected, {});
   d->fillSubset(d->neighbours, {});
+  d->path->SetPoints(vtkNew<vtkPoints>());
+  d->path->SetLines(vtkNew<vtkCellArray>());
+  d->path->SetVerts(vtkNew<vtkCellArray>());
   d->cloud->GetPointData()->SetScalars(nullptr);
   d->hovered = -1;
   d->highlighted = -1;
@@ -633,6 +649,22 @@ std::vector<int> ScatterView::selection() const { return d->selection; }
 
 void ScatterView::setInteracting(bool interacting) { d->setSparse(interacting); }
 
+void ScatterView::setPath(const std::vector<float>& xy) {
+  vtkNew<vtkPoints> points;
+  for (size_t i = 0; i + 1 < xy.size(); i += 2) points->InsertNextPoint(xy[i], xy[i + 1], 0.0);
+  const vtkIdType m = points->GetNumberOfPoints();
+  vtkNew<vtkCellArray> lines;
+  if (m >= 2) {
+    lines->InsertNextCell(m);
+    for (vtkIdType i = 0; i < m; ++i) lines->InsertCellPoint(i);
+  }
+  d->path->SetPoints(points);
+  d->path->SetLines(lines);
+  d->path->SetVerts(vertexCells(m));
+  d->path->Modified();
+  update();
+}
+
 void ScatterView::initializeGL() {
   d->contextGoingAway = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
     if (!d->glReady) return;
@@ -753,9 +785,15 @@ void ScatterView::mouseReleaseEvent(QMouseEvent* event) {
   d->pressButton = Qt::NoButton;
   if (!isClick) return;
   const int index = pointAt(event->pos());
-  if (index >= 0) {
-    setHighlighted(index);
-    Q_EMIT pointClicked(index);
+  setHighlighted(index);
+  Q_EMIT pointClicked(index);
+  if (index < 0 && d->mode == Mode::TwoD) {
+    const double ratio = devicePixelRatioF();
+    d->renderer->SetDisplayPoint(event->position().x() * ratio, d->window->GetSize()[1] - event->position().y() * ratio, 0);
+    d->renderer->DisplayToWorld();
+    double world[4];
+    d->renderer->GetWorldPoint(world);
+    if (world[3] != 0) Q_EMIT backgroundClicked(QPointF(world[0] / world[3], world[1] / world[3]));
   }
 }
 

@@ -68,12 +68,16 @@ public:
   // While interacting, clouds above 150,000 points draw an even subsample (the mouse turns
   // this on and off by itself).
   void setInteracting(bool interacting);
+  // A polyline through the map (e.g. an interpolation), [m, 2] world coordinates; empty: none.
+  void setPath(const std::vector<float>& xy);
 
 Q_SIGNALS:
   void pointHovered(int index);
   void pointClicked(int index);
   // Shift-drag draws a lasso, Ctrl-drag a box; the points inside become the selection.
   void selectionChanged(const std::vector<int>& indices);
+  // A click (in 2-D) that hit no point, in world coordinates.
+  void backgroundClicked(const QPointF& world);
 
 protected:
   void initializeGL() override;
