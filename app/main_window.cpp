@@ -66,6 +66,7 @@ struct MainWindow::OpenedDataset {
   DatasetPtr dataset;
   QString spec;
   ProjectionResult map;
+  std::shared_ptr<const Encoding> embedding;
 };
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -280,6 +281,16 @@ void MainWindow::openDatasetSpec(const QString& spec) {
       [spec, cache](const JobControl& job) {
         OpenedDataset o;
         o.spec = spec;
+        if (spec.startsWith(QStringLiteral("embedding:"))) {
+          const EmbeddingFile file = loadEmbeddingFile(spec.mid(10));
+          o.dataset = file.dataset;
+          o.embedding = file.vectors;
+          ProjectionRequest request;
+          request.source = ProjectionRequest::kEmbedding;
+          o.map = file.coordinates ? coordinatesMap(file)
+                                   : computeProjection(*o.dataset, nullptr, cache, request, job, file.vectors);
+          return o;
+        }
         o.dataset = openDataset(spec);
         o.map = computeProjection(*o.dataset, nullptr, cache, ProjectionRequest{}, job);
         return o;
@@ -294,8 +305,9 @@ void MainWindow::showDataset(const OpenedDataset& opened) {
   itemPanel_->setDataset(dataset_);
   selectionPanel_->setDataset(dataset_);
   setWindowTitle(tr("Strata — %1").arg(dataset_->name()));
-  mapControls_->setContext(model_ ? &model_->info() : nullptr, dataset_.get());
-  mapControls_->setSource(ProjectionRequest::kPixels);
+  embedding_ = opened.embedding;
+  mapControls_->setContext(model_ ? &model_->info() : nullptr, dataset_.get(), embedding_ != nullptr);
+  mapControls_->setSource(embedding_ ? ProjectionRequest::kEmbedding : ProjectionRequest::kPixels);
   showMap(opened.map);
   Q_EMIT projectionShown();
   traverse_->setDataset(dataset_);
@@ -310,9 +322,10 @@ void MainWindow::projectMap() {
   const ModelPtr model = model_;
   const ProjectionRequest request = mapControls_->request();
   const EncodingCache cache = *cache_;
+  const auto embedding = embedding_;
   jobs_->start<ProjectionResult>(
       tr("Computing the %1 map").arg(methodName(request.method)),
-      [=](const JobControl& job) { return computeProjection(*dataset, model.get(), cache, request, job); },
+      [=](const JobControl& job) { return computeProjection(*dataset, model.get(), cache, request, job, embedding); },
       [this, dataset](ProjectionResult r) {
         if (dataset != dataset_) return;
         showMap(r);
@@ -410,7 +423,7 @@ void MainWindow::openModel(const QString& path) {
         statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
         traverse_->setModel(model_);
         hierarchy_->setModel(model_);
-        mapControls_->setContext(&model_->info(), dataset_.get());
+        mapControls_->setContext(&model_->info(), dataset_.get(), embedding_ != nullptr);
         Q_EMIT modelShown();
         refreshModelViews();
         computeStats();

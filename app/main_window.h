@@ -103,6 +103,7 @@ private:
   QString datasetSpec_;
   ModelPtr model_;
   ProjectionResult map_;
+  std::shared_ptr<const Encoding> embedding_;  // vectors of an opened embedding file
   std::unique_ptr<EncodingCache> cache_;
   bool pinned_ = false;
   int64_t pathStart_ = -1;

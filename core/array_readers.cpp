@@ -24,8 +24,10 @@ const NpyArray* findArray(const std::map<std::string, NpyArray>& arrays,
   return nullptr;
 }
 
-std::shared_ptr<ArrayDataset> imagesDataset(const NpyArray& images, const QString& path,
-                                            const QString& name) {
+}  // namespace
+
+std::shared_ptr<ArrayDataset> datasetFromImageArray(const NpyArray& images, const QString& path,
+                                                    const QString& name) {
   const auto& s = images.shape;
   ItemShape shape;
   bool channelsLast = false;
@@ -64,16 +66,14 @@ std::shared_ptr<ArrayDataset> imagesDataset(const NpyArray& images, const QStrin
   return std::make_shared<ArrayDataset>(name, shape, std::move(values));
 }
 
-}  // namespace
-
 std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path) {
   const QString name = QFileInfo(path).fileName();
-  if (path.endsWith(".npy", Qt::CaseInsensitive)) return imagesDataset(readNpy(path), path, name);
+  if (path.endsWith(".npy", Qt::CaseInsensitive)) return datasetFromImageArray(readNpy(path), path, name);
 
   const auto arrays = readNpz(path);
   const NpyArray* images = findArray(arrays, {"imgs", "images", "x"});
   if (!images) throw DataError(str(path), "no image array (expected a key imgs, images or x)");
-  auto dataset = imagesDataset(*images, path, name);
+  auto dataset = datasetFromImageArray(*images, path, name);
   const int64_t n = dataset->size();
   if (const NpyArray* labels = findArray(arrays, {"labels", "y"})) {
     if (labels->count() != n)

@@ -15,6 +15,11 @@ namespace strata {
 // images are kept as they are); float images must already lie in [0, 1].
 std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path);
 
+struct NpyArray;
+// A dataset of the images in one array (rules as above); `path` names the source in errors.
+std::shared_ptr<ArrayDataset> datasetFromImageArray(const NpyArray& images, const QString& path,
+                                                    const QString& name);
+
 // Every PNG/JPEG in the folder (sorted by name); with sub-folders, each sub-folder is a class.
 // All images must share one size; grey images give 1 channel, others 3.
 std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path);

@@ -16,6 +16,7 @@ QString describeDatasetSpec(const QString& spec) {
   if (spec == "fashion-mnist:test") return QStringLiteral("Fashion-MNIST (test)");
   if (spec == "fashion-mnist:train") return QStringLiteral("Fashion-MNIST (train)");
   if (spec == "dsprites") return QStringLiteral("dSprites");
+  if (spec.startsWith("embedding:")) return QFileInfo(spec.mid(10)).fileName();
   return QFileInfo(spec).fileName();
 }
 

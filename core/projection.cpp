@@ -4,7 +4,14 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <QFileInfo>
+
+#include <map>
+
+#include "core/array_readers.h"
+#include "core/errors.h"
 #include "core/model_ops.h"
+#include "core/npy.h"
 #include "core/pca.h"
 
 namespace strata {
@@ -64,7 +71,7 @@ QString methodName(ProjectionMethod method) {
 
 ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const EncodingCache& cache, const ProjectionRequest& request,
-                                   const JobControl& job) {
+                                   const JobControl& job, std::shared_ptr<const Encoding> embedding) {
   ProjectionResult r;
   r.source = request.source;
   const int64_t n = dataset.size();
@@ -74,7 +81,20 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
   const bool layout = request.method != ProjectionMethod::Pca;
   const double encodeEnd = request.source == ProjectionRequest::kPixels ? 0.0 : 0.4;
 
-  if (request.source == ProjectionRequest::kPixels) {
+  if (request.source == ProjectionRequest::kEmbedding) {
+    if (!embedding) throw std::invalid_argument("no embedding file is open");
+    r.encoding = embedding;
+    r.encodingFromCache = true;
+    what = embedding->description;
+    input = embedding->latents;
+    inputDims = embedding->dims;
+    if (layout && inputDims > kReducedDims) {
+      const PcaModel pca = fitPca(input.data(), n, inputDims, kReducedDims, part(job, 0.0, 0.05));
+      input = pca.transform(input.data(), n);
+      inputDims = kReducedDims;
+      what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
+    }
+  } else if (request.source == ProjectionRequest::kPixels) {
     what = QStringLiteral("pixels");
     if (!layout) {
       PcaModel pca;
@@ -135,6 +155,75 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
       break;
     }
   }
+  return r;
+}
+
+EmbeddingFile loadEmbeddingFile(const QString& path) {
+  const std::string where = path.toStdString();
+  std::map<std::string, NpyArray> arrays;
+  if (path.endsWith(".npy", Qt::CaseInsensitive)) arrays["embedding"] = readNpy(path);
+  else arrays = readNpz(path);
+  EmbeddingFile f;
+  const NpyArray* v = nullptr;
+  for (const char* key : {"embedding", "latents", "x", "coords"})
+    if (arrays.count(key)) {
+      v = &arrays.at(key);
+      f.coordinates = std::string(key) == "coords";
+      break;
+    }
+  if (!v) throw DataError(where, "no vectors (expected a key embedding, latents, x or coords)");
+  if (v->shape.size() != 2 || v->shape[0] < 1 || v->shape[1] < 1)
+    throw DataError(where, "vectors must be a 2-D array [N, D]");
+  const int64_t n = v->shape[0];
+  const int dims = int(v->shape[1]);
+  if (f.coordinates && (dims < 2 || dims > 3)) throw DataError(where, "coords must have 2 or 3 columns");
+  auto e = std::make_shared<Encoding>();
+  e->items = n;
+  e->dims = dims;
+  e->latents = v->toFloat();
+  for (float x : e->latents)
+    if (!std::isfinite(x)) throw DataError(where, "the vectors contain NaN or infinite values");
+  e->kl.assign(size_t(n), 0.0f);
+  e->reconstruction.assign(size_t(n), 0.0f);
+  e->description = QFileInfo(path).fileName();
+  f.vectors = e;
+
+  std::shared_ptr<ArrayDataset> dataset;
+  for (const char* key : {"images", "imgs"})
+    if (arrays.count(key)) {
+      dataset = datasetFromImageArray(arrays.at(key), path, QFileInfo(path).fileName());
+      if (dataset->size() != n) throw DataError(where, "images do not match the vectors: " + std::to_string(dataset->size()) + " images for " + std::to_string(n) + " vectors");
+      f.hasImages = true;
+      break;
+    }
+  if (!dataset) dataset = std::make_shared<ArrayDataset>(QFileInfo(path).fileName(), ItemShape{1, 1, 1}, std::vector<float>(size_t(n), 0.5f));
+  for (const char* key : {"labels", "y"})
+    if (arrays.count(key)) {
+      const std::vector<int64_t> raw = arrays.at(key).toInt();
+      if (int64_t(raw.size()) != n) throw DataError(where, "labels do not match the vectors");
+      int top = 0;
+      for (int64_t l : raw) {
+        if (l < 0) throw DataError(where, "negative label");
+        top = std::max(top, int(l));
+      }
+      QStringList names;
+      for (int c = 0; c <= top; ++c) names << QString::number(c);
+      dataset->setLabels(std::vector<int>(raw.begin(), raw.end()), names);
+      break;
+    }
+  f.dataset = dataset;
+  return f;
+}
+
+ProjectionResult coordinatesMap(const EmbeddingFile& file) {
+  ProjectionResult r;
+  const Encoding& e = *file.vectors;
+  r.source = ProjectionRequest::kEmbedding;
+  r.dims = e.dims;
+  r.coords.assign(size_t(e.items) * 3, 0.0f);
+  for (int64_t i = 0; i < e.items; ++i)
+    for (int c = 0; c < e.dims; ++c) r.coords[size_t(i * 3 + c)] = e.latents[size_t(i * e.dims + c)];
+  r.description = QStringLiteral("coordinates from %1").arg(e.description);
   return r;
 }
 

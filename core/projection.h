@@ -23,7 +23,8 @@ QString methodName(ProjectionMethod method);
 struct ProjectionRequest {
   static constexpr int kPixels = -2;
   static constexpr int kAllLayers = -1;
-  int source = kPixels;  // kPixels, kAllLayers or a layer index
+  static constexpr int kEmbedding = -3;  // vectors read from a file (no model)
+  int source = kPixels;  // kPixels, kAllLayers, kEmbedding or a layer index
   bool samples = false;  // posterior samples instead of means
   ProjectionMethod method = ProjectionMethod::Pca;
   TsneParameters tsne;
@@ -62,8 +63,23 @@ Latents interpolate(const Latents& a, const Latents& b, int steps, bool spherica
 
 // Inputs with more than 50 dimensions are reduced to 50 with PCA before t-SNE and UMAP, as is
 // usual; the description says so.
+// `embedding` supplies the vectors for kEmbedding.
 ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const EncodingCache& cache, const ProjectionRequest& request,
-                                   const JobControl& job = {});
+                                   const JobControl& job = {},
+                                   std::shared_ptr<const Encoding> embedding = nullptr);
+
+// A file of vectors to explore without a model: .npy [N, D], or .npz with "embedding" (or
+// "latents", "x") [N, D] or "coords" [N, 2 or 3], optional "labels" [N] and "images"
+// ([N, H, W], [N, C, H, W] or [N, H, W, C]).
+struct EmbeddingFile {
+  std::shared_ptr<const Dataset> dataset;  // images (blank 1 x 1 ones if the file has none), labels
+  std::shared_ptr<const Encoding> vectors;
+  bool coordinates = false;  // the vectors are a ready layout
+  bool hasImages = false;
+};
+EmbeddingFile loadEmbeddingFile(const QString& path);
+// The map of a ready layout.
+ProjectionResult coordinatesMap(const EmbeddingFile& file);
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 
 #include "app/main_window.h"
 #include "core/fashion_mnist.h"
+#include "core/npy.h"
 #include "widgets/gl_format.h"
 #include "widgets/image_grid.h"
 #include "core/resources.h"
@@ -199,6 +200,28 @@ private Q_SLOTS:
     QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(traverse));
     QTRY_VERIFY_WITH_TIMEOUT(grid.count() >= 1, 30000);
     QCOMPARE(traverse->focusedUnitLabel(), QStringLiteral("z_mid[3]"));
+  }
+
+  void exploresAnEmbeddingFileWithoutAModel() {
+    QTemporaryDir dir;
+    std::vector<float> v(2000 * 16);
+    std::vector<int64_t> labels(2000);
+    for (int i = 0; i < 2000; ++i) {
+      labels[size_t(i)] = i % 4;
+      for (int d = 0; d < 16; ++d) v[size_t(i * 16 + d)] = float((i % 4) * 5 * (d == i % 4)) + float((i * 7 + d * 13) % 10) / 10.0f;
+    }
+    writeNpz(dir.filePath("v.npz"), {{"embedding", makeNpy(v, {2000, 16})}, {"labels", makeNpy(labels, {2000})}});
+    MainWindow window;
+    window.resize(1100, 700);
+    window.show();
+    QSignalSpy shown(&window, &MainWindow::projectionShown);
+    window.openDatasetSpec("embedding:" + dir.filePath("v.npz"));
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, 60000);
+    QCOMPARE(window.scatterView()->pointCount(), 2000);
+    window.mapControls()->setMethod(ProjectionMethod::Umap);
+    window.requestMap();
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 2, 120000);
+    QCOMPARE(window.dataset()->classNames().size(), 4);
   }
 
   void badDatasetShowsAnErrorAndKeepsState() {

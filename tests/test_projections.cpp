@@ -6,7 +6,10 @@
 
 #include <random>
 
+#include "core/errors.h"
 #include "core/knn.h"
+#include "core/npy.h"
+#include "core/projection.h"
 #include "core/tsne.h"
 #include "core/umap.h"
 
@@ -96,6 +99,39 @@ private Q_SLOTS:
     QVERIFY2(agreement > 0.98, qPrintable(QString::number(agreement)));
     QVERIFY2(recall > 0.17, qPrintable(QString::number(recall)));
     QCOMPARE(umap(x.data(), 2000, 20, p), y);
+  }
+
+  void embeddingFiles() {
+    QTemporaryDir dir;
+    std::vector<int> labels;
+    const std::vector<float> x = blobs(300, 8, 3, labels, 7);
+    const QString good = dir.filePath("e.npz");
+    writeNpz(good, {{"embedding", makeNpy(x, {300, 8})},
+                    {"labels", makeNpy(std::vector<int64_t>(labels.begin(), labels.end()), {300})},
+                    {"images", makeNpy(std::vector<uint8_t>(300 * 4, 200), {300, 2, 2})}});
+    const EmbeddingFile f = loadEmbeddingFile(good);
+    QVERIFY(!f.coordinates && f.hasImages);
+    QCOMPARE(f.vectors->dims, 8);
+    QCOMPARE(f.dataset->size(), int64_t(300));
+    QCOMPARE(f.dataset->label(4), 1);
+    ProjectionRequest request;
+    request.source = ProjectionRequest::kEmbedding;
+    const ProjectionResult map = computeProjection(*f.dataset, nullptr, EncodingCache(dir.path()), request, {}, f.vectors);
+    QCOMPARE(map.coords.size(), size_t(900));
+    // Ready coordinates are shown as they are; bad files are refused with a reason.
+    const QString coords = dir.filePath("c.npz");
+    writeNpz(coords, {{"coords", makeNpy(std::vector<float>{1, 2, 3, 4, 5, 6}, {3, 2})}});
+    const ProjectionResult ready = coordinatesMap(loadEmbeddingFile(coords));
+    QCOMPARE(ready.coords, (std::vector<float>{1, 2, 0, 3, 4, 0, 5, 6, 0}));
+    const QString nan = dir.filePath("n.npz");
+    writeNpz(nan, {{"embedding", makeNpy(std::vector<float>{1, NAN}, {1, 2})}});
+    QVERIFY_THROWS_EXCEPTION(DataError, loadEmbeddingFile(nan));
+    const QString mismatch = dir.filePath("m.npz");
+    writeNpz(mismatch, {{"embedding", makeNpy(x, {300, 8})}, {"labels", makeNpy(std::vector<int64_t>{1, 2}, {2})}});
+    QVERIFY_THROWS_EXCEPTION(DataError, loadEmbeddingFile(mismatch));
+    const QString wrong = dir.filePath("w.npz");
+    writeNpz(wrong, {{"coords", makeNpy(x, {300, 8})}});
+    QVERIFY_THROWS_EXCEPTION(DataError, loadEmbeddingFile(wrong));
   }
 
   void tsneCancels() {

@@ -67,10 +67,11 @@ MapControls::MapControls(QWidget* parent) : QWidget(parent) {
   setContext(nullptr, nullptr);
 }
 
-void MapControls::setContext(const ModelInfo* model, const Dataset* dataset) {
+void MapControls::setContext(const ModelInfo* model, const Dataset* dataset, bool embedding) {
   const QSignalBlocker block(source_);
   const int previous = source_->currentData().isValid() ? source_->currentData().toInt() : ProjectionRequest::kPixels;
   source_->clear();
+  if (embedding) source_->addItem(tr("vectors from the file"), ProjectionRequest::kEmbedding);
   source_->addItem(tr("pixels"), ProjectionRequest::kPixels);
   if (model && dataset && model->hasEncoder && model->input == dataset->itemShape()) {
     for (size_t l = 0; l < model->layers.size(); ++l)
@@ -113,7 +114,7 @@ void MapControls::updateVisibility() {
   neighbours_->setVisible(method == ProjectionMethod::Umap);
   minDistance_->setVisible(method == ProjectionMethod::Umap);
   seed_->setVisible(method != ProjectionMethod::Pca);
-  samples_->setVisible(source_->currentData().toInt() != ProjectionRequest::kPixels);
+  samples_->setVisible(source_->currentData().toInt() >= ProjectionRequest::kAllLayers);
   unit_->setVisible(colorChoice().kind == ColorChoice::Unit);
 }
 

@@ -27,7 +27,7 @@ public:
   explicit MapControls(QWidget* parent = nullptr);
   // Offers the model's layers as sources (when it can encode the dataset) and the dataset's
   // factors as colours.
-  void setContext(const ModelInfo* model, const Dataset* dataset);
+  void setContext(const ModelInfo* model, const Dataset* dataset, bool embedding = false);
   ProjectionRequest request() const;
   ColorChoice colorChoice() const;
   void setSource(int source);
