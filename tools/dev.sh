@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
-  libvtk9-dev libeigen3-dev zlib1g-dev libgif-dev
+  libvtk9-dev libeigen3-dev zlib1g-dev libgif-dev libhnswlib-dev
   libtorch-dev libopenblas0-openmp
-  python3-torch python3-numpy python3-sklearn
+  python3-torch python3-numpy python3-sklearn umap-learn python3-pynndescent
   dataset-fashion-mnist
   xvfb xauth libgl1-mesa-dri fonts-dejavu-core
 )
