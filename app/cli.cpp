@@ -52,10 +52,12 @@ int validate(const QStringList& paths) {
 
 int writeDSprites(const QStringList& args) {
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("Write the generated dSprites data set as .npz."));
+  parser.setApplicationDescription(
+      QStringLiteral("Write the generated dSprites data set as .npz."));
   parser.addHelpOption();
   parser.addPositionalArgument("out", "output .npz file", "OUT.npz");
-  const QCommandLineOption count("count", "number of items drawn without replacement (default: all)", "N");
+  const QCommandLineOption count("count",
+                                 "number of items drawn without replacement (default: all)", "N");
   const QCommandLineOption seed("seed", "seed of the draw (default 0)", "S", "0");
   parser.addOption(count);
   parser.addOption(seed);
@@ -66,7 +68,8 @@ int writeDSprites(const QStringList& args) {
     return 2;
   }
   bool ok = true;
-  const qint64 n = parser.isSet(count) ? parser.value(count).toLongLong(&ok) : DSpritesDataset::kCount;
+  const qint64 n =
+      parser.isSet(count) ? parser.value(count).toLongLong(&ok) : DSpritesDataset::kCount;
   if (!ok || n <= 0 || n > DSpritesDataset::kCount) {
     err << "strata dsprites: --count must be between 1 and " << DSpritesDataset::kCount << "\n";
     return 2;
@@ -90,14 +93,16 @@ int writeDSprites(const QStringList& args) {
     err << "strata dsprites: " << e.what() << "\n";
     return 1;
   }
-  QTextStream(stdout) << "wrote " << n << " dSprites items to " << parser.positionalArguments().front() << "\n";
+  QTextStream(stdout) << "wrote " << n << " dSprites items to "
+                      << parser.positionalArguments().front() << "\n";
   return 0;
 }
 
 }  // namespace
 
 bool isHeadlessInvocation(int argc, char** argv) {
-  if (argc >= 2 && (!std::strcmp(argv[1], "validate") || !std::strcmp(argv[1], "dsprites"))) return true;
+  if (argc >= 2 && (!std::strcmp(argv[1], "validate") || !std::strcmp(argv[1], "dsprites")))
+    return true;
   for (int i = 1; i < argc; ++i)
     for (const char* option : kTextOnlyOptions)
       if (!std::strcmp(argv[i], option)) return true;
@@ -106,15 +111,16 @@ bool isHeadlessInvocation(int argc, char** argv) {
 
 int runHeadless(int argc, char** argv) {
   QCoreApplication app(argc, argv);
-  QCoreApplication::setApplicationVersion(
-      QStringLiteral("%1 (Qt %2, LibTorch %3)")
-          .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion()),
-               torchVersion()));
+  QCoreApplication::setApplicationVersion(QStringLiteral("%1 (Qt %2, LibTorch %3)")
+                                              .arg(QCoreApplication::applicationVersion(),
+                                                   QString::fromLatin1(qVersion()),
+                                                   torchVersion()));
   QStringList args = app.arguments();
   if (args.size() >= 2 && args[1] == "validate") {
     args.removeAt(1);
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Check model files against the Strata model contract."));
+    parser.setApplicationDescription(
+        QStringLiteral("Check model files against the Strata model contract."));
     parser.addHelpOption();
     parser.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
     parser.process(args);
@@ -128,11 +134,13 @@ int runHeadless(int argc, char** argv) {
   parser.setApplicationDescription(describe());
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addOption(QCommandLineOption(QStringList{"m", "model"}, QStringLiteral("Open this model file."),
+  parser.addOption(QCommandLineOption(QStringList{"m", "model"},
+                                      QStringLiteral("Open this model file."),
                                       QStringLiteral("MODEL.pt")));
-  parser.addOption(QCommandLineOption(QStringList{"view"},
-                                      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
-                                      QStringLiteral("VIEW")));
+  parser.addOption(QCommandLineOption(
+      QStringList{"view"},
+      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
+      QStringLiteral("VIEW")));
   parser.addPositionalArgument(QStringLiteral("dataset"),
                                QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "
                                               "an IDX/.npz file or an image folder."),

@@ -24,9 +24,10 @@ int main(int argc, char** argv) {
                                        QStringLiteral("Open this model file."),
                                        QStringLiteral("MODEL.pt"));
   parser.addOption(modelOption);
-  const QCommandLineOption viewOption(QStringList{"view"},
-                                      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
-                                      QStringLiteral("VIEW"));
+  const QCommandLineOption viewOption(
+      QStringList{"view"},
+      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
+      QStringLiteral("VIEW"));
   parser.addOption(viewOption);
   parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Dataset to open."),
                                QStringLiteral("[dataset]"));

@@ -21,17 +21,17 @@
 #include "app/open_dataset_action.h"
 #include "app/open_model_action.h"
 #include "core/dataset_source.h"
+#include "core/encoding.h"
 #include "core/image_convert.h"
 #include "core/inference_worker.h"
 #include "core/job_runner.h"
 #include "core/latent_stats.h"
 #include "core/model_ops.h"
-#include "core/encoding.h"
 #include "core/pca.h"
 #include "core/projection.h"
 #include "core/resources.h"
-#include "widgets/image_grid.h"
 #include "widgets/hierarchy_view.h"
+#include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
 #include "widgets/map_controls.h"
 #include "widgets/model_panel.h"
@@ -49,7 +49,8 @@ constexpr int kSampleCount = 64;
 QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape) {
   QVector<QImage> images;
   const size_t pixels = size_t(shape.pixelCount());
-  for (size_t i = 0; i + pixels <= batch.size(); i += pixels) images << toQImage(batch.data() + i, shape);
+  for (size_t i = 0; i + pixels <= batch.size(); i += pixels)
+    images << toQImage(batch.data() + i, shape);
   return images;
 }
 
@@ -117,7 +118,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   hierarchy_ = new HierarchyView(inference_, tabs_);
   tabs_->addTab(traverse_, tr("Traverse"));
   tabs_->addTab(hierarchy_, tr("Hierarchy"));
-  connect(traverse_, &TraverseView::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+  connect(traverse_, &TraverseView::statusMessage, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 8000); });
   connect(hierarchy_, &HierarchyView::unitActivated, this, [this](int layer, int unit) {
     showView("traverse");
     traverse_->focusUnit(layer, unit);
@@ -127,18 +129,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     traverse_->startFromItem(index);
   });
   buildStatusBar();
-  connect(inference_, &InferenceWorker::failed, this, [this](const QString&, const QString& message) {
-    reconstructions_->showUnavailable(message, message);
-    statusBar()->showMessage(tr("Model computation failed: %1").arg(message));
-  });
+  connect(inference_, &InferenceWorker::failed, this,
+          [this](const QString&, const QString& message) {
+            reconstructions_->showUnavailable(message, message);
+            statusBar()->showMessage(tr("Model computation failed: %1").arg(message));
+          });
 
   cache_ = std::make_unique<EncodingCache>(QString());
   connect(mapControls_, &MapControls::projectRequested, this, &MainWindow::projectMap);
   connect(mapControls_, &MapControls::colorChanged, this, &MainWindow::applyColours);
-  connect(scatter_, &ScatterView::selectionChanged, this, [this, selectionDock](const std::vector<int>& indices) {
-    selectionPanel_->setSelection(indices);
-    selectionDock->raise();
-  });
+  connect(scatter_, &ScatterView::selectionChanged, this,
+          [this, selectionDock](const std::vector<int>& indices) {
+            selectionPanel_->setSelection(indices);
+            selectionDock->raise();
+          });
   connect(selectionPanel_, &SelectionPanel::cleared, this, [this] { scatter_->setSelection({}); });
   connect(selectionPanel_, &SelectionPanel::itemClicked, this, [this](int64_t index) {
     pinned_ = true;
@@ -148,14 +152,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(scatter_, &ScatterView::backgroundClicked, this, [this](const QPointF& world) {
     if (!map_.latentPca) return;
     if (model_ && map_.source >= 0 && model_->info().layers.size() > 1) {
-      statusBar()->showMessage(tr("Decoding a spot of the map needs the PCA map of all layers"), 6000);
+      statusBar()->showMessage(tr("Decoding a spot of the map needs the PCA map of all layers"),
+                               6000);
       return;
     }
     decodeMapPoint(world);
   });
   connect(itemPanel_, &ItemPanel::pathRequested, this, [this](int64_t index) {
     pathStart_ = index;
-    statusBar()->showMessage(tr("Click another point to draw the interpolation from #%1").arg(index), 10000);
+    statusBar()->showMessage(
+        tr("Click another point to draw the interpolation from #%1").arg(index), 10000);
   });
   connect(scatter_, &ScatterView::pointHovered, this, &MainWindow::onPointHovered);
   connect(scatter_, &ScatterView::pointClicked, this, &MainWindow::onPointClicked);
@@ -200,9 +206,10 @@ void MainWindow::buildStatusBar() {
       statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
     });
   }
-  connect(statsJobs_, &JobRunner::failed, this, [this](quint64, const QString& title, const QString& message) {
-    statusBar()->showMessage(tr("%1 failed: %2").arg(title, message));
-  });
+  connect(statsJobs_, &JobRunner::failed, this,
+          [this](quint64, const QString& title, const QString& message) {
+            statusBar()->showMessage(tr("%1 failed: %2").arg(title, message));
+          });
   connect(jobs_, &JobRunner::failed, this,
           [this](quint64, const QString& title, const QString& message) {
             statusBar()->showMessage(tr("%1 failed").arg(title));
@@ -265,10 +272,12 @@ bool MainWindow::showView(const QString& name) {
 
 void MainWindow::openStartup(const QString& dataset, const QString& model) {
   QSettings settings;
-  QString spec = dataset.isEmpty() ? settings.value("data/last", defaultDatasetSpec()).toString() : dataset;
+  QString spec =
+      dataset.isEmpty() ? settings.value("data/last", defaultDatasetSpec()).toString() : dataset;
   QString modelPath = model;
   if (modelPath.isEmpty()) modelPath = settings.value("models/last").toString();
-  if (modelPath.isEmpty() || !QFileInfo(modelPath).isFile()) modelPath = bundledModelPath("fashion_lvae.pt");
+  if (modelPath.isEmpty() || !QFileInfo(modelPath).isFile())
+    modelPath = bundledModelPath("fashion_lvae.pt");
   openDatasetSpec(spec);
   if (QFileInfo(modelPath).isFile()) openModel(modelPath);
 }
@@ -287,8 +296,9 @@ void MainWindow::openDatasetSpec(const QString& spec) {
           o.embedding = file.vectors;
           ProjectionRequest request;
           request.source = ProjectionRequest::kEmbedding;
-          o.map = file.coordinates ? coordinatesMap(file)
-                                   : computeProjection(*o.dataset, nullptr, cache, request, job, file.vectors);
+          o.map = file.coordinates
+                      ? coordinatesMap(file)
+                      : computeProjection(*o.dataset, nullptr, cache, request, job, file.vectors);
           return o;
         }
         o.dataset = openDataset(spec);
@@ -306,7 +316,8 @@ void MainWindow::showDataset(const OpenedDataset& opened) {
   selectionPanel_->setDataset(dataset_);
   setWindowTitle(tr("Strata — %1").arg(dataset_->name()));
   embedding_ = opened.embedding;
-  mapControls_->setContext(model_ ? &model_->info() : nullptr, dataset_.get(), embedding_ != nullptr);
+  mapControls_->setContext(model_ ? &model_->info() : nullptr, dataset_.get(),
+                           embedding_ != nullptr);
   mapControls_->setSource(embedding_ ? ProjectionRequest::kEmbedding : ProjectionRequest::kPixels);
   showMap(opened.map);
   Q_EMIT projectionShown();
@@ -325,7 +336,9 @@ void MainWindow::projectMap() {
   const auto embedding = embedding_;
   jobs_->start<ProjectionResult>(
       tr("Computing the %1 map").arg(methodName(request.method)),
-      [=](const JobControl& job) { return computeProjection(*dataset, model.get(), cache, request, job, embedding); },
+      [=](const JobControl& job) {
+        return computeProjection(*dataset, model.get(), cache, request, job, embedding);
+      },
       [this, dataset](ProjectionResult r) {
         if (dataset != dataset_) return;
         showMap(r);
@@ -340,10 +353,13 @@ void MainWindow::showMap(const ProjectionResult& map) {
     const QSignalBlocker block(threeDAction_);
     threeDAction_->setChecked(false);
   }
-  mapControls_->setLatentColoursAvailable(map_.encoding != nullptr, map_.encoding ? map_.encoding->dims : 0);
+  mapControls_->setLatentColoursAvailable(map_.encoding != nullptr,
+                                          map_.encoding ? map_.encoding->dims : 0);
   applyDimensions();
-  QString message = tr("%1: %2 items; %3").arg(dataset_->name()).arg(dataset_->size()).arg(map_.description);
-  if (map_.encoding) message += map_.encodingFromCache ? tr(" (encoding from cache)") : tr(" (encoded and cached)");
+  QString message =
+      tr("%1: %2 items; %3").arg(dataset_->name()).arg(dataset_->size()).arg(map_.description);
+  if (map_.encoding)
+    message += map_.encodingFromCache ? tr(" (encoding from cache)") : tr(" (encoded and cached)");
   statusBar()->showMessage(message);
 }
 
@@ -367,7 +383,10 @@ void MainWindow::applyDimensions() {
     QStringList axes;
     const QStringList names = {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("z")};
     for (size_t c = 0; c < map_.varianceRatio.size() && c < size_t(threeD ? 3 : 2); ++c)
-      axes << tr("%1: PC%2 (%3%)").arg(names[int(c)]).arg(c + 1).arg(map_.varianceRatio[c] * 100, 0, 'f', 1);
+      axes << tr("%1: PC%2 (%3%)")
+                  .arg(names[int(c)])
+                  .arg(c + 1)
+                  .arg(map_.varianceRatio[c] * 100, 0, 'f', 1);
     caption += QStringLiteral("  —  ") + axes.join(QStringLiteral(", "));
   }
   scatter_->setCaption(caption);
@@ -391,12 +410,17 @@ void MainWindow::applyColours() {
       if (e) return scalars([&](int64_t i) { return e->kl[size_t(i)]; }, tr("KL (nats)"));
       break;
     case ColorChoice::Reconstruction:
-      if (e) return scalars([&](int64_t i) { return e->reconstruction[size_t(i)]; }, tr("-log p(x|z) (nats)"));
+      if (e)
+        return scalars([&](int64_t i) { return e->reconstruction[size_t(i)]; },
+                       tr("-log p(x|z) (nats)"));
       break;
     case ColorChoice::Unit:
       if (e && choice.index < e->dims)
-        return scalars([&](int64_t i) { return e->latents[size_t(i) * size_t(e->dims) + size_t(choice.index)]; },
-                       tr("unit %1").arg(choice.index));
+        return scalars(
+            [&](int64_t i) {
+              return e->latents[size_t(i) * size_t(e->dims) + size_t(choice.index)];
+            },
+            tr("unit %1").arg(choice.index));
       break;
     case ColorChoice::Class:
       break;
@@ -431,14 +455,17 @@ void MainWindow::openModel(const QString& path) {
 }
 
 void MainWindow::computeStats() {
-  if (!model_ || !dataset_ || !model_->info().hasEncoder || !(model_->info().input == dataset_->itemShape()))
+  if (!model_ || !dataset_ || !model_->info().hasEncoder ||
+      !(model_->info().input == dataset_->itemShape()))
     return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
   // Every item up to 20,000; beyond, 20,000 spread evenly (dSprites has 737,280).
   const int64_t count = std::min<int64_t>(dataset->size(), 20000);
-  const QString source = count < dataset->size() ? tr("%1 (%2 items spread over the set)").arg(dataset->name()).arg(count)
-                                                  : dataset->name();
+  const QString source =
+      count < dataset->size()
+          ? tr("%1 (%2 items spread over the set)").arg(dataset->name()).arg(count)
+          : dataset->name();
   statsJobs_->start<std::shared_ptr<const LatentStats>>(
       tr("Latent statistics of %1 on %2").arg(model->info().name, dataset->name()),
       [=](const JobControl& job) -> std::shared_ptr<const LatentStats> {
@@ -452,9 +479,14 @@ void MainWindow::computeStats() {
         int active = 0, collapsed = 0, units = 0;
         for (const LayerStats& l : stats->layers)
           active += l.activeUnits, collapsed += l.collapsedUnits, units += int(l.units.size());
-        statusBar()->showMessage(tr("Latent statistics over %1: %2 units, %3 active (variance of the "
-                                    "posterior mean > 0.01), %4 collapsed (KL < 0.01 nats)")
-                                     .arg(source).arg(units).arg(active).arg(collapsed), 15000);
+        statusBar()->showMessage(
+            tr("Latent statistics over %1: %2 units, %3 active (variance of the "
+               "posterior mean > 0.01), %4 collapsed (KL < 0.01 nats)")
+                .arg(source)
+                .arg(units)
+                .arg(active)
+                .arg(collapsed),
+            15000);
         Q_EMIT statsShown();
       });
 }
@@ -471,11 +503,14 @@ void MainWindow::refreshSamples() {
   const quint64 seed = reconstructions_->sampleSeed();
   const double temperature = reconstructions_->temperature();
   inference_->submit<std::vector<float>>(
-      QStringLiteral("samples"), [=] { return samplePrior(*model, kSampleCount, seed, temperature); },
+      QStringLiteral("samples"),
+      [=] { return samplePrior(*model, kSampleCount, seed, temperature); },
       [this, shape, seed, temperature](std::vector<float> batch) {
         reconstructions_->showSamples(toImages(batch, shape),
                                       tr("%1 samples, seed %2, temperature %3")
-                                          .arg(kSampleCount).arg(seed).arg(temperature, 0, 'f', 2));
+                                          .arg(kSampleCount)
+                                          .arg(seed)
+                                          .arg(temperature, 0, 'f', 2));
         Q_EMIT samplesShown();
       });
 }
@@ -487,11 +522,17 @@ void MainWindow::refreshReconstructions() {
   const ItemShape shape = model->info().input;
   if (!dataset) return;
   QString why;
-  if (!model->info().hasEncoder) why = model->info().encoderUnavailableReason;
+  if (!model->info().hasEncoder)
+    why = model->info().encoderUnavailableReason;
   else if (!(model->info().input == dataset->itemShape()))
     why = tr("%1 has items of %2 x %3 x %4; the model expects %5 x %6 x %7.")
-              .arg(dataset->name()).arg(dataset->itemShape().channels).arg(dataset->itemShape().height)
-              .arg(dataset->itemShape().width).arg(shape.channels).arg(shape.height).arg(shape.width);
+              .arg(dataset->name())
+              .arg(dataset->itemShape().channels)
+              .arg(dataset->itemShape().height)
+              .arg(dataset->itemShape().width)
+              .arg(shape.channels)
+              .arg(shape.height)
+              .arg(shape.width);
   if (!why.isEmpty()) {
     reconstructions_->reconstructionGrid()->setMessage(tr("No reconstructions: %1").arg(why));
     return;
@@ -499,12 +540,16 @@ void MainWindow::refreshReconstructions() {
   const int offset = reconstructions_->inputOffset();
   inference_->submit<Reconstructions>(
       QStringLiteral("reconstructions"),
-      [=] { return reconstruct(*model, *dataset, spreadIndices(dataset->size(), kReconstructionCount, offset)); },
+      [=] {
+        return reconstruct(*model, *dataset,
+                           spreadIndices(dataset->size(), kReconstructionCount, offset));
+      },
       [this, shape, dataset](Reconstructions r) {
         reconstructions_->showReconstructions(
             toImages(r.inputs, shape), toImages(r.reconstructions, shape),
             tr("%1 items from #%2, reconstructed from posterior means")
-                .arg(r.indices.size()).arg(r.indices.front()));
+                .arg(r.indices.size())
+                .arg(r.indices.front()));
         Q_EMIT reconstructionsShown();
       });
 }
@@ -525,7 +570,9 @@ void MainWindow::onPointClicked(int index) {
 }
 
 void MainWindow::showPath(int64_t from, int64_t to) {
-  if (!model_ || !dataset_ || !model_->info().hasEncoder || !(model_->info().input == dataset_->itemShape())) return;
+  if (!model_ || !dataset_ || !model_->info().hasEncoder ||
+      !(model_->info().input == dataset_->itemShape()))
+    return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
   const ProjectionResult map = map_;
@@ -554,12 +601,17 @@ void MainWindow::showPath(int64_t from, int64_t to) {
       [this, model, from, to, map](Path p) {
         QVector<QImage> images;
         const size_t pixels = size_t(model->info().input.pixelCount());
-        for (size_t i = 0; i + pixels <= p.images.size(); i += pixels) images << toQImage(p.images.data() + i, model->info().input);
-        itemPanel_->setPathImages(images, tr("Linear interpolation of all layers' posterior means, #%1 → #%2 (%3 steps)%4")
-                                              .arg(from).arg(to).arg(images.size())
-                                              .arg(p.xy.empty() ? tr("; the path is drawn on latent maps only")
-                                                                : map.latentPca ? tr("; placed exactly on this PCA map")
-                                                                                : tr("; placed on the map by nearest encoded items")));
+        for (size_t i = 0; i + pixels <= p.images.size(); i += pixels)
+          images << toQImage(p.images.data() + i, model->info().input);
+        itemPanel_->setPathImages(
+            images,
+            tr("Linear interpolation of all layers' posterior means, #%1 → #%2 (%3 steps)%4")
+                .arg(from)
+                .arg(to)
+                .arg(images.size())
+                .arg(p.xy.empty()    ? tr("; the path is drawn on latent maps only")
+                     : map.latentPca ? tr("; placed exactly on this PCA map")
+                                     : tr("; placed on the map by nearest encoded items")));
         scatter_->setPath(p.xy);
         Q_EMIT pathShown();
       });
@@ -574,22 +626,28 @@ void MainWindow::decodeMapPoint(const QPointF& world) {
       [=] { return model->decode(latentsAtMapPoint(model->info(), map, world.x(), world.y())); },
       [this, model, world](std::vector<float> pixels) {
         itemPanel_->setReconstruction(toQImage(pixels.data(), model->info().input),
-                                      tr("Decoded at the map point (%1, %2)").arg(world.x(), 0, 'f', 2).arg(world.y(), 0, 'f', 2));
+                                      tr("Decoded at the map point (%1, %2)")
+                                          .arg(world.x(), 0, 'f', 2)
+                                          .arg(world.y(), 0, 'f', 2));
       });
 }
 
 void MainWindow::showItem(int64_t index, bool pinned) {
   itemPanel_->showItem(index, pinned);
   itemPanel_->setReconstruction({}, {});
-  if (!model_ || !dataset_ || !model_->info().hasEncoder || !(model_->info().input == dataset_->itemShape())) return;
+  if (!model_ || !dataset_ || !model_->info().hasEncoder ||
+      !(model_->info().input == dataset_->itemShape()))
+    return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
   inference_->submit<std::vector<float>>(
-      QStringLiteral("item-reconstruction"), [=] { return reconstruct(*model, *dataset, {index}).reconstructions; },
+      QStringLiteral("item-reconstruction"),
+      [=] { return reconstruct(*model, *dataset, {index}).reconstructions; },
       [this, model, index](std::vector<float> pixels) {
         if (itemPanel_->currentIndex() != index) return;
-        itemPanel_->setReconstruction(toQImage(pixels.data(), model->info().input),
-                                      tr("Reconstruction by %1 (posterior mean)").arg(model->info().name));
+        itemPanel_->setReconstruction(
+            toQImage(pixels.data(), model->info().input),
+            tr("Reconstruction by %1 (posterior mean)").arg(model->info().name));
       });
 }
 
@@ -627,7 +685,8 @@ void MainWindow::showNeighbours(int index) {
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
   for (const QUrl& url : event->mimeData()->urls())
-    if (url.isLocalFile() && url.toLocalFile().endsWith(".pt")) return event->acceptProposedAction();
+    if (url.isLocalFile() && url.toLocalFile().endsWith(".pt"))
+      return event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {

@@ -34,7 +34,7 @@ class HierarchyView;
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
-public:
+ public:
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -64,7 +64,7 @@ public:
   DatasetPtr dataset() const { return dataset_; }
   ModelPtr model() const { return model_; }
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void projectionShown();
   void modelShown();
   void modelRejected(const QString& report);
@@ -74,12 +74,12 @@ Q_SIGNALS:
   void neighboursShown(const std::vector<int>& neighbours);
   void pathShown();
 
-protected:
+ protected:
   void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
-private:
+ private:
   struct OpenedDataset;
   void buildActions();
   void buildStatusBar();

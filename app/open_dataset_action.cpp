@@ -15,25 +15,28 @@ OpenDatasetAction::OpenDatasetAction(QWidget* parent)
 }
 
 void OpenDatasetAction::choose() {
-  const QStringList choices = {tr("Fashion-MNIST test split"), tr("Fashion-MNIST train split"),
-                               tr("dSprites (generated)"), tr("Images file (IDX, .npy, .npz)…"),
-                               tr("Folder of PNG/JPEG images…"), tr("Embedding or coordinates (.npy, .npz)…")};
+  const QStringList choices = {
+      tr("Fashion-MNIST test split"),   tr("Fashion-MNIST train split"),
+      tr("dSprites (generated)"),       tr("Images file (IDX, .npy, .npz)…"),
+      tr("Folder of PNG/JPEG images…"), tr("Embedding or coordinates (.npy, .npz)…")};
   bool ok = false;
-  const QString choice = QInputDialog::getItem(parentWidget_, tr("Open Dataset"),
-                                               tr("Dataset:"), choices, 0, false, &ok);
+  const QString choice = QInputDialog::getItem(parentWidget_, tr("Open Dataset"), tr("Dataset:"),
+                                               choices, 0, false, &ok);
   if (!ok) return;
   if (choice == choices[0]) return Q_EMIT datasetChosen(QStringLiteral("fashion-mnist:test"));
   if (choice == choices[1]) return Q_EMIT datasetChosen(QStringLiteral("fashion-mnist:train"));
   if (choice == choices[2]) return Q_EMIT datasetChosen(QStringLiteral("dsprites"));
   if (choice == choices[4]) {
-    const QString folder = QFileDialog::getExistingDirectory(parentWidget_, tr("Open a folder of images"));
+    const QString folder =
+        QFileDialog::getExistingDirectory(parentWidget_, tr("Open a folder of images"));
     if (!folder.isEmpty()) Q_EMIT datasetChosen(folder);
     return;
   }
   const bool embedding = choice == choices[5];
   const QString path = QFileDialog::getOpenFileName(
       parentWidget_, embedding ? tr("Open vectors") : tr("Open images"), fashionMnistDirectory(),
-      embedding ? tr("NumPy arrays (*.npy *.npz)") : tr("Images (*idx3* *.idx *.gz *ubyte *.npy *.npz);;All files (*)"));
+      embedding ? tr("NumPy arrays (*.npy *.npz)")
+                : tr("Images (*idx3* *.idx *.gz *ubyte *.npy *.npz);;All files (*)"));
   if (!path.isEmpty()) Q_EMIT datasetChosen(embedding ? QStringLiteral("embedding:") + path : path);
 }
 

@@ -8,13 +8,13 @@ namespace strata {
 class OpenDatasetAction : public QAction {
   Q_OBJECT
 
-public:
+ public:
   explicit OpenDatasetAction(QWidget* parent);
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void datasetChosen(const QString& spec);
 
-private:
+ private:
   void choose();
   QWidget* parentWidget_;
 };

@@ -16,9 +16,9 @@ OpenModelAction::OpenModelAction(QWidget* parent)
   setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
   setToolTip(tr("Open a TorchScript model that follows the Strata model contract"));
   connect(this, &QAction::triggered, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(parentWidget_, tr("Open Model"),
-                                                      resourceDirectory() + "/models",
-                                                      tr("TorchScript models (*.pt *.pth);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        parentWidget_, tr("Open Model"), resourceDirectory() + "/models",
+        tr("TorchScript models (*.pt *.pth);;All files (*)"));
     if (!path.isEmpty()) Q_EMIT modelChosen(path);
   });
 }
@@ -27,7 +27,9 @@ RecentModelsMenu::RecentModelsMenu(QWidget* parent) : QMenu(tr("Recent &Models")
   rebuild();
 }
 
-QStringList RecentModelsMenu::paths() const { return QSettings().value(kRecentKey).toStringList(); }
+QStringList RecentModelsMenu::paths() const {
+  return QSettings().value(kRecentKey).toStringList();
+}
 
 void RecentModelsMenu::remember(const QString& path) {
   QStringList list = paths();
@@ -43,7 +45,8 @@ void RecentModelsMenu::rebuild() {
   clear();
   const QStringList list = paths();
   for (const QString& path : list) {
-    QAction* action = addAction(QFileInfo(path).fileName(), this, [this, path] { Q_EMIT modelChosen(path); });
+    QAction* action =
+        addAction(QFileInfo(path).fileName(), this, [this, path] { Q_EMIT modelChosen(path); });
     action->setToolTip(path);
     action->setEnabled(QFileInfo(path).isFile());
   }

@@ -9,13 +9,13 @@ namespace strata {
 class OpenModelAction : public QAction {
   Q_OBJECT
 
-public:
+ public:
   explicit OpenModelAction(QWidget* parent);
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void modelChosen(const QString& path);
 
-private:
+ private:
   QWidget* parentWidget_;
 };
 
@@ -23,15 +23,15 @@ private:
 class RecentModelsMenu : public QMenu {
   Q_OBJECT
 
-public:
+ public:
   explicit RecentModelsMenu(QWidget* parent);
   void remember(const QString& path);
   QStringList paths() const;
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void modelChosen(const QString& path);
 
-private:
+ private:
   void rebuild();
 };
 

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/fashion_mnist.h"
+#include "core/image_convert.h"
 #include "core/model.h"
 #include "core/resources.h"
-#include "core/image_convert.h"
 #include "core/torch_runtime.h"
 #include "core/traversal.h"
 
@@ -39,9 +39,10 @@ Stats timeIt(int repeats, F&& f) {
 }
 
 void print(const char* what, const QString& model, int threads, int batch, const Stats& s) {
-  std::printf("{\"impl\": \"strata\", \"what\": \"%s\", \"model\": \"%s\", \"threads\": %d, "
-              "\"batch\": %d, \"median_ms\": %.3f, \"p95_ms\": %.3f}\n",
-              what, qPrintable(model), threads, batch, s.median, s.p95);
+  std::printf(
+      "{\"impl\": \"strata\", \"what\": \"%s\", \"model\": \"%s\", \"threads\": %d, "
+      "\"batch\": %d, \"median_ms\": %.3f, \"p95_ms\": %.3f}\n",
+      what, qPrintable(model), threads, batch, s.median, s.p95);
   std::fflush(stdout);
 }
 
@@ -49,8 +50,8 @@ void print(const char* what, const QString& model, int threads, int batch, const
 
 int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
-  const QStringList names = app.arguments().size() > 1 ? app.arguments().mid(1)
-                                                       : QStringList{"fashion_lvae"};
+  const QStringList names =
+      app.arguments().size() > 1 ? app.arguments().mid(1) : QStringList{"fashion_lvae"};
   auto dataset = loadFashionMnist(Split::Test);
   std::vector<float> images(size_t(dataset->size() * 784));
   dataset->copyBatch(0, dataset->size(), images.data());
@@ -59,9 +60,11 @@ int main(int argc, char** argv) {
     const size_t L = model->info().layers.size();
     for (int threads : {1, 2}) {
       configureTorch({threads});
-      const Latents one = model->priorSample({1, {}}, model->noise(1, 0, 1), std::vector<double>(L, 1.0));
+      const Latents one =
+          model->priorSample({1, {}}, model->noise(1, 0, 1), std::vector<double>(L, 1.0));
       print("decode", name, threads, 1, timeIt(200, [&] { model->decode(one); }));
-      const Latents grid = model->priorSample({64, {}}, model->noise(64, 0, 2), std::vector<double>(L, 1.0));
+      const Latents grid =
+          model->priorSample({64, {}}, model->noise(64, 0, 2), std::vector<double>(L, 1.0));
       print("decode", name, threads, 64, timeIt(30, [&] { model->decode(grid); }));
       // A slider move on the top unit: propagate through the conditional priors, decode,
       // and make the image the view shows.
@@ -70,13 +73,16 @@ int main(int argc, char** argv) {
       double value = 0;
       print("slider_to_image", name, threads, 1, timeIt(200, [&] {
               value = value > 2 ? -2 : value + 0.1;
-              const std::vector<float> px = model->decode(applyEdits(*model, start, {{top, value}}, Propagation::Regenerate));
+              const std::vector<float> px =
+                  model->decode(applyEdits(*model, start, {{top, value}}, Propagation::Regenerate));
               toQImage(px.data(), model->info().input);
             }));
       std::vector<UnitGroup> rows;
-      for (int u = 0; u < 8; ++u) rows.push_back(singleUnit(model->info(), 0, u % int(model->info().layers[0].size())));
+      for (int u = 0; u < 8; ++u)
+        rows.push_back(singleUnit(model->info(), 0, u % int(model->info().layers[0].size())));
       print("grid_8x9", name, threads, 72, timeIt(10, [&] {
-              traversalGrid(*model, start, nullptr, rows, 9, RangeMode::PriorSigma, 3.0, Propagation::Regenerate);
+              traversalGrid(*model, start, nullptr, rows, 9, RangeMode::PriorSigma, 3.0,
+                            Propagation::Regenerate);
             }));
       print("encode_10k", name, threads, 500, timeIt(3, [&] {
               for (int64_t first = 0; first < dataset->size(); first += 500)

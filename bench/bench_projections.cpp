@@ -35,7 +35,8 @@ void save(const QString& path, const std::vector<float>& v, std::vector<int64_t>
 }
 
 void report(const char* what, const char* data, double seconds) {
-  std::printf("{\"impl\": \"strata\", \"what\": \"%s\", \"data\": \"%s\", \"seconds\": %.3f}\n", what, data, seconds);
+  std::printf("{\"impl\": \"strata\", \"what\": \"%s\", \"data\": \"%s\", \"seconds\": %.3f}\n",
+              what, data, seconds);
   std::fflush(stdout);
 }
 
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
   for (float& c : centres) c = normal(rng) * 6.0f;
   std::vector<float> m(size_t(1000000) * 32);
   for (int64_t i = 0; i < 1000000; ++i)
-    for (int d = 0; d < 32; ++d) m[size_t(i * 32 + d)] = centres[size_t((i % 20) * 32 + d)] + normal(rng);
+    for (int d = 0; d < 32; ++d)
+      m[size_t(i * 32 + d)] = centres[size_t((i % 20) * 32 + d)] + normal(rng);
   save(out + "/million_input.npy", m, {1000000, 32});
   report("pca", "million", timed([&] {
            const PcaModel p = fitPca(m.data(), 1000000, 32, 2);

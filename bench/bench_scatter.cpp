@@ -64,9 +64,10 @@ int main(int argc, char** argv) {
       moving.push_back(renderMs(view));
     }
     view.setInteracting(false);
-    std::printf("{\"impl\": \"strata\", \"what\": \"scatter\", \"points\": %d, \"first_frame_ms\": %.1f, "
-                "\"frame_ms\": %.1f, \"interactive_frame_ms\": %.1f}\n",
-                n, first, median(full), median(moving));
+    std::printf(
+        "{\"impl\": \"strata\", \"what\": \"scatter\", \"points\": %d, \"first_frame_ms\": %.1f, "
+        "\"frame_ms\": %.1f, \"interactive_frame_ms\": %.1f}\n",
+        n, first, median(full), median(moving));
     std::fflush(stdout);
   }
   return 0;

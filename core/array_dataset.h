@@ -6,7 +6,7 @@
 namespace strata {
 
 class ArrayDataset : public Dataset {
-public:
+ public:
   // 8-bit pixels; value v is shown as v * byteScale (1/255 for photographs, 1 for binary).
   ArrayDataset(QString name, ItemShape shape, std::vector<uint8_t> pixels,
                float byteScale = 1.0f / 255.0f);
@@ -27,7 +27,7 @@ public:
   QStringList factorNames() const override { return factorNames_; }
   double factor(int64_t index, int f) const override;
 
-private:
+ private:
   QString name_;
   ItemShape shape_;
   int64_t size_ = 0;

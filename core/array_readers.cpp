@@ -13,7 +13,9 @@
 namespace strata {
 namespace {
 
-std::string str(const QString& s) { return s.toStdString(); }
+std::string str(const QString& s) {
+  return s.toStdString();
+}
 
 const NpyArray* findArray(const std::map<std::string, NpyArray>& arrays,
                           std::initializer_list<const char*> names) {
@@ -39,7 +41,8 @@ std::shared_ptr<ArrayDataset> datasetFromImageArray(const NpyArray& images, cons
     shape = {int(s[3]), int(s[1]), int(s[2])};
     channelsLast = true;
   } else {
-    throw DataError(str(path), "images must be [N, H, W], [N, C, H, W] or [N, H, W, C] with C = 1 or 3");
+    throw DataError(str(path),
+                    "images must be [N, H, W], [N, C, H, W] or [N, H, W, C] with C = 1 or 3");
   }
   const int64_t n = s[0], pixels = shape.pixelCount();
   std::vector<float> values = images.toFloat();
@@ -60,7 +63,8 @@ std::shared_ptr<ArrayDataset> datasetFromImageArray(const NpyArray& images, cons
     for (int64_t i = 0; i < n; ++i)
       for (int64_t p = 0; p < plane; ++p)
         for (int c = 0; c < shape.channels; ++c)
-          chw[size_t(i * pixels + c * plane + p)] = values[size_t(i * pixels + p * shape.channels + c)];
+          chw[size_t(i * pixels + c * plane + p)] =
+              values[size_t(i * pixels + p * shape.channels + c)];
     values.swap(chw);
   }
   return std::make_shared<ArrayDataset>(name, shape, std::move(values));
@@ -68,7 +72,8 @@ std::shared_ptr<ArrayDataset> datasetFromImageArray(const NpyArray& images, cons
 
 std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path) {
   const QString name = QFileInfo(path).fileName();
-  if (path.endsWith(".npy", Qt::CaseInsensitive)) return datasetFromImageArray(readNpy(path), path, name);
+  if (path.endsWith(".npy", Qt::CaseInsensitive))
+    return datasetFromImageArray(readNpy(path), path, name);
 
   const auto arrays = readNpz(path);
   const NpyArray* images = findArray(arrays, {"imgs", "images", "x"});
@@ -95,7 +100,8 @@ std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path) {
       throw DataError(str(path), "factors must be [N, F] with N = number of images");
     const int count = int(factors->shape[1]);
     QStringList names;
-    if (count == 5) names = {"shape", "scale", "orientation", "pos_x", "pos_y"};
+    if (count == 5)
+      names = {"shape", "scale", "orientation", "pos_x", "pos_y"};
     else
       for (int f = 0; f < count; ++f) names << QStringLiteral("factor %1").arg(f);
     dataset->setFactors(factors->toDouble(), names);
@@ -110,11 +116,13 @@ std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
   QStringList classes = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
   std::vector<std::pair<QString, int>> files;
   if (classes.isEmpty()) {
-    for (const QString& f : dir.entryList(filters, QDir::Files, QDir::Name)) files.push_back({dir.filePath(f), -1});
+    for (const QString& f : dir.entryList(filters, QDir::Files, QDir::Name))
+      files.push_back({dir.filePath(f), -1});
   } else {
     for (int c = 0; c < classes.size(); ++c) {
       const QDir sub(dir.filePath(classes[c]));
-      for (const QString& f : sub.entryList(filters, QDir::Files, QDir::Name)) files.push_back({sub.filePath(f), c});
+      for (const QString& f : sub.entryList(filters, QDir::Files, QDir::Name))
+        files.push_back({sub.filePath(f), c});
     }
   }
   if (files.empty()) throw DataError(str(path), "no PNG or JPEG images found");
@@ -131,8 +139,11 @@ std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
     if (image.isNull()) throw DataError(str(file), "cannot decode the image");
     if (image.size() != first.size())
       throw DataError(str(file), QStringLiteral("size %1x%2 differs from the first image's %3x%4")
-                                     .arg(image.width()).arg(image.height())
-                                     .arg(first.width()).arg(first.height()).toStdString());
+                                     .arg(image.width())
+                                     .arg(image.height())
+                                     .arg(first.width())
+                                     .arg(first.height())
+                                     .toStdString());
     image = image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
     const int64_t plane = int64_t(shape.height) * shape.width;
     const size_t base = pixels.size();

@@ -21,7 +21,7 @@ struct ItemShape {
 };
 
 class Dataset {
-public:
+ public:
   virtual ~Dataset() = default;
 
   // A short human name, e.g. "Fashion-MNIST (test)".

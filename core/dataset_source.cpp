@@ -10,7 +10,9 @@
 
 namespace strata {
 
-QString defaultDatasetSpec() { return QStringLiteral("fashion-mnist:test"); }
+QString defaultDatasetSpec() {
+  return QStringLiteral("fashion-mnist:test");
+}
 
 QString describeDatasetSpec(const QString& spec) {
   if (spec == "fashion-mnist:test") return QStringLiteral("Fashion-MNIST (test)");

@@ -75,7 +75,9 @@ QString DSpritesDataset::name() const {
                           : QStringLiteral("dSprites (%1 items)").arg(indices_.size());
 }
 
-int64_t DSpritesDataset::size() const { return indices_.empty() ? kCount : int64_t(indices_.size()); }
+int64_t DSpritesDataset::size() const {
+  return indices_.empty() ? kCount : int64_t(indices_.size());
+}
 
 int64_t DSpritesDataset::flatIndex(int64_t index) const {
   return indices_.empty() ? index : indices_[size_t(index)];
@@ -87,9 +89,13 @@ void DSpritesDataset::copyImage(int64_t index, float* out) const {
   for (int i = 0; i < kSize * kSize; ++i) out[i] = float(pixels[i]);
 }
 
-int DSpritesDataset::label(int64_t index) const { return unflatten(flatIndex(index)).shape; }
+int DSpritesDataset::label(int64_t index) const {
+  return unflatten(flatIndex(index)).shape;
+}
 
-QStringList DSpritesDataset::classNames() const { return {"square", "ellipse", "heart"}; }
+QStringList DSpritesDataset::classNames() const {
+  return {"square", "ellipse", "heart"};
+}
 
 QStringList DSpritesDataset::factorNames() const {
   return {"shape", "scale", "orientation", "pos_x", "pos_y"};

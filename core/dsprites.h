@@ -12,12 +12,12 @@
 namespace strata {
 
 struct DSpritesFactors {
-  int shape = 0;  // 0 square, 1 ellipse, 2 heart
+  int shape = 0;                                       // 0 square, 1 ellipse, 2 heart
   int scale = 0, orientation = 0, posX = 0, posY = 0;  // indices
 };
 
 class DSpritesDataset : public Dataset {
-public:
+ public:
   static constexpr int kSize = 64;
   static constexpr int64_t kCount = 3 * 6 * 40 * 32 * 32;
 
@@ -42,7 +42,7 @@ public:
   double factor(int64_t index, int factor) const override;
   int64_t flatIndex(int64_t index) const;
 
-private:
+ private:
   std::vector<int64_t> indices_;  // empty: the full set in order
 };
 

@@ -40,11 +40,12 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
   e.latents.resize(size_t(e.items) * size_t(e.dims));
   e.kl.resize(size_t(e.items));
   e.reconstruction.resize(size_t(e.items));
-  e.description = QStringLiteral("%1 of %2, %3")
-                      .arg(choice.layer < 0 ? QStringLiteral("all layers") : layers[size_t(choice.layer)].name,
-                           model.info().name,
-                           choice.sample ? QStringLiteral("posterior samples (seed %1)").arg(choice.seed)
-                                         : QStringLiteral("posterior means"));
+  e.description =
+      QStringLiteral("%1 of %2, %3")
+          .arg(choice.layer < 0 ? QStringLiteral("all layers") : layers[size_t(choice.layer)].name,
+               model.info().name,
+               choice.sample ? QStringLiteral("posterior samples (seed %1)").arg(choice.seed)
+                             : QStringLiteral("posterior means"));
   if (choice.sample) model.setSeed(choice.seed);
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
   std::vector<float> x;
@@ -81,12 +82,17 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
 
 EncodingCache::EncodingCache(QString directory) : directory_(std::move(directory)) {
   if (directory_.isEmpty())
-    directory_ = QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("encodings");
+    directory_ =
+        QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("encodings");
 }
 
-QString EncodingCache::path(const QString& key) const { return QDir(directory_).filePath(key + ".npz"); }
+QString EncodingCache::path(const QString& key) const {
+  return QDir(directory_).filePath(key + ".npz");
+}
 
-bool EncodingCache::contains(const QString& key) const { return QFileInfo(path(key)).isFile(); }
+bool EncodingCache::contains(const QString& key) const {
+  return QFileInfo(path(key)).isFile();
+}
 
 bool EncodingCache::load(const QString& key, Encoding& out) const {
   if (!contains(key)) return false;
@@ -101,7 +107,8 @@ bool EncodingCache::load(const QString& key, Encoding& out) const {
     e.kl = arrays.at("kl").toFloat();
     e.reconstruction = arrays.at("reconstruction").toFloat();
     const std::vector<uint8_t>& text = arrays.at("description").bytes;
-    e.description = QString::fromUtf8(reinterpret_cast<const char*>(text.data()), qsizetype(text.size()));
+    e.description =
+        QString::fromUtf8(reinterpret_cast<const char*>(text.data()), qsizetype(text.size()));
     if (e.kl.size() != size_t(e.items) || e.reconstruction.size() != size_t(e.items)) return false;
     out = std::move(e);
     return true;
@@ -113,17 +120,19 @@ bool EncodingCache::load(const QString& key, Encoding& out) const {
 void EncodingCache::store(const QString& key, const Encoding& e) const {
   QDir().mkpath(directory_);
   const QByteArray text = e.description.toUtf8();
-  writeNpz(path(key) + ".part", {{"latents", makeNpy(e.latents, {e.items, e.dims})},
-                                  {"kl", makeNpy(e.kl, {e.items})},
-                                  {"reconstruction", makeNpy(e.reconstruction, {e.items})},
-                                  {"description", makeNpy(std::vector<uint8_t>(text.begin(), text.end()),
-                                                          {int64_t(text.size())})}});
+  writeNpz(path(key) + ".part",
+           {{"latents", makeNpy(e.latents, {e.items, e.dims})},
+            {"kl", makeNpy(e.kl, {e.items})},
+            {"reconstruction", makeNpy(e.reconstruction, {e.items})},
+            {"description",
+             makeNpy(std::vector<uint8_t>(text.begin(), text.end()), {int64_t(text.size())})}});
   QFile::remove(path(key));
   QFile::rename(path(key) + ".part", path(key));
 }
 
-Encoding EncodingCache::get(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
-                            const JobControl& job, bool* fromCache) const {
+Encoding EncodingCache::get(const Model& model, const Dataset& dataset,
+                            const EncodingChoice& choice, const JobControl& job,
+                            bool* fromCache) const {
   const QString key = encodingKey(model, dataset, choice);
   Encoding e;
   if (load(key, e)) {

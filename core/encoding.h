@@ -39,7 +39,7 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
 
 // A disk cache of encodings, one .npz per key.
 class EncodingCache {
-public:
+ public:
   explicit EncodingCache(QString directory);  // "" = the user's cache folder
   QString directory() const { return directory_; }
   bool contains(const QString& key) const;
@@ -50,7 +50,7 @@ public:
   Encoding get(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
                const JobControl& job = {}, bool* fromCache = nullptr) const;
 
-private:
+ private:
   QString path(const QString& key) const;
   QString directory_;
 };

@@ -34,8 +34,9 @@ std::vector<int64_t> allItems(const Dataset& dataset) {
   return items;
 }
 
-ElboStats evaluateElbo(const Model& model, const Dataset& dataset, const std::vector<int64_t>& items,
-                       uint64_t seed, const JobControl& job, int batch) {
+ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
+                       const std::vector<int64_t>& items, uint64_t seed, const JobControl& job,
+                       int batch) {
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   ElboStats s;
@@ -95,7 +96,8 @@ double importanceWeightedBound(const Model& model, const Dataset& dataset,
     std::vector<float> x(count * size_t(k) * pixels);
     for (size_t i = 0; i < count; ++i)
       for (int r = 0; r < k; ++r)
-        std::copy_n(once.data() + i * pixels, pixels, x.data() + (i * size_t(k) + size_t(r)) * pixels);
+        std::copy_n(once.data() + i * pixels, pixels,
+                    x.data() + (i * size_t(k) + size_t(r)) * pixels);
     const int64_t rows = int64_t(count) * k;
     const Posterior q = model.posterior(x.data(), rows, true);
     const std::vector<float> lp = model.logPx(x.data(), rows, q.z);

@@ -20,8 +20,9 @@ struct ElboStats {
 };
 
 // Single-sample ELBO with analytic per-layer KL, each layer's KL given the sampled layers above.
-ElboStats evaluateElbo(const Model& model, const Dataset& dataset, const std::vector<int64_t>& items,
-                       uint64_t seed, const JobControl& job = {}, int batch = 500);
+ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
+                       const std::vector<int64_t>& items, uint64_t seed, const JobControl& job = {},
+                       int batch = 500);
 
 // Importance-weighted bound (Burda et al.) with k samples, per item, averaged.
 double importanceWeightedBound(const Model& model, const Dataset& dataset,

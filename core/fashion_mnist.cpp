@@ -22,7 +22,9 @@ QString fashionMnistImagesPath(Split split) {
   return QDir(fashionMnistDirectory()).filePath(prefix(split) + "-images-idx3-ubyte.gz");
 }
 
-bool fashionMnistAvailable() { return QFileInfo(fashionMnistImagesPath(Split::Test)).isFile(); }
+bool fashionMnistAvailable() {
+  return QFileInfo(fashionMnistImagesPath(Split::Test)).isFile();
+}
 
 QStringList fashionMnistClassNames() {
   return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

@@ -44,7 +44,8 @@ void writeGif(const QString& path, const QVector<QImage>& frames, int delayMs, i
     if (grey) {
       colors[i] = {GifByteType(i), GifByteType(i), GifByteType(i)};
     } else if (i < 252) {  // 6 x 7 x 6 cube
-      colors[i] = {GifByteType((i / 42) * 51), GifByteType(((i / 6) % 7) * 255 / 6), GifByteType((i % 6) * 51)};
+      colors[i] = {GifByteType((i / 42) * 51), GifByteType(((i / 6) % 7) * 255 / 6),
+                   GifByteType((i % 6) * 51)};
     } else {
       colors[i] = {0, 0, 0};
     }
@@ -75,7 +76,8 @@ void writeGif(const QString& path, const QVector<QImage>& frames, int delayMs, i
     EGifPutExtension(gif.get(), GRAPHICS_EXT_FUNC_CODE, int(length), extension);
     if (EGifPutImageDesc(gif.get(), 0, 0, size.width(), size.height(), false, nullptr) == GIF_ERROR)
       throw Error(path.toStdString() + ": GIF frame failed");
-    const QImage source = frame.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+    const QImage source =
+        frame.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
     for (int y = 0; y < size.height(); ++y) {
       const uchar* row = source.constScanLine(y / scale);
       for (int x = 0; x < size.width(); ++x) {
@@ -83,7 +85,8 @@ void writeGif(const QString& path, const QVector<QImage>& frames, int delayMs, i
         if (grey) {
           line[size_t(x)] = row[sx];
         } else {
-          const int r = (row[3 * sx] + 25) / 51, g = (row[3 * sx + 1] * 6 + 127) / 255, b = (row[3 * sx + 2] + 25) / 51;
+          const int r = (row[3 * sx] + 25) / 51, g = (row[3 * sx + 1] * 6 + 127) / 255,
+                    b = (row[3 * sx + 2] + 25) / 51;
           line[size_t(x)] = GifPixelType(r * 42 + g * 6 + b);
         }
       }

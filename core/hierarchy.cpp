@@ -19,7 +19,8 @@ void appendRepeated(const Latents& z, int64_t row, int times, size_t firstLayer,
   for (size_t l = 0; l < count; ++l) {
     const size_t width = z.layers[firstLayer + l].size() / size_t(z.batch);
     const auto begin = z.layers[firstLayer + l].begin() + int64_t(size_t(row) * width);
-    for (int t = 0; t < times; ++t) out.layers[l].insert(out.layers[l].end(), begin, begin + int64_t(width));
+    for (int t = 0; t < times; ++t)
+      out.layers[l].insert(out.layers[l].end(), begin, begin + int64_t(width));
   }
 }
 
@@ -37,7 +38,8 @@ LayerwiseResampling layerwiseResampling(const Model& model, const Dataset& datas
   const Posterior q = meansOf(model, dataset, items);
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
   r.originals.resize(items.size() * pixels);
-  for (size_t i = 0; i < items.size(); ++i) dataset.copyImage(items[i], r.originals.data() + i * pixels);
+  for (size_t i = 0; i < items.size(); ++i)
+    dataset.copyImage(items[i], r.originals.data() + i * pixels);
 
   // One noise draw for every layer, shared by all inputs and levels: only what is kept differs.
   const Latents noise = model.noise(samples, 0, seed);
@@ -46,9 +48,12 @@ LayerwiseResampling layerwiseResampling(const Model& model, const Dataset& datas
     for (size_t k = 0; k <= L; ++k) {
       Latents fixed{samples, {}};
       appendRepeated(q.z, int64_t(i), samples, 0, k, fixed);
-      const Latents eps{samples, std::vector<std::vector<float>>(noise.layers.begin() + int64_t(k), noise.layers.end())};
-      const Latents z = k == L ? fixed : model.priorSample(fixed, eps, std::vector<double>(L - k, 1.0));
-      for (size_t l = 0; l < L; ++l) all.layers[l].insert(all.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
+      const Latents eps{samples, std::vector<std::vector<float>>(noise.layers.begin() + int64_t(k),
+                                                                 noise.layers.end())};
+      const Latents z =
+          k == L ? fixed : model.priorSample(fixed, eps, std::vector<double>(L - k, 1.0));
+      for (size_t l = 0; l < L; ++l)
+        all.layers[l].insert(all.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
       all.batch += samples;
     }
   }

@@ -12,7 +12,9 @@ namespace {
 
 constexpr int kUnsignedByte = 0x08;
 
-std::string str(const QString& s) { return s.toStdString(); }
+std::string str(const QString& s) {
+  return s.toStdString();
+}
 
 // Reads the whole file, decompressing if it is gzip (zlib passes raw files through).
 std::vector<uint8_t> readAll(const QString& path) {
@@ -101,12 +103,12 @@ std::shared_ptr<ArrayDataset> loadIdxDataset(const QString& imagesPath, const QS
 
   IdxArray labels = readIdx(labelsPath);
   if (labels.dims.size() != 1)
-    throw DataError(str(labelsPath), "labels must have 1 dimension, found " +
-                                         std::to_string(labels.dims.size()));
+    throw DataError(str(labelsPath),
+                    "labels must have 1 dimension, found " + std::to_string(labels.dims.size()));
   if (labels.dims[0] != count)
-    throw DataError(str(labelsPath), "labels do not match images: " +
-                                         std::to_string(labels.dims[0]) + " labels for " +
-                                         std::to_string(count) + " images in " + str(imagesPath));
+    throw DataError(str(labelsPath),
+                    "labels do not match images: " + std::to_string(labels.dims[0]) +
+                        " labels for " + std::to_string(count) + " images in " + str(imagesPath));
   std::vector<int> values(labels.data.begin(), labels.data.end());
   int maxLabel = 0;
   for (int v : values) maxLabel = std::max(maxLabel, v);

@@ -21,7 +21,7 @@ namespace strata {
 class InferenceWorker : public QObject {
   Q_OBJECT
 
-public:
+ public:
   explicit InferenceWorker(QObject* parent = nullptr);
   ~InferenceWorker() override;
 
@@ -42,8 +42,10 @@ public:
           self.data(),
           [self, channel, id, value, error, onResult] {
             if (!self || !self->isLatest(channel, id)) return;
-            if (value) onResult(std::move(*value));
-            else Q_EMIT self->failed(channel, error);
+            if (value)
+              onResult(std::move(*value));
+            else
+              Q_EMIT self->failed(channel, error);
           },
           Qt::QueuedConnection);
     });
@@ -53,10 +55,10 @@ public:
   // Requests dropped unrun because a newer one replaced them (for tests and diagnostics).
   quint64 droppedCount() const;
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void failed(const QString& channel, const QString& message);
 
-private:
+ private:
   struct Task {
     QString channel;
     quint64 id;

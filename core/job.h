@@ -10,7 +10,7 @@
 namespace strata {
 
 class CancelToken {
-public:
+ public:
   CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
   void cancel() const { flag_->store(true, std::memory_order_relaxed); }
   bool isCancelled() const { return flag_->load(std::memory_order_relaxed); }
@@ -18,7 +18,7 @@ public:
     if (isCancelled()) throw Cancelled();
   }
 
-private:
+ private:
   std::shared_ptr<std::atomic<bool>> flag_;
 };
 

@@ -22,7 +22,7 @@ namespace strata {
 class JobRunner : public QObject {
   Q_OBJECT
 
-public:
+ public:
   explicit JobRunner(QObject* parent = nullptr) : QObject(parent) {}
   ~JobRunner() override { cancel(); }
 
@@ -75,19 +75,17 @@ public:
   }
 
   // Stops the running job; its result, if it still arrives, is dropped.
-  void cancel() {
-    cancelToken_.cancel();
-  }
+  void cancel() { cancelToken_.cancel(); }
   quint64 currentId() const { return lastId_; }
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void started(quint64 id, const QString& title);
   void progressed(quint64 id, double fraction);
   void finished(quint64 id);
   void failed(quint64 id, const QString& title, const QString& message);
   void cancelledJob(quint64 id, const QString& title);
 
-private:
+ private:
   template <class R>
   struct Outcome {
     std::optional<R> value;

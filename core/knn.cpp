@@ -48,13 +48,15 @@ KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t 
     auto result = index.searchKnn(data + size_t(i) * size_t(dims), size_t(g.k + 1));
     std::vector<std::pair<float, int64_t>> found;
     while (!result.empty()) {
-      if (int64_t(result.top().second) != i) found.push_back({result.top().first, int64_t(result.top().second)});
+      if (int64_t(result.top().second) != i)
+        found.push_back({result.top().first, int64_t(result.top().second)});
       result.pop();
     }
     std::sort(found.begin(), found.end());
     for (int j = 0; j < g.k && j < int(found.size()); ++j) {
       g.indices[size_t(i) * size_t(g.k) + size_t(j)] = int32_t(found[size_t(j)].second);
-      g.distances[size_t(i) * size_t(g.k) + size_t(j)] = std::sqrt(std::max(0.0f, found[size_t(j)].first));
+      g.distances[size_t(i) * size_t(g.k) + size_t(j)] =
+          std::sqrt(std::max(0.0f, found[size_t(j)].first));
     }
     if ((++done & 4095) == 0) job.report(0.5 + 0.5 * double(done) / double(n));
   });
@@ -72,7 +74,8 @@ KnnGraph exactKnn(const float* data, int64_t n, int dims, int k) {
     for (int64_t j = 0; j < n; ++j) {
       float s = 0;
       for (int c = 0; c < dims; ++c) {
-        const float diff = data[size_t(i) * size_t(dims) + size_t(c)] - data[size_t(j) * size_t(dims) + size_t(c)];
+        const float diff =
+            data[size_t(i) * size_t(dims) + size_t(c)] - data[size_t(j) * size_t(dims) + size_t(c)];
         s += diff * diff;
       }
       d[size_t(j)] = {i == j ? INFINITY : s, int32_t(j)};
@@ -91,9 +94,11 @@ double knnRecall(const float* high, int highDims, const float* low, int lowDims,
   const KnnGraph b = exactKnn(low, n, lowDims, k);
   double total = 0;
   for (int64_t i = 0; i < n; ++i) {
-    std::unordered_set<int32_t> mine(a.indices.begin() + i * a.k, a.indices.begin() + (i + 1) * a.k);
+    std::unordered_set<int32_t> mine(a.indices.begin() + i * a.k,
+                                     a.indices.begin() + (i + 1) * a.k);
     int hits = 0;
-    for (int j = 0; j < b.k; ++j) hits += int(mine.count(b.indices[size_t(i) * size_t(b.k) + size_t(j)]));
+    for (int j = 0; j < b.k; ++j)
+      hits += int(mine.count(b.indices[size_t(i) * size_t(b.k) + size_t(j)]));
     total += double(hits) / double(a.k);
   }
   return total / double(n);

@@ -12,8 +12,8 @@ namespace strata {
 struct KnnGraph {
   int64_t n = 0;
   int k = 0;
-  std::vector<int32_t> indices;   // [n, k], nearest first, self excluded
-  std::vector<float> distances;   // [n, k], Euclidean
+  std::vector<int32_t> indices;  // [n, k], nearest first, self excluded
+  std::vector<float> distances;  // [n, k], Euclidean
 };
 
 KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t seed = 0,

@@ -13,7 +13,8 @@ bool LatentStats::unitCollapsed(int layer, int unit) const {
 }
 
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
-                               const std::vector<int64_t>& items, const JobControl& job, int batch) {
+                               const std::vector<int64_t>& items, const JobControl& job,
+                               int batch) {
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   const size_t n = items.size();
@@ -33,11 +34,13 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
     const Posterior q = model.posterior(x.data(), int64_t(count), false);
     for (size_t l = 0; l < layers.size(); ++l) {
       const size_t units = size_t(layers[l].size());
-      std::copy(q.qMean.layers[l].begin(), q.qMean.layers[l].end(), means[l].begin() + int64_t(first * units));
+      std::copy(q.qMean.layers[l].begin(), q.qMean.layers[l].end(),
+                means[l].begin() + int64_t(first * units));
       for (size_t k = 0; k < count * units; ++k) {
         const double qm = q.qMean.layers[l][k], qlv = q.qLogVar.layers[l][k];
         const double pm = q.pMean.layers[l][k], plv = q.pLogVar.layers[l][k];
-        klSum[l][k % units] += 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
+        klSum[l][k % units] +=
+            0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
       }
     }
     job.report(0.9 * double(first + count) / double(n));
@@ -62,7 +65,8 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
       UnitStats& s = layer.units[u];
       s.kl = klSum[l][u] / double(std::max<size_t>(n, 1));
       s.meanOfMeans = sum / double(std::max<size_t>(n, 1));
-      s.meanVariance = std::max(0.0, sumSq / double(std::max<size_t>(n, 1)) - s.meanOfMeans * s.meanOfMeans);
+      s.meanVariance =
+          std::max(0.0, sumSq / double(std::max<size_t>(n, 1)) - s.meanOfMeans * s.meanOfMeans);
       if (n > 0) {
         std::sort(column.begin(), column.end());
         s.min = column.front();
@@ -84,8 +88,9 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
 std::vector<int> unitsByKl(const LayerStats& layer) {
   std::vector<int> order(layer.units.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return layer.units[size_t(a)].kl > layer.units[size_t(b)].kl; });
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return layer.units[size_t(a)].kl > layer.units[size_t(b)].kl;
+  });
   return order;
 }
 

@@ -22,19 +22,19 @@ struct UnitStats {
 struct LayerStats {
   std::vector<UnitStats> units;  // flat index within the layer (C order for [C, H, W])
   double kl = 0;                 // sum over units
-  int activeUnits = 0;     // Burda et al.: Var_x E_q[z] > 0.01
-  int collapsedUnits = 0;  // KL below kCollapsedUnitKl
-  bool collapsed = false;  // every unit collapsed
+  int activeUnits = 0;           // Burda et al.: Var_x E_q[z] > 0.01
+  int collapsedUnits = 0;        // KL below kCollapsedUnitKl
+  bool collapsed = false;        // every unit collapsed
 };
 
 struct LatentStats {
   int64_t items = 0;
   std::vector<LayerStats> layers;
-  static constexpr double kActiveThreshold = 0.01;    // Burda et al. 2016
+  static constexpr double kActiveThreshold = 0.01;  // Burda et al. 2016
   // A unit whose posterior equals its conditional prior carries no information about x beyond
   // the layers above. Its mean may still vary over the data (the prior moves with the layers
   // above), so in hierarchical models the variance criterion alone does not reveal collapse.
-  static constexpr double kCollapsedUnitKl = 0.01;    // nats
+  static constexpr double kCollapsedUnitKl = 0.01;  // nats
   bool unitCollapsed(int layer, int unit) const;
 };
 

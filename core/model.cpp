@@ -33,9 +33,9 @@ int64_t ModelInfo::totalLatentSize() const {
 }
 
 QString ValidationReport::text() const {
-  QString out = QStringLiteral("%1: %2\n").arg(path, ok() ? QStringLiteral("valid model (contract %1)")
-                                                                .arg(info.contract)
-                                                          : QStringLiteral("INVALID model"));
+  QString out = QStringLiteral("%1: %2\n")
+                    .arg(path, ok() ? QStringLiteral("valid model (contract %1)").arg(info.contract)
+                                    : QStringLiteral("INVALID model"));
   if (!info.name.isEmpty()) {
     out += QStringLiteral("  name: %1\n").arg(info.name);
     out += QStringLiteral("  input: %1 x %2 x %3, range [%4, %5], likelihood %6\n")
@@ -100,7 +100,8 @@ bool parseMeta(const QString& json, ModelInfo& info, QStringList& violations) {
   info.input = {input.value("channels").toInt(), input.value("height").toInt(),
                 input.value("width").toInt()};
   if (info.input.channels <= 0 || info.input.height <= 0 || info.input.width <= 0) {
-    violations << QStringLiteral("strata_meta.input: channels, height and width must be positive integers");
+    violations << QStringLiteral(
+        "strata_meta.input: channels, height and width must be positive integers");
     usable = false;
   }
   const QJsonArray range = input.value("range").toArray();
@@ -127,14 +128,18 @@ bool parseMeta(const QString& json, ModelInfo& info, QStringList& violations) {
     LayerInfo l;
     l.name = layer.value("name").toString();
     for (const QJsonValue v : layer.value("shape").toArray()) l.shape.push_back(v.toInt());
-    const bool shapeOk = (l.shape.size() == 1 || l.shape.size() == 3) &&
-                         std::all_of(l.shape.begin(), l.shape.end(), [](int64_t s) { return s > 0; });
+    const bool shapeOk =
+        (l.shape.size() == 1 || l.shape.size() == 3) &&
+        std::all_of(l.shape.begin(), l.shape.end(), [](int64_t s) { return s > 0; });
     if (l.name.isEmpty() || names.contains(l.name)) {
       violations << QStringLiteral("strata_meta.layers[%1].name: missing or repeated").arg(i);
       usable = false;
     }
     if (!shapeOk) {
-      violations << QStringLiteral("strata_meta.layers[%1].shape: expected [D] or [C, H, W] of positive integers").arg(i);
+      violations
+          << QStringLiteral(
+                 "strata_meta.layers[%1].shape: expected [D] or [C, H, W] of positive integers")
+                 .arg(i);
       usable = false;
     }
     names << l.name;
@@ -201,7 +206,9 @@ struct Model::Impl {
 Model::Model() : d(new Impl) {}
 Model::~Model() = default;
 
-const ModelInfo& Model::info() const { return d->info; }
+const ModelInfo& Model::info() const {
+  return d->info;
+}
 
 namespace {
 
@@ -213,7 +220,8 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
   auto checkLayers = [&](const std::vector<at::Tensor>& tensors, const QString& what) {
     bool ok = true;
     if (tensors.size() != L) {
-      violations << QStringLiteral("%1: %2 layers, expected %3").arg(what).arg(tensors.size()).arg(L);
+      violations
+          << QStringLiteral("%1: %2 layers, expected %3").arg(what).arg(tensors.size()).arg(L);
       return false;
     }
     for (size_t l = 0; l < L; ++l) {
@@ -245,11 +253,12 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
   try {
     c10::List<double> temps;
     for (size_t l = 0; l < L; ++l) temps.push_back(1.0);
-    sampled = toTensors(module.get_method("prior_sample")(
-        {tensorList({}), tensorList(eps), temps}));
+    sampled =
+        toTensors(module.get_method("prior_sample")({tensorList({}), tensorList(eps), temps}));
     if (!checkLayers(sampled, "prior_sample")) sampled.clear();
   } catch (const std::exception& e) {
-    violations << QStringLiteral("prior_sample: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+    violations << QStringLiteral("prior_sample: raised %1")
+                      .arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
   }
   for (size_t k = 1; k < L && !sampled.empty(); ++k) {
     try {
@@ -257,24 +266,32 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
       std::vector<at::Tensor> rest(eps.begin() + int64_t(k), eps.end());
       c10::List<double> temps;
       for (size_t l = k; l < L; ++l) temps.push_back(1.0);
-      const auto out = toTensors(module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
+      const auto out = toTensors(
+          module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
       if (checkLayers(out, QStringLiteral("prior_sample(k=%1)").arg(k))) {
         for (size_t l = 0; l < k; ++l)
           if (!torch::equal(out[l], fixed[l]))
-            violations << QStringLiteral("prior_sample(k=%1): layer %2 differs from the fixed input").arg(k).arg(l);
+            violations << QStringLiteral(
+                              "prior_sample(k=%1): layer %2 differs from the fixed input")
+                              .arg(k)
+                              .arg(l);
       }
     } catch (const std::exception& e) {
-      violations << QStringLiteral("prior_sample(k=%1): raised %2").arg(k).arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+      violations << QStringLiteral("prior_sample(k=%1): raised %2")
+                        .arg(k)
+                        .arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
     }
   }
   if (sampled.empty()) return;
 
   at::Tensor images;
-  const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height, info.input.width};
+  const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height,
+                                           info.input.width};
   try {
     images = module.get_method("decode")({tensorList(sampled)}).toTensor();
     if (images.sizes().vec() != imageShape) {
-      violations << QStringLiteral("decode: shape %1, expected %2").arg(shapeString(images.sizes()), shapeString(imageShape));
+      violations << QStringLiteral("decode: shape %1, expected %2")
+                        .arg(shapeString(images.sizes()), shapeString(imageShape));
       images = at::Tensor();
     } else if (!torch::isfinite(images).all().item<bool>()) {
       violations << QStringLiteral("decode: contains NaN or Inf");
@@ -283,13 +300,18 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
       const double lo = images.min().item<double>(), hi = images.max().item<double>();
       const double slack = 1e-5 * (info.rangeHigh - info.rangeLow);
       if (lo < info.rangeLow - slack || hi > info.rangeHigh + slack) {
-        violations << QStringLiteral("decode: values in [%1, %2], outside the declared range [%3, %4]")
-                          .arg(lo).arg(hi).arg(info.rangeLow).arg(info.rangeHigh);
+        violations << QStringLiteral(
+                          "decode: values in [%1, %2], outside the declared range [%3, %4]")
+                          .arg(lo)
+                          .arg(hi)
+                          .arg(info.rangeLow)
+                          .arg(info.rangeHigh);
         images = at::Tensor();
       }
     }
   } catch (const std::exception& e) {
-    violations << QStringLiteral("decode: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+    violations
+        << QStringLiteral("decode: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
   }
   if (!hasEncoder || !images.defined()) return;
 
@@ -320,11 +342,14 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
             violations << QStringLiteral("%1: z[%2] differs from q_mean[%2]").arg(what).arg(l);
       const at::Tensor lp = module.get_method("log_px")({images, tensorList(z)}).toTensor();
       if (lp.sizes().vec() != std::vector<int64_t>{batch})
-        violations << QStringLiteral("log_px: shape %1, expected [%2]").arg(shapeString(lp.sizes())).arg(batch);
+        violations << QStringLiteral("log_px: shape %1, expected [%2]")
+                          .arg(shapeString(lp.sizes()))
+                          .arg(batch);
       else if (!torch::isfinite(lp).all().item<bool>())
         violations << QStringLiteral("log_px: contains NaN or Inf");
     } catch (const std::exception& e) {
-      violations << QStringLiteral("%1: raised %2").arg(what, QString::fromUtf8(e.what()).section('\n', 0, 0));
+      violations << QStringLiteral("%1: raised %2")
+                        .arg(what, QString::fromUtf8(e.what()).section('\n', 0, 0));
     }
   }
 }
@@ -358,12 +383,19 @@ ValidationReport Model::validate(const QString& path) {
     if (!meta.isString())
       report.violations << QStringLiteral("strata_meta: expected a string attribute");
     else
-      usable = parseMeta(QString::fromStdString(meta.toStringRef()), report.info, report.violations);
+      usable =
+          parseMeta(QString::fromStdString(meta.toStringRef()), report.info, report.violations);
   }
   report.info.path = path;
 
-  const struct { const char* name; int args; bool required; } methods[] = {
-      {"decode", 1, true}, {"prior_sample", 3, true}, {"posterior", 2, false}, {"log_px", 2, false}};
+  const struct {
+    const char* name;
+    int args;
+    bool required;
+  } methods[] = {{"decode", 1, true},
+                 {"prior_sample", 3, true},
+                 {"posterior", 2, false},
+                 {"log_px", 2, false}};
   bool methodsOk = true;
   for (const auto& m : methods) {
     const int count = argumentCount(module, m.name);
@@ -371,22 +403,26 @@ ValidationReport Model::validate(const QString& path) {
       report.violations << QStringLiteral("method %1: missing (required)").arg(m.name);
       methodsOk = false;
     } else if (count >= 0 && count != m.args) {
-      report.violations << QStringLiteral("method %1: takes %2 arguments, expected %3").arg(m.name).arg(count).arg(m.args);
+      report.violations << QStringLiteral("method %1: takes %2 arguments, expected %3")
+                               .arg(m.name)
+                               .arg(count)
+                               .arg(m.args);
       methodsOk = false;
     }
   }
   const bool hasPosterior = argumentCount(module, "posterior") >= 0;
   const bool hasLogPx = argumentCount(module, "log_px") >= 0;
   if (hasPosterior != hasLogPx) {
-    report.violations << QStringLiteral("methods posterior and log_px: must come together (found only %1)")
+    report.violations << QStringLiteral(
+                             "methods posterior and log_px: must come together (found only %1)")
                              .arg(hasPosterior ? "posterior" : "log_px");
     methodsOk = false;
   }
   report.info.hasEncoder = hasPosterior && hasLogPx;
   if (!report.info.hasEncoder) {
-    report.info.encoderUnavailableReason =
-        QStringLiteral("the model has no posterior/log_px methods (decoder-only), so encoding, "
-                       "reconstructions, KL and likelihood bounds are unavailable");
+    report.info.encoderUnavailableReason = QStringLiteral(
+        "the model has no posterior/log_px methods (decoder-only), so encoding, "
+        "reconstructions, KL and likelihood bounds are unavailable");
     report.notes << report.info.encoderUnavailableReason;
   }
   if (usable && methodsOk) probe(module, report.info, report.violations, report.info.hasEncoder);
@@ -407,8 +443,11 @@ Posterior Model::posterior(const float* x, int64_t batch, bool sample) const {
   if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
   std::lock_guard<std::mutex> lock(d->mutex);
   c10::InferenceMode inference;
-  const auto dict = d->module.get_method("posterior")({d->images(x, batch), sample}).toGenericDict();
-  auto get = [&](const char* key) { return Impl::fromTensors(toTensors(dict.at(c10::IValue(std::string(key))))); };
+  const auto dict =
+      d->module.get_method("posterior")({d->images(x, batch), sample}).toGenericDict();
+  auto get = [&](const char* key) {
+    return Impl::fromTensors(toTensors(dict.at(c10::IValue(std::string(key)))));
+  };
   return {get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
 }
 
@@ -435,7 +474,8 @@ std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z)
   std::lock_guard<std::mutex> lock(d->mutex);
   c10::InferenceMode inference;
   return Impl::values(
-      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))}).toTensor());
+      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))})
+          .toTensor());
 }
 
 void Model::setSeed(uint64_t seed) const {

@@ -58,7 +58,7 @@ struct ValidationReport {
 };
 
 class Model {
-public:
+ public:
   ~Model();
 
   // Loads and validates; throws ModelError whose message is the full report.
@@ -85,7 +85,7 @@ public:
   // Fills `eps` with standard-normal noise for layers first..L-1 from a seeded generator.
   Latents noise(int64_t batch, int firstLayer, uint64_t seed) const;
 
-private:
+ private:
   Model();
   struct Impl;
   std::unique_ptr<Impl> d;

@@ -9,9 +9,13 @@ void requireCompatible(const Model& model, const Dataset& dataset) {
   if (!(m == d))
     throw DataError(dataset.name().toStdString(),
                     QStringLiteral("items are %1 x %2 x %3 but the model %4 expects %5 x %6 x %7")
-                        .arg(d.channels).arg(d.height).arg(d.width)
+                        .arg(d.channels)
+                        .arg(d.height)
+                        .arg(d.width)
                         .arg(model.info().name)
-                        .arg(m.channels).arg(m.height).arg(m.width)
+                        .arg(m.channels)
+                        .arg(m.height)
+                        .arg(m.width)
                         .toStdString());
 }
 

@@ -28,8 +28,12 @@ T readAs(const uint8_t* p) {
   return v;
 }
 
-uint16_t le16(const uint8_t* p) { return uint16_t(p[0] | (p[1] << 8)); }
-uint32_t le32(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
+uint16_t le16(const uint8_t* p) {
+  return uint16_t(p[0] | (p[1] << 8));
+}
+uint32_t le32(const uint8_t* p) {
+  return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
+}
 
 }  // namespace
 
@@ -46,14 +50,20 @@ std::vector<double> NpyArray::toDouble() const {
   for (int64_t i = 0; i < n; ++i, p += wordSize) {
     double v = 0;
     switch (kind) {
-      case 'f': v = wordSize == 8 ? readAs<double>(p) : readAs<float>(p); break;
+      case 'f':
+        v = wordSize == 8 ? readAs<double>(p) : readAs<float>(p);
+        break;
       case 'i':
-        v = wordSize == 1 ? readAs<int8_t>(p) : wordSize == 2 ? readAs<int16_t>(p)
-          : wordSize == 4 ? readAs<int32_t>(p) : double(readAs<int64_t>(p));
+        v = wordSize == 1   ? readAs<int8_t>(p)
+            : wordSize == 2 ? readAs<int16_t>(p)
+            : wordSize == 4 ? readAs<int32_t>(p)
+                            : double(readAs<int64_t>(p));
         break;
       default:
-        v = wordSize == 1 ? readAs<uint8_t>(p) : wordSize == 2 ? readAs<uint16_t>(p)
-          : wordSize == 4 ? readAs<uint32_t>(p) : double(readAs<uint64_t>(p));
+        v = wordSize == 1   ? readAs<uint8_t>(p)
+            : wordSize == 2 ? readAs<uint16_t>(p)
+            : wordSize == 4 ? readAs<uint32_t>(p)
+                            : double(readAs<uint64_t>(p));
     }
     out[size_t(i)] = v;
   }
@@ -97,31 +107,37 @@ NpyArray parseNpy(const std::vector<uint8_t>& data, const std::string& where) {
   if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<>|=])([fiub])(\\d+)'")))
     throw DataError(where, "unsupported dtype in header: " + header);
   NpyArray array;
-  if (m[1] == ">" && std::stoi(m[3]) > 1) throw DataError(where, "big-endian arrays are not supported");
+  if (m[1] == ">" && std::stoi(m[3]) > 1)
+    throw DataError(where, "big-endian arrays are not supported");
   array.kind = m[2].str()[0];
   array.wordSize = std::stoi(m[3]);
   if (array.kind == 'b') array.kind = 'u';
   if (array.wordSize != 1 && array.wordSize != 2 && array.wordSize != 4 && array.wordSize != 8)
     throw DataError(where, "unsupported element size " + m[3].str());
-  if (array.kind == 'f' && array.wordSize < 4) throw DataError(where, "half-precision arrays are not supported");
+  if (array.kind == 'f' && array.wordSize < 4)
+    throw DataError(where, "half-precision arrays are not supported");
   if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
     throw DataError(where, "Fortran-ordered arrays are not supported; save with C order");
   if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
     throw DataError(where, "no shape in header");
   const std::string dims = m[1];
   const std::regex number("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
+       it != std::sregex_iterator(); ++it)
     array.shape.push_back(std::stoll(it->str()));
   const size_t payload = size_t(array.count()) * size_t(array.wordSize);
   const size_t start = offset + headerLength;
   if (data.size() - start < payload)
     throw DataError(where, "truncated: the header declares " + std::to_string(payload) +
-                               " bytes of data but only " + std::to_string(data.size() - start) + " follow");
+                               " bytes of data but only " + std::to_string(data.size() - start) +
+                               " follow");
   array.bytes.assign(data.begin() + int64_t(start), data.begin() + int64_t(start + payload));
   return array;
 }
 
-NpyArray readNpy(const QString& path) { return parseNpy(readFile(path), path.toStdString()); }
+NpyArray readNpy(const QString& path) {
+  return parseNpy(readFile(path), path.toStdString());
+}
 
 std::map<std::string, NpyArray> readNpz(const QString& path) {
   const std::vector<uint8_t> zip = readFile(path);
@@ -134,7 +150,8 @@ std::map<std::string, NpyArray> readNpz(const QString& path) {
     const uint16_t flags = le16(h + 6), method = le16(h + 8);
     uint64_t compressed = le32(h + 18), size = le32(h + 22);
     const uint16_t nameLength = le16(h + 26), extraLength = le16(h + 28);
-    if (pos + 30 + nameLength + extraLength > zip.size()) throw DataError(where, "truncated zip header");
+    if (pos + 30 + nameLength + extraLength > zip.size())
+      throw DataError(where, "truncated zip header");
     std::string name(reinterpret_cast<const char*>(h + 30), nameLength);
     // ZIP64 sizes live in the extra field.
     const uint8_t* extra = h + 30 + nameLength;
@@ -148,10 +165,12 @@ std::map<std::string, NpyArray> readNpz(const QString& path) {
     }
     if (flags & 0x08) throw DataError(where, "zip entries with data descriptors are not supported");
     const size_t dataStart = pos + 30 + nameLength + extraLength;
-    if (dataStart + compressed > zip.size()) throw DataError(where + ":" + name, "truncated zip member");
+    if (dataStart + compressed > zip.size())
+      throw DataError(where + ":" + name, "truncated zip member");
     std::vector<uint8_t> member;
     if (method == 0) {
-      member.assign(zip.begin() + int64_t(dataStart), zip.begin() + int64_t(dataStart + compressed));
+      member.assign(zip.begin() + int64_t(dataStart),
+                    zip.begin() + int64_t(dataStart + compressed));
     } else if (method == 8) {
       member.resize(size_t(size));
       z_stream stream{};
@@ -164,9 +183,11 @@ std::map<std::string, NpyArray> readNpz(const QString& path) {
       inflateEnd(&stream);
       if (rc != Z_STREAM_END) throw DataError(where + ":" + name, "corrupt compressed member");
     } else {
-      throw DataError(where + ":" + name, "unsupported zip compression method " + std::to_string(method));
+      throw DataError(where + ":" + name,
+                      "unsupported zip compression method " + std::to_string(method));
     }
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
+      name.resize(name.size() - 4);
     arrays[name] = parseNpy(member, where + ":" + name);
     pos = dataStart + compressed;
   }
@@ -187,9 +208,15 @@ NpyArray makeTyped(const std::vector<T>& values, std::vector<int64_t> shape, cha
 }
 }  // namespace
 
-NpyArray makeNpy(const std::vector<float>& v, std::vector<int64_t> s) { return makeTyped(v, std::move(s), 'f'); }
-NpyArray makeNpy(const std::vector<uint8_t>& v, std::vector<int64_t> s) { return makeTyped(v, std::move(s), 'u'); }
-NpyArray makeNpy(const std::vector<int64_t>& v, std::vector<int64_t> s) { return makeTyped(v, std::move(s), 'i'); }
+NpyArray makeNpy(const std::vector<float>& v, std::vector<int64_t> s) {
+  return makeTyped(v, std::move(s), 'f');
+}
+NpyArray makeNpy(const std::vector<uint8_t>& v, std::vector<int64_t> s) {
+  return makeTyped(v, std::move(s), 'u');
+}
+NpyArray makeNpy(const std::vector<int64_t>& v, std::vector<int64_t> s) {
+  return makeTyped(v, std::move(s), 'i');
+}
 
 std::vector<uint8_t> serializeNpy(const NpyArray& array) {
   std::string shape;
@@ -197,7 +224,8 @@ std::vector<uint8_t> serializeNpy(const NpyArray& array) {
   if (array.shape.size() > 1) shape.resize(shape.size() - 1);  // "(a, b)" but "(a,)"
   if (array.shape.size() > 1) shape.pop_back();
   std::string header = "{'descr': '" + std::string(array.wordSize == 1 ? "|" : "<") + array.kind +
-                       std::to_string(array.wordSize) + "', 'fortran_order': False, 'shape': (" + shape + "), }";
+                       std::to_string(array.wordSize) + "', 'fortran_order': False, 'shape': (" +
+                       shape + "), }";
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
@@ -211,37 +239,66 @@ std::vector<uint8_t> serializeNpy(const NpyArray& array) {
 
 void writeNpz(const QString& path, const std::map<std::string, NpyArray>& arrays) {
   QFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) throw DataError(path.toStdString(), "cannot write the file");
+  if (!file.open(QIODevice::WriteOnly))
+    throw DataError(path.toStdString(), "cannot write the file");
   auto put16 = [](QByteArray& b, uint16_t v) { b.append(char(v & 0xff)).append(char(v >> 8)); };
-  auto put32 = [&](QByteArray& b, uint32_t v) { put16(b, uint16_t(v & 0xffff)); put16(b, uint16_t(v >> 16)); };
+  auto put32 = [&](QByteArray& b, uint32_t v) {
+    put16(b, uint16_t(v & 0xffff));
+    put16(b, uint16_t(v >> 16));
+  };
   QByteArray central;
   uint32_t offset = 0;
   for (const auto& [key, array] : arrays) {
     const std::vector<uint8_t> data = serializeNpy(array);
-    if (data.size() >= 0xffffffffu) throw DataError(path.toStdString(), "array too large for a zip32 archive");
+    if (data.size() >= 0xffffffffu)
+      throw DataError(path.toStdString(), "array too large for a zip32 archive");
     const std::string name = key + ".npy";
     const uint32_t crc = uint32_t(crc32(0L, data.data(), uInt(data.size())));
     QByteArray local;
-    put32(local, 0x04034b50); put16(local, 20); put16(local, 0); put16(local, 0);
-    put16(local, 0); put16(local, 0x21);  // time, date (1980-01-01)
-    put32(local, crc); put32(local, uint32_t(data.size())); put32(local, uint32_t(data.size()));
-    put16(local, uint16_t(name.size())); put16(local, 0);
+    put32(local, 0x04034b50);
+    put16(local, 20);
+    put16(local, 0);
+    put16(local, 0);
+    put16(local, 0);
+    put16(local, 0x21);  // time, date (1980-01-01)
+    put32(local, crc);
+    put32(local, uint32_t(data.size()));
+    put32(local, uint32_t(data.size()));
+    put16(local, uint16_t(name.size()));
+    put16(local, 0);
     local.append(name.c_str(), qsizetype(name.size()));
     file.write(local);
     file.write(reinterpret_cast<const char*>(data.data()), qsizetype(data.size()));
 
-    put32(central, 0x02014b50); put16(central, 20); put16(central, 20); put16(central, 0);
-    put16(central, 0); put16(central, 0); put16(central, 0x21);
-    put32(central, crc); put32(central, uint32_t(data.size())); put32(central, uint32_t(data.size()));
-    put16(central, uint16_t(name.size())); put16(central, 0); put16(central, 0); put16(central, 0);
-    put16(central, 0); put32(central, 0); put32(central, offset);
+    put32(central, 0x02014b50);
+    put16(central, 20);
+    put16(central, 20);
+    put16(central, 0);
+    put16(central, 0);
+    put16(central, 0);
+    put16(central, 0x21);
+    put32(central, crc);
+    put32(central, uint32_t(data.size()));
+    put32(central, uint32_t(data.size()));
+    put16(central, uint16_t(name.size()));
+    put16(central, 0);
+    put16(central, 0);
+    put16(central, 0);
+    put16(central, 0);
+    put32(central, 0);
+    put32(central, offset);
     central.append(name.c_str(), qsizetype(name.size()));
     offset += uint32_t(local.size() + qsizetype(data.size()));
   }
   QByteArray end;
-  put32(end, 0x06054b50); put16(end, 0); put16(end, 0);
-  put16(end, uint16_t(arrays.size())); put16(end, uint16_t(arrays.size()));
-  put32(end, uint32_t(central.size())); put32(end, offset); put16(end, 0);
+  put32(end, 0x06054b50);
+  put16(end, 0);
+  put16(end, 0);
+  put16(end, uint16_t(arrays.size()));
+  put16(end, uint16_t(arrays.size()));
+  put32(end, uint32_t(central.size()));
+  put32(end, offset);
+  put16(end, 0);
   file.write(central);
   file.write(end);
 }

@@ -24,7 +24,6 @@ struct PcaModel {
 
 // Exact PCA from the covariance matrix (accumulated in double). Each axis is signed so that
 // its largest-magnitude entry is positive, which makes results reproducible.
-PcaModel fitPca(const float* data, int64_t n, int dims, int components,
-                const JobControl& job = {});
+PcaModel fitPca(const float* data, int64_t n, int dims, int components, const JobControl& job = {});
 
 }  // namespace strata

@@ -28,7 +28,8 @@ JobControl part(const JobControl& job, double from, double to) {
 
 // PCA of the dataset's pixels: axes fitted on at most 20,000 items spread over the set, every
 // item projected in chunks (generated sets such as dSprites never sit in memory whole).
-std::vector<float> pixelPca(const Dataset& dataset, int components, PcaModel& pca, const JobControl& job) {
+std::vector<float> pixelPca(const Dataset& dataset, int components, PcaModel& pca,
+                            const JobControl& job) {
   const int64_t n = dataset.size();
   const int dims = int(dataset.itemShape().pixelCount());
   const std::vector<int64_t> rows = spreadIndices(n, int(std::min<int64_t>(n, kFitRows)));
@@ -37,7 +38,8 @@ std::vector<float> pixelPca(const Dataset& dataset, int components, PcaModel& pc
     dataset.copyImage(rows[i], pixels.data() + i * size_t(dims));
     if (i % 4096 == 0) job.cancel.throwIfCancelled();
   }
-  pca = fitPca(pixels.data(), int64_t(rows.size()), dims, std::min(components, dims), part(job, 0.0, 0.5));
+  pca = fitPca(pixels.data(), int64_t(rows.size()), dims, std::min(components, dims),
+               part(job, 0.0, 0.5));
   std::vector<float> out(size_t(n) * size_t(pca.components));
   pixels.resize(size_t(kChunk) * size_t(dims));
   for (int64_t first = 0; first < n; first += kChunk) {
@@ -62,16 +64,20 @@ std::vector<float> toThreeColumns(const std::vector<float>& y, int64_t n, int di
 
 QString methodName(ProjectionMethod method) {
   switch (method) {
-    case ProjectionMethod::Pca: return QStringLiteral("PCA");
-    case ProjectionMethod::Tsne: return QStringLiteral("t-SNE");
-    case ProjectionMethod::Umap: return QStringLiteral("UMAP");
+    case ProjectionMethod::Pca:
+      return QStringLiteral("PCA");
+    case ProjectionMethod::Tsne:
+      return QStringLiteral("t-SNE");
+    case ProjectionMethod::Umap:
+      return QStringLiteral("UMAP");
   }
   return {};
 }
 
 ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const EncodingCache& cache, const ProjectionRequest& request,
-                                   const JobControl& job, std::shared_ptr<const Encoding> embedding) {
+                                   const JobControl& job,
+                                   std::shared_ptr<const Encoding> embedding) {
   ProjectionResult r;
   r.source = request.source;
   const int64_t n = dataset.size();
@@ -114,14 +120,16 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     requireCompatible(*model, dataset);
     EncodingChoice choice{request.source, request.samples, request.seed};
     bool cached = false;
-    auto encoding = std::make_shared<Encoding>(cache.get(*model, dataset, choice, part(job, 0.0, encodeEnd), &cached));
+    auto encoding = std::make_shared<Encoding>(
+        cache.get(*model, dataset, choice, part(job, 0.0, encodeEnd), &cached));
     r.encoding = encoding;
     r.encodingFromCache = cached;
     what = encoding->description;
     input = encoding->latents;
     inputDims = encoding->dims;
     if (layout && inputDims > kReducedDims) {
-      const PcaModel pca = fitPca(input.data(), n, inputDims, kReducedDims, part(job, encodeEnd, encodeEnd + 0.05));
+      const PcaModel pca =
+          fitPca(input.data(), n, inputDims, kReducedDims, part(job, encodeEnd, encodeEnd + 0.05));
       input = pca.transform(input.data(), n);
       inputDims = kReducedDims;
       what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
@@ -136,14 +144,18 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
       r.dims = std::min(3, pca.components);
       r.varianceRatio = pca.explainedVarianceRatio;
       r.description = QStringLiteral("PCA of %1").arg(what);
-      if (r.encoding && inputDims == r.encoding->dims) r.latentPca = std::make_shared<PcaModel>(pca);
+      if (r.encoding && inputDims == r.encoding->dims)
+        r.latentPca = std::make_shared<PcaModel>(pca);
       break;
     }
     case ProjectionMethod::Tsne: {
       TsneParameters p = request.tsne;
       p.seed = request.seed;
       r.coords = toThreeColumns(tsne(input.data(), n, inputDims, p, rest), n, 2);
-      r.description = QStringLiteral("t-SNE of %1, perplexity %2, seed %3").arg(what).arg(p.perplexity).arg(p.seed);
+      r.description = QStringLiteral("t-SNE of %1, perplexity %2, seed %3")
+                          .arg(what)
+                          .arg(p.perplexity)
+                          .arg(p.seed);
       break;
     }
     case ProjectionMethod::Umap: {
@@ -151,7 +163,10 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
       p.seed = request.seed;
       r.coords = toThreeColumns(umap(input.data(), n, inputDims, p, rest), n, 2);
       r.description = QStringLiteral("UMAP of %1, %2 neighbours, min. distance %3, seed %4")
-                          .arg(what).arg(p.neighbours).arg(p.minDistance).arg(p.seed);
+                          .arg(what)
+                          .arg(p.neighbours)
+                          .arg(p.minDistance)
+                          .arg(p.seed);
       break;
     }
   }
@@ -161,8 +176,10 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
 EmbeddingFile loadEmbeddingFile(const QString& path) {
   const std::string where = path.toStdString();
   std::map<std::string, NpyArray> arrays;
-  if (path.endsWith(".npy", Qt::CaseInsensitive)) arrays["embedding"] = readNpy(path);
-  else arrays = readNpz(path);
+  if (path.endsWith(".npy", Qt::CaseInsensitive))
+    arrays["embedding"] = readNpy(path);
+  else
+    arrays = readNpz(path);
   EmbeddingFile f;
   const NpyArray* v = nullptr;
   for (const char* key : {"embedding", "latents", "x", "coords"})
@@ -176,7 +193,8 @@ EmbeddingFile loadEmbeddingFile(const QString& path) {
     throw DataError(where, "vectors must be a 2-D array [N, D]");
   const int64_t n = v->shape[0];
   const int dims = int(v->shape[1]);
-  if (f.coordinates && (dims < 2 || dims > 3)) throw DataError(where, "coords must have 2 or 3 columns");
+  if (f.coordinates && (dims < 2 || dims > 3))
+    throw DataError(where, "coords must have 2 or 3 columns");
   auto e = std::make_shared<Encoding>();
   e->items = n;
   e->dims = dims;
@@ -192,11 +210,16 @@ EmbeddingFile loadEmbeddingFile(const QString& path) {
   for (const char* key : {"images", "imgs"})
     if (arrays.count(key)) {
       dataset = datasetFromImageArray(arrays.at(key), path, QFileInfo(path).fileName());
-      if (dataset->size() != n) throw DataError(where, "images do not match the vectors: " + std::to_string(dataset->size()) + " images for " + std::to_string(n) + " vectors");
+      if (dataset->size() != n)
+        throw DataError(where,
+                        "images do not match the vectors: " + std::to_string(dataset->size()) +
+                            " images for " + std::to_string(n) + " vectors");
       f.hasImages = true;
       break;
     }
-  if (!dataset) dataset = std::make_shared<ArrayDataset>(QFileInfo(path).fileName(), ItemShape{1, 1, 1}, std::vector<float>(size_t(n), 0.5f));
+  if (!dataset)
+    dataset = std::make_shared<ArrayDataset>(QFileInfo(path).fileName(), ItemShape{1, 1, 1},
+                                             std::vector<float>(size_t(n), 0.5f));
   for (const char* key : {"labels", "y"})
     if (arrays.count(key)) {
       const std::vector<int64_t> raw = arrays.at(key).toInt();
@@ -222,7 +245,8 @@ ProjectionResult coordinatesMap(const EmbeddingFile& file) {
   r.dims = e.dims;
   r.coords.assign(size_t(e.items) * 3, 0.0f);
   for (int64_t i = 0; i < e.items; ++i)
-    for (int c = 0; c < e.dims; ++c) r.coords[size_t(i * 3 + c)] = e.latents[size_t(i * e.dims + c)];
+    for (int c = 0; c < e.dims; ++c)
+      r.coords[size_t(i * 3 + c)] = e.latents[size_t(i * e.dims + c)];
   r.description = QStringLiteral("coordinates from %1").arg(e.description);
   return r;
 }
@@ -279,7 +303,8 @@ std::vector<float> placeOnMap(const ProjectionResult& map, const std::vector<flo
 Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y) {
   if (!map.latentPca) throw std::invalid_argument("decoding a spot needs a PCA map of latents");
   if (map.source >= 0 && info.layers.size() > 1)
-    throw std::invalid_argument("decoding a spot needs the map of all layers (a single layer leaves the others undefined)");
+    throw std::invalid_argument(
+        "decoding a spot needs the map of all layers (a single layer leaves the others undefined)");
   std::vector<float> coords(size_t(map.latentPca->components), 0.0f);
   coords[0] = float(x);
   if (coords.size() > 1) coords[1] = float(y);
@@ -287,7 +312,8 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
   Latents z{1, {}};
   size_t offset = 0;
   for (const LayerInfo& l : info.layers) {
-    z.layers.emplace_back(row.begin() + int64_t(offset), row.begin() + int64_t(offset + size_t(l.size())));
+    z.layers.emplace_back(row.begin() + int64_t(offset),
+                          row.begin() + int64_t(offset + size_t(l.size())));
     offset += size_t(l.size());
   }
   return z;
@@ -299,8 +325,10 @@ Latents interpolate(const Latents& a, const Latents& b, int steps, bool spherica
     const std::vector<float>& u = a.layers[l];
     const std::vector<float>& v = b.layers[l];
     double nu = 0, nv = 0, dot = 0;
-    for (size_t c = 0; c < u.size(); ++c) nu += double(u[c]) * u[c], nv += double(v[c]) * v[c], dot += double(u[c]) * v[c];
-    const double omega = std::acos(std::clamp(dot / std::max(std::sqrt(nu * nv), 1e-12), -1.0, 1.0));
+    for (size_t c = 0; c < u.size(); ++c)
+      nu += double(u[c]) * u[c], nv += double(v[c]) * v[c], dot += double(u[c]) * v[c];
+    const double omega =
+        std::acos(std::clamp(dot / std::max(std::sqrt(nu * nv), 1e-12), -1.0, 1.0));
     for (int s = 0; s < steps; ++s) {
       const double t = steps > 1 ? double(s) / (steps - 1) : 0.0;
       double wa = 1 - t, wb = t;

@@ -24,8 +24,8 @@ struct ProjectionRequest {
   static constexpr int kPixels = -2;
   static constexpr int kAllLayers = -1;
   static constexpr int kEmbedding = -3;  // vectors read from a file (no model)
-  int source = kPixels;  // kPixels, kAllLayers, kEmbedding or a layer index
-  bool samples = false;  // posterior samples instead of means
+  int source = kPixels;                  // kPixels, kAllLayers, kEmbedding or a layer index
+  bool samples = false;                  // posterior samples instead of means
   ProjectionMethod method = ProjectionMethod::Pca;
   TsneParameters tsne;
   UmapParameters umap;
@@ -33,10 +33,10 @@ struct ProjectionRequest {
 };
 
 struct ProjectionResult {
-  int dims = 2;                 // 3 for PCA (three components), else 2
-  std::vector<float> coords;    // [n, 3]; the third column is 0 for 2-D layouts
-  std::vector<double> varianceRatio;  // PCA only
-  QString description;          // "t-SNE of z_top of <model>, perplexity 30, seed 0"
+  int dims = 2;                              // 3 for PCA (three components), else 2
+  std::vector<float> coords;                 // [n, 3]; the third column is 0 for 2-D layouts
+  std::vector<double> varianceRatio;         // PCA only
+  QString description;                       // "t-SNE of z_top of <model>, perplexity 30, seed 0"
   std::shared_ptr<const Encoding> encoding;  // latents, KL, reconstruction error (latent maps)
   bool encodingFromCache = false;
   int source = ProjectionRequest::kPixels;

@@ -1,7 +1,7 @@
 #include "core/torch_runtime.h"
 
-#include <torch/version.h>
 #include <ATen/Parallel.h>
+#include <torch/version.h>
 
 namespace strata {
 

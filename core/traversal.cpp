@@ -83,15 +83,20 @@ LatentStart startFromLatents(const Model& model, const Latents& z, const QString
 LatentStart startFromPrior(const Model& model, uint64_t seed, double temperature) {
   const std::vector<double> temps(model.info().layers.size(), temperature);
   const Latents z = model.priorSample({1, {}}, model.noise(1, 0, seed), temps);
-  return startFromLatents(model, z,
-                          QStringLiteral("prior sample (seed %1, temperature %2)").arg(seed).arg(temperature));
+  return startFromLatents(
+      model, z,
+      QStringLiteral("prior sample (seed %1, temperature %2)").arg(seed).arg(temperature));
 }
 
 QString unitLabel(const ModelInfo& info, int layer, int unit) {
   const LayerInfo& l = info.layers[size_t(layer)];
   if (l.shape.size() == 3) {
     const int64_t hw = l.shape[1] * l.shape[2];
-    return QStringLiteral("%1[c%2, %3, %4]").arg(l.name).arg(unit / hw).arg((unit % hw) / l.shape[2]).arg(unit % l.shape[2]);
+    return QStringLiteral("%1[c%2, %3, %4]")
+        .arg(l.name)
+        .arg(unit / hw)
+        .arg((unit % hw) / l.shape[2])
+        .arg(unit % l.shape[2]);
   }
   return QStringLiteral("%1[%2]").arg(l.name).arg(unit);
 }
@@ -110,10 +115,14 @@ UnitGroup wholeChannel(const ModelInfo& info, int layer, int channel) {
 
 QString describeRangeMode(RangeMode mode, double k) {
   switch (mode) {
-    case RangeMode::PriorSigma: return QStringLiteral("prior mean ± %1 prior σ").arg(k);
-    case RangeMode::PosteriorSpread: return QStringLiteral("posterior mean ± %1 posterior σ").arg(k);
-    case RangeMode::DataQuantiles: return QStringLiteral("1%–99% quantiles of the posterior means over the data");
-    case RangeMode::DataMinMax: return QStringLiteral("min–max of the posterior means over the data");
+    case RangeMode::PriorSigma:
+      return QStringLiteral("prior mean ± %1 prior σ").arg(k);
+    case RangeMode::PosteriorSpread:
+      return QStringLiteral("posterior mean ± %1 posterior σ").arg(k);
+    case RangeMode::DataQuantiles:
+      return QStringLiteral("1%–99% quantiles of the posterior means over the data");
+    case RangeMode::DataMinMax:
+      return QStringLiteral("min–max of the posterior means over the data");
   }
   return {};
 }
@@ -128,18 +137,22 @@ Range unitRange(RangeMode mode, double k, const LatentStart& start, const Latent
   const size_t l = size_t(group.layer);
   const double origin = group.additive ? mean(start.z.layers[l], group.units) : 0.0;
   auto around = [&](double centre, double spread) {
-    return group.additive ? Range{-k * spread, k * spread} : Range{centre - k * spread, centre + k * spread};
+    return group.additive ? Range{-k * spread, k * spread}
+                          : Range{centre - k * spread, centre + k * spread};
   };
   switch (mode) {
     case RangeMode::PriorSigma:
-      return around(mean(start.pMean.layers[l], group.units), mean(start.pStd.layers[l], group.units));
+      return around(mean(start.pMean.layers[l], group.units),
+                    mean(start.pStd.layers[l], group.units));
     case RangeMode::PosteriorSpread:
       if (!start.hasPosterior())
         throw std::invalid_argument("the posterior spread needs a dataset item as the start");
-      return around(mean(start.qMean.layers[l], group.units), mean(start.qStd.layers[l], group.units));
+      return around(mean(start.qMean.layers[l], group.units),
+                    mean(start.qStd.layers[l], group.units));
     case RangeMode::DataQuantiles:
     case RangeMode::DataMinMax: {
-      if (!stats) throw std::invalid_argument("data ranges need the dataset statistics (computing…)");
+      if (!stats)
+        throw std::invalid_argument("data ranges need the dataset statistics (computing…)");
       double lo = 0, hi = 0;
       for (int u : group.units) {
         const UnitStats& s = stats->layers[l].units[size_t(u)];
@@ -181,8 +194,8 @@ Latents applyEdits(const Model& model, const LatentStart& start, const std::vect
 }
 
 TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const LatentStats* stats,
-                            const std::vector<UnitGroup>& rows, int steps, RangeMode mode,
-                            double k, Propagation propagation) {
+                            const std::vector<UnitGroup>& rows, int steps, RangeMode mode, double k,
+                            Propagation propagation) {
   TraversalGrid grid;
   grid.rows = int(rows.size());
   grid.steps = std::max(2, steps);
@@ -199,7 +212,8 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
       values.push_back(v);
       if (std::abs(v - origin) < std::abs(values[size_t(nearest)] - origin)) nearest = s;
       const Latents z = applyEdits(model, start, {{g, v}}, Propagation::KeepLower);
-      for (size_t l = 0; l < L; ++l) edited.layers[l].insert(edited.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
+      for (size_t l = 0; l < L; ++l)
+        edited.layers[l].insert(edited.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
       ++edited.batch;
     }
     grid.values.push_back(std::move(values));
@@ -219,7 +233,8 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
       for (size_t l = 0; l <= layer; ++l) {
         const size_t width = start.z.layers[l].size();
         for (size_t i : items)
-          fixed.layers[l].insert(fixed.layers[l].end(), edited.layers[l].begin() + int64_t(i * width),
+          fixed.layers[l].insert(fixed.layers[l].end(),
+                                 edited.layers[l].begin() + int64_t(i * width),
                                  edited.layers[l].begin() + int64_t((i + 1) * width));
       }
       for (size_t l = layer + 1; l < L; ++l) {
@@ -234,7 +249,8 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
       for (size_t l = layer + 1; l < L; ++l) {
         const size_t width = start.z.layers[l].size();
         for (size_t j = 0; j < items.size(); ++j)
-          std::copy_n(z.layers[l].begin() + int64_t(j * width), width, edited.layers[l].begin() + int64_t(items[j] * width));
+          std::copy_n(z.layers[l].begin() + int64_t(j * width), width,
+                      edited.layers[l].begin() + int64_t(items[j] * width));
       }
     }
   }

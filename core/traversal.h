@@ -18,8 +18,8 @@ struct LatentStart {
   QString description;
   int64_t item = -1;
   Latents z;
-  Latents pMean, pStd;    // conditional prior p(z_l | z_<l) at z
-  Latents qMean, qStd;    // posterior; empty for prior samples
+  Latents pMean, pStd;  // conditional prior p(z_l | z_<l) at z
+  Latents qMean, qStd;  // posterior; empty for prior samples
   bool hasPosterior() const { return !qMean.layers.empty(); }
 };
 
@@ -73,14 +73,14 @@ Latents applyEdits(const Model& model, const LatentStart& start, const std::vect
 
 struct TraversalGrid {
   int rows = 0, steps = 0;
-  std::vector<float> images;               // [rows * steps, C, H, W]
+  std::vector<float> images;                // [rows * steps, C, H, W]
   std::vector<std::vector<double>> values;  // per row, per step
   std::vector<int> startColumn;             // per row: the step nearest the start value
 };
 
 // One row per group, `steps` values evenly over each group's range; decoded in one batch.
 TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const LatentStats* stats,
-                            const std::vector<UnitGroup>& rows, int steps, RangeMode mode,
-                            double k, Propagation propagation);
+                            const std::vector<UnitGroup>& rows, int steps, RangeMode mode, double k,
+                            Propagation propagation);
 
 }  // namespace strata

@@ -79,7 +79,7 @@ SparseP inputAffinities(const KnnGraph& g, double perplexity) {
 
 // A 2-D Barnes-Hut quadtree over the embedding.
 class QuadTree {
-public:
+ public:
   explicit QuadTree(const std::vector<double>& y) : y_(y) {
     const int64_t n = int64_t(y.size() / 2);
     double minX = INFINITY, minY = INFINITY, maxX = -INFINITY, maxY = -INFINITY;
@@ -98,7 +98,7 @@ public:
     return visit(0, i, theta * theta, fx, fy);
   }
 
-private:
+ private:
   struct Node {
     double cx, cy, half;
     double mass = 0, comX = 0, comY = 0;
@@ -129,7 +129,8 @@ private:
 
   int32_t childFor(int32_t node, int64_t i) const {
     const Node& nd = nodes_[size_t(node)];
-    return nd.child + (y_[size_t(2 * i)] >= nd.cx ? 1 : 0) + (y_[size_t(2 * i + 1)] >= nd.cy ? 2 : 0);
+    return nd.child + (y_[size_t(2 * i)] >= nd.cx ? 1 : 0) +
+           (y_[size_t(2 * i + 1)] >= nd.cy ? 2 : 0);
   }
 
   void split(int32_t node) {
@@ -198,14 +199,17 @@ std::vector<float> tsne(const float* data, int64_t n, int dims, const TsneParame
     double sd = std::sqrt(std::max(pca.explainedVariance[0], 1e-12));
     for (int64_t i = 0; i < n; ++i) {
       y[size_t(2 * i)] = init[size_t(i * pca.components)] / sd * 1e-4;
-      y[size_t(2 * i + 1)] = pca.components > 1 ? init[size_t(i * pca.components + 1)] / sd * 1e-4 : 0.0;
+      y[size_t(2 * i + 1)] =
+          pca.components > 1 ? init[size_t(i * pca.components + 1)] / sd * 1e-4 : 0.0;
     }
     std::mt19937_64 rng(p.seed);
     std::normal_distribution<double> jitter(0, 1e-6);
     for (double& v : y) v += jitter(rng);  // breaks ties between identical points
   }
-  const double rate = p.learningRate > 0 ? p.learningRate : std::max(double(n) / p.exaggeration / 4.0, 50.0);
-  std::vector<double> update(y.size(), 0.0), gains(y.size(), 1.0), attract(y.size()), repel(y.size());
+  const double rate =
+      p.learningRate > 0 ? p.learningRate : std::max(double(n) / p.exaggeration / 4.0, 50.0);
+  std::vector<double> update(y.size(), 0.0), gains(y.size(), 1.0), attract(y.size()),
+      repel(y.size());
   const int threads = std::max(1, p.threads);
   std::vector<double> zParts(static_cast<size_t>(threads));
 
@@ -224,7 +228,8 @@ std::vector<float> tsne(const float* data, int64_t n, int dims, const TsneParame
       double ax = 0, ay = 0;
       for (int64_t e = P.rowStart[size_t(i)]; e < P.rowStart[size_t(i) + 1]; ++e) {
         const int32_t j = P.columns[size_t(e)];
-        const double dx = y[size_t(2 * i)] - y[size_t(2 * j)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
+        const double dx = y[size_t(2 * i)] - y[size_t(2 * j)],
+                     dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
         const double w = P.values[size_t(e)] / (1.0 + dx * dx + dy * dy);
         ax += w * dx;
         ay += w * dy;

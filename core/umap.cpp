@@ -72,7 +72,9 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
         sigma = std::isinf(hi) ? sigma * 2 : (lo + hi) / 2;
       }
     }
-    for (int j = 0; j < k; ++j) weight[size_t(i) * size_t(k) + size_t(j)] = float(std::exp(-std::max(0.0, d[j] - rho) / sigma));
+    for (int j = 0; j < k; ++j)
+      weight[size_t(i) * size_t(k) + size_t(j)] =
+          float(std::exp(-std::max(0.0, d[j] - rho) / sigma));
   }
   // Fuzzy union: w_ij + w_ji - w_ij w_ji over the symmetric edge set.
   struct Edge {
@@ -84,7 +86,9 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
     std::vector<std::pair<int64_t, float>> directed;  // key a * n + b
     directed.reserve(size_t(n) * size_t(k));
     for (int64_t i = 0; i < n; ++i)
-      for (int j = 0; j < k; ++j) directed.push_back({i * n + g.indices[size_t(i) * size_t(k) + size_t(j)], weight[size_t(i) * size_t(k) + size_t(j)]});
+      for (int j = 0; j < k; ++j)
+        directed.push_back({i * n + g.indices[size_t(i) * size_t(k) + size_t(j)],
+                            weight[size_t(i) * size_t(k) + size_t(j)]});
     std::sort(directed.begin(), directed.end());
     auto find = [&](int64_t key) -> float {
       auto it = std::lower_bound(directed.begin(), directed.end(), std::make_pair(key, -1.0f));
@@ -143,7 +147,8 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
       // Each edge is applied in both directions, as in umap-learn's symmetric graph.
       for (int side = 0; side < 2; ++side) {
         const int32_t i = side ? kept[e].b : kept[e].a, j = side ? kept[e].a : kept[e].b;
-        double dx = y[size_t(2 * i)] - y[size_t(2 * j)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
+        double dx = y[size_t(2 * i)] - y[size_t(2 * j)],
+               dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
         double d2 = dx * dx + dy * dy;
         if (d2 > 0) {
           const double powB = std::pow(d2, b);  // d2^(b-1) = powB / d2
@@ -156,15 +161,18 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
         for (int s = 0; s < negatives; ++s) {
           const int64_t m = anyPoint(rng);
           if (m == i) continue;
-          dx = y[size_t(2 * i)] - y[size_t(2 * m)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * m + 1)];
+          dx = y[size_t(2 * i)] - y[size_t(2 * m)],
+          dy = y[size_t(2 * i + 1)] - y[size_t(2 * m + 1)];
           d2 = dx * dx + dy * dy;
-          const double coeff = d2 > 0 ? 2.0 * b / ((0.001 + d2) * (a * std::pow(d2, b) + 1.0)) : 0.0;
+          const double coeff =
+              d2 > 0 ? 2.0 * b / ((0.001 + d2) * (a * std::pow(d2, b) + 1.0)) : 0.0;
           y[size_t(2 * i)] += (coeff > 0 ? clip(coeff * dx) : 4.0) * alpha;
           y[size_t(2 * i + 1)] += (coeff > 0 ? clip(coeff * dy) : 4.0) * alpha;
         }
       }
       nextSample[e] += epochsPerSample[e];
-      nextNegative[e] += epochsPerNegative[e] * std::max(1, int((epoch - nextNegative[e]) / epochsPerNegative[e]));
+      nextNegative[e] +=
+          epochsPerNegative[e] * std::max(1, int((epoch - nextNegative[e]) / epochsPerNegative[e]));
     }
     if (epoch % 5 == 0) job.report(0.35 + 0.65 * double(epoch) / epochs);
   }

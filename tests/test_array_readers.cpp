@@ -15,7 +15,7 @@ class TestArrayReaders : public QObject {
 
   QTemporaryDir dir_;
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void roundTripsNpz() {
     std::vector<uint8_t> images(4 * 3 * 2);
     for (size_t i = 0; i < images.size(); ++i) images[i] = uint8_t(i * 10);
@@ -99,7 +99,8 @@ private Q_SLOTS:
     for (int i = 0; i < 3; ++i) {
       QImage img(5, 4, QImage::Format_Grayscale8);
       img.fill(i * 50);
-      QVERIFY(img.save(root.filePath(QStringLiteral("%1/%2.png").arg(i < 2 ? "cats" : "dogs").arg(i))));
+      QVERIFY(
+          img.save(root.filePath(QStringLiteral("%1/%2.png").arg(i < 2 ? "cats" : "dogs").arg(i))));
     }
     auto ds = loadImageFolder(root.path());
     QCOMPARE(ds->size(), int64_t(3));

@@ -33,7 +33,7 @@ Moments moments(const DSpritesFactors& f) {
 class TestDSprites : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void factorGridIsTheStandardOne() {
     DSpritesDataset all;
     QCOMPARE(all.size(), int64_t(737280));
@@ -78,7 +78,8 @@ private Q_SLOTS:
         last = area;
       }
       // Area goes with scale squared: scale 1 over scale 0.5 gives about 4x.
-      const double ratio = moments({shape, 5, 0, 16, 16}).area / moments({shape, 0, 0, 16, 16}).area;
+      const double ratio =
+          moments({shape, 5, 0, 16, 16}).area / moments({shape, 0, 0, 16, 16}).area;
       QVERIFY2(ratio > 3.5 && ratio < 4.5, qPrintable(QString::number(ratio)));
     }
     // A square of half-size 10 px covers about 400 px.
@@ -114,7 +115,8 @@ private Q_SLOTS:
     QCOMPARE(arrays.at("imgs").shape, (std::vector<int64_t>{3, 64, 64}));
     QCOMPARE(arrays.at("latents_classes").toInt()[14], int64_t(31));  // pos_y of the last item
     std::vector<float> image = subset.image(1);
-    for (int p = 0; p < 4096; ++p) QCOMPARE(float(arrays.at("imgs").bytes[size_t(4096 + p)]), image[size_t(p)]);
+    for (int p = 0; p < 4096; ++p)
+      QCOMPARE(float(arrays.at("imgs").bytes[size_t(4096 + p)]), image[size_t(p)]);
   }
 };
 

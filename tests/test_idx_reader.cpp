@@ -24,7 +24,9 @@ QByteArray idxBytes(const QList<int>& dims, int rank, quint8 type, qsizetype pay
   return b;
 }
 
-QByteArray imagesFile(int n, int h, int w) { return idxBytes({n, h, w}, 3, 0x08, qsizetype(n) * h * w); }
+QByteArray imagesFile(int n, int h, int w) {
+  return idxBytes({n, h, w}, 3, 0x08, qsizetype(n) * h * w);
+}
 
 QByteArray labelsFile(int n) {
   QByteArray b = idxBytes({n}, 1, 0x08, 0);
@@ -60,17 +62,17 @@ QString readError(const QString& path) {
 class TestIdxReader : public QObject {
   Q_OBJECT
 
-private:
+ private:
   QTemporaryDir dir_;
   QString path(const QString& name) const { return dir_.filePath(name); }
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void readsRawAndGzip() {
     const QByteArray bytes = imagesFile(5, 4, 3);
     writeRaw(path("raw-images-idx3-ubyte"), bytes);
     writeGzip(path("gz-images-idx3-ubyte.gz"), bytes);
-    for (const QString& name : {QStringLiteral("raw-images-idx3-ubyte"),
-                                QStringLiteral("gz-images-idx3-ubyte.gz")}) {
+    for (const QString& name :
+         {QStringLiteral("raw-images-idx3-ubyte"), QStringLiteral("gz-images-idx3-ubyte.gz")}) {
       const IdxArray a = readIdx(path(name));
       QCOMPARE(a.dims, (std::vector<int64_t>{5, 4, 3}));
       QCOMPARE(a.data.size(), size_t(60));
@@ -153,9 +155,9 @@ private Q_SLOTS:
   void labelsOutsideClassNames() {
     writeRaw(path("c-images-idx3-ubyte"), imagesFile(10, 2, 2));
     writeRaw(path("c-labels-idx1-ubyte"), labelsFile(10));
-    QVERIFY_THROWS_EXCEPTION(DataError, loadIdxDataset(path("c-images-idx3-ubyte"),
-                                                      path("c-labels-idx1-ubyte"), "c",
-                                                      {"a", "b"}));
+    QVERIFY_THROWS_EXCEPTION(
+        DataError,
+        loadIdxDataset(path("c-images-idx3-ubyte"), path("c-labels-idx1-ubyte"), "c", {"a", "b"}));
   }
 
   void missingFile() { QVERIFY(readError(path("nope")).contains("no such file")); }

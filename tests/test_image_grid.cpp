@@ -10,7 +10,7 @@ using namespace strata;
 class TestImageGrid : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void rendersCellsNearestNeighbour() {
     QVector<QImage> images;
     for (int i = 0; i < 6; ++i) {
@@ -28,8 +28,8 @@ private Q_SLOTS:
     int x0 = -1, y0 = -1;
     for (int y = 0; y < out.height() && x0 < 0; ++y)
       for (int x = 0; x < out.width(); ++x)
-        if (qGray(out.pixel(x, y)) == 255 && qGray(out.pixel(x + 1, y)) == 255 && qGray(out.pixel(x, y + 9)) == 255 &&
-            qGray(out.pixel(x + 10, y)) == 0) {
+        if (qGray(out.pixel(x, y)) == 255 && qGray(out.pixel(x + 1, y)) == 255 &&
+            qGray(out.pixel(x, y + 9)) == 255 && qGray(out.pixel(x + 10, y)) == 0) {
           x0 = x, y0 = y;
           break;
         }

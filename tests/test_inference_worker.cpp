@@ -12,7 +12,7 @@ using namespace strata;
 class TestInferenceWorker : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void dropsStaleRequestsPerChannel() {
     InferenceWorker worker;
     std::atomic<int> ran{0};
@@ -32,7 +32,8 @@ private Q_SLOTS:
             delivered << v;
           });
     }
-    worker.submit<int>("grid", [] { return 7; }, [&](int v) { other << v; });
+    worker.submit<int>(
+        "grid", [] { return 7; }, [&](int v) { other << v; });
     QTRY_COMPARE_WITH_TIMEOUT(delivered.size(), 1, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(other.size(), 1, 5000);
     QTest::qWait(100);
@@ -46,8 +47,8 @@ private Q_SLOTS:
   void reportsFailures() {
     InferenceWorker worker;
     QSignalSpy failed(&worker, &InferenceWorker::failed);
-    worker.submit<int>("x", []() -> int { throw std::runtime_error("decode: shape mismatch"); },
-                       [](int) {});
+    worker.submit<int>(
+        "x", []() -> int { throw std::runtime_error("decode: shape mismatch"); }, [](int) {});
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
     QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("decode: shape mismatch"));
   }

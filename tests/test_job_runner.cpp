@@ -11,7 +11,7 @@ using namespace strata;
 class TestJobRunner : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void deliversOnOwnerThreadAndDropsStale() {
     JobRunner runner;
     QList<int> delivered;
@@ -60,8 +60,7 @@ private Q_SLOTS:
     QSignalSpy failed(&runner, &JobRunner::failed);
     runner.start<int>(
         QStringLiteral("bad"),
-        [](const JobControl&) -> int { throw DataError("file.idx", "truncated"); },
-        [](int) {});
+        [](const JobControl&) -> int { throw DataError("file.idx", "truncated"); }, [](int) {});
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
     QCOMPARE(failed.at(0).at(2).toString(), QStringLiteral("file.idx: truncated"));
   }

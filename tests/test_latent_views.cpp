@@ -13,10 +13,10 @@
 #include "core/fashion_mnist.h"
 #include "core/gif_writer.h"
 #include "core/hierarchy.h"
-#include "core/projection.h"
 #include "core/latent_stats.h"
 #include "core/model.h"
 #include "core/npy.h"
+#include "core/projection.h"
 #include "core/resources.h"
 #include "core/traversal.h"
 
@@ -39,7 +39,7 @@ class TestLatentViews : public QObject {
   std::shared_ptr<Model> model_;
   DatasetPtr test_;
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void initTestCase() {
     if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
     model_ = Model::load(bundledModelPath("fashion_lvae.pt"));
@@ -66,7 +66,10 @@ private Q_SLOTS:
     auto check = [&](RangeMode mode, double k, double lo, double hi) {
       const Range r = unitRange(mode, k, start, &stats, unit);
       QVERIFY2(std::abs(r.low - lo) < 1e-6 && std::abs(r.high - hi) < 1e-6,
-               qPrintable(QStringLiteral("%1: [%2, %3]").arg(describeRangeMode(mode, k)).arg(r.low).arg(r.high)));
+               qPrintable(QStringLiteral("%1: [%2, %3]")
+                              .arg(describeRangeMode(mode, k))
+                              .arg(r.low)
+                              .arg(r.high)));
     };
     check(RangeMode::PriorSigma, 3, 0.25 - 6, 0.25 + 6);
     check(RangeMode::PosteriorSpread, 2, 0.5 - 0.2, 0.5 + 0.2);
@@ -76,8 +79,10 @@ private Q_SLOTS:
     // A prior start has no posterior spread; data modes need statistics.
     LatentStart prior = start;
     prior.qMean = {};
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, unitRange(RangeMode::PosteriorSpread, 1, prior, &stats, unit));
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, unitRange(RangeMode::DataMinMax, 1, start, nullptr, unit));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             unitRange(RangeMode::PosteriorSpread, 1, prior, &stats, unit));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             unitRange(RangeMode::DataMinMax, 1, start, nullptr, unit));
   }
 
   void conditionalPriorMatchesThePosteriorOutput() {
@@ -93,8 +98,10 @@ private Q_SLOTS:
   void regenerateWithoutChangeKeepsTheStart() {
     const LatentStart start = startFromItem(*model_, *test_, 11, false, 0);
     const UnitGroup top = singleUnit(model_->info(), 0, 2);
-    const Latents same = applyEdits(*model_, start, {{top, startValue(start, top)}}, Propagation::Regenerate);
-    for (size_t l = 0; l < same.layers.size(); ++l) QVERIFY(maxDiff(same.layers[l], start.z.layers[l]) < 1e-4);
+    const Latents same =
+        applyEdits(*model_, start, {{top, startValue(start, top)}}, Propagation::Regenerate);
+    for (size_t l = 0; l < same.layers.size(); ++l)
+      QVERIFY(maxDiff(same.layers[l], start.z.layers[l]) < 1e-4);
     // Moving the top unit changes the lower layers only when regenerating.
     const Latents kept = applyEdits(*model_, start, {{top, 2.5}}, Propagation::KeepLower);
     const Latents regen = applyEdits(*model_, start, {{top, 2.5}}, Propagation::Regenerate);
@@ -110,21 +117,24 @@ private Q_SLOTS:
     QCOMPARE(channel.units.size(), size_t(49));
     const Latents moved = applyEdits(*model_, start, {{channel, 0.75}}, Propagation::KeepLower);
     for (int u : channel.units)
-      QVERIFY(std::abs(moved.layers[spatial][size_t(u)] - start.z.layers[spatial][size_t(u)] - 0.75f) < 1e-6);
+      QVERIFY(std::abs(moved.layers[spatial][size_t(u)] - start.z.layers[spatial][size_t(u)] -
+                       0.75f) < 1e-6);
     QCOMPARE(moved.layers[spatial][0], start.z.layers[spatial][0]);  // channel 0 untouched
   }
 
   void traversalGridShapesAndStart() {
     const LatentStart start = startFromItem(*model_, *test_, 7, false, 0);
-    const std::vector<UnitGroup> rows = {singleUnit(model_->info(), 0, 0), singleUnit(model_->info(), 1, 4),
+    const std::vector<UnitGroup> rows = {singleUnit(model_->info(), 0, 0),
+                                         singleUnit(model_->info(), 1, 4),
                                          wholeChannel(model_->info(), 2, 0)};
-    const TraversalGrid grid = traversalGrid(*model_, start, nullptr, rows, 7, RangeMode::PriorSigma, 2.0,
-                                             Propagation::KeepLower);
+    const TraversalGrid grid = traversalGrid(*model_, start, nullptr, rows, 7,
+                                             RangeMode::PriorSigma, 2.0, Propagation::KeepLower);
     QCOMPARE(grid.images.size(), size_t(3 * 7 * 784));
     QCOMPARE(grid.startColumn.size(), size_t(3));
     QCOMPARE(grid.startColumn[2], 3);  // offsets -2σ..2σ: the middle step is "no change"
     const std::vector<float> reference = model_->decode(start.z);
-    const std::vector<float> middle(grid.images.begin() + (2 * 7 + 3) * 784, grid.images.begin() + (2 * 7 + 4) * 784);
+    const std::vector<float> middle(grid.images.begin() + (2 * 7 + 3) * 784,
+                                    grid.images.begin() + (2 * 7 + 4) * 784);
     QVERIFY(maxDiff(middle, reference) < 1e-5);
     // The ends of a row differ: for the bottom layer directly, for the top layer once the
     // change is propagated through the conditional priors below it.
@@ -144,15 +154,17 @@ private Q_SLOTS:
                                              RangeMode::DataMinMax, 0, Propagation::KeepLower);
     QCOMPARE(rowEnds(data, 0), 0.0);
     QVERIFY2(rowEnds(data, 1) > 0.05, qPrintable(QString::number(rowEnds(data, 1))));
-    const TraversalGrid regenerated = traversalGrid(*model_, start, nullptr, {rows[0]}, 7, RangeMode::PriorSigma,
-                                                    2.0, Propagation::Regenerate);
+    const TraversalGrid regenerated = traversalGrid(
+        *model_, start, nullptr, {rows[0]}, 7, RangeMode::PriorSigma, 2.0, Propagation::Regenerate);
     QVERIFY2(rowEnds(regenerated, 0) > 0.05, qPrintable(QString::number(rowEnds(regenerated, 0))));
     // The batched grid equals moving the slider to each value one at a time.
     for (int step : {0, 5}) {
       const std::vector<float> one = model_->decode(
-          applyEdits(*model_, start, {{rows[0], regenerated.values[0][size_t(step)]}}, Propagation::Regenerate));
+          applyEdits(*model_, start, {{rows[0], regenerated.values[0][size_t(step)]}},
+                     Propagation::Regenerate));
       QVERIFY(maxDiff(one, std::vector<float>(regenerated.images.begin() + step * 784,
-                                              regenerated.images.begin() + (step + 1) * 784)) < 1e-5);
+                                              regenerated.images.begin() + (step + 1) * 784)) <
+              1e-5);
     }
   }
 
@@ -163,7 +175,8 @@ private Q_SLOTS:
     const LayerwiseResampling c = layerwiseResampling(*model_, *test_, items, 4, 43);
     QCOMPARE(a.levels, 4);
     QCOMPARE(a.originals.size(), size_t(3 * 784));
-    QCOMPARE(std::vector<float>(a.originals.begin() + 784, a.originals.begin() + 2 * 784), test_->image(1));
+    QCOMPARE(std::vector<float>(a.originals.begin() + 784, a.originals.begin() + 2 * 784),
+             test_->image(1));
     QCOMPARE(a.images.size(), size_t(3 * 4 * 4 * 784));
     QCOMPARE(a.images, b.images);  // exactly the same under the same seed
     QVERIFY(maxDiff(a.images, c.images) > 0.01);
@@ -177,13 +190,15 @@ private Q_SLOTS:
     for (int i = 0; i < 3; ++i)
       for (int s = 0; s < 4; ++s) {
         const size_t offset = size_t(((i * 4 + 3) * 4 + s) * 784);
-        const std::vector<float> cell(a.images.begin() + int64_t(offset), a.images.begin() + int64_t(offset + 784));
+        const std::vector<float> cell(a.images.begin() + int64_t(offset),
+                                      a.images.begin() + int64_t(offset + 784));
         const std::vector<float> want(recon.begin() + i * 784, recon.begin() + (i + 1) * 784);
         QVERIFY(maxDiff(cell, want) < 1e-5);
       }
     // k = 0 ignores the input: the same samples for every input.
     QVERIFY(maxDiff(std::vector<float>(a.images.begin(), a.images.begin() + 4 * 784),
-                    std::vector<float>(a.images.begin() + 16 * 784, a.images.begin() + 20 * 784)) < 1e-6);
+                    std::vector<float>(a.images.begin() + 16 * 784, a.images.begin() + 20 * 784)) <
+            1e-6);
   }
 
   void temperatureChangesOnlyTheScale() {
@@ -222,12 +237,15 @@ private Q_SLOTS:
     const std::vector<float> klRef = readNpy(dir + "fashion_lvae_ref_kl.npy").toFloat();
     size_t k = 0;
     for (size_t l = 0; l < stats.layers.size(); ++l) {
-      const std::vector<float> means = readNpy(dir + QStringLiteral("fashion_lvae_ref_qmean%1.npy").arg(l)).toFloat();
+      const std::vector<float> means =
+          readNpy(dir + QStringLiteral("fashion_lvae_ref_qmean%1.npy").arg(l)).toFloat();
       const size_t units = stats.layers[l].units.size();
       for (size_t u = 0; u < units; ++u, ++k) {
         QVERIFY(std::abs(stats.layers[l].units[u].kl - klRef[k]) < 1e-4);
         double sum = 0, sq = 0;
-        for (int i = 0; i < 8; ++i) sum += means[size_t(i) * units + u], sq += double(means[size_t(i) * units + u]) * means[size_t(i) * units + u];
+        for (int i = 0; i < 8; ++i)
+          sum += means[size_t(i) * units + u],
+              sq += double(means[size_t(i) * units + u]) * means[size_t(i) * units + u];
         const double var = sq / 8 - (sum / 8) * (sum / 8);
         QVERIFY(std::abs(stats.layers[l].units[u].meanVariance - var) < 1e-5);
       }
@@ -254,7 +272,8 @@ private Q_SLOTS:
     // Another layer, other data, or a changed model file: a different entry.
     cache.get(*model_, small, {-1, false, 0}, {}, &fromCache);
     QVERIFY(!fromCache);
-    ArrayDataset fewer("first 200", {1, 28, 28}, std::vector<float>(pixels.begin(), pixels.begin() + 200 * 784));
+    ArrayDataset fewer("first 200", {1, 28, 28},
+                       std::vector<float>(pixels.begin(), pixels.begin() + 200 * 784));
     cache.get(*model_, fewer, {0, false, 0}, {}, &fromCache);
     QVERIFY(!fromCache);
     const QString copy = dir.filePath("model.pt");
@@ -269,7 +288,8 @@ private Q_SLOTS:
     QVERIFY(encodingKey(*changed, small, {0, false, 0}) != before);
     // Means: the encoding equals the posterior means; KL and reconstruction error are finite.
     const Posterior q = model_->posterior(pixels.data(), 2, false);
-    for (int u = 0; u < 8; ++u) QCOMPARE(first.latents[size_t(8 + u)], q.qMean.layers[0][size_t(8 + u)]);
+    for (int u = 0; u < 8; ++u)
+      QCOMPARE(first.latents[size_t(8 + u)], q.qMean.layers[0][size_t(8 + u)]);
     for (float v : first.kl) QVERIFY(std::isfinite(v) && v >= 0);
     for (float v : first.reconstruction) QVERIFY(std::isfinite(v) && v > 0);
   }
@@ -290,11 +310,14 @@ private Q_SLOTS:
     const Latents path = interpolate(q.z, r.z, 5, false);
     QCOMPARE(path.batch, int64_t(5));
     const std::vector<float> xy = placeOnMap(pca, sourceRows(model_->info(), pca.source, path));
-    QVERIFY(std::abs(xy[0] - pca.coords[7 * 3]) < 1e-3 && std::abs(xy[1] - pca.coords[7 * 3 + 1]) < 1e-3);
-    QVERIFY(std::abs(xy[8] - pca.coords[9 * 3]) < 1e-3 && std::abs(xy[9] - pca.coords[9 * 3 + 1]) < 1e-3);
+    QVERIFY(std::abs(xy[0] - pca.coords[7 * 3]) < 1e-3 &&
+            std::abs(xy[1] - pca.coords[7 * 3 + 1]) < 1e-3);
+    QVERIFY(std::abs(xy[8] - pca.coords[9 * 3]) < 1e-3 &&
+            std::abs(xy[9] - pca.coords[9 * 3 + 1]) < 1e-3);
     // Spherical interpolation keeps the ends too.
     const Latents arc = interpolate(q.z, r.z, 5, true);
-    QVERIFY(maxDiff(std::vector<float>(arc.layers[0].begin(), arc.layers[0].begin() + 8), q.z.layers[0]) < 1e-5);
+    QVERIFY(maxDiff(std::vector<float>(arc.layers[0].begin(), arc.layers[0].begin() + 8),
+                    q.z.layers[0]) < 1e-5);
     // Decoding a spot: its latents project back onto the same spot.
     const Latents spot = latentsAtMapPoint(model_->info(), pca, 1.5, -0.5);
     QCOMPARE(spot.layers.size(), model_->info().layers.size());

@@ -7,25 +7,25 @@
 #include "app/main_window.h"
 #include "core/fashion_mnist.h"
 #include "core/npy.h"
-#include "widgets/gl_format.h"
-#include "widgets/image_grid.h"
 #include "core/resources.h"
+#include "widgets/gl_format.h"
 #include "widgets/hierarchy_view.h"
+#include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
 #include "widgets/kl_heatmap.h"
 #include "widgets/map_controls.h"
-#include "widgets/selection_panel.h"
-#include "widgets/traverse_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
+#include "widgets/selection_panel.h"
+#include "widgets/traverse_view.h"
 
 using namespace strata;
 
 class TestMainWindow : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName("StrataTest");
@@ -136,14 +136,16 @@ private Q_SLOTS:
     QTest::mouseClick(view, Qt::LeftButton, {}, view->widgetPosition(42).toPoint());
     QTRY_VERIFY_WITH_TIMEOUT(neighbours.count() >= 1, 30000);
     QCOMPARE(neighbours.at(0).at(0).value<std::vector<int>>().size(), size_t(10));
-    const QPoint from = view->widgetPosition(42).toPoint() - QPoint(40, 40), to = from + QPoint(80, 80);
+    const QPoint from = view->widgetPosition(42).toPoint() - QPoint(40, 40),
+                 to = from + QPoint(80, 80);
     QTest::mousePress(view, Qt::LeftButton, Qt::ControlModifier, from);
-    QMouseEvent move(QEvent::MouseMove, QPointF(to), view->mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton,
-                     Qt::ControlModifier);
+    QMouseEvent move(QEvent::MouseMove, QPointF(to), view->mapToGlobal(QPointF(to)), Qt::NoButton,
+                     Qt::LeftButton, Qt::ControlModifier);
     QApplication::sendEvent(view, &move);
     QTest::mouseRelease(view, Qt::LeftButton, Qt::ControlModifier, to);
     QVERIFY(!window.selectionPanel()->selection().empty());
-    QCOMPARE(window.selectionPanel()->selection(), view->pointsInside(QPolygonF(QRectF(QPointF(from), QPointF(to)))));
+    QCOMPARE(window.selectionPanel()->selection(),
+             view->pointsInside(QPolygonF(QRectF(QPointF(from), QPointF(to)))));
     QTemporaryDir dir;
     QVERIFY(window.selectionPanel()->exportIndices(dir.filePath("s.csv")));
     QFile csv(dir.filePath("s.csv"));
@@ -182,7 +184,8 @@ private Q_SLOTS:
     QSignalSpy mixed(hierarchy, &HierarchyView::mixingShown);
     window.showView("hierarchy");
     hierarchy->refresh();
-    QTRY_VERIFY_WITH_TIMEOUT(resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1, 60000);
     QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 4 * 7);
     QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);
     QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 4);
@@ -208,9 +211,12 @@ private Q_SLOTS:
     std::vector<int64_t> labels(2000);
     for (int i = 0; i < 2000; ++i) {
       labels[size_t(i)] = i % 4;
-      for (int d = 0; d < 16; ++d) v[size_t(i * 16 + d)] = float((i % 4) * 5 * (d == i % 4)) + float((i * 7 + d * 13) % 10) / 10.0f;
+      for (int d = 0; d < 16; ++d)
+        v[size_t(i * 16 + d)] =
+            float((i % 4) * 5 * (d == i % 4)) + float((i * 7 + d * 13) % 10) / 10.0f;
     }
-    writeNpz(dir.filePath("v.npz"), {{"embedding", makeNpy(v, {2000, 16})}, {"labels", makeNpy(labels, {2000})}});
+    writeNpz(dir.filePath("v.npz"),
+             {{"embedding", makeNpy(v, {2000, 16})}, {"labels", makeNpy(labels, {2000})}});
     MainWindow window;
     window.resize(1100, 700);
     window.show();

@@ -11,6 +11,7 @@
 
 #include <cmath>
 
+#include "core/dsprites.h"
 #include "core/evaluation.h"
 #include "core/fashion_mnist.h"
 #include "core/model.h"
@@ -53,7 +54,7 @@ QJsonObject readJson(const QString& path) {
 class TestModelParity : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void matchesPyTorch_data() {
     QTest::addColumn<QString>("name");
     for (const QString& n : bundledNames()) QTest::newRow(qPrintable(n)) << n;
@@ -107,10 +108,19 @@ private Q_SLOTS:
     const QJsonObject card = readJson(modelCardPath(modelPath));
     QVERIFY2(!card.isEmpty(), "model card missing");
     const QJsonObject test = card.value("test").toObject();
-    if (!name.startsWith("fashion")) QSKIP("this model's card is checked by its own data set test");
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
     auto model = Model::load(modelPath);
-    auto dataset = loadFashionMnist(Split::Test);
+    DatasetPtr dataset;
+    if (name.startsWith("dsprites")) {
+      // The held-out dSprites items, listed by tools/make_reference.py.
+      const QString indices = kRefDir + name + "_eval_indices.npy";
+      QVERIFY2(QFileInfo(indices).isFile(),
+               "evaluation indices missing: run tools/make_reference.py");
+      dataset = std::make_shared<DSpritesDataset>(readNpy(indices).toInt());
+    } else {
+      if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+      dataset = loadFashionMnist(Split::Test);
+    }
+    QCOMPARE(dataset->size(), int64_t(test.value("test_images").toInt(int(dataset->size()))));
     const std::vector<int64_t> items = allItems(*dataset);
 
     const ElboStats s = evaluateElbo(*model, *dataset, items, 0);
@@ -121,11 +131,15 @@ private Q_SLOTS:
     QCOMPARE(size_t(klCard.size()), s.klPerLayer.size());
     for (int l = 0; l < klCard.size(); ++l)
       QVERIFY2(std::abs(s.klPerLayer[size_t(l)] - klCard[l].toDouble()) < 0.1,
-               qPrintable(QStringLiteral("KL layer %1: %2, card %3").arg(l).arg(s.klPerLayer[size_t(l)]).arg(klCard[l].toDouble())));
+               qPrintable(QStringLiteral("KL layer %1: %2, card %3")
+                              .arg(l)
+                              .arg(s.klPerLayer[size_t(l)])
+                              .arg(klCard[l].toDouble())));
 
     const ActiveUnits a = activeUnits(*model, *dataset, items);
     const QJsonArray auCard = test.value("active_units").toObject().value("per_layer").toArray();
-    for (int l = 0; l < auCard.size(); ++l) QCOMPARE(a.activePerLayer[size_t(l)], auCard[l].toInt());
+    for (int l = 0; l < auCard.size(); ++l)
+      QCOMPARE(a.activePerLayer[size_t(l)], auCard[l].toInt());
   }
 };
 

@@ -21,16 +21,22 @@ const QString kBroken = QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/bro
 class TestModelValidation : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void brokenModels_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("missing method") << "missing_method.pt" << "method decode: missing";
-    QTest::newRow("wrong shape") << "wrong_shape.pt" << "decode: shape [3, 1, 7, 6], expected [3, 1, 8, 8]";
-    QTest::newRow("NaN output") << "nan_output.pt" << "decode: contains NaN or Inf";
-    QTest::newRow("bad metadata") << "bad_meta.pt" << "strata_meta: not valid JSON";
-    QTest::newRow("wrong contract") << "wrong_contract.pt" << "strata_meta.contract: expected 1, got 99";
-    QTest::newRow("out of range") << "out_of_range.pt" << "outside the declared range [0, 1]";
+    QTest::newRow("missing method") << "missing_method.pt"
+                                    << "method decode: missing";
+    QTest::newRow("wrong shape") << "wrong_shape.pt"
+                                 << "decode: shape [3, 1, 7, 6], expected [3, 1, 8, 8]";
+    QTest::newRow("NaN output") << "nan_output.pt"
+                                << "decode: contains NaN or Inf";
+    QTest::newRow("bad metadata") << "bad_meta.pt"
+                                  << "strata_meta: not valid JSON";
+    QTest::newRow("wrong contract") << "wrong_contract.pt"
+                                    << "strata_meta.contract: expected 1, got 99";
+    QTest::newRow("out of range") << "out_of_range.pt"
+                                  << "outside the declared range [0, 1]";
   }
   void brokenModels() {
     QFETCH(QString, file);
@@ -52,7 +58,8 @@ private Q_SLOTS:
     QVERIFY(!model->info().hasEncoder);
     QVERIFY(model->info().encoderUnavailableReason.contains("decoder-only"));
     const Latents eps = model->noise(2, 0, 7);
-    const Latents z = model->priorSample({}, eps, std::vector<double>(model->info().layers.size(), 1.0));
+    const Latents z =
+        model->priorSample({}, eps, std::vector<double>(model->info().layers.size(), 1.0));
     QCOMPARE(model->decode(z).size(), size_t(2 * model->info().input.pixelCount()));
     std::vector<float> x(size_t(model->info().input.pixelCount()), 0.5f);
     QVERIFY_THROWS_EXCEPTION(ModelError, model->posterior(x.data(), 1, false));
@@ -104,7 +111,8 @@ private Q_SLOTS:
   void dspritesCommand() {
     QTemporaryDir dir;
     QProcess strata;
-    strata.start(STRATA_EXECUTABLE, {"dsprites", dir.filePath("d.npz"), "--count", "50", "--seed", "3"});
+    strata.start(STRATA_EXECUTABLE,
+                 {"dsprites", dir.filePath("d.npz"), "--count", "50", "--seed", "3"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 0);
     QVERIFY(QFileInfo(dir.filePath("d.npz")).size() > 50 * 4096);
@@ -119,7 +127,8 @@ private Q_SLOTS:
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 0);
     QVERIFY(strata.readAllStandardOutput().contains("valid model"));
-    strata.start(STRATA_EXECUTABLE, {"validate", kBroken + "nan_output.pt", kBroken + "bad_meta.pt"});
+    strata.start(STRATA_EXECUTABLE,
+                 {"validate", kBroken + "nan_output.pt", kBroken + "bad_meta.pt"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 1);
     const QByteArray err = strata.readAllStandardError();

@@ -15,14 +15,14 @@ using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::R
 class TestPca : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void knownAxesAndVariances() {
     // Gaussian data with standard deviations 5, 2, 0.5 along a rotated basis.
     const int n = 20000, d = 3;
     std::mt19937 rng(7);
     std::normal_distribution<double> normal;
-    Eigen::Matrix3d basis = Eigen::AngleAxisd(0.7, Eigen::Vector3d(1, 2, 3).normalized())
-                                .toRotationMatrix();
+    Eigen::Matrix3d basis =
+        Eigen::AngleAxisd(0.7, Eigen::Vector3d(1, 2, 3).normalized()).toRotationMatrix();
     const Eigen::Vector3d sd(5.0, 2.0, 0.5), offset(10, -4, 2);
     RowMatrixF x(n, d);
     for (int i = 0; i < n; ++i) {
@@ -65,7 +65,8 @@ private Q_SLOTS:
       QVERIFY2(cosine > 1 - 1e-4, qPrintable(QString::number(cosine)));
       // Projected coordinates have the component's variance.
       double sumSq = 0;
-      for (int i = 0; i < n; ++i) sumSq += double(coords[size_t(i * k + c)]) * coords[size_t(i * k + c)];
+      for (int i = 0; i < n; ++i)
+        sumSq += double(coords[size_t(i * k + c)]) * coords[size_t(i * k + c)];
       QVERIFY(std::abs(sumSq / (n - 1) - variance) <= 1e-3 * variance);
     }
   }

@@ -8,7 +8,7 @@
 class TestProcessLibraries : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void thisProcessMapsNoQt5() {
     strata::configureTorch({});  // make sure LibTorch is really loaded and used
     QFile maps("/proc/self/maps");

@@ -18,7 +18,8 @@ using namespace strata;
 namespace {
 
 // `clusters` Gaussian blobs in `dims` dimensions, centres 10 apart, unit spread.
-std::vector<float> blobs(int64_t n, int dims, int clusters, std::vector<int>& labels, uint64_t seed) {
+std::vector<float> blobs(int64_t n, int dims, int clusters, std::vector<int>& labels,
+                         uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal;
   std::vector<float> centres(size_t(clusters * dims));
@@ -28,7 +29,8 @@ std::vector<float> blobs(int64_t n, int dims, int clusters, std::vector<int>& la
   for (int64_t i = 0; i < n; ++i) {
     const int c = int(i % clusters);
     labels[size_t(i)] = c;
-    for (int d = 0; d < dims; ++d) x[size_t(i * dims + d)] = centres[size_t(c * dims + d)] + normal(rng);
+    for (int d = 0; d < dims; ++d)
+      x[size_t(i * dims + d)] = centres[size_t(c * dims + d)] + normal(rng);
   }
   return x;
 }
@@ -46,7 +48,7 @@ double labelAgreement(const std::vector<float>& y, int dims, const std::vector<i
 class TestProjections : public QObject {
   Q_OBJECT
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void approximateKnnMatchesExact() {
     std::vector<int> labels;
     const std::vector<float> x = blobs(2000, 16, 5, labels, 1);
@@ -55,7 +57,8 @@ private Q_SLOTS:
     int hits = 0;
     for (int64_t i = 0; i < 2000; ++i)
       for (int a = 0; a < 10; ++a)
-        for (int b = 0; b < 10; ++b) hits += approx.indices[size_t(i * 10 + a)] == exact.indices[size_t(i * 10 + b)];
+        for (int b = 0; b < 10; ++b)
+          hits += approx.indices[size_t(i * 10 + a)] == exact.indices[size_t(i * 10 + b)];
     QVERIFY2(hits / 20000.0 > 0.98, qPrintable(QString::number(hits / 20000.0)));
     QVERIFY(std::abs(approx.distances[0] - exact.distances[0]) < 1e-3);
   }
@@ -84,7 +87,8 @@ private Q_SLOTS:
     // umap-learn's find_ab_params(1.0, 0.1) gives a = 1.577, b = 0.895.
     double a = 0, b = 0;
     umapCurve(1.0, 0.1, a, b);
-    QVERIFY2(std::abs(a - 1.577) < 0.01 && std::abs(b - 0.895) < 0.01, qPrintable(QStringLiteral("%1 %2").arg(a).arg(b)));
+    QVERIFY2(std::abs(a - 1.577) < 0.01 && std::abs(b - 0.895) < 0.01,
+             qPrintable(QStringLiteral("%1 %2").arg(a).arg(b)));
   }
 
   void umapKeepsClusters() {
@@ -116,7 +120,8 @@ private Q_SLOTS:
     QCOMPARE(f.dataset->label(4), 1);
     ProjectionRequest request;
     request.source = ProjectionRequest::kEmbedding;
-    const ProjectionResult map = computeProjection(*f.dataset, nullptr, EncodingCache(dir.path()), request, {}, f.vectors);
+    const ProjectionResult map =
+        computeProjection(*f.dataset, nullptr, EncodingCache(dir.path()), request, {}, f.vectors);
     QCOMPARE(map.coords.size(), size_t(900));
     // Ready coordinates are shown as they are; bad files are refused with a reason.
     const QString coords = dir.filePath("c.npz");
@@ -127,7 +132,8 @@ private Q_SLOTS:
     writeNpz(nan, {{"embedding", makeNpy(std::vector<float>{1, NAN}, {1, 2})}});
     QVERIFY_THROWS_EXCEPTION(DataError, loadEmbeddingFile(nan));
     const QString mismatch = dir.filePath("m.npz");
-    writeNpz(mismatch, {{"embedding", makeNpy(x, {300, 8})}, {"labels", makeNpy(std::vector<int64_t>{1, 2}, {2})}});
+    writeNpz(mismatch, {{"embedding", makeNpy(x, {300, 8})},
+                        {"labels", makeNpy(std::vector<int64_t>{1, 2}, {2})}});
     QVERIFY_THROWS_EXCEPTION(DataError, loadEmbeddingFile(mismatch));
     const QString wrong = dir.filePath("w.npz");
     writeNpz(wrong, {{"coords", makeNpy(x, {300, 8})}});

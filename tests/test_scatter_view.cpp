@@ -38,7 +38,7 @@ class TestScatterView : public QObject {
   std::vector<float> xy_;
   std::vector<int> labels_;
 
-private Q_SLOTS:
+ private Q_SLOTS:
   void initTestCase() {
     view_ = new ScatterView;
     view_->resize(640, 480);
@@ -115,8 +115,8 @@ private Q_SLOTS:
     QTest::mousePress(view_, Qt::LeftButton, {}, QPoint(300, 200));
     for (int i = 1; i <= 10; ++i) {
       QMouseEvent move(QEvent::MouseMove, QPointF(300 + 6 * i, 200),
-                       view_->mapToGlobal(QPointF(300 + 6 * i, 200)), Qt::NoButton,
-                       Qt::LeftButton, Qt::NoModifier);
+                       view_->mapToGlobal(QPointF(300 + 6 * i, 200)), Qt::NoButton, Qt::LeftButton,
+                       Qt::NoModifier);
       QApplication::sendEvent(view_, &move);
     }
     QTest::mouseRelease(view_, Qt::LeftButton, {}, QPoint(360, 200));
@@ -130,7 +130,8 @@ private Q_SLOTS:
   void lassoSelectsExactlyThePointsInside() {
     view_->resetCamera();
     // A triangle over part of the left cluster; check against each point's drawn position.
-    const QPointF a = view_->widgetPosition(0), b = view_->widgetPosition(9), c = view_->widgetPosition(49);
+    const QPointF a = view_->widgetPosition(0), b = view_->widgetPosition(9),
+                  c = view_->widgetPosition(49);
     const QPolygonF triangle({a + QPointF(-3, 3), b + QPointF(3, 3), c + QPointF(0, -3)});
     const std::vector<int> inside = view_->pointsInside(triangle);
     std::vector<int> expected;
@@ -144,8 +145,8 @@ private Q_SLOTS:
     for (int i = 50; i < 100; ++i) box |= QRectF(view_->widgetPosition(i), QSizeF(1, 1));
     box.adjust(-6, -6, 6, 6);
     QTest::mousePress(view_, Qt::LeftButton, Qt::ControlModifier, box.topLeft().toPoint());
-    QMouseEvent move(QEvent::MouseMove, box.bottomRight(), view_->mapToGlobal(box.bottomRight()), Qt::NoButton,
-                     Qt::LeftButton, Qt::ControlModifier);
+    QMouseEvent move(QEvent::MouseMove, box.bottomRight(), view_->mapToGlobal(box.bottomRight()),
+                     Qt::NoButton, Qt::LeftButton, Qt::ControlModifier);
     QApplication::sendEvent(view_, &move);
     QTest::mouseRelease(view_, Qt::LeftButton, Qt::ControlModifier, box.bottomRight().toPoint());
     QCOMPARE(selected.count(), 1);
@@ -163,7 +164,8 @@ private Q_SLOTS:
     view_->setScalarColors(std::vector<float>(100, 1.0f), "constant");
     const QPoint hidden = view_->widgetPosition(10).toPoint();
     QVERIFY(view_->pointAt(hidden) == -1 || view_->pointAt(hidden) >= 50);
-    for (int index : {50, 77, 99}) QCOMPARE(view_->pointAt(view_->widgetPosition(index).toPoint()), index);
+    for (int index : {50, 77, 99})
+      QCOMPARE(view_->pointAt(view_->widgetPosition(index).toPoint()), index);
     QVERIFY(view_->pointsInside(QPolygonF(QRectF(view_->rect()))).size() == 50);
     view_->setVisibleMask({});
     view_->setCategoryColors(labels_, {"left", "right"});

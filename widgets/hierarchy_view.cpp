@@ -51,14 +51,16 @@ void addExport(QHBoxLayout* controls, QWidget* parent, ImageGrid* grid, const QS
   controls->addWidget(button);
   QObject::connect(button, &QPushButton::clicked, parent, [parent, grid, name] {
     if (grid->imageCount() == 0) return;
-    const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export"), name, QObject::tr("PNG (*.png)"));
+    const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export"), name,
+                                                      QObject::tr("PNG (*.png)"));
     if (!path.isEmpty()) grid->renderImage(84).save(path);
   });
 }
 
 }  // namespace
 
-HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent) : QWidget(parent), worker_(worker) {
+HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
+    : QWidget(parent), worker_(worker) {
   pages_ = new QTabWidget(this);
   unavailable_ = new QLabel(this);
   unavailable_->setWordWrap(true);
@@ -167,7 +169,8 @@ void HierarchyView::rebuildTemperatures() {
     t->setRange(0.0, 1.5);
     t->setSingleStep(0.1);
     t->setValue(1.0);
-    t->setToolTip(tr("Temperature of %1: scales its conditional prior's standard deviation").arg(l.name));
+    t->setToolTip(
+        tr("Temperature of %1: scales its conditional prior's standard deviation").arg(l.name));
     connect(t, &QDoubleSpinBox::valueChanged, this, &HierarchyView::runTemperature);
     layout->addWidget(t);
     temperatures_.push_back(t);
@@ -176,15 +179,18 @@ void HierarchyView::rebuildTemperatures() {
 
 void HierarchyView::refresh() {
   const bool hierarchical = model_ && model_->info().layers.size() >= 2;
-  const bool canEncode = model_ && dataset_ && model_->info().hasEncoder && model_->info().input == dataset_->itemShape();
+  const bool canEncode = model_ && dataset_ && model_->info().hasEncoder &&
+                         model_->info().input == dataset_->itemShape();
   if (!model_) {
     unavailable_->setText(tr("Open a model to see what its layers control."));
   } else if (!hierarchical) {
     unavailable_->setText(tr("%1 has one latent layer: the per-layer views need two or more. "
-                             "Temperature and the KL heatmap still apply.").arg(model_->info().name));
+                             "Temperature and the KL heatmap still apply.")
+                              .arg(model_->info().name));
   } else if (!canEncode) {
-    unavailable_->setText(tr("The open dataset does not fit this model, so resampling and mixing "
-                             "(which encode dataset items) are off."));
+    unavailable_->setText(
+        tr("The open dataset does not fit this model, so resampling and mixing "
+           "(which encode dataset items) are off."));
   }
   unavailable_->setVisible(!model_ || !hierarchical || !canEncode);
   pages_->setTabEnabled(0, hierarchical && canEncode);
@@ -201,7 +207,8 @@ void HierarchyView::runResampling() {
   if (!model_ || !dataset_) return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
-  const std::vector<int64_t> items = spreadIndices(dataset->size(), inputs_->value(), inputOffset_->value());
+  const std::vector<int64_t> items =
+      spreadIndices(dataset->size(), inputs_->value(), inputOffset_->value());
   const int samples = samples_->value();
   const quint64 seed = quint64(resamplingSeed_->value());
   worker_->submit<LayerwiseResampling>(
@@ -217,8 +224,10 @@ void HierarchyView::runResampling() {
         for (int i = 0; i < r.inputs; ++i) {
           for (int k = 0; k < r.levels; ++k) {
             // First column: the input itself, on the row that keeps every layer.
-            cells << (k == r.levels - 1 ? toImages(r.originals, shape, size_t(i), 1).front() : QImage());
-            cells += toImages(r.images, shape, size_t((i * r.levels + k) * r.samples), size_t(r.samples));
+            cells << (k == r.levels - 1 ? toImages(r.originals, shape, size_t(i), 1).front()
+                                        : QImage());
+            cells += toImages(r.images, shape, size_t((i * r.levels + k) * r.samples),
+                              size_t(r.samples));
             QString kept = k == 0 ? tr("none") : layers[size_t(k - 1)].name;
             if (k > 1) kept = layers[0].name + QStringLiteral("…") + layers[size_t(k - 1)].name;
             labels << tr("#%1 keep %2").arg(items[size_t(i)]).arg(kept);
@@ -227,9 +236,11 @@ void HierarchyView::runResampling() {
         }
         resampling_->setImages(cells, columns, labels);
         resampling_->setMarkedCells(marks);
-        resampling_->setCaption(tr("Top k layers kept at the posterior means, the rest sampled from "
-                                   "the conditional prior (seed %1; same noise in every row). "
-                                   "Outlined: the input; its row is the reconstruction.").arg(seed));
+        resampling_->setCaption(
+            tr("Top k layers kept at the posterior means, the rest sampled from "
+               "the conditional prior (seed %1; same noise in every row). "
+               "Outlined: the input; its row is the reconstruction.")
+                .arg(seed));
         Q_EMIT resamplingShown();
       });
 }
@@ -245,11 +256,15 @@ void HierarchyView::runTemperature() {
   }
   const quint64 seed = quint64(temperatureSeed_->value());
   worker_->submit<std::vector<float>>(
-      QStringLiteral("hierarchy-temperature"), [=] { return temperatureSamples(*model, temps, 32, seed); },
+      QStringLiteral("hierarchy-temperature"),
+      [=] { return temperatureSamples(*model, temps, 32, seed); },
       [this, model, text, seed](std::vector<float> images) {
         temperatureGrid_->setImages(toImages(images, model->info().input), 8);
-        temperatureGrid_->setCaption(tr("32 prior samples, seed %1, temperatures: %2 (the noise stays "
-                                        "fixed; only the temperatures change the picture)").arg(seed).arg(text.join(", ")));
+        temperatureGrid_->setCaption(
+            tr("32 prior samples, seed %1, temperatures: %2 (the noise stays "
+               "fixed; only the temperatures change the picture)")
+                .arg(seed)
+                .arg(text.join(", ")));
         Q_EMIT temperatureShown();
       });
 }
@@ -267,9 +282,12 @@ void HierarchyView::runMixing() {
         mixing_->setImages(cells, int(cells.size()));
         QStringList columns = {tr("A"), tr("B")};
         for (size_t s = 0; s <= model->info().layers.size(); ++s) columns << QString::number(s);
-        mixing_->setCaption(tr("Inputs A = #%1, B = #%2, then s = %3: the top s layers from A, the rest "
-                               "from B (posterior means); s = 0 reconstructs B, s = L reconstructs A")
-                                .arg(a).arg(b).arg(columns.mid(2).join(", ")));
+        mixing_->setCaption(
+            tr("Inputs A = #%1, B = #%2, then s = %3: the top s layers from A, the rest "
+               "from B (posterior means); s = 0 reconstructs B, s = L reconstructs A")
+                .arg(a)
+                .arg(b)
+                .arg(columns.mid(2).join(", ")));
         mixing_->setMarkedCells({0, 1});
         Q_EMIT mixingShown();
       });

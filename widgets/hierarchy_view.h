@@ -24,7 +24,7 @@ class KlHeatmap;
 class HierarchyView : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   HierarchyView(InferenceWorker* worker, QWidget* parent = nullptr);
 
   void setModel(ModelPtr model);
@@ -38,13 +38,13 @@ public:
   KlHeatmap* heatmap() const { return heatmap_; }
   void refresh();
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void unitActivated(int layer, int unit);
   void resamplingShown();
   void temperatureShown();
   void mixingShown();
 
-private:
+ private:
   void runResampling();
   void runTemperature();
   void runMixing();

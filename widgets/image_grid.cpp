@@ -11,7 +11,8 @@ ImageGrid::ImageGrid(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
 }
 
-void ImageGrid::setImages(const QVector<QImage>& images, int columns, const QStringList& rowLabels) {
+void ImageGrid::setImages(const QVector<QImage>& images, int columns,
+                          const QStringList& rowLabels) {
   images_ = images;
   columns_ = std::max(1, columns);
   rowLabels_ = rowLabels;
@@ -44,7 +45,9 @@ static int sourceWidth(const QVector<QImage>& images) {
   return 0;
 }
 
-int ImageGrid::rows() const { return (int(images_.size()) + columns_ - 1) / columns_; }
+int ImageGrid::rows() const {
+  return (int(images_.size()) + columns_ - 1) / columns_;
+}
 
 QSize ImageGrid::sizeHint() const {
   if (images_.isEmpty()) return {400, 300};
@@ -76,8 +79,9 @@ void ImageGrid::paintGrid(QPainter& painter, const Layout& l) const {
   if (!caption_.isEmpty()) {
     painter.setPen(palette().color(QPalette::WindowText));
     const QRect captionRect(4, 2, painter.device()->width() - 8, l.top - 4);
-    painter.drawText(captionRect, Qt::AlignLeft | Qt::AlignVCenter,
-                     painter.fontMetrics().elidedText(caption_, Qt::ElideRight, captionRect.width()));
+    painter.drawText(
+        captionRect, Qt::AlignLeft | Qt::AlignVCenter,
+        painter.fontMetrics().elidedText(caption_, Qt::ElideRight, captionRect.width()));
   }
   for (int i = 0; i < images_.size(); ++i) {
     const int r = i / columns_, c = i % columns_;

@@ -11,7 +11,7 @@ namespace strata {
 class ImageGrid : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit ImageGrid(QWidget* parent = nullptr);
 
   void setImages(const QVector<QImage>& images, int columns, const QStringList& rowLabels = {});
@@ -27,14 +27,14 @@ public:
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override { return {160, 120}; }
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void cellClicked(int index);
 
-protected:
+ protected:
   void paintEvent(QPaintEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
 
-private:
+ private:
   struct Layout {
     int cell = 0, gap = 0, labelWidth = 0, top = 0, left = 0;
   };

@@ -34,7 +34,8 @@ ItemPanel::ItemPanel(QWidget* parent) : QWidget(parent) {
   connect(traverse_, &QPushButton::clicked, this, [this] { Q_EMIT traverseRequested(index_); });
   layout->addWidget(traverse_);
   path_ = new QPushButton(tr("Path from this item…"), this);
-  path_->setToolTip(tr("Then click another point: the latent interpolation is drawn on the map and decoded here"));
+  path_->setToolTip(tr(
+      "Then click another point: the latent interpolation is drawn on the map and decoded here"));
   path_->setEnabled(false);
   connect(path_, &QPushButton::clicked, this, [this] { Q_EMIT pathRequested(index_); });
   layout->addWidget(path_);
@@ -64,10 +65,12 @@ void ItemPanel::showItem(int64_t index, bool pinned) {
   image_->setImage(datasetImage(*dataset_, index));
   title_->setText(pinned ? tr("Selected item") : tr("Item under the pointer"));
   QString text = tr("Index: %1").arg(index);
-  if (dataset_->hasLabels()) text += "\n" + tr("Label: %1 (%2)").arg(labelText()).arg(dataset_->label(index));
+  if (dataset_->hasLabels())
+    text += "\n" + tr("Label: %1 (%2)").arg(labelText()).arg(dataset_->label(index));
   const QStringList factors = dataset_->factorNames();
   for (int f = 0; f < factors.size(); ++f)
-    text += "\n" + QStringLiteral("%1: %2").arg(factors[f]).arg(dataset_->factor(index, f), 0, 'g', 4);
+    text +=
+        "\n" + QStringLiteral("%1: %2").arg(factors[f]).arg(dataset_->factor(index, f), 0, 'g', 4);
   details_->setText(text);
 }
 
@@ -83,7 +86,9 @@ void ItemPanel::setPathImages(const QVector<QImage>& images, const QString& capt
   pathCaption_->setText(caption);
 }
 
-int ItemPanel::pathImageCount() const { return pathGrid_->isVisible() ? pathGrid_->imageCount() : 0; }
+int ItemPanel::pathImageCount() const {
+  return pathGrid_->isVisible() ? pathGrid_->imageCount() : 0;
+}
 
 QString ItemPanel::labelText() const {
   return dataset_ && index_ >= 0 ? dataset_->labelName(index_) : QString();

@@ -15,7 +15,7 @@ class PixelImageLabel;
 class ItemPanel : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit ItemPanel(QWidget* parent = nullptr);
   void setDataset(DatasetPtr dataset);
   // Shows item `index`; `pinned` marks a clicked (not merely hovered) item.
@@ -28,13 +28,13 @@ public:
   void setPathImages(const QVector<QImage>& images, const QString& caption);
   int pathImageCount() const;
 
-Q_SIGNALS:
+ Q_SIGNALS:
   // The user asked to traverse the latent space from the shown item.
   void traverseRequested(int64_t index);
   // The user wants an interpolation from the shown item to the next one clicked.
   void pathRequested(int64_t index);
 
-private:
+ private:
   DatasetPtr dataset_;
   int64_t index_ = -1;
   PixelImageLabel* image_ = nullptr;

@@ -19,7 +19,8 @@ KlHeatmap::KlHeatmap(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
 }
 
-void KlHeatmap::setData(const ModelInfo& info, std::shared_ptr<const LatentStats> stats, const QString& source) {
+void KlHeatmap::setData(const ModelInfo& info, std::shared_ptr<const LatentStats> stats,
+                        const QString& source) {
   info_ = info;
   stats_ = std::move(stats);
   source_ = source;
@@ -49,8 +50,9 @@ void KlHeatmap::layoutCells() {
     const int perRow = std::max(1, available / cell);
     const int rows = (n + perRow - 1) / perRow;
     for (int i = 0; i < n; ++i)
-      cells_.push_back({QRect(kLabelWidth + (i % perRow) * cell, y + (i / perRow) * cell, cell - 1, cell - 1),
-                        l, order[size_t(i)]});
+      cells_.push_back(
+          {QRect(kLabelWidth + (i % perRow) * cell, y + (i / perRow) * cell, cell - 1, cell - 1), l,
+           order[size_t(i)]});
     y += std::max(kRowHeight, rows * cell) + 10;
   }
 }
@@ -83,12 +85,15 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
   p.fillRect(rect(), palette().base());
   p.setPen(palette().color(QPalette::WindowText));
   if (!stats_) {
-    p.drawText(rect(), Qt::AlignCenter, tr("Statistics appear here once computed over the dataset."));
+    p.drawText(rect(), Qt::AlignCenter,
+               tr("Statistics appear here once computed over the dataset."));
     return;
   }
   p.drawText(QRect(8, 6, width() - 16, 24), Qt::AlignLeft | Qt::AlignVCenter,
              tr("KL(q‖p) per unit, mean over %1 items of %2 (posterior means). Units sorted by KL; "
-                "✕ = collapsed. Click a unit to traverse it.").arg(stats_->items).arg(source_));
+                "✕ = collapsed. Click a unit to traverse it.")
+                 .arg(stats_->items)
+                 .arg(source_));
   for (const Cell& c : cells_) {
     const UnitStats& u = stats_->layers[size_t(c.layer)].units[size_t(c.unit)];
     const double t = (std::log10(std::max(u.kl, 1e-4)) - logMin_) / (logMax_ - logMin_);
@@ -117,10 +122,12 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
   }
   // Colour bar.
   const QRect bar(width() - 50, kTop + 10, 14, 200);
-  for (int y = 0; y < bar.height(); ++y) p.fillRect(bar.left(), bar.bottom() - y, bar.width(), 1, viridis(double(y) / bar.height()));
+  for (int y = 0; y < bar.height(); ++y)
+    p.fillRect(bar.left(), bar.bottom() - y, bar.width(), 1, viridis(double(y) / bar.height()));
   p.setPen(palette().color(QPalette::WindowText));
   p.drawText(QPoint(bar.left() - 6, bar.top() - 6), QString::number(std::pow(10, logMax_), 'g', 2));
-  p.drawText(QPoint(bar.left() - 6, bar.bottom() + 14), QString::number(std::pow(10, logMin_), 'g', 2));
+  p.drawText(QPoint(bar.left() - 6, bar.bottom() + 14),
+             QString::number(std::pow(10, logMin_), 'g', 2));
   p.drawText(QPoint(bar.left() - 14, bar.bottom() + 28), tr("nats"));
 
   // Spatial KL maps: one small map per channel of each spatial layer.
@@ -132,7 +139,8 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
     const int c = int(info.shape[0]), h = int(info.shape[1]), w = int(info.shape[2]);
     const int scale = std::clamp(120 / std::max(h, w), 4, 16);
     p.setPen(palette().color(QPalette::WindowText));
-    p.drawText(QPoint(8, y + 12), tr("%1: KL over positions, per channel (same colour scale)").arg(info.name));
+    p.drawText(QPoint(8, y + 12),
+               tr("%1: KL over positions, per channel (same colour scale)").arg(info.name));
     y += 20;
     for (int ch = 0; ch < c; ++ch) {
       const QPoint origin(kLabelWidth + ch * (w * scale + 16), y);
@@ -143,8 +151,10 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
           p.fillRect(origin.x() + col * scale, origin.y() + r * scale, scale, scale, viridis(t));
         }
       double channelKl = 0;
-      for (int k = 0; k < h * w; ++k) channelKl += stats_->layers[size_t(l)].units[size_t(ch * h * w + k)].kl;
-      p.drawText(QPoint(origin.x(), origin.y() + h * scale + 14), tr("c%1: %2 nats").arg(ch).arg(channelKl, 0, 'f', 2));
+      for (int k = 0; k < h * w; ++k)
+        channelKl += stats_->layers[size_t(l)].units[size_t(ch * h * w + k)].kl;
+      p.drawText(QPoint(origin.x(), origin.y() + h * scale + 14),
+                 tr("c%1: %2 nats").arg(ch).arg(channelKl, 0, 'f', 2));
     }
     y += h * scale + 30;
   }

@@ -15,23 +15,24 @@ namespace strata {
 class KlHeatmap : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit KlHeatmap(QWidget* parent = nullptr);
-  void setData(const ModelInfo& info, std::shared_ptr<const LatentStats> stats, const QString& source);
+  void setData(const ModelInfo& info, std::shared_ptr<const LatentStats> stats,
+               const QString& source);
   // The (layer, unit) drawn at a widget position; {-1, -1} if none.
   std::pair<int, int> unitAt(const QPoint& pos) const;
   QPoint cellCentre(int layer, int unit) const;
   QSize sizeHint() const override { return {900, 420}; }
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void unitClicked(int layer, int unit);
 
-protected:
+ protected:
   void paintEvent(QPaintEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
 
-private:
+ private:
   struct Cell {
     QRect rect;
     int layer, unit;

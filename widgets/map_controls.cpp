@@ -38,7 +38,8 @@ MapControls::MapControls(QWidget* parent) : QWidget(parent) {
   unit_ = new QSpinBox(this);
   unit_->setPrefix(tr("unit "));
 
-  for (QComboBox* box : {source_, samples_, method_, color_}) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  for (QComboBox* box : {source_, samples_, method_, color_})
+    box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(4, 2, 4, 2);
   layout->addWidget(new QLabel(tr("Map of"), this));
@@ -69,14 +70,17 @@ MapControls::MapControls(QWidget* parent) : QWidget(parent) {
 
 void MapControls::setContext(const ModelInfo* model, const Dataset* dataset, bool embedding) {
   const QSignalBlocker block(source_);
-  const int previous = source_->currentData().isValid() ? source_->currentData().toInt() : ProjectionRequest::kPixels;
+  const int previous = source_->currentData().isValid() ? source_->currentData().toInt()
+                                                        : ProjectionRequest::kPixels;
   source_->clear();
   if (embedding) source_->addItem(tr("vectors from the file"), ProjectionRequest::kEmbedding);
   source_->addItem(tr("pixels"), ProjectionRequest::kPixels);
   if (model && dataset && model->hasEncoder && model->input == dataset->itemShape()) {
     for (size_t l = 0; l < model->layers.size(); ++l)
-      source_->addItem(tr("latents: %1 %2").arg(model->layers[l].name, model->layers[l].shapeText()), int(l));
-    if (model->layers.size() > 1) source_->addItem(tr("latents: all layers"), ProjectionRequest::kAllLayers);
+      source_->addItem(
+          tr("latents: %1 %2").arg(model->layers[l].name, model->layers[l].shapeText()), int(l));
+    if (model->layers.size() > 1)
+      source_->addItem(tr("latents: all layers"), ProjectionRequest::kAllLayers);
   }
   const int again = source_->findData(previous);
   source_->setCurrentIndex(again >= 0 ? again : 0);
@@ -95,7 +99,8 @@ void MapControls::setLatentColoursAvailable(bool available, int units) {
   const QVariant current = color_->currentData();
   for (int i = color_->count() - 1; i >= 0; --i) {
     const int kind = color_->itemData(i).toList().value(0).toInt();
-    if (kind == ColorChoice::Kl || kind == ColorChoice::Reconstruction || kind == ColorChoice::Unit) color_->removeItem(i);
+    if (kind == ColorChoice::Kl || kind == ColorChoice::Reconstruction || kind == ColorChoice::Unit)
+      color_->removeItem(i);
   }
   if (available) {
     color_->addItem(tr("KL per item"), QVariantList{int(ColorChoice::Kl), 0});
@@ -143,6 +148,8 @@ void MapControls::setSource(int source) {
   if (index >= 0) source_->setCurrentIndex(index);
 }
 
-void MapControls::setMethod(ProjectionMethod method) { method_->setCurrentIndex(int(method)); }
+void MapControls::setMethod(ProjectionMethod method) {
+  method_->setCurrentIndex(int(method));
+}
 
 }  // namespace strata

@@ -23,7 +23,7 @@ struct ColorChoice {
 class MapControls : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit MapControls(QWidget* parent = nullptr);
   // Offers the model's layers as sources (when it can encode the dataset) and the dataset's
   // factors as colours.
@@ -35,11 +35,11 @@ public:
   // Latent colour modes need an encoding; they are offered once one exists.
   void setLatentColoursAvailable(bool available, int units);
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void projectRequested();
   void colorChanged();
 
-private:
+ private:
   void updateVisibility();
 
   QComboBox* source_ = nullptr;

@@ -10,14 +10,17 @@
 namespace strata {
 namespace {
 
-QString escape(const QString& s) { return s.toHtmlEscaped(); }
+QString escape(const QString& s) {
+  return s.toHtmlEscaped();
+}
 
 QString valueHtml(const QJsonValue& v);
 
 QString objectHtml(const QJsonObject& o) {
   QString html = QStringLiteral("<table cellspacing='0' cellpadding='1'>");
   for (auto it = o.begin(); it != o.end(); ++it)
-    html += QStringLiteral("<tr><td valign='top' style='color:#555;padding-right:8px'>%1</td><td>%2</td></tr>")
+    html += QStringLiteral(
+                "<tr><td valign='top' style='color:#555;padding-right:8px'>%1</td><td>%2</td></tr>")
                 .arg(escape(it.key()), valueHtml(it.value()));
   return html + QStringLiteral("</table>");
 }
@@ -29,24 +32,30 @@ QString valueHtml(const QJsonValue& v) {
     bool simple = true;
     for (const QJsonValue& x : a) simple &= !x.isObject() && !x.isArray();
     QStringList parts;
-    for (const QJsonValue& x : a) parts << (simple ? escape(x.toVariant().toString()) : valueHtml(x));
+    for (const QJsonValue& x : a)
+      parts << (simple ? escape(x.toVariant().toString()) : valueHtml(x));
     return simple ? "[" + parts.join(", ") + "]" : parts.join("<br>");
   }
   if (v.isDouble()) {
     const double d = v.toDouble();
-    return d == std::floor(d) && std::abs(d) < 1e15 ? QString::number(qint64(d)) : QString::number(d, 'g', 6);
+    return d == std::floor(d) && std::abs(d) < 1e15 ? QString::number(qint64(d))
+                                                    : QString::number(d, 'g', 6);
   }
   return escape(v.toVariant().toString());
 }
 
-QString number(double v, int decimals = 2) { return QString::number(v, 'f', decimals); }
+QString number(double v, int decimals = 2) {
+  return QString::number(v, 'f', decimals);
+}
 
 QString perLayer(const QJsonArray& values, const ModelInfo& info, int decimals,
                  const QJsonArray& totals = {}) {
   QStringList parts;
   for (int l = 0; l < values.size(); ++l) {
-    const QString name = l < int(info.layers.size()) ? info.layers[size_t(l)].name : QString::number(l);
-    QString value = decimals < 0 ? QString::number(values[l].toInt()) : number(values[l].toDouble(), decimals);
+    const QString name =
+        l < int(info.layers.size()) ? info.layers[size_t(l)].name : QString::number(l);
+    QString value =
+        decimals < 0 ? QString::number(values[l].toInt()) : number(values[l].toDouble(), decimals);
     if (l < totals.size()) value += "/" + QString::number(totals[l].toInt());
     parts << QStringLiteral("%1&nbsp;%2").arg(escape(name), value);
   }
@@ -58,8 +67,10 @@ QString cardSummary(const QJsonObject& card, const ModelInfo& info) {
   QString rows;
   auto row = [&rows](const QString& key, const QString& value) {
     if (!value.isEmpty())
-      rows += QStringLiteral("<tr><td valign='top' style='color:#555;padding-right:8px'>%1</td><td>%2</td></tr>")
-                  .arg(key, value);
+      rows +=
+          QStringLiteral(
+              "<tr><td valign='top' style='color:#555;padding-right:8px'>%1</td><td>%2</td></tr>")
+              .arg(key, value);
   };
   const QJsonObject data = card.value("data").toObject();
   const QJsonObject test = card.value("test").toObject();
@@ -68,8 +79,9 @@ QString cardSummary(const QJsonObject& card, const ModelInfo& info) {
   row(QStringLiteral("evaluated on"), escape(data.value("evaluation").toString()));
   row(QStringLiteral("objective"), escape(card.value("objective").toString()));
   if (test.contains("elbo_nats_per_image"))
-    row(QStringLiteral("test ELBO"), QStringLiteral("%1 ± %2 nats").arg(number(test.value("elbo_nats_per_image").toDouble()),
-                                                                     number(test.value("elbo_std_error").toDouble())));
+    row(QStringLiteral("test ELBO"), QStringLiteral("%1 ± %2 nats")
+                                         .arg(number(test.value("elbo_nats_per_image").toDouble()),
+                                              number(test.value("elbo_std_error").toDouble())));
   const QJsonObject iw = test.value("iw_bound").toObject();
   if (!iw.isEmpty())
     row(QStringLiteral("IW bound"), QStringLiteral("%1 nats (k = %2, %3)")
@@ -77,23 +89,29 @@ QString cardSummary(const QJsonObject& card, const ModelInfo& info) {
                                         .arg(iw.value("k").toInt())
                                         .arg(escape(iw.value("subset").toString())));
   if (test.contains("reconstruction_log_px_nats"))
-    row(QStringLiteral("E<sub>q</sub> log p(x|z)"), number(test.value("reconstruction_log_px_nats").toDouble()) + " nats");
+    row(QStringLiteral("E<sub>q</sub> log p(x|z)"),
+        number(test.value("reconstruction_log_px_nats").toDouble()) + " nats");
   row(QStringLiteral("KL per layer"), perLayer(test.value("kl_per_layer_nats").toArray(), info, 2));
   const QJsonObject active = test.value("active_units").toObject();
   row(QStringLiteral("active units"), perLayer(active.value("per_layer").toArray(), info, -1,
                                                active.value("units_per_layer").toArray()));
-  const QJsonObject probe = card.value("structure").toObject().value("linear_probe_class_accuracy").toObject();
-  if (!probe.isEmpty()) row(QStringLiteral("class probe acc."), perLayer(probe.value("per_layer").toArray(), info, 3));
+  const QJsonObject probe =
+      card.value("structure").toObject().value("linear_probe_class_accuracy").toObject();
+  if (!probe.isEmpty())
+    row(QStringLiteral("class probe acc."), perLayer(probe.value("per_layer").toArray(), info, 3));
   if (card.contains("training_wall_time_seconds")) {
     const QJsonObject machine = card.value("machine").toObject();
-    row(QStringLiteral("training"), QStringLiteral("%1 min on %2, %3 thread(s), torch %4")
-                                        .arg(number(card.value("training_wall_time_seconds").toDouble() / 60.0, 1),
-                                             escape(machine.value("cpu").toString()))
-                                        .arg(machine.value("torch_threads").toInt())
-                                        .arg(escape(machine.value("torch_version").toString())));
+    row(QStringLiteral("training"),
+        QStringLiteral("%1 min on %2, %3 thread(s), torch %4")
+            .arg(number(card.value("training_wall_time_seconds").toDouble() / 60.0, 1),
+                 escape(machine.value("cpu").toString()))
+            .arg(machine.value("torch_threads").toInt())
+            .arg(escape(machine.value("torch_version").toString())));
   }
-  row(QStringLiteral("reproduce"), QStringLiteral("<code>%1</code>").arg(escape(card.value("reproduce").toString())));
-  return QStringLiteral("<table cellspacing='0' cellpadding='1'>") + rows + QStringLiteral("</table>");
+  row(QStringLiteral("reproduce"),
+      QStringLiteral("<code>%1</code>").arg(escape(card.value("reproduce").toString())));
+  return QStringLiteral("<table cellspacing='0' cellpadding='1'>") + rows +
+         QStringLiteral("</table>");
 }
 
 }  // namespace
@@ -113,34 +131,48 @@ void ModelPanel::showMessage(const QString& message) {
 
 void ModelPanel::showModel(const ModelInfo& info, const QJsonObject& card) {
   QString html = QStringLiteral("<h3 style='margin-bottom:2px'>%1</h3>").arg(escape(info.name));
-  html += QStringLiteral("<div style='color:#555'>%1</div>").arg(escape(QFileInfo(info.path).fileName()));
-  html += QStringLiteral("<p>Contract %1 &middot; input %2&times;%3&times;%4 in [%5, %6] &middot; %7 likelihood</p>")
-              .arg(info.contract).arg(info.input.channels).arg(info.input.height).arg(info.input.width)
-              .arg(info.rangeLow).arg(info.rangeHigh).arg(escape(info.likelihood));
+  html += QStringLiteral("<div style='color:#555'>%1</div>")
+              .arg(escape(QFileInfo(info.path).fileName()));
+  html += QStringLiteral(
+              "<p>Contract %1 &middot; input %2&times;%3&times;%4 in [%5, %6] &middot; %7 "
+              "likelihood</p>")
+              .arg(info.contract)
+              .arg(info.input.channels)
+              .arg(info.input.height)
+              .arg(info.input.width)
+              .arg(info.rangeLow)
+              .arg(info.rangeHigh)
+              .arg(escape(info.likelihood));
   if (!info.hasEncoder)
     html += QStringLiteral("<p style='color:#b35900'><b>Encoder features off:</b> %1</p>")
                 .arg(escape(info.encoderUnavailableReason));
-  html += QStringLiteral("<b>Latent layers</b> (top first)<table cellspacing='0' cellpadding='2'>"
-                         "<tr><th align='left'>#</th><th align='left'>name</th><th align='left'>shape</th>"
-                         "<th align='right'>units</th></tr>");
+  html += QStringLiteral(
+      "<b>Latent layers</b> (top first)<table cellspacing='0' cellpadding='2'>"
+      "<tr><th align='left'>#</th><th align='left'>name</th><th align='left'>shape</th>"
+      "<th align='right'>units</th></tr>");
   for (size_t l = 0; l < info.layers.size(); ++l)
     html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td align='right'>%4</td></tr>")
-                .arg(l).arg(escape(info.layers[l].name), info.layers[l].shapeText())
+                .arg(l)
+                .arg(escape(info.layers[l].name), info.layers[l].shapeText())
                 .arg(info.layers[l].size());
   html += QStringLiteral("</table>");
   if (!info.factors.isEmpty())
-    html += QStringLiteral("<p><b>Ground-truth factors:</b> %1</p>").arg(escape(info.factors.join(", ")));
+    html += QStringLiteral("<p><b>Ground-truth factors:</b> %1</p>")
+                .arg(escape(info.factors.join(", ")));
   if (!info.training.isEmpty() && card.isEmpty())
     html += QStringLiteral("<p><b>Training</b></p>") + objectHtml(info.training);
   if (!card.isEmpty()) {
     html += QStringLiteral("<p><b>Model card</b></p>") + cardSummary(card, info);
     const QJsonObject hyper = card.value("hyperparameters").toObject();
-    if (!hyper.isEmpty()) html += QStringLiteral("<p><b>Hyper-parameters</b></p>") + objectHtml(hyper);
-  }
-  else html += QStringLiteral("<p style='color:#666'>No model card beside the file.</p>");
+    if (!hyper.isEmpty())
+      html += QStringLiteral("<p><b>Hyper-parameters</b></p>") + objectHtml(hyper);
+  } else
+    html += QStringLiteral("<p style='color:#666'>No model card beside the file.</p>");
   text_->setHtml(html);
 }
 
-QString ModelPanel::plainText() const { return text_->toPlainText(); }
+QString ModelPanel::plainText() const {
+  return text_->toPlainText();
+}
 
 }  // namespace strata

@@ -13,13 +13,13 @@ namespace strata {
 class ModelPanel : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit ModelPanel(QWidget* parent = nullptr);
   void showModel(const ModelInfo& info, const QJsonObject& card);
   void showMessage(const QString& message);
   QString plainText() const;
 
-private:
+ private:
   QTextBrowser* text_ = nullptr;
 };
 

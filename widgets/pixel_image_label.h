@@ -9,7 +9,7 @@ namespace strata {
 class PixelImageLabel : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit PixelImageLabel(QWidget* parent = nullptr);
   void setImage(const QImage& image);
   QImage image() const { return image_; }
@@ -17,10 +17,10 @@ public:
   bool hasHeightForWidth() const override { return true; }
   int heightForWidth(int w) const override { return w; }
 
-protected:
+ protected:
   void paintEvent(QPaintEvent* event) override;
 
-private:
+ private:
   QImage image_;
 };
 

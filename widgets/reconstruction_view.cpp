@@ -17,7 +17,8 @@ ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
   auto* controls = new QHBoxLayout;
   offset_ = new QSpinBox(this);
   offset_->setRange(0, 1000000);
-  offset_->setToolTip(tr("First dataset item; the inputs are spread evenly over the dataset from here"));
+  offset_->setToolTip(
+      tr("First dataset item; the inputs are spread evenly over the dataset from here"));
   seed_ = new QSpinBox(this);
   seed_->setRange(0, 1000000);
   seed_->setValue(1);
@@ -55,13 +56,20 @@ ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
   connect(refresh, &QPushButton::clicked, this, &ReconstructionView::refreshRequested);
   for (QSpinBox* box : {offset_, seed_})
     connect(box, &QSpinBox::editingFinished, this, &ReconstructionView::refreshRequested);
-  connect(temperature_, &QDoubleSpinBox::editingFinished, this, &ReconstructionView::refreshRequested);
+  connect(temperature_, &QDoubleSpinBox::editingFinished, this,
+          &ReconstructionView::refreshRequested);
   showUnavailable(tr("Open a model to see reconstructions."), tr("Open a model to see samples."));
 }
 
-int ReconstructionView::inputOffset() const { return offset_->value(); }
-quint64 ReconstructionView::sampleSeed() const { return quint64(seed_->value()); }
-double ReconstructionView::temperature() const { return temperature_->value(); }
+int ReconstructionView::inputOffset() const {
+  return offset_->value();
+}
+quint64 ReconstructionView::sampleSeed() const {
+  return quint64(seed_->value());
+}
+double ReconstructionView::temperature() const {
+  return temperature_->value();
+}
 
 void ReconstructionView::showReconstructions(const QVector<QImage>& inputs,
                                              const QVector<QImage>& reconstructions,
@@ -83,7 +91,8 @@ void ReconstructionView::showSamples(const QVector<QImage>& samples, const QStri
   samples_->setCaption(caption);
 }
 
-void ReconstructionView::showUnavailable(const QString& reconstructionsWhy, const QString& samplesWhy) {
+void ReconstructionView::showUnavailable(const QString& reconstructionsWhy,
+                                         const QString& samplesWhy) {
   reconstructions_->setMessage(reconstructionsWhy);
   reconstructions_->setCaption({});
   samples_->setMessage(samplesWhy);

@@ -15,7 +15,7 @@ class ImageGrid;
 class ReconstructionView : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit ReconstructionView(QWidget* parent = nullptr);
 
   int inputOffset() const;
@@ -30,10 +30,10 @@ public:
   ImageGrid* reconstructionGrid() const { return reconstructions_; }
   ImageGrid* sampleGrid() const { return samples_; }
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void refreshRequested();
 
-private:
+ private:
   ImageGrid* reconstructions_ = nullptr;
   ImageGrid* samples_ = nullptr;
   QSpinBox* offset_ = nullptr;

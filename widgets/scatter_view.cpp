@@ -46,11 +46,11 @@ namespace {
 
 // Pan with the left button, zoom with the wheel or right button: no rotation in 2-D.
 class PanZoomStyle : public vtkInteractorStyleTrackballCamera {
-public:
+ public:
   static PanZoomStyle* New();
   vtkTypeMacro(PanZoomStyle, vtkInteractorStyleTrackballCamera)
 
-  void OnLeftButtonDown() override {
+      void OnLeftButtonDown() override {
     const int* pos = Interactor->GetEventPosition();
     FindPokedRenderer(pos[0], pos[1]);
     if (!CurrentRenderer) return;
@@ -66,7 +66,7 @@ public:
 };
 vtkStandardNewMacro(PanZoomStyle)
 
-vtkSmartPointer<vtkCellArray> vertexCells(vtkIdType count) {
+    vtkSmartPointer<vtkCellArray> vertexCells(vtkIdType count) {
   vtkNew<vtkIdTypeArray> offsets;
   offsets->SetNumberOfValues(count + 1);
   vtkNew<vtkIdTypeArray> connectivity;
@@ -200,8 +200,10 @@ struct ScatterView::Impl {
     markerInnerActor->GetProperty()->SetPointSize(7.0f);
     markerInnerActor->VisibilityOff();
     for (auto [data, actor, rgb, size] :
-         {std::tuple{selected.Get(), selectedActor.Get(), std::array<double, 3>{0.1, 0.1, 0.1}, 7.0f},
-          std::tuple{neighbours.Get(), neighboursActor.Get(), std::array<double, 3>{1.0, 0.45, 0.0}, 8.0f}}) {
+         {std::tuple{selected.Get(), selectedActor.Get(), std::array<double, 3>{0.1, 0.1, 0.1},
+                     7.0f},
+          std::tuple{neighbours.Get(), neighboursActor.Get(), std::array<double, 3>{1.0, 0.45, 0.0},
+                     8.0f}}) {
       data->SetPoints(vtkNew<vtkPoints>());
       vtkNew<vtkPolyDataMapper> mapper;
       mapper->SetInputData(data);
@@ -299,8 +301,8 @@ struct ScatterView::Impl {
     const int* size = window->GetSize();
     if (size[0] <= 0 || size[1] <= 0) return -1;
     vtkCamera* camera = renderer->GetActiveCamera();
-    vtkMatrix4x4* m = camera->GetCompositeProjectionTransformMatrix(
-        renderer->GetTiledAspectRatio(), -1, 1);
+    vtkMatrix4x4* m =
+        camera->GetCompositeProjectionTransformMatrix(renderer->GetTiledAspectRatio(), -1, 1);
     double e[16];
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) e[r * 4 + c] = m->GetElement(r, c);
@@ -337,11 +339,10 @@ struct ScatterView::Impl {
   void forward(QMouseEvent* event, unsigned long vtkEvent) {
     const double ratio = widget->devicePixelRatioF();
     const QPointF p = event->position() * ratio;
-    interactor->SetEventInformationFlipY(
-        int(std::lround(p.x())), int(std::lround(p.y())),
-        (event->modifiers() & Qt::ControlModifier) ? 1 : 0,
-        (event->modifiers() & Qt::ShiftModifier) ? 1 : 0, 0,
-        event->type() == QEvent::MouseButtonDblClick ? 1 : 0);
+    interactor->SetEventInformationFlipY(int(std::lround(p.x())), int(std::lround(p.y())),
+                                         (event->modifiers() & Qt::ControlModifier) ? 1 : 0,
+                                         (event->modifiers() & Qt::ShiftModifier) ? 1 : 0, 0,
+                                         event->type() == QEvent::MouseButtonDblClick ? 1 : 0);
     interactor->InvokeEvent(vtkEvent, event);
   }
 
@@ -379,7 +380,8 @@ struct ScatterView::Impl {
     fullCells = visible.empty() ? vertexCells(n) : cellsOf(ids);
     sparseCells = nullptr;
     if (vtkIdType(ids.size()) > kInteractivePoints) {
-      const size_t stride = (ids.size() + size_t(kInteractivePoints) - 1) / size_t(kInteractivePoints);
+      const size_t stride =
+          (ids.size() + size_t(kInteractivePoints) - 1) / size_t(kInteractivePoints);
       std::vector<vtkIdType> some;
       for (size_t j = 0; j < ids.size(); j += stride) some.push_back(ids[j]);
       sparseCells = cellsOf(some);
@@ -412,7 +414,8 @@ struct ScatterView::Impl {
       double c[4];
       m->MultiplyPoint(p, c);
       if (std::abs(c[3]) < kPickFloor) continue;
-      const double sx = (c[0] / c[3] + 1.0) * 0.5 * size[0], sy = (c[1] / c[3] + 1.0) * 0.5 * size[1];
+      const double sx = (c[0] / c[3] + 1.0) * 0.5 * size[0],
+                   sy = (c[1] / c[3] + 1.0) * 0.5 * size[1];
       out[size_t(i)] = QPointF(sx / ratio, (size[1] - sy) / ratio);
     }
     return out;
@@ -481,7 +484,9 @@ void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
   update();
 }
 
-int ScatterView::pointCount() const { return int(d->xyz.size() / 3); }
+int ScatterView::pointCount() const {
+  return int(d->xyz.size() / 3);
+}
 
 void ScatterView::setCategoryColors(const std::vector<int>& categories, const QStringList& names) {
   const vtkIdType n = vtkIdType(d->xyz.size() / 3);
@@ -546,8 +551,8 @@ void ScatterView::setScalarColors(const std::vector<float>& values, const QStrin
   scalars->SetName("values");
   scalars->SetNumberOfTuples(n);
   for (vtkIdType i = 0; i < n; ++i)
-    scalars->SetValue(i, size_t(i) < values.size() ? values[size_t(i)]
-                                                   : std::numeric_limits<float>::quiet_NaN());
+    scalars->SetValue(
+        i, size_t(i) < values.size() ? values[size_t(i)] : std::numeric_limits<float>::quiet_NaN());
   d->cloud->GetPointData()->SetScalars(scalars);
   d->cloudMapper->SetLookupTable(d->lookupTable);
   d->cloudMapper->SetColorModeToMapScalars();
@@ -571,7 +576,9 @@ void ScatterView::setMode(Mode mode) {
   update();
 }
 
-ScatterView::Mode ScatterView::mode() const { return d->mode; }
+ScatterView::Mode ScatterView::mode() const {
+  return d->mode;
+}
 
 void ScatterView::resetCamera() {
   d->resetCamera();
@@ -618,7 +625,8 @@ void ScatterView::setHighlighted(int index) {
 
 void ScatterView::setVisibleMask(const std::vector<char>& visible) {
   d->visible = visible;
-  if (!d->visible.empty() && d->visible.size() != d->xyz.size() / 3) d->visible.resize(d->xyz.size() / 3, 1);
+  if (!d->visible.empty() && d->visible.size() != d->xyz.size() / 3)
+    d->visible.resize(d->xyz.size() / 3, 1);
   d->updateCells();
   d->fillSubset(d->selected, d->selection);
   update();
@@ -629,7 +637,8 @@ std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
   const QRectF bounds = polygon.boundingRect();
   const std::vector<QPointF> at = d->projected();
   for (size_t i = 0; i < at.size(); ++i)
-    if (!std::isnan(at[i].x()) && bounds.contains(at[i]) && polygon.containsPoint(at[i], Qt::OddEvenFill))
+    if (!std::isnan(at[i].x()) && bounds.contains(at[i]) &&
+        polygon.containsPoint(at[i], Qt::OddEvenFill))
       inside.push_back(int(i));
   return inside;
 }
@@ -645,9 +654,13 @@ void ScatterView::setNeighbours(const std::vector<int>& indices) {
   update();
 }
 
-std::vector<int> ScatterView::selection() const { return d->selection; }
+std::vector<int> ScatterView::selection() const {
+  return d->selection;
+}
 
-void ScatterView::setInteracting(bool interacting) { d->setSparse(interacting); }
+void ScatterView::setInteracting(bool interacting) {
+  d->setSparse(interacting);
+}
 
 void ScatterView::setPath(const std::vector<float>& xy) {
   vtkNew<vtkPoints> points;
@@ -726,17 +739,26 @@ void ScatterView::paintGL() {
 void ScatterView::mousePressEvent(QMouseEvent* event) {
   d->pressPos = event->pos();
   d->pressButton = event->button();
-  if (event->button() == Qt::LeftButton && (event->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier))) {
-    d->gesture = (event->modifiers() & Qt::ShiftModifier) ? Impl::Gesture::Lasso : Impl::Gesture::Box;
+  if (event->button() == Qt::LeftButton &&
+      (event->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier))) {
+    d->gesture =
+        (event->modifiers() & Qt::ShiftModifier) ? Impl::Gesture::Lasso : Impl::Gesture::Box;
     d->lasso = QPolygonF({event->position()});
     return;  // the camera stays put while selecting
   }
   d->setSparse(true);
   switch (event->button()) {
-    case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonPressEvent); break;
-    case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonPressEvent); break;
-    case Qt::RightButton: d->forward(event, vtkCommand::RightButtonPressEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      d->forward(event, vtkCommand::LeftButtonPressEvent);
+      break;
+    case Qt::MiddleButton:
+      d->forward(event, vtkCommand::MiddleButtonPressEvent);
+      break;
+    case Qt::RightButton:
+      d->forward(event, vtkCommand::RightButtonPressEvent);
+      break;
+    default:
+      break;
   }
 }
 
@@ -775,10 +797,17 @@ void ScatterView::mouseReleaseEvent(QMouseEvent* event) {
   }
   d->setSparse(false);
   switch (event->button()) {
-    case Qt::LeftButton: d->forward(event, vtkCommand::LeftButtonReleaseEvent); break;
-    case Qt::MiddleButton: d->forward(event, vtkCommand::MiddleButtonReleaseEvent); break;
-    case Qt::RightButton: d->forward(event, vtkCommand::RightButtonReleaseEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      d->forward(event, vtkCommand::LeftButtonReleaseEvent);
+      break;
+    case Qt::MiddleButton:
+      d->forward(event, vtkCommand::MiddleButtonReleaseEvent);
+      break;
+    case Qt::RightButton:
+      d->forward(event, vtkCommand::RightButtonReleaseEvent);
+      break;
+    default:
+      break;
   }
   const bool isClick = event->button() == Qt::LeftButton && d->pressButton == Qt::LeftButton &&
                        (event->pos() - d->pressPos).manhattanLength() <= 3;
@@ -789,7 +818,8 @@ void ScatterView::mouseReleaseEvent(QMouseEvent* event) {
   Q_EMIT pointClicked(index);
   if (index < 0 && d->mode == Mode::TwoD) {
     const double ratio = devicePixelRatioF();
-    d->renderer->SetDisplayPoint(event->position().x() * ratio, d->window->GetSize()[1] - event->position().y() * ratio, 0);
+    d->renderer->SetDisplayPoint(event->position().x() * ratio,
+                                 d->window->GetSize()[1] - event->position().y() * ratio, 0);
     d->renderer->DisplayToWorld();
     double world[4];
     d->renderer->GetWorldPoint(world);

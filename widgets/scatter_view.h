@@ -14,7 +14,7 @@ namespace strata {
 class ScatterView : public QOpenGLWidget {
   Q_OBJECT
 
-public:
+ public:
   // TwoD: orthographic, pan and zoom only. ThreeD: trackball rotation as well.
   enum class Mode { TwoD, ThreeD };
 
@@ -71,7 +71,7 @@ public:
   // A polyline through the map (e.g. an interpolation), [m, 2] world coordinates; empty: none.
   void setPath(const std::vector<float>& xy);
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void pointHovered(int index);
   void pointClicked(int index);
   // Shift-drag draws a lasso, Ctrl-drag a box; the points inside become the selection.
@@ -79,7 +79,7 @@ Q_SIGNALS:
   // A click (in 2-D) that hit no point, in world coordinates.
   void backgroundClicked(const QPointF& world);
 
-protected:
+ protected:
   void initializeGL() override;
   void resizeGL(int w, int h) override;
   void paintGL() override;
@@ -90,7 +90,7 @@ protected:
   void wheelEvent(QWheelEvent* event) override;
   void leaveEvent(QEvent* event) override;
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> d;
 };

@@ -36,8 +36,8 @@ SelectionPanel::SelectionPanel(QWidget* parent) : QWidget(parent) {
     Q_EMIT cleared();
   });
   connect(export_, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export selected indices"), "selection.csv",
-                                                      tr("CSV (*.csv)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export selected indices"),
+                                                      "selection.csv", tr("CSV (*.csv)"));
     if (!path.isEmpty() && !exportIndices(path))
       QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
   });
@@ -70,7 +70,8 @@ void SelectionPanel::setSelection(const std::vector<int>& indices) {
     for (int i : indices_) counts[dataset_->label(i)]++;
     QStringList parts;
     for (const auto& [label, count] : counts)
-      parts << QStringLiteral("%1 %2").arg(count).arg(dataset_->classNames().value(label, QString::number(label)));
+      parts << QStringLiteral("%1 %2").arg(count).arg(
+          dataset_->classNames().value(label, QString::number(label)));
     text += ": " + parts.join(", ");
   }
   if (indices_.size() > size_t(kMaxThumbnails)) text += tr(" (first %1 shown)").arg(kMaxThumbnails);

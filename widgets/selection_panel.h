@@ -17,7 +17,7 @@ class ImageGrid;
 class SelectionPanel : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit SelectionPanel(QWidget* parent = nullptr);
   void setDataset(DatasetPtr dataset);
   void setSelection(const std::vector<int>& indices);
@@ -26,11 +26,11 @@ public:
   bool exportIndices(const QString& path) const;
   static constexpr int kMaxThumbnails = 120;
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void cleared();
   void itemClicked(int64_t index);
 
-private:
+ private:
   DatasetPtr dataset_;
   std::vector<int> indices_;
   QLabel* summary_ = nullptr;

@@ -35,13 +35,15 @@ const QString kChannel = QStringLiteral("traverse");
 QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape) {
   QVector<QImage> images;
   const size_t pixels = size_t(shape.pixelCount());
-  for (size_t i = 0; i + pixels <= batch.size(); i += pixels) images << toQImage(batch.data() + i, shape);
+  for (size_t i = 0; i + pixels <= batch.size(); i += pixels)
+    images << toQImage(batch.data() + i, shape);
   return images;
 }
 
 }  // namespace
 
-TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent) : QWidget(parent), worker_(worker) {
+TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent)
+    : QWidget(parent), worker_(worker) {
   // Start
   auto* startBox = new QGroupBox(tr("Start"), this);
   startKind_ = new QComboBox(startBox);
@@ -75,9 +77,10 @@ TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent) : QWidget(p
   rangeLabel_->setWordWrap(true);
   propagation_ = new QComboBox(rangeBox);
   propagation_->addItems({tr("Regenerate lower layers (fixed noise)"), tr("Keep lower layers")});
-  propagation_->setToolTip(tr("When a unit moves, the layers below it are either drawn again from "
-                              "their conditional prior with the noise that reproduces the start, "
-                              "or kept as they are"));
+  propagation_->setToolTip(
+      tr("When a unit moves, the layers below it are either drawn again from "
+         "their conditional prior with the noise that reproduces the start, "
+         "or kept as they are"));
   spatialMode_ = new QComboBox(rangeBox);
   spatialMode_->addItems({tr("Whole channel (offset)"), tr("One position")});
   spatialRow_ = new QSpinBox(rangeBox);
@@ -134,7 +137,8 @@ TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent) : QWidget(p
   gridRowsCount_ = new QSpinBox(this);
   gridRowsCount_->setRange(1, 32);
   gridRowsCount_->setValue(8);
-  gridRowsCount_->setToolTip(tr("Rows: the last moved unit first, then the units with the highest KL"));
+  gridRowsCount_->setToolTip(
+      tr("Rows: the last moved unit first, then the units with the highest KL"));
   gridSteps_ = new QSpinBox(this);
   gridSteps_->setRange(3, 25);
   gridSteps_->setValue(9);
@@ -154,8 +158,9 @@ TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent) : QWidget(p
   gridControls->addWidget(gif);
   gridControls->addWidget(sequence);
   grid_ = new ImageGrid(this);
-  grid_->setMessage(tr("Make a grid: rows are units, columns are steps over each unit's range; "
-                       "the starting value is outlined."));
+  grid_->setMessage(
+      tr("Make a grid: rows are units, columns are steps over each unit's range; "
+         "the starting value is outlined."));
 
   auto* right = new QWidget(this);
   auto* rightLayout = new QVBoxLayout(right);
@@ -200,15 +205,18 @@ void TraverseView::setModel(ModelPtr model) {
   propagation_->setCurrentIndex(0);
   int maxH = 0, maxW = 0;
   for (const LayerInfo& l : model_->info().layers)
-    if (l.shape.size() == 3) maxH = std::max<int>(maxH, int(l.shape[1])), maxW = std::max<int>(maxW, int(l.shape[2]));
+    if (l.shape.size() == 3)
+      maxH = std::max<int>(maxH, int(l.shape[1])), maxW = std::max<int>(maxW, int(l.shape[2]));
   spatialMode_->setEnabled(maxH > 0);
   spatialRow_->setRange(0, std::max(0, maxH - 1));
   spatialColumn_->setRange(0, std::max(0, maxW - 1));
   spatialRow_->setValue(maxH / 2);
   spatialColumn_->setValue(maxW / 2);
   if (!model_->info().hasEncoder) startKind_->setCurrentIndex(2);
-  startKind_->setItemData(0, model_->info().hasEncoder ? QVariant() : QVariant(0), Qt::UserRole - 1);
-  startKind_->setItemData(1, model_->info().hasEncoder ? QVariant() : QVariant(0), Qt::UserRole - 1);
+  startKind_->setItemData(0, model_->info().hasEncoder ? QVariant() : QVariant(0),
+                          Qt::UserRole - 1);
+  startKind_->setItemData(1, model_->info().hasEncoder ? QVariant() : QVariant(0),
+                          Qt::UserRole - 1);
   resetStart();
 }
 
@@ -245,7 +253,9 @@ void TraverseView::focusUnit(int layer, int unit) {
   }
 }
 
-RangeMode TraverseView::rangeMode() const { return RangeMode(rangeMode_->currentIndex()); }
+RangeMode TraverseView::rangeMode() const {
+  return RangeMode(rangeMode_->currentIndex());
+}
 
 Propagation TraverseView::propagation() const {
   return propagation_->currentIndex() == 0 ? Propagation::Regenerate : Propagation::KeepLower;
@@ -258,11 +268,13 @@ void TraverseView::resetStart() {
   const int kind = startKind_->currentIndex();
   const int64_t item = startItem_->value();
   const quint64 seed = quint64(startSeed_->value());
-  const bool canEncode = model->info().hasEncoder && dataset && model->info().input == dataset->itemShape();
+  const bool canEncode =
+      model->info().hasEncoder && dataset && model->info().input == dataset->itemShape();
   // Until a dataset the model can encode is open, start from a prior sample.
   const bool fromPrior = kind == 2 || !canEncode;
   if (kind < 2 && !canEncode && dataset)
-    Q_EMIT statusMessage(tr("Starting from a prior sample: this model cannot encode the open dataset's items"));
+    Q_EMIT statusMessage(
+        tr("Starting from a prior sample: this model cannot encode the open dataset's items"));
   worker_->submit<LatentStart>(
       QStringLiteral("traverse-start"),
       [=] {
@@ -278,8 +290,10 @@ void TraverseView::resetStart() {
 void TraverseView::applyStart(const LatentStart& start) {
   start_ = std::make_shared<const LatentStart>(start);
   startLabel_->setText(start.description);
-  if (start.item >= 0 && dataset_) startImage_->setImage(datasetImage(*dataset_, start.item));
-  else startImage_->setImage({});
+  if (start.item >= 0 && dataset_)
+    startImage_->setImage(datasetImage(*dataset_, start.item));
+  else
+    startImage_->setImage({});
   rebuildSliders();
   decodeCurrent();
 }
@@ -300,7 +314,10 @@ void TraverseView::rebuildSliders() {
     QString title = QStringLiteral("%1 %2").arg(layer.name, layer.shapeText());
     if (ls) {
       title += tr(" — KL %1 nats, %2/%3 active, %4 collapsed")
-                   .arg(ls->kl, 0, 'f', 2).arg(ls->activeUnits).arg(layer.size()).arg(ls->collapsedUnits);
+                   .arg(ls->kl, 0, 'f', 2)
+                   .arg(ls->activeUnits)
+                   .arg(layer.size())
+                   .arg(ls->collapsedUnits);
       if (ls->collapsed) title += tr(" — LAYER COLLAPSED");
     }
     auto* box = new QGroupBox(title, slidersHost_);
@@ -313,7 +330,8 @@ void TraverseView::rebuildSliders() {
       const int hw = int(layer.shape[1] * layer.shape[2]);
       const int at = spatialRow_->value() * int(layer.shape[2]) + spatialColumn_->value();
       for (int c = 0; c < int(layer.shape[0]); ++c) {
-        UnitGroup g = wholeChannels ? wholeChannel(info, l, c) : singleUnit(info, l, c * hw + std::min(at, hw - 1));
+        UnitGroup g = wholeChannels ? wholeChannel(info, l, c)
+                                    : singleUnit(info, l, c * hw + std::min(at, hw - 1));
         double kl = 0;
         if (ls)
           for (int u : g.units) kl += ls->units[size_t(u)].kl;
@@ -323,7 +341,8 @@ void TraverseView::rebuildSliders() {
       for (int u = 0; u < int(layer.size()); ++u)
         groups.push_back({singleUnit(info, l, u), ls ? ls->units[size_t(u)].kl : 0.0});
     }
-    std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::stable_sort(groups.begin(), groups.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
 
     int row = 0;
     for (const auto& [group, kl] : groups) {
@@ -332,8 +351,11 @@ void TraverseView::rebuildSliders() {
       r.current = startValue(*start_, group);
       bool collapsed = false;
       if (ls) collapsed = kl < LatentStats::kCollapsedUnitKl * double(group.units.size());
-      r.name = new QLabel(ls ? QStringLiteral("%1  <span style='color:#777'>KL %2</span>").arg(group.label).arg(kl, 0, 'f', 2)
-                             : group.label, box);
+      r.name = new QLabel(ls ? QStringLiteral("%1  <span style='color:#777'>KL %2</span>")
+                                   .arg(group.label)
+                                   .arg(kl, 0, 'f', 2)
+                             : group.label,
+                          box);
       r.name->setTextFormat(Qt::RichText);
       r.slider = new QSlider(Qt::Horizontal, box);
       r.slider->setRange(0, kSliderSteps);
@@ -344,8 +366,9 @@ void TraverseView::rebuildSliders() {
       if (collapsed) {
         r.name->setEnabled(false);
         r.value->setEnabled(false);
-        r.name->setToolTip(tr("Collapsed: KL below %1 nats per unit; the posterior equals the conditional prior")
-                               .arg(LatentStats::kCollapsedUnitKl));
+        r.name->setToolTip(
+            tr("Collapsed: KL below %1 nats per unit; the posterior equals the conditional prior")
+                .arg(LatentStats::kCollapsedUnitKl));
       }
       form->addWidget(r.name, row, 0);
       form->addWidget(r.slider, row, 1);
@@ -364,7 +387,8 @@ void TraverseView::rebuildSliders() {
 
 void TraverseView::updateRanges() {
   if (!start_) return;
-  rangeK_->setEnabled(rangeMode() == RangeMode::PriorSigma || rangeMode() == RangeMode::PosteriorSpread);
+  rangeK_->setEnabled(rangeMode() == RangeMode::PriorSigma ||
+                      rangeMode() == RangeMode::PosteriorSpread);
   rangeLabel_->setText(describeRangeMode(rangeMode(), rangeK_->value()));
   for (SliderRow& r : rows_) {
     try {
@@ -386,15 +410,21 @@ void TraverseView::setSliderFraction(int row, double fraction) {
   rows_[size_t(row)].slider->setValue(int(std::lround(fraction * kSliderSteps)));
 }
 
-QString TraverseView::rowLabel(int row) const { return rows_[size_t(row)].group.label; }
+QString TraverseView::rowLabel(int row) const {
+  return rows_[size_t(row)].group.label;
+}
 
 QString TraverseView::focusedUnitLabel() const {
   return lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group.label : QString();
 }
 
-QImage TraverseView::currentImage() const { return current_; }
+QImage TraverseView::currentImage() const {
+  return current_;
+}
 
-QString TraverseView::rangeText() const { return rangeLabel_->text(); }
+QString TraverseView::rangeText() const {
+  return rangeLabel_->text();
+}
 
 void TraverseView::onSliderMoved(int row) {
   SliderRow& r = rows_[size_t(row)];
@@ -408,7 +438,8 @@ void TraverseView::decodeCurrent() {
   if (!model_ || !start_) return;
   std::vector<Edit> edits;
   for (const SliderRow& r : rows_)
-    if (std::abs(r.current - startValue(*start_, r.group)) > 1e-9) edits.push_back({r.group, r.current});
+    if (std::abs(r.current - startValue(*start_, r.group)) > 1e-9)
+      edits.push_back({r.group, r.current});
   const ModelPtr model = model_;
   const auto start = start_;
   const Propagation propagation = this->propagation();
@@ -420,7 +451,9 @@ void TraverseView::decodeCurrent() {
       [this, shape, moved, changed](std::vector<float> pixels) {
         current_ = toQImage(pixels.data(), shape);
         image_->setImage(current_);
-        imageCaption_->setText(changed == 0 ? tr("The start, decoded") : tr("%1 unit(s) moved; last: %2").arg(changed).arg(moved));
+        imageCaption_->setText(changed == 0
+                                   ? tr("The start, decoded")
+                                   : tr("%1 unit(s) moved; last: %2").arg(changed).arg(moved));
         Q_EMIT imageShown();
       });
 }
@@ -433,7 +466,8 @@ std::vector<UnitGroup> TraverseView::gridRows() const {
   for (size_t r = 0; r < rows_.size(); ++r) {
     double kl = 0;
     if (stats_)
-      for (int u : rows_[r].group.units) kl += stats_->layers[size_t(rows_[r].group.layer)].units[size_t(u)].kl;
+      for (int u : rows_[r].group.units)
+        kl += stats_->layers[size_t(rows_[r].group.layer)].units[size_t(u)].kl;
     order.push_back({-kl, int(r)});
   }
   std::stable_sort(order.begin(), order.end());
@@ -455,9 +489,11 @@ void TraverseView::makeGrid() {
   const double k = rangeK_->value();
   const Propagation propagation = this->propagation();
   const ItemShape shape = model->info().input;
-  const QString caption = tr("%1; %2; %3").arg(start->description, describeRangeMode(mode, k),
-                                               propagation == Propagation::Regenerate ? tr("lower layers regenerated")
-                                                                                      : tr("lower layers kept"));
+  const QString caption =
+      tr("%1; %2; %3")
+          .arg(start->description, describeRangeMode(mode, k),
+               propagation == Propagation::Regenerate ? tr("lower layers regenerated")
+                                                      : tr("lower layers kept"));
   worker_->submit<TraversalGrid>(
       QStringLiteral("traverse-grid"),
       [=] { return traversalGrid(*model, *start, stats.get(), rows, steps, mode, k, propagation); },
@@ -475,9 +511,11 @@ void TraverseView::makeGrid() {
 
 void TraverseView::exportPng() {
   if (grid_->imageCount() == 0) return;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export traversal grid"), "traversal.png", tr("PNG (*.png)"));
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export traversal grid"),
+                                                    "traversal.png", tr("PNG (*.png)"));
   if (path.isEmpty()) return;
-  if (!grid_->renderImage(84).save(path)) QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
+  if (!grid_->renderImage(84).save(path))
+    QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
 }
 
 void TraverseView::exportAnimation(bool gif) {
@@ -485,7 +523,8 @@ void TraverseView::exportAnimation(bool gif) {
   const UnitGroup group = lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group : gridRows().front();
   QString path;
   if (gif) {
-    path = QFileDialog::getSaveFileName(this, tr("Export traversal animation"), "traversal.gif", tr("GIF (*.gif)"));
+    path = QFileDialog::getSaveFileName(this, tr("Export traversal animation"), "traversal.gif",
+                                        tr("GIF (*.gif)"));
   } else {
     path = QFileDialog::getExistingDirectory(this, tr("Folder for the PNG frames"));
   }
@@ -500,7 +539,8 @@ void TraverseView::exportAnimation(bool gif) {
   worker_->submit<QString>(
       QStringLiteral("traverse-export"),
       [=]() -> QString {
-        const TraversalGrid g = traversalGrid(*model, *start, stats.get(), {group}, 24, mode, k, propagation);
+        const TraversalGrid g =
+            traversalGrid(*model, *start, stats.get(), {group}, 24, mode, k, propagation);
         QVector<QImage> frames = toImages(g.images, shape);
         for (int i = int(frames.size()) - 2; i > 0; --i) frames << frames[i];  // there and back
         const int scale = std::max(1, 256 / shape.width);
@@ -509,13 +549,17 @@ void TraverseView::exportAnimation(bool gif) {
           return path;
         }
         for (int i = 0; i < frames.size(); ++i) {
-          const QImage big = frames[i].scaled(frames[i].size() * scale, Qt::IgnoreAspectRatio, Qt::FastTransformation);
-          const QString file = QDir(path).filePath(QStringLiteral("frame_%1.png").arg(i, 3, 10, QLatin1Char('0')));
+          const QImage big = frames[i].scaled(frames[i].size() * scale, Qt::IgnoreAspectRatio,
+                                              Qt::FastTransformation);
+          const QString file =
+              QDir(path).filePath(QStringLiteral("frame_%1.png").arg(i, 3, 10, QLatin1Char('0')));
           if (!big.save(file)) throw Error(file.toStdString() + ": cannot write");
         }
         return path;
       },
-      [this, group](QString where) { Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where)); });
+      [this, group](QString where) {
+        Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where));
+      });
 }
 
 }  // namespace strata

@@ -30,7 +30,7 @@ class PixelImageLabel;
 class TraverseView : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   TraverseView(InferenceWorker* worker, QWidget* parent = nullptr);
   ~TraverseView() override;
 
@@ -54,12 +54,12 @@ public:
   void makeGrid();
   QString rangeText() const;
 
-Q_SIGNALS:
+ Q_SIGNALS:
   void imageShown();
   void gridShown();
   void statusMessage(const QString& message);
 
-private:
+ private:
   struct SliderRow {
     UnitGroup group;
     QSlider* slider = nullptr;
