@@ -305,7 +305,7 @@ void MainWindow::openDatasetSpec(const QString& spec) {
         o.map = computeProjection(*o.dataset, nullptr, cache, ProjectionRequest{}, job);
         return o;
       },
-      [this](OpenedDataset o) { showDataset(o); });
+      [this](const OpenedDataset& o) { showDataset(o); });
 }
 
 void MainWindow::showDataset(const OpenedDataset& opened) {
@@ -339,7 +339,7 @@ void MainWindow::projectMap() {
       [=](const JobControl& job) {
         return computeProjection(*dataset, model.get(), cache, request, job, embedding);
       },
-      [this, dataset](ProjectionResult r) {
+      [this, dataset](const ProjectionResult& r) {
         if (dataset != dataset_) return;
         showMap(r);
         Q_EMIT projectionShown();
@@ -472,7 +472,7 @@ void MainWindow::computeStats() {
         return std::make_shared<LatentStats>(
             computeLatentStats(*model, *dataset, spreadIndices(dataset->size(), int(count)), job));
       },
-      [this, model, source](std::shared_ptr<const LatentStats> stats) {
+      [this, model, source](const std::shared_ptr<const LatentStats>& stats) {
         if (model != model_) return;
         traverse_->setStats(stats);
         hierarchy_->setStats(stats, source);
@@ -505,7 +505,7 @@ void MainWindow::refreshSamples() {
   inference_->submit<std::vector<float>>(
       QStringLiteral("samples"),
       [=] { return samplePrior(*model, kSampleCount, seed, temperature); },
-      [this, shape, seed, temperature](std::vector<float> batch) {
+      [this, shape, seed, temperature](const std::vector<float>& batch) {
         reconstructions_->showSamples(toImages(batch, shape),
                                       tr("%1 samples, seed %2, temperature %3")
                                           .arg(kSampleCount)
@@ -677,7 +677,7 @@ void MainWindow::showNeighbours(int index) {
         for (size_t j = 0; j < k; ++j) out.push_back(dist[j].second);
         return out;
       },
-      [this](std::vector<int> neighbours) {
+      [this](const std::vector<int>& neighbours) {
         scatter_->setNeighbours(neighbours);
         Q_EMIT neighboursShown(neighbours);
       });

@@ -19,7 +19,7 @@ struct DSpritesFactors {
 class DSpritesDataset : public Dataset {
  public:
   static constexpr int kSize = 64;
-  static constexpr int64_t kCount = 3 * 6 * 40 * 32 * 32;
+  static constexpr int64_t kCount = int64_t(3) * 6 * 40 * 32 * 32;
 
   // All 737,280 combinations, or only `indices` (flat indices into the full set).
   DSpritesDataset();

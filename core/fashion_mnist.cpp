@@ -9,7 +9,7 @@
 namespace strata {
 
 QString fashionMnistDirectory() {
-  const QString fromEnv = qEnvironmentVariable("STRATA_FASHION_MNIST_DIR");
+  QString fromEnv = qEnvironmentVariable("STRATA_FASHION_MNIST_DIR");
   if (!fromEnv.isEmpty()) return fromEnv;
   return QStringLiteral("/usr/share/datasets/fashion-mnist");
 }

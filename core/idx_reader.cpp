@@ -65,7 +65,7 @@ IdxArray readIdx(const QString& path) {
   int64_t expected = 1;
   std::string shape;
   for (int i = 0; i < rank; ++i) {
-    const int64_t d = bigEndian32(bytes.data() + 4 + 4 * i);
+    const int64_t d = bigEndian32(bytes.data() + 4 + 4 * size_t(i));
     if (d <= 0 || d > (int64_t(1) << 31))
       throw DataError(str(path), "dimension " + std::to_string(i) + " is " + std::to_string(d));
     array.dims.push_back(d);

@@ -18,7 +18,7 @@ QImage toQImage(const float* chw, const ItemShape& shape) {
     for (int y = 0; y < h; ++y) {
       uchar* row = image.scanLine(y);
       for (int x = 0; x < w; ++x)
-        for (int c = 0; c < 3; ++c) row[3 * x + c] = toByte(chw[c * plane + y * w + x]);
+        for (int c = 0; c < 3; ++c) row[3 * size_t(x) + size_t(c)] = toByte(chw[c * plane + int64_t(y) * w + x]);
     }
     return image;
   }

@@ -45,7 +45,7 @@ KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t 
   index.setEf(size_t(std::max(g.k + 1, 64)));
   done = 0;
   parallel(threads, [&](int64_t i) {
-    auto result = index.searchKnn(data + size_t(i) * size_t(dims), size_t(g.k + 1));
+    auto result = index.searchKnn(data + size_t(i) * size_t(dims), static_cast<size_t>(g.k) + 1);
     std::vector<std::pair<float, int64_t>> found;
     while (!result.empty()) {
       if (int64_t(result.top().second) != i)

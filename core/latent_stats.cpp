@@ -71,8 +71,8 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
         std::sort(column.begin(), column.end());
         s.min = column.front();
         s.max = column.back();
-        s.q01 = column[size_t(0.01 * double(n - 1) + 0.5)];
-        s.q99 = column[size_t(0.99 * double(n - 1) + 0.5)];
+        s.q01 = column[size_t(std::lround(0.01 * double(n - 1)))];
+        s.q99 = column[size_t(std::lround(0.99 * double(n - 1)))];
       }
       layer.kl += s.kl;
       layer.activeUnits += s.meanVariance > LatentStats::kActiveThreshold;

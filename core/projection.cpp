@@ -77,7 +77,7 @@ QString methodName(ProjectionMethod method) {
 ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const EncodingCache& cache, const ProjectionRequest& request,
                                    const JobControl& job,
-                                   std::shared_ptr<const Encoding> embedding) {
+                                   const std::shared_ptr<const Encoding>& embedding) {
   ProjectionResult r;
   r.source = request.source;
   const int64_t n = dataset.size();

@@ -67,7 +67,7 @@ Latents interpolate(const Latents& a, const Latents& b, int steps, bool spherica
 ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const EncodingCache& cache, const ProjectionRequest& request,
                                    const JobControl& job = {},
-                                   std::shared_ptr<const Encoding> embedding = nullptr);
+                                   const std::shared_ptr<const Encoding>& embedding = nullptr);
 
 // A file of vectors to explore without a model: .npy [N, D], or .npz with "embedding" (or
 // "latents", "x") [N, D] or "coords" [N, 2 or 3], optional "labels" [N] and "images"

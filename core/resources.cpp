@@ -7,7 +7,7 @@
 namespace strata {
 
 QString resourceDirectory() {
-  const QString fromEnv = qEnvironmentVariable("STRATA_RESOURCE_DIR");
+  QString fromEnv = qEnvironmentVariable("STRATA_RESOURCE_DIR");
   if (!fromEnv.isEmpty()) return fromEnv;
   if (QCoreApplication::instance()) {
     const QString installed =

@@ -172,6 +172,7 @@ template <class Body>
 void parallelFor(int64_t n, int threads, Body&& body) {
   threads = std::max(1, threads);
   std::vector<std::thread> pool;
+  pool.reserve(size_t(threads));
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (int64_t i = t; i < n; i += threads) body(i, t);
@@ -227,7 +228,7 @@ std::vector<float> tsne(const float* data, int64_t n, int dims, const TsneParame
       repel[size_t(2 * i + 1)] = fy;
       double ax = 0, ay = 0;
       for (int64_t e = P.rowStart[size_t(i)]; e < P.rowStart[size_t(i) + 1]; ++e) {
-        const int32_t j = P.columns[size_t(e)];
+        const int64_t j = P.columns[size_t(e)];
         const double dx = y[size_t(2 * i)] - y[size_t(2 * j)],
                      dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
         const double w = P.values[size_t(e)] / (1.0 + dx * dx + dy * dy);

@@ -146,7 +146,7 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
       if (nextSample[e] > epoch) continue;
       // Each edge is applied in both directions, as in umap-learn's symmetric graph.
       for (int side = 0; side < 2; ++side) {
-        const int32_t i = side ? kept[e].b : kept[e].a, j = side ? kept[e].a : kept[e].b;
+        const int64_t i = side ? kept[e].b : kept[e].a, j = side ? kept[e].a : kept[e].b;
         double dx = y[size_t(2 * i)] - y[size_t(2 * j)],
                dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
         double d2 = dx * dx + dy * dy;

@@ -189,10 +189,10 @@ class TestMainWindow : public QObject {
     QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 4 * 7);
     QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);
     QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 4);
-    for (const QString& page : {"resampling", "temperature", "mixing", "kl"}) {
+    for (const char* page : {"resampling", "temperature", "mixing", "kl"}) {
       hierarchy->showPage(page);
       QTest::qWait(150);
-      shoot(&window, "hierarchy-" + page);
+      shoot(&window, QStringLiteral("hierarchy-") + page);
     }
     // Clicking a heatmap cell opens that unit in the traverse view.
     KlHeatmap* heatmap = hierarchy->heatmap();

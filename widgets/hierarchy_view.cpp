@@ -214,7 +214,7 @@ void HierarchyView::runResampling() {
   worker_->submit<LayerwiseResampling>(
       QStringLiteral("hierarchy-resampling"),
       [=] { return layerwiseResampling(*model, *dataset, items, samples, seed); },
-      [this, model, items, seed](LayerwiseResampling r) {
+      [this, model, items, seed](const LayerwiseResampling& r) {
         const ItemShape shape = model->info().input;
         const auto& layers = model->info().layers;
         QVector<QImage> cells;
@@ -226,7 +226,7 @@ void HierarchyView::runResampling() {
             // First column: the input itself, on the row that keeps every layer.
             cells << (k == r.levels - 1 ? toImages(r.originals, shape, size_t(i), 1).front()
                                         : QImage());
-            cells += toImages(r.images, shape, size_t((i * r.levels + k) * r.samples),
+            cells += toImages(r.images, shape, (size_t(i) * size_t(r.levels) + size_t(k)) * size_t(r.samples),
                               size_t(r.samples));
             QString kept = k == 0 ? tr("none") : layers[size_t(k - 1)].name;
             if (k > 1) kept = layers[0].name + QStringLiteral("…") + layers[size_t(k - 1)].name;
@@ -258,7 +258,7 @@ void HierarchyView::runTemperature() {
   worker_->submit<std::vector<float>>(
       QStringLiteral("hierarchy-temperature"),
       [=] { return temperatureSamples(*model, temps, 32, seed); },
-      [this, model, text, seed](std::vector<float> images) {
+      [this, model, text, seed](const std::vector<float>& images) {
         temperatureGrid_->setImages(toImages(images, model->info().input), 8);
         temperatureGrid_->setCaption(
             tr("32 prior samples, seed %1, temperatures: %2 (the noise stays "
@@ -276,7 +276,7 @@ void HierarchyView::runMixing() {
   const int64_t a = mixA_->value(), b = mixB_->value();
   worker_->submit<std::vector<float>>(
       QStringLiteral("hierarchy-mixing"), [=] { return layerMixing(*model, *dataset, a, b); },
-      [this, model, dataset, a, b](std::vector<float> images) {
+      [this, model, dataset, a, b](const std::vector<float>& images) {
         QVector<QImage> cells = {datasetImage(*dataset, a), datasetImage(*dataset, b)};
         cells += toImages(images, model->info().input);
         mixing_->setImages(cells, int(cells.size()));

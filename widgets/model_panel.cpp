@@ -30,9 +30,9 @@ QString valueHtml(const QJsonValue& v) {
   if (v.isArray()) {
     const QJsonArray a = v.toArray();
     bool simple = true;
-    for (const QJsonValue& x : a) simple &= !x.isObject() && !x.isArray();
+    for (const auto& x : a) simple &= !x.isObject() && !x.isArray();
     QStringList parts;
-    for (const QJsonValue& x : a)
+    for (const auto& x : a)
       parts << (simple ? escape(x.toVariant().toString()) : valueHtml(x));
     return simple ? "[" + parts.join(", ") + "]" : parts.join("<br>");
   }

@@ -281,7 +281,7 @@ void TraverseView::resetStart() {
         return fromPrior ? strata::startFromPrior(*model, seed, 1.0)
                          : strata::startFromItem(*model, *dataset, item, kind == 1, seed);
       },
-      [this, model](LatentStart start) {
+      [this, model](const LatentStart& start) {
         if (model != model_) return;
         applyStart(start);
       });
@@ -557,7 +557,7 @@ void TraverseView::exportAnimation(bool gif) {
         }
         return path;
       },
-      [this, group](QString where) {
+      [this, group](const QString& where) {
         Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where));
       });
 }
