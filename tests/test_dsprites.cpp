@@ -106,6 +106,20 @@ class TestDSprites : public QObject {
     QCOMPARE(mismatched, 0);
   }
 
+  // The edge cases listed by tools/make_reference.py (every shape and scale, extreme
+  // positions and orientations).
+  void matchesThePythonGeneratorAtTheEdges() {
+    const QString dir = STRATA_SOURCE_DIR "/tests/data/models/";
+    const std::vector<int64_t> indices = readNpy(dir + "dsprites_gen_ref_indices.npy").toInt();
+    const NpyArray images = readNpy(dir + "dsprites_gen_ref_images.npy");
+    QCOMPARE(images.count(), int64_t(indices.size()) * 4096);
+    for (size_t i = 0; i < indices.size(); ++i) {
+      uint8_t px[64 * 64];
+      DSpritesDataset::render(DSpritesDataset::unflatten(indices[i]), px);
+      QVERIFY2(std::memcmp(px, images.bytes.data() + i * 4096, 4096) == 0, qPrintable(QString::number(indices[i])));
+    }
+  }
+
   void writesNpzThatReadsBack() {
     QTemporaryDir dir;
     DSpritesDataset subset({0, 5000, 737279});

@@ -8,7 +8,7 @@ active units per layer.
 
 --data fashion: Fashion-MNIST t10k split (10000 images, grey value / 255).
 --data dsprites: the 10000 evaluation images of train_dsprites_tcvae.py (seed 3
-  permutation, after the first 150000 training indices).
+  permutation, after the first 150000 training indices, in permutation order).
 --update-card replaces the "test" section of <MODEL>.card.json.
 """
 import argparse
@@ -29,7 +29,7 @@ def heldout(kind):
         x, _ = data.fashion_float("test")
         return torch.from_numpy(x)
     perm = np.random.RandomState(3).permutation(data.DSPRITES_COUNT)
-    idx = np.sort(perm[150000:160000])
+    idx = perm[150000:160000]
     return torch.from_numpy(data.dsprites_batch(idx).astype(np.float32)[:, None])
 
 

@@ -36,11 +36,11 @@ HP = {
     "hidden": 256,
     "train_images": 150000,
     "eval_images": 10000,
-    "steps": 3000,
-    "batch_size": 128,
+    "steps": 6000,
+    "batch_size": 64,
     "optimizer": "Adam",
     "lr": 1e-3,
-    "lr_final": 2e-4,
+    "lr_final": 5e-4,
     "lr_schedule": "exponential decay per step from lr to lr_final",
     "grad_clip_norm": 100.0,
     "architecture": "encoder conv4x4s2(32,32,64,64)-fc256-fc(2*10); decoder mirror with "
@@ -65,7 +65,7 @@ def main():
     rng = np.random.RandomState(hp["seed"])
     perm = rng.permutation(data.DSPRITES_COUNT)
     train_idx = np.sort(perm[:hp["train_images"]])
-    eval_idx = np.sort(perm[hp["train_images"]:hp["train_images"] + hp["eval_images"]])
+    eval_idx = perm[hp["train_images"]:hp["train_images"] + hp["eval_images"]]  # random order
     packed = np.packbits(data.dsprites_batch(train_idx), axis=-1)     # [N,64,8] uint8
     x_eval = torch.from_numpy(data.dsprites_batch(eval_idx).astype(np.float32)[:, None])
     log("rendered %d training + %d evaluation images in %.1f s"
@@ -76,7 +76,7 @@ def main():
 
     model = ConvVAE(latent_dim=hp["latent_dim"], image_size=64, hidden=hp["hidden"])
     history, train_time = train_flat(model, get_batch, len(train_idx), hp,
-                                     eval_x=x_eval[:1000], log_every=250)
+                                     eval_x=x_eval[:1000], log_every=500)
 
     meta = contract.make_meta(
         "dSprites beta-TCVAE (beta=6, 10-d)", 1, 64, 64, [{"name": "z", "shape": [hp["latent_dim"]]}],
@@ -119,7 +119,8 @@ def main():
                          "40 orientations x 32 x 32 positions = 737280 binary 64x64 images)",
             "training": "random subset of %d flat indices (numpy RandomState(%d).permutation, first %d)"
                         % (hp["train_images"], hp["seed"], hp["train_images"]),
-            "evaluation": "the next %d indices of the same permutation (disjoint from training)"
+            "evaluation": "the next %d indices of the same permutation, in permutation order "
+                          "(disjoint from training)"
                           % hp["eval_images"],
             "likelihood": "Bernoulli on binary pixels",
         },

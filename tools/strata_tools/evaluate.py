@@ -18,8 +18,14 @@ def _logn(z, m, lv):
 def elbo_stats(model, x: torch.Tensor, batch: int = 500, seed: int = 0) -> Dict:
     """Single-sample ELBO with analytic per-layer KL (each layer's KL given the sampled
     layers above). Returns per-image arrays: elbo, log_px, kl per layer, and the
-    mean per-unit KL per layer."""
-    torch.manual_seed(seed)
+    mean per-unit KL per layer. Uses its own seed without disturbing the caller's
+    random state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _elbo_stats(model, x, batch)
+
+
+def _elbo_stats(model, x, batch):
     elbos, lpx, kls, unit_kl = [], [], None, None
     for i in range(0, x.shape[0], batch):
         xb = x[i:i + batch]
@@ -40,8 +46,14 @@ def elbo_stats(model, x: torch.Tensor, batch: int = 500, seed: int = 0) -> Dict:
 
 @torch.no_grad()
 def iw_bound(model, x: torch.Tensor, k: int = 100, chunk: int = 2000, seed: int = 0) -> np.ndarray:
-    """Importance-weighted bound (Burda et al. 2016) with k samples from q, per image."""
-    torch.manual_seed(seed)
+    """Importance-weighted bound (Burda et al. 2016) with k samples from q, per image.
+    Uses its own seed without disturbing the caller's random state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _iw_bound(model, x, k, chunk)
+
+
+def _iw_bound(model, x, k, chunk):
     out = []
     per = max(1, chunk // k)
     for i in range(0, x.shape[0], per):
