@@ -36,7 +36,7 @@ HP = {
     "hidden": 256,
     "train_images": 150000,
     "eval_images": 10000,
-    "steps": 6000,
+    "steps": 10000,
     "batch_size": 64,
     "optimizer": "Adam",
     "lr": 1e-3,
