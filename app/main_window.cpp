@@ -46,14 +46,6 @@ namespace {
 constexpr int kReconstructionCount = 32;
 constexpr int kSampleCount = 64;
 
-QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape) {
-  QVector<QImage> images;
-  const size_t pixels = size_t(shape.pixelCount());
-  for (size_t i = 0; i + pixels <= batch.size(); i += pixels)
-    images << toQImage(batch.data() + i, shape);
-  return images;
-}
-
 QJsonObject readCard(const QString& modelPath) {
   const QString path = modelCardPath(modelPath);
   QFile file(path);
@@ -506,7 +498,7 @@ void MainWindow::refreshSamples() {
       QStringLiteral("samples"),
       [=] { return samplePrior(*model, kSampleCount, seed, temperature); },
       [this, shape, seed, temperature](const std::vector<float>& batch) {
-        reconstructions_->showSamples(toImages(batch, shape),
+        reconstructions_->showSamples(toQImages(batch, shape),
                                       tr("%1 samples, seed %2, temperature %3")
                                           .arg(kSampleCount)
                                           .arg(seed)
@@ -546,7 +538,7 @@ void MainWindow::refreshReconstructions() {
       },
       [this, shape, dataset](Reconstructions r) {
         reconstructions_->showReconstructions(
-            toImages(r.inputs, shape), toImages(r.reconstructions, shape),
+            toQImages(r.inputs, shape), toQImages(r.reconstructions, shape),
             tr("%1 items from #%2, reconstructed from posterior means")
                 .arg(r.indices.size())
                 .arg(r.indices.front()));

@@ -18,7 +18,8 @@ QImage toQImage(const float* chw, const ItemShape& shape) {
     for (int y = 0; y < h; ++y) {
       uchar* row = image.scanLine(y);
       for (int x = 0; x < w; ++x)
-        for (int c = 0; c < 3; ++c) row[3 * size_t(x) + size_t(c)] = toByte(chw[c * plane + int64_t(y) * w + x]);
+        for (int c = 0; c < 3; ++c)
+          row[3 * size_t(x) + size_t(c)] = toByte(chw[c * plane + int64_t(y) * w + x]);
     }
     return image;
   }
@@ -28,6 +29,17 @@ QImage toQImage(const float* chw, const ItemShape& shape) {
     for (int x = 0; x < w; ++x) row[x] = toByte(chw[y * w + x]);
   }
   return image;
+}
+
+QVector<QImage> toQImages(const std::vector<float>& batch, const ItemShape& shape, size_t first,
+                          size_t count) {
+  QVector<QImage> images;
+  const size_t pixels = size_t(shape.pixelCount());
+  const size_t total = pixels ? batch.size() / pixels : 0;
+  if (first >= total) return images;
+  const size_t end = count >= total - first ? total : first + count;
+  for (size_t i = first; i < end; ++i) images << toQImage(batch.data() + i * pixels, shape);
+  return images;
 }
 
 QImage datasetImage(const Dataset& dataset, int64_t index) {

@@ -20,15 +20,6 @@
 namespace strata {
 namespace {
 
-QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape, size_t first = 0,
-                         size_t count = SIZE_MAX) {
-  QVector<QImage> images;
-  const size_t pixels = size_t(shape.pixelCount());
-  for (size_t i = first; i < first + count && (i + 1) * pixels <= batch.size(); ++i)
-    images << toQImage(batch.data() + i * pixels, shape);
-  return images;
-}
-
 QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
   auto* s = new QSpinBox(parent);
   s->setRange(lo, hi);
@@ -224,10 +215,11 @@ void HierarchyView::runResampling() {
         for (int i = 0; i < r.inputs; ++i) {
           for (int k = 0; k < r.levels; ++k) {
             // First column: the input itself, on the row that keeps every layer.
-            cells << (k == r.levels - 1 ? toImages(r.originals, shape, size_t(i), 1).front()
+            cells << (k == r.levels - 1 ? toQImages(r.originals, shape, size_t(i), 1).front()
                                         : QImage());
-            cells += toImages(r.images, shape, (size_t(i) * size_t(r.levels) + size_t(k)) * size_t(r.samples),
-                              size_t(r.samples));
+            cells += toQImages(r.images, shape,
+                               (size_t(i) * size_t(r.levels) + size_t(k)) * size_t(r.samples),
+                               size_t(r.samples));
             QString kept = k == 0 ? tr("none") : layers[size_t(k - 1)].name;
             if (k > 1) kept = layers[0].name + QStringLiteral("…") + layers[size_t(k - 1)].name;
             labels << tr("#%1 keep %2").arg(items[size_t(i)]).arg(kept);
@@ -259,7 +251,7 @@ void HierarchyView::runTemperature() {
       QStringLiteral("hierarchy-temperature"),
       [=] { return temperatureSamples(*model, temps, 32, seed); },
       [this, model, text, seed](const std::vector<float>& images) {
-        temperatureGrid_->setImages(toImages(images, model->info().input), 8);
+        temperatureGrid_->setImages(toQImages(images, model->info().input), 8);
         temperatureGrid_->setCaption(
             tr("32 prior samples, seed %1, temperatures: %2 (the noise stays "
                "fixed; only the temperatures change the picture)")
@@ -278,7 +270,7 @@ void HierarchyView::runMixing() {
       QStringLiteral("hierarchy-mixing"), [=] { return layerMixing(*model, *dataset, a, b); },
       [this, model, dataset, a, b](const std::vector<float>& images) {
         QVector<QImage> cells = {datasetImage(*dataset, a), datasetImage(*dataset, b)};
-        cells += toImages(images, model->info().input);
+        cells += toQImages(images, model->info().input);
         mixing_->setImages(cells, int(cells.size()));
         QStringList columns = {tr("A"), tr("B")};
         for (size_t s = 0; s <= model->info().layers.size(); ++s) columns << QString::number(s);

@@ -32,14 +32,6 @@ namespace {
 constexpr int kSliderSteps = 1000;
 const QString kChannel = QStringLiteral("traverse");
 
-QVector<QImage> toImages(const std::vector<float>& batch, const ItemShape& shape) {
-  QVector<QImage> images;
-  const size_t pixels = size_t(shape.pixelCount());
-  for (size_t i = 0; i + pixels <= batch.size(); i += pixels)
-    images << toQImage(batch.data() + i, shape);
-  return images;
-}
-
 }  // namespace
 
 TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent)
@@ -500,7 +492,7 @@ void TraverseView::makeGrid() {
       [this, rows, shape, caption](TraversalGrid g) {
         QStringList labels;
         for (const UnitGroup& row : rows) labels << row.label;
-        grid_->setImages(toImages(g.images, shape), g.steps, labels);
+        grid_->setImages(toQImages(g.images, shape), g.steps, labels);
         grid_->setCaption(caption);
         QVector<int> marks;
         for (int r = 0; r < g.rows; ++r) marks << r * g.steps + g.startColumn[size_t(r)];
@@ -541,7 +533,7 @@ void TraverseView::exportAnimation(bool gif) {
       [=]() -> QString {
         const TraversalGrid g =
             traversalGrid(*model, *start, stats.get(), {group}, 24, mode, k, propagation);
-        QVector<QImage> frames = toImages(g.images, shape);
+        QVector<QImage> frames = toQImages(g.images, shape);
         for (int i = int(frames.size()) - 2; i > 0; --i) frames << frames[i];  // there and back
         const int scale = std::max(1, 256 / shape.width);
         if (gif) {
