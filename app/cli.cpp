@@ -27,7 +27,7 @@ QString describe() {
       "Subcommands (no window):\n"
       "  validate MODEL.pt...   check model files against the Strata model contract;\n"
       "                         prints every violation, exits 1 if any file is invalid\n"
-      "  dsprites OUT.npz [--count N] [--seed S]\n"
+      "  write-dsprites OUT.npz [--count N] [--seed S]\n"
       "                         write dSprites (all 737,280 combinations, or N drawn with\n"
       "                         seed S) as imgs / latents_classes / latents_values");
 }
@@ -64,14 +64,15 @@ int writeDSprites(const QStringList& args) {
   parser.process(args);
   QTextStream err(stderr);
   if (parser.positionalArguments().size() != 1) {
-    err << "usage: strata dsprites OUT.npz [--count N] [--seed S]\n";
+    err << "usage: strata write-dsprites OUT.npz [--count N] [--seed S]\n";
     return 2;
   }
   bool ok = true;
   const qint64 n =
       parser.isSet(count) ? parser.value(count).toLongLong(&ok) : DSpritesDataset::kCount;
   if (!ok || n <= 0 || n > DSpritesDataset::kCount) {
-    err << "strata dsprites: --count must be between 1 and " << DSpritesDataset::kCount << "\n";
+    err << "strata write-dsprites: --count must be between 1 and " << DSpritesDataset::kCount
+        << "\n";
     return 2;
   }
   std::vector<int64_t> indices;
@@ -90,7 +91,7 @@ int writeDSprites(const QStringList& args) {
   try {
     writeDSpritesNpz(parser.positionalArguments().front(), DSpritesDataset(indices));
   } catch (const Error& e) {
-    err << "strata dsprites: " << e.what() << "\n";
+    err << "strata write-dsprites: " << e.what() << "\n";
     return 1;
   }
   QTextStream(stdout) << "wrote " << n << " dSprites items to "
@@ -101,7 +102,7 @@ int writeDSprites(const QStringList& args) {
 }  // namespace
 
 bool isHeadlessInvocation(int argc, char** argv) {
-  if (argc >= 2 && (!std::strcmp(argv[1], "validate") || !std::strcmp(argv[1], "dsprites")))
+  if (argc >= 2 && (!std::strcmp(argv[1], "validate") || !std::strcmp(argv[1], "write-dsprites")))
     return true;
   for (int i = 1; i < argc; ++i)
     for (const char* option : kTextOnlyOptions)
@@ -126,7 +127,7 @@ int runHeadless(int argc, char** argv) {
     parser.process(args);
     return validate(parser.positionalArguments());
   }
-  if (args.size() >= 2 && args[1] == "dsprites") {
+  if (args.size() >= 2 && args[1] == "write-dsprites") {
     args.removeAt(1);
     return writeDSprites(args);
   }
@@ -141,10 +142,11 @@ int runHeadless(int argc, char** argv) {
       QStringList{"view"},
       QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
       QStringLiteral("VIEW")));
-  parser.addPositionalArgument(QStringLiteral("dataset"),
-                               QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "
-                                              "an IDX/.npz file or an image folder."),
-                               QStringLiteral("[dataset]"));
+  parser.addPositionalArgument(
+      QStringLiteral("dataset"),
+      QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "
+                     "an IDX/.npy/.npz images file, an image folder, or embedding:FILE.npz."),
+      QStringLiteral("[dataset]"));
   parser.process(app);  // prints help or version and exits
   return 0;
 }

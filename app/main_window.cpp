@@ -180,19 +180,31 @@ void MainWindow::buildStatusBar() {
   cancelButton_->hide();
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(cancelButton_);
+  // Several runners can work at once; the bar follows the newest running job and disappears
+  // only when none is left.
   for (JobRunner* runner : {jobs_, modelJobs_, statsJobs_}) {
     connect(cancelButton_, &QToolButton::clicked, runner, &JobRunner::cancel);
-    connect(runner, &JobRunner::started, this, [this](quint64, const QString& title) {
+    connect(runner, &JobRunner::started, this, [this, runner](quint64, const QString& title) {
+      runningJobs_.removeAll(runner);
+      runningJobs_.append(runner);
+      runningTitles_[runner] = title;
       statusBar()->showMessage(title + QStringLiteral("…"));
       progress_->setValue(0);
       progress_->show();
       cancelButton_->show();
     });
-    connect(runner, &JobRunner::progressed, this,
-            [this](quint64, double f) { progress_->setValue(int(f * 1000)); });
-    connect(runner, &JobRunner::finished, this, [this](quint64) {
-      progress_->hide();
-      cancelButton_->hide();
+    connect(runner, &JobRunner::progressed, this, [this, runner](quint64, double f) {
+      if (!runningJobs_.isEmpty() && runningJobs_.last() == runner)
+        progress_->setValue(int(f * 1000));
+    });
+    connect(runner, &JobRunner::finished, this, [this, runner](quint64) {
+      runningJobs_.removeAll(runner);
+      if (runningJobs_.isEmpty()) {
+        progress_->hide();
+        cancelButton_->hide();
+      } else {
+        statusBar()->showMessage(runningTitles_.value(runningJobs_.last()) + QStringLiteral("…"));
+      }
     });
     connect(runner, &JobRunner::cancelledJob, this, [this](quint64, const QString& title) {
       statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
@@ -436,7 +448,8 @@ void MainWindow::openModel(const QString& path) {
         modelPanel_->showModel(model_->info(), readCard(path));
         recentModels_->remember(path);
         QSettings().setValue("models/last", QFileInfo(path).absoluteFilePath());
-        statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
+        if (runningJobs_.isEmpty())
+          statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
         traverse_->setModel(model_);
         hierarchy_->setModel(model_);
         mapControls_->setContext(&model_->info(), dataset_.get(), embedding_ != nullptr);

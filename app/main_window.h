@@ -2,6 +2,8 @@
 // The main window: a map of the dataset, reconstructions and prior samples of the open model,
 // the item under the pointer, and the model panel.
 
+#include <QHash>
+#include <QList>
 #include <QMainWindow>
 
 #include <memory>
@@ -123,6 +125,8 @@ class MainWindow : public QMainWindow {
   JobRunner* modelJobs_ = nullptr;
   InferenceWorker* inference_ = nullptr;
   QProgressBar* progress_ = nullptr;
+  QList<JobRunner*> runningJobs_;  // oldest first
+  QHash<JobRunner*, QString> runningTitles_;
   QToolButton* cancelButton_ = nullptr;
   QAction* threeDAction_ = nullptr;
 };

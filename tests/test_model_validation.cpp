@@ -112,11 +112,11 @@ class TestModelValidation : public QObject {
     QTemporaryDir dir;
     QProcess strata;
     strata.start(STRATA_EXECUTABLE,
-                 {"dsprites", dir.filePath("d.npz"), "--count", "50", "--seed", "3"});
+                 {"write-dsprites", dir.filePath("d.npz"), "--count", "50", "--seed", "3"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 0);
     QVERIFY(QFileInfo(dir.filePath("d.npz")).size() > 50 * 4096);
-    strata.start(STRATA_EXECUTABLE, {"dsprites", dir.filePath("e.npz"), "--count", "0"});
+    strata.start(STRATA_EXECUTABLE, {"write-dsprites", dir.filePath("e.npz"), "--count", "0"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 2);
   }
