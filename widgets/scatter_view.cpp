@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <tuple>
 
 #include "widgets/palette.h"
@@ -372,20 +373,19 @@ struct ScatterView::Impl {
     return cells;
   }
 
+  // Points are drawn in a fixed pseudo-random order, so no class is painted over the others
+  // just because it comes last in the data; the interactive subsample is a prefix of it.
   void updateCells() {
     const vtkIdType n = vtkIdType(xyz.size() / 3);
     std::vector<vtkIdType> ids;
+    ids.reserve(size_t(n));
     for (vtkIdType i = 0; i < n; ++i)
       if (isVisible(i)) ids.push_back(i);
-    fullCells = visible.empty() ? vertexCells(n) : cellsOf(ids);
+    std::shuffle(ids.begin(), ids.end(), std::mt19937_64(7));
+    fullCells = cellsOf(ids);
     sparseCells = nullptr;
-    if (vtkIdType(ids.size()) > kInteractivePoints) {
-      const size_t stride =
-          (ids.size() + size_t(kInteractivePoints) - 1) / size_t(kInteractivePoints);
-      std::vector<vtkIdType> some;
-      for (size_t j = 0; j < ids.size(); j += stride) some.push_back(ids[j]);
-      sparseCells = cellsOf(some);
-    }
+    if (vtkIdType(ids.size()) > kInteractivePoints)
+      sparseCells = cellsOf(std::vector<vtkIdType>(ids.begin(), ids.begin() + kInteractivePoints));
     sparse = false;
     cloud->SetVerts(fullCells);
     cloud->Modified();
