@@ -459,10 +459,13 @@ void MainWindow::openModel(const QString& path) {
       });
 }
 
+bool MainWindow::canEncodeDataset() const {
+  return model_ && dataset_ && model_->info().hasEncoder &&
+         model_->info().input == dataset_->itemShape();
+}
+
 void MainWindow::computeStats() {
-  if (!model_ || !dataset_ || !model_->info().hasEncoder ||
-      !(model_->info().input == dataset_->itemShape()))
-    return;
+  if (!canEncodeDataset()) return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
   // Every item up to 20,000; beyond, 20,000 spread evenly (dSprites has 737,280).
@@ -575,9 +578,7 @@ void MainWindow::onPointClicked(int index) {
 }
 
 void MainWindow::showPath(int64_t from, int64_t to) {
-  if (!model_ || !dataset_ || !model_->info().hasEncoder ||
-      !(model_->info().input == dataset_->itemShape()))
-    return;
+  if (!canEncodeDataset()) return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
   const ProjectionResult map = map_;
@@ -640,9 +641,7 @@ void MainWindow::decodeMapPoint(const QPointF& world) {
 void MainWindow::showItem(int64_t index, bool pinned) {
   itemPanel_->showItem(index, pinned);
   itemPanel_->setReconstruction({}, {});
-  if (!model_ || !dataset_ || !model_->info().hasEncoder ||
-      !(model_->info().input == dataset_->itemShape()))
-    return;
+  if (!canEncodeDataset()) return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
   inference_->submit<std::vector<float>>(

@@ -92,6 +92,8 @@ class MainWindow : public QMainWindow {
   void applyColours();
   void refreshModelViews();
   void computeStats();
+  // A model is open that can encode the open dataset's items.
+  bool canEncodeDataset() const;
   void refreshSamples();
   void refreshReconstructions();
   void onPointHovered(int index);

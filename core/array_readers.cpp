@@ -152,7 +152,8 @@ std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
       const uchar* row = image.constScanLine(y);
       for (int x = 0; x < shape.width; ++x)
         for (int c = 0; c < shape.channels; ++c)
-          pixels[base + size_t(c * plane + int64_t(y) * shape.width + x)] = row[x * shape.channels + c];
+          pixels[base + size_t(c * plane + int64_t(y) * shape.width + x)] =
+              row[x * shape.channels + c];
     }
     labels.push_back(label);
   }

@@ -66,11 +66,7 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
       double kl = 0;
       for (size_t l = 0; l < layers.size(); ++l) {
         const size_t units = size_t(layers[l].size());
-        for (size_t u = size_t(i) * units; u < size_t(i + 1) * units; ++u) {
-          const double qm = q.qMean.layers[l][u], qlv = q.qLogVar.layers[l][u];
-          const double pm = q.pMean.layers[l][u], plv = q.pLogVar.layers[l][u];
-          kl += 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
-        }
+        for (size_t u = size_t(i) * units; u < size_t(i + 1) * units; ++u) kl += unitKl(q, l, u);
       }
       e.kl[size_t(first + i)] = float(kl);
       e.reconstruction[size_t(first + i)] = -logPx[size_t(i)];

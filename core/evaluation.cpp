@@ -10,10 +10,6 @@ namespace {
 
 constexpr double kLog2Pi = 1.8378770664093453;
 
-double gaussianKl(double qm, double qlv, double pm, double plv) {
-  return 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
-}
-
 double logNormal(double z, double m, double lv) {
   return -0.5 * (kLog2Pi + lv + (z - m) * (z - m) * std::exp(-lv));
 }
@@ -58,8 +54,7 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
         double layerKl = 0;
         for (size_t u = 0; u < units; ++u) {
           const size_t k = i * units + u;
-          const double v = gaussianKl(q.qMean.layers[l][k], q.qLogVar.layers[l][k],
-                                      q.pMean.layers[l][k], q.pLogVar.layers[l][k]);
+          const double v = unitKl(q, l, k);
           s.unitKl[l][u] += v;
           layerKl += v;
         }

@@ -85,7 +85,8 @@ void writeGif(const QString& path, const QVector<QImage>& frames, int delayMs, i
         if (grey) {
           line[size_t(x)] = row[sx];
         } else {
-          const int r = (row[3 * size_t(sx)] + 25) / 51, g = (row[3 * size_t(sx) + 1] * 6 + 127) / 255,
+          const int r = (row[3 * size_t(sx)] + 25) / 51,
+                    g = (row[3 * size_t(sx) + 1] * 6 + 127) / 255,
                     b = (row[3 * size_t(sx) + 2] + 25) / 51;
           line[size_t(x)] = GifPixelType(r * 42 + g * 6 + b);
         }

@@ -36,12 +36,7 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
       const size_t units = size_t(layers[l].size());
       std::copy(q.qMean.layers[l].begin(), q.qMean.layers[l].end(),
                 means[l].begin() + int64_t(first * units));
-      for (size_t k = 0; k < count * units; ++k) {
-        const double qm = q.qMean.layers[l][k], qlv = q.qLogVar.layers[l][k];
-        const double pm = q.pMean.layers[l][k], plv = q.pLogVar.layers[l][k];
-        klSum[l][k % units] +=
-            0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
-      }
+      for (size_t k = 0; k < count * units; ++k) klSum[l][k % units] += unitKl(q, l, k);
     }
     job.report(0.9 * double(first + count) / double(n));
   }

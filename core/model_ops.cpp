@@ -1,8 +1,16 @@
 #include "core/model_ops.h"
 
+#include <cmath>
+
 #include "core/errors.h"
 
 namespace strata {
+
+double unitKl(const Posterior& q, size_t layer, size_t k) {
+  const double qm = q.qMean.layers[layer][k], qlv = q.qLogVar.layers[layer][k];
+  const double pm = q.pMean.layers[layer][k], plv = q.pLogVar.layers[layer][k];
+  return 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
+}
 
 void requireCompatible(const Model& model, const Dataset& dataset) {
   const ItemShape m = model.info().input, d = dataset.itemShape();

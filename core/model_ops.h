@@ -10,6 +10,10 @@
 
 namespace strata {
 
+// Analytic KL(q || p) of entry k of layer l (in nats): both Gaussians, given as the posterior's
+// means and log-variances.
+double unitKl(const Posterior& q, size_t layer, size_t k);
+
 // Throws DataError if the model cannot read this dataset's items.
 void requireCompatible(const Model& model, const Dataset& dataset);
 

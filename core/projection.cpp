@@ -86,6 +86,15 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
   QString what;
   const bool layout = request.method != ProjectionMethod::Pca;
   const double encodeEnd = request.source == ProjectionRequest::kPixels ? 0.0 : 0.4;
+  // t-SNE and UMAP get at most 50 dimensions, as is usual.
+  auto reduceForLayout = [&](double progressFrom) {
+    if (!layout || inputDims <= kReducedDims) return;
+    const PcaModel pca = fitPca(input.data(), n, inputDims, kReducedDims,
+                                part(job, progressFrom, progressFrom + 0.05));
+    input = pca.transform(input.data(), n);
+    inputDims = kReducedDims;
+    what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
+  };
 
   if (request.source == ProjectionRequest::kEmbedding) {
     if (!embedding) throw std::invalid_argument("no embedding file is open");
@@ -94,12 +103,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     what = embedding->description;
     input = embedding->latents;
     inputDims = embedding->dims;
-    if (layout && inputDims > kReducedDims) {
-      const PcaModel pca = fitPca(input.data(), n, inputDims, kReducedDims, part(job, 0.0, 0.05));
-      input = pca.transform(input.data(), n);
-      inputDims = kReducedDims;
-      what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
-    }
+    reduceForLayout(0.0);
   } else if (request.source == ProjectionRequest::kPixels) {
     what = QStringLiteral("pixels");
     if (!layout) {
@@ -127,13 +131,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     what = encoding->description;
     input = encoding->latents;
     inputDims = encoding->dims;
-    if (layout && inputDims > kReducedDims) {
-      const PcaModel pca =
-          fitPca(input.data(), n, inputDims, kReducedDims, part(job, encodeEnd, encodeEnd + 0.05));
-      input = pca.transform(input.data(), n);
-      inputDims = kReducedDims;
-      what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
-    }
+    reduceForLayout(encodeEnd);
   }
 
   const JobControl rest = part(job, layout ? std::max(encodeEnd, 0.3) : encodeEnd, 1.0);

@@ -27,6 +27,22 @@ double mean(const std::vector<float>& v, const std::vector<int>& idx) {
   return idx.empty() ? 0 : s / double(idx.size());
 }
 
+// The standard-normal noise that turns the start's conditional priors into the start's own
+// layers firstLayer..L-1, repeated `times` (batch = times).
+Latents startNoise(const LatentStart& start, size_t firstLayer, int64_t times) {
+  Latents eps{times, {}};
+  for (size_t l = firstLayer; l < start.z.layers.size(); ++l) {
+    std::vector<float> e(start.z.layers[l].size());
+    for (size_t u = 0; u < e.size(); ++u)
+      e[u] = (start.z.layers[l][u] - start.pMean.layers[l][u]) / start.pStd.layers[l][u];
+    std::vector<float> repeated;
+    repeated.reserve(e.size() * size_t(times));
+    for (int64_t i = 0; i < times; ++i) repeated.insert(repeated.end(), e.begin(), e.end());
+    eps.layers.push_back(std::move(repeated));
+  }
+  return eps;
+}
+
 }  // namespace
 
 void conditionalPrior(const Model& model, const Latents& z, Latents& mean, Latents& stdDev) {
@@ -181,15 +197,8 @@ Latents applyEdits(const Model& model, const LatentStart& start, const std::vect
   }
   const size_t L = z.layers.size();
   if (propagation == Propagation::KeepLower || lowest < 0 || size_t(lowest) + 1 >= L) return z;
-  // The noise that turns the start's conditional priors into the start's own lower layers.
-  Latents eps{1, {}};
-  for (size_t l = size_t(lowest) + 1; l < L; ++l) {
-    std::vector<float> e(start.z.layers[l].size());
-    for (size_t u = 0; u < e.size(); ++u)
-      e[u] = (start.z.layers[l][u] - start.pMean.layers[l][u]) / start.pStd.layers[l][u];
-    eps.layers.push_back(std::move(e));
-  }
-  return model.priorSample(slice(z, 0, size_t(lowest) + 1), eps,
+  return model.priorSample(slice(z, 0, size_t(lowest) + 1),
+                           startNoise(start, size_t(lowest) + 1, 1),
                            std::vector<double>(L - size_t(lowest) - 1, 1.0));
 }
 
@@ -229,7 +238,7 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
           for (int s = 0; s < grid.steps; ++s) items.push_back(r * size_t(grid.steps) + size_t(s));
       if (items.empty()) continue;
       const int64_t n = int64_t(items.size());
-      Latents fixed{n, std::vector<std::vector<float>>(layer + 1)}, eps{n, {}};
+      Latents fixed{n, std::vector<std::vector<float>>(layer + 1)};
       for (size_t l = 0; l <= layer; ++l) {
         const size_t width = start.z.layers[l].size();
         for (size_t i : items)
@@ -237,15 +246,8 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
                                  edited.layers[l].begin() + int64_t(i * width),
                                  edited.layers[l].begin() + int64_t((i + 1) * width));
       }
-      for (size_t l = layer + 1; l < L; ++l) {
-        std::vector<float> e(start.z.layers[l].size());
-        for (size_t u = 0; u < e.size(); ++u)
-          e[u] = (start.z.layers[l][u] - start.pMean.layers[l][u]) / start.pStd.layers[l][u];
-        std::vector<float> repeated;
-        for (int64_t i = 0; i < n; ++i) repeated.insert(repeated.end(), e.begin(), e.end());
-        eps.layers.push_back(std::move(repeated));
-      }
-      const Latents z = model.priorSample(fixed, eps, std::vector<double>(L - layer - 1, 1.0));
+      const Latents z = model.priorSample(fixed, startNoise(start, layer + 1, n),
+                                          std::vector<double>(L - layer - 1, 1.0));
       for (size_t l = layer + 1; l < L; ++l) {
         const size_t width = start.z.layers[l].size();
         for (size_t j = 0; j < items.size(); ++j)
