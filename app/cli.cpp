@@ -9,6 +9,7 @@
 #include <numeric>
 #include <random>
 
+#include "app/command_metrics.h"
 #include "core/dsprites.h"
 #include "core/errors.h"
 #include "core/model.h"
@@ -18,6 +19,7 @@ namespace strata {
 namespace {
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
+const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics"};
 
 QString describe() {
   return QStringLiteral(
@@ -29,7 +31,12 @@ QString describe() {
       "                         prints every violation, exits 1 if any file is invalid\n"
       "  write-dsprites OUT.npz [--count N] [--seed S]\n"
       "                         write dSprites (all 737,280 combinations, or N drawn with\n"
-      "                         seed S) as imgs / latents_classes / latents_values");
+      "                         seed S) as imgs / latents_classes / latents_values\n"
+      "  metrics MODEL.pt... [--data SPEC] [--csv F] [--json F]\n"
+      "                         metrics table of one to four models (ELBO, IW bound, KL,\n"
+      "                         active units; MIG, SAP, DCI, FactorVAE, beta-VAE with factors)\n\n"
+      "Every subcommand takes --help. Progress goes to stderr. Exit status: 0 success,\n"
+      "1 failure (missing or unreadable file, invalid model, bad data), 2 bad arguments.");
 }
 
 int validate(const QStringList& paths) {
@@ -102,8 +109,9 @@ int writeDSprites(const QStringList& args) {
 }  // namespace
 
 bool isHeadlessInvocation(int argc, char** argv) {
-  if (argc >= 2 && (!std::strcmp(argv[1], "validate") || !std::strcmp(argv[1], "write-dsprites")))
-    return true;
+  if (argc >= 2)
+    for (const char* command : kSubcommands)
+      if (!std::strcmp(argv[1], command)) return true;
   for (int i = 1; i < argc; ++i)
     for (const char* option : kTextOnlyOptions)
       if (!std::strcmp(argv[i], option)) return true;
@@ -126,6 +134,10 @@ int runHeadless(int argc, char** argv) {
     parser.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
     parser.process(args);
     return validate(parser.positionalArguments());
+  }
+  if (args.size() >= 2 && args[1] == "metrics") {
+    args.removeAt(1);
+    return cli::metricsCommand(args);
   }
   if (args.size() >= 2 && args[1] == "write-dsprites") {
     args.removeAt(1);

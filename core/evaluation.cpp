@@ -40,7 +40,7 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
   s.klPerLayer.assign(layers.size(), 0.0);
   for (const LayerInfo& l : layers) s.unitKl.emplace_back(size_t(l.size()), 0.0);
   model.setSeed(seed);
-  double elboSum = 0, logPxSum = 0;
+  double elboSum = 0, elboSumSq = 0, logPxSum = 0;
   for (size_t first = 0; first < items.size(); first += size_t(batch)) {
     job.cancel.throwIfCancelled();
     const size_t count = std::min(size_t(batch), items.size() - first);
@@ -62,12 +62,14 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
         kl += layerKl;
       }
       elboSum += lp[i] - kl;
+      elboSumSq += (lp[i] - kl) * (lp[i] - kl);
       logPxSum += lp[i];
     }
     job.report(double(first + count) / double(items.size()));
   }
   const double n = double(std::max<size_t>(items.size(), 1));
   s.elbo = elboSum / n;
+  s.elboStdError = standardError(elboSum, elboSumSq, n);
   s.logPx = logPxSum / n;
   for (double& v : s.klPerLayer) v /= n;
   for (auto& layer : s.unitKl)
@@ -77,13 +79,13 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
 
 double importanceWeightedBound(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, int k, uint64_t seed,
-                               const JobControl& job) {
+                               const JobControl& job, double* stdError) {
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
   model.setSeed(seed);
   const size_t perChunk = std::max<size_t>(1, size_t(2000 / std::max(k, 1)));
-  double total = 0;
+  double total = 0, totalSq = 0;
   for (size_t first = 0; first < items.size(); first += perChunk) {
     job.cancel.throwIfCancelled();
     const size_t count = std::min(perChunk, items.size() - first);
@@ -115,11 +117,22 @@ double importanceWeightedBound(const Model& model, const Dataset& dataset,
       const double top = *std::max_element(logw.begin(), logw.end());
       double sum = 0;
       for (double w : logw) sum += std::exp(w - top);
-      total += top + std::log(sum) - std::log(double(k));
+      const double bound = top + std::log(sum) - std::log(double(k));
+      total += bound;
+      totalSq += bound * bound;
     }
     job.report(double(first + count) / double(items.size()));
   }
-  return total / double(std::max<size_t>(items.size(), 1));
+  const double n = double(std::max<size_t>(items.size(), 1));
+  if (stdError) *stdError = standardError(total, totalSq, n);
+  return total / n;
+}
+
+double standardError(double sum, double sumSquares, double n) {
+  if (n < 2) return 0.0;
+  const double mean = sum / n;
+  const double variance = std::max(0.0, (sumSquares - n * mean * mean) / (n - 1));
+  return std::sqrt(variance / n);
 }
 
 ActiveUnits activeUnits(const Model& model, const Dataset& dataset,

@@ -14,6 +14,7 @@ namespace strata {
 struct ElboStats {
   int64_t items = 0;
   double elbo = 0;                          // mean over items, nats
+  double elboStdError = 0;                  // standard error of that mean over items
   double logPx = 0;                         // mean E_q log p(x|z)
   std::vector<double> klPerLayer;           // mean KL(q || p) of each layer, nats
   std::vector<std::vector<double>> unitKl;  // per layer, per unit: mean KL
@@ -24,10 +25,14 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
                        const std::vector<int64_t>& items, uint64_t seed, const JobControl& job = {},
                        int batch = 500);
 
-// Importance-weighted bound (Burda et al.) with k samples, per item, averaged.
+// Importance-weighted bound (Burda et al.) with k samples, per item, averaged. `stdError`
+// receives the standard error of the mean over items.
 double importanceWeightedBound(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, int k, uint64_t seed,
-                               const JobControl& job = {});
+                               const JobControl& job = {}, double* stdError = nullptr);
+
+// Standard error of a mean from the sum and sum of squares of n values.
+double standardError(double sum, double sumSquares, double n);
 
 struct ActiveUnits {
   std::vector<std::vector<double>> meanVariance;  // per layer, per unit: Var_x E_q[z]

@@ -211,6 +211,9 @@ NpyArray makeTyped(const std::vector<T>& values, std::vector<int64_t> shape, cha
 NpyArray makeNpy(const std::vector<float>& v, std::vector<int64_t> s) {
   return makeTyped(v, std::move(s), 'f');
 }
+NpyArray makeNpy(const std::vector<double>& v, std::vector<int64_t> s) {
+  return makeTyped(v, std::move(s), 'f');
+}
 NpyArray makeNpy(const std::vector<uint8_t>& v, std::vector<int64_t> s) {
   return makeTyped(v, std::move(s), 'u');
 }

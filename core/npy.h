@@ -28,6 +28,7 @@ NpyArray parseNpy(const std::vector<uint8_t>& data, const std::string& where);
 std::map<std::string, NpyArray> readNpz(const QString& path);
 
 NpyArray makeNpy(const std::vector<float>& values, std::vector<int64_t> shape);
+NpyArray makeNpy(const std::vector<double>& values, std::vector<int64_t> shape);
 NpyArray makeNpy(const std::vector<uint8_t>& values, std::vector<int64_t> shape);
 NpyArray makeNpy(const std::vector<int64_t>& values, std::vector<int64_t> shape);
 std::vector<uint8_t> serializeNpy(const NpyArray& array);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
-  libvtk9-dev libeigen3-dev zlib1g-dev libgif-dev libhnswlib-dev
+  libvtk9-dev libeigen3-dev libfftw3-dev zlib1g-dev libgif-dev libhnswlib-dev
   libtorch-dev libopenblas0-openmp
   python3-torch python3-numpy python3-sklearn umap-learn python3-pynndescent
   dataset-fashion-mnist

@@ -1,0 +1,92 @@
+#include "app/cli_support.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <cmath>
+#include <mutex>
+
+#include "core/dataset_source.h"
+#include "core/errors.h"
+#include "core/torch_runtime.h"
+
+namespace strata::cli {
+
+std::shared_ptr<Model> loadModel(const QString& path) {
+  if (!QFileInfo(path).isFile())
+    throw CommandError(kFailed, QStringLiteral("model file not found: %1").arg(path));
+  configureTorch({});
+  return Model::load(path);  // ModelError lists every violation
+}
+
+DatasetPtr loadDataset(const QString& spec) { return openDataset(spec); }
+
+qint64 integerOption(const QString& name, const QString& value, qint64 low, qint64 high) {
+  bool ok = false;
+  const qint64 v = value.toLongLong(&ok);
+  if (!ok || v < low || v > high)
+    throw CommandError(kUsage, QStringLiteral("--%1 must be an integer from %2 to %3, not '%4'")
+                                   .arg(name)
+                                   .arg(low)
+                                   .arg(high)
+                                   .arg(value));
+  return v;
+}
+
+double numberOption(const QString& name, const QString& value, double low, double high) {
+  bool ok = false;
+  const double v = value.toDouble(&ok);
+  if (!ok || !std::isfinite(v) || v < low || v > high)
+    throw CommandError(kUsage, QStringLiteral("--%1 must be a number from %2 to %3, not '%4'")
+                                   .arg(name)
+                                   .arg(low)
+                                   .arg(high)
+                                   .arg(value));
+  return v;
+}
+
+JobControl stderrProgress(const QString& label) {
+  struct State {
+    std::mutex mutex;
+    QElapsedTimer timer;
+    int lastPercent = -1;
+  };
+  auto state = std::make_shared<State>();
+  state->timer.start();
+  JobControl job;
+  job.progress = [state, label](double f) {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    const int percent = int(std::lround(100 * std::clamp(f, 0.0, 1.0)));
+    if (percent == state->lastPercent) return;
+    if (percent < 100 && state->lastPercent >= 0 && state->timer.elapsed() < 500) return;
+    state->timer.restart();
+    state->lastPercent = percent;
+    QTextStream err(stderr);
+    err << label << " " << percent << "%" << (percent == 100 ? "\n" : "\r");
+    err.flush();
+  };
+  return job;
+}
+
+int runCommand(const QString& command, const std::function<int()>& body) {
+  QTextStream err(stderr);
+  try {
+    return body();
+  } catch (const CommandError& e) {
+    err << "strata " << command << ": " << e.what() << "\n";
+    if (e.code() == kUsage) err << "see: strata " << command << " --help\n";
+    return e.code();
+  } catch (const ModelError& e) {
+    err << "strata " << command << ": invalid model\n" << e.what() << "\n";
+  } catch (const DataError& e) {
+    err << "strata " << command << ": " << e.what() << "\n";
+  } catch (const Error& e) {
+    err << "strata " << command << ": " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    err << "strata " << command << ": " << e.what() << "\n";
+  }
+  return kFailed;
+}
+
+}  // namespace strata::cli
