@@ -152,8 +152,12 @@ int runHeadless(int argc, char** argv) {
                                       QStringLiteral("MODEL.pt")));
   parser.addOption(QCommandLineOption(
       QStringList{"view"},
-      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
+      QStringLiteral("Start on this view: map, reconstructions, traverse, hierarchy or compare."),
       QStringLiteral("VIEW")));
+  parser.addOption(QCommandLineOption(
+      QStringList{"compare"},
+      QStringLiteral("Also add this model to the compare view (repeatable, up to four)."),
+      QStringLiteral("MODEL.pt")));
   parser.addPositionalArgument(
       QStringLiteral("dataset"),
       QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "

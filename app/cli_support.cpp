@@ -20,7 +20,9 @@ std::shared_ptr<Model> loadModel(const QString& path) {
   return Model::load(path);  // ModelError lists every violation
 }
 
-DatasetPtr loadDataset(const QString& spec) { return openDataset(spec); }
+DatasetPtr loadDataset(const QString& spec) {
+  return openDataset(spec);
+}
 
 qint64 integerOption(const QString& name, const QString& value, qint64 low, qint64 high) {
   bool ok = false;

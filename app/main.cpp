@@ -26,9 +26,14 @@ int main(int argc, char** argv) {
   parser.addOption(modelOption);
   const QCommandLineOption viewOption(
       QStringList{"view"},
-      QStringLiteral("Start on this view: map, reconstructions, traverse or hierarchy."),
+      QStringLiteral("Start on this view: map, reconstructions, traverse, hierarchy or compare."),
       QStringLiteral("VIEW"));
   parser.addOption(viewOption);
+  const QCommandLineOption compareOption(
+      QStringList{"compare"},
+      QStringLiteral("Also add this model to the compare view (repeatable, up to four)."),
+      QStringLiteral("MODEL.pt"));
+  parser.addOption(compareOption);
   parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Dataset to open."),
                                QStringLiteral("[dataset]"));
   parser.process(app);
@@ -40,6 +45,10 @@ int main(int argc, char** argv) {
   const QString dataset = parser.positionalArguments().value(0);
   const QString model = parser.value(modelOption);
   // Start after the window is on screen so the user sees progress from the first frame.
-  QTimer::singleShot(0, &window, [&window, dataset, model] { window.openStartup(dataset, model); });
+  const QStringList compared = parser.values(compareOption);
+  QTimer::singleShot(0, &window, [&window, dataset, model, compared] {
+    window.openStartup(dataset, model);
+    for (const QString& path : compared) window.addCompareModel(path);
+  });
   return app.exec();
 }

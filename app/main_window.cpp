@@ -3,7 +3,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QKeySequence>
@@ -30,6 +32,7 @@
 #include "core/pca.h"
 #include "core/projection.h"
 #include "core/resources.h"
+#include "widgets/compare_view.h"
 #include "widgets/hierarchy_view.h"
 #include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
@@ -110,6 +113,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   hierarchy_ = new HierarchyView(inference_, tabs_);
   tabs_->addTab(traverse_, tr("Traverse"));
   tabs_->addTab(hierarchy_, tr("Hierarchy"));
+  compare_ = new CompareView(tabs_);
+  tabs_->addTab(compare_, tr("Compare"));
+  connect(compare_, &CompareView::addModelRequested, this, &MainWindow::chooseCompareModel);
+  connect(compare_, &CompareView::exportRequested, this, &MainWindow::exportCompareMetrics);
+  connect(compare_, &CompareView::failed, this,
+          [this](const QString& title, const QString& message) {
+            statusBar()->showMessage(tr("%1 failed: %2").arg(title, message));
+          });
   connect(traverse_, &TraverseView::statusMessage, this,
           [this](const QString& m) { statusBar()->showMessage(m, 8000); });
   connect(hierarchy_, &HierarchyView::unitActivated, this, [this](int layer, int unit) {
@@ -182,34 +193,8 @@ void MainWindow::buildStatusBar() {
   statusBar()->addPermanentWidget(cancelButton_);
   // Several runners can work at once; the bar follows the newest running job and disappears
   // only when none is left.
-  for (JobRunner* runner : {jobs_, modelJobs_, statsJobs_}) {
-    connect(cancelButton_, &QToolButton::clicked, runner, &JobRunner::cancel);
-    connect(runner, &JobRunner::started, this, [this, runner](quint64, const QString& title) {
-      runningJobs_.removeAll(runner);
-      runningJobs_.append(runner);
-      runningTitles_[runner] = title;
-      statusBar()->showMessage(title + QStringLiteral("…"));
-      progress_->setValue(0);
-      progress_->show();
-      cancelButton_->show();
-    });
-    connect(runner, &JobRunner::progressed, this, [this, runner](quint64, double f) {
-      if (!runningJobs_.isEmpty() && runningJobs_.last() == runner)
-        progress_->setValue(int(f * 1000));
-    });
-    connect(runner, &JobRunner::finished, this, [this, runner](quint64) {
-      runningJobs_.removeAll(runner);
-      if (runningJobs_.isEmpty()) {
-        progress_->hide();
-        cancelButton_->hide();
-      } else {
-        statusBar()->showMessage(runningTitles_.value(runningJobs_.last()) + QStringLiteral("…"));
-      }
-    });
-    connect(runner, &JobRunner::cancelledJob, this, [this](quint64, const QString& title) {
-      statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
-    });
-  }
+  for (JobRunner* runner : {jobs_, modelJobs_, statsJobs_}) trackJobs(runner);
+  for (JobRunner* runner : compare_->jobRunners()) trackJobs(runner);
   connect(statsJobs_, &JobRunner::failed, this,
           [this](quint64, const QString& title, const QString& message) {
             statusBar()->showMessage(tr("%1 failed: %2").arg(title, message));
@@ -230,6 +215,36 @@ void MainWindow::buildStatusBar() {
             box.setDetailedText(message);
             box.exec();
           });
+}
+
+void MainWindow::trackJobs(JobRunner* runner) {
+  connect(cancelButton_, &QToolButton::clicked, runner, &JobRunner::cancel);
+  connect(runner, &JobRunner::started, this, [this, runner](quint64, const QString& title) {
+    runningJobs_.removeAll(runner);
+    runningJobs_.append(runner);
+    runningTitles_[runner] = title;
+    statusBar()->showMessage(title + QStringLiteral("…"));
+    progress_->setValue(0);
+    progress_->show();
+    cancelButton_->show();
+  });
+  connect(runner, &JobRunner::progressed, this, [this, runner](quint64, double f) {
+    if (!runningJobs_.isEmpty() && runningJobs_.last() == runner)
+      progress_->setValue(int(f * 1000));
+  });
+  connect(runner, &JobRunner::finished, this, [this, runner](quint64) {
+    runningJobs_.removeAll(runner);
+    if (runningJobs_.isEmpty()) {
+      progress_->hide();
+      cancelButton_->hide();
+      statusBar()->clearMessage();  // results set their own messages after this
+    } else {
+      statusBar()->showMessage(runningTitles_.value(runningJobs_.last()) + QStringLiteral("…"));
+    }
+  });
+  connect(runner, &JobRunner::cancelledJob, this, [this](quint64, const QString& title) {
+    statusBar()->showMessage(tr("%1: cancelled").arg(title), 5000);
+  });
 }
 
 void MainWindow::buildActions() {
@@ -267,7 +282,8 @@ void MainWindow::buildActions() {
 
 bool MainWindow::showView(const QString& name) {
   const QStringList names = {QStringLiteral("map"), QStringLiteral("reconstructions"),
-                             QStringLiteral("traverse"), QStringLiteral("hierarchy")};
+                             QStringLiteral("traverse"), QStringLiteral("hierarchy"),
+                             QStringLiteral("compare")};
   const int index = names.indexOf(name.toLower());
   if (index < 0) return false;
   tabs_->setCurrentIndex(index);
@@ -314,6 +330,7 @@ void MainWindow::openDatasetSpec(const QString& spec) {
 
 void MainWindow::showDataset(const OpenedDataset& opened) {
   dataset_ = opened.dataset;
+  compare_->setDataset(dataset_);
   datasetSpec_ = opened.spec;
   pinned_ = false;
   itemPanel_->setDataset(dataset_);
@@ -452,6 +469,9 @@ void MainWindow::openModel(const QString& path) {
           statusBar()->showMessage(tr("Opened model %1").arg(model_->info().name), 5000);
         traverse_->setModel(model_);
         hierarchy_->setModel(model_);
+        // The first model opened leads the comparison, whenever its load finishes.
+        if (!compareSeeded_) compare_->addModel(model_, 0);
+        compareSeeded_ = true;
         mapControls_->setContext(&model_->info(), dataset_.get(), embedding_ != nullptr);
         Q_EMIT modelShown();
         refreshModelViews();
@@ -712,6 +732,66 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue("window/tab", tabs_->currentIndex());
   if (!datasetSpec_.isEmpty()) settings.setValue("data/last", datasetSpec_);
   event->accept();
+}
+
+void MainWindow::addCompareModel(const QString& path) {
+  // One runner per load: several models may be loading at once, and none is stale.
+  auto* runner = new JobRunner(this);
+  trackJobs(runner);
+  connect(runner, &JobRunner::failed, this,
+          [this, runner](quint64, const QString& title, const QString& message) {
+            runner->deleteLater();
+            QMessageBox box(QMessageBox::Warning, title,
+                            tr("This file cannot be compared: it does not follow the Strata "
+                               "model contract."),
+                            QMessageBox::Ok, this);
+            box.setDetailedText(message);
+            box.exec();
+          });
+  runner->start<ModelPtr>(
+      tr("Opening %1 for comparison").arg(QFileInfo(path).fileName()),
+      [path](const JobControl&) -> ModelPtr { return Model::load(path); },
+      [this, runner](ModelPtr model) {
+        runner->deleteLater();
+        if (!compare_->addModel(model))
+          statusBar()->showMessage(
+              compare_->modelCount() >= CompareView::kMaxModels
+                  ? tr("The comparison already has four models")
+                  : tr("%1 is already in the comparison").arg(model->info().name),
+              6000);
+        Q_EMIT compareModelAdded();
+      });
+}
+
+void MainWindow::chooseCompareModel() {
+  QMenu menu(this);
+  const QDir bundled(resourceDirectory() + QStringLiteral("/models"));
+  for (const QFileInfo& file : bundled.entryInfoList({QStringLiteral("*.pt")}, QDir::Files))
+    menu.addAction(tr("Bundled: %1").arg(file.completeBaseName()), this,
+                   [this, path = file.absoluteFilePath()] { addCompareModel(path); });
+  menu.addSeparator();
+  menu.addAction(tr("Model file…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Add a model to the comparison"),
+                                                      QString(), tr("TorchScript models (*.pt)"));
+    if (!path.isEmpty()) addCompareModel(path);
+  });
+  menu.exec(QCursor::pos());
+}
+
+void MainWindow::exportCompareMetrics() {
+  if (compare_->metrics().empty()) {
+    statusBar()->showMessage(tr("Compute the metrics first"), 5000);
+    return;
+  }
+  QString filter;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export the metrics table"),
+                                                    QStringLiteral("metrics.csv"),
+                                                    tr("CSV (*.csv);;JSON (*.json)"), &filter);
+  if (path.isEmpty()) return;
+  if (!compare_->exportMetrics(path))
+    QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1").arg(path));
+  else
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
 }
 
 }  // namespace strata

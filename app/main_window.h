@@ -32,6 +32,7 @@ class ScatterView;
 class SelectionPanel;
 class TraverseView;
 class HierarchyView;
+class CompareView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -62,6 +63,9 @@ class MainWindow : public QMainWindow {
   // Computes the map the controls describe (used by the Project button).
   void requestMap() { projectMap(); }
   HierarchyView* hierarchyView() const { return hierarchy_; }
+  CompareView* compareView() const { return compare_; }
+  // Loads a model on a worker and adds it as a column of the compare view.
+  void addCompareModel(const QString& path);
   QTabWidget* tabs() const { return tabs_; }
   DatasetPtr dataset() const { return dataset_; }
   ModelPtr model() const { return model_; }
@@ -75,6 +79,7 @@ class MainWindow : public QMainWindow {
   void statsShown();
   void neighboursShown(const std::vector<int>& neighbours);
   void pathShown();
+  void compareModelAdded();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -102,6 +107,9 @@ class MainWindow : public QMainWindow {
   void showNeighbours(int index);
   void showPath(int64_t from, int64_t to);
   void decodeMapPoint(const QPointF& world);
+  void chooseCompareModel();
+  void exportCompareMetrics();
+  void trackJobs(JobRunner* runner);
 
   DatasetPtr dataset_;
   QString datasetSpec_;
@@ -118,6 +126,8 @@ class MainWindow : public QMainWindow {
   ReconstructionView* reconstructions_ = nullptr;
   TraverseView* traverse_ = nullptr;
   HierarchyView* hierarchy_ = nullptr;
+  CompareView* compare_ = nullptr;
+  bool compareSeeded_ = false;
   JobRunner* statsJobs_ = nullptr;
   ItemPanel* itemPanel_ = nullptr;
   SelectionPanel* selectionPanel_ = nullptr;

@@ -99,8 +99,9 @@ double squaredCorrelation(const std::vector<double>& a, const std::vector<double
 }
 
 double gapOfTopTwo(std::vector<double> v) {
+  if (v.size() < 2) throw std::invalid_argument("MIG and SAP need at least two code dimensions");
   std::sort(v.begin(), v.end(), std::greater<>());
-  return v.size() < 2 ? (v.empty() ? 0.0 : v[0]) : v[0] - v[1];
+  return v[0] - v[1];
 }
 
 // Lasso by cyclic coordinate descent on the Gram matrix: min (1/2n)|y - Xw|^2 + alpha |w|_1
@@ -141,7 +142,8 @@ Eigen::MatrixXd standardise(Eigen::MatrixXd m, Eigen::Index train) {
 
 double entropyNormalised(const Eigen::VectorXd& weights, int base) {
   const double total = weights.sum();
-  if (total <= 0 || base < 2) return 1.0;
+  if (base < 2) return 0.0;  // one outcome: nothing to be uncertain about
+  if (total <= 0) return 1.0;
   double h = 0;
   for (Eigen::Index i = 0; i < weights.size(); ++i) {
     const double p = weights(i) / total;
@@ -195,8 +197,7 @@ FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, i
   std::vector<std::vector<int>> kept;
   for (int k = 0; k < count; ++k) {
     std::vector<double> values(static_cast<size_t>(items));
-    for (int64_t i = 0; i < items; ++i)
-      values[size_t(i)] = factors[size_t(i * count + k)];
+    for (int64_t i = 0; i < items; ++i) values[size_t(i)] = factors[size_t(i * count + k)];
     int classCount = 0;
     std::vector<int> classes = rankClasses(values, &classCount);
     if (classCount < 2) continue;
@@ -233,8 +234,8 @@ MigScore mutualInformationGap(const CodeMatrix& codes, const FactorClasses& fact
     m.perFactor.push_back(gapOfTopTwo(info) / entropy(counts, factors.items));
   }
   if (!m.perFactor.empty())
-    m.score = std::accumulate(m.perFactor.begin(), m.perFactor.end(), 0.0) /
-              double(m.perFactor.size());
+    m.score =
+        std::accumulate(m.perFactor.begin(), m.perFactor.end(), 0.0) / double(m.perFactor.size());
   return m;
 }
 
@@ -255,8 +256,8 @@ SapScore separatedAttributePredictability(const CodeMatrix& codes, const FactorC
     s.perFactor.push_back(gapOfTopTwo(scores));
   }
   if (!s.perFactor.empty())
-    s.score = std::accumulate(s.perFactor.begin(), s.perFactor.end(), 0.0) /
-              double(s.perFactor.size());
+    s.score =
+        std::accumulate(s.perFactor.begin(), s.perFactor.end(), 0.0) / double(s.perFactor.size());
   return s;
 }
 
@@ -286,8 +287,7 @@ DciScore dciScore(const CodeMatrix& codes, const FactorClasses& factors, double 
     const Eigen::VectorXd w = lasso(xc, y.col(k).head(train).array() - yMean, alpha);
     const double intercept = yMean - xMean.dot(w);
     importance.col(k) = w.cwiseAbs();
-    const Eigen::VectorXd predicted =
-        (x.bottomRows(n - train) * w).array() + intercept;
+    const Eigen::VectorXd predicted = (x.bottomRows(n - train) * w).array() + intercept;
     informativeness += rSquared(y.col(k).tail(n - train), predicted);
   }
   d.informativeness = informativeness / double(kCount);
@@ -297,12 +297,13 @@ DciScore dciScore(const CodeMatrix& codes, const FactorClasses& factors, double 
       d.disentanglement += importance.row(j).sum() / total *
                            (1.0 - entropyNormalised(importance.row(j).transpose(), int(kCount)));
     for (Eigen::Index k = 0; k < kCount; ++k)
-      d.completeness += importance.col(k).sum() / total *
-                        (1.0 - entropyNormalised(importance.col(k), int(dims)));
+      d.completeness +=
+          importance.col(k).sum() / total * (1.0 - entropyNormalised(importance.col(k), int(dims)));
   }
   d.importance.resize(size_t(dims * kCount));
   for (Eigen::Index j = 0; j < dims; ++j)
-    for (Eigen::Index k = 0; k < kCount; ++k) d.importance[size_t(j * kCount + k)] = importance(j, k);
+    for (Eigen::Index k = 0; k < kCount; ++k)
+      d.importance[size_t(j * kCount + k)] = importance(j, k);
   return d;
 }
 
@@ -395,14 +396,18 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
     int best = -1;
     double bestVar = INFINITY;
     for (int j : active) {
-      double sum = 0, sumSq = 0;
+      // Two passes (mean, then squared deviations), as numpy.var computes it: a near-tie
+      // between two dimensions must be decided the same way by both implementations.
+      double mean = 0, var = 0;
+      for (int g = 0; g < group; ++g)
+        mean += codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)];
+      mean /= group;
       for (int g = 0; g < group; ++g) {
-        const double z = codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)];
-        sum += z;
-        sumSq += z * z;
+        const double d =
+            codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)] - mean;
+        var += d * d;
       }
-      const double mean = sum / group;
-      const double var = sumSq / group - mean * mean;
+      var /= group;
       if (var < bestVar) bestVar = var, best = j;
     }
     return best;

@@ -36,8 +36,7 @@ struct MigScore {
   std::vector<double> perFactor;
   int bins = 20;
 };
-MigScore mutualInformationGap(const CodeMatrix& codes, const FactorClasses& factors,
-                              int bins = 20);
+MigScore mutualInformationGap(const CodeMatrix& codes, const FactorClasses& factors, int bins = 20);
 
 struct SapScore {
   double score = 0;
@@ -70,7 +69,7 @@ SamplingPlan makeSamplingPlan(const FactorClasses& factors, uint64_t seed, int t
                               int evalCount = 2500, int groupSize = 64);
 
 struct ClassifierScore {
-  double score = 0;  // evaluation accuracy
+  double score = 0;          // evaluation accuracy
   double low = 0, high = 0;  // 95% bootstrap interval
   double trainAccuracy = 0;
   int bootstrapResamples = 1000;

@@ -77,8 +77,8 @@ LogisticRegression fitLogisticRegression(const Eigen::MatrixXd& x, const std::ve
       alphas[h] = s.dot(q) / y.dot(s);
       q -= alphas[h] * y;
     }
-    if (!history.empty()) q *= history.back().first.dot(history.back().second) /
-                               history.back().second.squaredNorm();
+    if (!history.empty())
+      q *= history.back().first.dot(history.back().second) / history.back().second.squaredNorm();
     for (size_t h = 0; h < history.size(); ++h) {
       const auto& [s, y] = history[h];
       q += s * (alphas[h] - y.dot(q) / y.dot(s));
@@ -113,8 +113,9 @@ LogisticRegression fitLogisticRegression(const Eigen::MatrixXd& x, const std::ve
   }
   LogisticRegression model;
   model.iterations = iteration;
-  model.weights = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
-                                                Eigen::RowMajor>>(theta.data(), classes, x.cols());
+  model.weights =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          theta.data(), classes, x.cols());
   model.intercept = theta.tail(classes);
   return model;
 }

@@ -38,8 +38,12 @@ std::vector<double> fromArray(const QJsonValue& v) {
 }
 
 // JSON has no NaN: absent values are written as null and read back as NaN.
-QJsonValue number(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(); }
-double readNumber(const QJsonValue& v) { return v.isDouble() ? v.toDouble() : NAN; }
+QJsonValue number(double v) {
+  return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+}
+double readNumber(const QJsonValue& v) {
+  return v.isDouble() ? v.toDouble() : NAN;
+}
 
 // A sub-range of a job's progress.
 JobControl phase(const JobControl& job, double from, double to) {
@@ -47,8 +51,8 @@ JobControl phase(const JobControl& job, double from, double to) {
 }
 
 QString codesText(const MetricsOptions& o, const Model& model, int64_t items) {
-  const QString layer = o.layer < 0 ? QStringLiteral("all layers")
-                                    : model.info().layers[size_t(o.layer)].name;
+  const QString layer =
+      o.layer < 0 ? QStringLiteral("all layers") : model.info().layers[size_t(o.layer)].name;
   return QStringLiteral("%1 of %2, %3 items")
       .arg(o.samples ? QStringLiteral("posterior samples") : QStringLiteral("posterior means"),
            layer)
@@ -57,26 +61,26 @@ QString codesText(const MetricsOptions& o, const Model& model, int64_t items) {
 
 MetricRow row(QString key, QString name, double value, QString parameters, double low = NAN,
               double high = NAN, bool higherIsBetter = true) {
-  return {std::move(key), std::move(name), value, low, high, std::move(parameters),
-          higherIsBetter};
+  return {std::move(key), std::move(name), value, low, high, std::move(parameters), higherIsBetter};
 }
 
 void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& dataset,
                         const std::vector<int64_t>& items, const MetricsOptions& o,
                         const JobControl& job, MetricInputs* inputs) {
-  CodeMatrix codes = encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7,
-                                       phase(job, 0.0, 0.6));
+  CodeMatrix codes =
+      encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, phase(job, 0.0, 0.6));
   const QStringList names = dataset.factorNames();
   std::vector<double> values = factorValues(dataset, items);
   const FactorClasses classes = factorClasses(values, int64_t(items.size()), int(names.size()));
-  if (classes.factors() == 0) return;
+  if (classes.factors() == 0 || codes.dims < 2) return;  // scores need two units to compare
   for (int k : classes.kept) m.factorNames << names[k];
   m.codeDims = codes.dims;
   const QString on = codesText(o, model, int64_t(items.size()));
   job.cancel.throwIfCancelled();
   const MigScore mig = mutualInformationGap(codes, classes);
   m.migPerFactor = mig.perFactor;
-  m.rows.push_back(row("mig", "MIG", mig.score, QStringLiteral("%1 bins; %2").arg(mig.bins).arg(on)));
+  m.rows.push_back(
+      row("mig", "MIG", mig.score, QStringLiteral("%1 bins; %2").arg(mig.bins).arg(on)));
   const SapScore sap = separatedAttributePredictability(codes, classes);
   m.sapPerFactor = sap.perFactor;
   m.rows.push_back(row("sap", "SAP", sap.score, "continuous form (R^2); " + on));
@@ -119,7 +123,9 @@ void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& data
   if (inputs) *inputs = {std::move(codes), std::move(values), int(names.size()), plan};
 }
 
-std::vector<int64_t> widen(const std::vector<int>& v) { return {v.begin(), v.end()}; }
+std::vector<int64_t> widen(const std::vector<int>& v) {
+  return {v.begin(), v.end()};
+}
 
 }  // namespace
 
@@ -197,7 +203,8 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
   m.items = json["items"].toInteger();
   const QJsonObject o = json["options"].toObject();
   m.options.items = o["items"].toInteger();
-  for (const QJsonValue& v : o["explicit_items"].toArray()) m.options.explicitItems.push_back(v.toInteger());
+  for (const QJsonValue& v : o["explicit_items"].toArray())
+    m.options.explicitItems.push_back(v.toInteger());
   m.options.iwSamples = o["iw_samples"].toInt();
   m.options.iwItems = o["iw_items"].toInteger();
   m.options.layer = o["layer"].toInt();
@@ -224,8 +231,7 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
 std::vector<int64_t> metricItems(const MetricsOptions& options, int64_t size) {
   if (!options.explicitItems.empty()) {
     for (int64_t i : options.explicitItems)
-      if (i < 0 || i >= size)
-        throw std::invalid_argument("metric item index outside the dataset");
+      if (i < 0 || i >= size) throw std::invalid_argument("metric item index outside the dataset");
     return options.explicitItems;
   }
   std::vector<int64_t> items(static_cast<size_t>(size));
@@ -280,7 +286,8 @@ std::vector<double> factorValues(const Dataset& dataset, const std::vector<int64
   const int count = int(dataset.factorNames().size());
   std::vector<double> values(items.size() * size_t(count));
   for (size_t i = 0; i < items.size(); ++i)
-    for (int k = 0; k < count; ++k) values[i * size_t(count) + size_t(k)] = dataset.factor(items[i], k);
+    for (int k = 0; k < count; ++k)
+      values[i * size_t(count) + size_t(k)] = dataset.factor(items[i], k);
   return values;
 }
 
@@ -302,16 +309,20 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
   const double boundsEnd = factors ? 0.3 : 0.6, iwEnd = factors ? 0.55 : 0.9,
                statsEnd = factors ? 0.65 : 1.0;
 
-  const ElboStats elbo = evaluateElbo(model, dataset, items, options.seed, phase(job, 0, boundsEnd));
-  m.rows.push_back(row("elbo", "ELBO (nats)", elbo.elbo, "1 posterior sample, analytic KL; " + subset,
+  const ElboStats elbo =
+      evaluateElbo(model, dataset, items, options.seed, phase(job, 0, boundsEnd));
+  m.rows.push_back(row("elbo", "ELBO (nats)", elbo.elbo,
+                       "1 posterior sample, analytic KL; " + subset,
                        elbo.elbo - 1.96 * elbo.elboStdError, elbo.elbo + 1.96 * elbo.elboStdError));
   m.rows.push_back(row("log_px", "E log p(x|z) (nats)", elbo.logPx, subset));
   if (options.iwItems > 0 && options.iwSamples > 0) {
     const std::vector<int64_t> iwItems(
-        items.begin(), items.begin() + int64_t(std::min<size_t>(items.size(), size_t(options.iwItems))));
+        items.begin(),
+        items.begin() + int64_t(std::min<size_t>(items.size(), size_t(options.iwItems))));
     double error = 0;
-    const double iw = importanceWeightedBound(model, dataset, iwItems, options.iwSamples,
-                                              options.seed + 1, phase(job, boundsEnd, iwEnd), &error);
+    const double iw =
+        importanceWeightedBound(model, dataset, iwItems, options.iwSamples, options.seed + 1,
+                                phase(job, boundsEnd, iwEnd), &error);
     m.rows.push_back(row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples),
                          iw, QStringLiteral("first %1 of the items").arg(iwItems.size()),
                          iw - 1.96 * error, iw + 1.96 * error));
@@ -358,7 +369,7 @@ QString metricsCsv(const std::vector<ModelMetrics>& models) {
   for (const ModelMetrics& m : models)
     for (const MetricRow& r : m.rows)
       out += QStringList{quote(m.modelName), quote(m.dataset), quote(r.name), r.key,
-                         text(r.value),     text(r.low),      text(r.high), quote(r.parameters)}
+                         text(r.value),      text(r.low),      text(r.high),  quote(r.parameters)}
                  .join(',') +
              '\n';
   return out;

@@ -20,7 +20,7 @@
 namespace strata {
 
 struct MetricsOptions {
-  int64_t items = 10000;              // seeded random subset of the split (all if smaller)
+  int64_t items = 10000;               // seeded random subset of the split (all if smaller)
   std::vector<int64_t> explicitItems;  // overrides `items` when not empty
   int iwSamples = 100;                 // k of the importance-weighted bound
   int64_t iwItems = 1000;              // first items of the subset used for it (0: skip)
@@ -32,11 +32,11 @@ struct MetricsOptions {
 };
 
 struct MetricRow {
-  QString key;         // stable identifier, e.g. "mig", "kl/z_top"
-  QString name;        // e.g. "MIG"
+  QString key;   // stable identifier, e.g. "mig", "kl/z_top"
+  QString name;  // e.g. "MIG"
   double value = NAN;
   double low = NAN, high = NAN;  // 95% interval when the metric is random
-  QString parameters;  // e.g. "20 bins, posterior means, 10000 items"
+  QString parameters;            // e.g. "20 bins, posterior means, 10000 items"
   bool higherIsBetter = true;
 };
 

@@ -8,12 +8,14 @@
 #include "core/fashion_mnist.h"
 #include "core/npy.h"
 #include "core/resources.h"
+#include "widgets/compare_view.h"
 #include "widgets/gl_format.h"
 #include "widgets/hierarchy_view.h"
 #include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
 #include "widgets/kl_heatmap.h"
 #include "widgets/map_controls.h"
+#include "widgets/metrics_table.h"
 #include "widgets/model_panel.h"
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
@@ -203,6 +205,65 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(traverse));
     QTRY_VERIFY_WITH_TIMEOUT(grid.count() >= 1, 30000);
     QCOMPARE(traverse->focusedUnitLabel(), QStringLiteral("z_mid[3]"));
+  }
+
+  // The two Fashion-MNIST models side by side: images, metrics, unit matching, export.
+  void comparesTwoModels() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");
+    MainWindow window;
+    window.resize(1500, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    CompareView* compare = window.compareView();
+    QSignalSpy images(compare, &CompareView::imagesShown);
+    QSignalSpy added(&window, &MainWindow::compareModelAdded);
+    window.openStartup("fashion-mnist:test", bundledModelPath("fashion_lvae.pt"));
+    window.addCompareModel(bundledModelPath("fashion_vae.pt"));
+    window.showView("compare");
+    QTRY_VERIFY_WITH_TIMEOUT(added.count() >= 1 && compare->modelCount() == 2, 60000);
+    QCOMPARE(compare->models()[0]->info().name,
+             Model::load(bundledModelPath("fashion_lvae.pt"))->info().name);
+    QTRY_VERIFY_WITH_TIMEOUT(compare->reconstructionGrid(1)->imageCount() == 8 &&
+                                 compare->interpolationGrid(1)->imageCount() == 16 &&
+                                 compare->sampleGrid(1)->imageCount() == 8,
+                             60000);
+    QCOMPARE(compare->reconstructionGrid(0)->imageCount(), 8);
+
+    qInfo("compare: images shown");
+    QSignalSpy metrics(compare, &CompareView::metricsShown);
+    MetricsOptions options = compare->metricOptions();
+    options.items = 2000;  // the window's defaults are larger; this checks the wiring
+    options.iwItems = 100;
+    options.iwSamples = 20;
+    compare->setMetricOptions(options);
+    compare->computeMetrics();
+    QTRY_VERIFY_WITH_TIMEOUT(metrics.count() == 1, 240000);
+    QCOMPARE(compare->metrics().size(), size_t(2));
+    MetricsTable* table = compare->metricsTable();
+    QCOMPARE(table->columnCount(), 3);
+    QVERIFY(table->rowCount() >= 8);
+    // The hierarchical model has the better ELBO (-237.8 against -239.6 in the cards).
+    QCOMPARE(table->bestColumn("elbo"), 0);
+
+    qInfo("compare: metrics shown");
+    QSignalSpy matched(compare, &CompareView::matchingShown);
+    QSignalSpy traversed(compare, &CompareView::traversalShown);
+    compare->matchUnits();
+    QTRY_VERIFY_WITH_TIMEOUT(matched.count() == 1 && traversed.count() == 1, 120000);
+    QVERIFY(compare->matchedUnits()->matching.pairs.size() == 16);
+    if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare.png")));
+    compare->showPage("matching");
+    QTest::qWait(100);
+    if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare-matching.png")));
+
+    QTemporaryDir dir;
+    QVERIFY(compare->exportMetrics(dir.filePath("m.csv")));
+    QVERIFY(compare->exportMetrics(dir.filePath("m.json")));
+    QFile csv(dir.filePath("m.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QVERIFY(csv.readAll().count('\n') ==
+            1 + int(compare->metrics()[0].rows.size() + compare->metrics()[1].rows.size()));
   }
 
   void exploresAnEmbeddingFileWithoutAModel() {

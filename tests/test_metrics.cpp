@@ -253,9 +253,9 @@ class TestMetrics : public QObject {
     QVERIFY(std::abs(sap.score - ref["sap"]["score"].toDouble()) < 1e-9);
     const DciScore dci = dciScore(codes, f);
     const QJsonObject rd = ref["dci"].toObject();
-    qInfo("DCI C++ %.6f %.6f %.6f, reference %.6f %.6f %.6f", dci.disentanglement,
-          dci.completeness, dci.informativeness, rd["disentanglement"].toDouble(),
-          rd["completeness"].toDouble(), rd["informativeness"].toDouble());
+    qInfo("DCI C++ %.6f %.6f %.6f, reference %.6f %.6f %.6f", dci.disentanglement, dci.completeness,
+          dci.informativeness, rd["disentanglement"].toDouble(), rd["completeness"].toDouble(),
+          rd["informativeness"].toDouble());
     QVERIFY(std::abs(dci.disentanglement - rd["disentanglement"].toDouble()) < 1e-4);
     QVERIFY(std::abs(dci.completeness - rd["completeness"].toDouble()) < 1e-4);
     QVERIFY(std::abs(dci.informativeness - rd["informativeness"].toDouble()) < 1e-4);
@@ -271,8 +271,8 @@ class TestMetrics : public QObject {
     QVERIFY(std::abs(bv.score - ref["betavae"]["score"].toDouble()) <= 0.002);
     QVERIFY(std::abs(bv.trainAccuracy - ref["betavae"]["train_accuracy"].toDouble()) <= 0.002);
 
-    const UnitMatching m = matchUnits(codes.values, codes.dims, codesB.values, codesB.dims,
-                                      codes.items);
+    const UnitMatching m =
+        matchUnits(codes.values, codes.dims, codesB.values, codesB.dims, codes.items);
     const QJsonObject rm = ref["matching"].toObject();
     QVERIFY(maxDiff(m.correlation, flatten(rm["correlation"].toArray())) < 1e-9);
     const QJsonArray rows = rm["rows"].toArray(), cols = rm["cols"].toArray();

@@ -12,10 +12,16 @@ Readings of the page where it leaves a choice open (kept in one place here):
 * MIG and SAP need at least two code dimensions (the gap between the two largest).
 * Standard deviations are population ones (ddof=0) everywhere (DCI standardisation,
   FactorVAE scale and pruning variance).
-* DCI: the train split is the first int(0.8 * N) items (equal to floor(4N/5) for every
-  N); an entropy with log base 1 (a single factor, or a single code dimension) is taken
-  as 0; if no dimension has any importance, disentanglement and completeness are 0.
+* DCI: the train split is the first int(0.8 * N) items (= floor(4N / 5) exactly for
+  N < 10^15); an entropy with log base 1 (a single factor, or a single code dimension)
+  is taken as 0; if no dimension has any importance, disentanglement and completeness
+  are 0.
+* DCI: factor classes are standardised like codes, so a factor that is constant on the
+  train split becomes 0 in both splits and gets a test R^2 of 1 (scikit-learn's value
+  for a constant target predicted exactly).
 * FactorVAE: if every dimension is pruned the score and train accuracy are 0.
+* beta-VAE: the classifier predicts the class with the largest logit, the lowest class
+  on ties; the labels it can predict are those seen in training.
 """
 import warnings
 

@@ -1,0 +1,126 @@
+#pragma once
+// Two to four models side by side on the same dataset: reconstructions of the same inputs,
+// prior samples from the same noise, interpolations (linear and spherical) with the prior
+// log-density along the path, the metrics table, and cross-model unit matching with
+// matched units traversed in sync. All model work runs on workers.
+
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+#include "core/comparison.h"
+#include "core/dataset.h"
+#include "core/model.h"
+#include "core/model_metrics.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QGridLayout;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTabWidget;
+class QToolButton;
+
+namespace strata {
+
+class CorrelationMatrix;
+class ImageGrid;
+class JobRunner;
+class LineChart;
+class MetricsTable;
+
+using ModelPtr = std::shared_ptr<const Model>;
+
+class CompareView : public QWidget {
+  Q_OBJECT
+
+ public:
+  static constexpr int kMaxModels = 4;
+  explicit CompareView(QWidget* parent = nullptr);
+  ~CompareView() override;
+
+  void setDataset(DatasetPtr dataset);
+  // Adds a column at `position` (-1: last); at most four, and a model file shown already is
+  // not added twice.
+  bool addModel(ModelPtr model, int position = -1);
+  void removeModel(int column);
+  int modelCount() const { return int(models_.size()); }
+  const std::vector<ModelPtr>& models() const { return models_; }
+  QList<JobRunner*> jobRunners() const;
+
+  // Recomputes the image rows (reconstructions, samples, interpolations).
+  void refresh();
+  void computeMetrics();
+  MetricsOptions metricOptions() const;
+  void setMetricOptions(const MetricsOptions& options);
+  void matchUnits();
+  const std::vector<ModelMetrics>& metrics() const { return metrics_; }
+  const MatchedUnits* matchedUnits() const { return matched_.get(); }
+  MetricsTable* metricsTable() const { return metricsTable_; }
+  ImageGrid* reconstructionGrid(int column) const;
+  ImageGrid* sampleGrid(int column) const;
+  ImageGrid* interpolationGrid(int column) const;
+  bool exportMetrics(const QString& path);  // .csv or .json by suffix
+  void showPage(const QString& name);       // "metrics" or "matching"
+
+ Q_SIGNALS:
+  void addModelRequested();
+  void exportRequested();
+  void imagesShown();
+  void metricsShown();
+  void matchingShown();
+  void traversalShown();
+  void failed(const QString& title, const QString& message);
+
+ private:
+  struct Column;
+  void rebuildColumns();
+  void refreshReconstructions();
+  void refreshSamples();
+  void refreshInterpolations();
+  void showMatchedTraversal(int pair);
+  void updateMatchChoices();
+  QString modelLabel(int column) const;
+
+  DatasetPtr dataset_;
+  std::vector<ModelPtr> models_;
+  std::vector<std::unique_ptr<Column>> columns_;
+  std::vector<ModelMetrics> metrics_;
+  std::shared_ptr<const MatchedUnits> matched_;
+  int matchedA_ = -1, matchedB_ = -1;
+
+  QGridLayout* grid_ = nullptr;
+  QWidget* gridHost_ = nullptr;
+  ImageGrid* inputs_ = nullptr;
+  ImageGrid* endpoints_ = nullptr;
+  QLabel* sampleNote_ = nullptr;
+  QSpinBox* offset_ = nullptr;
+  QSpinBox* seed_ = nullptr;
+  QDoubleSpinBox* temperature_ = nullptr;
+  QSpinBox* from_ = nullptr;
+  QSpinBox* to_ = nullptr;
+  QTabWidget* bottom_ = nullptr;
+  MetricsTable* metricsTable_ = nullptr;
+  QLabel* metricsNote_ = nullptr;
+  QSpinBox* metricItems_ = nullptr;
+  QSpinBox* iwSamples_ = nullptr;
+  QSpinBox* iwItems_ = nullptr;
+  QComboBox* codes_ = nullptr;
+  QComboBox* matchA_ = nullptr;
+  QComboBox* matchB_ = nullptr;
+  QComboBox* layerA_ = nullptr;
+  QComboBox* layerB_ = nullptr;
+  CorrelationMatrix* matrix_ = nullptr;
+  ImageGrid* matchedTraversal_ = nullptr;
+  QLabel* matchNote_ = nullptr;
+  JobRunner* imageJobs_ = nullptr;
+  JobRunner* sampleJobs_ = nullptr;
+  JobRunner* pathJobs_ = nullptr;
+  JobRunner* metricJobs_ = nullptr;
+  JobRunner* matchJobs_ = nullptr;
+  JobRunner* traversalJobs_ = nullptr;
+};
+
+}  // namespace strata
