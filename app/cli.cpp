@@ -2,13 +2,17 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QTextStream>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 
+#include "app/command_figures.h"
 #include "app/command_metrics.h"
 #include "core/dsprites.h"
 #include "core/errors.h"
@@ -19,7 +23,8 @@ namespace strata {
 namespace {
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
-const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics"};
+const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics", "render",
+                                    "traverse", "hierarchy",      "project", "compare"};
 
 QString describe() {
   return QStringLiteral(
@@ -34,7 +39,19 @@ QString describe() {
       "                         seed S) as imgs / latents_classes / latents_values\n"
       "  metrics MODEL.pt... [--data SPEC] [--csv F] [--json F]\n"
       "                         metrics table of one to four models (ELBO, IW bound, KL,\n"
-      "                         active units; MIG, SAP, DCI, FactorVAE, beta-VAE with factors)\n\n"
+      "                         active units; MIG, SAP, DCI, FactorVAE, beta-VAE with factors)\n"
+      "  traverse MODEL.pt -o FIG.{png,svg,pdf,gif} [--units LIST | --top K] [--item N]\n"
+      "                         traversal grid or animation\n"
+      "  hierarchy MODEL.pt -o FIG [--items LIST] [--samples N]\n"
+      "                         layer-wise resampling grid of a hierarchical model\n"
+      "  project -o FIG [--model MODEL.pt] [--method pca|tsne|umap] [--colour BY]\n"
+      "                         scatter plot of a projection, one mark per point\n"
+      "  compare MODEL.pt... -o FIG [--items LIST]\n"
+      "                         reconstructions and prior samples of models side by side\n"
+      "  render RECIPE.json [-o FIG]\n"
+      "                         make a figure again from the recipe written beside it\n\n"
+      "Figures: --font, --font-size, --dpi, --title, --seed. Every figure gets a recipe\n"
+      "(FIG.json) that 'strata render' turns back into the same figure.\n"
       "Every subcommand takes --help. Progress goes to stderr. Exit status: 0 success,\n"
       "1 failure (missing or unreadable file, invalid model, bad data), 2 bad arguments.");
 }
@@ -119,7 +136,16 @@ bool isHeadlessInvocation(int argc, char** argv) {
 }
 
 int runHeadless(int argc, char** argv) {
-  QCoreApplication app(argc, argv);
+  // Figures draw text, which needs a GUI application; headless, on the offscreen platform.
+  const bool drawsFigures =
+      argc >= 2 && QStringList{"render", "traverse", "hierarchy", "project", "compare"}.contains(
+                       QString::fromLocal8Bit(argv[1]));
+  if (drawsFigures && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+  std::unique_ptr<QCoreApplication> application =
+      drawsFigures ? std::make_unique<QGuiApplication>(argc, argv)
+                   : std::make_unique<QCoreApplication>(argc, argv);
+  QCoreApplication& app = *application;
   QCoreApplication::setApplicationVersion(QStringLiteral("%1 (Qt %2, LibTorch %3)")
                                               .arg(QCoreApplication::applicationVersion(),
                                                    QString::fromLatin1(qVersion()),
@@ -134,6 +160,17 @@ int runHeadless(int argc, char** argv) {
     parser.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
     parser.process(args);
     return validate(parser.positionalArguments());
+  }
+  const std::map<QString, int (*)(const QStringList&)> figureCommands{
+      {"render", cli::renderCommand},
+      {"traverse", cli::traverseCommand},
+      {"hierarchy", cli::hierarchyCommand},
+      {"project", cli::projectCommand},
+      {"compare", cli::compareCommand}};
+  if (args.size() >= 2 && figureCommands.count(args[1])) {
+    const auto command = figureCommands.at(args[1]);
+    args.removeAt(1);
+    return command(args);
   }
   if (args.size() >= 2 && args[1] == "metrics") {
     args.removeAt(1);

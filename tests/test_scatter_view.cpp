@@ -7,7 +7,7 @@
 #include <set>
 
 #include "widgets/gl_format.h"
-#include "widgets/palette.h"
+#include "core/palette.h"
 #include "widgets/scatter_view.h"
 
 using namespace strata;

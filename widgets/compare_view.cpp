@@ -27,7 +27,7 @@
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"
 #include "widgets/metrics_table.h"
-#include "widgets/palette.h"
+#include "core/palette.h"
 
 namespace strata {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "widgets/palette.h"
+#include "core/palette.h"
 
 namespace strata {
 namespace {

@@ -40,7 +40,7 @@
 #include <random>
 #include <tuple>
 
-#include "widgets/palette.h"
+#include "core/palette.h"
 
 namespace strata {
 namespace {

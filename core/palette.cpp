@@ -1,4 +1,4 @@
-#include "widgets/palette.h"
+#include "core/palette.h"
 
 #include <algorithm>
 #include <array>

@@ -1,0 +1,266 @@
+#include "app/command_figures.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QTextStream>
+
+#include "app/cli_support.h"
+#include "core/dataset_source.h"
+#include "core/latent_stats.h"
+#include "core/model_ops.h"
+#include "core/recipe.h"
+#include "core/traversal.h"
+
+namespace strata::cli {
+namespace {
+
+// Options every figure command shares.
+struct FigureOptions {
+  QCommandLineOption output{{"o", "output"}, "figure file: .png, .svg or .pdf", "FILE"};
+  QCommandLineOption font{"font", "font family (default DejaVu Sans)", "NAME", "DejaVu Sans"};
+  QCommandLineOption fontSize{"font-size", "font size in points (default 9)", "PT", "9"};
+  QCommandLineOption dpi{"dpi", "PNG resolution (default 300)", "DPI", "300"};
+  QCommandLineOption title{"title", "figure title", "TEXT"};
+  QCommandLineOption seed{"seed", "seed (default 0)", "S", "0"};
+
+  void add(QCommandLineParser& p) const {
+    p.addOptions({output, font, fontSize, dpi, title, seed});
+  }
+
+  void fill(const QCommandLineParser& p, QJsonObject& recipe) const {
+    QJsonObject style{{"font", p.value(font)},
+                      {"font_size", numberOption("font-size", p.value(fontSize), 3, 72)},
+                      {"dpi", int(integerOption("dpi", p.value(dpi), 36, 2400))}};
+    if (p.isSet(title)) style["title"] = p.value(title);
+    recipe["style"] = style;
+    recipe["seed"] = integerOption("seed", p.value(seed), 0, 1LL << 53);
+  }
+
+  QString outputPath(const QCommandLineParser& p) const {
+    if (!p.isSet(output)) throw CommandError(kUsage, "-o FILE is required");
+    return p.value(output);
+  }
+};
+
+QJsonArray itemsOption(const QString& text) {
+  QJsonArray items;
+  for (const QString& part : text.split(',', Qt::SkipEmptyParts))
+    items.append(integerOption("items", part.trimmed(), 0, 1LL << 40));
+  if (items.isEmpty()) throw CommandError(kUsage, "--items needs at least one index");
+  return items;
+}
+
+QJsonArray modelReferences(const QStringList& paths) {
+  QJsonArray models;
+  for (const QString& path : paths) {
+    if (!QFileInfo(path).isFile())
+      throw CommandError(kFailed, QStringLiteral("model file not found: %1").arg(path));
+    models.append(modelReference(path));
+  }
+  return models;
+}
+
+// Validates the models and dataset before any work, so a bad argument fails fast and clearly.
+void checkInputs(const QJsonObject& recipe) {
+  for (const QJsonValue& m : recipe["models"].toArray()) loadModel(resolveModel(m.toObject(), {}));
+  if (recipe.contains("dataset")) loadDataset(recipe["dataset"].toString());
+}
+
+int render(const QString& command, const QJsonObject& recipe, const QString& output,
+           const QString& baseDir = {}, bool checkHash = true) {
+  const RenderedFigure f =
+      renderRecipe(recipe, output, baseDir, stderrProgress(command), checkHash);
+  QTextStream(stdout) << "wrote " << f.figurePath << "\nrecipe " << f.recipePath << "\n";
+  return kOk;
+}
+
+QCommandLineParser& describe(QCommandLineParser& p, const QString& text) {
+  p.setApplicationDescription(text);
+  p.addHelpOption();
+  return p;
+}
+
+}  // namespace
+
+int renderCommand(const QStringList& arguments) {
+  return runCommand("render", [&] {
+    QCommandLineParser p;
+    describe(p, "Make a figure again from its recipe (the .json written beside every export).");
+    p.addPositionalArgument("recipe", "recipe file", "RECIPE.json");
+    const QCommandLineOption output({"o", "output"}, "write here instead of the recipe's output",
+                                    "FILE");
+    const QCommandLineOption ignoreHash("ignore-hash", "render even if a model file changed since");
+    p.addOptions({output, ignoreHash});
+    p.process(arguments);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one recipe file");
+    const QString path = p.positionalArguments().front();
+    const QJsonObject recipe = readRecipe(path);
+    const QString baseDir = QFileInfo(path).absolutePath();
+    QString out = p.isSet(output) ? p.value(output) : recipe["output"].toString();
+    if (out.isEmpty()) throw CommandError(kUsage, "the recipe names no output; use -o FILE");
+    if (!p.isSet(output) && QFileInfo(out).isRelative()) out = QDir(baseDir).filePath(out);
+    return render("render", recipe, out, baseDir, !p.isSet(ignoreHash));
+  });
+}
+
+int traverseCommand(const QStringList& arguments) {
+  return runCommand("traverse", [&] {
+    QCommandLineParser p;
+    describe(p, "Traversal grid (PNG, SVG, PDF) or animation (GIF) of latent units.");
+    p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption data("data", "dataset of the start item (default fashion-mnist:test)",
+                                  "SPEC", defaultDatasetSpec());
+    const QCommandLineOption item("item", "start from this item's posterior mean (default 0)", "N",
+                                  "0");
+    const QCommandLineOption prior("prior", "start from a prior sample instead");
+    const QCommandLineOption units("units", "units, e.g. z_top[0],z_top[3] (default: --top)",
+                                   "LIST");
+    const QCommandLineOption top("top", "the K units with the most KL (default 8)", "K", "8");
+    const QCommandLineOption steps("steps", "values per unit (default 9)", "N", "9");
+    const QCommandLineOption range("range",
+                                   "prior-sigma, posterior-spread, data-quantiles or data-minmax",
+                                   "MODE", "prior-sigma");
+    const QCommandLineOption k("k", "sigmas for the sigma ranges (default 3)", "K", "3");
+    const QCommandLineOption keep("keep-lower", "keep lower layers instead of regenerating them");
+    p.addOptions({data, item, prior, units, top, steps, range, k, keep});
+    p.process(arguments);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
+    const QString modelPath = p.positionalArguments().front();
+    const QString output = common.outputPath(p);
+    QJsonObject recipe{{"figure", "traversal"},
+                       {"models", modelReferences({modelPath})},
+                       {"steps", int(integerOption("steps", p.value(steps), 2, 64))},
+                       {"range", QJsonObject{{"mode", p.value(range)},
+                                             {"k", numberOption("k", p.value(k), 0.1, 20)}}}};
+    common.fill(p, recipe);
+    if (p.isSet(keep)) recipe["propagation"] = "keep";
+    const auto model = loadModel(modelPath);
+    if (p.isSet(prior)) {
+      recipe["start"] = QJsonObject{{"prior_seed", recipe["seed"]}, {"temperature", 1.0}};
+    } else {
+      recipe["dataset"] = p.value(data);
+      recipe["start"] = QJsonObject{{"item", integerOption("item", p.value(item), 0, 1LL << 40)}};
+    }
+    QJsonArray unitList;
+    if (p.isSet(units)) {
+      for (const QString& u :
+           p.value(units).split(QRegularExpression(",(?![^\\[]*\\])"), Qt::SkipEmptyParts))
+        unitList.append(u.trimmed());
+    } else {
+      // The units with the most KL, from statistics over 2,000 items (recorded explicitly, so
+      // the recipe does not depend on this choice being made again).
+      const int count = int(integerOption("top", p.value(top), 1, 64));
+      const DatasetPtr dataset = loadDataset(p.value(data));
+      const LatentStats stats = computeLatentStats(
+          *model, *dataset,
+          spreadIndices(dataset->size(), int(std::min<int64_t>(2000, dataset->size()))),
+          stderrProgress("unit statistics"));
+      std::vector<std::tuple<double, int, int>> ranked;
+      for (size_t l = 0; l < stats.layers.size(); ++l)
+        for (size_t u = 0; u < stats.layers[l].units.size(); ++u)
+          ranked.emplace_back(-stats.layers[l].units[u].kl, int(l), int(u));
+      std::sort(ranked.begin(), ranked.end());
+      for (int i = 0; i < count && i < int(ranked.size()); ++i)
+        unitList.append(unitLabel(model->info(), std::get<1>(ranked[size_t(i)]),
+                                  std::get<2>(ranked[size_t(i)])));
+    }
+    recipe["units"] = unitList;
+    checkInputs(recipe);
+    return render("traverse", recipe, output);
+  });
+}
+
+int hierarchyCommand(const QStringList& arguments) {
+  return runCommand("hierarchy", [&] {
+    QCommandLineParser p;
+    describe(p, "Layer-wise resampling grid: keep the top layers, resample the rest.");
+    p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption data("data", "dataset (default fashion-mnist:test)", "SPEC",
+                                  defaultDatasetSpec());
+    const QCommandLineOption items("items", "input items, e.g. 0,7,42 (default 0,1)", "LIST",
+                                   "0,1");
+    const QCommandLineOption samples("samples", "draws per level (default 6)", "N", "6");
+    p.addOptions({data, items, samples});
+    p.process(arguments);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
+    QJsonObject recipe{{"figure", "hierarchy"},
+                       {"models", modelReferences(p.positionalArguments())},
+                       {"dataset", p.value(data)},
+                       {"items", itemsOption(p.value(items))},
+                       {"samples", int(integerOption("samples", p.value(samples), 1, 32))}};
+    common.fill(p, recipe);
+    const QString output = common.outputPath(p);
+    checkInputs(recipe);
+    return render("hierarchy", recipe, output);
+  });
+}
+
+int projectCommand(const QStringList& arguments) {
+  return runCommand("project", [&] {
+    QCommandLineParser p;
+    describe(p, "Scatter plot of a projection (PCA, t-SNE or UMAP) of pixels or latents.");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption data("data", "dataset (default fashion-mnist:test)", "SPEC",
+                                  defaultDatasetSpec());
+    const QCommandLineOption model("model", "encode with this model (else: pixels)", "MODEL.pt");
+    const QCommandLineOption source("source", "pixels, all-layers or a layer name", "SOURCE");
+    const QCommandLineOption method("method", "pca, tsne or umap (default pca)", "METHOD", "pca");
+    const QCommandLineOption colour("colour", "class, kl, reconstruction, factor:NAME or none",
+                                    "BY");
+    const QCommandLineOption samples("samples", "posterior samples instead of means");
+    p.addOptions({data, model, source, method, colour, samples});
+    p.process(arguments);
+    if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
+    if (!QStringList{"pca", "tsne", "umap"}.contains(p.value(method)))
+      throw CommandError(kUsage, "--method must be pca, tsne or umap");
+    QJsonObject recipe{{"figure", "projection"},
+                       {"dataset", p.value(data)},
+                       {"method", p.value(method)},
+                       {"samples", p.isSet(samples)}};
+    if (p.isSet(model)) recipe["models"] = modelReferences({p.value(model)});
+    if (p.isSet(source)) recipe["source"] = p.value(source);
+    if (p.isSet(colour)) recipe["colour"] = p.value(colour);
+    common.fill(p, recipe);
+    const QString output = common.outputPath(p);
+    checkInputs(recipe);
+    return render("project", recipe, output);
+  });
+}
+
+int compareCommand(const QStringList& arguments) {
+  return runCommand("compare", [&] {
+    QCommandLineParser p;
+    describe(p, "Two to four models on the same inputs: reconstructions and prior samples.");
+    p.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption data("data", "dataset (default fashion-mnist:test)", "SPEC",
+                                  defaultDatasetSpec());
+    const QCommandLineOption items("items", "input items (default 0,...,7)", "LIST",
+                                   "0,1,2,3,4,5,6,7");
+    const QCommandLineOption temperature("temperature", "prior temperature (default 1)", "T", "1");
+    p.addOptions({data, items, temperature});
+    p.process(arguments);
+    const QStringList paths = p.positionalArguments();
+    if (paths.size() < 1 || paths.size() > 4) throw CommandError(kUsage, "give one to four models");
+    QJsonObject recipe{{"figure", "comparison"},
+                       {"models", modelReferences(paths)},
+                       {"dataset", p.value(data)},
+                       {"items", itemsOption(p.value(items))},
+                       {"temperature", numberOption("temperature", p.value(temperature), 0, 5)}};
+    common.fill(p, recipe);
+    const QString output = common.outputPath(p);
+    checkInputs(recipe);
+    return render("compare", recipe, output);
+  });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,198 @@
+#include "core/figure_layouts.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/palette.h"
+
+namespace strata {
+namespace {
+
+const QColor kText(0x22, 0x22, 0x22);
+const QColor kAxis(0x55, 0x55, 0x55);
+
+double lineHeight(const FigureStyle& s, double size = 1) {
+  return s.fontSize * size * 1.35;
+}
+
+QString tickText(double v, double step) {
+  const int decimals = std::max(0, int(std::ceil(-std::log10(step) + 1e-9)));
+  return QString::number(v, 'f', decimals);
+}
+
+// The title at body size 1.15, made smaller (down to 0.8) or shortened to fit `width`.
+void fittedTitle(Figure& f, QPointF at, const QString& title, double width) {
+  double size = 1.15;
+  while (size > 0.8 && f.textWidth(title, size, true) > width) size -= 0.05;
+  QString text = title;
+  while (text.size() > 4 && f.textWidth(text, size, true) > width)
+    text = text.left(text.size() - 2) + QChar(0x2026);
+  f.text(at, text, size, Figure::Anchor::Left, true, 0, kText);
+}
+
+}  // namespace
+
+std::vector<double> axisTicks(double low, double high, int target) {
+  if (!(high > low)) return {low};
+  const double raw = (high - low) / std::max(1, target);
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * magnitude >= raw) {
+      step = m * magnitude;
+      break;
+    }
+  std::vector<double> ticks;
+  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+    ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+  return ticks;
+}
+
+Figure layoutGrid(const GridFigure& g, const FigureStyle& style) {
+  Figure probe(1, 1, style);
+  double labelWidth = 0;
+  for (const QString& l : g.rowLabels) labelWidth = std::max(labelWidth, probe.textWidth(l, 0.9));
+  if (labelWidth > 0) labelWidth += 6;
+  const double margin = 8;
+  const double titleHeight = g.title.isEmpty() ? 0 : lineHeight(style, 1.15) + 2;
+  const double headerHeight = g.columnLabels.isEmpty() ? 0 : lineHeight(style, 0.8);
+  const double captionHeight = g.caption.isEmpty() ? 0 : lineHeight(style, 0.85) + 2;
+  const double gridWidth = g.columns * g.cellSize + (g.columns - 1) * g.gap;
+  const double gridHeight = g.rows * g.cellSize + (g.rows - 1) * g.gap;
+  const double captionWidth = probe.textWidth(g.caption, 0.85);
+  const double width = std::max(margin * 2 + labelWidth + gridWidth, captionWidth + 2 * margin);
+  const double height = margin * 2 + titleHeight + headerHeight + gridHeight + captionHeight;
+  Figure f(width, height, style);
+  const double left = margin + labelWidth, top = margin + titleHeight + headerHeight;
+  if (!g.title.isEmpty())
+    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, g.title, width - 2 * margin);
+  for (int c = 0; c < g.columns && c < g.columnLabels.size(); ++c)
+    f.text({left + c * (g.cellSize + g.gap) + g.cellSize / 2, top - 3}, g.columnLabels[c], 0.8,
+           Figure::Anchor::Centre, false, 0, kAxis);
+  for (int r = 0; r < g.rows; ++r) {
+    const double y = top + r * (g.cellSize + g.gap);
+    if (r < g.rowLabels.size())
+      f.text({left - 6, y + g.cellSize / 2 + style.fontSize * 0.3}, g.rowLabels[r], 0.9,
+             Figure::Anchor::Right, false, 0, kText);
+    for (int c = 0; c < g.columns; ++c) {
+      const size_t index = size_t(r * g.columns + c);
+      if (index >= g.cells.size() || g.cells[index].isNull()) continue;
+      const QRectF cell(left + c * (g.cellSize + g.gap), y, g.cellSize, g.cellSize);
+      f.image(cell, g.cells[index]);
+      if (std::find(g.marked.begin(), g.marked.end(), int(index)) != g.marked.end())
+        f.rect(cell.adjusted(-1, -1, 1, 1), Qt::transparent, QColor(0xe1, 0x57, 0x59), 1.2);
+    }
+  }
+  if (!g.caption.isEmpty())
+    f.text({margin, height - margin}, g.caption, 0.85, Figure::Anchor::Left, false, 0, kAxis);
+  return f;
+}
+
+Figure layoutScatter(const ScatterFigure& s, const FigureStyle& style) {
+  Figure f(s.width, s.height, style);
+  const size_t n = s.xy.size() / 2;
+  const bool categorical = !s.categories.empty();
+  const bool continuous = !categorical && s.values.size() == n && n > 0;
+  Figure probe(1, 1, style);
+  double legendWidth = 0;
+  if (categorical) {
+    for (const QString& name : s.categoryNames)
+      legendWidth = std::max(legendWidth, probe.textWidth(name, 0.85));
+    legendWidth += 22;
+  } else if (continuous) {
+    legendWidth = std::max(46.0, probe.textWidth(s.valueLabel, 0.75) + 4);
+  }
+  const double margin = 8, titleHeight = s.title.isEmpty() ? 0 : lineHeight(style, 1.15);
+  const double captionHeight = s.caption.isEmpty() ? 0 : lineHeight(style, 0.85);
+  const double axisLeft = 34, axisBottom = 26;
+  const QRectF plot(margin + axisLeft, margin + titleHeight,
+                    s.width - 2 * margin - axisLeft - legendWidth - 8,
+                    s.height - 2 * margin - titleHeight - axisBottom - captionHeight);
+  if (!s.title.isEmpty())
+    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, s.title, s.width - 2 * margin);
+  double minX = INFINITY, maxX = -INFINITY, minY = INFINITY, maxY = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    minX = std::min(minX, double(s.xy[2 * i])), maxX = std::max(maxX, double(s.xy[2 * i]));
+    minY = std::min(minY, double(s.xy[2 * i + 1])), maxY = std::max(maxY, double(s.xy[2 * i + 1]));
+  }
+  if (n == 0) minX = minY = 0, maxX = maxY = 1;
+  const double padX = (maxX - minX) * 0.03 + 1e-9, padY = (maxY - minY) * 0.03 + 1e-9;
+  minX -= padX, maxX += padX, minY -= padY, maxY += padY;
+  auto toPlot = [&](double x, double y) {
+    return QPointF(plot.left() + (x - minX) / (maxX - minX) * plot.width(),
+                   plot.bottom() - (y - minY) / (maxY - minY) * plot.height());
+  };
+  f.rect(plot, Qt::transparent, kAxis, 0.6);
+  const std::vector<double> xt = axisTicks(minX, maxX), yt = axisTicks(minY, maxY);
+  const double xStep = xt.size() > 1 ? xt[1] - xt[0] : 1, yStep = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  for (double t : xt) {
+    const QPointF p = toPlot(t, minY);
+    f.line(p, p + QPointF(0, 3), kAxis, 0.6);
+    f.text(p + QPointF(0, 3 + style.fontSize * 0.8), tickText(t, xStep), 0.75,
+           Figure::Anchor::Centre, false, 0, kAxis);
+  }
+  for (double t : yt) {
+    const QPointF p = toPlot(minX, t);
+    f.line(p, p - QPointF(3, 0), kAxis, 0.6);
+    f.text(p - QPointF(5, -style.fontSize * 0.25), tickText(t, yStep), 0.75, Figure::Anchor::Right,
+           false, 0, kAxis);
+  }
+  f.text({plot.center().x(), plot.bottom() + 22}, s.xLabel, 0.85, Figure::Anchor::Centre, false, 0,
+         kText);
+  f.text({margin + 6, plot.center().y()}, s.yLabel, 0.85, Figure::Anchor::Centre, false, -90,
+         kText);
+
+  // Marks: area shrinks with the count so dense maps stay readable.
+  const double radius =
+      s.markRadius > 0 ? s.markRadius
+                       : std::clamp(30.0 / std::sqrt(double(std::max<size_t>(n, 1))), 0.25, 3.0);
+  double low = INFINITY, high = -INFINITY;
+  if (continuous) {
+    // Colours span the 1st to 99th percentile, so a few outliers do not flatten the rest.
+    std::vector<float> finite;
+    for (float v : s.values)
+      if (std::isfinite(v)) finite.push_back(v);
+    if (!finite.empty()) {
+      std::sort(finite.begin(), finite.end());
+      low = finite[size_t(0.01 * double(finite.size() - 1))];
+      high = finite[size_t(0.99 * double(finite.size() - 1))];
+    }
+  }
+  std::vector<QPointF> centres(n);
+  std::vector<QColor> colors(n);
+  for (size_t i = 0; i < n; ++i) {
+    centres[i] = toPlot(s.xy[2 * i], s.xy[2 * i + 1]);
+    colors[i] = categorical  ? categoricalColor(s.categories[i])
+                : continuous ? viridis((s.values[i] - low) / std::max(high - low, 1e-12))
+                             : QColor(0x4e, 0x79, 0xa7);
+  }
+  f.marks(centres, colors, radius);
+
+  const double legendLeft = plot.right() + 10;
+  if (categorical) {
+    for (int c = 0; c < s.categoryNames.size(); ++c) {
+      const double y = plot.top() + 6 + c * lineHeight(style, 0.85);
+      f.marks({QPointF(legendLeft + 4, y - style.fontSize * 0.3)}, {categoricalColor(c)}, 3);
+      f.text({legendLeft + 12, y}, s.categoryNames[c], 0.85, Figure::Anchor::Left, false, 0, kText);
+    }
+  } else if (continuous) {
+    const int steps = 64;
+    const double barHeight = std::min(plot.height() - 20, 140.0);
+    for (int i = 0; i < steps; ++i)
+      f.rect(QRectF(legendLeft, plot.top() + 14 + barHeight * (steps - 1 - i) / steps, 10,
+                    barHeight / steps + 0.3),
+             viridis(double(i) / (steps - 1)));
+    f.text({legendLeft, plot.top() + 8}, s.valueLabel, 0.75, Figure::Anchor::Left, false, 0, kText);
+    f.text({legendLeft, plot.top() + 14 + barHeight + 12}, QStringLiteral("1–99%"), 0.65,
+           Figure::Anchor::Left, false, 0, kAxis);
+    f.text({legendLeft + 13, plot.top() + 14 + style.fontSize * 0.6}, QString::number(high, 'g', 3),
+           0.75, Figure::Anchor::Left, false, 0, kAxis);
+    f.text({legendLeft + 13, plot.top() + 14 + barHeight}, QString::number(low, 'g', 3), 0.75,
+           Figure::Anchor::Left, false, 0, kAxis);
+  }
+  if (!s.caption.isEmpty())
+    f.text({margin, s.height - margin}, s.caption, 0.85, Figure::Anchor::Left, false, 0, kAxis);
+  return f;
+}
+
+}  // namespace strata

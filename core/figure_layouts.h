@@ -1,0 +1,40 @@
+#pragma once
+// The figures Strata exports: image grids (traversals, hierarchy resampling, comparisons) and
+// scatter plots of projections, laid out in points for every format.
+
+#include <QImage>
+#include <QStringList>
+
+#include <vector>
+
+#include "core/figure.h"
+
+namespace strata {
+
+struct GridFigure {
+  QString title, caption;
+  int rows = 0, columns = 0;
+  std::vector<QImage> cells;  // row-major; a null image leaves its cell empty
+  QStringList rowLabels, columnLabels;
+  std::vector<int> marked;  // outlined cells (e.g. a traversal's start)
+  double cellSize = 40;     // points
+  double gap = 2;
+};
+Figure layoutGrid(const GridFigure& grid, const FigureStyle& style);
+
+struct ScatterFigure {
+  QString title, caption, xLabel = QStringLiteral("1"), yLabel = QStringLiteral("2");
+  std::vector<float> xy;        // [n, 2]
+  std::vector<int> categories;  // per point, or empty
+  QStringList categoryNames;
+  std::vector<float> values;  // per point for a colour bar, or empty
+  QString valueLabel;
+  double width = 400, height = 320;  // points, including legend
+  double markRadius = 0;             // 0: chosen from the point count
+};
+Figure layoutScatter(const ScatterFigure& scatter, const FigureStyle& style);
+
+// "Nice" axis ticks covering [low, high].
+std::vector<double> axisTicks(double low, double high, int target = 5);
+
+}  // namespace strata

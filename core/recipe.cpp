@@ -1,0 +1,434 @@
+#include "core/recipe.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+#include <cmath>
+#include <map>
+
+#include "core/comparison.h"
+#include "core/dataset_source.h"
+#include "core/errors.h"
+#include "core/figure_layouts.h"
+#include "core/gif_writer.h"
+#include "core/hierarchy.h"
+#include "core/image_convert.h"
+#include "core/latent_stats.h"
+#include "core/model.h"
+#include "core/model_ops.h"
+#include "core/projection.h"
+#include "core/resources.h"
+#include "core/traversal.h"
+
+namespace strata {
+namespace {
+
+const QString kBundled = QStringLiteral("bundled:");
+
+[[noreturn]] void bad(const QString& what) {
+  throw Error(QStringLiteral("recipe: %1").arg(what).toStdString());
+}
+
+FigureStyle styleOf(const QJsonObject& recipe) {
+  const QJsonObject s = recipe["style"].toObject();
+  FigureStyle style;
+  style.fontFamily = s["font"].toString(style.fontFamily);
+  style.fontSize = s["font_size"].toDouble(style.fontSize);
+  style.dpi = s["dpi"].toInt(style.dpi);
+  if (style.fontSize < 3 || style.fontSize > 72) bad("style.font_size must be 3 to 72 points");
+  if (style.dpi < 36 || style.dpi > 2400) bad("style.dpi must be 36 to 2400");
+  return style;
+}
+
+std::vector<int64_t> itemList(const QJsonObject& recipe, const QString& key, const Dataset& data) {
+  std::vector<int64_t> items;
+  for (const QJsonValue& v : recipe[key].toArray()) {
+    const int64_t i = v.toInteger(-1);
+    if (i < 0 || i >= data.size())
+      bad(QStringLiteral("%1: item %2 is outside the dataset (%3 items)")
+              .arg(key)
+              .arg(v.toVariant().toString())
+              .arg(data.size()));
+    items.push_back(i);
+  }
+  if (items.empty()) bad(QStringLiteral("%1: at least one item is needed").arg(key));
+  return items;
+}
+
+std::vector<std::shared_ptr<Model>> loadModels(const QJsonObject& recipe, const QString& baseDir,
+                                               bool checkHash) {
+  std::vector<std::shared_ptr<Model>> models;
+  for (const QJsonValue& v : recipe["models"].toArray())
+    models.push_back(Model::load(resolveModel(v.toObject(), baseDir, checkHash)));
+  if (models.empty()) bad("no model given");
+  return models;
+}
+
+DatasetPtr datasetOf(const QJsonObject& recipe, const QString& baseDir) {
+  QString spec = recipe["dataset"].toString();
+  if (spec.isEmpty()) bad("no dataset given");
+  // A relative file path resolves against the recipe's folder.
+  if (!spec.contains(':') && QFileInfo(spec).isRelative() && !baseDir.isEmpty() &&
+      QFileInfo::exists(QDir(baseDir).filePath(spec)))
+    spec = QDir(baseDir).filePath(spec);
+  return openDataset(spec);
+}
+
+// "z_top[3]" -> (layer, unit), by the labels the views show.
+std::pair<int, int> parseUnit(const ModelInfo& info, const QString& label) {
+  for (size_t l = 0; l < info.layers.size(); ++l)
+    for (int64_t u = 0; u < info.layers[l].size(); ++u)
+      if (unitLabel(info, int(l), int(u)) == label) return {int(l), int(u)};
+  bad(QStringLiteral("model %1 has no unit '%2'").arg(info.name, label));
+}
+
+RangeMode rangeModeOf(const QString& name) {
+  static const std::map<QString, RangeMode> modes{{"prior-sigma", RangeMode::PriorSigma},
+                                                  {"posterior-spread", RangeMode::PosteriorSpread},
+                                                  {"data-quantiles", RangeMode::DataQuantiles},
+                                                  {"data-minmax", RangeMode::DataMinMax}};
+  const auto it = modes.find(name);
+  if (it == modes.end())
+    bad(QStringLiteral("range.mode '%1' is not one of prior-sigma, posterior-spread, "
+                       "data-quantiles, data-minmax")
+            .arg(name));
+  return it->second;
+}
+
+void writeRecipe(const QJsonObject& recipe, const QString& path) {
+  QSaveFile file(path);
+  const QByteArray bytes = QJsonDocument(recipe).toJson();
+  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+    throw Error(path.toStdString() + ": cannot write the recipe");
+}
+
+QString cellValue(double v) {
+  return QString::number(v, 'f', std::abs(v) < 10 ? 2 : 1);
+}
+
+void renderTraversal(const QJsonObject& r, const QString& output, const QString& baseDir,
+                     const JobControl& job, bool checkHash) {
+  const auto model = loadModels(r, baseDir, checkHash).front();
+  const ModelInfo& info = model->info();
+  const QJsonObject startSpec = r["start"].toObject();
+  DatasetPtr dataset;
+  LatentStart start;
+  if (startSpec.contains("item")) {
+    dataset = datasetOf(r, baseDir);
+    const int64_t item = startSpec["item"].toInteger(-1);
+    if (item < 0 || item >= dataset->size()) bad("start.item is outside the dataset");
+    start = startFromItem(*model, *dataset, item, false, 0);
+  } else {
+    start = startFromPrior(*model, uint64_t(startSpec["prior_seed"].toInteger(0)),
+                           startSpec["temperature"].toDouble(1.0));
+  }
+  std::vector<UnitGroup> rows;
+  for (const QJsonValue& v : r["units"].toArray()) {
+    const auto [layer, unit] = parseUnit(info, v.toString());
+    rows.push_back(singleUnit(info, layer, unit));
+  }
+  if (rows.empty()) bad("units: name at least one unit, e.g. \"z[0]\"");
+  const QJsonObject range = r["range"].toObject();
+  const RangeMode mode = rangeModeOf(range["mode"].toString("prior-sigma"));
+  const double k = range["k"].toDouble(3.0);
+  const int steps = r["steps"].toInt(9);
+  if (steps < 2 || steps > 64) bad("steps must be 2 to 64");
+  const QString propagationName = r["propagation"].toString(
+      info.layers.size() > 1 ? QStringLiteral("regenerate") : QStringLiteral("keep"));
+  const Propagation propagation =
+      propagationName == QLatin1String("keep") ? Propagation::KeepLower : Propagation::Regenerate;
+  std::shared_ptr<LatentStats> stats;
+  if (mode == RangeMode::DataQuantiles || mode == RangeMode::DataMinMax) {
+    if (!dataset) dataset = datasetOf(r, baseDir);
+    const int count = int(std::min<int64_t>(dataset->size(), r["stats_items"].toInt(2000)));
+    stats = std::make_shared<LatentStats>(
+        computeLatentStats(*model, *dataset, spreadIndices(dataset->size(), count), job));
+  }
+  job.cancel.throwIfCancelled();
+  const TraversalGrid g =
+      traversalGrid(*model, start, stats.get(), rows, steps, mode, k, propagation);
+  const QVector<QImage> images = toQImages(g.images, info.input);
+  if (output.endsWith(".gif", Qt::CaseInsensitive)) {
+    // Frames are the steps; each frame stacks the rows, there and back.
+    QVector<QImage> frames;
+    const int w = info.input.width, h = info.input.height;
+    for (int s = 0; s < g.steps; ++s) {
+      QImage frame(w, h * g.rows, QImage::Format_RGB32);
+      frame.fill(Qt::black);
+      for (int row = 0; row < g.rows; ++row)
+        for (int y = 0; y < h; ++y)
+          for (int x = 0; x < w; ++x)
+            frame.setPixel(x, row * h + y, images[row * g.steps + s].pixel(x, y));
+      frames << frame;
+    }
+    for (int i = int(frames.size()) - 2; i > 0; --i) frames << frames[i];
+    writeGif(output, frames, r["gif_delay_ms"].toInt(80), std::max(1, 192 / w));
+    return;
+  }
+  GridFigure grid;
+  grid.rows = g.rows;
+  grid.columns = g.steps;
+  grid.cells.assign(images.begin(), images.end());
+  for (const UnitGroup& row : rows) grid.rowLabels << row.label;
+  for (int s = 0; s < g.steps; ++s)
+    grid.columnLabels << (g.rows == 1 ? cellValue(g.values[0][size_t(s)]) : QString());
+  for (int row = 0; row < g.rows; ++row)
+    grid.marked.push_back(row * g.steps + g.startColumn[size_t(row)]);
+  grid.title =
+      r["style"].toObject()["title"].toString(QStringLiteral("Traversals of %1").arg(info.name));
+  grid.caption = QStringLiteral("From %1; %2 steps over %3; lower layers %4; outlined: start.")
+                     .arg(start.description)
+                     .arg(steps)
+                     .arg(describeRangeMode(mode, k))
+                     .arg(propagation == Propagation::KeepLower ? "kept" : "regenerated");
+  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(40);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
+void renderHierarchy(const QJsonObject& r, const QString& output, const QString& baseDir,
+                     const JobControl& job, bool checkHash) {
+  const auto model = loadModels(r, baseDir, checkHash).front();
+  const DatasetPtr dataset = datasetOf(r, baseDir);
+  const std::vector<int64_t> items = itemList(r, "items", *dataset);
+  const int samples = r["samples"].toInt(6);
+  if (samples < 1 || samples > 32) bad("samples must be 1 to 32");
+  job.cancel.throwIfCancelled();
+  const LayerwiseResampling lr =
+      layerwiseResampling(*model, *dataset, items, samples, uint64_t(r["seed"].toInteger(0)));
+  const ItemShape shape = model->info().input;
+  const QVector<QImage> originals = toQImages(lr.originals, shape);
+  const QVector<QImage> images = toQImages(lr.images, shape);
+  const auto& layers = model->info().layers;
+  GridFigure grid;
+  grid.rows = lr.inputs * lr.levels;
+  grid.columns = 1 + lr.samples;
+  grid.columnLabels << QStringLiteral("input");
+  for (int s = 0; s < lr.samples; ++s) grid.columnLabels << QString::number(s + 1);
+  for (int i = 0; i < lr.inputs; ++i)
+    for (int level = 0; level < lr.levels; ++level) {
+      grid.cells.push_back(level == 0 ? originals[i] : QImage());
+      for (int s = 0; s < lr.samples; ++s)
+        grid.cells.push_back(images[(i * lr.levels + level) * lr.samples + s]);
+      grid.rowLabels << (level == 0 ? QStringLiteral("#%1 keep none").arg(items[size_t(i)])
+                         : level == lr.levels - 1
+                             ? QStringLiteral("keep all")
+                             : QStringLiteral("keep to %1").arg(layers[size_t(level - 1)].name));
+    }
+  grid.title = r["style"].toObject()["title"].toString(
+      QStringLiteral("What each layer of %1 controls").arg(model->info().name));
+  grid.caption = QStringLiteral(
+                     "Top layers kept at the posterior mean, the rest drawn from the conditional "
+                     "prior (seed %1).")
+                     .arg(r["seed"].toInteger(0))
+                     .arg(lr.samples);
+  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
+void renderComparison(const QJsonObject& r, const QString& output, const QString& baseDir,
+                      const JobControl& job, bool checkHash) {
+  const auto models = loadModels(r, baseDir, checkHash);
+  const DatasetPtr dataset = datasetOf(r, baseDir);
+  const std::vector<int64_t> items = itemList(r, "items", *dataset);
+  const int samples = r["samples"].toInt(int(items.size()));
+  const uint64_t seed = uint64_t(r["seed"].toInteger(0));
+  const double temperature = r["temperature"].toDouble(1.0);
+  GridFigure grid;
+  grid.columns = int(std::max<size_t>(items.size(), size_t(samples)));
+  auto addRow = [&](const QVector<QImage>& images, const QString& label) {
+    for (int c = 0; c < grid.columns; ++c) grid.cells.push_back(images.value(c));
+    grid.rowLabels << label;
+    ++grid.rows;
+  };
+  QVector<QImage> inputs;
+  for (int64_t i : items) inputs << datasetImage(*dataset, i);
+  addRow(inputs, QStringLiteral("input"));
+  std::vector<const Model*> raw;
+  for (const auto& m : models) raw.push_back(m.get());
+  for (size_t m = 0; m < models.size(); ++m) {
+    job.cancel.throwIfCancelled();
+    requireCompatible(*models[m], *dataset);
+    addRow(toQImages(reconstruct(*models[m], *dataset, items).reconstructions,
+                     models[m]->info().input),
+           QStringLiteral("%1 recon.").arg(QChar('A' + int(m))));
+  }
+  const std::vector<PriorSamples> drawn = comparePriorSamples(raw, samples, seed, temperature);
+  for (size_t m = 0; m < models.size(); ++m)
+    addRow(toQImages(drawn[m].images, models[m]->info().input),
+           QStringLiteral("%1 sample").arg(QChar('A' + int(m))));
+  QStringList names;
+  for (size_t m = 0; m < models.size(); ++m)
+    names << QStringLiteral("%1 = %2").arg(QChar('A' + int(m))).arg(models[m]->info().name);
+  grid.title = r["style"].toObject()["title"].toString(QStringLiteral("Model comparison"));
+  grid.caption = QStringLiteral("%1; samples: seed %2, temperature %3.")
+                     .arg(names.join(QStringLiteral("; ")))
+                     .arg(seed)
+                     .arg(temperature);
+  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(36);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
+void renderProjection(const QJsonObject& r, const QString& output, const QString& baseDir,
+                      const JobControl& job, bool checkHash) {
+  const DatasetPtr dataset = datasetOf(r, baseDir);
+  std::shared_ptr<Model> model;
+  if (!r["models"].toArray().isEmpty()) model = loadModels(r, baseDir, checkHash).front();
+  ProjectionRequest request;
+  const QString source = r["source"].toString(model ? "all-layers" : "pixels");
+  if (source == QLatin1String("pixels")) {
+    request.source = ProjectionRequest::kPixels;
+  } else if (source == QLatin1String("all-layers")) {
+    request.source = ProjectionRequest::kAllLayers;
+  } else {
+    request.source = -100;
+    if (model)
+      for (size_t l = 0; l < model->info().layers.size(); ++l)
+        if (model->info().layers[l].name == source) request.source = int(l);
+    if (request.source == -100)
+      bad(QStringLiteral("source '%1' is not a layer of the model").arg(source));
+  }
+  if (request.source != ProjectionRequest::kPixels && !model) bad("a latent map needs a model");
+  request.samples = r["samples"].toBool(false);
+  request.seed = uint64_t(r["seed"].toInteger(0));
+  const QString method = r["method"].toString("pca");
+  request.method = method == QLatin1String("tsne")   ? ProjectionMethod::Tsne
+                   : method == QLatin1String("umap") ? ProjectionMethod::Umap
+                   : method == QLatin1String("pca")
+                       ? ProjectionMethod::Pca
+                       : (bad("method must be pca, tsne or umap"), ProjectionMethod::Pca);
+  request.tsne.perplexity = r["perplexity"].toDouble(request.tsne.perplexity);
+  request.tsne.iterations = r["iterations"].toInt(request.tsne.iterations);
+  request.tsne.seed = request.seed;
+  request.umap.neighbours = r["neighbours"].toInt(request.umap.neighbours);
+  request.umap.minDistance = r["min_dist"].toDouble(request.umap.minDistance);
+  request.umap.seed = request.seed;
+  const EncodingCache cache(r["cache"].toString());
+  const ProjectionResult map = computeProjection(*dataset, model.get(), cache, request, job);
+  ScatterFigure s;
+  const size_t n = size_t(dataset->size());
+  s.xy.resize(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    s.xy[2 * i] = map.coords[i * 3];
+    s.xy[2 * i + 1] = map.coords[i * 3 + 1];
+  }
+  const QString colour = r["colour"].toString(dataset->hasLabels() ? "class" : "none");
+  if (colour == QLatin1String("class")) {
+    if (!dataset->hasLabels()) bad("colour: the dataset has no classes");
+    for (size_t i = 0; i < n; ++i) s.categories.push_back(dataset->label(int64_t(i)));
+    s.categoryNames = dataset->classNames();
+  } else if (colour == QLatin1String("kl") || colour == QLatin1String("reconstruction")) {
+    if (!map.encoding) bad("colour: KL and reconstruction error need a latent map");
+    s.values = colour == QLatin1String("kl") ? map.encoding->kl : map.encoding->reconstruction;
+    s.valueLabel =
+        colour == QLatin1String("kl") ? QStringLiteral("KL (nats)") : QStringLiteral("−log p(x|z)");
+  } else if (colour.startsWith(QLatin1String("factor:"))) {
+    const int f = int(dataset->factorNames().indexOf(colour.mid(7)));
+    if (f < 0) bad(QStringLiteral("colour: the dataset has no factor '%1'").arg(colour.mid(7)));
+    for (size_t i = 0; i < n; ++i) s.values.push_back(float(dataset->factor(int64_t(i), f)));
+    s.valueLabel = colour.mid(7);
+  } else if (colour != QLatin1String("none")) {
+    bad("colour must be class, kl, reconstruction, factor:NAME or none");
+  }
+  s.title = r["style"].toObject()["title"].toString(map.description);
+  s.xLabel = method == QLatin1String("pca") ? QStringLiteral("PC 1") : QStringLiteral("1");
+  s.yLabel = method == QLatin1String("pca") ? QStringLiteral("PC 2") : QStringLiteral("2");
+  s.caption = QStringLiteral("%1 points of %2.").arg(n).arg(dataset->name());
+  s.width = r["style"].toObject()["width"].toDouble(420);
+  s.height = r["style"].toObject()["height"].toDouble(330);
+  layoutScatter(s, styleOf(r)).save(output);
+}
+
+}  // namespace
+
+QStringList recipeFigures() {
+  return {QStringLiteral("traversal"), QStringLiteral("hierarchy"), QStringLiteral("comparison"),
+          QStringLiteral("projection")};
+}
+
+QString fileSha256(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  QCryptographicHash hash(QCryptographicHash::Sha256);
+  hash.addData(&file);
+  return QString::fromLatin1(hash.result().toHex());
+}
+
+QJsonObject modelReference(const QString& path) {
+  const QFileInfo file(path);
+  const QFileInfo bundled(bundledModelPath(file.fileName()));
+  const bool isBundled =
+      bundled.exists() && bundled.canonicalFilePath() == file.canonicalFilePath();
+  return {{"path", isBundled ? kBundled + file.fileName() : file.absoluteFilePath()},
+          {"sha256", fileSha256(path)}};
+}
+
+QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash) {
+  QString path = reference["path"].toString();
+  if (path.isEmpty()) bad("a model has no path");
+  if (path.startsWith(kBundled))
+    path = bundledModelPath(path.mid(kBundled.size()));
+  else if (QFileInfo(path).isRelative() && !baseDir.isEmpty())
+    path = QDir(baseDir).filePath(path);
+  if (!QFileInfo(path).isFile())
+    throw Error(QStringLiteral("model file not found: %1").arg(path).toStdString());
+  const QString expected = reference["sha256"].toString();
+  if (checkHash && !expected.isEmpty() && fileSha256(path) != expected)
+    throw Error(QStringLiteral("%1 has changed since the recipe was written (SHA-256 %2, the "
+                               "recipe expects %3); the figure would differ")
+                    .arg(path, fileSha256(path).left(12), expected.left(12))
+                    .toStdString());
+  return path;
+}
+
+QJsonObject readRecipe(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) throw DataError(path.toStdString(), "cannot be read");
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
+  if (error.error != QJsonParseError::NoError)
+    throw DataError(path.toStdString(), "not JSON: " + error.errorString().toStdString());
+  const QJsonObject recipe = doc.object();
+  if (recipe["strata_recipe"].toInt() < 1)
+    throw DataError(path.toStdString(), "not a Strata figure recipe (no \"strata_recipe\")");
+  if (recipe["strata_recipe"].toInt() > kRecipeVersion)
+    throw DataError(path.toStdString(), "written by a newer Strata (recipe version " +
+                                            std::to_string(recipe["strata_recipe"].toInt()) + ")");
+  if (!recipeFigures().contains(recipe["figure"].toString()))
+    throw DataError(path.toStdString(),
+                    "unknown figure '" + recipe["figure"].toString().toStdString() + "'");
+  return recipe;
+}
+
+RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, const QString& baseDir,
+                            const JobControl& job, bool checkHash) {
+  QJsonObject recipe = input;
+  recipe["strata_recipe"] = kRecipeVersion;
+  const QString suffix = QFileInfo(output).suffix().toLower();
+  const QString figure = recipe["figure"].toString();
+  if (!QStringList{"png", "svg", "pdf", "gif"}.contains(suffix))
+    bad(QStringLiteral("output '%1': use .png, .svg, .pdf (or .gif for traversals)").arg(output));
+  if (suffix == QLatin1String("gif") && figure != QLatin1String("traversal"))
+    bad("only traversals are animated (GIF)");
+  if (figure == QLatin1String("traversal"))
+    renderTraversal(recipe, output, baseDir, job, checkHash);
+  else if (figure == QLatin1String("hierarchy"))
+    renderHierarchy(recipe, output, baseDir, job, checkHash);
+  else if (figure == QLatin1String("comparison"))
+    renderComparison(recipe, output, baseDir, job, checkHash);
+  else if (figure == QLatin1String("projection"))
+    renderProjection(recipe, output, baseDir, job, checkHash);
+  else
+    bad(QStringLiteral("unknown figure '%1' (one of %2)").arg(figure, recipeFigures().join(", ")));
+  recipe["output"] = QFileInfo(output).fileName();
+  const QString recipePath = output + QStringLiteral(".json");
+  writeRecipe(recipe, recipePath);
+  job.report(1.0);
+  return {output, recipePath};
+}
+
+}  // namespace strata

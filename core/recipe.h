@@ -1,0 +1,42 @@
+#pragma once
+// Figure recipes: a small JSON that holds everything a figure was made from (model files and
+// their SHA-256, dataset, seed, view and every parameter). Every export writes one beside the
+// figure ("fig.png" -> "fig.png.json"), and renderRecipe() makes the same figure again,
+// headless; raster grids come out byte-identical. Format: docs/recipes.md.
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include "core/job.h"
+
+namespace strata {
+
+constexpr int kRecipeVersion = 1;
+
+// The figure kinds: "traversal", "hierarchy", "comparison", "projection".
+QStringList recipeFigures();
+
+// Model reference for a recipe: "bundled:NAME.pt" for bundled models, else the absolute path,
+// with the file's SHA-256.
+QJsonObject modelReference(const QString& path);
+// Resolves a model reference (relative paths against `baseDir`); throws Error if the file is
+// missing or its hash differs from the recipe's (unless `checkHash` is false).
+QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash = true);
+QString fileSha256(const QString& path);
+
+struct RenderedFigure {
+  QString figurePath, recipePath;
+};
+
+// Renders `recipe` to `output` (.png, .svg, .pdf, or .gif for traversals); relative paths in
+// the recipe resolve against `baseDir`. Writes the recipe beside the figure. Throws Error
+// (bad recipe, missing or changed files) or Cancelled.
+RenderedFigure renderRecipe(const QJsonObject& recipe, const QString& output,
+                            const QString& baseDir = {}, const JobControl& job = {},
+                            bool checkHash = true);
+
+// Reads a recipe file; throws DataError with the reason.
+QJsonObject readRecipe(const QString& path);
+
+}  // namespace strata
