@@ -12,7 +12,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   python3-torch python3-numpy python3-sklearn umap-learn python3-pynndescent
   dataset-fashion-mnist
-  xvfb xauth libgl1-mesa-dri fonts-dejavu-core
+  xvfb xauth libgl1-mesa-dri fonts-dejavu-core poppler-utils
 )
 
 as_root() {
