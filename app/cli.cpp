@@ -195,6 +195,12 @@ int runHeadless(int argc, char** argv) {
       QStringList{"compare"},
       QStringLiteral("Also add this model to the compare view (repeatable, up to four)."),
       QStringLiteral("MODEL.pt")));
+  parser.addOption(QCommandLineOption(QStringList{"session"},
+                                      QStringLiteral("Open this saved session."),
+                                      QStringLiteral("FILE.json")));
+  parser.addOption(QCommandLineOption(
+      QStringList{"no-restore"},
+      QStringLiteral("Do not offer to restore the session of a run that did not end normally.")));
   parser.addPositionalArgument(
       QStringLiteral("dataset"),
       QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "

@@ -7,6 +7,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QKeySequence>
 #include <QMenuBar>
@@ -20,8 +21,10 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "app/export_figure_action.h"
 #include "app/open_dataset_action.h"
 #include "app/open_model_action.h"
+#include "app/session.h"
 #include "core/dataset_source.h"
 #include "core/encoding.h"
 #include "core/image_convert.h"
@@ -31,6 +34,7 @@
 #include "core/model_ops.h"
 #include "core/pca.h"
 #include "core/projection.h"
+#include "core/recipe.h"
 #include "core/resources.h"
 #include "widgets/compare_view.h"
 #include "widgets/hierarchy_view.h"
@@ -258,6 +262,42 @@ void MainWindow::buildActions() {
   file->addAction(openDataset);
   file->addAction(openModelAction);
   file->addMenu(recentModels_);
+  exportFigure_ = new ExportFigureAction(this, [this](QString* why) { return currentRecipe(why); });
+  trackJobs(exportFigure_->jobs());
+  connect(exportFigure_, &ExportFigureAction::message, this,
+          [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+  file->addSeparator();
+  file->addAction(exportFigure_);
+  file->addSeparator();
+  QAction* saveSessionAction = file->addAction(tr("&Save Session…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save session"),
+                                                      QStringLiteral("session.strata.json"),
+                                                      tr("Strata sessions (*.json)"));
+    if (path.isEmpty()) return;
+    try {
+      QJsonObject session = captureSession(*this);
+      session["clean"] = true;
+      writeSession(path, session);
+      statusBar()->showMessage(tr("Saved the session to %1").arg(path), 6000);
+    } catch (const Error& e) {
+      QMessageBox::warning(this, tr("Save session"), QString::fromStdString(e.what()));
+    }
+  });
+  saveSessionAction->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Open S&ession…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(),
+                                                      tr("Strata sessions (*.json)"));
+    if (path.isEmpty()) return;
+    try {
+      QStringList problems;
+      restoreSession(*this, readSession(path), &problems);
+      if (!problems.isEmpty())
+        QMessageBox::warning(this, tr("Open session"),
+                             tr("Restored what could be restored:\n%1").arg(problems.join('\n')));
+    } catch (const Error& e) {
+      QMessageBox::warning(this, tr("Open session"), QString::fromStdString(e.what()));
+    }
+  });
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -731,6 +771,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue("window/state", saveState());
   settings.setValue("window/tab", tabs_->currentIndex());
   if (!datasetSpec_.isEmpty()) settings.setValue("data/last", datasetSpec_);
+  if (autosaver_) autosaver_->finish();
   event->accept();
 }
 
@@ -792,6 +833,95 @@ void MainWindow::exportCompareMetrics() {
     QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1").arg(path));
   else
     statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+}
+
+QJsonObject MainWindow::currentRecipe(QString* why) const {
+  QJsonObject recipe;
+  const QString view =
+      QStringList{"map", "reconstructions", "traverse", "hierarchy", "compare"}.value(
+          tabs_->currentIndex());
+  if (view == QLatin1String("map")) {
+    if (embedding_) {
+      *why = tr("Maps of embedding files cannot be exported as figures yet");
+      return {};
+    }
+    const ProjectionRequest request = mapControls_->request();
+    recipe = {{"figure", "projection"},
+              {"method", request.method == ProjectionMethod::Tsne   ? "tsne"
+                         : request.method == ProjectionMethod::Umap ? "umap"
+                                                                    : "pca"},
+              {"samples", request.samples},
+              {"seed", qint64(request.seed)},
+              {"perplexity", request.tsne.perplexity},
+              {"neighbours", request.umap.neighbours},
+              {"min_dist", request.umap.minDistance}};
+    if (request.source == ProjectionRequest::kPixels) {
+      recipe["source"] = "pixels";
+    } else {
+      if (!model_) return {};
+      recipe["models"] = QJsonArray{modelReference(model_->info().path)};
+      recipe["source"] = request.source == ProjectionRequest::kAllLayers
+                             ? QStringLiteral("all-layers")
+                             : model_->info().layers[size_t(request.source)].name;
+    }
+    const ColorChoice colour = mapControls_->colorChoice();
+    switch (colour.kind) {
+      case ColorChoice::Class:
+        recipe["colour"] = dataset_ && dataset_->hasLabels() ? "class" : "none";
+        break;
+      case ColorChoice::Kl:
+        recipe["colour"] = "kl";
+        break;
+      case ColorChoice::Reconstruction:
+        recipe["colour"] = "reconstruction";
+        break;
+      case ColorChoice::Factor:
+        recipe["colour"] = "factor:" + dataset_->factorNames().value(colour.index);
+        break;
+      case ColorChoice::Unit:
+        recipe["colour"] = "none";  // colouring by a unit is not in the recipe format yet
+        break;
+    }
+  } else if (view == QLatin1String("reconstructions")) {
+    if (!model_ || !dataset_) return {};
+    // The first 16 inputs shown and 16 samples: a figure a page wide.
+    QJsonArray items;
+    const std::vector<int64_t> shown =
+        spreadIndices(dataset_->size(), kReconstructionCount, reconstructions_->inputOffset());
+    for (size_t i = 0; i < std::min<size_t>(16, shown.size()); ++i) items.append(qint64(shown[i]));
+    recipe = {{"figure", "comparison"},
+              {"models", QJsonArray{modelReference(model_->info().path)}},
+              {"items", items},
+              {"samples", 16},
+              {"seed", qint64(reconstructions_->sampleSeed())},
+              {"temperature", reconstructions_->temperature()}};
+  } else if (view == QLatin1String("traverse")) {
+    recipe = traverse_->figureRecipe();
+  } else if (view == QLatin1String("hierarchy")) {
+    recipe = hierarchy_->figureRecipe();
+  } else if (view == QLatin1String("compare")) {
+    recipe = compare_->figureRecipe();
+  }
+  if (recipe.isEmpty()) {
+    *why = tr("Nothing to export in this view yet");
+    return {};
+  }
+  recipe["dataset"] = datasetSpec_;
+  recipe["style"] = QJsonObject{{"font", "DejaVu Sans"}, {"font_size", 9}, {"dpi", 300}};
+  return recipe;
+}
+
+void MainWindow::restoreSelection(const std::vector<int>& indices) {
+  if (!dataset_) return;
+  std::vector<int> valid;
+  for (int i : indices)
+    if (i >= 0 && i < dataset_->size()) valid.push_back(i);
+  scatter_->setSelection(valid);
+  selectionPanel_->setSelection(valid);
+}
+
+void MainWindow::enableAutosave(int intervalMs) {
+  if (!autosaver_) autosaver_ = new Autosaver(this, intervalMs);
 }
 
 }  // namespace strata

@@ -3,6 +3,7 @@
 // the item under the pointer, and the model panel.
 
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QMainWindow>
 
@@ -33,6 +34,8 @@ class SelectionPanel;
 class TraverseView;
 class HierarchyView;
 class CompareView;
+class ExportFigureAction;
+class Autosaver;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -64,10 +67,18 @@ class MainWindow : public QMainWindow {
   void requestMap() { projectMap(); }
   HierarchyView* hierarchyView() const { return hierarchy_; }
   CompareView* compareView() const { return compare_; }
+  ExportFigureAction* exportFigureAction() const { return exportFigure_; }
+  // The recipe of the figure the current view shows; empty (and `why` set) if none.
+  QJsonObject currentRecipe(QString* why) const;
   // Loads a model on a worker and adds it as a column of the compare view.
   void addCompareModel(const QString& path);
   QTabWidget* tabs() const { return tabs_; }
   DatasetPtr dataset() const { return dataset_; }
+  QString datasetSpec() const { return datasetSpec_; }
+  // Selects these map points as a lasso would.
+  void restoreSelection(const std::vector<int>& indices);
+  // Starts autosaving (see app/session.h); a normal close then removes the autosave.
+  void enableAutosave(int intervalMs);
   ModelPtr model() const { return model_; }
 
  Q_SIGNALS:
@@ -128,6 +139,8 @@ class MainWindow : public QMainWindow {
   HierarchyView* hierarchy_ = nullptr;
   CompareView* compare_ = nullptr;
   bool compareSeeded_ = false;
+  ExportFigureAction* exportFigure_ = nullptr;
+  Autosaver* autosaver_ = nullptr;
   JobRunner* statsJobs_ = nullptr;
   ItemPanel* itemPanel_ = nullptr;
   SelectionPanel* selectionPanel_ = nullptr;

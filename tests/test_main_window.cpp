@@ -1,10 +1,17 @@
 // The default launch: Fashion-MNIST test split, PCA on a worker, scatter coloured by class.
 
+#include <QCryptographicHash>
+#include <QDirIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QMessageBox>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "app/export_figure_action.h"
 #include "app/main_window.h"
+#include "app/session.h"
 #include "core/fashion_mnist.h"
 #include "core/npy.h"
 #include "core/resources.h"
@@ -264,6 +271,126 @@ class TestMainWindow : public QObject {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QVERIFY(csv.readAll().count('\n') ==
             1 + int(compare->metrics()[0].rows.size() + compare->metrics()[1].rows.size()));
+  }
+
+  // File > Export Figure on the hierarchy view: the figure and its recipe, and the recipe
+  // renders the same bytes from the command line.
+  void exportsTheCurrentViewWithARecipe() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    MainWindow window;
+    window.resize(1200, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy model(&window, &MainWindow::modelShown);
+    window.openStartup("fashion-mnist:test", bundledModelPath("fashion_lvae.pt"));
+    QTRY_VERIFY_WITH_TIMEOUT(model.count() >= 1 && window.dataset(), 60000);
+    QTemporaryDir dir;
+    ExportFigureAction* action = window.exportFigureAction();
+    QSignalSpy exported(action, &ExportFigureAction::exported);
+    window.showView("hierarchy");
+    action->exportTo(dir.filePath("layers.png"));
+    QTRY_VERIFY_WITH_TIMEOUT(exported.count() == 1, 60000);
+    window.showView("map");
+    action->exportTo(dir.filePath("map.svg"));
+    QTRY_VERIFY_WITH_TIMEOUT(exported.count() == 2, 60000);
+    QVERIFY(QFileInfo(dir.filePath("map.svg")).size() > 10000);
+    QVERIFY(QFileInfo::exists(dir.filePath("map.svg.json")));
+
+    QProcess render;
+    render.start(STRATA_EXECUTABLE,
+                 {"render", dir.filePath("layers.png.json"), "-o", dir.filePath("again.png")});
+    QVERIFY(render.waitForFinished(120000));
+    QVERIFY2(render.exitCode() == 0, render.readAllStandardError().constData());
+    auto hash = [](const QString& path) {
+      QFile f(path);
+      return f.open(QIODevice::ReadOnly)
+                 ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                 : QByteArray();
+    };
+    QVERIFY(!hash(dir.filePath("layers.png")).isEmpty());
+    QCOMPARE(hash(dir.filePath("again.png")), hash(dir.filePath("layers.png")));
+  }
+
+  // A saved session reopens the dataset, model, compared models, view and selection.
+  void sessionRoundTrip() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    const QString file = dir.filePath("s.json");
+    {
+      MainWindow window;
+      window.show();
+      QSignalSpy projection(&window, &MainWindow::projectionShown);
+      QSignalSpy added(&window, &MainWindow::compareModelAdded);
+      window.openStartup("fashion-mnist:test", bundledModelPath("fashion_vae.pt"));
+      window.addCompareModel(bundledModelPath("fashion_lvae.pt"));
+      QTRY_VERIFY_WITH_TIMEOUT(projection.count() >= 1 && added.count() >= 1 && window.model(),
+                               90000);
+      QTRY_COMPARE_WITH_TIMEOUT(window.compareView()->modelCount(), 2, 30000);
+      window.restoreSelection({3, 14, 15, 92});
+      window.showView("compare");
+      writeSession(file, captureSession(window));
+    }
+    const QJsonObject saved = readSession(file);
+    QCOMPARE(saved["compare"].toArray().size(), 2);
+    MainWindow restored;
+    restored.show();
+    QSignalSpy projection(&restored, &MainWindow::projectionShown);
+    QStringList problems;
+    restoreSession(restored, saved, &problems);
+    QVERIFY(problems.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        projection.count() >= 1 && restored.model() && restored.compareView()->modelCount() == 2,
+        90000);
+    QCOMPARE(restored.model()->info().path, bundledModelPath("fashion_vae.pt"));
+    QCOMPARE(restored.tabs()->currentWidget(), static_cast<QWidget*>(restored.compareView()));
+    QTRY_COMPARE_WITH_TIMEOUT(restored.scatterView()->selection(),
+                              (std::vector<int>{3, 14, 15, 92}), 10000);
+  }
+
+  // A killed Strata leaves its autosave behind, and that session restores.
+  void killedProcessSessionIsRestored() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir home;
+    QProcess strata;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* var : {"XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"})
+      env.insert(var, home.filePath(var));
+    env.insert("STRATA_AUTOSAVE_INTERVAL_MS", "300");
+    strata.setProcessEnvironment(env);
+    strata.start(STRATA_EXECUTABLE,
+                 {"fashion-mnist:test", "--model", bundledModelPath("fashion_vae.pt"), "--compare",
+                  bundledModelPath("fashion_lvae.pt"), "--view", "hierarchy", "--no-restore"});
+    QVERIFY(strata.waitForStarted());
+    auto autosave = [&] {
+      QDirIterator it(home.path(), {"autosave.session.json"}, QDir::Files,
+                      QDirIterator::Subdirectories);
+      return it.hasNext() ? it.next() : QString();
+    };
+    auto complete = [&] {
+      const QString path = autosave();
+      if (path.isEmpty()) return false;
+      QFile f(path);
+      if (!f.open(QIODevice::ReadOnly)) return false;
+      const QJsonObject s = QJsonDocument::fromJson(f.readAll()).object();
+      return s["compare"].toArray().size() == 2 && !s["model"].toString().isEmpty();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(complete(), 120000);
+    strata.kill();  // SIGKILL: no chance to clean up
+    QVERIFY(strata.waitForFinished(10000));
+    const QString left = autosave();
+    QVERIFY2(!left.isEmpty(), "the autosave must survive a kill");
+    const QJsonObject session = readSession(left);
+    QCOMPARE(session["clean"].toBool(), false);
+    QCOMPARE(session["view"].toString(), QStringLiteral("hierarchy"));
+
+    MainWindow restored;
+    restored.show();
+    QStringList problems;
+    restoreSession(restored, session, &problems);
+    QVERIFY(problems.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(restored.model() && restored.compareView()->modelCount() == 2, 90000);
+    QCOMPARE(restored.model()->info().path, bundledModelPath("fashion_vae.pt"));
+    QCOMPARE(restored.tabs()->currentWidget(), static_cast<QWidget*>(restored.hierarchyView()));
   }
 
   void exploresAnEmbeddingFileWithoutAModel() {

@@ -7,6 +7,7 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPushButton>
@@ -23,11 +24,12 @@
 #include "core/image_convert.h"
 #include "core/job_runner.h"
 #include "core/model_ops.h"
+#include "core/palette.h"
+#include "core/recipe.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"
 #include "widgets/metrics_table.h"
-#include "core/palette.h"
 
 namespace strata {
 namespace {
@@ -676,6 +678,16 @@ void CompareView::showMatchedTraversal(int pair) {
                 .arg(kTraversalSpan));
         Q_EMIT traversalShown();
       });
+}
+
+QJsonObject CompareView::figureRecipe() const {
+  if (models_.empty() || !dataset_) return {};
+  QJsonArray models, items;
+  for (const ModelPtr& m : models_) models.append(modelReference(m->info().path));
+  for (int64_t i : spreadIndices(dataset_->size(), kItems, offset_->value()))
+    items.append(qint64(i));
+  return {{"figure", "comparison"}, {"models", models},  {"items", items},
+          {"seed", seed_->value()}, {"samples", kItems}, {"temperature", temperature_->value()}};
 }
 
 }  // namespace strata

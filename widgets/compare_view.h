@@ -63,7 +63,9 @@ class CompareView : public QWidget {
   ImageGrid* sampleGrid(int column) const;
   ImageGrid* interpolationGrid(int column) const;
   bool exportMetrics(const QString& path);  // .csv or .json by suffix
-  void showPage(const QString& name);       // "metrics" or "matching"
+  void showPage(const QString& name);
+  // The recipe of the reconstructions and samples, without dataset and style; empty if none.
+  QJsonObject figureRecipe() const;  // "metrics" or "matching"
 
  Q_SIGNALS:
   void addModelRequested();

@@ -1,5 +1,7 @@
 #include "widgets/hierarchy_view.h"
 
+#include <QJsonArray>
+
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -14,6 +16,7 @@
 #include "core/image_convert.h"
 #include "core/inference_worker.h"
 #include "core/model_ops.h"
+#include "core/recipe.h"
 #include "widgets/image_grid.h"
 #include "widgets/kl_heatmap.h"
 
@@ -283,6 +286,18 @@ void HierarchyView::runMixing() {
         mixing_->setMarkedCells({0, 1});
         Q_EMIT mixingShown();
       });
+}
+
+QJsonObject HierarchyView::figureRecipe() const {
+  if (!model_ || !dataset_ || !model_->info().hasEncoder) return {};
+  QJsonArray items;
+  for (int64_t i : spreadIndices(dataset_->size(), inputs_->value(), inputOffset_->value()))
+    items.append(qint64(i));
+  return {{"figure", "hierarchy"},
+          {"models", QJsonArray{modelReference(model_->info().path)}},
+          {"items", items},
+          {"samples", samples_->value()},
+          {"seed", resamplingSeed_->value()}};
 }
 
 }  // namespace strata

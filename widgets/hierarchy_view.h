@@ -2,6 +2,7 @@
 // What each layer of a hierarchical model controls: layer-wise resampling, per-layer
 // temperature, layer mixing and the KL heatmap.
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include <memory>
@@ -37,6 +38,8 @@ class HierarchyView : public QWidget {
   ImageGrid* mixingGrid() const { return mixing_; }
   KlHeatmap* heatmap() const { return heatmap_; }
   void refresh();
+  // The recipe of the layer-wise resampling grid, without dataset and style; empty if none.
+  QJsonObject figureRecipe() const;
 
  Q_SIGNALS:
   void unitActivated(int layer, int unit);

@@ -1,5 +1,7 @@
 #include "widgets/traverse_view.h"
 
+#include <QJsonArray>
+
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -23,6 +25,7 @@
 #include "core/gif_writer.h"
 #include "core/image_convert.h"
 #include "core/inference_worker.h"
+#include "core/recipe.h"
 #include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
 
@@ -552,6 +555,27 @@ void TraverseView::exportAnimation(bool gif) {
       [this, group](const QString& where) {
         Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where));
       });
+}
+
+QJsonObject TraverseView::figureRecipe() const {
+  if (!model_ || !start_) return {};
+  QJsonArray units;
+  for (const UnitGroup& g : gridRows())
+    if (g.units.size() == 1 && !g.additive) units.append(g.label);  // whole channels: not yet
+  if (units.isEmpty()) return {};
+  static const char* const kModes[] = {"prior-sigma", "posterior-spread", "data-quantiles",
+                                       "data-minmax"};
+  QJsonObject start = start_->item >= 0
+                          ? QJsonObject{{"item", qint64(start_->item)}}
+                          : QJsonObject{{"prior_seed", startSeed_->value()}, {"temperature", 1.0}};
+  return {{"figure", "traversal"},
+          {"models", QJsonArray{modelReference(model_->info().path)}},
+          {"start", start},
+          {"units", units},
+          {"steps", gridSteps_->value()},
+          {"range", QJsonObject{{"mode", kModes[int(rangeMode())]}, {"k", rangeK_->value()}}},
+          {"propagation", propagation() == Propagation::KeepLower ? "keep" : "regenerate"},
+          {"stats_items", 20000}};
 }
 
 }  // namespace strata

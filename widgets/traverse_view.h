@@ -2,6 +2,7 @@
 // Live traversals: one slider per latent unit (per channel for spatial layers), grouped by
 // layer and ordered by KL; the image follows the sliders; a traversal grid with exports.
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include <memory>
@@ -52,6 +53,8 @@ class TraverseView : public QWidget {
   QImage currentImage() const;
   ImageGrid* grid() const { return grid_; }
   void makeGrid();
+  // The recipe (core/recipe.h) of the current grid, without dataset and style; empty if none.
+  QJsonObject figureRecipe() const;
   QString rangeText() const;
 
  Q_SIGNALS:

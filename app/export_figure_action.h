@@ -1,0 +1,34 @@
+#pragma once
+// File > Export Figure: the current view as PNG, SVG, PDF (or GIF for traversals), made from
+// a recipe on a worker, with the recipe written beside the figure.
+
+#include <QAction>
+#include <QJsonObject>
+
+#include <functional>
+
+namespace strata {
+
+class JobRunner;
+
+class ExportFigureAction : public QAction {
+  Q_OBJECT
+
+ public:
+  // `recipe` returns the current view's recipe (empty: nothing to export, with `why` set).
+  ExportFigureAction(QWidget* parent, std::function<QJsonObject(QString* why)> recipe);
+  JobRunner* jobs() const { return jobs_; }
+  // Renders without asking (for tests and scripts).
+  void exportTo(const QString& path);
+
+ Q_SIGNALS:
+  void exported(const QString& figure, const QString& recipe);
+  void message(const QString& text);
+
+ private:
+  QWidget* parentWidget_;
+  std::function<QJsonObject(QString*)> recipe_;
+  JobRunner* jobs_;
+};
+
+}  // namespace strata

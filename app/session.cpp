@@ -1,0 +1,134 @@
+#include "app/session.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "app/main_window.h"
+#include "core/errors.h"
+#include "widgets/compare_view.h"
+#include "widgets/map_controls.h"
+#include "widgets/scatter_view.h"
+
+namespace strata {
+
+QJsonObject captureSession(const MainWindow& w) {
+  QJsonArray compared, selection;
+  for (const ModelPtr& m : w.compareView()->models()) compared.append(m->info().path);
+  for (int i : w.scatterView()->selection()) selection.append(i);
+  const ProjectionRequest request = w.mapControls()->request();
+  return {{"strata_session", kSessionVersion},
+          {"saved", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+          {"clean", false},
+          {"dataset", w.datasetSpec()},
+          {"model", w.model() ? w.model()->info().path : QString()},
+          {"compare", compared},
+          {"view", QStringList{"map", "reconstructions", "traverse", "hierarchy", "compare"}.value(
+                       w.tabs()->currentIndex())},
+          {"map", QJsonObject{{"source", request.source},
+                              {"method", int(request.method)},
+                              {"seed", qint64(request.seed)}}},
+          {"selection", selection}};
+}
+
+void restoreSession(MainWindow& w, const QJsonObject& s, QStringList* problems) {
+  const QString dataset = s["dataset"].toString();
+  const QString model = s["model"].toString();
+  if (!model.isEmpty() && !QFileInfo(model).isFile())
+    problems->append(QObject::tr("model file not found: %1").arg(model));
+  const bool modelOk = !model.isEmpty() && QFileInfo(model).isFile();
+  std::vector<int> selection;
+  for (const QJsonValue& v : s["selection"].toArray()) selection.push_back(v.toInt());
+  const QJsonObject map = s["map"].toObject();
+  const int source = map["source"].toInt(ProjectionRequest::kPixels);
+  const auto method = ProjectionMethod(map["method"].toInt(0));
+  // The selection goes back once the map is drawn; a latent map is recomputed once the model
+  // is there.
+  auto* once = new QObject(&w);
+  QObject::connect(&w, &MainWindow::projectionShown, once, [&w, selection, once] {
+    w.restoreSelection(selection);
+    once->deleteLater();
+  });
+  if (source != ProjectionRequest::kPixels || method != ProjectionMethod::Pca) {
+    auto* whenModel = new QObject(&w);
+    QObject::connect(&w, &MainWindow::modelShown, whenModel, [&w, source, method, whenModel] {
+      w.mapControls()->setSource(source);
+      w.mapControls()->setMethod(method);
+      w.requestMap();
+      whenModel->deleteLater();
+    });
+  }
+  w.openStartup(dataset, modelOk ? model : QString());
+  for (const QJsonValue& v : s["compare"].toArray()) {
+    const QString path = v.toString();
+    if (path == model) continue;  // the main model leads the comparison anyway
+    if (QFileInfo(path).isFile())
+      w.addCompareModel(path);
+    else
+      problems->append(QObject::tr("model file not found: %1").arg(path));
+  }
+  w.showView(s["view"].toString("map"));
+}
+
+QJsonObject readSession(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) throw DataError(path.toStdString(), "cannot be read");
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
+  if (error.error != QJsonParseError::NoError)
+    throw DataError(path.toStdString(), "not JSON: " + error.errorString().toStdString());
+  if (doc.object()["strata_session"].toInt() < 1)
+    throw DataError(path.toStdString(), "not a Strata session (no \"strata_session\")");
+  return doc.object();
+}
+
+void writeSession(const QString& path, const QJsonObject& session) {
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  QSaveFile file(path);  // atomic: a kill mid-write leaves the previous autosave intact
+  const QByteArray bytes = QJsonDocument(session).toJson();
+  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+    throw Error(path.toStdString() + ": cannot write the session");
+}
+
+Autosaver::Autosaver(MainWindow* window, int intervalMs)
+    : QObject(window), window_(window), timer_(new QTimer(this)) {
+  timer_->setInterval(intervalMs);
+  connect(timer_, &QTimer::timeout, this, &Autosaver::saveNow);
+  // Saving right after the workspace changes loses less than waiting for the timer.
+  connect(window, &MainWindow::modelShown, this, &Autosaver::saveNow);
+  connect(window, &MainWindow::projectionShown, this, &Autosaver::saveNow);
+  connect(window, &MainWindow::compareModelAdded, this, &Autosaver::saveNow);
+  timer_->start();
+}
+
+QString Autosaver::path() {
+  return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+      .filePath(QStringLiteral("autosave.session.json"));
+}
+
+QString Autosaver::leftover() {
+  return QFileInfo::exists(path()) ? path() : QString();
+}
+
+void Autosaver::saveNow() {
+  if (window_->datasetSpec().isEmpty()) return;  // nothing opened yet: nothing to lose
+  try {
+    writeSession(path(), captureSession(*window_));
+  } catch (const Error&) {
+    // An unwritable data folder must not disturb the work; the next save tries again.
+  }
+}
+
+void Autosaver::finish() {
+  timer_->stop();
+  QFile::remove(path());
+}
+
+}  // namespace strata
