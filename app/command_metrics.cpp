@@ -24,6 +24,7 @@ void writeText(const QString& path, const QByteArray& bytes) {
 
 QString formatted(const MetricRow& r) {
   if (!std::isfinite(r.value)) return QStringLiteral("-");
+  if (std::isfinite(r.outOf)) return QStringLiteral("%1 of %2").arg(qint64(r.value)).arg(qint64(r.outOf));
   if (r.value == std::floor(r.value) && std::abs(r.value) < 1e9 && !std::isfinite(r.low))
     return QString::number(qint64(r.value));  // counts
   QString text = QString::number(r.value, 'f', std::abs(r.value) >= 10 ? 2 : 4);

@@ -23,7 +23,7 @@
 namespace strata {
 namespace {
 
-constexpr int kCacheVersion = 1;
+constexpr int kCacheVersion = 2;
 
 QJsonArray toArray(const std::vector<double>& v) {
   QJsonArray a;
@@ -176,6 +176,7 @@ QJsonObject ModelMetrics::toJson() const {
                                 {"low", number(r.low)},
                                 {"high", number(r.high)},
                                 {"parameters", r.parameters},
+                                {"out_of", number(r.outOf)},
                                 {"higher_is_better", r.higherIsBetter}});
   QJsonArray units;
   for (const auto& layer : unitKl) units.append(toArray(layer));
@@ -215,7 +216,7 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
     const QJsonObject r = v.toObject();
     m.rows.push_back({r["key"].toString(), r["name"].toString(), readNumber(r["value"]),
                       readNumber(r["low"]), readNumber(r["high"]), r["parameters"].toString(),
-                      r["higher_is_better"].toBool(true)});
+                      r["higher_is_better"].toBool(true), readNumber(r["out_of"])});
   }
   for (const QJsonValue& v : json["layers"].toArray()) m.layerNames << v.toString();
   for (const QJsonValue& v : json["unit_kl"].toArray()) m.unitKl.push_back(fromArray(v));
@@ -342,15 +343,18 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                          elbo.klPerLayer[l], subset, NAN, NAN, false));
     m.rows.push_back(row("active/" + layers[l].name,
                          QStringLiteral("active units %1").arg(layers[l].name), s.activeUnits,
-                         QStringLiteral("of %1; Var E_q[z] > 0.01").arg(s.units.size())));
+                         QStringLiteral("Var E_q[z] > 0.01")));
+    m.rows.back().outOf = double(s.units.size());
     active += s.activeUnits;
     collapsed += s.collapsedUnits;
     units += int(s.units.size());
   }
-  m.rows.push_back(row("active", "active units", active,
-                       QStringLiteral("of %1; Var E_q[z] > 0.01 (Burda et al.)").arg(units)));
+  m.rows.push_back(
+      row("active", "active units", active, QStringLiteral("Var E_q[z] > 0.01 (Burda et al.)")));
+  m.rows.back().outOf = units;
   m.rows.push_back(row("collapsed", "collapsed units", collapsed,
-                       QStringLiteral("of %1; mean KL < 0.01 nats").arg(units), NAN, NAN, false));
+                       QStringLiteral("mean KL < 0.01 nats"), NAN, NAN, false));
+  m.rows.back().outOf = units;
   if (factors)
     addDisentanglement(m, model, dataset, items, options, phase(job, statsEnd, 1.0), inputs);
   m.seconds = double(timer.elapsed()) / 1000.0;
@@ -365,7 +369,7 @@ QString metricsCsv(const std::vector<ModelMetrics>& models) {
     return s;
   };
   auto text = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 10) : QString(); };
-  QString out = "model,dataset,metric,key,value,low,high,parameters\n";
+  QString out = "model,dataset,metric,key,value,low,high,out_of,parameters\n";
   for (const ModelMetrics& m : models)
     for (const MetricRow& r : m.rows)
       out += QStringList{quote(m.modelName), quote(m.dataset), quote(r.name), r.key,

@@ -38,6 +38,7 @@ struct MetricRow {
   double low = NAN, high = NAN;  // 95% interval when the metric is random
   QString parameters;            // e.g. "20 bins, posterior means, 10000 items"
   bool higherIsBetter = true;
+  double outOf = NAN;  // for counts: the total (e.g. units of the layer)
 };
 
 struct ModelMetrics {

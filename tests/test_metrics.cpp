@@ -361,7 +361,7 @@ class TestMetrics : public QObject {
     const QString csv = metricsCsv({first, again});
     const QStringList lines = csv.trimmed().split('\n');
     QCOMPARE(lines.size(), 1 + 2 * int(first.rows.size()));
-    QVERIFY(lines[0].startsWith("model,dataset,metric,key,value,low,high,parameters"));
+    QVERIFY(lines[0].startsWith("model,dataset,metric,key,value,low,high,out_of,parameters"));
     const QJsonObject json = metricsJson({first});
     QCOMPARE(json["models"].toArray().size(), 1);
     const ModelMetrics back = ModelMetrics::fromJson(json["models"].toArray()[0].toObject());

@@ -83,6 +83,46 @@ class TestProjections : public QObject {
     QCOMPARE(tsne(x.data(), 2000, 20, p), y);
   }
 
+  // From kTsneMinPointsForFft points the default gradient is the FFT-interpolated one; it must
+  // keep neighbourhoods as well as Barnes-Hut (kNN recall 0.284 and 0.282 here) and also give
+  // the same layout for the same seed.
+  void tsneFftMatchesBarnesHut() {
+    std::vector<int> labels;
+    const int64_t n = kTsneMinPointsForFft;
+    const std::vector<float> x = blobs(n, 20, 10, labels, 8);
+    TsneParameters p;
+    p.seed = 9;
+    const std::vector<float> fft = tsne(x.data(), n, 20, p);
+    p.gradient = TsneGradient::BarnesHut;
+    const std::vector<float> barnesHut = tsne(x.data(), n, 20, p);
+    QVERIFY(fft != barnesHut);
+    const double fftRecall = knnRecall(x.data(), 20, fft.data(), 2, n, 10);
+    const double barnesHutRecall = knnRecall(x.data(), 20, barnesHut.data(), 2, n, 10);
+    QVERIFY2(labelAgreement(fft, 2, labels) > 0.98,
+             qPrintable(QString::number(labelAgreement(fft, 2, labels))));
+    QVERIFY2(
+        fftRecall > barnesHutRecall - 0.01,
+        qPrintable(QStringLiteral("FFT %1, Barnes-Hut %2").arg(fftRecall).arg(barnesHutRecall)));
+    p.gradient = TsneGradient::Fft;
+    QCOMPARE(tsne(x.data(), n, 20, p), fft);
+  }
+
+  void tsneThreeDimensions() {
+    std::vector<int> labels;
+    const std::vector<float> x = blobs(1000, 20, 5, labels, 10);
+    TsneParameters p;
+    p.outputDims = 3;
+    const std::vector<float> y = tsne(x.data(), 1000, 20, p);
+    QCOMPARE(y.size(), size_t(3000));
+    for (float v : y) QVERIFY(std::isfinite(v));
+    QVERIFY2(labelAgreement(y, 3, labels) > 0.98,
+             qPrintable(QString::number(labelAgreement(y, 3, labels))));
+    const double recall = knnRecall(x.data(), 20, y.data(), 3, 1000, 10);
+    QVERIFY2(recall > 0.3, qPrintable(QString::number(recall)));
+    p.outputDims = 4;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, tsne(x.data(), 1000, 20, p));
+  }
+
   void umapCurveMatchesUmapLearn() {
     // umap-learn's find_ab_params(1.0, 0.1) gives a = 1.577, b = 0.895.
     double a = 0, b = 0;

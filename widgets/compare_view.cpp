@@ -56,6 +56,7 @@ struct CompareView::Column {
   ImageGrid* samples = nullptr;
   ImageGrid* path = nullptr;
   LineChart* density = nullptr;
+  LineChart* klProfile = nullptr;  // KL per unit, sorted, once metrics exist
 };
 
 CompareView::CompareView(QWidget* parent) : QWidget(parent) {
@@ -130,6 +131,11 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
       gridHost_);
   densityNote->setWordWrap(true);
   grid_->addWidget(densityNote, 6, 0);
+  klNote_ = new QLabel(tr("KL per unit, largest first (after Compute metrics): how many units "
+                          "carry information, and how much."),
+                       gridHost_);
+  klNote_->setWordWrap(true);
+  grid_->addWidget(klNote_, 7, 0);
   auto* scroll = new QScrollArea(this);
   scroll->setWidgetResizable(true);
   scroll->setWidget(gridHost_);
@@ -335,12 +341,16 @@ void CompareView::rebuildColumns() {
     c->samples->setMinimumHeight(180);
     c->path->setMinimumHeight(120);
     c->density->setMinimumHeight(140);
+    c->klProfile = new LineChart(gridHost_);
+    c->klProfile->setMinimumHeight(140);
+    c->klProfile->setToolTip(tr("KL of every unit over the metric items, largest first"));
     const int col = int(m) + 1;
     grid_->addWidget(c->header, 0, col);
     grid_->addWidget(c->reconstructions, 1, col);
     grid_->addWidget(c->samples, 2, col, 2, 1);
     grid_->addWidget(c->path, 4, col, 2, 1);
     grid_->addWidget(c->density, 6, col);
+    grid_->addWidget(c->klProfile, 7, col);
     columns_.push_back(std::move(c));
   }
   for (int col = 0; col <= kMaxModels; ++col)
@@ -563,6 +573,7 @@ void CompareView::computeMetrics() {
         if (models != models_) return;
         metrics_ = std::move(tables);
         metricsTable_->setMetrics(metrics_);
+        showKlProfiles();
         double seconds = 0;
         for (const ModelMetrics& m : metrics_) seconds += m.seconds;
         metricsNote_->setText(
@@ -577,6 +588,21 @@ void CompareView::computeMetrics() {
                 .arg(seconds, 0, 'f', 1));
         Q_EMIT metricsShown();
       });
+}
+
+void CompareView::showKlProfiles() {
+  double high = 0;
+  for (size_t m = 0; m < metrics_.size() && m < columns_.size(); ++m) {
+    std::vector<double> kl;
+    for (const auto& layer : metrics_[m].unitKl) kl.insert(kl.end(), layer.begin(), layer.end());
+    std::sort(kl.begin(), kl.end(), std::greater<>());
+    const auto collapsed = std::count_if(kl.begin(), kl.end(), [](double v) { return v < 0.01; });
+    if (!kl.empty()) high = std::max(high, kl.front());
+    columns_[m]->klProfile->setSeries(
+        {{tr("%1 units, %2 collapsed").arg(kl.size()).arg(collapsed), kl, categoricalColor(2)}},
+        tr("unit, by KL"), tr("KL (nats)"));
+  }
+  for (auto& c : columns_) c->klProfile->setYRange(0, high);
 }
 
 bool CompareView::exportMetrics(const QString& path) {

@@ -84,6 +84,7 @@ class CompareView : public QWidget {
   void refreshInterpolations();
   void showMatchedTraversal(int pair);
   void updateMatchChoices();
+  void showKlProfiles();
   QString modelLabel(int column) const;
 
   DatasetPtr dataset_;
@@ -98,6 +99,7 @@ class CompareView : public QWidget {
   ImageGrid* inputs_ = nullptr;
   ImageGrid* endpoints_ = nullptr;
   QLabel* sampleNote_ = nullptr;
+  QLabel* klNote_ = nullptr;
   QSpinBox* offset_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QDoubleSpinBox* temperature_ = nullptr;

@@ -17,6 +17,8 @@ MetricsTable::MetricsTable(QWidget* parent) : QTableWidget(parent) {
 QString MetricsTable::formatValue(const MetricRow& r) {
   if (!std::isfinite(r.value)) return QStringLiteral("–");
   const int decimals = std::abs(r.value) >= 10 ? 2 : 3;
+  if (std::isfinite(r.outOf))
+    return QStringLiteral("%1 of %2").arg(qint64(r.value)).arg(qint64(r.outOf));
   if (r.value == std::floor(r.value) && !std::isfinite(r.low) && std::abs(r.value) < 1e6)
     return QString::number(qint64(r.value));
   QString text = QString::number(r.value, 'f', decimals);
