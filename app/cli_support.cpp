@@ -71,6 +71,15 @@ JobControl stderrProgress(const QString& label) {
   return job;
 }
 
+bool parseArguments(QCommandLineParser& parser, const QStringList& arguments) {
+  if (!parser.parse(arguments)) throw CommandError(kUsage, parser.errorText());
+  if (parser.isSet(QStringLiteral("help"))) {
+    QTextStream(stdout) << parser.helpText();
+    return false;
+  }
+  return true;
+}
+
 int runCommand(const QString& command, const std::function<int()>& body) {
   QTextStream err(stderr);
   try {

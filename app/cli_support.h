@@ -2,6 +2,7 @@
 // What every headless subcommand shares: loading models and datasets with clear messages,
 // progress on stderr, and the exit codes documented in `strata --help`.
 
+#include <QCommandLineParser>
 #include <QString>
 #include <QStringList>
 
@@ -35,6 +36,11 @@ double numberOption(const QString& name, const QString& value, double low, doubl
 
 // A progress line on stderr ("label  42%"), rewritten in place at most every half second.
 JobControl stderrProgress(const QString& label);
+
+// Parses a subcommand's arguments: throws CommandError(kUsage) for unknown options or missing
+// values (QCommandLineParser::process would exit with status 1), prints the help and returns
+// false for --help.
+bool parseArguments(QCommandLineParser& parser, const QStringList& arguments);
 
 // Runs a subcommand body, turning typed errors into messages and exit codes.
 int runCommand(const QString& command, const std::function<int()>& body);

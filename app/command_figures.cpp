@@ -94,7 +94,7 @@ int renderCommand(const QStringList& arguments) {
                                     "FILE");
     const QCommandLineOption ignoreHash("ignore-hash", "render even if a model file changed since");
     p.addOptions({output, ignoreHash});
-    p.process(arguments);
+    if (!parseArguments(p, arguments)) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one recipe file");
     const QString path = p.positionalArguments().front();
     const QJsonObject recipe = readRecipe(path);
@@ -128,7 +128,7 @@ int traverseCommand(const QStringList& arguments) {
     const QCommandLineOption k("k", "sigmas for the sigma ranges (default 3)", "K", "3");
     const QCommandLineOption keep("keep-lower", "keep lower layers instead of regenerating them");
     p.addOptions({data, item, prior, units, top, steps, range, k, keep});
-    p.process(arguments);
+    if (!parseArguments(p, arguments)) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     const QString modelPath = p.positionalArguments().front();
     const QString output = common.outputPath(p);
@@ -188,7 +188,7 @@ int hierarchyCommand(const QStringList& arguments) {
                                    "0,1");
     const QCommandLineOption samples("samples", "draws per level (default 6)", "N", "6");
     p.addOptions({data, items, samples});
-    p.process(arguments);
+    if (!parseArguments(p, arguments)) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     QJsonObject recipe{{"figure", "hierarchy"},
                        {"models", modelReferences(p.positionalArguments())},
@@ -217,7 +217,7 @@ int projectCommand(const QStringList& arguments) {
                                     "BY");
     const QCommandLineOption samples("samples", "posterior samples instead of means");
     p.addOptions({data, model, source, method, colour, samples});
-    p.process(arguments);
+    if (!parseArguments(p, arguments)) return int(kOk);
     if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
     if (!QStringList{"pca", "tsne", "umap"}.contains(p.value(method)))
       throw CommandError(kUsage, "--method must be pca, tsne or umap");
@@ -248,7 +248,7 @@ int compareCommand(const QStringList& arguments) {
                                    "0,1,2,3,4,5,6,7");
     const QCommandLineOption temperature("temperature", "prior temperature (default 1)", "T", "1");
     p.addOptions({data, items, temperature});
-    p.process(arguments);
+    if (!parseArguments(p, arguments)) return int(kOk);
     const QStringList paths = p.positionalArguments();
     if (paths.size() < 1 || paths.size() > 4) throw CommandError(kUsage, "give one to four models");
     QJsonObject recipe{{"figure", "comparison"},

@@ -24,7 +24,8 @@ void writeText(const QString& path, const QByteArray& bytes) {
 
 QString formatted(const MetricRow& r) {
   if (!std::isfinite(r.value)) return QStringLiteral("-");
-  if (std::isfinite(r.outOf)) return QStringLiteral("%1 of %2").arg(qint64(r.value)).arg(qint64(r.outOf));
+  if (std::isfinite(r.outOf))
+    return QStringLiteral("%1 of %2").arg(qint64(r.value)).arg(qint64(r.outOf));
   if (r.value == std::floor(r.value) && std::abs(r.value) < 1e9 && !std::isfinite(r.low))
     return QString::number(qint64(r.value));  // counts
   QString text = QString::number(r.value, 'f', std::abs(r.value) >= 10 ? 2 : 4);
@@ -89,7 +90,7 @@ int metricsCommand(const QStringList& arguments) {
     const QCommandLineOption noCache("no-cache", "recompute even if a cached table exists");
     parser.addOptions(
         {data, items, indices, iwK, iwItems, layer, samples, seed, csv, json, plan, noCache});
-    parser.process(arguments);
+    if (!parseArguments(parser, arguments)) return int(kOk);
     const QStringList modelPaths = parser.positionalArguments();
     if (modelPaths.isEmpty() || modelPaths.size() > 4)
       throw CommandError(kUsage, "give one to four model files");

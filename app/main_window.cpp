@@ -392,7 +392,10 @@ void MainWindow::projectMap() {
   if (!dataset_) return;
   const DatasetPtr dataset = dataset_;
   const ModelPtr model = model_;
-  const ProjectionRequest request = mapControls_->request();
+  ProjectionRequest request = mapControls_->request();
+  // With the 3-D view on, t-SNE lays the points out in three dimensions.
+  if (threeDAction_->isChecked() && request.method == ProjectionMethod::Tsne)
+    request.tsne.outputDims = 3;
   const EncodingCache cache = *cache_;
   const auto embedding = embedding_;
   jobs_->start<ProjectionResult>(
@@ -427,6 +430,11 @@ void MainWindow::showMap(const ProjectionResult& map) {
 void MainWindow::applyDimensions() {
   if (!dataset_ || map_.coords.empty()) return;
   const bool threeD = threeDAction_->isChecked() && map_.dims == 3;
+  if (threeDAction_->isChecked() && map_.dims == 2)
+    statusBar()->showMessage(
+        tr("This layout is 2-D: press Project with t-SNE for a 3-D layout (PCA maps have three "
+           "components already)"),
+        8000);
   scatter_->setMode(threeD ? ScatterView::Mode::ThreeD : ScatterView::Mode::TwoD);
   if (threeD) {
     scatter_->setPoints(map_.coords, 3);
@@ -775,7 +783,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   event->accept();
 }
 
-void MainWindow::addCompareModel(const QString& path) {
+void MainWindow::restoreComparison(const QStringList& paths) {
+  compare_->clearModels();
+  compareSeeded_ = true;  // the session says which models are compared, main model or not
+  for (int i = 0; i < paths.size(); ++i) addCompareModel(paths[i], i);
+}
+
+void MainWindow::addCompareModel(const QString& path, int position) {
   // One runner per load: several models may be loading at once, and none is stale.
   auto* runner = new JobRunner(this);
   trackJobs(runner);
@@ -792,9 +806,9 @@ void MainWindow::addCompareModel(const QString& path) {
   runner->start<ModelPtr>(
       tr("Opening %1 for comparison").arg(QFileInfo(path).fileName()),
       [path](const JobControl&) -> ModelPtr { return Model::load(path); },
-      [this, runner](ModelPtr model) {
+      [this, runner, position](ModelPtr model) {
         runner->deleteLater();
-        if (!compare_->addModel(model))
+        if (!compare_->addModel(model, position))
           statusBar()->showMessage(
               compare_->modelCount() >= CompareView::kMaxModels
                   ? tr("The comparison already has four models")

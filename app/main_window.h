@@ -71,7 +71,9 @@ class MainWindow : public QMainWindow {
   // The recipe of the figure the current view shows; empty (and `why` set) if none.
   QJsonObject currentRecipe(QString* why) const;
   // Loads a model on a worker and adds it as a column of the compare view.
-  void addCompareModel(const QString& path);
+  void addCompareModel(const QString& path, int position = -1);
+  // Replaces the compared models with these, in this order.
+  void restoreComparison(const QStringList& paths);
   QTabWidget* tabs() const { return tabs_; }
   DatasetPtr dataset() const { return dataset_; }
   QString datasetSpec() const { return datasetSpec_; }

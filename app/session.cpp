@@ -11,6 +11,8 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include <limits>
+
 #include "app/main_window.h"
 #include "core/errors.h"
 #include "widgets/compare_view.h"
@@ -66,14 +68,14 @@ void restoreSession(MainWindow& w, const QJsonObject& s, QStringList* problems) 
     });
   }
   w.openStartup(dataset, modelOk ? model : QString());
+  QStringList compared;
   for (const QJsonValue& v : s["compare"].toArray()) {
-    const QString path = v.toString();
-    if (path == model) continue;  // the main model leads the comparison anyway
-    if (QFileInfo(path).isFile())
-      w.addCompareModel(path);
+    if (QFileInfo(v.toString()).isFile())
+      compared << v.toString();
     else
-      problems->append(QObject::tr("model file not found: %1").arg(path));
+      problems->append(QObject::tr("model file not found: %1").arg(v.toString()));
   }
+  w.restoreComparison(compared);
   w.showView(s["view"].toString("map"));
 }
 
@@ -97,8 +99,24 @@ void writeSession(const QString& path, const QJsonObject& session) {
     throw Error(path.toStdString() + ": cannot write the session");
 }
 
+namespace {
+
+QString lockPath() {
+  return Autosaver::path() + QStringLiteral(".lock");
+}
+
+void configure(QLockFile& lock) {
+  // Only a dead owner makes the lock stale, never its age: a session can stay open for days.
+  lock.setStaleLockTime(std::numeric_limits<int>::max());
+}
+
+}  // namespace
+
 Autosaver::Autosaver(MainWindow* window, int intervalMs)
-    : QObject(window), window_(window), timer_(new QTimer(this)) {
+    : QObject(window), window_(window), timer_(new QTimer(this)), lock_(lockPath()) {
+  QDir().mkpath(QFileInfo(path()).absolutePath());
+  configure(lock_);
+  if (!lock_.tryLock(0)) return;  // another instance autosaves; this one leaves it alone
   timer_->setInterval(intervalMs);
   connect(timer_, &QTimer::timeout, this, &Autosaver::saveNow);
   // Saving right after the workspace changes loses less than waiting for the timer.
@@ -114,10 +132,16 @@ QString Autosaver::path() {
 }
 
 QString Autosaver::leftover() {
-  return QFileInfo::exists(path()) ? path() : QString();
+  if (!QFileInfo::exists(path())) return {};
+  QLockFile lock(lockPath());
+  configure(lock);
+  if (!lock.tryLock(0)) return {};  // its instance is still running
+  lock.unlock();
+  return path();
 }
 
 void Autosaver::saveNow() {
+  if (!lock_.isLocked()) return;
   if (window_->datasetSpec().isEmpty()) return;  // nothing opened yet: nothing to lose
   try {
     writeSession(path(), captureSession(*window_));
@@ -128,7 +152,9 @@ void Autosaver::saveNow() {
 
 void Autosaver::finish() {
   timer_->stop();
+  if (!lock_.isLocked()) return;
   QFile::remove(path());
+  lock_.unlock();
 }
 
 }  // namespace strata

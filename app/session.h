@@ -4,6 +4,7 @@
 // kill the next start offers to restore everything.
 
 #include <QJsonObject>
+#include <QLockFile>
 #include <QObject>
 #include <QString>
 
@@ -23,6 +24,8 @@ void writeSession(const QString& path, const QJsonObject& session);  // throws E
 
 // Writes the session every few seconds while the window is open, marked unclean; a normal
 // close removes the file, so a file found at start means the last run did not end normally.
+// A lock file keeps a second running instance from taking the first one's autosave for a
+// crash (or deleting it); the lock of a killed process is recognised as stale.
 class Autosaver : public QObject {
   Q_OBJECT
 
@@ -37,6 +40,7 @@ class Autosaver : public QObject {
  private:
   MainWindow* window_;
   QTimer* timer_;
+  QLockFile lock_;
 };
 
 }  // namespace strata

@@ -131,7 +131,10 @@ MatchedTraversal traverseMatchedPair(const Model& a, const Model& b, const Datas
   t.steps = std::max(2, steps);
   for (int s = 0; s < t.steps; ++s) t.offsets.push_back(-span + 2 * span * s / (t.steps - 1));
   auto run = [&](const Model& m, int layer, int column, double direction, double sd) {
-    const auto [l, u] = columnUnits(m.info(), layer)[size_t(column)];
+    const auto units = columnUnits(m.info(), layer);
+    if (column < 0 || size_t(column) >= units.size())
+      throw std::invalid_argument("matched unit outside the model's layer");
+    const auto [l, u] = units[size_t(column)];
     const LatentStart start = startFromItem(m, dataset, item, false, 0);
     const UnitGroup group = singleUnit(m.info(), l, u);
     const double origin = startValue(start, group);

@@ -269,7 +269,7 @@ DciScore dciScore(const CodeMatrix& codes, const FactorClasses& factors, double 
   const Eigen::Index n = codes.items, dims = codes.dims, kCount = factors.factors();
   const Eigen::Index train = Eigen::Index(trainFraction * double(n));
   if (train < 2 || n - train < 2 || dims < 1 || kCount < 1)
-    throw std::invalid_argument("DCI needs at least four items, one code and one factor");
+    throw std::invalid_argument("DCI needs at least ten items, one code and one factor");
   Eigen::MatrixXd x(n, dims), y(n, kCount);
   for (Eigen::Index i = 0; i < n; ++i) {
     for (Eigen::Index j = 0; j < dims; ++j) x(i, j) = codes.at(i, int(j));
@@ -391,6 +391,14 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
     else
       active.push_back(j);
   }
+  // With one factor (or none voting) the classifier cannot be wrong: no score, not 1.0.
+  std::vector<int> voting(plan.fvTrainFactor.begin(), plan.fvTrainFactor.end());
+  std::sort(voting.begin(), voting.end());
+  voting.erase(std::unique(voting.begin(), voting.end()), voting.end());
+  if (voting.size() < 2 || plan.fvEvalFactor.empty()) {
+    s.score = s.low = s.high = s.trainAccuracy = NAN;
+    return s;
+  }
   if (active.empty() || kCount == 0) return s;
   auto vote = [&](const std::vector<int64_t>& items, size_t v) {
     int best = -1;
@@ -416,8 +424,9 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
   const size_t trainVotes = plan.fvTrainFactor.size();
   std::vector<int> trainDims(trainVotes);
   for (size_t v = 0; v < trainVotes; ++v) {
-    trainDims[v] = vote(plan.fvTrain, v);
-    ++counts[size_t(trainDims[v]) * size_t(kCount) + size_t(plan.fvTrainFactor[v])];
+    trainDims[v] = vote(plan.fvTrain, v);  // -1 when every variance is NaN
+    if (trainDims[v] >= 0)
+      ++counts[size_t(trainDims[v]) * size_t(kCount) + size_t(plan.fvTrainFactor[v])];
   }
   std::vector<int> predicted(static_cast<size_t>(dims), 0);
   for (int j = 0; j < dims; ++j) {
@@ -425,10 +434,11 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
     predicted[size_t(j)] = int(std::max_element(row, row + kCount) - row);
   }
   std::vector<bool> trainCorrect, evalCorrect;
+  auto correct = [&](int dim, int factor) { return dim >= 0 && predicted[size_t(dim)] == factor; };
   for (size_t v = 0; v < trainVotes; ++v)
-    trainCorrect.push_back(predicted[size_t(trainDims[v])] == plan.fvTrainFactor[v]);
+    trainCorrect.push_back(correct(trainDims[v], plan.fvTrainFactor[v]));
   for (size_t v = 0; v < plan.fvEvalFactor.size(); ++v)
-    evalCorrect.push_back(predicted[size_t(vote(plan.fvEval, v))] == plan.fvEvalFactor[v]);
+    evalCorrect.push_back(correct(vote(plan.fvEval, v), plan.fvEvalFactor[v]));
   s.trainAccuracy = accuracy(trainCorrect);
   s.score = accuracy(evalCorrect);
   std::tie(s.low, s.high) = bootstrapInterval(evalCorrect, s.bootstrapResamples, seed);
@@ -449,7 +459,10 @@ ClassifierScore betaVaeScore(const CodeMatrix& codes, const FactorClasses& facto
       }
     return Eigen::MatrixXd(f / double(group));
   };
-  if (plan.bvTrainFactor.empty() || plan.bvEvalFactor.empty()) return s;
+  if (plan.bvTrainFactor.empty() || plan.bvEvalFactor.empty() || factors.factors() < 2) {
+    s.score = s.low = s.high = s.trainAccuracy = NAN;  // one factor: nothing to tell apart
+    return s;
+  }
   const Eigen::MatrixXd train = features(plan.bvTrain, plan.bvTrainFactor.size());
   const Eigen::MatrixXd test = features(plan.bvEval, plan.bvEvalFactor.size());
   const LogisticRegression classifier = fitLogisticRegression(train, plan.bvTrainFactor, 1.0);

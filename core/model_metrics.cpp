@@ -85,7 +85,7 @@ void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& data
   m.sapPerFactor = sap.perFactor;
   m.rows.push_back(row("sap", "SAP", sap.score, "continuous form (R^2); " + on));
   job.cancel.throwIfCancelled();
-  if (classes.factors() >= 2 && codes.dims >= 2) {
+  if (classes.factors() >= 2 && codes.dims >= 2 && codes.items >= 10) {
     const DciScore dci = dciScore(codes, classes);
     m.dciImportance = dci.importance;
     const QString lasso = QStringLiteral("Lasso alpha %1, %2% train; %3")
@@ -237,15 +237,15 @@ std::vector<int64_t> metricItems(const MetricsOptions& options, int64_t size) {
   }
   std::vector<int64_t> items(static_cast<size_t>(size));
   std::iota(items.begin(), items.end(), 0);
-  if (options.items > 0 && options.items < size) {
-    // A seeded shuffle, so the items are a random sample in random order (DCI splits in order).
-    std::mt19937_64 rng(options.seed);
-    for (int64_t i = 0; i < options.items; ++i) {
-      const int64_t pick = std::uniform_int_distribution<int64_t>(i, size - 1)(rng);
-      std::swap(items[size_t(i)], items[size_t(pick)]);
-    }
-    items.resize(size_t(options.items));
+  // A seeded shuffle, also when every item is used: the items are a random sample in random
+  // order (DCI splits in order, and files are often sorted by class or factor).
+  const int64_t count = options.items > 0 && options.items < size ? options.items : size;
+  std::mt19937_64 rng(options.seed);
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t pick = std::uniform_int_distribution<int64_t>(i, size - 1)(rng);
+    std::swap(items[size_t(i)], items[size_t(pick)]);
   }
+  items.resize(size_t(count));
   return items;
 }
 
@@ -373,7 +373,8 @@ QString metricsCsv(const std::vector<ModelMetrics>& models) {
   for (const ModelMetrics& m : models)
     for (const MetricRow& r : m.rows)
       out += QStringList{quote(m.modelName), quote(m.dataset), quote(r.name), r.key,
-                         text(r.value),      text(r.low),      text(r.high),  quote(r.parameters)}
+                         text(r.value),      text(r.low),      text(r.high),  text(r.outOf),
+                         quote(r.parameters)}
                  .join(',') +
              '\n';
   return out;

@@ -149,8 +149,10 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     case ProjectionMethod::Tsne: {
       TsneParameters p = request.tsne;
       p.seed = request.seed;
-      r.coords = toThreeColumns(tsne(input.data(), n, inputDims, p, rest), n, 2);
-      r.description = QStringLiteral("t-SNE of %1, perplexity %2, seed %3")
+      r.coords = toThreeColumns(tsne(input.data(), n, inputDims, p, rest), n, p.outputDims);
+      r.dims = p.outputDims;
+      r.description = QStringLiteral("%1t-SNE of %2, perplexity %3, seed %4")
+                          .arg(p.outputDims == 3 ? QStringLiteral("3-D ") : QString())
                           .arg(what)
                           .arg(p.perplexity)
                           .arg(p.seed);

@@ -236,6 +236,7 @@ void renderComparison(const QJsonObject& r, const QString& output, const QString
   const DatasetPtr dataset = datasetOf(r, baseDir);
   const std::vector<int64_t> items = itemList(r, "items", *dataset);
   const int samples = r["samples"].toInt(int(items.size()));
+  if (samples < 1 || samples > 64) bad("samples must be 1 to 64");
   const uint64_t seed = uint64_t(r["seed"].toInteger(0));
   const double temperature = r["temperature"].toDouble(1.0);
   GridFigure grid;

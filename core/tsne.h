@@ -29,7 +29,7 @@ constexpr int64_t kTsneMinPointsForFft = 5000;
 
 struct TsneParameters {
   double perplexity = 30;
-  int iterations = 750;
+  int iterations = 1000;  // as scikit-learn and openTSNE (250 exaggerated + 750)
   int exaggerationIterations = 250;
   double exaggeration = 12;
   double learningRate = 0;  // 0: automatic, max(n / exaggeration / 4, 50) as scikit-learn

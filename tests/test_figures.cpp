@@ -29,7 +29,8 @@ Run runStrata(const QStringList& arguments, const QString& workingDirectory = {}
   p.start(QStringLiteral(STRATA_EXECUTABLE), arguments);
   if (!p.waitForFinished(600000)) return {};
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-          QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+          QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
 }
 
 QByteArray sha(const QString& path) {
@@ -38,7 +39,9 @@ QByteArray sha(const QString& path) {
   return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
 }
 
-QString model(const QString& name) { return strata::bundledModelPath(name); }
+QString model(const QString& name) {
+  return strata::bundledModelPath(name);
+}
 
 // Element counts and text content of an SVG file; false if it does not parse.
 struct SvgSummary {
@@ -99,13 +102,12 @@ class TestFigures : public QObject {
   void recipesReproduceRasterFiguresExactly_data() {
     QTest::addColumn<QStringList>("arguments");
     QTest::newRow("traversal, dSprites") << QStringList{
-        "traverse", model("dsprites_tcvae.pt"), "--data", "dsprites", "--item", "4000", "--units",
-        "z[0],z[3],z[9]", "--range", "data-quantiles", "--dpi", "150"};
-    QTest::newRow("traversal from the prior")
-        << QStringList{"traverse", model("fashion_vae.pt"), "--prior", "--seed", "3",
-                       "--units", "z[1],z[2]"};
-    QTest::newRow("hierarchy") << QStringList{"hierarchy", model("fashion_lvae.pt"), "--items",
-                                              "3,9", "--samples", "4", "--seed", "2"};
+        "traverse", model("dsprites_tcvae.pt"), "--data",  "dsprites",       "--item", "4000",
+        "--units",  "z[0],z[3],z[9]",           "--range", "data-quantiles", "--dpi",  "150"};
+    QTest::newRow("traversal from the prior") << QStringList{
+        "traverse", model("fashion_vae.pt"), "--prior", "--seed", "3", "--units", "z[1],z[2]"};
+    QTest::newRow("hierarchy") << QStringList{
+        "hierarchy", model("fashion_lvae.pt"), "--items", "3,9", "--samples", "4", "--seed", "2"};
     QTest::newRow("comparison") << QStringList{"compare", model("fashion_lvae.pt"),
                                                model("fashion_vae.pt"), "--items", "0,5,9"};
   }
@@ -137,8 +139,8 @@ class TestFigures : public QObject {
     QTemporaryDir dir;
     const QString svg = dir.filePath("t.svg");
     const Run r = runStrata({"traverse", model("dsprites_tcvae.pt"), "--data", "dsprites", "--item",
-                          "100", "--units", "z[0],z[3]", "--steps", "7", "--title",
-                          "Units & positions", "-o", svg});
+                             "100", "--units", "z[0],z[3]", "--steps", "7", "--title",
+                             "Units & positions", "-o", svg});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const SvgSummary s = readSvg(svg);
     QVERIFY(s.ok);
@@ -155,7 +157,7 @@ class TestFigures : public QObject {
     const QString svg = dir.filePath("map.svg"), pdf = dir.filePath("map.pdf");
     for (const QString& out : {svg, pdf}) {
       const Run r = runStrata({"project", "--data", "fashion-mnist:test", "--colour", "class",
-                            "--title", "Pixels of Fashion-MNIST", "-o", out});
+                               "--title", "Pixels of Fashion-MNIST", "-o", out});
       QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     }
     const SvgSummary s = readSvg(svg);
@@ -174,7 +176,7 @@ class TestFigures : public QObject {
     QTemporaryDir dir;
     const QString pdf = dir.filePath("g.pdf");
     const Run r = runStrata({"traverse", model("dsprites_tcvae.pt"), "--data", "dsprites",
-                          "--units", "z[9]", "-o", pdf});
+                             "--units", "z[9]", "-o", pdf});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QFile f(pdf);
     QVERIFY(f.open(QIODevice::ReadOnly));
@@ -187,7 +189,7 @@ class TestFigures : public QObject {
     QTemporaryDir dir;
     const QString gif = dir.filePath("t.gif");
     const Run r = runStrata({"traverse", model("dsprites_tcvae.pt"), "--data", "dsprites",
-                          "--units", "z[9]", "-o", gif});
+                             "--units", "z[9]", "-o", gif});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QFile f(gif);
     QVERIFY(f.open(QIODevice::ReadOnly));
@@ -202,8 +204,9 @@ class TestFigures : public QObject {
     const QString broken = QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/broken/");
     QTest::newRow("no output") << QStringList{"traverse", model("fashion_vae.pt")} << 2
                                << "-o FILE is required";
-    QTest::newRow("bad number") << QStringList{"hierarchy", model("fashion_lvae.pt"), "--dpi",
-                                               "many", "-o", "x.png"}
+    QTest::newRow("bad number") << QStringList{"hierarchy", model("fashion_lvae.pt"),
+                                               "--dpi",     "many",
+                                               "-o",        "x.png"}
                                 << 2 << "--dpi must be an integer";
     QTest::newRow("bad method") << QStringList{"project", "--method", "mds", "-o", "x.png"} << 2
                                 << "--method must be pca, tsne or umap";
@@ -212,24 +215,33 @@ class TestFigures : public QObject {
         << "give one to four models";
     QTest::newRow("missing model") << QStringList{"traverse", "nowhere.pt", "-o", "x.png"} << 1
                                    << "model file not found: nowhere.pt";
-    QTest::newRow("broken model")
-        << QStringList{"traverse", broken + "missing_method.pt", "--prior", "--units", "z[0]",
-                       "-o", "x.png"}
-        << 1 << "invalid model";
-    QTest::newRow("unknown unit") << QStringList{"traverse", model("fashion_vae.pt"), "--prior",
-                                                 "--units", "z[99]", "-o", "x.png"}
+    QTest::newRow("broken model") << QStringList{"traverse", broken + "missing_method.pt",
+                                                 "--prior",  "--units",
+                                                 "z[0]",     "-o",
+                                                 "x.png"}
+                                  << 1 << "invalid model";
+    QTest::newRow("unknown unit") << QStringList{"traverse", model("fashion_vae.pt"),
+                                                 "--prior",  "--units",
+                                                 "z[99]",    "-o",
+                                                 "x.png"}
                                   << 1 << "has no unit 'z[99]'";
     QTest::newRow("missing dataset")
         << QStringList{"hierarchy", model("fashion_lvae.pt"), "--data", "missing.npy", "-o",
                        "x.png"}
         << 1 << "missing.npy";
-    QTest::newRow("bad format") << QStringList{"traverse", model("fashion_vae.pt"), "--prior",
-                                               "--units", "z[0]", "-o", "x.jpg"}
+    QTest::newRow("bad format") << QStringList{"traverse", model("fashion_vae.pt"),
+                                               "--prior",  "--units",
+                                               "z[0]",     "-o",
+                                               "x.jpg"}
                                 << 1 << "use .png, .svg, .pdf";
-    QTest::newRow("missing recipe") << QStringList{"render", "none.json"} << 1
-                                    << "none.json: cannot be read";
-    QTest::newRow("metrics without model") << QStringList{"metrics"} << 2
-                                           << "give one to four model files";
+    QTest::newRow("missing recipe")
+        << QStringList{"render", "none.json"} << 1 << "none.json: cannot be read";
+    QTest::newRow("metrics without model")
+        << QStringList{"metrics"} << 2 << "give one to four model files";
+    QTest::newRow("unknown option") << QStringList{"project", "--colur", "class", "-o", "x.png"}
+                                    << 2 << "Unknown option 'colur'";
+    QTest::newRow("missing value") << QStringList{"traverse", model("fashion_vae.pt"), "-o"} << 2
+                                   << "Missing value after '-o'";
   }
   void badInputGetsAClearMessage() {
     QFETCH(QStringList, arguments);
@@ -246,7 +258,7 @@ class TestFigures : public QObject {
     QTemporaryDir dir;
     QVERIFY(QFile::copy(model("fashion_vae.pt"), dir.filePath("m.pt")));
     const Run made = runStrata({"traverse", dir.filePath("m.pt"), "--prior", "--units", "z[0]",
-                             "-o", dir.filePath("f.png")});
+                                "-o", dir.filePath("f.png")});
     QVERIFY2(made.exitCode == 0, qPrintable(made.err));
     QFile m(dir.filePath("m.pt"));
     QVERIFY(m.open(QIODevice::Append));
@@ -267,8 +279,8 @@ class TestFigures : public QObject {
   void helpListsTheSubcommands() {
     const Run r = runStrata({"--help"});
     QCOMPARE(r.exitCode, 0);
-    for (const char* command : {"traverse", "hierarchy", "project", "compare", "render",
-                                "metrics", "validate"})
+    for (const char* command :
+         {"traverse", "hierarchy", "project", "compare", "render", "metrics", "validate"})
       QVERIFY2(r.out.contains(QLatin1String(command)), command);
   }
 };

@@ -314,7 +314,7 @@ class TestMetrics : public QObject {
     auto model = Model::load(modelPath);
     auto data = dspritesHeldOut();
     MetricsOptions o;
-    o.items = 0;
+    o.explicitItems = allItems(*data);  // as tools/card_scores.py passes them (--indices)
     o.iwItems = 0;
     o.seed = uint64_t(scores["seed"].toInt());
     const ModelMetrics m = computeModelMetrics(*model, *data, o);

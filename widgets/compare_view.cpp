@@ -258,6 +258,8 @@ QList<JobRunner*> CompareView::jobRunners() const {
 
 void CompareView::setDataset(DatasetPtr dataset) {
   dataset_ = std::move(dataset);
+  // Work on the previous dataset must not land in this one's table or matrix.
+  for (JobRunner* runner : {metricJobs_, matchJobs_, traversalJobs_}) runner->cancel();
   metrics_.clear();
   matched_.reset();
   metricsTable_->setMetrics({});
@@ -270,6 +272,15 @@ void CompareView::setDataset(DatasetPtr dataset) {
   refresh();
 }
 
+void CompareView::clearModels() {
+  models_.clear();
+  metrics_.clear();
+  metricsTable_->setMetrics({});
+  matched_.reset();
+  matrix_->clear(tr("Choose two models and press Match units."));
+  rebuildColumns();
+}
+
 bool CompareView::addModel(ModelPtr model, int position) {
   if (!model || int(models_.size()) >= kMaxModels) return false;
   for (const ModelPtr& m : models_)
@@ -278,6 +289,8 @@ bool CompareView::addModel(ModelPtr model, int position) {
   models_.insert(models_.begin() + position, std::move(model));
   metrics_.clear();
   metricsTable_->setMetrics({});
+  matched_.reset();  // the matrix named columns that have moved
+  matrix_->clear(tr("Choose two models and press Match units."));
   rebuildColumns();
   refresh();
   return true;
@@ -311,7 +324,7 @@ ImageGrid* CompareView::interpolationGrid(int column) const {
 void CompareView::rebuildColumns() {
   for (auto& c : columns_) {
     for (QWidget* w : std::initializer_list<QWidget*>{c->header, c->reconstructions, c->samples,
-                                                      c->path, c->density})
+                                                      c->path, c->density, c->klProfile})
       w->deleteLater();
   }
   columns_.clear();
@@ -403,7 +416,7 @@ void CompareView::refresh() {
 }
 
 void CompareView::refreshReconstructions() {
-  if (!dataset_ || models_.empty()) return;
+  if (!dataset_ || models_.empty() || dataset_->size() == 0) return;
   const std::vector<int64_t> indices = spreadIndices(dataset_->size(), kItems, offset_->value());
   QVector<QImage> inputs;
   for (int64_t i : indices) inputs << datasetImage(*dataset_, i);
@@ -475,7 +488,7 @@ void CompareView::refreshSamples() {
 }
 
 void CompareView::refreshInterpolations() {
-  if (!dataset_ || models_.empty()) return;
+  if (!dataset_ || models_.empty() || dataset_->size() == 0) return;
   const int64_t from = std::min<int64_t>(from_->value(), dataset_->size() - 1);
   const int64_t to = std::min<int64_t>(to_->value(), dataset_->size() - 1);
   endpoints_->setImages({datasetImage(*dataset_, from), datasetImage(*dataset_, to)}, 2);
@@ -569,8 +582,8 @@ void CompareView::computeMetrics() {
         }
         return out;
       },
-      [this, models](std::vector<ModelMetrics> tables) {
-        if (models != models_) return;
+      [this, models, dataset](std::vector<ModelMetrics> tables) {
+        if (models != models_ || dataset != dataset_) return;
         metrics_ = std::move(tables);
         metricsTable_->setMetrics(metrics_);
         showKlProfiles();
@@ -627,7 +640,8 @@ void CompareView::matchUnits() {
   }
   const int layerA = layerA_->currentData().toInt(), layerB = layerB_->currentData().toInt();
   const DatasetPtr dataset = dataset_;
-  const std::vector<int64_t> items = spreadIndices(dataset->size(), kMatchItems, 0);
+  const std::vector<int64_t> items =
+      spreadIndices(dataset->size(), int(std::min<int64_t>(kMatchItems, dataset->size())), 0);
   matrix_->clear(tr("Encoding %1 items with both models…").arg(items.size()));
   matchJobs_->start<std::shared_ptr<const MatchedUnits>>(
       tr("Matching units"),
@@ -635,13 +649,13 @@ void CompareView::matchUnits() {
         return std::make_shared<const MatchedUnits>(
             matchModelUnits(*ma, layerA, *mb, layerB, *dataset, items, job));
       },
-      [this, a, b, ma, mb](std::shared_ptr<const MatchedUnits> matched) {
+      [this, a, b, ma, mb, dataset](std::shared_ptr<const MatchedUnits> matched) {
         if (size_t(a) >= models_.size() || size_t(b) >= models_.size() ||
-            models_[size_t(a)] != ma || models_[size_t(b)] != mb)
+            models_[size_t(a)] != ma || models_[size_t(b)] != mb || dataset != dataset_)
           return;
         matched_ = matched;
-        matchedA_ = a;
-        matchedB_ = b;
+        matchedA_ = ma;
+        matchedB_ = mb;
         matrix_->setMatching(matched->matching, matched->unitNamesA, matched->unitNamesB,
                              tr("A: %1").arg(ma->info().name), tr("B: %1").arg(mb->info().name));
         double sum = 0;
@@ -663,7 +677,8 @@ void CompareView::matchUnits() {
 void CompareView::showMatchedTraversal(int pair) {
   if (!matched_ || !dataset_) return;
   const auto matched = matched_;
-  const ModelPtr ma = models_[size_t(matchedA_)], mb = models_[size_t(matchedB_)];
+  const ModelPtr ma = matchedA_, mb = matchedB_;
+  if (!ma || !mb || pair < 0 || size_t(pair) >= matched_->matching.pairs.size()) return;
   const DatasetPtr dataset = dataset_;
   const int64_t item = std::min<int64_t>(offset_->value(), dataset->size() - 1);
   // The chosen pair first, then the best-matched others.
@@ -683,8 +698,8 @@ void CompareView::showMatchedTraversal(int pair) {
         }
         return out;
       },
-      [this, ma, mb, matched, pairs, item](std::vector<MatchedTraversal> strips) {
-        if (matched != matched_) return;
+      [this, ma, mb, matched, pairs, item, dataset](std::vector<MatchedTraversal> strips) {
+        if (matched != matched_ || dataset != dataset_) return;
         QVector<QImage> cells;
         QStringList labels;
         for (size_t s = 0; s < strips.size(); ++s) {

@@ -46,6 +46,7 @@ class CompareView : public QWidget {
   // not added twice.
   bool addModel(ModelPtr model, int position = -1);
   void removeModel(int column);
+  void clearModels();
   int modelCount() const { return int(models_.size()); }
   const std::vector<ModelPtr>& models() const { return models_; }
   QList<JobRunner*> jobRunners() const;
@@ -92,7 +93,7 @@ class CompareView : public QWidget {
   std::vector<std::unique_ptr<Column>> columns_;
   std::vector<ModelMetrics> metrics_;
   std::shared_ptr<const MatchedUnits> matched_;
-  int matchedA_ = -1, matchedB_ = -1;
+  ModelPtr matchedA_, matchedB_;  // the models of matched_, wherever their columns are now
 
   QGridLayout* grid_ = nullptr;
   QWidget* gridHost_ = nullptr;

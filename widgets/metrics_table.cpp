@@ -36,11 +36,12 @@ int MetricsTable::bestColumn(const QString& key) const {
     const MetricRow* r = models_[m].find(key);
     if (!r || !std::isfinite(r->value)) return -1;
     ++count;
-    const bool better =
-        best < 0 || (r->higherIsBetter ? r->value > bestValue : r->value < bestValue);
-    if (best >= 0 && r->value == bestValue) return -1;  // a tie has no winner
-    if (better) best = int(m), bestValue = r->value;
+    if (best < 0 || (r->higherIsBetter ? r->value > bestValue : r->value < bestValue))
+      best = int(m), bestValue = r->value;
   }
+  int atBest = 0;  // a tie for the best value has no winner
+  for (const ModelMetrics& m : models_) atBest += m.find(key)->value == bestValue;
+  if (atBest > 1) return -1;
   // Counts and raw KL are facts, not scores: nothing to win.
   if (key.startsWith("active") || key.startsWith("kl") || key == "collapsed" || key == "log_px")
     return -1;
