@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QMessageBox>
 #include <QProcess>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -38,7 +39,11 @@ class TestMainWindow : public QObject {
   void initTestCase() {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName("StrataTest");
+    QSettings().clear();  // a previous run's last model and dataset must not leak in
   }
+
+  // Each test starts from the defaults, whatever the one before it opened.
+  void init() { QSettings().clear(); }
 
   void showsFashionMnistPcaAndStaysResponsive() {
     if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
