@@ -65,7 +65,7 @@ QJsonArray modelReferences(const QStringList& paths) {
 
 // Validates the models and dataset before any work, so a bad argument fails fast and clearly.
 void checkInputs(const QJsonObject& recipe) {
-  for (const QJsonValue& m : recipe["models"].toArray()) loadModel(resolveModel(m.toObject(), {}));
+  for (const auto& m : recipe["models"].toArray()) loadModel(resolveModel(m.toObject(), {}));
   if (recipe.contains("dataset")) loadDataset(recipe["dataset"].toString());
 }
 

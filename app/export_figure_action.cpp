@@ -51,7 +51,7 @@ void ExportFigureAction::exportTo(const QString& path) {
   jobs_->start<RenderedFigure>(
       tr("Exporting %1").arg(QFileInfo(path).fileName()),
       [recipe, path](const JobControl& job) { return renderRecipe(recipe, path, {}, job); },
-      [this](RenderedFigure f) {
+      [this](const RenderedFigure& f) {
         Q_EMIT message(
             tr("Wrote %1 and its recipe %2")
                 .arg(QFileInfo(f.figurePath).fileName(), QFileInfo(f.recipePath).fileName()));

@@ -806,7 +806,7 @@ void MainWindow::addCompareModel(const QString& path, int position) {
   runner->start<ModelPtr>(
       tr("Opening %1 for comparison").arg(QFileInfo(path).fileName()),
       [path](const JobControl&) -> ModelPtr { return Model::load(path); },
-      [this, runner, position](ModelPtr model) {
+      [this, runner, position](const ModelPtr& model) {
         runner->deleteLater();
         if (!compare_->addModel(model, position))
           statusBar()->showMessage(

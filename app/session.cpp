@@ -47,7 +47,7 @@ void restoreSession(MainWindow& w, const QJsonObject& s, QStringList* problems) 
     problems->append(QObject::tr("model file not found: %1").arg(model));
   const bool modelOk = !model.isEmpty() && QFileInfo(model).isFile();
   std::vector<int> selection;
-  for (const QJsonValue& v : s["selection"].toArray()) selection.push_back(v.toInt());
+  for (const auto& v : s["selection"].toArray()) selection.push_back(v.toInt());
   const QJsonObject map = s["map"].toObject();
   const int source = map["source"].toInt(ProjectionRequest::kPixels);
   const auto method = ProjectionMethod(map["method"].toInt(0));
@@ -69,7 +69,7 @@ void restoreSession(MainWindow& w, const QJsonObject& s, QStringList* problems) 
   }
   w.openStartup(dataset, modelOk ? model : QString());
   QStringList compared;
-  for (const QJsonValue& v : s["compare"].toArray()) {
+  for (const auto& v : s["compare"].toArray()) {
     if (QFileInfo(v.toString()).isFile())
       compared << v.toString();
     else

@@ -220,6 +220,7 @@ MigScore mutualInformationGap(const CodeMatrix& codes, const FactorClasses& fact
   MigScore m;
   m.bins = bins;
   std::vector<std::vector<int>> binned;
+  binned.reserve(size_t(codes.dims));
   for (int j = 0; j < codes.dims; ++j) binned.push_back(histogramBins(column(codes, j), bins));
   for (int k = 0; k < factors.factors(); ++k) {
     std::vector<int> v(static_cast<size_t>(factors.items));
@@ -229,6 +230,7 @@ MigScore mutualInformationGap(const CodeMatrix& codes, const FactorClasses& fact
       ++counts[size_t(v[size_t(i)])];
     }
     std::vector<double> info;
+    info.reserve(binned.size());
     for (const auto& b : binned)
       info.push_back(mutualInformation(b, bins + 1, v, factors.classCount[size_t(k)]));
     m.perFactor.push_back(gapOfTopTwo(info) / entropy(counts, factors.items));
@@ -244,6 +246,7 @@ SapScore separatedAttributePredictability(const CodeMatrix& codes, const FactorC
   const int kCount = factors.factors();
   s.matrix.assign(size_t(codes.dims) * size_t(kCount), 0.0);
   std::vector<std::vector<double>> columns;
+  columns.reserve(size_t(codes.dims));
   for (int j = 0; j < codes.dims; ++j) columns.push_back(column(codes, j));
   for (int k = 0; k < kCount; ++k) {
     const std::vector<double> v = factorColumn(factors, k);
@@ -430,7 +433,7 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
   }
   std::vector<int> predicted(static_cast<size_t>(dims), 0);
   for (int j = 0; j < dims; ++j) {
-    const auto row = counts.begin() + j * kCount;
+    const auto row = counts.begin() + int64_t(j) * kCount;
     predicted[size_t(j)] = int(std::max_element(row, row + kCount) - row);
   }
   std::vector<bool> trainCorrect, evalCorrect;

@@ -75,7 +75,7 @@ Figure layoutGrid(const GridFigure& g, const FigureStyle& style) {
       f.text({left - 6, y + g.cellSize / 2 + style.fontSize * 0.3}, g.rowLabels[r], 0.9,
              Figure::Anchor::Right, false, 0, kText);
     for (int c = 0; c < g.columns; ++c) {
-      const size_t index = size_t(r * g.columns + c);
+      const size_t index = size_t(r) * size_t(g.columns) + size_t(c);
       if (index >= g.cells.size() || g.cells[index].isNull()) continue;
       const QRectF cell(left + c * (g.cellSize + g.gap), y, g.cellSize, g.cellSize);
       f.image(cell, g.cells[index]);

@@ -33,7 +33,7 @@ QJsonArray toArray(const std::vector<double>& v) {
 
 std::vector<double> fromArray(const QJsonValue& v) {
   std::vector<double> out;
-  for (const QJsonValue& x : v.toArray()) out.push_back(x.toDouble());
+  for (const auto& x : v.toArray()) out.push_back(x.toDouble());
   return out;
 }
 
@@ -204,7 +204,7 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
   m.items = json["items"].toInteger();
   const QJsonObject o = json["options"].toObject();
   m.options.items = o["items"].toInteger();
-  for (const QJsonValue& v : o["explicit_items"].toArray())
+  for (const auto& v : o["explicit_items"].toArray())
     m.options.explicitItems.push_back(v.toInteger());
   m.options.iwSamples = o["iw_samples"].toInt();
   m.options.iwItems = o["iw_items"].toInteger();
@@ -212,15 +212,15 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
   m.options.samples = o["samples"].toBool();
   m.options.disentanglement = o["disentanglement"].toBool();
   m.options.seed = o["seed"].toString().toULongLong();
-  for (const QJsonValue& v : json["metrics"].toArray()) {
+  for (const auto& v : json["metrics"].toArray()) {
     const QJsonObject r = v.toObject();
     m.rows.push_back({r["key"].toString(), r["name"].toString(), readNumber(r["value"]),
                       readNumber(r["low"]), readNumber(r["high"]), r["parameters"].toString(),
                       r["higher_is_better"].toBool(true), readNumber(r["out_of"])});
   }
-  for (const QJsonValue& v : json["layers"].toArray()) m.layerNames << v.toString();
-  for (const QJsonValue& v : json["unit_kl"].toArray()) m.unitKl.push_back(fromArray(v));
-  for (const QJsonValue& v : json["factors"].toArray()) m.factorNames << v.toString();
+  for (const auto& v : json["layers"].toArray()) m.layerNames << v.toString();
+  for (const auto& v : json["unit_kl"].toArray()) m.unitKl.push_back(fromArray(v));
+  for (const auto& v : json["factors"].toArray()) m.factorNames << v.toString();
   m.migPerFactor = fromArray(json["mig_per_factor"]);
   m.sapPerFactor = fromArray(json["sap_per_factor"]);
   m.dciImportance = fromArray(json["dci_importance"]);

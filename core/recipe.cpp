@@ -47,7 +47,7 @@ FigureStyle styleOf(const QJsonObject& recipe) {
 
 std::vector<int64_t> itemList(const QJsonObject& recipe, const QString& key, const Dataset& data) {
   std::vector<int64_t> items;
-  for (const QJsonValue& v : recipe[key].toArray()) {
+  for (const auto& v : recipe[key].toArray()) {
     const int64_t i = v.toInteger(-1);
     if (i < 0 || i >= data.size())
       bad(QStringLiteral("%1: item %2 is outside the dataset (%3 items)")
@@ -63,7 +63,7 @@ std::vector<int64_t> itemList(const QJsonObject& recipe, const QString& key, con
 std::vector<std::shared_ptr<Model>> loadModels(const QJsonObject& recipe, const QString& baseDir,
                                                bool checkHash) {
   std::vector<std::shared_ptr<Model>> models;
-  for (const QJsonValue& v : recipe["models"].toArray())
+  for (const auto& v : recipe["models"].toArray())
     models.push_back(Model::load(resolveModel(v.toObject(), baseDir, checkHash)));
   if (models.empty()) bad("no model given");
   return models;
@@ -128,7 +128,7 @@ void renderTraversal(const QJsonObject& r, const QString& output, const QString&
                            startSpec["temperature"].toDouble(1.0));
   }
   std::vector<UnitGroup> rows;
-  for (const QJsonValue& v : r["units"].toArray()) {
+  for (const auto& v : r["units"].toArray()) {
     const auto [layer, unit] = parseUnit(info, v.toString());
     rows.push_back(singleUnit(info, layer, unit));
   }
@@ -250,6 +250,7 @@ void renderComparison(const QJsonObject& r, const QString& output, const QString
   for (int64_t i : items) inputs << datasetImage(*dataset, i);
   addRow(inputs, QStringLiteral("input"));
   std::vector<const Model*> raw;
+  raw.reserve(models.size());
   for (const auto& m : models) raw.push_back(m.get());
   for (size_t m = 0; m < models.size(); ++m) {
     job.cancel.throwIfCancelled();
@@ -393,7 +394,7 @@ QJsonObject readRecipe(const QString& path) {
   const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
   if (error.error != QJsonParseError::NoError)
     throw DataError(path.toStdString(), "not JSON: " + error.errorString().toStdString());
-  const QJsonObject recipe = doc.object();
+  QJsonObject recipe = doc.object();
   if (recipe["strata_recipe"].toInt() < 1)
     throw DataError(path.toStdString(), "not a Strata figure recipe (no \"strata_recipe\")");
   if (recipe["strata_recipe"].toInt() > kRecipeVersion)

@@ -93,14 +93,16 @@ UnitMatching matchUnits(const std::vector<double>& a, int unitsA, const std::vec
       const double x = na[size_t(i * unitsA + p)];
       if (x == 0) continue;
       for (int q = 0; q < unitsB; ++q)
-        m.correlation[size_t(p * unitsB + q)] += x * nb[size_t(i * unitsB + q)];
+        m.correlation[size_t(p) * size_t(unitsB) + size_t(q)] +=
+            x * nb[size_t(i) * size_t(unitsB) + size_t(q)];
     }
   const bool transpose = unitsA > unitsB;
   const int rows = transpose ? unitsB : unitsA, columns = transpose ? unitsA : unitsB;
   std::vector<double> cost(size_t(rows) * size_t(columns));
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < columns; ++c)
-      cost[size_t(r * columns + c)] = -std::abs(transpose ? m.at(c, r) : m.at(r, c));
+      cost[size_t(r) * size_t(columns) + size_t(c)] =
+          -std::abs(transpose ? m.at(c, r) : m.at(r, c));
   const std::vector<int> assigned = minimumCostAssignment(cost, rows, columns);
   for (int r = 0; r < rows; ++r)
     m.pairs.push_back(transpose ? std::pair{assigned[size_t(r)], r}

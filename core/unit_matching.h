@@ -14,7 +14,10 @@ struct UnitMatching {
   std::vector<double> correlation;  // [unitsA, unitsB]
   // Matched pairs, min(unitsA, unitsB) of them, ordered by decreasing |correlation|.
   std::vector<std::pair<int, int>> pairs;
-  double at(int a, int b) const { return correlation[static_cast<size_t>(a * unitsB + b)]; }
+  double at(int a, int b) const {
+    return correlation[static_cast<size_t>(a) * static_cast<size_t>(unitsB) +
+                       static_cast<size_t>(b)];
+  }
 };
 
 // a: [items, unitsA], b: [items, unitsB], row-major.

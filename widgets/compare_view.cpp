@@ -465,6 +465,7 @@ void CompareView::refreshSamples() {
       tr("Sampling"),
       [models, seed, temperature](const JobControl&) {
         std::vector<const Model*> raw;
+        raw.reserve(models.size());
         for (const ModelPtr& m : models) raw.push_back(m.get());
         return comparePriorSamples(raw, kItems, seed, temperature);
       },
@@ -649,7 +650,7 @@ void CompareView::matchUnits() {
         return std::make_shared<const MatchedUnits>(
             matchModelUnits(*ma, layerA, *mb, layerB, *dataset, items, job));
       },
-      [this, a, b, ma, mb, dataset](std::shared_ptr<const MatchedUnits> matched) {
+      [this, a, b, ma, mb, dataset](const std::shared_ptr<const MatchedUnits>& matched) {
         if (size_t(a) >= models_.size() || size_t(b) >= models_.size() ||
             models_[size_t(a)] != ma || models_[size_t(b)] != mb || dataset != dataset_)
           return;

@@ -103,7 +103,7 @@ void CorrelationMatrix::paintEvent(QPaintEvent*) {
   painter.setPen(palette().color(QPalette::Text));
   painter.drawText(QRect(g.left, 4, width() - g.left, 18), Qt::AlignLeft, columnTitle_);
   painter.save();
-  painter.translate(12, g.top + g.cell * int(rowOrder_.size()) / 2);
+  painter.translate(12, g.top + g.cell * int(rowOrder_.size()) / 2.0);
   painter.rotate(-90);
   painter.drawText(QRect(-200, -10, 400, 16), Qt::AlignCenter, rowTitle_);
   painter.restore();
@@ -120,7 +120,7 @@ void CorrelationMatrix::paintEvent(QPaintEvent*) {
   if (labelEvery)
     for (int b = 0; b < shownColumns; ++b) {
       painter.save();
-      painter.translate(g.left + b * g.cell + g.cell / 2 + 4, g.top - 4);
+      painter.translate(g.left + b * g.cell + g.cell / 2.0 + 4, g.top - 4);
       painter.rotate(-60);
       painter.drawText(0, 0, columns_.value(columnOrder_[size_t(b)]));
       painter.restore();
