@@ -18,8 +18,9 @@ class ExportFigureAction : public QAction {
   // `recipe` returns the current view's recipe (empty: nothing to export, with `why` set).
   ExportFigureAction(QWidget* parent, std::function<QJsonObject(QString* why)> recipe);
   JobRunner* jobs() const { return jobs_; }
-  // Renders without asking (for tests and scripts).
-  void exportTo(const QString& path);
+  // Renders without asking (for tests and scripts); `style` replaces the recipe's style
+  // (font, font_size, dpi, title) when given.
+  void exportTo(const QString& path, const QJsonObject& style = {});
 
  Q_SIGNALS:
   void exported(const QString& figure, const QString& recipe);

@@ -296,10 +296,16 @@ class TestMainWindow : public QObject {
     action->exportTo(dir.filePath("layers.png"));
     QTRY_VERIFY_WITH_TIMEOUT(exported.count() == 1, 60000);
     window.showView("map");
-    action->exportTo(dir.filePath("map.svg"));
+    action->exportTo(dir.filePath("map.svg"), {{"font", "DejaVu Sans"},
+                                               {"font_size", 11},
+                                               {"dpi", 150},
+                                               {"title", "Fashion-MNIST pixels"}});
     QTRY_VERIFY_WITH_TIMEOUT(exported.count() == 2, 60000);
     QVERIFY(QFileInfo(dir.filePath("map.svg")).size() > 10000);
     QVERIFY(QFileInfo::exists(dir.filePath("map.svg.json")));
+    QFile svg(dir.filePath("map.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains(">Fashion-MNIST pixels</text>"));  // the edited title
 
     QProcess render;
     render.start(STRATA_EXECUTABLE,
