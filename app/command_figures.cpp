@@ -25,11 +25,24 @@ struct FigureOptions {
   QCommandLineOption dpi{"dpi", "PNG resolution (default 300)", "DPI", "300"};
   QCommandLineOption title{"title", "figure title", "TEXT"};
   QCommandLineOption seed{"seed", "seed (default 0)", "S", "0"};
+  QCommandLineOption data{"data", "dataset (default fashion-mnist:test)", "SPEC",
+                          defaultDatasetSpec()};
 
   void add(QCommandLineParser& p) const {
-    p.addOptions({output, font, fontSize, dpi, title, seed});
+    p.addOptions({output, font, fontSize, dpi, title, seed, data});
   }
 
+  // Parses the arguments and checks that an output is named; false after --help.
+  bool parse(QCommandLineParser& p, const QStringList& arguments) const {
+    if (!parseArguments(p, arguments)) return false;
+    if (!p.isSet(output)) throw CommandError(kUsage, "-o FILE is required");
+    return true;
+  }
+
+  // Style and seed into the recipe, inputs checked, then the figure rendered.
+  int finish(const QCommandLineParser& p, const QString& command, QJsonObject recipe) const;
+
+ private:
   void fill(const QCommandLineParser& p, QJsonObject& recipe) const {
     QJsonObject style{{"font", p.value(font)},
                       {"font_size", numberOption("font-size", p.value(fontSize), 3, 72)},
@@ -37,11 +50,6 @@ struct FigureOptions {
     if (p.isSet(title)) style["title"] = p.value(title);
     recipe["style"] = style;
     recipe["seed"] = integerOption("seed", p.value(seed), 0, 1LL << 53);
-  }
-
-  QString outputPath(const QCommandLineParser& p) const {
-    if (!p.isSet(output)) throw CommandError(kUsage, "-o FILE is required");
-    return p.value(output);
   }
 };
 
@@ -75,6 +83,13 @@ int render(const QString& command, const QJsonObject& recipe, const QString& out
       renderRecipe(recipe, output, baseDir, stderrProgress(command), checkHash);
   QTextStream(stdout) << "wrote " << f.figurePath << "\nrecipe " << f.recipePath << "\n";
   return kOk;
+}
+
+int FigureOptions::finish(const QCommandLineParser& p, const QString& command,
+                          QJsonObject recipe) const {
+  fill(p, recipe);
+  checkInputs(recipe);
+  return render(command, recipe, p.value(output));
 }
 
 QCommandLineParser& describe(QCommandLineParser& p, const QString& text) {
@@ -113,8 +128,6 @@ int traverseCommand(const QStringList& arguments) {
     p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
     FigureOptions common;
     common.add(p);
-    const QCommandLineOption data("data", "dataset of the start item (default fashion-mnist:test)",
-                                  "SPEC", defaultDatasetSpec());
     const QCommandLineOption item("item", "start from this item's posterior mean (default 0)", "N",
                                   "0");
     const QCommandLineOption prior("prior", "start from a prior sample instead");
@@ -127,23 +140,23 @@ int traverseCommand(const QStringList& arguments) {
                                    "MODE", "prior-sigma");
     const QCommandLineOption k("k", "sigmas for the sigma ranges (default 3)", "K", "3");
     const QCommandLineOption keep("keep-lower", "keep lower layers instead of regenerating them");
-    p.addOptions({data, item, prior, units, top, steps, range, k, keep});
-    if (!parseArguments(p, arguments)) return int(kOk);
+    p.addOptions({item, prior, units, top, steps, range, k, keep});
+    if (!common.parse(p, arguments)) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     const QString modelPath = p.positionalArguments().front();
-    const QString output = common.outputPath(p);
     QJsonObject recipe{{"figure", "traversal"},
                        {"models", modelReferences({modelPath})},
                        {"steps", int(integerOption("steps", p.value(steps), 2, 64))},
                        {"range", QJsonObject{{"mode", p.value(range)},
                                              {"k", numberOption("k", p.value(k), 0.1, 20)}}}};
-    common.fill(p, recipe);
     if (p.isSet(keep)) recipe["propagation"] = "keep";
     const auto model = loadModel(modelPath);
     if (p.isSet(prior)) {
-      recipe["start"] = QJsonObject{{"prior_seed", recipe["seed"]}, {"temperature", 1.0}};
+      recipe["start"] =
+          QJsonObject{{"prior_seed", integerOption("seed", p.value(common.seed), 0, 1LL << 53)},
+                      {"temperature", 1.0}};
     } else {
-      recipe["dataset"] = p.value(data);
+      recipe["dataset"] = p.value(common.data);
       recipe["start"] = QJsonObject{{"item", integerOption("item", p.value(item), 0, 1LL << 40)}};
     }
     QJsonArray unitList;
@@ -155,7 +168,7 @@ int traverseCommand(const QStringList& arguments) {
       // The units with the most KL, from statistics over 2,000 items (recorded explicitly, so
       // the recipe does not depend on this choice being made again).
       const int count = int(integerOption("top", p.value(top), 1, 64));
-      const DatasetPtr dataset = loadDataset(p.value(data));
+      const DatasetPtr dataset = loadDataset(p.value(common.data));
       const LatentStats stats = computeLatentStats(
           *model, *dataset,
           spreadIndices(dataset->size(), int(std::min<int64_t>(2000, dataset->size()))),
@@ -170,8 +183,7 @@ int traverseCommand(const QStringList& arguments) {
                                   std::get<2>(ranked[size_t(i)])));
     }
     recipe["units"] = unitList;
-    checkInputs(recipe);
-    return render("traverse", recipe, output);
+    return common.finish(p, "traverse", recipe);
   });
 }
 
@@ -182,23 +194,18 @@ int hierarchyCommand(const QStringList& arguments) {
     p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
     FigureOptions common;
     common.add(p);
-    const QCommandLineOption data("data", "dataset (default fashion-mnist:test)", "SPEC",
-                                  defaultDatasetSpec());
     const QCommandLineOption items("items", "input items, e.g. 0,7,42 (default 0,1)", "LIST",
                                    "0,1");
     const QCommandLineOption samples("samples", "draws per level (default 6)", "N", "6");
-    p.addOptions({data, items, samples});
-    if (!parseArguments(p, arguments)) return int(kOk);
+    p.addOptions({items, samples});
+    if (!common.parse(p, arguments)) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     QJsonObject recipe{{"figure", "hierarchy"},
                        {"models", modelReferences(p.positionalArguments())},
-                       {"dataset", p.value(data)},
+                       {"dataset", p.value(common.data)},
                        {"items", itemsOption(p.value(items))},
                        {"samples", int(integerOption("samples", p.value(samples), 1, 32))}};
-    common.fill(p, recipe);
-    const QString output = common.outputPath(p);
-    checkInputs(recipe);
-    return render("hierarchy", recipe, output);
+    return common.finish(p, "hierarchy", recipe);
   });
 }
 
@@ -208,30 +215,25 @@ int projectCommand(const QStringList& arguments) {
     describe(p, "Scatter plot of a projection (PCA, t-SNE or UMAP) of pixels or latents.");
     FigureOptions common;
     common.add(p);
-    const QCommandLineOption data("data", "dataset (default fashion-mnist:test)", "SPEC",
-                                  defaultDatasetSpec());
     const QCommandLineOption model("model", "encode with this model (else: pixels)", "MODEL.pt");
     const QCommandLineOption source("source", "pixels, all-layers or a layer name", "SOURCE");
     const QCommandLineOption method("method", "pca, tsne or umap (default pca)", "METHOD", "pca");
     const QCommandLineOption colour("colour", "class, kl, reconstruction, factor:NAME or none",
                                     "BY");
     const QCommandLineOption samples("samples", "posterior samples instead of means");
-    p.addOptions({data, model, source, method, colour, samples});
-    if (!parseArguments(p, arguments)) return int(kOk);
+    p.addOptions({model, source, method, colour, samples});
+    if (!common.parse(p, arguments)) return int(kOk);
     if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
     if (!QStringList{"pca", "tsne", "umap"}.contains(p.value(method)))
       throw CommandError(kUsage, "--method must be pca, tsne or umap");
     QJsonObject recipe{{"figure", "projection"},
-                       {"dataset", p.value(data)},
+                       {"dataset", p.value(common.data)},
                        {"method", p.value(method)},
                        {"samples", p.isSet(samples)}};
     if (p.isSet(model)) recipe["models"] = modelReferences({p.value(model)});
     if (p.isSet(source)) recipe["source"] = p.value(source);
     if (p.isSet(colour)) recipe["colour"] = p.value(colour);
-    common.fill(p, recipe);
-    const QString output = common.outputPath(p);
-    checkInputs(recipe);
-    return render("project", recipe, output);
+    return common.finish(p, "project", recipe);
   });
 }
 
@@ -242,24 +244,19 @@ int compareCommand(const QStringList& arguments) {
     p.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
     FigureOptions common;
     common.add(p);
-    const QCommandLineOption data("data", "dataset (default fashion-mnist:test)", "SPEC",
-                                  defaultDatasetSpec());
     const QCommandLineOption items("items", "input items (default 0,...,7)", "LIST",
                                    "0,1,2,3,4,5,6,7");
     const QCommandLineOption temperature("temperature", "prior temperature (default 1)", "T", "1");
-    p.addOptions({data, items, temperature});
-    if (!parseArguments(p, arguments)) return int(kOk);
+    p.addOptions({items, temperature});
+    if (!common.parse(p, arguments)) return int(kOk);
     const QStringList paths = p.positionalArguments();
     if (paths.size() < 1 || paths.size() > 4) throw CommandError(kUsage, "give one to four models");
     QJsonObject recipe{{"figure", "comparison"},
                        {"models", modelReferences(paths)},
-                       {"dataset", p.value(data)},
+                       {"dataset", p.value(common.data)},
                        {"items", itemsOption(p.value(items))},
                        {"temperature", numberOption("temperature", p.value(temperature), 0, 5)}};
-    common.fill(p, recipe);
-    const QString output = common.outputPath(p);
-    checkInputs(recipe);
-    return render("compare", recipe, output);
+    return common.finish(p, "compare", recipe);
   });
 }
 

@@ -10,17 +10,12 @@
 
 #include "app/cli_support.h"
 #include "core/dataset_source.h"
+#include "core/file_io.h"
 #include "core/model_metrics.h"
 #include "core/npy.h"
 
 namespace strata::cli {
 namespace {
-
-void writeText(const QString& path, const QByteArray& bytes) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-    throw CommandError(kFailed, QStringLiteral("cannot write %1").arg(path));
-}
 
 QString formatted(const MetricRow& r) {
   if (!std::isfinite(r.value)) return QStringLiteral("-");
@@ -127,9 +122,11 @@ int metricsCommand(const QStringList& arguments) {
       job.report(1.0);
     }
     printTable(tables);
-    if (parser.isSet(csv)) writeText(parser.value(csv), metricsCsv(tables).toUtf8());
+    if (parser.isSet(csv))
+      writeFileAtomically(parser.value(csv), metricsCsv(tables).toUtf8(), "metrics table");
     if (parser.isSet(json))
-      writeText(parser.value(json), QJsonDocument(metricsJson(tables)).toJson());
+      writeFileAtomically(parser.value(json), QJsonDocument(metricsJson(tables)).toJson(),
+                          "metrics table");
     return int(kOk);
   });
 }

@@ -873,7 +873,7 @@ QJsonObject MainWindow::currentRecipe(QString* why) const {
       recipe["source"] = "pixels";
     } else {
       if (!model_) return {};
-      recipe["models"] = QJsonArray{modelReference(model_->info().path)};
+      recipe["models"] = QJsonArray{modelReference(model_->info().path, false)};
       recipe["source"] = request.source == ProjectionRequest::kAllLayers
                              ? QStringLiteral("all-layers")
                              : model_->info().layers[size_t(request.source)].name;
@@ -904,7 +904,7 @@ QJsonObject MainWindow::currentRecipe(QString* why) const {
         spreadIndices(dataset_->size(), kReconstructionCount, reconstructions_->inputOffset());
     for (size_t i = 0; i < std::min<size_t>(16, shown.size()); ++i) items.append(qint64(shown[i]));
     recipe = {{"figure", "comparison"},
-              {"models", QJsonArray{modelReference(model_->info().path)}},
+              {"models", QJsonArray{modelReference(model_->info().path, false)}},
               {"items", items},
               {"samples", 16},
               {"seed", qint64(reconstructions_->sampleSeed())},

@@ -15,6 +15,7 @@
 
 #include "app/main_window.h"
 #include "core/errors.h"
+#include "core/file_io.h"
 #include "widgets/compare_view.h"
 #include "widgets/map_controls.h"
 #include "widgets/scatter_view.h"
@@ -80,23 +81,15 @@ void restoreSession(MainWindow& w, const QJsonObject& s, QStringList* problems) 
 }
 
 QJsonObject readSession(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) throw DataError(path.toStdString(), "cannot be read");
-  QJsonParseError error;
-  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
-  if (error.error != QJsonParseError::NoError)
-    throw DataError(path.toStdString(), "not JSON: " + error.errorString().toStdString());
-  if (doc.object()["strata_session"].toInt() < 1)
+  QJsonObject session = readJsonObject(path);
+  if (session["strata_session"].toInt() < 1)
     throw DataError(path.toStdString(), "not a Strata session (no \"strata_session\")");
-  return doc.object();
+  return session;
 }
 
 void writeSession(const QString& path, const QJsonObject& session) {
-  QDir().mkpath(QFileInfo(path).absolutePath());
-  QSaveFile file(path);  // atomic: a kill mid-write leaves the previous autosave intact
-  const QByteArray bytes = QJsonDocument(session).toJson();
-  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-    throw Error(path.toStdString() + ": cannot write the session");
+  // Atomic: a kill mid-write leaves the previous autosave intact.
+  writeFileAtomically(path, QJsonDocument(session).toJson(), QStringLiteral("session"));
 }
 
 namespace {

@@ -103,10 +103,8 @@ InterpolationPath interpolateItems(const Model& model, const Dataset& dataset, i
 MatchedUnits matchModelUnits(const Model& a, int layerA, const Model& b, int layerB,
                              const Dataset& dataset, const std::vector<int64_t>& items,
                              const JobControl& job) {
-  JobControl first{job.cancel, [&job](double f) { job.report(0.45 * f); }};
-  JobControl second{job.cancel, [&job](double f) { job.report(0.45 + 0.45 * f); }};
-  const CodeMatrix ca = encodeItems(a, dataset, items, layerA, false, 0, first);
-  const CodeMatrix cb = encodeItems(b, dataset, items, layerB, false, 0, second);
+  const CodeMatrix ca = encodeItems(a, dataset, items, layerA, false, 0, job.range(0, 0.45));
+  const CodeMatrix cb = encodeItems(b, dataset, items, layerB, false, 0, job.range(0.45, 0.9));
   MatchedUnits m;
   m.layerA = layerA;
   m.layerB = layerB;

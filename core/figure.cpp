@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/file_io.h"
 
 namespace strata {
 
@@ -102,7 +103,8 @@ Figure::Figure(double width, double height, FigureStyle style)
 
 void Figure::text(QPointF baseline, const QString& t, double size, Anchor anchor, bool bold,
                   double rotation, QColor color) {
-  Element e{Element::Text};
+  Element e;
+  e.kind = Element::Text;
   e.point = baseline;
   e.text = t;
   e.size = size;
@@ -114,14 +116,16 @@ void Figure::text(QPointF baseline, const QString& t, double size, Anchor anchor
 }
 
 void Figure::image(const QRectF& r, const QImage& picture) {
-  Element e{Element::Image};
+  Element e;
+  e.kind = Element::Image;
   e.box = r;
   e.picture = picture;
   elements_.push_back(std::move(e));
 }
 
 void Figure::rect(const QRectF& r, QColor fill, QColor stroke, double strokeWidth) {
-  Element e{Element::Rect};
+  Element e;
+  e.kind = Element::Rect;
   e.box = r;
   e.fill = fill;
   e.stroke = stroke;
@@ -130,7 +134,8 @@ void Figure::rect(const QRectF& r, QColor fill, QColor stroke, double strokeWidt
 }
 
 void Figure::line(QPointF from, QPointF to, QColor color, double width) {
-  Element e{Element::Line};
+  Element e;
+  e.kind = Element::Line;
   e.point = from;
   e.box = QRectF(to, QSizeF());
   e.stroke = color;
@@ -139,7 +144,8 @@ void Figure::line(QPointF from, QPointF to, QColor color, double width) {
 }
 
 void Figure::polyline(const std::vector<QPointF>& points, QColor color, double width) {
-  Element e{Element::Polyline};
+  Element e;
+  e.kind = Element::Polyline;
   e.points = points;
   e.stroke = color;
   e.width = width;
@@ -148,7 +154,8 @@ void Figure::polyline(const std::vector<QPointF>& points, QColor color, double w
 
 void Figure::marks(const std::vector<QPointF>& centres, const std::vector<QColor>& colors,
                    double radius) {
-  Element e{Element::Marks};
+  Element e;
+  e.kind = Element::Marks;
   e.points = centres;
   e.colors = colors;
   e.size = radius;
@@ -277,10 +284,7 @@ void Figure::saveSvg(const QString& path) const {
     }
   }
   svg += QStringLiteral("</svg>\n");
-  QSaveFile file(path);
-  const QByteArray bytes = svg.toUtf8();
-  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-    throw Error(path.toStdString() + ": cannot write the SVG");
+  writeFileAtomically(path, svg.toUtf8(), QStringLiteral("SVG"));
 }
 
 void Figure::save(const QString& path) const {

@@ -59,7 +59,7 @@ class Figure {
 };
 
 struct Figure::Element {
-  enum Kind { Text, Image, Rect, Line, Polyline, Marks } kind;
+  enum Kind { Text, Image, Rect, Line, Polyline, Marks } kind = Text;
   QString text;
   QPointF point;
   QRectF box;

@@ -32,6 +32,10 @@ struct JobControl {
   void report(double fraction) const {
     if (progress) progress(fraction);
   }
+  // The same job reporting into [from, to] of this one's progress (one phase of several).
+  JobControl range(double from, double to) const {
+    return {cancel, [self = *this, from, to](double f) { self.report(from + (to - from) * f); }};
+  }
 };
 
 }  // namespace strata

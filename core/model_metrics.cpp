@@ -15,7 +15,9 @@
 #include <random>
 
 #include "core/encoding.h"
+#include "core/errors.h"
 #include "core/evaluation.h"
+#include "core/file_io.h"
 #include "core/latent_stats.h"
 #include "core/model_ops.h"
 #include "core/npy.h"
@@ -45,11 +47,6 @@ double readNumber(const QJsonValue& v) {
   return v.isDouble() ? v.toDouble() : NAN;
 }
 
-// A sub-range of a job's progress.
-JobControl phase(const JobControl& job, double from, double to) {
-  return {job.cancel, [job, from, to](double f) { job.report(from + (to - from) * f); }};
-}
-
 QString codesText(const MetricsOptions& o, const Model& model, int64_t items) {
   const QString layer =
       o.layer < 0 ? QStringLiteral("all layers") : model.info().layers[size_t(o.layer)].name;
@@ -68,7 +65,7 @@ void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& data
                         const std::vector<int64_t>& items, const MetricsOptions& o,
                         const JobControl& job, MetricInputs* inputs) {
   CodeMatrix codes =
-      encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, phase(job, 0.0, 0.6));
+      encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, job.range(0.0, 0.6));
   const QStringList names = dataset.factorNames();
   std::vector<double> values = factorValues(dataset, items);
   const FactorClasses classes = factorClasses(values, int64_t(items.size()), int(names.size()));
@@ -310,8 +307,7 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
   const double boundsEnd = factors ? 0.3 : 0.6, iwEnd = factors ? 0.55 : 0.9,
                statsEnd = factors ? 0.65 : 1.0;
 
-  const ElboStats elbo =
-      evaluateElbo(model, dataset, items, options.seed, phase(job, 0, boundsEnd));
+  const ElboStats elbo = evaluateElbo(model, dataset, items, options.seed, job.range(0, boundsEnd));
   m.rows.push_back(row("elbo", "ELBO (nats)", elbo.elbo,
                        "1 posterior sample, analytic KL; " + subset,
                        elbo.elbo - 1.96 * elbo.elboStdError, elbo.elbo + 1.96 * elbo.elboStdError));
@@ -323,14 +319,14 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
     double error = 0;
     const double iw =
         importanceWeightedBound(model, dataset, iwItems, options.iwSamples, options.seed + 1,
-                                phase(job, boundsEnd, iwEnd), &error);
+                                job.range(boundsEnd, iwEnd), &error);
     m.rows.push_back(row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples),
                          iw, QStringLiteral("first %1 of the items").arg(iwItems.size()),
                          iw - 1.96 * error, iw + 1.96 * error));
   }
   const double klTotal = std::accumulate(elbo.klPerLayer.begin(), elbo.klPerLayer.end(), 0.0);
   m.rows.push_back(row("kl", "KL total (nats)", klTotal, subset, NAN, NAN, false));
-  const LatentStats stats = computeLatentStats(model, dataset, items, phase(job, iwEnd, statsEnd));
+  const LatentStats stats = computeLatentStats(model, dataset, items, job.range(iwEnd, statsEnd));
   const auto& layers = model.info().layers;
   int active = 0, collapsed = 0, units = 0;
   for (size_t l = 0; l < layers.size(); ++l) {
@@ -356,7 +352,7 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                        QStringLiteral("mean KL < 0.01 nats"), NAN, NAN, false));
   m.rows.back().outOf = units;
   if (factors)
-    addDisentanglement(m, model, dataset, items, options, phase(job, statsEnd, 1.0), inputs);
+    addDisentanglement(m, model, dataset, items, options, job.range(statsEnd, 1.0), inputs);
   m.seconds = double(timer.elapsed()) / 1000.0;
   job.report(1.0);
   return m;
@@ -402,20 +398,23 @@ QString MetricsCache::key(const Model& model, const Dataset& dataset,
 }
 
 bool MetricsCache::load(const QString& key, ModelMetrics& out) const {
-  QFile file(QDir(directory_).filePath(key + ".json"));
-  if (!file.open(QIODevice::ReadOnly)) return false;
-  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
-  if (!doc.isObject() || doc.object()["metrics"].toArray().isEmpty()) return false;
-  out = ModelMetrics::fromJson(doc.object());
-  return true;
+  try {
+    const QJsonObject json = readJsonObject(QDir(directory_).filePath(key + ".json"));
+    if (json["metrics"].toArray().isEmpty()) return false;
+    out = ModelMetrics::fromJson(json);
+    return true;
+  } catch (const DataError&) {
+    return false;  // absent or damaged: computed again
+  }
 }
 
 void MetricsCache::store(const QString& key, const ModelMetrics& metrics) const {
-  QDir().mkpath(directory_);
-  QSaveFile file(QDir(directory_).filePath(key + ".json"));
-  if (!file.open(QIODevice::WriteOnly)) return;  // a cache that cannot be written is no error
-  file.write(QJsonDocument(metrics.toJson()).toJson());
-  file.commit();
+  try {
+    writeFileAtomically(QDir(directory_).filePath(key + ".json"),
+                        QJsonDocument(metrics.toJson()).toJson(), QStringLiteral("metrics cache"));
+  } catch (const Error&) {
+    // A cache that cannot be written is no error: the table is computed again next time.
+  }
 }
 
 ModelMetrics MetricsCache::get(const Model& model, const Dataset& dataset,

@@ -21,11 +21,6 @@ constexpr int kFitRows = 20000;
 constexpr int kReducedDims = 50;
 constexpr int64_t kChunk = 4096;
 
-// Sub-range of a job's progress.
-JobControl part(const JobControl& job, double from, double to) {
-  return {job.cancel, [&job, from, to](double f) { job.report(from + (to - from) * f); }};
-}
-
 // PCA of the dataset's pixels: axes fitted on at most 20,000 items spread over the set, every
 // item projected in chunks (generated sets such as dSprites never sit in memory whole).
 std::vector<float> pixelPca(const Dataset& dataset, int components, PcaModel& pca,
@@ -39,7 +34,7 @@ std::vector<float> pixelPca(const Dataset& dataset, int components, PcaModel& pc
     if (i % 4096 == 0) job.cancel.throwIfCancelled();
   }
   pca = fitPca(pixels.data(), int64_t(rows.size()), dims, std::min(components, dims),
-               part(job, 0.0, 0.5));
+               job.range(0.0, 0.5));
   std::vector<float> out(size_t(n) * size_t(pca.components));
   pixels.resize(size_t(kChunk) * size_t(dims));
   for (int64_t first = 0; first < n; first += kChunk) {
@@ -90,7 +85,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
   auto reduceForLayout = [&](double progressFrom) {
     if (!layout || inputDims <= kReducedDims) return;
     const PcaModel pca = fitPca(input.data(), n, inputDims, kReducedDims,
-                                part(job, progressFrom, progressFrom + 0.05));
+                                job.range(progressFrom, progressFrom + 0.05));
     input = pca.transform(input.data(), n);
     inputDims = kReducedDims;
     what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
@@ -116,7 +111,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
       return r;
     }
     PcaModel pca;
-    input = pixelPca(dataset, kReducedDims, pca, part(job, 0.0, 0.3));
+    input = pixelPca(dataset, kReducedDims, pca, job.range(0.0, 0.3));
     inputDims = pca.components;
     what = QStringLiteral("pixels (PCA to %1 dimensions)").arg(inputDims);
   } else {
@@ -125,7 +120,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     EncodingChoice choice{request.source, request.samples, request.seed};
     bool cached = false;
     auto encoding = std::make_shared<Encoding>(
-        cache.get(*model, dataset, choice, part(job, 0.0, encodeEnd), &cached));
+        cache.get(*model, dataset, choice, job.range(0.0, encodeEnd), &cached));
     r.encoding = encoding;
     r.encodingFromCache = cached;
     what = encoding->description;
@@ -134,7 +129,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     reduceForLayout(encodeEnd);
   }
 
-  const JobControl rest = part(job, layout ? std::max(encodeEnd, 0.3) : encodeEnd, 1.0);
+  const JobControl rest = job.range(layout ? std::max(encodeEnd, 0.3) : encodeEnd, 1.0);
   switch (request.method) {
     case ProjectionMethod::Pca: {
       const PcaModel pca = fitPca(input.data(), n, inputDims, std::min(3, inputDims), rest);

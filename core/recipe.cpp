@@ -15,6 +15,7 @@
 #include "core/dataset_source.h"
 #include "core/errors.h"
 #include "core/figure_layouts.h"
+#include "core/file_io.h"
 #include "core/gif_writer.h"
 #include "core/hierarchy.h"
 #include "core/image_convert.h"
@@ -98,13 +99,6 @@ RangeMode rangeModeOf(const QString& name) {
                        "data-quantiles, data-minmax")
             .arg(name));
   return it->second;
-}
-
-void writeRecipe(const QJsonObject& recipe, const QString& path) {
-  QSaveFile file(path);
-  const QByteArray bytes = QJsonDocument(recipe).toJson();
-  if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-    throw Error(path.toStdString() + ": cannot write the recipe");
 }
 
 QString cellValue(double v) {
@@ -360,13 +354,14 @@ QString fileSha256(const QString& path) {
   return QString::fromLatin1(hash.result().toHex());
 }
 
-QJsonObject modelReference(const QString& path) {
+QJsonObject modelReference(const QString& path, bool hash) {
   const QFileInfo file(path);
   const QFileInfo bundled(bundledModelPath(file.fileName()));
   const bool isBundled =
       bundled.exists() && bundled.canonicalFilePath() == file.canonicalFilePath();
-  return {{"path", isBundled ? kBundled + file.fileName() : file.absoluteFilePath()},
-          {"sha256", fileSha256(path)}};
+  QJsonObject reference{{"path", isBundled ? kBundled + file.fileName() : file.absoluteFilePath()}};
+  if (hash) reference["sha256"] = fileSha256(path);
+  return reference;
 }
 
 QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash) {
@@ -388,13 +383,7 @@ QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool 
 }
 
 QJsonObject readRecipe(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) throw DataError(path.toStdString(), "cannot be read");
-  QJsonParseError error;
-  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
-  if (error.error != QJsonParseError::NoError)
-    throw DataError(path.toStdString(), "not JSON: " + error.errorString().toStdString());
-  QJsonObject recipe = doc.object();
+  QJsonObject recipe = readJsonObject(path);
   if (recipe["strata_recipe"].toInt() < 1)
     throw DataError(path.toStdString(), "not a Strata figure recipe (no \"strata_recipe\")");
   if (recipe["strata_recipe"].toInt() > kRecipeVersion)
@@ -416,6 +405,16 @@ RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, con
     bad(QStringLiteral("output '%1': use .png, .svg, .pdf (or .gif for traversals)").arg(output));
   if (suffix == QLatin1String("gif") && figure != QLatin1String("traversal"))
     bad("only traversals are animated (GIF)");
+  // References made without a hash get it here, so the written recipe pins the model files.
+  QJsonArray models = recipe["models"].toArray();
+  for (qsizetype m = 0; m < models.size(); ++m) {
+    QJsonObject reference = models[m].toObject();
+    if (reference["sha256"].toString().isEmpty()) {
+      reference["sha256"] = fileSha256(resolveModel(reference, baseDir, false));
+      models[m] = reference;
+    }
+  }
+  if (!models.isEmpty()) recipe["models"] = models;
   if (figure == QLatin1String("traversal"))
     renderTraversal(recipe, output, baseDir, job, checkHash);
   else if (figure == QLatin1String("hierarchy"))
@@ -428,7 +427,7 @@ RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, con
     bad(QStringLiteral("unknown figure '%1' (one of %2)").arg(figure, recipeFigures().join(", ")));
   recipe["output"] = QFileInfo(output).fileName();
   const QString recipePath = output + QStringLiteral(".json");
-  writeRecipe(recipe, recipePath);
+  writeFileAtomically(recipePath, QJsonDocument(recipe).toJson(), QStringLiteral("recipe"));
   job.report(1.0);
   return {output, recipePath};
 }

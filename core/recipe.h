@@ -18,8 +18,9 @@ constexpr int kRecipeVersion = 1;
 QStringList recipeFigures();
 
 // Model reference for a recipe: "bundled:NAME.pt" for bundled models, else the absolute path,
-// with the file's SHA-256.
-QJsonObject modelReference(const QString& path);
+// with the file's SHA-256. Without `hash` (the window, which must not read model files on the
+// GUI thread) renderRecipe adds the hash on its worker.
+QJsonObject modelReference(const QString& path, bool hash = true);
 // Resolves a model reference (relative paths against `baseDir`); throws Error if the file is
 // missing or its hash differs from the recipe's (unless `checkHash` is false).
 QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash = true);

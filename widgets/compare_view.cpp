@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/errors.h"
+#include "core/file_io.h"
 #include "core/image_convert.h"
 #include "core/job_runner.h"
 #include "core/model_ops.h"
@@ -569,10 +571,8 @@ void CompareView::computeMetrics() {
         std::vector<ModelMetrics> out;
         const MetricsCache cache;
         for (size_t m = 0; m < models.size(); ++m) {
-          const double from = double(m) / double(models.size()),
-                       to = double(m + 1) / double(models.size());
-          JobControl part{job.cancel,
-                          [job, from, to](double f) { job.report(from + (to - from) * f); }};
+          const JobControl part =
+              job.range(double(m) / double(models.size()), double(m + 1) / double(models.size()));
           if (!models[m]->info().hasEncoder) {
             ModelMetrics empty;
             empty.modelName = models[m]->info().name;
@@ -624,8 +624,12 @@ bool CompareView::exportMetrics(const QString& path) {
   const QByteArray bytes = path.endsWith(".json", Qt::CaseInsensitive)
                                ? QJsonDocument(metricsJson(metrics_)).toJson()
                                : metricsCsv(metrics_).toUtf8();
-  QSaveFile file(path);
-  return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() && file.commit();
+  try {
+    writeFileAtomically(path, bytes, QStringLiteral("metrics table"));
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 void CompareView::matchUnits() {
@@ -725,7 +729,7 @@ void CompareView::showMatchedTraversal(int pair) {
 QJsonObject CompareView::figureRecipe() const {
   if (models_.empty() || !dataset_) return {};
   QJsonArray models, items;
-  for (const ModelPtr& m : models_) models.append(modelReference(m->info().path));
+  for (const ModelPtr& m : models_) models.append(modelReference(m->info().path, false));
   for (int64_t i : spreadIndices(dataset_->size(), kItems, offset_->value()))
     items.append(qint64(i));
   return {{"figure", "comparison"}, {"models", models},  {"items", items},

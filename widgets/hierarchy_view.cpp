@@ -294,7 +294,7 @@ QJsonObject HierarchyView::figureRecipe() const {
   for (int64_t i : spreadIndices(dataset_->size(), inputs_->value(), inputOffset_->value()))
     items.append(qint64(i));
   return {{"figure", "hierarchy"},
-          {"models", QJsonArray{modelReference(model_->info().path)}},
+          {"models", QJsonArray{modelReference(model_->info().path, false)}},
           {"items", items},
           {"samples", samples_->value()},
           {"seed", resamplingSeed_->value()}};

@@ -569,7 +569,7 @@ QJsonObject TraverseView::figureRecipe() const {
                           ? QJsonObject{{"item", qint64(start_->item)}}
                           : QJsonObject{{"prior_seed", startSeed_->value()}, {"temperature", 1.0}};
   return {{"figure", "traversal"},
-          {"models", QJsonArray{modelReference(model_->info().path)}},
+          {"models", QJsonArray{modelReference(model_->info().path, false)}},
           {"start", start},
           {"units", units},
           {"steps", gridSteps_->value()},
