@@ -16,6 +16,8 @@ struct KnnGraph {
   std::vector<float> distances;  // [n, k], Euclidean
 };
 
+// Built on `threads` threads; the result depends on the data and the seed only (and on whether
+// the CPU has AVX2, which changes distance rounding). Defined in approximate_knn.cpp.
 KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t seed = 0,
                         const JobControl& job = {}, int threads = 2);
 KnnGraph exactKnn(const float* data, int64_t n, int dims, int k);
