@@ -3,8 +3,8 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
-#include <algorithm>
 
+#include <algorithm>
 #include <random>
 
 #include "core/errors.h"
