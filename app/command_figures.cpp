@@ -218,8 +218,10 @@ int projectCommand(const QStringList& arguments) {
     const QCommandLineOption model("model", "encode with this model (else: pixels)", "MODEL.pt");
     const QCommandLineOption source("source", "pixels, all-layers or a layer name", "SOURCE");
     const QCommandLineOption method("method", "pca, tsne or umap (default pca)", "METHOD", "pca");
-    const QCommandLineOption colour("colour", "class, kl, reconstruction, factor:NAME or none",
-                                    "BY");
+    const QCommandLineOption colour(
+        "colour",
+        "class, kl, reconstruction, factor:NAME, unit:N (column N of the encoded latents) or none",
+        "BY");
     const QCommandLineOption samples("samples", "posterior samples instead of means");
     p.addOptions({model, source, method, colour, samples});
     if (!common.parse(p, arguments)) return int(kOk);

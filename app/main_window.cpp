@@ -489,7 +489,8 @@ void MainWindow::applyColours() {
             [&](int64_t i) {
               return e->latents[size_t(i) * size_t(e->dims) + size_t(choice.index)];
             },
-            tr("unit %1").arg(choice.index));
+            model_ ? encodedUnitLabel(model_->info(), map_.source, choice.index)
+                   : tr("unit %1").arg(choice.index));
       break;
     case ColorChoice::Class:
       break;
@@ -893,7 +894,7 @@ QJsonObject MainWindow::currentRecipe(QString* why) const {
         recipe["colour"] = "factor:" + dataset_->factorNames().value(colour.index);
         break;
       case ColorChoice::Unit:
-        recipe["colour"] = "none";  // colouring by a unit is not in the recipe format yet
+        recipe["colour"] = QStringLiteral("unit:%1").arg(colour.index);
         break;
     }
   } else if (view == QLatin1String("reconstructions")) {

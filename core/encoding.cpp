@@ -9,8 +9,19 @@
 
 #include "core/model_ops.h"
 #include "core/npy.h"
+#include "core/traversal.h"
 
 namespace strata {
+
+QString encodedUnitLabel(const ModelInfo& info, int layer, int column) {
+  if (layer >= 0) return unitLabel(info, layer, column);
+  for (size_t l = 0; l < info.layers.size(); ++l) {
+    const auto size = int(info.layers[l].size());
+    if (column < size) return unitLabel(info, int(l), column);
+    column -= size;
+  }
+  return QStringLiteral("unit %1").arg(column);
+}
 
 QString encodingKey(const Model& model, const Dataset& dataset, const EncodingChoice& choice) {
   const QFileInfo file(model.info().path);

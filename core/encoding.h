@@ -33,6 +33,10 @@ struct Encoding {
 // dataset (name and size) and the choice. Changes whenever any of them changes.
 QString encodingKey(const Model& model, const Dataset& dataset, const EncodingChoice& choice);
 
+// Name of column `column` of an encoding of `layer` (-1: all layers, top first), as
+// unitLabel writes it: "z_top[3]", "z1[c2, 4, 5]".
+QString encodedUnitLabel(const ModelInfo& info, int layer, int column);
+
 // Encodes in batches (progress and cancel through `job`).
 Encoding encodeDataset(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
                        const JobControl& job = {}, int batch = 500);

@@ -327,8 +327,18 @@ void renderProjection(const QJsonObject& r, const QString& output, const QString
     if (f < 0) bad(QStringLiteral("colour: the dataset has no factor '%1'").arg(colour.mid(7)));
     for (size_t i = 0; i < n; ++i) s.values.push_back(float(dataset->factor(int64_t(i), f)));
     s.valueLabel = colour.mid(7);
+  } else if (colour.startsWith(QLatin1String("unit:"))) {
+    if (!map.encoding || !model) bad("colour: a latent unit needs a latent map");
+    bool number = false;
+    const int column = colour.mid(5).toInt(&number);
+    const int dims = map.encoding->dims;
+    if (!number || column < 0 || column >= dims)
+      bad(QStringLiteral("colour: unit must be 0 to %1 for this map").arg(dims - 1));
+    for (size_t i = 0; i < n; ++i)
+      s.values.push_back(map.encoding->latents[i * size_t(dims) + size_t(column)]);
+    s.valueLabel = encodedUnitLabel(model->info(), map.source, column);
   } else if (colour != QLatin1String("none")) {
-    bad("colour must be class, kl, reconstruction, factor:NAME or none");
+    bad("colour must be class, kl, reconstruction, factor:NAME, unit:N or none");
   }
   s.title = r["style"].toObject()["title"].toString(map.description);
   s.xLabel = method == QLatin1String("pca") ? QStringLiteral("PC 1") : QStringLiteral("1");

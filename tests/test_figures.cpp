@@ -172,6 +172,20 @@ class TestFigures : public QObject {
     QVERIFY(text.contains("Ankle boot") && text.contains("PC 2"));
   }
 
+  // A map coloured by a latent unit names that unit on its colour bar, as the window does.
+  void latentUnitColourNamesTheUnit() {
+    if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    const QString svg = dir.filePath("unit.svg");
+    const Run r =
+        runStrata({"project", "--model", model("fashion_vae.pt"), "--colour", "unit:3", "-o", svg});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const SvgSummary s = readSvg(svg);
+    QVERIFY(s.ok);
+    QVERIFY2(s.texts.contains("z[3]"), qPrintable(s.texts.join(' ')));
+    QVERIFY(QFile(svg + ".json").open(QIODevice::ReadOnly));
+  }
+
   void pdfGridHasVectorText() {
     QTemporaryDir dir;
     const QString pdf = dir.filePath("g.pdf");
@@ -234,6 +248,10 @@ class TestFigures : public QObject {
                                                "z[0]",     "-o",
                                                "x.jpg"}
                                 << 1 << "use .png, .svg, .pdf";
+    QTest::newRow("unit out of range")
+        << QStringList{"project", "--model", model("fashion_vae.pt"), "--colour", "unit:16",
+                       "-o",      "x.png"}
+        << 1 << "unit must be 0 to 15";
     QTest::newRow("missing recipe")
         << QStringList{"render", "none.json"} << 1 << "none.json: cannot be read";
     QTest::newRow("metrics without model")
