@@ -184,10 +184,73 @@ void renderTraversal(const QJsonObject& r, const QString& output, const QString&
   layoutGrid(grid, styleOf(r)).save(output);
 }
 
+// Prior samples with one temperature per layer: the same noise whatever the temperatures.
+void renderTemperatures(const QJsonObject& r, const Model& model, const QString& output) {
+  const auto& layers = model.info().layers;
+  const QJsonArray given = r["temperatures"].toArray();
+  if (given.size() != qsizetype(layers.size()))
+    bad(QStringLiteral("temperatures: give one per layer (%1)").arg(layers.size()));
+  std::vector<double> temperatures;
+  QStringList text;
+  for (qsizetype l = 0; l < given.size(); ++l) {
+    const double t = given[l].toDouble(-1);
+    if (!(t >= 0 && t <= 3)) bad("temperatures must be 0 to 3");
+    temperatures.push_back(t);
+    text << QStringLiteral("%1 %2").arg(layers[size_t(l)].name).arg(t, 0, 'f', 2);
+  }
+  const int count = r["count"].toInt(32);
+  if (count < 1 || count > 64) bad("count must be 1 to 64");
+  const uint64_t seed = uint64_t(r["seed"].toInteger(0));
+  const QVector<QImage> images =
+      toQImages(temperatureSamples(model, temperatures, count, seed), model.info().input);
+  GridFigure grid;
+  grid.columns = std::min(count, 8);
+  grid.rows = (count + grid.columns - 1) / grid.columns;
+  grid.cells.assign(images.begin(), images.end());
+  grid.title = r["style"].toObject()["title"].toString(
+      QStringLiteral("Temperature per layer in %1").arg(model.info().name));
+  grid.caption = QStringLiteral("%1 prior samples, seed %2; temperatures %3.")
+                     .arg(count)
+                     .arg(seed)
+                     .arg(text.join(QStringLiteral(", ")));
+  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
+// Top s layers from input A and the rest from B, s = 0 .. L.
+void renderMixing(const QJsonObject& r, const Model& model, const Dataset& dataset,
+                  const QString& output) {
+  const std::vector<int64_t> pair = itemList(r, "pair", dataset);
+  if (pair.size() != 2) bad("pair: give two item indices");
+  const QVector<QImage> mixed =
+      toQImages(layerMixing(model, dataset, pair[0], pair[1]), model.info().input);
+  GridFigure grid;
+  grid.rows = 1;
+  grid.columns = int(mixed.size()) + 2;
+  grid.cells = {datasetImage(dataset, pair[0]), datasetImage(dataset, pair[1])};
+  grid.cells.insert(grid.cells.end(), mixed.begin(), mixed.end());
+  grid.marked = {0, 1};
+  grid.columnLabels << QStringLiteral("A") << QStringLiteral("B");
+  for (qsizetype s = 0; s < mixed.size(); ++s) grid.columnLabels << QString::number(s);
+  grid.title = r["style"].toObject()["title"].toString(
+      QStringLiteral("Layer mixing in %1").arg(model.info().name));
+  grid.caption = QStringLiteral(
+                     "A = #%1, B = #%2; column s takes the top s layers from A and the rest from "
+                     "B (posterior means).")
+                     .arg(pair[0])
+                     .arg(pair[1]);
+  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
 void renderHierarchy(const QJsonObject& r, const QString& output, const QString& baseDir,
                      const JobControl& job, bool checkHash) {
   const auto model = loadModels(r, baseDir, checkHash).front();
+  const QString page = r["page"].toString(QStringLiteral("resampling"));
+  if (page == QLatin1String("temperature")) return renderTemperatures(r, *model, output);
   const DatasetPtr dataset = datasetOf(r, baseDir);
+  if (page == QLatin1String("mixing")) return renderMixing(r, *model, *dataset, output);
+  if (page != QLatin1String("resampling")) bad("page must be resampling, temperature or mixing");
   const std::vector<int64_t> items = itemList(r, "items", *dataset);
   const int samples = r["samples"].toInt(6);
   if (samples < 1 || samples > 32) bad("samples must be 1 to 32");

@@ -135,6 +135,46 @@ class TestFigures : public QObject {
     QVERIFY(recipe.contains("style") && recipe.contains("seed"));
   }
 
+  // The hierarchy view's temperature and mixing pages export through recipes as well.
+  void hierarchyPagesRenderFromRecipes_data() {
+    QTest::addColumn<QByteArray>("page");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("temperature")
+        << QByteArray(R"("page": "temperature", "temperatures": [0.2, 1, 1], "seed": 4)")
+        << QString();
+    QTest::newRow("mixing")
+        << QByteArray(R"("page": "mixing", "dataset": "fashion-mnist:test", "pair": [0, 1])")
+        << QString();
+    QTest::newRow("temperature per layer")
+        << QByteArray(R"("page": "temperature", "temperatures": [1, 1])")
+        << QString("give one per layer (3)");
+    QTest::newRow("unknown page") << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test")")
+                                  << QString("page must be resampling, temperature or mixing");
+  }
+  void hierarchyPagesRenderFromRecipes() {
+    QFETCH(QByteArray, page);
+    QFETCH(QString, error);
+    if (page.contains("fashion") && !strata::fashionMnistAvailable())
+      QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    QFile recipe(dir.filePath("page.json"));
+    QVERIFY(recipe.open(QIODevice::WriteOnly));
+    recipe.write(R"({"strata_recipe": 1, "figure": "hierarchy", "models": [{"path": ")" +
+                 model("fashion_lvae.pt").toUtf8() + R"("}], )" + page + "}");
+    recipe.close();
+    const Run first = runStrata({"render", recipe.fileName(), "-o", dir.filePath("a.png")});
+    if (!error.isEmpty()) {
+      QCOMPARE(first.exitCode, 1);
+      QVERIFY2(first.err.contains(error), qPrintable(first.err));
+      return;
+    }
+    QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+    const Run again = runStrata({"render", recipe.fileName(), "-o", dir.filePath("b.png")});
+    QVERIFY2(again.exitCode == 0, qPrintable(again.err));
+    QVERIFY(!sha(dir.filePath("a.png")).isEmpty());
+    QCOMPARE(sha(dir.filePath("b.png")), sha(dir.filePath("a.png")));
+  }
+
   void svgHasTextAsTextAndPixelatedImages() {
     QTemporaryDir dir;
     const QString svg = dir.filePath("t.svg");

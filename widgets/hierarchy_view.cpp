@@ -289,7 +289,21 @@ void HierarchyView::runMixing() {
 }
 
 QJsonObject HierarchyView::figureRecipe() const {
-  if (!model_ || !dataset_ || !model_->info().hasEncoder) return {};
+  if (!model_) return {};
+  const QJsonArray models{modelReference(model_->info().path, false)};
+  if (pages_->currentIndex() == 1) {
+    QJsonArray temperatures;
+    for (const auto* t : temperatures_) temperatures.append(t->value());
+    return {{"figure", "hierarchy"}, {"page", "temperature"},
+            {"models", models},      {"temperatures", temperatures},
+            {"count", 32},           {"seed", qint64(temperatureSeed_->value())}};
+  }
+  if (!dataset_ || !model_->info().hasEncoder) return {};
+  if (pages_->currentIndex() == 2)
+    return {{"figure", "hierarchy"},
+            {"page", "mixing"},
+            {"models", models},
+            {"pair", QJsonArray{qint64(mixA_->value()), qint64(mixB_->value())}}};
   QJsonArray items;
   for (int64_t i : spreadIndices(dataset_->size(), inputs_->value(), inputOffset_->value()))
     items.append(qint64(i));
