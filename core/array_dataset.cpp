@@ -10,12 +10,17 @@ ArrayDataset::ArrayDataset(QString name, ItemShape shape, std::vector<uint8_t> p
     : name_(std::move(name)), shape_(shape), bytes_(std::move(pixels)), byteScale_(byteScale) {
   if (shape_.pixelCount() <= 0) throw std::invalid_argument("empty item shape");
   size_ = int64_t(bytes_.size()) / shape_.pixelCount();
+  fingerprint_ =
+      hashBytes(bytes_.data(), bytes_.size(),
+                hashBytes(&shape_, sizeof(shape_), hashBytes(&byteScale_, sizeof(float))));
 }
 
 ArrayDataset::ArrayDataset(QString name, ItemShape shape, std::vector<float> pixels)
     : name_(std::move(name)), shape_(shape), floats_(std::move(pixels)) {
   if (shape_.pixelCount() <= 0) throw std::invalid_argument("empty item shape");
   size_ = int64_t(floats_.size()) / shape_.pixelCount();
+  fingerprint_ = hashBytes(floats_.data(), floats_.size() * sizeof(float),
+                           hashBytes(&shape_, sizeof(shape_), 1));
 }
 
 void ArrayDataset::setLabels(std::vector<int> labels, QStringList classNames) {

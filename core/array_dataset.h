@@ -18,6 +18,7 @@ class ArrayDataset : public Dataset {
   void setFactors(std::vector<double> values, QStringList factorNames);
 
   QString name() const override { return name_; }
+  uint64_t contentFingerprint() const override { return fingerprint_; }
   int64_t size() const override { return size_; }
   ItemShape itemShape() const override { return shape_; }
   void copyImage(int64_t index, float* out) const override;
@@ -34,6 +35,7 @@ class ArrayDataset : public Dataset {
   std::vector<uint8_t> bytes_;
   std::vector<float> floats_;
   float byteScale_ = 1.0f;
+  uint64_t fingerprint_ = 0;  // of shape, scale and pixels, taken once: the pixels never change
   std::vector<int> labels_;
   QStringList classNames_;
   std::vector<double> factors_;

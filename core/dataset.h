@@ -40,6 +40,10 @@ class Dataset {
   // Value of ground-truth factor `factor` for item `index`.
   virtual double factor(int64_t index, int factor) const { return 0.0; }
 
+  // Changes whenever any image changes (labels and factors do not count): what encodings are
+  // cached under. This default hashes every image; datasets override it with something cheaper.
+  virtual uint64_t contentFingerprint() const;
+
   std::vector<float> image(int64_t index) const;
   // Copies items [first, first + count) contiguously into `out`.
   void copyBatch(int64_t first, int64_t count, float* out) const;
@@ -47,5 +51,8 @@ class Dataset {
 };
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
+
+// A fast 64-bit hash of `size` bytes (XXH64's rounds). Detects changes; not cryptographic.
+uint64_t hashBytes(const void* data, size_t size, uint64_t seed = 0);
 
 }  // namespace strata

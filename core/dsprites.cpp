@@ -75,6 +75,11 @@ QString DSpritesDataset::name() const {
                           : QStringLiteral("dSprites (%1 items)").arg(indices_.size());
 }
 
+uint64_t DSpritesDataset::contentFingerprint() const {
+  return indices_.empty() ? uint64_t(kCount)
+                          : hashBytes(indices_.data(), indices_.size() * sizeof(int64_t), 2);
+}
+
 int64_t DSpritesDataset::size() const {
   return indices_.empty() ? kCount : int64_t(indices_.size());
 }

@@ -32,6 +32,8 @@ class DSpritesDataset : public Dataset {
   static void render(const DSpritesFactors& f, uint8_t* out);  // 64 x 64, values 0/1
 
   QString name() const override;
+  // The images are generated, so the chosen indices identify them.
+  uint64_t contentFingerprint() const override;
   int64_t size() const override;
   ItemShape itemShape() const override { return {1, kSize, kSize}; }
   void copyImage(int64_t index, float* out) const override;

@@ -31,6 +31,7 @@ QString encodingKey(const Model& model, const Dataset& dataset, const EncodingCh
   hash.addData(QByteArray::number(file.lastModified().toMSecsSinceEpoch()));
   hash.addData(dataset.name().toUtf8());
   hash.addData(QByteArray::number(qint64(dataset.size())));
+  hash.addData(QByteArray::number(qulonglong(dataset.contentFingerprint())));
   hash.addData(QByteArray::number(choice.layer));
   hash.addData(QByteArray::number(int(choice.sample)));
   hash.addData(QByteArray::number(qulonglong(choice.sample ? choice.seed : 0)));

@@ -1,10 +1,13 @@
-// .npy / .npz reading (also files numpy wrote) and image folders, good and broken.
+// .npy / .npz reading (also files numpy wrote) and image folders, good and broken; dataset
+// content fingerprints.
 
 #include <QImage>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/array_dataset.h"
 #include "core/array_readers.h"
+#include "core/dsprites.h"
 #include "core/errors.h"
 #include "core/npy.h"
 
@@ -17,7 +20,7 @@ class TestArrayReaders : public QObject {
 
  private Q_SLOTS:
   void roundTripsNpz() {
-    std::vector<uint8_t> images(4 * 3 * 2);
+    std::vector<uint8_t> images(size_t(4) * 3 * 2);
     for (size_t i = 0; i < images.size(); ++i) images[i] = uint8_t(i * 10);
     const QString path = dir_.filePath("a.npz");
     writeNpz(path, {{"imgs", makeNpy(images, {4, 3, 2})},
@@ -113,6 +116,59 @@ class TestArrayReaders : public QObject {
     odd.fill(0);
     QVERIFY(odd.save(root.filePath("dogs/odd.png")));
     QVERIFY_THROWS_EXCEPTION(DataError, loadImageFolder(root.path()));
+  }
+
+  // Encodings are cached under the fingerprint, so it must follow every pixel and only pixels.
+  void contentFingerprintFollowsPixels() {
+    std::vector<uint8_t> pixels(size_t(6) * 5 * 4);
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = uint8_t(i * 7);
+    const ArrayDataset original("set", {1, 5, 4}, pixels);
+    ArrayDataset same("set", {1, 5, 4}, pixels);
+    same.setLabels({0, 1, 0, 1, 0, 1}, {"a", "b"});
+    QCOMPARE(same.contentFingerprint(), original.contentFingerprint());
+    for (size_t i = 0; i < pixels.size(); i += 13) {
+      auto changed = pixels;
+      changed[i] ^= 1;
+      QVERIFY(ArrayDataset("set", {1, 5, 4}, changed).contentFingerprint() !=
+              original.contentFingerprint());
+    }
+    QVERIFY(ArrayDataset("set", {1, 4, 5}, pixels).contentFingerprint() !=
+            original.contentFingerprint());
+    QVERIFY(ArrayDataset("set", {1, 5, 4}, pixels, 1.0f).contentFingerprint() !=
+            original.contentFingerprint());
+
+    // The default fingerprint hashes the images as the dataset serves them.
+    struct Served : Dataset {
+      const Dataset& inner;
+      explicit Served(const Dataset& d) : inner(d) {}
+      QString name() const override { return inner.name(); }
+      int64_t size() const override { return inner.size(); }
+      ItemShape itemShape() const override { return inner.itemShape(); }
+      void copyImage(int64_t i, float* out) const override { inner.copyImage(i, out); }
+    };
+    auto changed = pixels;
+    changed.back() ^= 4;
+    const ArrayDataset other("set", {1, 5, 4}, changed);
+    QCOMPARE(Served(same).contentFingerprint(), Served(original).contentFingerprint());
+    QVERIFY(Served(other).contentFingerprint() != Served(original).contentFingerprint());
+
+    // Every bit of every byte counts, in the 32-byte blocks and in the tail.
+    std::vector<unsigned char> bytes(45, 0x5a);
+    const uint64_t base = hashBytes(bytes.data(), bytes.size());
+    QVERIFY(hashBytes(bytes.data(), bytes.size(), 1) != base);
+    QVERIFY(hashBytes(bytes.data(), bytes.size() - 1) != base);
+    for (size_t i = 0; i < bytes.size(); ++i)
+      for (int bit = 0; bit < 8; ++bit) {
+        bytes[i] ^= uint8_t(1 << bit);
+        QVERIFY2(hashBytes(bytes.data(), bytes.size()) != base, qPrintable(QString::number(i)));
+        bytes[i] ^= uint8_t(1 << bit);
+      }
+
+    // dSprites subsets are identified by their indices.
+    QVERIFY(DSpritesDataset({1, 2, 3}).contentFingerprint() !=
+            DSpritesDataset({1, 2, 4}).contentFingerprint());
+    QCOMPARE(DSpritesDataset({1, 2, 3}).contentFingerprint(),
+             DSpritesDataset({1, 2, 3}).contentFingerprint());
   }
 };
 

@@ -276,6 +276,12 @@ class TestLatentViews : public QObject {
                        std::vector<float>(pixels.begin(), pixels.begin() + 200 * 784));
     cache.get(*model_, fewer, {0, false, 0}, {}, &fromCache);
     QVERIFY(!fromCache);
+    // Same name and size, one pixel changed: a different entry too.
+    auto edited = pixels;
+    edited[123] = 1.0f - edited[123];
+    ArrayDataset sameNameAndSize("first 300", {1, 28, 28}, std::move(edited));
+    cache.get(*model_, sameNameAndSize, {0, false, 0}, {}, &fromCache);
+    QVERIFY(!fromCache);
     const QString copy = dir.filePath("model.pt");
     QVERIFY(QFile::copy(bundledModelPath("fashion_lvae.pt"), copy));
     auto copied = Model::load(copy);
