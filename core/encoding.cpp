@@ -58,7 +58,7 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
                model.info().name,
                choice.sample ? QStringLiteral("posterior samples (seed %1)").arg(choice.seed)
                              : QStringLiteral("posterior means"));
-  if (choice.sample) model.setSeed(choice.seed);
+  SampleStream stream(choice.seed);
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
   std::vector<float> x;
   for (int64_t first = 0; first < e.items; first += batch) {
@@ -66,7 +66,8 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
     const int64_t count = std::min<int64_t>(batch, e.items - first);
     x.resize(size_t(count) * pixels);
     dataset.copyBatch(first, count, x.data());
-    const Posterior q = model.posterior(x.data(), count, choice.sample);
+    const Posterior q = choice.sample ? model.posterior(x.data(), count, stream)
+                                      : model.posterior(x.data(), count, false);
     const std::vector<float> logPx = model.logPx(x.data(), count, q.z);
     for (int64_t i = 0; i < count; ++i) {
       float* row = e.latents.data() + size_t(first + i) * size_t(e.dims);

@@ -39,13 +39,13 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
   s.items = int64_t(items.size());
   s.klPerLayer.assign(layers.size(), 0.0);
   for (const LayerInfo& l : layers) s.unitKl.emplace_back(size_t(l.size()), 0.0);
-  model.setSeed(seed);
+  SampleStream stream(seed);
   double elboSum = 0, elboSumSq = 0, logPxSum = 0;
   for (size_t first = 0; first < items.size(); first += size_t(batch)) {
     job.cancel.throwIfCancelled();
     const size_t count = std::min(size_t(batch), items.size() - first);
     const std::vector<float> x = gather(dataset, items, first, count);
-    const Posterior q = model.posterior(x.data(), int64_t(count), true);
+    const Posterior q = model.posterior(x.data(), int64_t(count), stream);
     const std::vector<float> lp = model.logPx(x.data(), int64_t(count), q.z);
     for (size_t i = 0; i < count; ++i) {
       double kl = 0;
@@ -83,7 +83,7 @@ double importanceWeightedBound(const Model& model, const Dataset& dataset,
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
-  model.setSeed(seed);
+  SampleStream stream(seed);
   const size_t perChunk = std::max<size_t>(1, size_t(2000 / std::max(k, 1)));
   double total = 0, totalSq = 0;
   for (size_t first = 0; first < items.size(); first += perChunk) {
@@ -96,7 +96,7 @@ double importanceWeightedBound(const Model& model, const Dataset& dataset,
         std::copy_n(once.data() + i * pixels, pixels,
                     x.data() + (i * size_t(k) + size_t(r)) * pixels);
     const int64_t rows = int64_t(count) * k;
-    const Posterior q = model.posterior(x.data(), rows, true);
+    const Posterior q = model.posterior(x.data(), rows, stream);
     const std::vector<float> lp = model.logPx(x.data(), rows, q.z);
     for (size_t i = 0; i < count; ++i) {
       std::vector<double> logw(static_cast<size_t>(k));

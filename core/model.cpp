@@ -14,6 +14,43 @@
 
 namespace strata {
 
+namespace {
+
+// LibTorch's default CPU generator is one per process: whoever seeds it, swaps its state or
+// draws from it holds this, so no draw lands in another stream.
+std::mutex& torchRandomMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+at::Tensor generatorState() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void setGeneratorState(const at::Tensor& state) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+}  // namespace
+
+struct SampleStream::State {
+  at::Tensor generator;  // the default CPU generator's state between this stream's draws
+};
+
+SampleStream::SampleStream(uint64_t seed) : state_(std::make_unique<State>()) {
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  const at::Tensor saved = generatorState();
+  torch::manual_seed(seed);
+  state_->generator = generatorState();
+  setGeneratorState(saved);
+}
+
+SampleStream::~SampleStream() = default;
+
 int64_t LayerInfo::size() const {
   int64_t n = 1;
   for (int64_t s : shape) n *= s;
@@ -201,6 +238,8 @@ struct Model::Impl {
                             torch::kFloat32)
         .clone();
   }
+  // Draws from LibTorch's default generator when sampling: callers hold torchRandomMutex.
+  Posterior posterior(const float* x, int64_t batch, bool sample) const;
 };
 
 Model::Model() : d(new Impl) {}
@@ -425,7 +464,10 @@ ValidationReport Model::validate(const QString& path) {
         "reconstructions, KL and likelihood bounds are unavailable");
     report.notes << report.info.encoderUnavailableReason;
   }
-  if (usable && methodsOk) probe(module, report.info, report.violations, report.info.hasEncoder);
+  if (usable && methodsOk) {
+    std::lock_guard<std::mutex> lock(torchRandomMutex());  // the probe seeds and samples
+    probe(module, report.info, report.violations, report.info.hasEncoder);
+  }
   return report;
 }
 
@@ -440,13 +482,33 @@ std::shared_ptr<Model> Model::load(const QString& path) {
 }
 
 Posterior Model::posterior(const float* x, int64_t batch, bool sample) const {
-  if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
-  std::lock_guard<std::mutex> lock(d->mutex);
+  if (!sample) return d->posterior(x, batch, false);
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  return d->posterior(x, batch, true);
+}
+
+Posterior Model::posterior(const float* x, int64_t batch, SampleStream& stream) const {
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  const at::Tensor saved = generatorState();
+  setGeneratorState(stream.state_->generator);
+  try {
+    Posterior q = d->posterior(x, batch, true);
+    stream.state_->generator = generatorState();
+    setGeneratorState(saved);
+    return q;
+  } catch (...) {
+    setGeneratorState(saved);
+    throw;
+  }
+}
+
+Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample) const {
+  if (!info.hasEncoder) throw ModelError(info.encoderUnavailableReason.toStdString());
+  std::lock_guard<std::mutex> lock(mutex);
   c10::InferenceMode inference;
-  const auto dict =
-      d->module.get_method("posterior")({d->images(x, batch), sample}).toGenericDict();
+  const auto dict = module.get_method("posterior")({images(x, batch), sample}).toGenericDict();
   auto get = [&](const char* key) {
-    return Impl::fromTensors(toTensors(dict.at(c10::IValue(std::string(key)))));
+    return fromTensors(strata::toTensors(dict.at(c10::IValue(std::string(key)))));
   };
   return {get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
 }
@@ -476,11 +538,6 @@ std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z)
   return Impl::values(
       d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))})
           .toTensor());
-}
-
-void Model::setSeed(uint64_t seed) const {
-  std::lock_guard<std::mutex> lock(d->mutex);
-  torch::manual_seed(seed);
 }
 
 Latents Model::noise(int64_t batch, int firstLayer, uint64_t seed) const {

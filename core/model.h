@@ -57,6 +57,23 @@ struct ValidationReport {
   QString text() const;
 };
 
+// A seeded stream of the random numbers that sampled posteriors draw. A stream's draws follow
+// one another as after torch.manual_seed(seed) in Python, whatever other streams, models or
+// threads sample in between: LibTorch's generator is process-wide, so each call swaps the
+// stream's own generator state in and out.
+class SampleStream {
+ public:
+  explicit SampleStream(uint64_t seed);
+  ~SampleStream();
+  SampleStream(const SampleStream&) = delete;
+  SampleStream& operator=(const SampleStream&) = delete;
+
+ private:
+  friend class Model;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 class Model {
  public:
   ~Model();
@@ -68,8 +85,11 @@ class Model {
 
   const ModelInfo& info() const;
 
-  // x: [batch, C, H, W] in the input range.
+  // x: [batch, C, H, W] in the input range. Samples (sample = true) come from an unseeded
+  // generator; use the SampleStream overload for reproducible ones.
   Posterior posterior(const float* x, int64_t batch, bool sample) const;
+  // Posterior samples drawn from `stream`.
+  Posterior posterior(const float* x, int64_t batch, SampleStream& stream) const;
   // Returns [batch, C, H, W].
   std::vector<float> decode(const Latents& z) const;
   // fixed: the first k layers; eps: standard-normal noise for layers k..L-1;
@@ -78,9 +98,6 @@ class Model {
                       const std::vector<double>& temperature) const;
   // log p(x | z) per item.
   std::vector<float> logPx(const float* x, int64_t batch, const Latents& z) const;
-
-  // Seeds the generator that posterior(..., sample = true) draws from.
-  void setSeed(uint64_t seed) const;
 
   // Fills `eps` with standard-normal noise for layers first..L-1 from a seeded generator.
   Latents noise(int64_t batch, int firstLayer, uint64_t seed) const;

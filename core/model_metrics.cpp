@@ -257,7 +257,7 @@ CodeMatrix encodeItems(const Model& model, const Dataset& dataset,
   for (size_t l = 0; l < layers.size(); ++l)
     if (layer < 0 || size_t(layer) == l) codes.dims += int(layers[l].size());
   codes.values.resize(size_t(codes.items) * size_t(codes.dims));
-  model.setSeed(seed);
+  SampleStream stream(seed);
   const size_t pixels = size_t(dataset.itemShape().pixelCount()), batch = 500;
   std::vector<float> x;
   for (size_t first = 0; first < items.size(); first += batch) {
@@ -265,7 +265,8 @@ CodeMatrix encodeItems(const Model& model, const Dataset& dataset,
     const size_t count = std::min(batch, items.size() - first);
     x.resize(count * pixels);
     for (size_t i = 0; i < count; ++i) dataset.copyImage(items[first + i], x.data() + i * pixels);
-    const Posterior q = model.posterior(x.data(), int64_t(count), samples);
+    const Posterior q = samples ? model.posterior(x.data(), int64_t(count), stream)
+                                : model.posterior(x.data(), int64_t(count), false);
     for (size_t i = 0; i < count; ++i) {
       double* out = codes.values.data() + (first + i) * size_t(codes.dims);
       for (size_t l = 0; l < layers.size(); ++l) {

@@ -70,8 +70,9 @@ LatentStart startFromItem(const Model& model, const Dataset& dataset, int64_t it
                           uint64_t seed) {
   requireCompatible(model, dataset);
   const std::vector<float> x = dataset.image(item);
-  if (sample) model.setSeed(seed);
-  const Posterior q = model.posterior(x.data(), 1, sample);
+  SampleStream stream(seed);
+  const Posterior q =
+      sample ? model.posterior(x.data(), 1, stream) : model.posterior(x.data(), 1, false);
   LatentStart s;
   s.item = item;
   s.description = sample ? QStringLiteral("item %1 (posterior sample, seed %2)").arg(item).arg(seed)

@@ -253,6 +253,25 @@ class TestLatentViews : public QObject {
     QCOMPARE(k, klRef.size());
   }
 
+  // A stream's samples depend on its seed and its own earlier draws only: not on other streams,
+  // unseeded sampling or a model load (whose checks seed LibTorch's shared generator) between.
+  void sampleStreamsAreIndependent() {
+    std::vector<float> pixels(size_t(4) * 784);
+    test_->copyBatch(0, 4, pixels.data());
+    SampleStream solo(7);
+    const Posterior first = model_->posterior(pixels.data(), 4, solo);
+    const Posterior second = model_->posterior(pixels.data(), 4, solo);
+    QVERIFY(first.z.layers != second.z.layers);
+    QVERIFY(first.z.layers != first.qMean.layers);
+
+    SampleStream stream(7), other(8);
+    QVERIFY(model_->posterior(pixels.data(), 4, stream).z.layers == first.z.layers);
+    QVERIFY(model_->posterior(pixels.data(), 4, other).z.layers != first.z.layers);
+    model_->posterior(pixels.data(), 4, true);
+    QVERIFY(Model::load(bundledModelPath("fashion_vae.pt")) != nullptr);
+    QVERIFY(model_->posterior(pixels.data(), 4, stream).z.layers == second.z.layers);
+  }
+
   void encodingsAreCachedAndInvalidated() {
     QTemporaryDir dir;
     const EncodingCache cache(dir.filePath("cache"));
