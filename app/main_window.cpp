@@ -537,8 +537,7 @@ void MainWindow::computeStats() {
   if (!canEncodeDataset()) return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
-  // Every item up to 20,000; beyond, 20,000 spread evenly (dSprites has 737,280).
-  const int64_t count = std::min<int64_t>(dataset->size(), 20000);
+  const int64_t count = std::min<int64_t>(dataset->size(), kLatentStatsItems);
   const QString source =
       count < dataset->size()
           ? tr("%1 (%2 items spread over the set)").arg(dataset->name()).arg(count)

@@ -195,4 +195,140 @@ Figure layoutScatter(const ScatterFigure& s, const FigureStyle& style) {
   return f;
 }
 
+Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QString& title,
+                       const QString& caption, const FigureStyle& style) {
+  const QStringList captionLines = caption.split('\n');
+  const double margin = 8, labelWidth = 150, barWidth = 48;
+  double width = 500;  // wider if a caption line needs it
+  const Figure probe(1, 1, style);
+  for (const QString& l : captionLines)
+    width = std::max(width, probe.textWidth(l, 0.85) + 2 * margin);
+  const double cellsWidth = width - 2 * margin - labelWidth - barWidth;
+  const double line = lineHeight(style, 0.85);
+  // One log10 colour scale for every unit, from the smallest to the largest KL (floor 1e-4).
+  double logMin = INFINITY, logMax = -INFINITY;
+  for (const LayerStats& l : stats.layers)
+    for (const UnitStats& u : l.units) {
+      const double v = std::log10(std::max(u.kl, 1e-4));
+      logMin = std::min(logMin, v), logMax = std::max(logMax, v);
+    }
+  if (!(logMax - logMin > 1e-6)) logMax = logMin + 1;
+  auto colour = [&](double kl) {
+    return viridis((std::log10(std::max(kl, 1e-4)) - logMin) / (logMax - logMin));
+  };
+
+  // Layout first (heights), then drawing.
+  struct Row {
+    double top, height, cell;
+    int perRow;
+  };
+  const double titleHeight = title.isEmpty() ? 0 : lineHeight(style, 1.15) + 4;
+  double y = margin + titleHeight;
+  std::vector<Row> rows;
+  for (const LayerStats& layer : stats.layers) {
+    const int n = std::max<int>(1, int(layer.units.size()));
+    const double cell = std::clamp(std::floor(cellsWidth / n), 6.0, 14.0);
+    const int perRow = std::max(1, int(cellsWidth / cell));
+    const int lines = (n + perRow - 1) / perRow;
+    const double height = std::max(3 * line, lines * cell);
+    rows.push_back({y, height, cell, perRow});
+    y += height + 8;
+  }
+  struct Map {
+    int layer, channels, h, w;
+    double scale, top;
+  };
+  std::vector<Map> maps;
+  for (size_t l = 0; l < info.layers.size() && l < stats.layers.size(); ++l) {
+    const auto& shape = info.layers[l].shape;
+    if (shape.size() != 3) continue;
+    const int c = int(shape[0]), h = int(shape[1]), w = int(shape[2]);
+    const double scale = std::clamp(
+        std::floor(std::min(60.0 / std::max(h, w), (cellsWidth + barWidth) / c / w - 2)), 1.0, 8.0);
+    y += line;  // the map's heading
+    maps.push_back({int(l), c, h, w, scale, y});
+    y += h * scale + line + 8;
+  }
+  // The colour bar beside the rows, as tall as they are (within limits); its labels below it.
+  const double barTop = margin + titleHeight + 10;
+  const double barHeight = std::clamp(y - barTop - 2.2 * line, 40.0, 120.0);
+  y = std::max(y, barTop + barHeight + 2.2 * line);
+  const double height = y + captionLines.size() * line + margin;
+
+  Figure f(width, height, style);
+  if (!title.isEmpty())
+    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, title, width - 2 * margin);
+  const double left = margin + labelWidth;
+  const QColor collapsedRed(0xc0, 0x30, 0x30);
+  for (size_t l = 0; l < stats.layers.size(); ++l) {
+    const LayerStats& layer = stats.layers[l];
+    const Row& row = rows[l];
+    const QString name = l < info.layers.size()
+                             ? info.layers[l].name + " " + info.layers[l].shapeText()
+                             : QStringLiteral("layer %1").arg(l);
+    const QColor text = layer.collapsed ? collapsedRed : kText;
+    f.text({margin, row.top + line * 0.8}, name, 0.9, Figure::Anchor::Left, true, 0, text);
+    f.text({margin, row.top + line * 1.8}, QStringLiteral("KL %1 nats").arg(layer.kl, 0, 'f', 2),
+           0.85, Figure::Anchor::Left, false, 0, text);
+    f.text({margin, row.top + line * 2.8},
+           layer.collapsed ? QStringLiteral("layer collapsed")
+                           : QStringLiteral("%1/%2 active, %3 collapsed")
+                                 .arg(layer.activeUnits)
+                                 .arg(layer.units.size())
+                                 .arg(layer.collapsedUnits),
+           0.85, Figure::Anchor::Left, false, 0, text);
+    const std::vector<int> order = unitsByKl(layer);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const int column = int(i) % row.perRow, wrapped = int(i) / row.perRow;
+      const QRectF cell(left + column * row.cell, row.top + wrapped * row.cell, row.cell - 0.6,
+                        row.cell - 0.6);
+      f.rect(cell, colour(layer.units[size_t(order[i])].kl));
+      if (stats.unitCollapsed(int(l), order[i]) && row.cell >= 5) {
+        const QColor cross(235, 235, 235);
+        f.line(cell.topLeft(), cell.bottomRight(), cross, 0.5);
+        f.line(cell.topRight(), cell.bottomLeft(), cross, 0.5);
+      }
+    }
+  }
+  for (const Map& m : maps) {
+    const LayerStats& layer = stats.layers[size_t(m.layer)];
+    f.text({margin, m.top - 3},
+           QStringLiteral("%1: KL over positions, per channel (same colour scale)")
+               .arg(info.layers[size_t(m.layer)].name),
+           0.85, Figure::Anchor::Left, false, 0, kText);
+    for (int c = 0; c < m.channels; ++c) {
+      const double x0 = left + c * (m.w * m.scale + 8);
+      double channelKl = 0;
+      for (int r = 0; r < m.h; ++r)
+        for (int col = 0; col < m.w; ++col) {
+          const double kl =
+              layer.units[(size_t(c) * size_t(m.h) + size_t(r)) * size_t(m.w) + size_t(col)].kl;
+          channelKl += kl;
+          f.rect(QRectF(x0 + col * m.scale, m.top + r * m.scale, m.scale, m.scale), colour(kl));
+        }
+      f.text({x0, m.top + m.h * m.scale + line * 0.9},
+             QStringLiteral("c%1: %2").arg(c).arg(channelKl, 0, 'f', 2), 0.75, Figure::Anchor::Left,
+             false, 0, kAxis);
+    }
+  }
+  // Colour bar, log scale, labelled at its ends.
+  const double barLeft = width - margin - barWidth + 22;
+  const int steps = 64;
+  for (int i = 0; i < steps; ++i)
+    f.rect(QRectF(barLeft - 14, barTop + barHeight * (steps - 1 - i) / steps, 10,
+                  barHeight / steps + 0.2),
+           viridis((i + 0.5) / steps));
+  f.text({barLeft - 9, barTop - 3}, QString::number(std::pow(10, logMax), 'g', 2), 0.75,
+         Figure::Anchor::Centre, false, 0, kAxis);
+  f.text({barLeft - 9, barTop + barHeight + line * 0.8},
+         QString::number(std::pow(10, logMin), 'g', 2), 0.75, Figure::Anchor::Centre, false, 0,
+         kAxis);
+  f.text({barLeft - 9, barTop + barHeight + line * 1.7}, QStringLiteral("nats"), 0.75,
+         Figure::Anchor::Centre, false, 0, kAxis);
+  for (int i = 0; i < captionLines.size(); ++i)
+    f.text({margin, height - margin - (captionLines.size() - 1 - i) * line}, captionLines[i], 0.85,
+           Figure::Anchor::Left, false, 0, kAxis);
+  return f;
+}
+
 }  // namespace strata

@@ -1,6 +1,6 @@
 #pragma once
-// The figures Strata exports: image grids (traversals, hierarchy resampling, comparisons) and
-// scatter plots of projections, laid out in points for every format.
+// The figures Strata exports: image grids (traversals, hierarchy resampling, comparisons),
+// scatter plots of projections and KL-per-unit heatmaps, laid out in points for every format.
 
 #include <QImage>
 #include <QStringList>
@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "core/figure.h"
+#include "core/latent_stats.h"
+#include "core/model.h"
 
 namespace strata {
 
@@ -33,6 +35,12 @@ struct ScatterFigure {
   double markRadius = 0;             // 0: chosen from the point count
 };
 Figure layoutScatter(const ScatterFigure& scatter, const FigureStyle& style);
+
+// KL per unit as the hierarchy view's KL page shows it: a row per layer (name, KL, active and
+// collapsed units), units sorted by KL on a log viridis scale, collapsed units crossed out, a
+// map over positions per channel of each spatial layer, and a colour bar.
+Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QString& title,
+                       const QString& caption, const FigureStyle& style);
 
 // "Nice" axis ticks covering [low, high].
 std::vector<double> axisTicks(double low, double high, int target = 5);

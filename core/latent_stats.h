@@ -38,6 +38,10 @@ struct LatentStats {
   bool unitCollapsed(int layer, int unit) const;
 };
 
+// The window's statistics (and the KL figure's by default) cover every item up to this many,
+// and this many spread evenly over larger datasets (dSprites has 737,280).
+constexpr int64_t kLatentStatsItems = 20000;
+
 // Posterior means path (sample = false), so the statistics are deterministic.
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, const JobControl& job = {},

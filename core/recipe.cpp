@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QSaveFile>
 
 #include <cmath>
@@ -243,6 +244,31 @@ void renderMixing(const QJsonObject& r, const Model& model, const Dataset& datas
   layoutGrid(grid, styleOf(r)).save(output);
 }
 
+// KL per unit over `stats_items` items spread evenly over the dataset, as the KL page shows it.
+void renderKl(const QJsonObject& r, const Model& model, const Dataset& dataset,
+              const QString& output, const JobControl& job) {
+  const qint64 wanted = r["stats_items"].toInteger(kLatentStatsItems);
+  if (wanted < 1) bad("stats_items must be at least 1");
+  const int count = int(std::min<int64_t>(dataset.size(), wanted));
+  const LatentStats stats =
+      computeLatentStats(model, dataset, spreadIndices(dataset.size(), count), job);
+  const QString number = QLocale(QLocale::English).toString(count);
+  const QString over = count < dataset.size()
+                           ? QStringLiteral("%1 items spread over %2").arg(number, dataset.name())
+                           : QStringLiteral("all %1 items of %2").arg(number, dataset.name());
+  const QString title = r["style"].toObject()["title"].toString(
+      QStringLiteral("KL per unit in %1").arg(model.info().name));
+  const QString caption =
+      QStringLiteral(
+          "KL(q\u2016p) per unit from posterior means, averaged over %1.\nUnits sorted by KL, "
+          "largest first; crossed out: collapsed (KL < %2 nats).\nActive: the posterior mean "
+          "varies over the items (variance > %3).")
+          .arg(over)
+          .arg(LatentStats::kCollapsedUnitKl)
+          .arg(LatentStats::kActiveThreshold);
+  layoutKlHeatmap(model.info(), stats, title, caption, styleOf(r)).save(output);
+}
+
 void renderHierarchy(const QJsonObject& r, const QString& output, const QString& baseDir,
                      const JobControl& job, bool checkHash) {
   const auto model = loadModels(r, baseDir, checkHash).front();
@@ -250,7 +276,9 @@ void renderHierarchy(const QJsonObject& r, const QString& output, const QString&
   if (page == QLatin1String("temperature")) return renderTemperatures(r, *model, output);
   const DatasetPtr dataset = datasetOf(r, baseDir);
   if (page == QLatin1String("mixing")) return renderMixing(r, *model, *dataset, output);
-  if (page != QLatin1String("resampling")) bad("page must be resampling, temperature or mixing");
+  if (page == QLatin1String("kl")) return renderKl(r, *model, *dataset, output, job);
+  if (page != QLatin1String("resampling"))
+    bad("page must be resampling, temperature, mixing or kl");
   const std::vector<int64_t> items = itemList(r, "items", *dataset);
   const int samples = r["samples"].toInt(6);
   if (samples < 1 || samples > 32) bad("samples must be 1 to 32");

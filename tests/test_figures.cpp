@@ -14,6 +14,9 @@
 #include <QtTest>
 
 #include "core/fashion_mnist.h"
+#include "core/latent_stats.h"
+#include "core/model.h"
+#include "core/model_ops.h"
 #include "core/resources.h"
 
 namespace {
@@ -148,8 +151,15 @@ class TestFigures : public QObject {
     QTest::newRow("temperature per layer")
         << QByteArray(R"("page": "temperature", "temperatures": [1, 1])")
         << QString("give one per layer (3)");
-    QTest::newRow("unknown page") << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test")")
-                                  << QString("page must be resampling, temperature or mixing");
+    QTest::newRow("kl")
+        << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test", "stats_items": 500)")
+        << QString();
+    QTest::newRow("kl without items")
+        << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test", "stats_items": 0)")
+        << QString("stats_items must be at least 1");
+    QTest::newRow("unknown page") << QByteArray(
+                                         R"("page": "heatmap", "dataset": "fashion-mnist:test")")
+                                  << QString("page must be resampling, temperature, mixing or kl");
   }
   void hierarchyPagesRenderFromRecipes() {
     QFETCH(QByteArray, page);
@@ -173,6 +183,49 @@ class TestFigures : public QObject {
     QVERIFY2(again.exitCode == 0, qPrintable(again.err));
     QVERIFY(!sha(dir.filePath("a.png")).isEmpty());
     QCOMPARE(sha(dir.filePath("b.png")), sha(dir.filePath("a.png")));
+  }
+
+  // The KL figure states the numbers the statistics give for the same items.
+  void klFigureShowsTheStatistics() {
+    if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    QFile recipe(dir.filePath("kl.json"));
+    QVERIFY(recipe.open(QIODevice::WriteOnly));
+    recipe.write(
+        R"({"strata_recipe": 1, "figure": "hierarchy", "page": "kl", "models": [{"path": ")" +
+        model("fashion_lvae.pt").toUtf8() +
+        R"("}], "dataset": "fashion-mnist:test", "stats_items": 1000})");
+    recipe.close();
+    const QString svg = dir.filePath("kl.svg");
+    const Run r = runStrata({"render", recipe.fileName(), "-o", svg});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const SvgSummary figure = readSvg(svg);
+    QVERIFY(figure.ok);
+
+    const auto lvae = strata::Model::load(model("fashion_lvae.pt"));
+    const auto test = strata::loadFashionMnist(strata::Split::Test);
+    const strata::LatentStats stats =
+        strata::computeLatentStats(*lvae, *test, strata::spreadIndices(test->size(), 1000));
+    const auto& layers = lvae->info().layers;
+    QCOMPARE(stats.layers.size(), layers.size());
+    for (size_t l = 0; l < layers.size(); ++l) {
+      const strata::LayerStats& s = stats.layers[l];
+      QVERIFY2(figure.texts.contains(layers[l].name + " " + layers[l].shapeText()),
+               qPrintable(layers[l].name));
+      QVERIFY2(figure.texts.contains(QString("KL %1 nats").arg(s.kl, 0, 'f', 2)),
+               qPrintable(figure.texts.join(" | ")));
+      if (!s.collapsed)
+        QVERIFY(figure.texts.contains(QString("%1/%2 active, %3 collapsed")
+                                          .arg(s.activeUnits)
+                                          .arg(s.units.size())
+                                          .arg(s.collapsedUnits)));
+    }
+    // z_bottom [4, 7, 7] gets one map per channel, labelled with the channel's KL.
+    for (int c = 0; c < 4; ++c) {
+      double channelKl = 0;
+      for (int k = 0; k < 49; ++k) channelKl += stats.layers[2].units[size_t(c * 49 + k)].kl;
+      QVERIFY(figure.texts.contains(QString("c%1: %2").arg(c).arg(channelKl, 0, 'f', 2)));
+    }
   }
 
   void svgHasTextAsTextAndPixelatedImages() {

@@ -299,6 +299,11 @@ QJsonObject HierarchyView::figureRecipe() const {
             {"count", 32},           {"seed", qint64(temperatureSeed_->value())}};
   }
   if (!dataset_ || !model_->info().hasEncoder) return {};
+  if (pages_->currentIndex() == 3)  // the KL page, over as many items as the window's statistics
+    return {{"figure", "hierarchy"},
+            {"page", "kl"},
+            {"models", models},
+            {"stats_items", qint64(std::min<int64_t>(dataset_->size(), kLatentStatsItems))}};
   if (pages_->currentIndex() == 2)
     return {{"figure", "hierarchy"},
             {"page", "mixing"},
