@@ -102,7 +102,7 @@ int writeDSprites(const QStringList& args) {
   std::vector<int64_t> indices;
   if (n < DSpritesDataset::kCount) {
     // Partial Fisher-Yates over all indices: a draw without replacement, reproducible by seed.
-    std::vector<int64_t> all(size_t(DSpritesDataset::kCount));
+    std::vector<int64_t> all(static_cast<size_t>(DSpritesDataset::kCount));
     std::iota(all.begin(), all.end(), 0);
     std::mt19937_64 rng(parser.value(seed).toULongLong());
     for (int64_t i = 0; i < n; ++i) {

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
               toQImage(px.data(), model->info().input);
             }));
       std::vector<UnitGroup> rows;
+      rows.reserve(8);
       for (int u = 0; u < 8; ++u)
         rows.push_back(singleUnit(model->info(), 0, u % int(model->info().layers[0].size())));
       print("grid_8x9", name, threads, 72, timeIt(10, [&] {

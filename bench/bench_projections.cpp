@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   // One million points, 32-D mixture of 20 Gaussians.
   std::mt19937_64 rng(11);
   std::normal_distribution<float> normal;
-  std::vector<float> centres(20 * 32);
+  std::vector<float> centres(size_t(20) * 32);
   for (float& c : centres) c = normal(rng) * 6.0f;
   std::vector<float> m(size_t(1000000) * 32);
   for (int64_t i = 0; i < 1000000; ++i)
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
          }));
   report("knn15", "million", timed([&] { g = approximateKnn(m.data(), 1000000, 32, 15); }));
   {
-    std::vector<float> idx(g.indices.begin(), g.indices.begin() + 20000 * 15);
+    std::vector<float> idx(g.indices.begin(), g.indices.begin() + std::ptrdiff_t(20000) * 15);
     save(out + "/strata_knn_million_first20k.npy", idx, {20000, 15});
   }
   return 0;

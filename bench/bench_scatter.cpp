@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
     std::vector<int> labels(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       labels[size_t(i)] = i % 10;
-      xy[size_t(2 * i)] = normal(rng) + 4.0f * float(i % 10 % 5);
-      xy[size_t(2 * i + 1)] = normal(rng) + 4.0f * float(i % 10 / 5);
+      // Ten clusters on a 5 x 2 grid.
+      xy[size_t(i) * 2] = normal(rng) + 4.0f * float(i % 5);
+      xy[size_t(i) * 2 + 1] = normal(rng) + (i % 10 >= 5 ? 4.0f : 0.0f);
     }
     QElapsedTimer t;
     t.start();

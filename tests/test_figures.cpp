@@ -223,7 +223,8 @@ class TestFigures : public QObject {
     // z_bottom [4, 7, 7] gets one map per channel, labelled with the channel's KL.
     for (int c = 0; c < 4; ++c) {
       double channelKl = 0;
-      for (int k = 0; k < 49; ++k) channelKl += stats.layers[2].units[size_t(c * 49 + k)].kl;
+      for (int k = 0; k < 49; ++k)
+        channelKl += stats.layers[2].units[size_t(c) * 49 + size_t(k)].kl;
       QVERIFY(figure.texts.contains(QString("c%1: %2").arg(c).arg(channelKl, 0, 'f', 2)));
     }
   }

@@ -31,6 +31,14 @@ double maxDiff(const std::vector<float>& a, const std::vector<float>& b) {
   return m;
 }
 
+constexpr size_t kPixels = size_t(28) * 28;
+
+// Images first..first+count-1 of a block of 28x28 images.
+std::vector<float> images(const std::vector<float>& all, int64_t first, int64_t count = 1) {
+  const auto begin = all.begin() + std::ptrdiff_t(size_t(first) * kPixels);
+  return {begin, begin + std::ptrdiff_t(size_t(count) * kPixels)};
+}
+
 }  // namespace
 
 class TestLatentViews : public QObject {
@@ -133,16 +141,12 @@ class TestLatentViews : public QObject {
     QCOMPARE(grid.startColumn.size(), size_t(3));
     QCOMPARE(grid.startColumn[2], 3);  // offsets -2σ..2σ: the middle step is "no change"
     const std::vector<float> reference = model_->decode(start.z);
-    const std::vector<float> middle(grid.images.begin() + (2 * 7 + 3) * 784,
-                                    grid.images.begin() + (2 * 7 + 4) * 784);
-    QVERIFY(maxDiff(middle, reference) < 1e-5);
+    QVERIFY(maxDiff(images(grid.images, 2 * 7 + 3), reference) < 1e-5);
     // The ends of a row differ: for the bottom layer directly, for the top layer once the
     // change is propagated through the conditional priors below it.
     auto rowEnds = [](const TraversalGrid& g, int row) {
-      const int64_t base = int64_t(row) * g.steps * 784;
-      return maxDiff(std::vector<float>(g.images.begin() + base, g.images.begin() + base + 784),
-                     std::vector<float>(g.images.begin() + base + (g.steps - 1) * 784,
-                                        g.images.begin() + base + g.steps * 784));
+      const int64_t first = int64_t(row) * g.steps;
+      return maxDiff(images(g.images, first), images(g.images, first + g.steps - 1));
     };
     // This model decodes from the bottom layer only, whose conditional prior is narrow: over
     // the data's spread of that layer the image changes, and the top layer acts only when
@@ -162,9 +166,7 @@ class TestLatentViews : public QObject {
       const std::vector<float> one = model_->decode(
           applyEdits(*model_, start, {{rows[0], regenerated.values[0][size_t(step)]}},
                      Propagation::Regenerate));
-      QVERIFY(maxDiff(one, std::vector<float>(regenerated.images.begin() + step * 784,
-                                              regenerated.images.begin() + (step + 1) * 784)) <
-              1e-5);
+      QVERIFY(maxDiff(one, images(regenerated.images, step)) < 1e-5);
     }
   }
 
@@ -175,30 +177,23 @@ class TestLatentViews : public QObject {
     const LayerwiseResampling c = layerwiseResampling(*model_, *test_, items, 4, 43);
     QCOMPARE(a.levels, 4);
     QCOMPARE(a.originals.size(), size_t(3 * 784));
-    QCOMPARE(std::vector<float>(a.originals.begin() + 784, a.originals.begin() + 2 * 784),
-             test_->image(1));
+    QCOMPARE(images(a.originals, 1), test_->image(1));
     QCOMPARE(a.images.size(), size_t(3 * 4 * 4 * 784));
     QCOMPARE(a.images, b.images);  // exactly the same under the same seed
     QVERIFY(maxDiff(a.images, c.images) > 0.01);
     // k = L: every sample is the reconstruction from the posterior means.
     const std::vector<float> x = [&] {
-      std::vector<float> v(3 * 784);
+      std::vector<float> v(3 * kPixels);
       test_->copyBatch(0, 3, v.data());
       return v;
     }();
     const std::vector<float> recon = model_->decode(model_->posterior(x.data(), 3, false).z);
     for (int i = 0; i < 3; ++i)
       for (int s = 0; s < 4; ++s) {
-        const size_t offset = size_t(((i * 4 + 3) * 4 + s) * 784);
-        const std::vector<float> cell(a.images.begin() + int64_t(offset),
-                                      a.images.begin() + int64_t(offset + 784));
-        const std::vector<float> want(recon.begin() + i * 784, recon.begin() + (i + 1) * 784);
-        QVERIFY(maxDiff(cell, want) < 1e-5);
+        QVERIFY(maxDiff(images(a.images, (i * 4 + 3) * 4 + s), images(recon, i)) < 1e-5);
       }
     // k = 0 ignores the input: the same samples for every input.
-    QVERIFY(maxDiff(std::vector<float>(a.images.begin(), a.images.begin() + 4 * 784),
-                    std::vector<float>(a.images.begin() + 16 * 784, a.images.begin() + 20 * 784)) <
-            1e-6);
+    QVERIFY(maxDiff(images(a.images, 0, 4), images(a.images, 16, 4)) < 1e-6);
   }
 
   void temperatureChangesOnlyTheScale() {
@@ -208,15 +203,14 @@ class TestLatentViews : public QObject {
     const std::vector<float> again = temperatureSamples(*model_, std::vector<double>(L, 1.0), 3, 5);
     QCOMPARE(same, again);
     // Temperature 0 everywhere is the prior mean path: identical for every sample.
-    QVERIFY(maxDiff(std::vector<float>(cold.begin(), cold.begin() + 784),
-                    std::vector<float>(cold.begin() + 784, cold.begin() + 2 * 784)) < 1e-6);
+    QVERIFY(maxDiff(images(cold, 0), images(cold, 1)) < 1e-6);
   }
 
   void layerMixingEnds() {
     const std::vector<float> mix = layerMixing(*model_, *test_, 0, 1);
     const size_t L = model_->info().layers.size();
     QCOMPARE(mix.size(), (L + 1) * 784);
-    std::vector<float> x(2 * 784);
+    std::vector<float> x(2 * kPixels);
     test_->copyBatch(0, 2, x.data());
     const std::vector<float> recon = model_->decode(model_->posterior(x.data(), 2, false).z);
     QVERIFY(maxDiff(std::vector<float>(mix.begin(), mix.begin() + 784),
@@ -275,7 +269,7 @@ class TestLatentViews : public QObject {
   void encodingsAreCachedAndInvalidated() {
     QTemporaryDir dir;
     const EncodingCache cache(dir.filePath("cache"));
-    std::vector<float> pixels(300 * 784);
+    std::vector<float> pixels(300 * kPixels);
     test_->copyBatch(0, 300, pixels.data());
     ArrayDataset small("first 300", {1, 28, 28}, std::vector<float>(pixels));
     bool fromCache = true;
@@ -291,8 +285,7 @@ class TestLatentViews : public QObject {
     // Another layer, other data, or a changed model file: a different entry.
     cache.get(*model_, small, {-1, false, 0}, {}, &fromCache);
     QVERIFY(!fromCache);
-    ArrayDataset fewer("first 200", {1, 28, 28},
-                       std::vector<float>(pixels.begin(), pixels.begin() + 200 * 784));
+    ArrayDataset fewer("first 200", {1, 28, 28}, images(pixels, 0, 200));
     cache.get(*model_, fewer, {0, false, 0}, {}, &fromCache);
     QVERIFY(!fromCache);
     // Same name and size, one pixel changed: a different entry too.
@@ -322,7 +315,7 @@ class TestLatentViews : public QObject {
   void pathsAndSpotsOnLatentMaps() {
     QTemporaryDir dir;
     const EncodingCache cache(dir.path());
-    std::vector<float> pixels(500 * 784);
+    std::vector<float> pixels(500 * kPixels);
     test_->copyBatch(0, 500, pixels.data());
     ArrayDataset small("first 500", {1, 28, 28}, std::move(pixels));
     ProjectionRequest request;
@@ -335,10 +328,11 @@ class TestLatentViews : public QObject {
     const Latents path = interpolate(q.z, r.z, 5, false);
     QCOMPARE(path.batch, int64_t(5));
     const std::vector<float> xy = placeOnMap(pca, sourceRows(model_->info(), pca.source, path));
-    QVERIFY(std::abs(xy[0] - pca.coords[7 * 3]) < 1e-3 &&
-            std::abs(xy[1] - pca.coords[7 * 3 + 1]) < 1e-3);
-    QVERIFY(std::abs(xy[8] - pca.coords[9 * 3]) < 1e-3 &&
-            std::abs(xy[9] - pca.coords[9 * 3 + 1]) < 1e-3);
+    const size_t stride = 3;  // coords are [n, 3]
+    QVERIFY(std::abs(xy[0] - pca.coords[7 * stride]) < 1e-3 &&
+            std::abs(xy[1] - pca.coords[7 * stride + 1]) < 1e-3);
+    QVERIFY(std::abs(xy[8] - pca.coords[9 * stride]) < 1e-3 &&
+            std::abs(xy[9] - pca.coords[9 * stride + 1]) < 1e-3);
     // Spherical interpolation keeps the ends too.
     const Latents arc = interpolate(q.z, r.z, 5, true);
     QVERIFY(maxDiff(std::vector<float>(arc.layers[0].begin(), arc.layers[0].begin() + 8),

@@ -406,12 +406,12 @@ class TestMainWindow : public QObject {
 
   void exploresAnEmbeddingFileWithoutAModel() {
     QTemporaryDir dir;
-    std::vector<float> v(2000 * 16);
+    std::vector<float> v(size_t(2000) * 16);
     std::vector<int64_t> labels(2000);
     for (int i = 0; i < 2000; ++i) {
       labels[size_t(i)] = i % 4;
       for (int d = 0; d < 16; ++d)
-        v[size_t(i * 16 + d)] =
+        v[size_t(i) * 16 + size_t(d)] =
             float((i % 4) * 5 * (d == i % 4)) + float((i * 7 + d * 13) % 10) / 10.0f;
     }
     writeNpz(dir.filePath("v.npz"),

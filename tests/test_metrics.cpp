@@ -61,17 +61,18 @@ CodeMatrix rotated(const CodeMatrix& c, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> gauss(0, 1);
   const int d = c.dims;
-  std::vector<double> q(size_t(d * d));
+  std::vector<double> q(size_t(d) * size_t(d));
+  auto Q = [&](int row, int col) -> double& { return q[size_t(row) * size_t(d) + size_t(col)]; };
   for (double& v : q) v = gauss(rng);
   for (int i = 0; i < d; ++i) {  // Gram-Schmidt on rows
     for (int j = 0; j < i; ++j) {
       double dot = 0;
-      for (int k = 0; k < d; ++k) dot += q[size_t(i * d + k)] * q[size_t(j * d + k)];
-      for (int k = 0; k < d; ++k) q[size_t(i * d + k)] -= dot * q[size_t(j * d + k)];
+      for (int k = 0; k < d; ++k) dot += Q(i, k) * Q(j, k);
+      for (int k = 0; k < d; ++k) Q(i, k) -= dot * Q(j, k);
     }
     double norm = 0;
-    for (int k = 0; k < d; ++k) norm += q[size_t(i * d + k)] * q[size_t(i * d + k)];
-    for (int k = 0; k < d; ++k) q[size_t(i * d + k)] /= std::sqrt(norm);
+    for (int k = 0; k < d; ++k) norm += Q(i, k) * Q(i, k);
+    for (int k = 0; k < d; ++k) Q(i, k) /= std::sqrt(norm);
   }
   std::vector<double> mean(size_t(d), 0), sd(size_t(d), 0);
   for (int64_t i = 0; i < c.items; ++i)
@@ -84,8 +85,8 @@ CodeMatrix rotated(const CodeMatrix& c, uint64_t seed) {
     for (int r = 0; r < d; ++r) {
       double v = 0;
       for (int k = 0; k < d; ++k)
-        v += q[size_t(r * d + k)] * (c.at(i, k) - mean[size_t(k)]) / std::sqrt(sd[size_t(k)]);
-      out.values[size_t(i * d + r)] = v;
+        v += Q(r, k) * (c.at(i, k) - mean[size_t(k)]) / std::sqrt(sd[size_t(k)]);
+      out.values[size_t(i) * size_t(d) + size_t(r)] = v;
     }
   return out;
 }
@@ -112,9 +113,9 @@ double maxDiff(const std::vector<double>& a, const QJsonArray& b) {
 
 QJsonArray flatten(const QJsonArray& nested) {
   QJsonArray flat;
-  for (const QJsonValue& row : nested)
+  for (const auto& row : nested)
     if (row.isArray())
-      for (const QJsonValue& v : row.toArray()) flat.append(v);
+      for (const auto& v : row.toArray()) flat.append(v);
     else
       flat.append(row);
   return flat;
@@ -178,17 +179,19 @@ class TestMetrics : public QObject {
     std::uniform_real_distribution<double> u(-1, 1);
     for (auto [rows, columns] : {std::pair{5, 5}, std::pair{4, 7}, std::pair{1, 3}}) {
       for (int trial = 0; trial < 20; ++trial) {
-        std::vector<double> cost(size_t(rows * columns));
+        std::vector<double> cost(size_t(rows) * size_t(columns));
         for (double& c : cost) c = u(rng);
         const std::vector<int> got = minimumCostAssignment(cost, rows, columns);
         double gotCost = 0;
-        for (int r = 0; r < rows; ++r) gotCost += cost[size_t(r * columns + got[size_t(r)])];
+        for (int r = 0; r < rows; ++r)
+          gotCost += cost[size_t(r) * size_t(columns) + size_t(got[size_t(r)])];
         std::vector<int> perm(static_cast<size_t>(columns));
         std::iota(perm.begin(), perm.end(), 0);
         double best = INFINITY;
         do {
           double c = 0;
-          for (int r = 0; r < rows; ++r) c += cost[size_t(r * columns + perm[size_t(r)])];
+          for (int r = 0; r < rows; ++r)
+            c += cost[size_t(r) * size_t(columns) + size_t(perm[size_t(r)])];
           best = std::min(best, c);
         } while (std::next_permutation(perm.begin(), perm.end()));
         QVERIFY(std::abs(gotCost - best) < 1e-12);

@@ -115,7 +115,7 @@ class TestModelValidation : public QObject {
                  {"write-dsprites", dir.filePath("d.npz"), "--count", "50", "--seed", "3"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 0);
-    QVERIFY(QFileInfo(dir.filePath("d.npz")).size() > 50 * 4096);
+    QVERIFY(QFileInfo(dir.filePath("d.npz")).size() > 50 * qint64(4096));
     strata.start(STRATA_EXECUTABLE, {"write-dsprites", dir.filePath("e.npz"), "--count", "0"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 2);

@@ -34,8 +34,8 @@ class TestPca : public QObject {
       // Sampling error of a variance estimate at n = 20000 is about 1%.
       QVERIFY2(std::abs(pca.explainedVariance[size_t(c)] / (sd[c] * sd[c]) - 1.0) < 0.03,
                qPrintable(QString::number(pca.explainedVariance[size_t(c)])));
-      Eigen::Vector3d axis(pca.axes[size_t(3 * c)], pca.axes[size_t(3 * c + 1)],
-                           pca.axes[size_t(3 * c + 2)]);
+      const size_t row = size_t(c) * 3;
+      Eigen::Vector3d axis(pca.axes[row], pca.axes[row + 1], pca.axes[row + 2]);
       QVERIFY(std::abs(std::abs(axis.dot(basis.col(c))) - 1.0) < 1e-3);
     }
     for (int j = 0; j < d; ++j) QVERIFY(std::abs(pca.mean[size_t(j)] - offset[j]) < 0.1);
@@ -60,13 +60,13 @@ class TestPca : public QObject {
       const double variance = svd.singularValues()[c] * svd.singularValues()[c] / (n - 1);
       QVERIFY(std::abs(pca.explainedVariance[size_t(c)] - variance) <= 1e-4 * variance);
       Eigen::VectorXd axis(d);
-      for (int j = 0; j < d; ++j) axis[j] = pca.axes[size_t(c * d + j)];
+      for (int j = 0; j < d; ++j) axis[j] = pca.axes[size_t(c) * size_t(d) + size_t(j)];
       const double cosine = std::abs(axis.dot(svd.matrixV().col(c)));
       QVERIFY2(cosine > 1 - 1e-4, qPrintable(QString::number(cosine)));
       // Projected coordinates have the component's variance.
       double sumSq = 0;
       for (int i = 0; i < n; ++i)
-        sumSq += double(coords[size_t(i * k + c)]) * coords[size_t(i * k + c)];
+        sumSq += std::pow(double(coords[size_t(i) * size_t(k) + size_t(c)]), 2);
       QVERIFY(std::abs(sumSq / (n - 1) - variance) <= 1e-3 * variance);
     }
   }

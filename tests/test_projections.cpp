@@ -31,7 +31,8 @@ std::vector<float> blobs(int64_t n, int dims, int clusters, std::vector<int>& la
     const int c = int(i % clusters);
     labels[size_t(i)] = c;
     for (int d = 0; d < dims; ++d)
-      x[size_t(i * dims + d)] = centres[size_t(c * dims + d)] + normal(rng);
+      x[size_t(i) * size_t(dims) + size_t(d)] =
+          centres[size_t(c) * size_t(dims) + size_t(d)] + normal(rng);
   }
   return x;
 }
@@ -177,7 +178,7 @@ class TestProjections : public QObject {
     const QString good = dir.filePath("e.npz");
     writeNpz(good, {{"embedding", makeNpy(x, {300, 8})},
                     {"labels", makeNpy(std::vector<int64_t>(labels.begin(), labels.end()), {300})},
-                    {"images", makeNpy(std::vector<uint8_t>(300 * 4, 200), {300, 2, 2})}});
+                    {"images", makeNpy(std::vector<uint8_t>(size_t(300) * 4, 200), {300, 2, 2})}});
     const EmbeddingFile f = loadEmbeddingFile(good);
     QVERIFY(!f.coordinates && f.hasImages);
     QCOMPARE(f.vectors->dims, 8);
