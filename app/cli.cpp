@@ -12,6 +12,7 @@
 #include <numeric>
 #include <random>
 
+#include "app/cli_support.h"
 #include "app/command_figures.h"
 #include "app/command_metrics.h"
 #include "core/dsprites.h"
@@ -21,6 +22,12 @@
 
 namespace strata {
 namespace {
+
+using cli::CommandError;
+using cli::kOk;
+using cli::kUsage;
+using cli::parseArguments;
+using cli::runCommand;
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
 const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics", "render",
@@ -85,8 +92,13 @@ int writeDSprites(const QStringList& args) {
   const QCommandLineOption seed("seed", "seed of the draw (default 0)", "S", "0");
   parser.addOption(count);
   parser.addOption(seed);
-  parser.process(args);
   QTextStream err(stderr);
+  try {
+    if (!parseArguments(parser, args, "write-dsprites")) return kOk;
+  } catch (const CommandError& e) {
+    err << "strata write-dsprites: " << e.what() << "\n";
+    return kUsage;
+  }
   if (parser.positionalArguments().size() != 1) {
     err << "usage: strata write-dsprites OUT.npz [--count N] [--seed S]\n";
     return 2;
@@ -158,8 +170,10 @@ int runHeadless(int argc, char** argv) {
         QStringLiteral("Check model files against the Strata model contract."));
     parser.addHelpOption();
     parser.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
-    parser.process(args);
-    return validate(parser.positionalArguments());
+    return runCommand("validate", [&] {
+      if (!parseArguments(parser, args, "validate")) return int(kOk);
+      return validate(parser.positionalArguments());
+    });
   }
   const std::map<QString, int (*)(const QStringList&)> figureCommands{
       {"render", cli::renderCommand},

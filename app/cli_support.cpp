@@ -1,5 +1,6 @@
 #include "app/cli_support.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QTextStream>
@@ -71,10 +72,22 @@ JobControl stderrProgress(const QString& label) {
   return job;
 }
 
-bool parseArguments(QCommandLineParser& parser, const QStringList& arguments) {
+QString subcommandHelp(const QCommandLineParser& parser, const QString& command) {
+  QString text = parser.helpText();
+  // Qt writes the executable's full path after "Usage: ".
+  const QString program = QCoreApplication::arguments().value(0);
+  const qsizetype firstLineEnd = text.indexOf('\n');
+  const qsizetype at = text.indexOf(program);
+  if (!program.isEmpty() && at >= 0 && at < firstLineEnd)
+    text.replace(at, program.size(), QStringLiteral("strata ") + command);
+  return text;
+}
+
+bool parseArguments(QCommandLineParser& parser, const QStringList& arguments,
+                    const QString& command) {
   if (!parser.parse(arguments)) throw CommandError(kUsage, parser.errorText());
   if (parser.isSet(QStringLiteral("help"))) {
-    QTextStream(stdout) << parser.helpText();
+    QTextStream(stdout) << subcommandHelp(parser, command);
     return false;
   }
   return true;

@@ -37,10 +37,14 @@ double numberOption(const QString& name, const QString& value, double low, doubl
 // A progress line on stderr ("label  42%"), rewritten in place at most every half second.
 JobControl stderrProgress(const QString& label);
 
-// Parses a subcommand's arguments: throws CommandError(kUsage) for unknown options or missing
-// values (QCommandLineParser::process would exit with status 1), prints the help and returns
-// false for --help.
-bool parseArguments(QCommandLineParser& parser, const QStringList& arguments);
+// Parses the arguments of subcommand `command`: throws CommandError(kUsage) for unknown
+// options or missing values (QCommandLineParser::process would exit with status 1), prints the
+// help (usage line "strata <command>") and returns false for --help.
+bool parseArguments(QCommandLineParser& parser, const QStringList& arguments,
+                    const QString& command);
+
+// The parser's help with the usage line naming the subcommand rather than the executable's path.
+QString subcommandHelp(const QCommandLineParser& parser, const QString& command);
 
 // Runs a subcommand body, turning typed errors into messages and exit codes.
 int runCommand(const QString& command, const std::function<int()>& body);

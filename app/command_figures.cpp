@@ -33,8 +33,8 @@ struct FigureOptions {
   }
 
   // Parses the arguments and checks that an output is named; false after --help.
-  bool parse(QCommandLineParser& p, const QStringList& arguments) const {
-    if (!parseArguments(p, arguments)) return false;
+  bool parse(QCommandLineParser& p, const QStringList& arguments, const QString& command) const {
+    if (!parseArguments(p, arguments, command)) return false;
     if (!p.isSet(output)) throw CommandError(kUsage, "-o FILE is required");
     return true;
   }
@@ -109,7 +109,7 @@ int renderCommand(const QStringList& arguments) {
                                     "FILE");
     const QCommandLineOption ignoreHash("ignore-hash", "render even if a model file changed since");
     p.addOptions({output, ignoreHash});
-    if (!parseArguments(p, arguments)) return int(kOk);
+    if (!parseArguments(p, arguments, "render")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one recipe file");
     const QString path = p.positionalArguments().front();
     const QJsonObject recipe = readRecipe(path);
@@ -141,7 +141,7 @@ int traverseCommand(const QStringList& arguments) {
     const QCommandLineOption k("k", "sigmas for the sigma ranges (default 3)", "K", "3");
     const QCommandLineOption keep("keep-lower", "keep lower layers instead of regenerating them");
     p.addOptions({item, prior, units, top, steps, range, k, keep});
-    if (!common.parse(p, arguments)) return int(kOk);
+    if (!common.parse(p, arguments, "traverse")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     const QString modelPath = p.positionalArguments().front();
     QJsonObject recipe{{"figure", "traversal"},
@@ -198,7 +198,7 @@ int hierarchyCommand(const QStringList& arguments) {
                                    "0,1");
     const QCommandLineOption samples("samples", "draws per level (default 6)", "N", "6");
     p.addOptions({items, samples});
-    if (!common.parse(p, arguments)) return int(kOk);
+    if (!common.parse(p, arguments, "hierarchy")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     QJsonObject recipe{{"figure", "hierarchy"},
                        {"models", modelReferences(p.positionalArguments())},
@@ -224,7 +224,7 @@ int projectCommand(const QStringList& arguments) {
         "BY");
     const QCommandLineOption samples("samples", "posterior samples instead of means");
     p.addOptions({model, source, method, colour, samples});
-    if (!common.parse(p, arguments)) return int(kOk);
+    if (!common.parse(p, arguments, "project")) return int(kOk);
     if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
     if (!QStringList{"pca", "tsne", "umap"}.contains(p.value(method)))
       throw CommandError(kUsage, "--method must be pca, tsne or umap");
@@ -250,7 +250,7 @@ int compareCommand(const QStringList& arguments) {
                                    "0,1,2,3,4,5,6,7");
     const QCommandLineOption temperature("temperature", "prior temperature (default 1)", "T", "1");
     p.addOptions({items, temperature});
-    if (!common.parse(p, arguments)) return int(kOk);
+    if (!common.parse(p, arguments, "compare")) return int(kOk);
     const QStringList paths = p.positionalArguments();
     if (paths.size() < 1 || paths.size() > 4) throw CommandError(kUsage, "give one to four models");
     QJsonObject recipe{{"figure", "comparison"},

@@ -85,7 +85,7 @@ int metricsCommand(const QStringList& arguments) {
     const QCommandLineOption noCache("no-cache", "recompute even if a cached table exists");
     parser.addOptions(
         {data, items, indices, iwK, iwItems, layer, samples, seed, csv, json, plan, noCache});
-    if (!parseArguments(parser, arguments)) return int(kOk);
+    if (!parseArguments(parser, arguments, "metrics")) return int(kOk);
     const QStringList modelPaths = parser.positionalArguments();
     if (modelPaths.isEmpty() || modelPaths.size() > 4)
       throw CommandError(kUsage, "give one to four model files");

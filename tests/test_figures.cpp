@@ -395,6 +395,22 @@ class TestFigures : public QObject {
          {"traverse", "hierarchy", "project", "compare", "render", "metrics", "validate"})
       QVERIFY2(r.out.contains(QLatin1String(command)), command);
   }
+
+  // Each subcommand's help names it (not the executable's path), and an unknown option is a
+  // usage error (exit 2) with a pointer to that help.
+  void subcommandsHaveTheirOwnUsage() {
+    for (const QString command : {"traverse", "hierarchy", "project", "compare", "render",
+                                  "metrics", "validate", "write-dsprites"}) {
+      const Run help = runStrata({command, "--help"});
+      QCOMPARE(help.exitCode, 0);
+      QVERIFY2(help.out.startsWith("Usage: strata " + command + " [options]"),
+               qPrintable(help.out));
+      const Run wrong = runStrata({command, "--no-such-option"});
+      QCOMPARE(wrong.exitCode, 2);
+      QVERIFY2(wrong.err.contains("strata " + command + ": Unknown option 'no-such-option'"),
+               qPrintable(wrong.err));
+    }
+  }
 };
 
 QTEST_GUILESS_MAIN(TestFigures)
