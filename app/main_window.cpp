@@ -372,6 +372,7 @@ void MainWindow::showDataset(const OpenedDataset& opened) {
   dataset_ = opened.dataset;
   compare_->setDataset(dataset_);
   datasetSpec_ = opened.spec;
+  QSettings().setValue("data/last", datasetSpec_);
   pinned_ = false;
   itemPanel_->setDataset(dataset_);
   selectionPanel_->setDataset(dataset_);
@@ -778,7 +779,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());
   settings.setValue("window/tab", tabs_->currentIndex());
-  if (!datasetSpec_.isEmpty()) settings.setValue("data/last", datasetSpec_);
   if (autosaver_) autosaver_->finish();
   event->accept();
 }

@@ -13,6 +13,7 @@
 #include "app/export_figure_action.h"
 #include "app/main_window.h"
 #include "app/session.h"
+#include "core/dataset_source.h"
 #include "core/fashion_mnist.h"
 #include "core/npy.h"
 #include "core/resources.h"
@@ -96,6 +97,10 @@ class TestMainWindow : public QObject {
     QVERIFY(window.showView("reconstructions"));
     QCOMPARE(window.reconstructionView()->reconstructionGrid()->imageCount(), 64);
     QCOMPARE(window.reconstructionView()->sampleGrid()->imageCount(), 64);
+    // What opened is remembered at once, so the next launch pairs the same data and model even
+    // if this process never closes normally.
+    QCOMPARE(QSettings().value("data/last").toString(), defaultDatasetSpec());
+    QVERIFY(QSettings().value("models/last").toString().endsWith("fashion_lvae.pt"));
 
     // A broken model is refused with its report; the open model stays.
     const ModelPtr before = window.model();
@@ -442,6 +447,7 @@ class TestMainWindow : public QObject {
     QTest::qWait(1000);
     QCOMPARE(shown.count(), 0);
     QVERIFY(!window.dataset());
+    QVERIFY(!QSettings().contains("data/last"));
   }
 };
 
