@@ -116,6 +116,21 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.model(), before);
   }
 
+  // A model whose input the open data does not match starts its traversal from a prior sample
+  // and says why.
+  void traversalOfAModelThatCannotEncodeTheData() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    MainWindow window;
+    window.show();
+    QSignalSpy model(&window, &MainWindow::modelShown);
+    window.openStartup("fashion-mnist:test", bundledModelPath("dsprites_tcvae.pt"));
+    QTRY_COMPARE_WITH_TIMEOUT(model.count(), 1, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.traverseView()->sliderCount() == 10, 30000);
+    QVERIFY2(window.traverseView()->startText().startsWith("prior sample") &&
+                 window.traverseView()->startText().contains("takes 1 x 64 x 64 items"),
+             qPrintable(window.traverseView()->startText()));
+  }
+
   // Every latent view on the bundled hierarchical model. With STRATA_SCREENSHOT_DIR set, the
   // window is saved at each step (the README's screenshots come from here).
   void tourOfTheLatentViews() {

@@ -276,10 +276,19 @@ void TraverseView::resetStart() {
         return fromPrior ? strata::startFromPrior(*model, seed, 1.0)
                          : strata::startFromItem(*model, *dataset, item, kind == 1, seed);
       },
-      [this, model](const LatentStart& start) {
+      [this, model, fellBack = kind < 2 && fromPrior](LatentStart start) {
         if (model != model_) return;
+        if (fellBack)
+          start.description += tr(" (this model takes %1 x %2 x %3 items, unlike the open dataset)")
+                                   .arg(model->info().input.channels)
+                                   .arg(model->info().input.height)
+                                   .arg(model->info().input.width);
         applyStart(start);
       });
+}
+
+QString TraverseView::startText() const {
+  return startLabel_->text();
 }
 
 void TraverseView::applyStart(const LatentStart& start) {

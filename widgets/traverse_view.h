@@ -56,6 +56,8 @@ class TraverseView : public QWidget {
   // The recipe (core/recipe.h) of the current grid, without dataset and style; empty if none.
   QJsonObject figureRecipe() const;
   QString rangeText() const;
+  // What the sliders start from, e.g. "item 42, posterior mean".
+  QString startText() const;
 
  Q_SIGNALS:
   void imageShown();
