@@ -538,16 +538,15 @@ void MainWindow::computeStats() {
   if (!canEncodeDataset()) return;
   const ModelPtr model = model_;
   const DatasetPtr dataset = dataset_;
-  const int64_t count = std::min<int64_t>(dataset->size(), kLatentStatsItems);
+  const std::vector<int64_t> items = latentStatsItems(dataset->size());
   const QString source =
-      count < dataset->size()
-          ? tr("%1 (%2 items spread over the set)").arg(dataset->name()).arg(count)
+      int64_t(items.size()) < dataset->size()
+          ? tr("%1 (%2 items spread over the set)").arg(dataset->name()).arg(items.size())
           : dataset->name();
   statsJobs_->start<std::shared_ptr<const LatentStats>>(
       tr("Latent statistics of %1 on %2").arg(model->info().name, dataset->name()),
       [=](const JobControl& job) -> std::shared_ptr<const LatentStats> {
-        return std::make_shared<LatentStats>(
-            computeLatentStats(*model, *dataset, spreadIndices(dataset->size(), int(count)), job));
+        return std::make_shared<LatentStats>(computeLatentStats(*model, *dataset, items, job));
       },
       [this, model, source](const std::shared_ptr<const LatentStats>& stats) {
         if (model != model_) return;

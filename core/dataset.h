@@ -52,7 +52,8 @@ class Dataset {
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
 
-// A fast 64-bit hash of `size` bytes (XXH64's rounds). Detects changes; not cryptographic.
+// A fast 64-bit hash of `size` bytes (Qt's qHashBits): stable within one machine and Qt
+// version, which is all an on-disk cache key needs. Detects changes; not cryptographic.
 uint64_t hashBytes(const void* data, size_t size, uint64_t seed = 0);
 
 }  // namespace strata

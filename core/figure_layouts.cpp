@@ -30,6 +30,15 @@ void fittedTitle(Figure& f, QPointF at, const QString& title, double width) {
   f.text(at, text, size, Figure::Anchor::Left, true, 0, kText);
 }
 
+// A vertical viridis gradient filling `bar`, low values at the bottom.
+void viridisBar(Figure& f, const QRectF& bar) {
+  const int steps = 64;
+  const double step = bar.height() / steps;
+  for (int i = 0; i < steps; ++i)
+    f.rect(QRectF(bar.left(), bar.top() + step * (steps - 1 - i), bar.width(), step + 0.3),
+           viridis(double(i) / (steps - 1)));
+}
+
 }  // namespace
 
 std::vector<double> axisTicks(double low, double high, int target) {
@@ -176,12 +185,8 @@ Figure layoutScatter(const ScatterFigure& s, const FigureStyle& style) {
       f.text({legendLeft + 12, y}, s.categoryNames[c], 0.85, Figure::Anchor::Left, false, 0, kText);
     }
   } else if (continuous) {
-    const int steps = 64;
     const double barHeight = std::min(plot.height() - 20, 140.0);
-    for (int i = 0; i < steps; ++i)
-      f.rect(QRectF(legendLeft, plot.top() + 14 + barHeight * (steps - 1 - i) / steps, 10,
-                    barHeight / steps + 0.3),
-             viridis(double(i) / (steps - 1)));
+    viridisBar(f, QRectF(legendLeft, plot.top() + 14, 10, barHeight));
     f.text({legendLeft, plot.top() + 8}, s.valueLabel, 0.75, Figure::Anchor::Left, false, 0, kText);
     f.text({legendLeft, plot.top() + 14 + barHeight + 12}, QStringLiteral("1–99%"), 0.65,
            Figure::Anchor::Left, false, 0, kAxis);
@@ -313,11 +318,7 @@ Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QS
   }
   // Colour bar, log scale, labelled at its ends.
   const double barLeft = width - margin - barWidth + 22;
-  const int steps = 64;
-  for (int i = 0; i < steps; ++i)
-    f.rect(QRectF(barLeft - 14, barTop + barHeight * (steps - 1 - i) / steps, 10,
-                  barHeight / steps + 0.2),
-           viridis((i + 0.5) / steps));
+  viridisBar(f, QRectF(barLeft - 14, barTop, 10, barHeight));
   f.text({barLeft - 9, barTop - 3}, QString::number(std::pow(10, logMax), 'g', 2), 0.75,
          Figure::Anchor::Centre, false, 0, kAxis);
   f.text({barLeft - 9, barTop + barHeight + line * 0.8},

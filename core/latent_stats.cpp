@@ -12,6 +12,10 @@ bool LatentStats::unitCollapsed(int layer, int unit) const {
   return layers[size_t(layer)].units[size_t(unit)].kl < kCollapsedUnitKl;
 }
 
+std::vector<int64_t> latentStatsItems(int64_t datasetSize, int64_t limit) {
+  return spreadIndices(datasetSize, int(std::min(datasetSize, limit)));
+}
+
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, const JobControl& job,
                                int batch) {

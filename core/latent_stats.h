@@ -42,6 +42,10 @@ struct LatentStats {
 // and this many spread evenly over larger datasets (dSprites has 737,280).
 constexpr int64_t kLatentStatsItems = 20000;
 
+// The items statistics are taken over: all of a dataset's items up to `limit`, else `limit`
+// items spread evenly over it.
+std::vector<int64_t> latentStatsItems(int64_t datasetSize, int64_t limit = kLatentStatsItems);
+
 // Posterior means path (sample = false), so the statistics are deterministic.
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, const JobControl& job = {},

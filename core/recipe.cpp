@@ -249,9 +249,9 @@ void renderKl(const QJsonObject& r, const Model& model, const Dataset& dataset,
               const QString& output, const JobControl& job) {
   const qint64 wanted = r["stats_items"].toInteger(kLatentStatsItems);
   if (wanted < 1) bad("stats_items must be at least 1");
-  const int count = int(std::min<int64_t>(dataset.size(), wanted));
-  const LatentStats stats =
-      computeLatentStats(model, dataset, spreadIndices(dataset.size(), count), job);
+  const std::vector<int64_t> items = latentStatsItems(dataset.size(), wanted);
+  const int64_t count = int64_t(items.size());
+  const LatentStats stats = computeLatentStats(model, dataset, items, job);
   const QString number = QLocale(QLocale::English).toString(count);
   const QString over = count < dataset.size()
                            ? QStringLiteral("%1 items spread over %2").arg(number, dataset.name())

@@ -152,7 +152,7 @@ class TestArrayReaders : public QObject {
     QCOMPARE(Served(same).contentFingerprint(), Served(original).contentFingerprint());
     QVERIFY(Served(other).contentFingerprint() != Served(original).contentFingerprint());
 
-    // Every bit of every byte counts, in the 32-byte blocks and in the tail.
+    // Every bit of every byte counts, and the seed and the length.
     std::vector<unsigned char> bytes(45, 0x5a);
     const uint64_t base = hashBytes(bytes.data(), bytes.size());
     QVERIFY(hashBytes(bytes.data(), bytes.size(), 1) != base);
