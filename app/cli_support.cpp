@@ -72,6 +72,9 @@ JobControl stderrProgress(const QString& label) {
   return job;
 }
 
+namespace {
+
+// The parser's help with the usage line naming the subcommand rather than the executable's path.
 QString subcommandHelp(const QCommandLineParser& parser, const QString& command) {
   QString text = parser.helpText();
   // Qt writes the executable's full path after "Usage: ".
@@ -82,6 +85,8 @@ QString subcommandHelp(const QCommandLineParser& parser, const QString& command)
     text.replace(at, program.size(), QStringLiteral("strata ") + command);
   return text;
 }
+
+}  // namespace
 
 bool parseArguments(QCommandLineParser& parser, const QStringList& arguments,
                     const QString& command) {

@@ -43,9 +43,6 @@ JobControl stderrProgress(const QString& label);
 bool parseArguments(QCommandLineParser& parser, const QStringList& arguments,
                     const QString& command);
 
-// The parser's help with the usage line naming the subcommand rather than the executable's path.
-QString subcommandHelp(const QCommandLineParser& parser, const QString& command);
-
 // Runs a subcommand body, turning typed errors into messages and exit codes.
 int runCommand(const QString& command, const std::function<int()>& body);
 
