@@ -1,7 +1,8 @@
 #pragma once
-// Runs core computations on the thread pool and hands results back on the owner's thread.
-// Each start() gets an id; a newer start() or cancel() makes older results stale, and stale
-// results are dropped instead of delivered.
+// Runs core computations on Strata's job pool (core/thread_pools.h, never Qt's global pool) and
+// hands results back on the owner's thread. Each start() gets an id; a newer start() or
+// cancel() makes older results stale, and stale results are dropped instead of delivered,
+// also those of work that ignores its cancel token (a model load cannot be interrupted).
 
 #include <QFuture>
 #include <QObject>
@@ -16,6 +17,7 @@
 
 #include "core/errors.h"
 #include "core/job.h"
+#include "core/thread_pools.h"
 
 namespace strata {
 
@@ -24,7 +26,7 @@ class JobRunner : public QObject {
 
  public:
   explicit JobRunner(QObject* parent = nullptr) : QObject(parent) {}
-  ~JobRunner() override { cancel(); }
+  ~JobRunner() override { cancelToken_.cancel(); }
 
   // Runs work(JobControl) -> R on a worker. onResult(R) runs on this object's thread, and
   // only if this job is still the newest one. Failures arrive through failed().
@@ -34,6 +36,8 @@ class JobRunner : public QObject {
     cancelToken_.cancel();
     cancelToken_ = CancelToken();
     const quint64 id = ++lastId_;
+    runningId_ = id;
+    runningTitle_ = title;
     JobControl control;
     control.cancel = cancelToken_;
     QPointer<JobRunner> self(this);
@@ -47,7 +51,7 @@ class JobRunner : public QObject {
           Qt::QueuedConnection);
     };
     Q_EMIT started(id, title);
-    auto future = QtConcurrent::run([work, control]() -> Outcome<R> {
+    auto future = QtConcurrent::run(&jobPool(), [work, control]() -> Outcome<R> {
       Outcome<R> outcome;
       try {
         outcome.value.emplace(work(control));
@@ -61,7 +65,8 @@ class JobRunner : public QObject {
       return outcome;
     });
     future.then(this, [this, id, title, onResult](Outcome<R> outcome) {
-      if (id != lastId_) return;  // superseded
+      if (id != lastId_) return;  // superseded or cancelled
+      runningId_ = 0;
       Q_EMIT finished(id);
       if (outcome.cancelled) {
         Q_EMIT cancelledJob(id, title);
@@ -74,8 +79,18 @@ class JobRunner : public QObject {
     return id;
   }
 
-  // Stops the running job; its result, if it still arrives, is dropped.
-  void cancel() { cancelToken_.cancel(); }
+  // Stops the running job: reports it finished and cancelled at once, and drops its result or
+  // failure if the work still delivers one.
+  void cancel() {
+    cancelToken_.cancel();
+    if (runningId_ == 0) return;
+    const quint64 id = runningId_;
+    runningId_ = 0;
+    ++lastId_;  // whatever the cancelled work returns is now stale
+    Q_EMIT finished(id);
+    Q_EMIT cancelledJob(id, runningTitle_);
+  }
+  bool isRunning() const { return runningId_ != 0; }
   quint64 currentId() const { return lastId_; }
 
  Q_SIGNALS:
@@ -95,6 +110,8 @@ class JobRunner : public QObject {
 
   CancelToken cancelToken_;
   quint64 lastId_ = 0;
+  quint64 runningId_ = 0;  // the job whose outcome is awaited, 0 when none
+  QString runningTitle_;
 };
 
 }  // namespace strata
