@@ -1,14 +1,13 @@
 #include "core/dataset.h"
 
-#include <QHashFunctions>
+#include <xxhash.h>
 
 #include <algorithm>
 
 namespace strata {
 
 uint64_t hashBytes(const void* data, size_t size, uint64_t seed) {
-  static_assert(sizeof(size_t) == sizeof(uint64_t), "64-bit hashes need a 64-bit size_t");
-  return qHashBits(data, size, size_t(seed));
+  return XXH3_64bits_withSeed(data, size, seed);
 }
 
 uint64_t Dataset::contentFingerprint() const {

@@ -52,8 +52,10 @@ class Dataset {
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
 
-// A fast 64-bit hash of `size` bytes (Qt's qHashBits): stable within one machine and Qt
-// version, which is all an on-disk cache key needs. Detects changes; not cryptographic.
+// A fast 64-bit hash of `size` bytes: XXH3 (libxxhash), whose output is specified and the same
+// in every process, on every machine and in every version of the library. On-disk cache keys
+// are built from it, so it must never depend on a per-process seed (Qt's qHashBits does).
+// Detects changes; not cryptographic.
 uint64_t hashBytes(const void* data, size_t size, uint64_t seed = 0);
 
 }  // namespace strata
