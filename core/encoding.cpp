@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+#include "core/cache_folder.h"
+#include "core/errors.h"
 #include "core/model_ops.h"
 #include "core/npy.h"
 #include "core/traversal.h"
@@ -66,9 +68,15 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
     const int64_t count = std::min<int64_t>(batch, e.items - first);
     x.resize(size_t(count) * pixels);
     dataset.copyBatch(first, count, x.data());
-    const Posterior q = choice.sample ? model.posterior(x.data(), count, stream)
-                                      : model.posterior(x.data(), count, false);
-    const std::vector<float> logPx = model.logPx(x.data(), count, q.z);
+    Posterior q;
+    std::vector<float> logPx;
+    try {
+      q = choice.sample ? model.posterior(x.data(), count, stream)
+                        : model.posterior(x.data(), count, false);
+      logPx = model.logPx(x.data(), count, q.z);
+    } catch (const ModelOutputError& e) {
+      throw e.offsetBy(first);  // name the dataset's items, not the batch's
+    }
     for (int64_t i = 0; i < count; ++i) {
       float* row = e.latents.data() + size_t(first + i) * size_t(e.dims);
       for (size_t l : chosen) {
@@ -90,9 +98,7 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
 }
 
 EncodingCache::EncodingCache(QString directory) : directory_(std::move(directory)) {
-  if (directory_.isEmpty())
-    directory_ =
-        QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("encodings");
+  if (directory_.isEmpty()) directory_ = CacheFolder::folder(QStringLiteral("encodings"));
 }
 
 QString EncodingCache::path(const QString& key) const {
@@ -120,6 +126,7 @@ bool EncodingCache::load(const QString& key, Encoding& out) const {
         QString::fromUtf8(reinterpret_cast<const char*>(text.data()), qsizetype(text.size()));
     if (e.kl.size() != size_t(e.items) || e.reconstruction.size() != size_t(e.items)) return false;
     out = std::move(e);
+    CacheFolder::touch(path(key));
     return true;
   } catch (const std::exception&) {
     return false;  // a damaged cache entry is recomputed
@@ -137,6 +144,7 @@ void EncodingCache::store(const QString& key, const Encoding& e) const {
              makeNpy(std::vector<uint8_t>(text.begin(), text.end()), {int64_t(text.size())})}});
   QFile::remove(path(key));
   QFile::rename(path(key) + ".part", path(key));
+  CacheFolder::prune();
 }
 
 Encoding EncodingCache::get(const Model& model, const Dataset& dataset,

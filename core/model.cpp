@@ -11,6 +11,8 @@
 #include <random>
 
 #include "core/errors.h"
+#include "core/model_meta.h"
+#include "core/model_vetting.h"
 
 namespace strata {
 
@@ -106,87 +108,6 @@ std::vector<int64_t> batchShape(int64_t batch, const std::vector<int64_t>& shape
   return out;
 }
 
-// Parses strata_meta; appends problems to `violations`. Returns false if unusable.
-bool parseMeta(const QString& json, ModelInfo& info, QStringList& violations) {
-  QJsonParseError error;
-  const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
-  if (error.error != QJsonParseError::NoError) {
-    violations << QStringLiteral("strata_meta: not valid JSON (%1 at offset %2)")
-                      .arg(error.errorString())
-                      .arg(error.offset);
-    return false;
-  }
-  if (!doc.isObject()) {
-    violations << QStringLiteral("strata_meta: expected a JSON object");
-    return false;
-  }
-  const QJsonObject meta = doc.object();
-  bool usable = true;
-  info.metaJson = json;
-  info.contract = meta.value("contract").toInt(-1);
-  if (info.contract != 1) {
-    violations << QStringLiteral("strata_meta.contract: expected 1, got %1")
-                      .arg(meta.contains("contract") ? meta.value("contract").toVariant().toString()
-                                                     : QStringLiteral("nothing"));
-    usable = false;
-  }
-  info.name = meta.value("name").toString();
-  if (info.name.isEmpty()) violations << QStringLiteral("strata_meta.name: missing or empty");
-
-  const QJsonObject input = meta.value("input").toObject();
-  info.input = {input.value("channels").toInt(), input.value("height").toInt(),
-                input.value("width").toInt()};
-  if (info.input.channels <= 0 || info.input.height <= 0 || info.input.width <= 0) {
-    violations << QStringLiteral(
-        "strata_meta.input: channels, height and width must be positive integers");
-    usable = false;
-  }
-  const QJsonArray range = input.value("range").toArray();
-  if (range.size() != 2 || !range[0].isDouble() || !range[1].isDouble() ||
-      range[0].toDouble() >= range[1].toDouble()) {
-    violations << QStringLiteral("strata_meta.input.range: expected [low, high] with low < high");
-    usable = false;
-  } else {
-    info.rangeLow = range[0].toDouble();
-    info.rangeHigh = range[1].toDouble();
-  }
-  info.likelihood = input.value("likelihood").toString();
-  if (info.likelihood.isEmpty())
-    violations << QStringLiteral("strata_meta.input.likelihood: missing");
-
-  const QJsonArray layers = meta.value("layers").toArray();
-  if (layers.isEmpty()) {
-    violations << QStringLiteral("strata_meta.layers: expected a non-empty list");
-    usable = false;
-  }
-  QStringList names;
-  for (int i = 0; i < layers.size(); ++i) {
-    const QJsonObject layer = layers[i].toObject();
-    LayerInfo l;
-    l.name = layer.value("name").toString();
-    for (const QJsonValue v : layer.value("shape").toArray()) l.shape.push_back(v.toInt());
-    const bool shapeOk =
-        (l.shape.size() == 1 || l.shape.size() == 3) &&
-        std::all_of(l.shape.begin(), l.shape.end(), [](int64_t s) { return s > 0; });
-    if (l.name.isEmpty() || names.contains(l.name)) {
-      violations << QStringLiteral("strata_meta.layers[%1].name: missing or repeated").arg(i);
-      usable = false;
-    }
-    if (!shapeOk) {
-      violations
-          << QStringLiteral(
-                 "strata_meta.layers[%1].shape: expected [D] or [C, H, W] of positive integers")
-                 .arg(i);
-      usable = false;
-    }
-    names << l.name;
-    info.layers.push_back(l);
-  }
-  info.training = meta.value("training").toObject();
-  for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();
-  return usable;
-}
-
 int argumentCount(const Module& module, const char* name) {
   auto method = module.find_method(name);
   if (!method) return -1;
@@ -223,20 +144,70 @@ struct Model::Impl {
     return out;
   }
   static std::vector<float> values(const at::Tensor& t) {
-    at::Tensor c = t.to(torch::kFloat32).contiguous();
+    at::Tensor c = t.contiguous();
     return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
   }
-  static Latents fromTensors(const std::vector<at::Tensor>& tensors) {
+  // Checks one result of a model call against what the contract promises (shape, float32,
+  // finite) before anything reads it. Cheap next to the call itself: one pass over the data.
+  static void checkResult(const at::Tensor& t, const std::vector<int64_t>& expected,
+                          const std::string& what) {
+    if (t.sizes().vec() != expected)
+      throw ModelOutputError(what, "returned shape " + shapeString(t.sizes()).toStdString() +
+                                       ", expected " + shapeString(expected).toStdString());
+    if (t.scalar_type() != torch::kFloat32)
+      throw ModelOutputError(what, "returned " + std::string(c10::toString(t.scalar_type())) +
+                                       " values, expected float32");
+    if (t.numel() == 0 || torch::isfinite(t).all().item<bool>()) return;
+    const at::Tensor badItems =
+        torch::nonzero(torch::logical_not(torch::isfinite(t)).reshape({t.size(0), -1}).any(1))
+            .reshape({-1});
+    std::vector<int64_t> items(badItems.data_ptr<int64_t>(),
+                               badItems.data_ptr<int64_t>() + badItems.numel());
+    throw ModelOutputError(what, "returned NaN or Inf", items);
+  }
+  Latents layersResult(const c10::IValue& value, int64_t batch, size_t firstLayer,
+                       const std::string& what) const {
+    if (!value.isTensorList() && !value.isList())
+      throw ModelOutputError(what, "returned " + value.tagKind() + ", expected a list of tensors");
+    const auto list = value.toListRef();
+    const size_t expected = info.layers.size() - firstLayer;
+    if (list.size() != expected)
+      throw ModelOutputError(what, "returned " + std::to_string(list.size()) + " layers, expected " +
+                                       std::to_string(expected));
     Latents z;
-    z.batch = tensors.empty() ? 0 : tensors.front().size(0);
-    for (const at::Tensor& t : tensors) z.layers.push_back(values(t));
+    z.batch = batch;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].isTensor())
+        throw ModelOutputError(what + "[" + std::to_string(i) + "]", "is not a tensor");
+      const at::Tensor& t = list[i].toTensor();
+      checkResult(t, batchShape(batch, info.layers[firstLayer + i].shape),
+                  what + "[" + std::to_string(firstLayer + i) + "]");
+      z.layers.push_back(values(t));
+    }
     return z;
   }
+  // Data arrive in [0, 1] (the dataset's units) and enter the model in its declared input
+  // range; decoded means leave it mapped back, unclipped, so every caller sees one convention.
   at::Tensor images(const float* x, int64_t batch) const {
-    return torch::from_blob(const_cast<float*>(x),
-                            {batch, info.input.channels, info.input.height, info.input.width},
-                            torch::kFloat32)
-        .clone();
+    at::Tensor t = torch::from_blob(const_cast<float*>(x),
+                                    {batch, info.input.channels, info.input.height,
+                                     info.input.width},
+                                    torch::kFloat32)
+                       .clone();
+    if (info.rangeLow != 0 || info.rangeHigh != 1)
+      t.mul_(info.rangeHigh - info.rangeLow).add_(info.rangeLow);
+    return t;
+  }
+  std::vector<float> toDataUnits(const at::Tensor& decoded) const {
+    std::vector<float> out = values(decoded);
+    if (info.rangeLow != 0 || info.rangeHigh != 1) {
+      const double low = info.rangeLow, scale = 1.0 / (info.rangeHigh - info.rangeLow);
+      for (float& v : out) v = float((double(v) - low) * scale);
+    }
+    return out;
+  }
+  std::vector<int64_t> imageShape(int64_t batch) const {
+    return {batch, info.input.channels, info.input.height, info.input.width};
   }
   // Draws from LibTorch's default generator when sampling: callers hold torchRandomMutex.
   Posterior posterior(const float* x, int64_t batch, bool sample) const;
@@ -404,6 +375,12 @@ ValidationReport Model::validate(const QString& path) {
     report.violations << QStringLiteral("file: no such file");
     return report;
   }
+  // A damaged archive can crash LibTorch itself: a child process opens a new file first.
+  const QString crash = vetModelFile(path);
+  if (!crash.isEmpty()) {
+    report.violations << QStringLiteral("file: %1").arg(crash);
+    return report;
+  }
   c10::InferenceMode inference;
   Module module;
   try {
@@ -423,7 +400,7 @@ ValidationReport Model::validate(const QString& path) {
       report.violations << QStringLiteral("strata_meta: expected a string attribute");
     else
       usable =
-          parseMeta(QString::fromStdString(meta.toStringRef()), report.info, report.violations);
+          parseModelMeta(QString::fromStdString(meta.toStringRef()), report.info, report.violations);
   }
   report.info.path = path;
 
@@ -506,9 +483,15 @@ Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample) con
   if (!info.hasEncoder) throw ModelError(info.encoderUnavailableReason.toStdString());
   std::lock_guard<std::mutex> lock(mutex);
   c10::InferenceMode inference;
-  const auto dict = module.get_method("posterior")({images(x, batch), sample}).toGenericDict();
+  const c10::IValue result = module.get_method("posterior")({images(x, batch), sample});
+  if (!result.isGenericDict())
+    throw ModelOutputError("posterior", "returned " + result.tagKind() + ", expected a dict");
+  const auto dict = result.toGenericDict();
   auto get = [&](const char* key) {
-    return fromTensors(strata::toTensors(dict.at(c10::IValue(std::string(key)))));
+    const auto it = dict.find(c10::IValue(std::string(key)));
+    if (it == dict.end())
+      throw ModelOutputError("posterior", std::string("returned no key ") + key);
+    return layersResult(it->value(), batch, 0, std::string("posterior.") + key);
   };
   return {get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
 }
@@ -516,7 +499,12 @@ Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample) con
 std::vector<float> Model::decode(const Latents& z) const {
   std::lock_guard<std::mutex> lock(d->mutex);
   c10::InferenceMode inference;
-  return Impl::values(d->module.get_method("decode")({tensorList(d->toTensors(z, 0))}).toTensor());
+  const c10::IValue result = d->module.get_method("decode")({tensorList(d->toTensors(z, 0))});
+  if (!result.isTensor())
+    throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
+  const at::Tensor images = result.toTensor();
+  Impl::checkResult(images, d->imageShape(z.batch), "decode");
+  return d->toDataUnits(images);
 }
 
 Latents Model::priorSample(const Latents& fixed, const Latents& eps,
@@ -526,18 +514,23 @@ Latents Model::priorSample(const Latents& fixed, const Latents& eps,
   c10::List<double> temps;
   for (double t : temperature) temps.push_back(t);
   const size_t k = fixed.layers.size();
-  Latents z = Impl::fromTensors(toTensors(d->module.get_method("prior_sample")(
-      {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps})));
-  return z;
+  const int64_t batch = k > 0 ? fixed.batch : eps.batch;
+  return d->layersResult(d->module.get_method("prior_sample")(
+                             {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps}),
+                         batch, 0, "prior_sample");
 }
 
 std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z) const {
   if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
   std::lock_guard<std::mutex> lock(d->mutex);
   c10::InferenceMode inference;
-  return Impl::values(
-      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))})
-          .toTensor());
+  const c10::IValue result =
+      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))});
+  if (!result.isTensor())
+    throw ModelOutputError("log_px", "returned " + result.tagKind() + ", expected a tensor");
+  const at::Tensor logPx = result.toTensor();
+  Impl::checkResult(logPx, {batch}, "log_px");
+  return Impl::values(logPx);
 }
 
 Latents Model::noise(int64_t batch, int firstLayer, uint64_t seed) const {

@@ -85,12 +85,18 @@ class Model {
 
   const ModelInfo& info() const;
 
-  // x: [batch, C, H, W] in the input range. Samples (sample = true) come from an unseeded
+  // Images cross this API in [0, 1], the datasets' units, whatever range the model declares:
+  // inputs are mapped to the declared input range on the way in and decoded means back on the
+  // way out (unclipped). log p(x | z) and everything built on it are the model's own, on
+  // correctly scaled inputs. Every result is checked (shape, float32, finite) where it is
+  // produced; a violation throws ModelOutputError naming the method and the batch's items.
+  //
+  // x: [batch, C, H, W] in [0, 1]. Samples (sample = true) come from an unseeded
   // generator; use the SampleStream overload for reproducible ones.
   Posterior posterior(const float* x, int64_t batch, bool sample) const;
   // Posterior samples drawn from `stream`.
   Posterior posterior(const float* x, int64_t batch, SampleStream& stream) const;
-  // Returns [batch, C, H, W].
+  // Returns the mean of p(x | z), [batch, C, H, W], mapped to [0, 1] (values outside it stay).
   std::vector<float> decode(const Latents& z) const;
   // fixed: the first k layers; eps: standard-normal noise for layers k..L-1;
   // temperature: one per sampled layer. Returns all L layers.
