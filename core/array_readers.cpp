@@ -1,14 +1,14 @@
 #include "core/array_readers.h"
 
-#include <QDir>
-#include <QDirIterator>
 #include <QFileInfo>
-#include <QImage>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
+#include "core/byte_source.h"
+#include "core/data_limits.h"
 #include "core/errors.h"
-#include "core/npy.h"
 
 namespace strata {
 namespace {
@@ -17,8 +17,12 @@ std::string str(const QString& s) {
   return s.toStdString();
 }
 
-const NpyArray* findArray(const std::map<std::string, NpyArray>& arrays,
-                          std::initializer_list<const char*> names) {
+std::string whereOf(const NpyArray& array, const char* fallback) {
+  return array.where.empty() ? fallback : array.where;
+}
+
+NpyArray* findArray(std::map<std::string, NpyArray>& arrays,
+                    std::initializer_list<const char*> names) {
   for (const char* n : names) {
     auto it = arrays.find(n);
     if (it != arrays.end()) return &it->second;
@@ -26,140 +30,186 @@ const NpyArray* findArray(const std::map<std::string, NpyArray>& arrays,
   return nullptr;
 }
 
-}  // namespace
-
-std::shared_ptr<ArrayDataset> datasetFromImageArray(const NpyArray& images, const QString& path,
-                                                    const QString& name) {
-  const auto& s = images.shape;
+struct ImageLayout {
   ItemShape shape;
+  int64_t items = 0;
   bool channelsLast = false;
+};
+
+ImageLayout imageLayout(const NpyArray& images, const std::string& where) {
+  const auto& s = images.shape;
+  ImageLayout l;
   if (s.size() == 3) {
-    shape = {1, int(s[1]), int(s[2])};
+    l.shape = {1, int(std::min<int64_t>(s[1], INT_MAX)), int(std::min<int64_t>(s[2], INT_MAX))};
   } else if (s.size() == 4 && (s[1] == 1 || s[1] == 3)) {
-    shape = {int(s[1]), int(s[2]), int(s[3])};
+    l.shape = {int(s[1]), int(std::min<int64_t>(s[2], INT_MAX)),
+               int(std::min<int64_t>(s[3], INT_MAX))};
   } else if (s.size() == 4 && (s[3] == 1 || s[3] == 3)) {
-    shape = {int(s[3]), int(s[1]), int(s[2])};
-    channelsLast = true;
+    l.shape = {int(s[3]), int(std::min<int64_t>(s[1], INT_MAX)),
+               int(std::min<int64_t>(s[2], INT_MAX))};
+    l.channelsLast = true;
   } else {
-    throw DataError(str(path),
+    throw DataError(where,
                     "images must be [N, H, W], [N, C, H, W] or [N, H, W, C] with C = 1 or 3");
   }
-  const int64_t n = s[0], pixels = shape.pixelCount();
-  std::vector<float> values = images.toFloat();
-  float lo = 0, hi = 0;
-  for (float v : values) {
-    if (!std::isfinite(v)) throw DataError(str(path), "images contain NaN or infinite values");
+  if (s[0] < 1 || l.shape.height < 1 || l.shape.width < 1 || l.shape.height == INT_MAX ||
+      l.shape.width == INT_MAX)
+    throw DataError(where,
+                    "images of shape (" + std::to_string(s[0]) + ", ...) must hold at " +
+                        "least one item of at least 1 x 1 pixels and fewer than 2^31 a side");
+  l.items = s[0];
+  return l;
+}
+
+// Calls f(source element, CHW destination) for every element, in source order.
+template <class F>
+void forEachPixel(const ImageLayout& l, F f) {
+  const int64_t pixels = l.shape.pixelCount();
+  if (!l.channelsLast) {
+    for (int64_t e = 0, n = l.items * pixels; e < n; ++e) f(e, e);
+    return;
+  }
+  const int64_t plane = int64_t(l.shape.height) * l.shape.width;
+  int64_t e = 0;
+  for (int64_t i = 0; i < l.items; ++i)
+    for (int64_t p = 0; p < plane; ++p)
+      for (int c = 0; c < l.shape.channels; ++c) f(e++, i * pixels + c * plane + p);
+}
+
+void checkFloatPixels(const NpyArray& images, const ImageLayout& l, const std::string& where) {
+  const int64_t pixels = l.shape.pixelCount();
+  double lo = 0, hi = 0;
+  for (int64_t e = 0, n = l.items * pixels; e < n; ++e) {
+    const double v = images.valueAt(e);
+    if (!std::isfinite(v))
+      throw DataError(where, "image " + std::to_string(e / pixels) + " contains " +
+                                 images.textAt(e) + "; images must hold finite values in [0, 1]");
     lo = std::min(lo, v), hi = std::max(hi, v);
   }
-  if (images.kind != 'f' && hi > 1.0f) {
-    for (float& v : values) v /= 255.0f;
-  } else if (lo < 0.0f || hi > 1.0f) {
-    throw DataError(str(path), "float images must lie in [0, 1]; found values in [" +
-                                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  if (lo < 0.0 || hi > 1.0)
+    throw DataError(where, "float images must lie in [0, 1]; found values in [" +
+                               std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+// The first element of an integer array that is neither 0 nor 1, or -1.
+int64_t firstNonBinary(const NpyArray& images) {
+  const int64_t n = images.count();
+  for (int64_t e = 0; e < n; ++e) {
+    const double v = images.valueAt(e);
+    if (v != 0.0 && v != 1.0) return e;
   }
-  if (channelsLast) {
-    std::vector<float> chw(values.size());
-    const int64_t plane = int64_t(shape.height) * shape.width;
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t p = 0; p < plane; ++p)
-        for (int c = 0; c < shape.channels; ++c)
-          chw[size_t(i * pixels + c * plane + p)] =
-              values[size_t(i * pixels + p * shape.channels + c)];
-    values.swap(chw);
+  return -1;
+}
+
+// One byte per pixel in CHW order: uint8 arrays in that order are taken over, not copied.
+std::vector<uint8_t> chwBytes(NpyArray& images, const ImageLayout& l, const std::string& where) {
+  if (images.wordSize == 1 && !l.channelsLast) return std::move(images.bytes);
+  const int64_t n = l.items * l.shape.pixelCount();
+  std::vector<uint8_t> out = allocateBytes(uint64_t(n), where, "the images");
+  forEachPixel(l,
+               [&](int64_t from, int64_t to) { out[size_t(to)] = uint8_t(images.valueAt(from)); });
+  return out;
+}
+
+std::vector<float> chwFloats(const NpyArray& images, const ImageLayout& l, double scale,
+                             const std::string& where) {
+  const int64_t n = l.items * l.shape.pixelCount();
+  if (uint64_t(n) > kMaxArrayBytes / sizeof(float))
+    throw DataError(where, "the images as floats would take " + byteText(uint64_t(n) * 4) +
+                               ", more than the " + byteText(kMaxArrayBytes) +
+                               " Strata holds for one array");
+  std::vector<float> out(static_cast<size_t>(n));
+  forEachPixel(
+      l, [&](int64_t from, int64_t to) { out[size_t(to)] = float(images.valueAt(from) * scale); });
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<ArrayDataset> datasetFromImageArray(NpyArray images, const QString& path,
+                                                    const QString& name) {
+  const std::string where = images.where.empty() ? str(path) : images.where;
+  const ImageLayout l = imageLayout(images, where);
+  if (images.kind == 'f') {
+    checkFloatPixels(images, l, where);
+    return std::make_shared<ArrayDataset>(name, l.shape, chwFloats(images, l, 1.0, where));
   }
-  return std::make_shared<ArrayDataset>(name, shape, std::move(values));
+  const int64_t bad = firstNonBinary(images);
+  if (bad < 0)  // binary images: 0 and 1 are shown as black and white
+    return std::make_shared<ArrayDataset>(name, l.shape, chwBytes(images, l, where), 1.0f);
+  if (images.kind == 'u' && images.wordSize == 1)
+    return std::make_shared<ArrayDataset>(name, l.shape, chwBytes(images, l, where));
+  if (images.kind == 'u' && images.wordSize == 2)
+    return std::make_shared<ArrayDataset>(name, l.shape, chwFloats(images, l, 1.0 / 65535, where));
+  throw DataError(where, "images of type " + images.typeName() + " are not supported (image " +
+                             std::to_string(bad / l.shape.pixelCount()) + " holds " +
+                             images.textAt(bad) +
+                             "): store uint8 (0 to 255), uint16 (0 to 65535) or floats in [0, 1]");
+}
+
+void setArrayLabels(ArrayDataset& dataset, const NpyArray& labels, const char* items) {
+  const std::string where = whereOf(labels, "labels");
+  const int64_t n = dataset.size();
+  if (labels.count() != n)
+    throw DataError(where, "labels do not match " + std::string(items) + ": " +
+                               std::to_string(labels.count()) + " labels for " + std::to_string(n) +
+                               " " + items);
+  std::vector<int> values(static_cast<size_t>(n));
+  int top = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = 0;
+    if (!labels.integerAt(i, v) || v < 0 || v >= kMaxClasses)
+      throw DataError(where, "item " + std::to_string(i) + " has label " + labels.textAt(i) +
+                                 "; labels must be whole numbers from 0 to " +
+                                 std::to_string(kMaxClasses - 1) + " (at most " +
+                                 std::to_string(kMaxClasses) + " classes)");
+    values[size_t(i)] = int(v);
+    top = std::max(top, int(v));
+  }
+  QStringList names;
+  for (int c = 0; c <= top; ++c) names << QString::number(c);
+  dataset.setLabels(std::move(values), names);
+}
+
+void setArrayFactors(ArrayDataset& dataset, const NpyArray& factors) {
+  const std::string where = whereOf(factors, "factors");
+  const int64_t n = dataset.size();
+  if (factors.shape.size() != 2 || factors.shape[0] != n || factors.shape[1] < 1 ||
+      factors.shape[1] > kMaxFactors)
+    throw DataError(where, "factors must be [N, F] with N = " + std::to_string(n) +
+                               " items and 1 to " + std::to_string(kMaxFactors) + " factors");
+  const int count = int(factors.shape[1]);
+  std::vector<double> values = factors.toDouble();
+  for (size_t e = 0; e < values.size(); ++e)
+    if (!std::isfinite(values[e]))
+      throw DataError(where, "factor " + std::to_string(e % size_t(count)) + " of item " +
+                                 std::to_string(e / size_t(count)) + " is " +
+                                 factors.textAt(int64_t(e)) + "; factors must be finite");
+  QStringList names;
+  if (count == 5)
+    names = {"shape", "scale", "orientation", "pos_x", "pos_y"};
+  else
+    for (int f = 0; f < count; ++f) names << QStringLiteral("factor %1").arg(f);
+  dataset.setFactors(std::move(values), names);
+}
+
+std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> arrays,
+                                                const QString& path) {
+  const QString name = QFileInfo(path).fileName();
+  NpyArray* images = findArray(arrays, {"imgs", "images", "x"});
+  if (!images) throw DataError(str(path), "no image array (expected a key imgs, images or x)");
+  auto dataset = datasetFromImageArray(std::move(*images), path, name);
+  if (const NpyArray* labels = findArray(arrays, {"labels", "y"}))
+    setArrayLabels(*dataset, *labels, "images");
+  if (const NpyArray* factors = findArray(arrays, {"latents_values", "factors"}))
+    setArrayFactors(*dataset, *factors);
+  return dataset;
 }
 
 std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path) {
-  const QString name = QFileInfo(path).fileName();
   if (path.endsWith(".npy", Qt::CaseInsensitive))
-    return datasetFromImageArray(readNpy(path), path, name);
-
-  const auto arrays = readNpz(path);
-  const NpyArray* images = findArray(arrays, {"imgs", "images", "x"});
-  if (!images) throw DataError(str(path), "no image array (expected a key imgs, images or x)");
-  auto dataset = datasetFromImageArray(*images, path, name);
-  const int64_t n = dataset->size();
-  if (const NpyArray* labels = findArray(arrays, {"labels", "y"})) {
-    if (labels->count() != n)
-      throw DataError(str(path), "labels do not match images: " + std::to_string(labels->count()) +
-                                     " labels for " + std::to_string(n) + " images");
-    const std::vector<int64_t> raw = labels->toInt();
-    std::vector<int> values(raw.begin(), raw.end());
-    int maxLabel = 0;
-    for (int v : values) {
-      if (v < 0) throw DataError(str(path), "negative label " + std::to_string(v));
-      maxLabel = std::max(maxLabel, v);
-    }
-    QStringList names;
-    for (int c = 0; c <= maxLabel; ++c) names << QString::number(c);
-    dataset->setLabels(std::move(values), names);
-  }
-  if (const NpyArray* factors = findArray(arrays, {"latents_values", "factors"})) {
-    if (factors->shape.size() != 2 || factors->shape[0] != n)
-      throw DataError(str(path), "factors must be [N, F] with N = number of images");
-    const int count = int(factors->shape[1]);
-    QStringList names;
-    if (count == 5)
-      names = {"shape", "scale", "orientation", "pos_x", "pos_y"};
-    else
-      for (int f = 0; f < count; ++f) names << QStringLiteral("factor %1").arg(f);
-    dataset->setFactors(factors->toDouble(), names);
-  }
-  return dataset;
-}
-
-std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
-  const QDir dir(path);
-  if (!dir.exists()) throw DataError(str(path), "no such folder");
-  const QStringList filters = {"*.png", "*.PNG", "*.jpg", "*.jpeg", "*.JPG", "*.JPEG"};
-  QStringList classes = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-  std::vector<std::pair<QString, int>> files;
-  if (classes.isEmpty()) {
-    for (const QString& f : dir.entryList(filters, QDir::Files, QDir::Name))
-      files.push_back({dir.filePath(f), -1});
-  } else {
-    for (int c = 0; c < classes.size(); ++c) {
-      const QDir sub(dir.filePath(classes[c]));
-      for (const QString& f : sub.entryList(filters, QDir::Files, QDir::Name))
-        files.push_back({sub.filePath(f), c});
-    }
-  }
-  if (files.empty()) throw DataError(str(path), "no PNG or JPEG images found");
-
-  QImage first(files.front().first);
-  if (first.isNull()) throw DataError(str(files.front().first), "cannot decode the image");
-  const bool grey = first.isGrayscale();
-  const ItemShape shape{grey ? 1 : 3, first.height(), first.width()};
-  std::vector<uint8_t> pixels;
-  pixels.reserve(files.size() * size_t(shape.pixelCount()));
-  std::vector<int> labels;
-  for (const auto& [file, label] : files) {
-    QImage image(file);
-    if (image.isNull()) throw DataError(str(file), "cannot decode the image");
-    if (image.size() != first.size())
-      throw DataError(str(file), QStringLiteral("size %1x%2 differs from the first image's %3x%4")
-                                     .arg(image.width())
-                                     .arg(image.height())
-                                     .arg(first.width())
-                                     .arg(first.height())
-                                     .toStdString());
-    image = image.convertToFormat(grey ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-    const int64_t plane = int64_t(shape.height) * shape.width;
-    const size_t base = pixels.size();
-    pixels.resize(base + size_t(shape.pixelCount()));
-    for (int y = 0; y < shape.height; ++y) {
-      const uchar* row = image.constScanLine(y);
-      for (int x = 0; x < shape.width; ++x)
-        for (int c = 0; c < shape.channels; ++c)
-          pixels[base + size_t(c * plane + int64_t(y) * shape.width + x)] =
-              row[x * shape.channels + c];
-    }
-    labels.push_back(label);
-  }
-  auto dataset = std::make_shared<ArrayDataset>(dir.dirName(), shape, std::move(pixels));
-  if (!classes.isEmpty()) dataset->setLabels(std::move(labels), classes);
-  return dataset;
+    return datasetFromImageArray(readNpy(path), path, QFileInfo(path).fileName());
+  return datasetFromArrays(readNpz(path), path);
 }
 
 }  // namespace strata

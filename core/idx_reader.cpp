@@ -1,10 +1,11 @@
 #include "core/idx_reader.h"
 
-#include <QFile>
 #include <QFileInfo>
 
-#include <zlib.h>
+#include <algorithm>
 
+#include "core/byte_source.h"
+#include "core/data_limits.h"
 #include "core/errors.h"
 
 namespace strata {
@@ -16,108 +17,127 @@ std::string str(const QString& s) {
   return s.toStdString();
 }
 
-// Reads the whole file, decompressing if it is gzip (zlib passes raw files through).
-std::vector<uint8_t> readAll(const QString& path) {
-  if (!QFileInfo(path).isFile()) throw DataError(str(path), "no such file");
-  gzFile file = gzopen(QFile::encodeName(path).constData(), "rb");
-  if (!file) throw DataError(str(path), "cannot open the file");
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> chunk(1 << 20);
-  for (;;) {
-    const int got = gzread(file, chunk.data(), unsigned(chunk.size()));
-    if (got < 0) {
-      int code = 0;
-      const std::string why = gzerror(file, &code);
-      gzclose(file);
-      throw DataError(str(path), "corrupt compressed data (" + why + ")");
-    }
-    if (got == 0) break;
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + got);
-  }
-  // A gzip stream cut short reads as a clean end of file in zlib; gzclose reports it.
-  const int closed = gzclose(file);
-  if (closed == Z_BUF_ERROR) throw DataError(str(path), "truncated compressed data");
-  if (closed != Z_OK) throw DataError(str(path), "error while reading the file");
-  return bytes;
-}
-
 int64_t bigEndian32(const uint8_t* p) {
   return (int64_t(p[0]) << 24) | (int64_t(p[1]) << 16) | (int64_t(p[2]) << 8) | int64_t(p[3]);
+}
+
+IdxArray readIdx(ByteStream& in) {
+  const std::string& where = in.where();
+  uint8_t head[4 + 4 * 4];
+  if (in.read(head, 4) < 4) throw DataError(where, "truncated: too short for an IDX header");
+  if (head[0] != 0 || head[1] != 0) throw DataError(where, "wrong magic number: not an IDX file");
+  if (head[2] != kUnsignedByte)
+    throw DataError(where, "unsupported IDX element type " + std::to_string(head[2]) +
+                               " (only unsigned bytes, type 8, are supported)");
+  const int rank = head[3];
+  if (rank < 1 || rank > 4)
+    throw DataError(where, "wrong magic number: " + std::to_string(rank) + " dimensions");
+  const uint64_t headerSize = 4 + 4 * uint64_t(rank);
+  if (in.read(head + 4, headerSize - 4) < headerSize - 4)
+    throw DataError(where, "truncated: incomplete header");
+
+  IdxArray array;
+  uint64_t expected = 1;
+  bool overflow = false;
+  std::string shape;
+  for (int i = 0; i < rank; ++i) {
+    const int64_t d = bigEndian32(head + 4 + 4 * i);
+    // Dimensions become ints (image sides, item counts).
+    if (d <= 0 || d > INT32_MAX)
+      throw DataError(where, "dimension " + std::to_string(i) + " is " + std::to_string(d));
+    array.dims.push_back(d);
+    overflow = overflow || __builtin_mul_overflow(expected, uint64_t(d), &expected);
+    shape += (i ? " x " : "") + std::to_string(d);
+  }
+  if (overflow || expected > kMaxArrayBytes)
+    throw DataError(where, "the header declares " + shape + " bytes, more than the " +
+                               byteText(kMaxArrayBytes) + " Strata reads for one array");
+  const std::string declared =
+      "the header declares " + shape + " = " + std::to_string(expected) + " bytes";
+  // Check what the header declares against what the file can hold before allocating it.
+  const uint64_t available = in.maxSize() > headerSize ? in.maxSize() - headerSize : 0;
+  if (in.sizeIsExact() && available < expected)
+    throw DataError(
+        where, "truncated: " + declared + " but only " + std::to_string(available) + " follow");
+  if (in.sizeIsExact() && available > expected)
+    throw DataError(
+        where, "sizes disagree: " + declared + " but " + std::to_string(available) + " follow");
+  if (available < expected)
+    throw DataError(where, declared + ", more than its compressed data can hold");
+  array.data = allocateBytes(expected, where, "the IDX data");
+  const uint64_t got = in.read(array.data.data(), expected);
+  if (got < expected)
+    throw DataError(where,
+                    "truncated: " + declared + " but only " + std::to_string(got) + " follow");
+  if (in.hasMore()) throw DataError(where, "sizes disagree: " + declared + " but more follow");
+  return array;
+}
+
+// gzip-compressed or raw, told apart by the gzip magic number (raw IDX starts with 0 0).
+IdxArray readIdx(ByteSource& source) {
+  uint8_t magic[2] = {0, 0};
+  if (source.size() >= 2) source.read(0, magic, 2);
+  if (magic[0] == 0x1f && magic[1] == 0x8b) {
+    InflateStream in(source, 0, source.size(), InflateStream::Format::Gzip,
+                     InflateStream::kUndeclared, source.where());
+    return readIdx(in);
+  }
+  StoredStream in(source, 0, source.size(), source.where());
+  return readIdx(in);
 }
 
 }  // namespace
 
 IdxArray readIdx(const QString& path) {
-  std::vector<uint8_t> bytes = readAll(path);
-  if (bytes.size() < 4) throw DataError(str(path), "truncated: too short for an IDX header");
-  if (bytes[0] != 0 || bytes[1] != 0)
-    throw DataError(str(path), "wrong magic number: not an IDX file");
-  if (bytes[2] != kUnsignedByte)
-    throw DataError(str(path), "unsupported IDX element type " + std::to_string(bytes[2]) +
-                                   " (only unsigned bytes, type 8, are supported)");
-  const int rank = bytes[3];
-  if (rank < 1 || rank > 4)
-    throw DataError(str(path), "wrong magic number: " + std::to_string(rank) + " dimensions");
-  const size_t headerSize = 4 + 4 * size_t(rank);
-  if (bytes.size() < headerSize) throw DataError(str(path), "truncated: incomplete header");
+  FileSource file(path, kMaxArrayBytes + 4 + 4 * 4);
+  return readIdx(file);
+}
 
-  IdxArray array;
-  int64_t expected = 1;
-  std::string shape;
-  for (int i = 0; i < rank; ++i) {
-    const int64_t d = bigEndian32(bytes.data() + 4 + 4 * size_t(i));
-    if (d <= 0 || d > (int64_t(1) << 31))
-      throw DataError(str(path), "dimension " + std::to_string(i) + " is " + std::to_string(d));
-    array.dims.push_back(d);
-    expected *= d;
-    shape += (i ? " x " : "") + std::to_string(d);
+IdxArray parseIdx(const uint8_t* data, size_t size, const std::string& where) {
+  MemorySource source(data, size, where);
+  return readIdx(source);
+}
+
+std::shared_ptr<ArrayDataset> idxImageDataset(IdxArray images, const std::string& where,
+                                              const QString& name) {
+  const auto& d = images.dims;
+  ItemShape shape;
+  if (d.size() == 3) {
+    shape = {1, int(d[1]), int(d[2])};
+  } else if (d.size() == 4) {
+    shape = {int(d[1]), int(d[2]), int(d[3])};
+  } else {
+    throw DataError(where,
+                    "expected images of 3 or 4 dimensions, found " + std::to_string(d.size()));
   }
-  const int64_t actual = int64_t(bytes.size() - headerSize);
-  if (actual < expected)
-    throw DataError(str(path), "truncated: the header declares " + shape + " = " +
-                                   std::to_string(expected) + " bytes but only " +
-                                   std::to_string(actual) + " follow");
-  if (actual > expected)
-    throw DataError(str(path), "sizes disagree: the header declares " + shape + " = " +
-                                   std::to_string(expected) + " bytes but " +
-                                   std::to_string(actual) + " follow");
-  array.data.assign(bytes.begin() + int64_t(headerSize), bytes.end());
-  return array;
+  return std::make_shared<ArrayDataset>(name, shape, std::move(images.data));
+}
+
+void setIdxLabels(ArrayDataset& dataset, const IdxArray& labels, const std::string& where,
+                  const QStringList& classNames) {
+  if (labels.dims.size() != 1)
+    throw DataError(where,
+                    "labels must have 1 dimension, found " + std::to_string(labels.dims.size()));
+  if (labels.dims[0] != dataset.size())
+    throw DataError(where, "labels do not match images: " + std::to_string(labels.dims[0]) +
+                               " labels for " + std::to_string(dataset.size()) + " images");
+  std::vector<int> values(labels.data.begin(), labels.data.end());
+  QStringList names = classNames;
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!classNames.isEmpty() && values[i] >= classNames.size())
+      throw DataError(where, "item " + std::to_string(i) + " has label " +
+                                 std::to_string(values[i]) + ", outside the " +
+                                 std::to_string(classNames.size()) + " known classes");
+  const int top = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  for (int c = int(names.size()); c <= top; ++c) names << QString::number(c);
+  dataset.setLabels(std::move(values), names);
 }
 
 std::shared_ptr<ArrayDataset> loadIdxDataset(const QString& imagesPath, const QString& labelsPath,
                                              const QString& name, const QStringList& classNames) {
-  IdxArray images = readIdx(imagesPath);
-  ItemShape shape;
-  if (images.dims.size() == 3) {
-    shape = {1, int(images.dims[1]), int(images.dims[2])};
-  } else if (images.dims.size() == 4) {
-    shape = {int(images.dims[1]), int(images.dims[2]), int(images.dims[3])};
-  } else {
-    throw DataError(str(imagesPath), "expected images of 3 or 4 dimensions, found " +
-                                         std::to_string(images.dims.size()));
-  }
-  const int64_t count = images.dims[0];
-  auto dataset = std::make_shared<ArrayDataset>(name, shape, std::move(images.data));
-  if (labelsPath.isEmpty()) return dataset;
-
-  IdxArray labels = readIdx(labelsPath);
-  if (labels.dims.size() != 1)
-    throw DataError(str(labelsPath),
-                    "labels must have 1 dimension, found " + std::to_string(labels.dims.size()));
-  if (labels.dims[0] != count)
-    throw DataError(str(labelsPath),
-                    "labels do not match images: " + std::to_string(labels.dims[0]) +
-                        " labels for " + std::to_string(count) + " images in " + str(imagesPath));
-  std::vector<int> values(labels.data.begin(), labels.data.end());
-  int maxLabel = 0;
-  for (int v : values) maxLabel = std::max(maxLabel, v);
-  QStringList names = classNames;
-  if (!names.isEmpty() && maxLabel >= names.size())
-    throw DataError(str(labelsPath), "label " + std::to_string(maxLabel) + " is outside the " +
-                                         std::to_string(names.size()) + " known classes");
-  for (int c = int(names.size()); c <= maxLabel; ++c) names << QString::number(c);
-  dataset->setLabels(std::move(values), names);
+  auto dataset = idxImageDataset(readIdx(imagesPath), str(imagesPath), name);
+  if (!labelsPath.isEmpty())
+    setIdxLabels(*dataset, readIdx(labelsPath), str(labelsPath), classNames);
   return dataset;
 }
 

@@ -4,14 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include <QFileInfo>
-
-#include <map>
-
-#include "core/array_readers.h"
-#include "core/errors.h"
 #include "core/model_ops.h"
-#include "core/npy.h"
 #include "core/pca.h"
 
 namespace strata {
@@ -166,71 +159,6 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     }
   }
   return r;
-}
-
-EmbeddingFile loadEmbeddingFile(const QString& path) {
-  const std::string where = path.toStdString();
-  std::map<std::string, NpyArray> arrays;
-  if (path.endsWith(".npy", Qt::CaseInsensitive))
-    arrays["embedding"] = readNpy(path);
-  else
-    arrays = readNpz(path);
-  EmbeddingFile f;
-  const NpyArray* v = nullptr;
-  for (const char* key : {"embedding", "latents", "x", "coords"})
-    if (arrays.count(key)) {
-      v = &arrays.at(key);
-      f.coordinates = std::string(key) == "coords";
-      break;
-    }
-  if (!v) throw DataError(where, "no vectors (expected a key embedding, latents, x or coords)");
-  if (v->shape.size() != 2 || v->shape[0] < 1 || v->shape[1] < 1)
-    throw DataError(where, "vectors must be a 2-D array [N, D]");
-  const int64_t n = v->shape[0];
-  const int dims = int(v->shape[1]);
-  if (f.coordinates && (dims < 2 || dims > 3))
-    throw DataError(where, "coords must have 2 or 3 columns");
-  auto e = std::make_shared<Encoding>();
-  e->items = n;
-  e->dims = dims;
-  e->latents = v->toFloat();
-  for (float x : e->latents)
-    if (!std::isfinite(x)) throw DataError(where, "the vectors contain NaN or infinite values");
-  e->kl.assign(size_t(n), 0.0f);
-  e->reconstruction.assign(size_t(n), 0.0f);
-  e->description = QFileInfo(path).fileName();
-  f.vectors = e;
-
-  std::shared_ptr<ArrayDataset> dataset;
-  for (const char* key : {"images", "imgs"})
-    if (arrays.count(key)) {
-      dataset = datasetFromImageArray(arrays.at(key), path, QFileInfo(path).fileName());
-      if (dataset->size() != n)
-        throw DataError(where,
-                        "images do not match the vectors: " + std::to_string(dataset->size()) +
-                            " images for " + std::to_string(n) + " vectors");
-      f.hasImages = true;
-      break;
-    }
-  if (!dataset)
-    dataset = std::make_shared<ArrayDataset>(QFileInfo(path).fileName(), ItemShape{1, 1, 1},
-                                             std::vector<float>(size_t(n), 0.5f));
-  for (const char* key : {"labels", "y"})
-    if (arrays.count(key)) {
-      const std::vector<int64_t> raw = arrays.at(key).toInt();
-      if (int64_t(raw.size()) != n) throw DataError(where, "labels do not match the vectors");
-      int top = 0;
-      for (int64_t l : raw) {
-        if (l < 0) throw DataError(where, "negative label");
-        top = std::max(top, int(l));
-      }
-      QStringList names;
-      for (int c = 0; c <= top; ++c) names << QString::number(c);
-      dataset->setLabels(std::vector<int>(raw.begin(), raw.end()), names);
-      break;
-    }
-  f.dataset = dataset;
-  return f;
 }
 
 ProjectionResult coordinatesMap(const EmbeddingFile& file) {

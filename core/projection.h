@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/dataset.h"
+#include "core/embedding_file.h"
 #include "core/encoding.h"
 #include "core/job.h"
 #include "core/model.h"
@@ -69,16 +70,6 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
                                    const JobControl& job = {},
                                    const std::shared_ptr<const Encoding>& embedding = nullptr);
 
-// A file of vectors to explore without a model: .npy [N, D], or .npz with "embedding" (or
-// "latents", "x") [N, D] or "coords" [N, 2 or 3], optional "labels" [N] and "images"
-// ([N, H, W], [N, C, H, W] or [N, H, W, C]).
-struct EmbeddingFile {
-  std::shared_ptr<const Dataset> dataset;  // images (blank 1 x 1 ones if the file has none), labels
-  std::shared_ptr<const Encoding> vectors;
-  bool coordinates = false;  // the vectors are a ready layout
-  bool hasImages = false;
-};
-EmbeddingFile loadEmbeddingFile(const QString& path);
 // The map of a ready layout.
 ProjectionResult coordinatesMap(const EmbeddingFile& file);
 

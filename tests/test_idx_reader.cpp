@@ -3,6 +3,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "core/errors.h"
@@ -161,6 +162,77 @@ class TestIdxReader : public QObject {
   }
 
   void missingFile() { QVERIFY(readError(path("nope")).contains("no such file")); }
+
+  // Dimensions whose product overflows, or exceeds what Strata holds, are refused unread.
+  void refusesHugeDimensions() {
+    const int big = 0x7fffffff;
+    writeRaw(path("huge"), idxBytes({big, big, big, big}, 4, 0x08, 16));
+    QString message = readError(path("huge"));
+    QVERIFY2(message.contains("more than the 8.0 GB"), qPrintable(message));
+    writeRaw(path("wide"), idxBytes({4, big, 2}, 3, 0x08, 0));
+    message = readError(path("wide"));
+    QVERIFY2(message.contains("more than the 8.0 GB"), qPrintable(message));
+    // 2^31 does not fit an image side.
+    QByteArray side = idxBytes({1}, 1, 0x08, 0);
+    side.replace(4, 4, QByteArray("\x80\0\0\0", 4));
+    writeRaw(path("side"), side);
+    message = readError(path("side"));
+    QVERIFY2(message.contains("dimension 0 is 2147483648"), qPrintable(message));
+    // 1 GB declared, 10 bytes present: refused before allocating.
+    writeRaw(path("claim"), idxBytes({1000, 1000, 1000}, 3, 0x08, 10));
+    message = readError(path("claim"));
+    QVERIFY2(message.contains("truncated") && message.contains("but only 10 follow"),
+             qPrintable(message));
+    // The same from a gzip file of a few dozen bytes: more than its compressed data can hold.
+    writeGzip(path("claim.gz"), idxBytes({1000, 1000, 1000}, 3, 0x08, 10));
+    message = readError(path("claim.gz"));
+    QVERIFY2(message.contains("more than its compressed data can hold"), qPrintable(message));
+  }
+
+  // A gzip stream that inflates past the declared size stops with an error at that size.
+  void refusesGzipBombs() {
+    QByteArray bytes = imagesFile(10, 28, 28);
+    bytes.append(QByteArray(64 << 20, 0));
+    writeGzip(path("bomb.gz"), bytes);
+    QVERIFY(QFileInfo(path("bomb.gz")).size() < (1 << 20));
+    const QString message = readError(path("bomb.gz"));
+    QVERIFY2(message.contains("sizes disagree") && message.contains("but more follow"),
+             qPrintable(message));
+  }
+
+  // Several gzip members back to back read as one stream, as gzip itself reads them.
+  void readsConcatenatedGzip() {
+    const QByteArray bytes = imagesFile(4, 3, 3);
+    writeGzip(path("a.gz"), bytes.left(20));
+    writeGzip(path("b.gz"), bytes.mid(20));
+    QFile a(path("a.gz")), b(path("b.gz"));
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    writeRaw(path("ab.gz"), a.readAll() + b.readAll());
+    QCOMPARE(readIdx(path("ab.gz")).data.size(), size_t(36));
+  }
+
+  void refusesDevicesAndFifos() {
+    QVERIFY(readError("/dev/zero").contains("not a regular file"));
+    QVERIFY(readError(dir_.path()).contains("is a folder"));
+    const QString fifo = path("fifo-images-idx3-ubyte");
+    QCOMPARE(mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    QVERIFY(readError(fifo).contains("not a regular file"));
+    QFile::remove(fifo);
+  }
+
+  void refusesLabelsOutsideTheClasses() {
+    writeRaw(path("k-images-idx3-ubyte"), imagesFile(3, 2, 2));
+    QByteArray labels = idxBytes({3}, 1, 0x08, 0);
+    labels.append(char(0)).append(char(12)).append(char(1));
+    writeRaw(path("k-labels-idx1-ubyte"), labels);
+    try {
+      loadIdxDataset(path("k-images-idx3-ubyte"), path("k-labels-idx1-ubyte"), "k",
+                     {"a", "b", "c"});
+      QFAIL("a label outside the classes was accepted");
+    } catch (const DataError& e) {
+      QVERIFY2(QString(e.what()).contains("item 1 has label 12"), e.what());
+    }
+  }
 
   void fashionMnistTestSplit() {
     if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");

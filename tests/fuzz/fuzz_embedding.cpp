@@ -1,0 +1,18 @@
+// Embedding files: .npz bytes read as vectors or coordinates with optional labels and images,
+// and the same bytes as a bare .npy of vectors.
+
+#include "core/embedding_file.h"
+#include "core/npy.h"
+#include "tests/fuzz/fuzz_support.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace strata;
+  fuzz::expectDataErrorOnly(
+      [&] { embeddingFromArrays(parseNpz(data, size, "fuzz.npz"), "fuzz.npz"); });
+  fuzz::expectDataErrorOnly([&] {
+    std::map<std::string, NpyArray> arrays;
+    arrays["embedding"] = parseNpy(data, size, "fuzz.npy");
+    embeddingFromArrays(std::move(arrays), "fuzz.npy");
+  });
+  return 0;
+}

@@ -1,0 +1,13 @@
+// .npz bytes: zip headers (ZIP64 included), stored and deflated members, CRC checks, then the
+// dataset built from the arrays (images, labels, factors).
+
+#include "core/array_readers.h"
+#include "core/npy.h"
+#include "tests/fuzz/fuzz_support.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace strata;
+  fuzz::expectDataErrorOnly(
+      [&] { datasetFromArrays(parseNpz(data, size, "fuzz.npz"), "fuzz.npz"); });
+  return 0;
+}
