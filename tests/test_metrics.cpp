@@ -18,6 +18,7 @@
 #include "core/dsprites.h"
 #include "core/evaluation.h"
 #include "core/fashion_mnist.h"
+#include "core/latent_stats.h"
 #include "core/model.h"
 #include "core/model_metrics.h"
 #include "core/npy.h"
@@ -119,6 +120,15 @@ QJsonArray flatten(const QJsonArray& nested) {
     else
       flat.append(row);
   return flat;
+}
+
+// The model with input range [-1, 1] and its references (tools/make_reference.py), whose
+// numbers are in the model's own units, computed on correctly mapped inputs.
+const QString kRangeModel = kSource + "/tests/data/models/fashion_range_lvae.pt";
+QJsonObject rangeModelReference() {
+  QFile f(kSource + "/tests/data/models/fashion_range_lvae_ref.json");
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(f.readAll()).object();
 }
 
 std::shared_ptr<DSpritesDataset> dspritesHeldOut() {
@@ -328,6 +338,120 @@ class TestMetrics : public QObject {
       const double expected = scores[key].toObject()["value"].toDouble(NAN);
       QVERIFY2(std::abs(r->value - expected) < 1e-6,
                qPrintable(QStringLiteral("%1: %2, card %3").arg(key).arg(r->value).arg(expected)));
+    }
+  }
+
+  // The metrics table of a model whose input range is [-1, 1] (Gaussian likelihood) on the
+  // first 500 Fashion-MNIST test items, against PyTorch on the same items mapped into that
+  // range, with the same seeds: the posterior samples are the same draws (SampleStream follows
+  // torch.manual_seed), so ELBO, E log p(x|z) and the IW bound (k = 10, first 100 items) agree
+  // to float32 summation noise: 0.01 nats (values of a few hundred nats, 500 items); KL per
+  // layer 1e-3 nats. The same numbers for unmapped [0, 1] inputs are thousands of nats away.
+  void boundsFollowTheDeclaredRange() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    const QJsonObject ref = rangeModelReference();
+    QVERIFY2(!ref.isEmpty(), "no reference values: run tools/make_reference.py fashion_range_lvae");
+    const QJsonObject right = ref["bounds"].toObject();
+    const QJsonObject wrong = ref["unmapped_inputs"].toObject()["bounds"].toObject();
+    auto model = Model::load(kRangeModel);
+    auto data = loadFashionMnist(Split::Test);
+    MetricsOptions o;
+    o.explicitItems.resize(500);
+    std::iota(o.explicitItems.begin(), o.explicitItems.end(), 0);
+    o.seed = uint64_t(right["seed"].toInt());
+    o.iwItems = 100;
+    o.iwSamples = 10;
+    const ModelMetrics m = computeModelMetrics(*model, *data, o);
+
+    auto check = [&](const QString& key, const QString& refKey, double tolerance) {
+      const MetricRow* r = m.find(key);
+      QVERIFY2(r, qPrintable(key));
+      const double expected = right[refKey].toDouble(NAN);
+      const double unmapped = wrong[refKey].toDouble(NAN);
+      qInfo("%s: %.4f, PyTorch %.4f, unmapped inputs %.1f", qPrintable(key), r->value, expected,
+            unmapped);
+      QVERIFY2(std::abs(r->value - expected) <= tolerance,
+               qPrintable(QStringLiteral("%1: %2, PyTorch %3 (unmapped inputs %4)")
+                              .arg(key)
+                              .arg(r->value, 0, 'f', 4)
+                              .arg(expected, 0, 'f', 4)
+                              .arg(unmapped, 0, 'f', 1)));
+    };
+    check("elbo", "elbo", 0.01);
+    check("log_px", "log_px", 0.01);
+    check("iw_bound", "iw_bound", 0.01);
+    const MetricRow* elbo = m.find("elbo");
+    const double halfWidth = 1.96 * right["elbo_std_error"].toDouble();
+    QVERIFY(std::abs((elbo->high - elbo->low) / 2 - halfWidth) < 1e-3);
+    QVERIFY2(std::abs(elbo->value - wrong["elbo"].toDouble()) > 1000.0,
+             qPrintable(QStringLiteral("ELBO %1 is near the unmapped inputs' %2")
+                            .arg(elbo->value)
+                            .arg(wrong["elbo"].toDouble())));
+
+    const QJsonArray kl = right["kl_per_layer"].toArray();
+    const QJsonArray klWrong = wrong["kl_per_layer"].toArray();
+    const auto& layers = model->info().layers;
+    QCOMPARE(size_t(kl.size()), layers.size());
+    double klDistance = 0;
+    for (size_t l = 0; l < layers.size(); ++l) {
+      const MetricRow* r = m.find("kl/" + layers[l].name);
+      QVERIFY2(r, qPrintable(layers[l].name));
+      QVERIFY2(std::abs(r->value - kl[int(l)].toDouble()) <= 1e-3,
+               qPrintable(QStringLiteral("KL %1: %2, PyTorch %3 (unmapped inputs %4)")
+                              .arg(layers[l].name)
+                              .arg(r->value)
+                              .arg(kl[int(l)].toDouble())
+                              .arg(klWrong[int(l)].toDouble())));
+      klDistance += std::abs(r->value - klWrong[int(l)].toDouble());
+    }
+    QVERIFY2(klDistance > 10.0, qPrintable(QString::number(klDistance)));
+  }
+
+  // Latent statistics (posterior means path) of the same model and items against PyTorch:
+  // per unit mean KL 1e-4 nats, mean, variance and order statistics of E_q[z] 1e-5; active and
+  // collapsed unit counts exactly (the reference records how close its units come to the
+  // thresholds).
+  void latentStatisticsFollowTheDeclaredRange() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    const QJsonObject ref = rangeModelReference();
+    QVERIFY2(!ref.isEmpty(), "no reference values: run tools/make_reference.py fashion_range_lvae");
+    const QJsonArray refLayers = ref["latent_stats"].toObject()["layers"].toArray();
+    auto model = Model::load(kRangeModel);
+    auto data = loadFashionMnist(Split::Test);
+    std::vector<int64_t> items(500);
+    std::iota(items.begin(), items.end(), 0);
+    const LatentStats stats = computeLatentStats(*model, *data, items);
+    QCOMPARE(stats.layers.size(), size_t(refLayers.size()));
+    for (size_t l = 0; l < stats.layers.size(); ++l) {
+      const LayerStats& s = stats.layers[l];
+      const QJsonObject r = refLayers[int(l)].toObject();
+      auto column = [&](auto field) {
+        std::vector<double> v;
+        for (const UnitStats& u : s.units) v.push_back(double(field(u)));
+        return v;
+      };
+      struct Field {
+        const char* key;
+        std::vector<double> values;
+        double tolerance;
+      };
+      const Field fields[] = {
+          {"unit_kl", column([](const UnitStats& u) { return u.kl; }), 1e-4},
+          {"mean_of_means", column([](const UnitStats& u) { return u.meanOfMeans; }), 1e-5},
+          {"mean_variance", column([](const UnitStats& u) { return u.meanVariance; }), 1e-5},
+          {"min", column([](const UnitStats& u) { return u.min; }), 1e-5},
+          {"max", column([](const UnitStats& u) { return u.max; }), 1e-5},
+          {"q01", column([](const UnitStats& u) { return u.q01; }), 1e-5},
+          {"q99", column([](const UnitStats& u) { return u.q99; }), 1e-5}};
+      for (const Field& f : fields) {
+        const double diff = maxDiff(f.values, r[f.key].toArray());
+        QVERIFY2(
+            diff <= f.tolerance,
+            qPrintable(QStringLiteral("layer %1 %2: differs by %3").arg(l).arg(f.key).arg(diff)));
+      }
+      QVERIFY(std::abs(s.kl - r["kl"].toDouble()) < 1e-3);
+      QCOMPARE(s.activeUnits, r["active_units"].toInt());
+      QCOMPARE(s.collapsedUnits, r["collapsed_units"].toInt());
     }
   }
 
