@@ -82,57 +82,43 @@ int validate(const QStringList& paths) {
 }
 
 int writeDSprites(const QStringList& args) {
-  QCommandLineParser parser;
-  parser.setApplicationDescription(
-      QStringLiteral("Write the generated dSprites data set as .npz."));
-  parser.addHelpOption();
-  parser.addPositionalArgument("out", "output .npz file", "OUT.npz");
-  const QCommandLineOption count("count",
-                                 "number of items drawn without replacement (default: all)", "N");
-  const QCommandLineOption seed("seed", "seed of the draw (default 0)", "S", "0");
-  parser.addOption(count);
-  parser.addOption(seed);
-  QTextStream err(stderr);
-  try {
-    if (!parseArguments(parser, args, "write-dsprites")) return kOk;
-  } catch (const CommandError& e) {
-    err << "strata write-dsprites: " << e.what() << "\n";
-    return kUsage;
-  }
-  if (parser.positionalArguments().size() != 1) {
-    err << "usage: strata write-dsprites OUT.npz [--count N] [--seed S]\n";
-    return 2;
-  }
-  bool ok = true;
-  const qint64 n =
-      parser.isSet(count) ? parser.value(count).toLongLong(&ok) : DSpritesDataset::kCount;
-  if (!ok || n <= 0 || n > DSpritesDataset::kCount) {
-    err << "strata write-dsprites: --count must be between 1 and " << DSpritesDataset::kCount
-        << "\n";
-    return 2;
-  }
-  std::vector<int64_t> indices;
-  if (n < DSpritesDataset::kCount) {
-    // Partial Fisher-Yates over all indices: a draw without replacement, reproducible by seed.
-    std::vector<int64_t> all(static_cast<size_t>(DSpritesDataset::kCount));
-    std::iota(all.begin(), all.end(), 0);
-    std::mt19937_64 rng(parser.value(seed).toULongLong());
-    for (int64_t i = 0; i < n; ++i) {
-      std::uniform_int_distribution<int64_t> pick(i, DSpritesDataset::kCount - 1);
-      std::swap(all[size_t(i)], all[size_t(pick(rng))]);
+  return runCommand("write-dsprites", [&] {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Write the generated dSprites data set as .npz."));
+    parser.addHelpOption();
+    parser.addPositionalArgument("out", "output .npz file", "OUT.npz");
+    const QCommandLineOption count("count",
+                                   "number of items drawn without replacement (default: all)", "N");
+    const QCommandLineOption seed("seed", "seed of the draw (default 0)", "S", "0");
+    parser.addOption(count);
+    parser.addOption(seed);
+    if (!parseArguments(parser, args, "write-dsprites")) return int(kOk);
+    if (parser.positionalArguments().size() != 1)
+      throw CommandError(kUsage, "give one output file: strata write-dsprites OUT.npz");
+    const QString out = parser.positionalArguments().front();
+    const qint64 n = parser.isSet(count) ? cli::integerOption("count", parser.value(count), 1,
+                                                              DSpritesDataset::kCount)
+                                         : DSpritesDataset::kCount;
+    const qint64 drawSeed = cli::integerOption("seed", parser.value(seed), 0, 1LL << 62);
+    cli::checkOutputFolder(out);
+    std::vector<int64_t> indices;
+    if (n < DSpritesDataset::kCount) {
+      // Partial Fisher-Yates over all indices: a draw without replacement, reproducible by seed.
+      std::vector<int64_t> all(static_cast<size_t>(DSpritesDataset::kCount));
+      std::iota(all.begin(), all.end(), 0);
+      std::mt19937_64 rng{uint64_t(drawSeed)};
+      for (int64_t i = 0; i < n; ++i) {
+        std::uniform_int_distribution<int64_t> pick(i, DSpritesDataset::kCount - 1);
+        std::swap(all[size_t(i)], all[size_t(pick(rng))]);
+      }
+      indices.assign(all.begin(), all.begin() + n);
+      std::sort(indices.begin(), indices.end());
     }
-    indices.assign(all.begin(), all.begin() + n);
-    std::sort(indices.begin(), indices.end());
-  }
-  try {
-    writeDSpritesNpz(parser.positionalArguments().front(), DSpritesDataset(indices));
-  } catch (const Error& e) {
-    err << "strata write-dsprites: " << e.what() << "\n";
-    return 1;
-  }
-  QTextStream(stdout) << "wrote " << n << " dSprites items to "
-                      << parser.positionalArguments().front() << "\n";
-  return 0;
+    writeDSpritesNpz(out, DSpritesDataset(indices));
+    QTextStream(stdout) << "wrote " << n << " dSprites items to " << out << "\n";
+    return int(kOk);
+  });
 }
 
 }  // namespace

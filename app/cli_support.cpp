@@ -10,6 +10,7 @@
 
 #include "core/dataset_source.h"
 #include "core/errors.h"
+#include "core/file_checks.h"
 #include "core/torch_runtime.h"
 
 namespace strata::cli {
@@ -22,6 +23,7 @@ std::shared_ptr<Model> loadModel(const QString& path) {
 }
 
 DatasetPtr loadDataset(const QString& spec) {
+  requireFileOrFolder(spec);
   return openDataset(spec);
 }
 
@@ -47,6 +49,63 @@ double numberOption(const QString& name, const QString& value, double low, doubl
                                    .arg(high)
                                    .arg(value));
   return v;
+}
+
+namespace {
+
+// The value checked against the field; throws the option's usage error if it does not fit.
+void requireFits(const QString& name, const QString& text, const RecipeField& field,
+                 const QJsonValue& value) {
+  if (!fieldProblem(field, value).isEmpty())
+    throw CommandError(
+        kUsage, QStringLiteral("--%1 must be %2, not '%3'").arg(name, describeField(field), text));
+}
+
+}  // namespace
+
+qint64 integerOption(const QString& name, const QString& value, const RecipeField& field) {
+  bool ok = false;
+  const qint64 v = value.trimmed().toLongLong(&ok);
+  requireFits(name, value, field, ok ? QJsonValue(v) : QJsonValue(value));
+  return v;
+}
+
+double numberOption(const QString& name, const QString& value, const RecipeField& field) {
+  bool ok = false;
+  const double v = value.trimmed().toDouble(&ok);
+  requireFits(name, value, field, ok ? QJsonValue(v) : QJsonValue(value));
+  return v;
+}
+
+QString textOption(const QString& name, const QString& value, const RecipeField& field) {
+  requireFits(name, value, field, value);
+  return value;
+}
+
+QJsonArray integerListOption(const QString& name, const QString& value, const RecipeField& field) {
+  QJsonArray list;
+  for (const QString& part : value.split(',', Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const qint64 v = part.trimmed().toLongLong(&ok);
+    list.append(ok ? QJsonValue(v) : QJsonValue(part));
+  }
+  requireFits(name, value, field, list);
+  return list;
+}
+
+QJsonArray textListOption(const QString& name, const QStringList& parts, const QString& value,
+                          const RecipeField& field) {
+  const QJsonArray list = QJsonArray::fromStringList(parts);
+  requireFits(name, value, field, list);
+  return list;
+}
+
+void checkOutputFolder(const QString& path) {
+  try {
+    requireOutputFolder(path);
+  } catch (const Error& e) {
+    throw CommandError(kFailed, QString::fromStdString(e.what()));
+  }
 }
 
 JobControl stderrProgress(const QString& label) {
@@ -112,6 +171,8 @@ int runCommand(const QString& command, const std::function<int()>& body) {
     err << "strata " << command << ": " << e.what() << "\n";
   } catch (const Error& e) {
     err << "strata " << command << ": " << e.what() << "\n";
+  } catch (const std::bad_alloc&) {
+    err << "strata " << command << ": not enough memory for this request\n";
   } catch (const std::exception& e) {
     err << "strata " << command << ": " << e.what() << "\n";
   }

@@ -9,9 +9,12 @@
 #include <memory>
 #include <stdexcept>
 
+#include <QJsonArray>
+
 #include "core/dataset.h"
 #include "core/job.h"
 #include "core/model.h"
+#include "core/recipe_schema.h"
 
 namespace strata::cli {
 
@@ -29,10 +32,27 @@ class CommandError : public std::runtime_error {
 };
 
 std::shared_ptr<Model> loadModel(const QString& path);
+// Opens a dataset spec; devices, FIFOs and sockets are refused before any reading.
 DatasetPtr loadDataset(const QString& spec);
 // Integer option value in [low, high], or CommandError(kUsage).
 qint64 integerOption(const QString& name, const QString& value, qint64 low, qint64 high);
 double numberOption(const QString& name, const QString& value, double low, double high);
+
+// Values of options that fill a recipe field, checked against that field's entry in the recipe
+// table, so the command line takes exactly what a recipe may hold. CommandError(kUsage):
+// "--dpi must be an integer from 36 to 2400, not 'many'".
+qint64 integerOption(const QString& name, const QString& value, const RecipeField& field);
+double numberOption(const QString& name, const QString& value, const RecipeField& field);
+QString textOption(const QString& name, const QString& value, const RecipeField& field);
+// "0,7,42" for an integer-list field.
+QJsonArray integerListOption(const QString& name, const QString& value, const RecipeField& field);
+// Given parts, for a text-list field.
+QJsonArray textListOption(const QString& name, const QStringList& parts, const QString& value,
+                          const RecipeField& field);
+
+// Outputs go into existing folders only: CommandError(kFailed, "output folder F does not
+// exist") otherwise, checked before any work starts.
+void checkOutputFolder(const QString& path);
 
 // A progress line on stderr ("label  42%"), rewritten in place at most every half second.
 JobControl stderrProgress(const QString& label);

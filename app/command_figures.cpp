@@ -32,10 +32,12 @@ struct FigureOptions {
     p.addOptions({output, font, fontSize, dpi, title, seed, data});
   }
 
-  // Parses the arguments and checks that an output is named; false after --help.
+  // Parses the arguments and checks that an output is named, in a folder that exists; false
+  // after --help.
   bool parse(QCommandLineParser& p, const QStringList& arguments, const QString& command) const {
     if (!parseArguments(p, arguments, command)) return false;
     if (!p.isSet(output)) throw CommandError(kUsage, "-o FILE is required");
+    checkOutputFolder(p.value(output));
     return true;
   }
 
@@ -44,21 +46,24 @@ struct FigureOptions {
 
  private:
   void fill(const QCommandLineParser& p, QJsonObject& recipe) const {
-    QJsonObject style{{"font", p.value(font)},
-                      {"font_size", numberOption("font-size", p.value(fontSize), 3, 72)},
-                      {"dpi", int(integerOption("dpi", p.value(dpi), 36, 2400))}};
-    if (p.isSet(title)) style["title"] = p.value(title);
+    const QString figure = recipe["figure"].toString();
+    auto field = [&](const char* key) -> const RecipeField& {
+      return recipeField(figure, QString::fromLatin1(key));
+    };
+    QJsonObject style{
+        {"font", textOption("font", p.value(font), field("style.font"))},
+        {"font_size", numberOption("font-size", p.value(fontSize), field("style.font_size"))},
+        {"dpi", int(integerOption("dpi", p.value(dpi), field("style.dpi")))}};
+    if (p.isSet(title)) style["title"] = textOption("title", p.value(title), field("style.title"));
     recipe["style"] = style;
-    recipe["seed"] = integerOption("seed", p.value(seed), 0, 1LL << 53);
+    recipe["seed"] = integerOption("seed", p.value(seed), field("seed"));
+    if (recipe.contains("dataset"))
+      recipe["dataset"] = textOption("data", p.value(data), field("dataset"));
   }
 };
 
-QJsonArray itemsOption(const QString& text) {
-  QJsonArray items;
-  for (const QString& part : text.split(',', Qt::SkipEmptyParts))
-    items.append(integerOption("items", part.trimmed(), 0, 1LL << 40));
-  if (items.isEmpty()) throw CommandError(kUsage, "--items needs at least one index");
-  return items;
+QJsonArray itemsOption(const QString& figure, const QString& text) {
+  return integerListOption("items", text, recipeField(figure, "items"));
 }
 
 QJsonArray modelReferences(const QStringList& paths) {
@@ -78,9 +83,9 @@ void checkInputs(const QJsonObject& recipe) {
 }
 
 int render(const QString& command, const QJsonObject& recipe, const QString& output,
-           const QString& baseDir = {}, bool checkHash = true) {
+           const QString& baseDir = {}, bool checkHash = true, const QString& recipeFile = {}) {
   const RenderedFigure f =
-      renderRecipe(recipe, output, baseDir, stderrProgress(command), checkHash);
+      renderRecipe(recipe, output, baseDir, stderrProgress(command), checkHash, recipeFile);
   QTextStream(stdout) << "wrote " << f.figurePath << "\nrecipe " << f.recipePath << "\n";
   return kOk;
 }
@@ -114,10 +119,13 @@ int renderCommand(const QStringList& arguments) {
     const QString path = p.positionalArguments().front();
     const QJsonObject recipe = readRecipe(path);
     const QString baseDir = QFileInfo(path).absolutePath();
+    // Without -o the figure goes beside the recipe, under the plain file name it holds
+    // (validated: no folders), so a shared recipe writes nowhere else.
     QString out = p.isSet(output) ? p.value(output) : recipe["output"].toString();
     if (out.isEmpty()) throw CommandError(kUsage, "the recipe names no output; use -o FILE");
-    if (!p.isSet(output) && QFileInfo(out).isRelative()) out = QDir(baseDir).filePath(out);
-    return render("render", recipe, out, baseDir, !p.isSet(ignoreHash));
+    if (!p.isSet(output)) out = QDir(baseDir).filePath(out);
+    checkOutputFolder(out);
+    return render("render", recipe, out, baseDir, !p.isSet(ignoreHash), path);
   });
 }
 
@@ -144,30 +152,48 @@ int traverseCommand(const QStringList& arguments) {
     if (!common.parse(p, arguments, "traverse")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     const QString modelPath = p.positionalArguments().front();
-    QJsonObject recipe{{"figure", "traversal"},
-                       {"models", modelReferences({modelPath})},
-                       {"steps", int(integerOption("steps", p.value(steps), 2, 64))},
-                       {"range", QJsonObject{{"mode", p.value(range)},
-                                             {"k", numberOption("k", p.value(k), 0.1, 20)}}}};
+    const QString figure = QStringLiteral("traversal");
+    auto field = [&](const char* key) -> const RecipeField& {
+      return recipeField(figure, QString::fromLatin1(key));
+    };
+    QJsonObject recipe{
+        {"figure", figure},
+        {"models", modelReferences({modelPath})},
+        {"steps", int(integerOption("steps", p.value(steps), field("steps")))},
+        {"range", QJsonObject{{"mode", textOption("range", p.value(range), field("range.mode"))},
+                              {"k", numberOption("k", p.value(k), field("range.k"))}}}};
     if (p.isSet(keep)) recipe["propagation"] = "keep";
-    const auto model = loadModel(modelPath);
     if (p.isSet(prior)) {
-      recipe["start"] =
-          QJsonObject{{"prior_seed", integerOption("seed", p.value(common.seed), 0, 1LL << 53)},
-                      {"temperature", 1.0}};
+      recipe["start"] = QJsonObject{
+          {"prior_seed", integerOption("seed", p.value(common.seed), field("start.prior_seed"))},
+          {"temperature", 1.0}};
     } else {
       recipe["dataset"] = p.value(common.data);
-      recipe["start"] = QJsonObject{{"item", integerOption("item", p.value(item), 0, 1LL << 40)}};
+      recipe["start"] =
+          QJsonObject{{"item", integerOption("item", p.value(item), field("start.item"))}};
     }
+    // As many units as a recipe holds: --top takes the same limit as the unit list.
+    const RecipeField& unitsField = field("units");
+    const RecipeField topField = [&] {
+      RecipeField f = unitsField;
+      f.kind = FieldKind::Integer;
+      f.low = f.minCount;
+      f.high = f.maxCount;
+      return f;
+    }();
     QJsonArray unitList;
     if (p.isSet(units)) {
-      for (const QString& u :
-           p.value(units).split(QRegularExpression(",(?![^\\[]*\\])"), Qt::SkipEmptyParts))
-        unitList.append(u.trimmed());
-    } else {
+      const QStringList parts =
+          p.value(units).split(QRegularExpression(",(?![^\\[]*\\])"), Qt::SkipEmptyParts);
+      QStringList trimmed;
+      for (const QString& u : parts) trimmed << u.trimmed();
+      unitList = textListOption("units", trimmed, p.value(units), unitsField);
+    }
+    const int count = int(integerOption("top", p.value(top), topField));
+    const auto model = loadModel(modelPath);
+    if (!p.isSet(units)) {
       // The units with the most KL, from statistics over 2,000 items (recorded explicitly, so
       // the recipe does not depend on this choice being made again).
-      const int count = int(integerOption("top", p.value(top), 1, 64));
       const DatasetPtr dataset = loadDataset(p.value(common.data));
       const LatentStats stats = computeLatentStats(
           *model, *dataset,
@@ -203,8 +229,9 @@ int hierarchyCommand(const QStringList& arguments) {
     QJsonObject recipe{{"figure", "hierarchy"},
                        {"models", modelReferences(p.positionalArguments())},
                        {"dataset", p.value(common.data)},
-                       {"items", itemsOption(p.value(items))},
-                       {"samples", int(integerOption("samples", p.value(samples), 1, 32))}};
+                       {"items", itemsOption("hierarchy", p.value(items))},
+                       {"samples", int(integerOption("samples", p.value(samples),
+                                                     recipeField("hierarchy", "samples")))}};
     return common.finish(p, "hierarchy", recipe);
   });
 }
@@ -223,18 +250,33 @@ int projectCommand(const QStringList& arguments) {
         "class, kl, reconstruction, factor:NAME, unit:N (column N of the encoded latents) or none",
         "BY");
     const QCommandLineOption samples("samples", "posterior samples instead of means");
-    p.addOptions({model, source, method, colour, samples});
+    const QCommandLineOption perplexity("perplexity", "t-SNE perplexity (default 30)", "P");
+    const QCommandLineOption iterations("iterations", "t-SNE iterations (default 1000)", "N");
+    const QCommandLineOption neighbours("neighbours", "UMAP neighbours (default 15)", "K");
+    const QCommandLineOption minDist("min-dist", "UMAP minimum distance (default 0.1)", "D");
+    p.addOptions(
+        {model, source, method, colour, samples, perplexity, iterations, neighbours, minDist});
     if (!common.parse(p, arguments, "project")) return int(kOk);
     if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
-    if (!QStringList{"pca", "tsne", "umap"}.contains(p.value(method)))
-      throw CommandError(kUsage, "--method must be pca, tsne or umap");
-    QJsonObject recipe{{"figure", "projection"},
+    const QString figure = QStringLiteral("projection");
+    auto field = [&](const char* key) -> const RecipeField& {
+      return recipeField(figure, QString::fromLatin1(key));
+    };
+    QJsonObject recipe{{"figure", figure},
                        {"dataset", p.value(common.data)},
-                       {"method", p.value(method)},
+                       {"method", textOption("method", p.value(method), field("method"))},
                        {"samples", p.isSet(samples)}};
     if (p.isSet(model)) recipe["models"] = modelReferences({p.value(model)});
-    if (p.isSet(source)) recipe["source"] = p.value(source);
-    if (p.isSet(colour)) recipe["colour"] = p.value(colour);
+    if (p.isSet(source)) recipe["source"] = textOption("source", p.value(source), field("source"));
+    if (p.isSet(colour)) recipe["colour"] = textOption("colour", p.value(colour), field("colour"));
+    if (p.isSet(perplexity))
+      recipe["perplexity"] = numberOption("perplexity", p.value(perplexity), field("perplexity"));
+    if (p.isSet(iterations))
+      recipe["iterations"] = integerOption("iterations", p.value(iterations), field("iterations"));
+    if (p.isSet(neighbours))
+      recipe["neighbours"] = integerOption("neighbours", p.value(neighbours), field("neighbours"));
+    if (p.isSet(minDist))
+      recipe["min_dist"] = numberOption("min-dist", p.value(minDist), field("min_dist"));
     return common.finish(p, "project", recipe);
   });
 }
@@ -256,8 +298,9 @@ int compareCommand(const QStringList& arguments) {
     QJsonObject recipe{{"figure", "comparison"},
                        {"models", modelReferences(paths)},
                        {"dataset", p.value(common.data)},
-                       {"items", itemsOption(p.value(items))},
-                       {"temperature", numberOption("temperature", p.value(temperature), 0, 5)}};
+                       {"items", itemsOption("comparison", p.value(items))},
+                       {"temperature", numberOption("temperature", p.value(temperature),
+                                                    recipeField("comparison", "temperature"))}};
     return common.finish(p, "compare", recipe);
   });
 }

@@ -11,8 +11,8 @@
 #include "app/cli_support.h"
 #include "core/dataset_source.h"
 #include "core/file_io.h"
+#include "core/index_list.h"
 #include "core/model_metrics.h"
-#include "core/npy.h"
 
 namespace strata::cli {
 namespace {
@@ -98,9 +98,19 @@ int metricsCommand(const QStringList& arguments) {
     options.iwItems = integerOption("iw-items", parser.value(iwItems), 0, 1LL << 40);
     options.samples = parser.isSet(samples);
     options.seed = uint64_t(integerOption("seed", parser.value(seed), 0, 1LL << 62));
-    if (parser.isSet(indices)) options.explicitItems = readNpy(parser.value(indices)).toInt();
+    // Every output goes into a folder that exists; checked before hours of work.
+    for (const QCommandLineOption* output : {&csv, &json, &plan})
+      if (parser.isSet(*output)) checkOutputFolder(parser.value(*output));
+    if (parser.isSet(indices)) options.explicitItems = readIndexList(parser.value(indices));
 
     const DatasetPtr dataset = loadDataset(parser.value(data));
+    for (const int64_t i : options.explicitItems)
+      if (i >= dataset->size())
+        throw CommandError(kFailed, QStringLiteral("--indices %1: item %2 is outside the dataset "
+                                                   "(%3 items)")
+                                        .arg(parser.value(indices))
+                                        .arg(i)
+                                        .arg(dataset->size()));
     std::vector<ModelMetrics> tables;
     const MetricsCache cache;
     for (const QString& path : modelPaths) {

@@ -16,6 +16,7 @@
 #include "core/dataset_source.h"
 #include "core/errors.h"
 #include "core/figure_layouts.h"
+#include "core/file_checks.h"
 #include "core/file_io.h"
 #include "core/gif_writer.h"
 #include "core/hierarchy.h"
@@ -32,18 +33,28 @@ namespace {
 
 const QString kBundled = QStringLiteral("bundled:");
 
+// A recipe that passed validateRecipe but does not fit its model or data (an item outside the
+// dataset, a unit the model lacks); renderRecipe names the recipe's file in front.
+class RecipeProblem : public Error {
+ public:
+  using Error::Error;
+};
+
 [[noreturn]] void bad(const QString& what) {
-  throw Error(QStringLiteral("recipe: %1").arg(what).toStdString());
+  throw RecipeProblem(what.toStdString());
 }
 
+QString itemCount(int64_t n) {
+  return QLocale(QLocale::English).toString(qint64(n));
+}
+
+// Styles are validated against the recipe table before rendering.
 FigureStyle styleOf(const QJsonObject& recipe) {
   const QJsonObject s = recipe["style"].toObject();
   FigureStyle style;
   style.fontFamily = s["font"].toString(style.fontFamily);
   style.fontSize = s["font_size"].toDouble(style.fontSize);
   style.dpi = s["dpi"].toInt(style.dpi);
-  if (style.fontSize < 3 || style.fontSize > 72) bad("style.font_size must be 3 to 72 points");
-  if (style.dpi < 36 || style.dpi > 2400) bad("style.dpi must be 36 to 2400");
   return style;
 }
 
@@ -52,13 +63,13 @@ std::vector<int64_t> itemList(const QJsonObject& recipe, const QString& key, con
   for (const auto& v : recipe[key].toArray()) {
     const int64_t i = v.toInteger(-1);
     if (i < 0 || i >= data.size())
-      bad(QStringLiteral("%1: item %2 is outside the dataset (%3 items)")
+      bad(QStringLiteral("field `%1` names item %2, outside the dataset (%3 items)")
               .arg(key)
-              .arg(v.toVariant().toString())
-              .arg(data.size()));
+              .arg(i)
+              .arg(itemCount(data.size())));
     items.push_back(i);
   }
-  if (items.empty()) bad(QStringLiteral("%1: at least one item is needed").arg(key));
+  if (items.empty()) bad(QStringLiteral("field `%1` is missing; name at least one item").arg(key));
   return items;
 }
 
@@ -67,17 +78,18 @@ std::vector<std::shared_ptr<Model>> loadModels(const QJsonObject& recipe, const 
   std::vector<std::shared_ptr<Model>> models;
   for (const auto& v : recipe["models"].toArray())
     models.push_back(Model::load(resolveModel(v.toObject(), baseDir, checkHash)));
-  if (models.empty()) bad("no model given");
+  if (models.empty()) bad("field `models` is missing; this figure needs a model");
   return models;
 }
 
 DatasetPtr datasetOf(const QJsonObject& recipe, const QString& baseDir) {
   QString spec = recipe["dataset"].toString();
-  if (spec.isEmpty()) bad("no dataset given");
+  if (spec.isEmpty()) bad("field `dataset` is missing; this figure needs a dataset");
   // A relative file path resolves against the recipe's folder.
   if (!spec.contains(':') && QFileInfo(spec).isRelative() && !baseDir.isEmpty() &&
       QFileInfo::exists(QDir(baseDir).filePath(spec)))
     spec = QDir(baseDir).filePath(spec);
+  requireFileOrFolder(spec);
   return openDataset(spec);
 }
 
@@ -86,7 +98,7 @@ std::pair<int, int> parseUnit(const ModelInfo& info, const QString& label) {
   for (size_t l = 0; l < info.layers.size(); ++l)
     for (int64_t u = 0; u < info.layers[l].size(); ++u)
       if (unitLabel(info, int(l), int(u)) == label) return {int(l), int(u)};
-  bad(QStringLiteral("model %1 has no unit '%2'").arg(info.name, label));
+  bad(QStringLiteral("field `units`: model %1 has no unit '%2'").arg(info.name, label));
 }
 
 RangeMode rangeModeOf(const QString& name) {
@@ -94,12 +106,7 @@ RangeMode rangeModeOf(const QString& name) {
                                                   {"posterior-spread", RangeMode::PosteriorSpread},
                                                   {"data-quantiles", RangeMode::DataQuantiles},
                                                   {"data-minmax", RangeMode::DataMinMax}};
-  const auto it = modes.find(name);
-  if (it == modes.end())
-    bad(QStringLiteral("range.mode '%1' is not one of prior-sigma, posterior-spread, "
-                       "data-quantiles, data-minmax")
-            .arg(name));
-  return it->second;
+  return modes.at(name);  // validated against the recipe table
 }
 
 QString cellValue(double v) {
@@ -116,7 +123,10 @@ void renderTraversal(const QJsonObject& r, const QString& output, const QString&
   if (startSpec.contains("item")) {
     dataset = datasetOf(r, baseDir);
     const int64_t item = startSpec["item"].toInteger(-1);
-    if (item < 0 || item >= dataset->size()) bad("start.item is outside the dataset");
+    if (item < 0 || item >= dataset->size())
+      bad(QStringLiteral("field `start.item` names item %1, outside the dataset (%2 items)")
+              .arg(item)
+              .arg(itemCount(dataset->size())));
     start = startFromItem(*model, *dataset, item, false, 0);
   } else {
     start = startFromPrior(*model, uint64_t(startSpec["prior_seed"].toInteger(0)),
@@ -127,12 +137,11 @@ void renderTraversal(const QJsonObject& r, const QString& output, const QString&
     const auto [layer, unit] = parseUnit(info, v.toString());
     rows.push_back(singleUnit(info, layer, unit));
   }
-  if (rows.empty()) bad("units: name at least one unit, e.g. \"z[0]\"");
+  if (rows.empty()) bad("field `units` is missing; name at least one unit, e.g. \"z[0]\"");
   const QJsonObject range = r["range"].toObject();
   const RangeMode mode = rangeModeOf(range["mode"].toString("prior-sigma"));
   const double k = range["k"].toDouble(3.0);
   const int steps = r["steps"].toInt(9);
-  if (steps < 2 || steps > 64) bad("steps must be 2 to 64");
   const QString propagationName = r["propagation"].toString(
       info.layers.size() > 1 ? QStringLiteral("regenerate") : QStringLiteral("keep"));
   const Propagation propagation =
@@ -190,17 +199,17 @@ void renderTemperatures(const QJsonObject& r, const Model& model, const QString&
   const auto& layers = model.info().layers;
   const QJsonArray given = r["temperatures"].toArray();
   if (given.size() != qsizetype(layers.size()))
-    bad(QStringLiteral("temperatures: give one per layer (%1)").arg(layers.size()));
+    bad(QStringLiteral("field `temperatures` must give one per layer (%1), got %2")
+            .arg(layers.size())
+            .arg(given.size()));
   std::vector<double> temperatures;
   QStringList text;
   for (qsizetype l = 0; l < given.size(); ++l) {
-    const double t = given[l].toDouble(-1);
-    if (!(t >= 0 && t <= 3)) bad("temperatures must be 0 to 3");
+    const double t = given[l].toDouble();
     temperatures.push_back(t);
     text << QStringLiteral("%1 %2").arg(layers[size_t(l)].name).arg(t, 0, 'f', 2);
   }
   const int count = r["count"].toInt(32);
-  if (count < 1 || count > 64) bad("count must be 1 to 64");
   const uint64_t seed = uint64_t(r["seed"].toInteger(0));
   const QVector<QImage> images =
       toQImages(temperatureSamples(model, temperatures, count, seed), model.info().input);
@@ -222,7 +231,6 @@ void renderTemperatures(const QJsonObject& r, const Model& model, const QString&
 void renderMixing(const QJsonObject& r, const Model& model, const Dataset& dataset,
                   const QString& output) {
   const std::vector<int64_t> pair = itemList(r, "pair", dataset);
-  if (pair.size() != 2) bad("pair: give two item indices");
   const QVector<QImage> mixed =
       toQImages(layerMixing(model, dataset, pair[0], pair[1]), model.info().input);
   GridFigure grid;
@@ -248,7 +256,6 @@ void renderMixing(const QJsonObject& r, const Model& model, const Dataset& datas
 void renderKl(const QJsonObject& r, const Model& model, const Dataset& dataset,
               const QString& output, const JobControl& job) {
   const qint64 wanted = r["stats_items"].toInteger(kLatentStatsItems);
-  if (wanted < 1) bad("stats_items must be at least 1");
   const std::vector<int64_t> items = latentStatsItems(dataset.size(), wanted);
   const int64_t count = int64_t(items.size());
   const LatentStats stats = computeLatentStats(model, dataset, items, job);
@@ -277,11 +284,8 @@ void renderHierarchy(const QJsonObject& r, const QString& output, const QString&
   const DatasetPtr dataset = datasetOf(r, baseDir);
   if (page == QLatin1String("mixing")) return renderMixing(r, *model, *dataset, output);
   if (page == QLatin1String("kl")) return renderKl(r, *model, *dataset, output, job);
-  if (page != QLatin1String("resampling"))
-    bad("page must be resampling, temperature, mixing or kl");
   const std::vector<int64_t> items = itemList(r, "items", *dataset);
   const int samples = r["samples"].toInt(6);
-  if (samples < 1 || samples > 32) bad("samples must be 1 to 32");
   job.cancel.throwIfCancelled();
   const LayerwiseResampling lr =
       layerwiseResampling(*model, *dataset, items, samples, uint64_t(r["seed"].toInteger(0)));
@@ -309,8 +313,7 @@ void renderHierarchy(const QJsonObject& r, const QString& output, const QString&
   grid.caption = QStringLiteral(
                      "Top layers kept at the posterior mean, the rest drawn from the conditional "
                      "prior (seed %1).")
-                     .arg(r["seed"].toInteger(0))
-                     .arg(lr.samples);
+                     .arg(r["seed"].toInteger(0));
   grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
   layoutGrid(grid, styleOf(r)).save(output);
 }
@@ -321,7 +324,6 @@ void renderComparison(const QJsonObject& r, const QString& output, const QString
   const DatasetPtr dataset = datasetOf(r, baseDir);
   const std::vector<int64_t> items = itemList(r, "items", *dataset);
   const int samples = r["samples"].toInt(int(items.size()));
-  if (samples < 1 || samples > 64) bad("samples must be 1 to 64");
   const uint64_t seed = uint64_t(r["seed"].toInteger(0));
   const double temperature = r["temperature"].toDouble(1.0);
   GridFigure grid;
@@ -377,24 +379,24 @@ void renderProjection(const QJsonObject& r, const QString& output, const QString
       for (size_t l = 0; l < model->info().layers.size(); ++l)
         if (model->info().layers[l].name == source) request.source = int(l);
     if (request.source == -100)
-      bad(QStringLiteral("source '%1' is not a layer of the model").arg(source));
+      bad(QStringLiteral("field `source`: '%1' is not a layer of the model").arg(source));
   }
-  if (request.source != ProjectionRequest::kPixels && !model) bad("a latent map needs a model");
+  if (request.source != ProjectionRequest::kPixels && !model)
+    bad("field `source`: a latent map needs a model");
   request.samples = r["samples"].toBool(false);
   request.seed = uint64_t(r["seed"].toInteger(0));
   const QString method = r["method"].toString("pca");
   request.method = method == QLatin1String("tsne")   ? ProjectionMethod::Tsne
                    : method == QLatin1String("umap") ? ProjectionMethod::Umap
-                   : method == QLatin1String("pca")
-                       ? ProjectionMethod::Pca
-                       : (bad("method must be pca, tsne or umap"), ProjectionMethod::Pca);
+                                                     : ProjectionMethod::Pca;
   request.tsne.perplexity = r["perplexity"].toDouble(request.tsne.perplexity);
   request.tsne.iterations = r["iterations"].toInt(request.tsne.iterations);
   request.tsne.seed = request.seed;
   request.umap.neighbours = r["neighbours"].toInt(request.umap.neighbours);
   request.umap.minDistance = r["min_dist"].toDouble(request.umap.minDistance);
   request.umap.seed = request.seed;
-  const EncodingCache cache(r["cache"].toString());
+  // Encodings go to the user's cache folder only: a shared recipe names no place to write.
+  const EncodingCache cache({});
   const ProjectionResult map = computeProjection(*dataset, model.get(), cache, request, job);
   ScatterFigure s;
   const size_t n = size_t(dataset->size());
@@ -405,31 +407,30 @@ void renderProjection(const QJsonObject& r, const QString& output, const QString
   }
   const QString colour = r["colour"].toString(dataset->hasLabels() ? "class" : "none");
   if (colour == QLatin1String("class")) {
-    if (!dataset->hasLabels()) bad("colour: the dataset has no classes");
+    if (!dataset->hasLabels()) bad("field `colour`: the dataset has no classes");
     for (size_t i = 0; i < n; ++i) s.categories.push_back(dataset->label(int64_t(i)));
     s.categoryNames = dataset->classNames();
   } else if (colour == QLatin1String("kl") || colour == QLatin1String("reconstruction")) {
-    if (!map.encoding) bad("colour: KL and reconstruction error need a latent map");
+    if (!map.encoding) bad("field `colour`: KL and reconstruction error need a latent map");
     s.values = colour == QLatin1String("kl") ? map.encoding->kl : map.encoding->reconstruction;
     s.valueLabel =
         colour == QLatin1String("kl") ? QStringLiteral("KL (nats)") : QStringLiteral("−log p(x|z)");
   } else if (colour.startsWith(QLatin1String("factor:"))) {
     const int f = int(dataset->factorNames().indexOf(colour.mid(7)));
-    if (f < 0) bad(QStringLiteral("colour: the dataset has no factor '%1'").arg(colour.mid(7)));
+    if (f < 0)
+      bad(QStringLiteral("field `colour`: the dataset has no factor '%1'").arg(colour.mid(7)));
     for (size_t i = 0; i < n; ++i) s.values.push_back(float(dataset->factor(int64_t(i), f)));
     s.valueLabel = colour.mid(7);
   } else if (colour.startsWith(QLatin1String("unit:"))) {
-    if (!map.encoding || !model) bad("colour: a latent unit needs a latent map");
+    if (!map.encoding || !model) bad("field `colour`: a latent unit needs a latent map");
     bool number = false;
     const int column = colour.mid(5).toInt(&number);
     const int dims = map.encoding->dims;
     if (!number || column < 0 || column >= dims)
-      bad(QStringLiteral("colour: unit must be 0 to %1 for this map").arg(dims - 1));
+      bad(QStringLiteral("field `colour`: unit must be 0 to %1 for this map").arg(dims - 1));
     for (size_t i = 0; i < n; ++i)
       s.values.push_back(map.encoding->latents[i * size_t(dims) + size_t(column)]);
     s.valueLabel = encodedUnitLabel(model->info(), map.source, column);
-  } else if (colour != QLatin1String("none")) {
-    bad("colour must be class, kl, reconstruction, factor:NAME, unit:N or none");
   }
   s.title = r["style"].toObject()["title"].toString(map.description);
   s.xLabel = method == QLatin1String("pca") ? QStringLiteral("PC 1") : QStringLiteral("1");
@@ -441,11 +442,6 @@ void renderProjection(const QJsonObject& r, const QString& output, const QString
 }
 
 }  // namespace
-
-QStringList recipeFigures() {
-  return {QStringLiteral("traversal"), QStringLiteral("hierarchy"), QStringLiteral("comparison"),
-          QStringLiteral("projection")};
-}
 
 QString fileSha256(const QString& path) {
   QFile file(path);
@@ -467,7 +463,7 @@ QJsonObject modelReference(const QString& path, bool hash) {
 
 QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash) {
   QString path = reference["path"].toString();
-  if (path.isEmpty()) bad("a model has no path");
+  if (path.isEmpty()) throw Error("a model reference has no path");
   if (path.startsWith(kBundled))
     path = bundledModelPath(path.mid(kBundled.size()));
   else if (QFileInfo(path).isRelative() && !baseDir.isEmpty())
@@ -484,28 +480,35 @@ QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool 
 }
 
 QJsonObject readRecipe(const QString& path) {
-  QJsonObject recipe = readJsonObject(path);
-  if (recipe["strata_recipe"].toInt() < 1)
-    throw DataError(path.toStdString(), "not a Strata figure recipe (no \"strata_recipe\")");
-  if (recipe["strata_recipe"].toInt() > kRecipeVersion)
-    throw DataError(path.toStdString(), "written by a newer Strata (recipe version " +
-                                            std::to_string(recipe["strata_recipe"].toInt()) + ")");
-  if (!recipeFigures().contains(recipe["figure"].toString()))
-    throw DataError(path.toStdString(),
-                    "unknown figure '" + recipe["figure"].toString().toStdString() + "'");
+  const QJsonObject recipe = readJsonObject(path, QStringLiteral("recipe"));
+  validateRecipe(recipe, path);
   return recipe;
 }
 
 RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, const QString& baseDir,
-                            const JobControl& job, bool checkHash) {
+                            const JobControl& job, bool checkHash, const QString& where) {
+  const QString source = where.isEmpty() ? QStringLiteral("recipe") : where;
   QJsonObject recipe = input;
   recipe["strata_recipe"] = kRecipeVersion;
+  validateRecipe(recipe, source);
   const QString suffix = QFileInfo(output).suffix().toLower();
   const QString figure = recipe["figure"].toString();
   if (!QStringList{"png", "svg", "pdf", "gif"}.contains(suffix))
-    bad(QStringLiteral("output '%1': use .png, .svg, .pdf (or .gif for traversals)").arg(output));
+    throw Error(QStringLiteral("output '%1': use .png, .svg, .pdf (or .gif for traversals)")
+                    .arg(output)
+                    .toStdString());
   if (suffix == QLatin1String("gif") && figure != QLatin1String("traversal"))
-    bad("only traversals are animated (GIF)");
+    throw Error(QStringLiteral("output '%1': only traversals are animated (GIF)")
+                    .arg(output)
+                    .toStdString());
+  // The written recipe names its figure by file name alone, which it must be able to read back.
+  recipe["output"] = QFileInfo(output).fileName();
+  if (!isPlainFileName(QFileInfo(output).fileName()))
+    throw Error(QStringLiteral("output '%1': the file name must not contain '\\' or control "
+                               "characters")
+                    .arg(output)
+                    .toStdString());
+  requireOutputFolder(output);
   // References made without a hash get it here, so the written recipe pins the model files.
   QJsonArray models = recipe["models"].toArray();
   for (qsizetype m = 0; m < models.size(); ++m) {
@@ -516,17 +519,18 @@ RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, con
     }
   }
   if (!models.isEmpty()) recipe["models"] = models;
-  if (figure == QLatin1String("traversal"))
-    renderTraversal(recipe, output, baseDir, job, checkHash);
-  else if (figure == QLatin1String("hierarchy"))
-    renderHierarchy(recipe, output, baseDir, job, checkHash);
-  else if (figure == QLatin1String("comparison"))
-    renderComparison(recipe, output, baseDir, job, checkHash);
-  else if (figure == QLatin1String("projection"))
-    renderProjection(recipe, output, baseDir, job, checkHash);
-  else
-    bad(QStringLiteral("unknown figure '%1' (one of %2)").arg(figure, recipeFigures().join(", ")));
-  recipe["output"] = QFileInfo(output).fileName();
+  try {
+    if (figure == QLatin1String("traversal"))
+      renderTraversal(recipe, output, baseDir, job, checkHash);
+    else if (figure == QLatin1String("hierarchy"))
+      renderHierarchy(recipe, output, baseDir, job, checkHash);
+    else if (figure == QLatin1String("comparison"))
+      renderComparison(recipe, output, baseDir, job, checkHash);
+    else
+      renderProjection(recipe, output, baseDir, job, checkHash);
+  } catch (const RecipeProblem& problem) {
+    throw DataError(source.toStdString(), problem.what());
+  }
   const QString recipePath = output + QStringLiteral(".json");
   writeFileAtomically(recipePath, QJsonDocument(recipe).toJson(), QStringLiteral("recipe"));
   job.report(1.0);

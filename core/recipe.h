@@ -9,13 +9,9 @@
 #include <QStringList>
 
 #include "core/job.h"
+#include "core/recipe_schema.h"
 
 namespace strata {
-
-constexpr int kRecipeVersion = 1;
-
-// The figure kinds: "traversal", "hierarchy", "comparison", "projection".
-QStringList recipeFigures();
 
 // Model reference for a recipe: "bundled:NAME.pt" for bundled models, else the absolute path,
 // with the file's SHA-256. Without `hash` (the window, which must not read model files on the
@@ -30,14 +26,17 @@ struct RenderedFigure {
   QString figurePath, recipePath;
 };
 
-// Renders `recipe` to `output` (.png, .svg, .pdf, or .gif for traversals); relative paths in
-// the recipe resolve against `baseDir`. Writes the recipe beside the figure. Throws Error
-// (bad recipe, missing or changed files) or Cancelled.
+// Renders `recipe` to `output` (.png, .svg, .pdf, or .gif for traversals), into a folder that
+// must exist; relative paths in the recipe resolve against `baseDir`. Writes the recipe beside
+// the figure and nothing else (encodings go to the user's cache folder). Validates the recipe
+// first (validateRecipe). Throws DataError naming `where` (the recipe's file; "recipe" if
+// empty) for a bad recipe, Error for missing or changed files, or Cancelled.
 RenderedFigure renderRecipe(const QJsonObject& recipe, const QString& output,
                             const QString& baseDir = {}, const JobControl& job = {},
-                            bool checkHash = true);
+                            bool checkHash = true, const QString& where = {});
 
-// Reads a recipe file; throws DataError with the reason.
+// Reads a recipe file (at most kMaxJsonBytes, regular files only) and validates every field;
+// throws DataError naming the file and the problem.
 QJsonObject readRecipe(const QString& path);
 
 }  // namespace strata

@@ -3,7 +3,9 @@
 // message and a non-zero exit status.
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -13,10 +15,13 @@
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include "core/fashion_mnist.h"
 #include "core/latent_stats.h"
 #include "core/model.h"
 #include "core/model_ops.h"
+#include "core/npy.h"
 #include "core/resources.h"
 
 namespace {
@@ -26,11 +31,23 @@ struct Run {
   QString out, err;
 };
 
-Run runStrata(const QStringList& arguments, const QString& workingDirectory = {}) {
+Run runStrata(const QStringList& arguments, const QString& workingDirectory = {},
+              int timeoutMs = 600000) {
   QProcess p;
   if (!workingDirectory.isEmpty()) p.setWorkingDirectory(workingDirectory);
+  // Figures start a GUI application, which warns on stderr without a runtime folder; the
+  // tests read stderr for the one line a refusal prints.
+  static const QTemporaryDir runtime;
+  QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+  if (!environment.contains("XDG_RUNTIME_DIR"))
+    environment.insert("XDG_RUNTIME_DIR", runtime.path());
+  p.setProcessEnvironment(environment);
   p.start(QStringLiteral(STRATA_EXECUTABLE), arguments);
-  if (!p.waitForFinished(600000)) return {};
+  if (!p.waitForFinished(timeoutMs)) {
+    p.kill();
+    p.waitForFinished();
+    return {};
+  }
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
           QString::fromUtf8(p.readAllStandardOutput()),
           QString::fromUtf8(p.readAllStandardError())};
@@ -81,6 +98,41 @@ SvgSummary readSvg(const QString& path) {
   }
   s.ok = !xml.hasError();
   return s;
+}
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size()) qFatal("cannot write");
+}
+
+// A small generated image set: `n` 28 x 28 grey images, as a .npy the --data option reads.
+QString smallImageSet(const QString& folder, int64_t n) {
+  std::vector<uint8_t> pixels(size_t(n) * 28 * 28);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = uint8_t((i * 37 + i / 784 * 11) % 256);
+  const std::vector<uint8_t> bytes = strata::serializeNpy(strata::makeNpy(pixels, {n, 28, 28}));
+  const QString path = QDir(folder).filePath("images.npy");
+  writeFile(path, QByteArray(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())));
+  return path;
+}
+
+// A traversal from a prior sample of the flat Fashion-MNIST model: no dataset needed.
+QJsonObject priorTraversal() {
+  return {{"strata_recipe", 1},
+          {"figure", "traversal"},
+          {"models", QJsonArray{QJsonObject{{"path", model("fashion_vae.pt")}}}},
+          {"start", QJsonObject{{"prior_seed", 1}, {"temperature", 1}}},
+          {"units", QJsonArray{"z[0]"}},
+          {"steps", 3}};
+}
+
+QString writeRecipe(const QString& path, const QJsonObject& recipe) {
+  writeFile(path, QJsonDocument(recipe).toJson());
+  return path;
+}
+
+// Files in `folder` (names), to show a refused command wrote nothing.
+QStringList filesIn(const QString& folder) {
+  return QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
 }
 
 QString pdfText(const QString& path) {
@@ -156,10 +208,12 @@ class TestFigures : public QObject {
         << QString();
     QTest::newRow("kl without items")
         << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test", "stats_items": 0)")
-        << QString("stats_items must be at least 1");
+        << QString("field `stats_items` must be an integer from 1 to 1000000, got 0");
     QTest::newRow("unknown page") << QByteArray(
                                          R"("page": "heatmap", "dataset": "fashion-mnist:test")")
-                                  << QString("page must be resampling, temperature, mixing or kl");
+                                  << QString(
+                                         "field `page` must be resampling, temperature, mixing "
+                                         "or kl, got \"heatmap\"");
   }
   void hierarchyPagesRenderFromRecipes() {
     QFETCH(QByteArray, page);
@@ -347,7 +401,7 @@ class TestFigures : public QObject {
                        "-o",      "x.png"}
         << 1 << "unit must be 0 to 15";
     QTest::newRow("missing recipe")
-        << QStringList{"render", "none.json"} << 1 << "none.json: cannot be read";
+        << QStringList{"render", "none.json"} << 1 << "none.json: no such file";
     QTest::newRow("metrics without model")
         << QStringList{"metrics"} << 2 << "give one to four model files";
     QTest::newRow("unknown option") << QStringList{"project", "--colur", "class", "-o", "x.png"}
@@ -385,7 +439,265 @@ class TestFigures : public QObject {
     bad.close();
     const Run unknown = runStrata({"render", dir.filePath("bad.json")});
     QCOMPARE(unknown.exitCode, 1);
-    QVERIFY2(unknown.err.contains("unknown figure 'sculpture'"), qPrintable(unknown.err));
+    QVERIFY2(unknown.err.contains("field `figure` must be traversal, hierarchy, comparison or "
+                                  "projection, got \"sculpture\""),
+             qPrintable(unknown.err));
+  }
+
+  // Recipes are checked field by field with the command line's limits; a bad one is refused
+  // in one sentence naming the field, and nothing is written (no figure, no recipe beside it).
+  void badRecipeFieldsAreRefusedByName_data() {
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("wrong type") << "steps" << QJsonValue("9")
+                                << "field `steps` must be an integer from 2 to 64, got \"9\"";
+    QTest::newRow("out of range") << "steps" << QJsonValue(0)
+                                  << "field `steps` must be an integer from 2 to 64, got 0";
+    QTest::newRow("huge temperature")
+        << "start" << QJsonValue(QJsonObject{{"prior_seed", 1}, {"temperature", 1e300}})
+        << "field `start.temperature` must be a number from 0 to 5, got 1e+300";
+    QJsonArray units;
+    for (int i = 0; i < 2000; ++i) units.append(QStringLiteral("z[%1]").arg(i % 16));
+    QTest::newRow("2,000 units") << "units" << QJsonValue(units)
+                                 << "field `units` must be a list of 1 to 64 texts";
+    QTest::newRow("typo") << "step" << QJsonValue(9) << "field `step` is not a recipe field";
+    QTest::newRow("cache") << "cache" << QJsonValue("elsewhere")
+                           << "field `cache` is not a recipe field";
+    QTest::newRow("parent folder") << "output" << QJsonValue("../escape.png")
+                                   << "field `output` must be a file name ending in .png";
+    QTest::newRow("absolute") << "output" << QJsonValue(QDir::tempPath() + "/escape.png")
+                              << "field `output` must be a file name ending in .png";
+  }
+  void badRecipeFieldsAreRefusedByName() {
+    QFETCH(QString, key);
+    QFETCH(QJsonValue, value);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkdir("recipes"));
+    const QString folder = dir.filePath("recipes");
+    QJsonObject recipe = priorTraversal();
+    recipe[key] = value;
+    const QString path = writeRecipe(QDir(folder).filePath("figure.json"), recipe);
+    const QStringList before = filesIn(dir.path());
+    // With -o and without: the recipe is refused before anything is written anywhere.
+    for (const QStringList& arguments :
+         {QStringList{"render", path, "-o", QDir(folder).filePath("out.png")},
+          QStringList{"render", path}}) {
+      const Run r = runStrata(arguments, folder);
+      QCOMPARE(r.exitCode, 1);
+      QVERIFY2(r.err.startsWith("strata render: " + path + ": " + message), qPrintable(r.err));
+      QCOMPARE(r.err.count('\n'), 1);
+      QCOMPARE(filesIn(folder), QStringList{"figure.json"});
+      QCOMPARE(filesIn(dir.path()), before);
+    }
+    QVERIFY(!QFileInfo::exists(QDir::tempPath() + "/escape.png"));
+  }
+
+  // Without -o the figure goes beside the recipe under its plain output name, and the recipe
+  // written beside it holds only valid values: it renders again, to the same bytes.
+  void renderWritesBesideTheRecipe() {
+    QTemporaryDir dir;
+    QJsonObject recipe = priorTraversal();
+    recipe["output"] = "figure.png";
+    const QString path = writeRecipe(dir.filePath("shared.json"), recipe);
+    const Run r = runStrata({"render", path}, QDir::tempPath());
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(filesIn(dir.path()), (QStringList{"figure.png", "figure.png.json", "shared.json"}));
+    const QByteArray first = sha(dir.filePath("figure.png"));
+    const Run again = runStrata({"render", dir.filePath("figure.png.json")});
+    QVERIFY2(again.exitCode == 0, qPrintable(again.err));
+    QCOMPARE(sha(dir.filePath("figure.png")), first);
+  }
+
+  // The command line takes what a recipe may hold, no more: the same table, the same limits.
+  void optionsUseTheRecipeLimits_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("perplexity") << QStringList{"project", "--method", "tsne", "--perplexity", "0"}
+                                << "--perplexity must be a number from 2 to 200, not '0'";
+    QTest::newRow("iterations") << QStringList{"project", "--iterations", "1e9"}
+                                << "--iterations must be an integer from 100 to 10000";
+    QTest::newRow("steps") << QStringList{"traverse", model("fashion_vae.pt"), "--steps", "65"}
+                           << "--steps must be an integer from 2 to 64, not '65'";
+    QTest::newRow("range") << QStringList{"traverse", model("fashion_vae.pt"), "--range", "wide"}
+                           << "--range must be prior-sigma, posterior-spread, data-quantiles or "
+                              "data-minmax, not 'wide'";
+    QTest::newRow("top") << QStringList{"traverse", model("fashion_vae.pt"), "--top", "2000"}
+                         << "--top must be an integer from 1 to 64, not '2000'";
+    QTest::newRow("items") << QStringList{"hierarchy", model("fashion_lvae.pt"), "--items", "1,x"}
+                           << "--items must be a list of 1 to 64 integers from 0 to "
+                              "1099511627776, not '1,x'";
+    QTest::newRow("temperature") << QStringList{"compare", model("fashion_vae.pt"), "--temperature",
+                                                "1e300"}
+                                 << "--temperature must be a number from 0 to 5, not '1e300'";
+    QTest::newRow("colour") << QStringList{"project", "--colour", "unit:x"}
+                            << "--colour must be class, kl, reconstruction, none, factor:NAME or "
+                               "unit:N, not 'unit:x'";
+    QStringList many;
+    for (int i = 0; i < 65; ++i) many << QString::number(i);
+    QTest::newRow("many items") << QStringList{"compare", model("fashion_vae.pt"), "--items",
+                                               many.join(',')}
+                                << "--items must be a list of 1 to 64 integers";
+  }
+  void optionsUseTheRecipeLimits() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const Run r = runStrata(arguments + QStringList{"-o", "x.png"}, dir.path());
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QVERIFY(filesIn(dir.path()).isEmpty());
+  }
+
+  // Every output goes into a folder that exists, whatever the format; none is created.
+  void outputsNeedAnExistingFolder_data() {
+    QTest::addColumn<QStringList>("arguments");
+    const QString prior = model("fashion_vae.pt");
+    for (const char* format : {"png", "svg", "pdf", "gif"})
+      QTest::newRow(format) << QStringList{"traverse",
+                                           prior,
+                                           "--prior",
+                                           "--units",
+                                           "z[0]",
+                                           "-o",
+                                           QStringLiteral("missing/f.%1").arg(format)};
+    QTest::newRow("metrics csv") << QStringList{"metrics", prior, "--csv", "missing/t.csv"};
+    QTest::newRow("metrics json") << QStringList{"metrics", prior, "--json", "missing/t.json"};
+    QTest::newRow("metrics plan") << QStringList{"metrics", prior, "--plan", "missing/p.npz"};
+    QTest::newRow("write-dsprites")
+        << QStringList{"write-dsprites", "missing/d.npz", "--count", "10"};
+  }
+  void outputsNeedAnExistingFolder() {
+    QFETCH(QStringList, arguments);
+    QTemporaryDir dir;
+    const Run r = runStrata(arguments, dir.path(), 60000);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("output folder " + dir.filePath("missing") + " does not exist"),
+             qPrintable(r.err));
+    QVERIFY(filesIn(dir.path()).isEmpty());
+  }
+
+  // The same rule for render -o; the recipe's own output is a plain name beside it.
+  void renderNeedsAnExistingFolder() {
+    QTemporaryDir dir;
+    const QString path = writeRecipe(dir.filePath("r.json"), priorTraversal());
+    const Run r = runStrata({"render", path, "-o", dir.filePath("missing/f.svg")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("does not exist"), qPrintable(r.err));
+    QCOMPARE(filesIn(dir.path()), QStringList{"r.json"});
+  }
+
+  // Files that never end (devices) or block (FIFOs) are refused before reading, in one line
+  // and with exit status 1, wherever the command line takes a file to read.
+  void endlessInputsAreRefused_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("input");
+    const QString flat = model("fashion_vae.pt");
+    for (const char* kind : {"device", "fifo"}) {
+      const QString input = QLatin1String(kind) == QLatin1String("device") ? "/dev/zero" : "FIFO";
+      QTest::addRow("render, %s", kind) << QStringList{"render", input} << input;
+      QTest::addRow("metrics --indices, %s", kind)
+          << QStringList{"metrics", flat, "--indices", input} << input;
+      QTest::addRow("metrics --data, %s", kind)
+          << QStringList{"metrics", flat, "--data", input} << input;
+      QTest::addRow("project --data, %s", kind)
+          << QStringList{"project", "--data", input, "-o", "x.png"} << input;
+    }
+  }
+  void endlessInputsAreRefused() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, input);
+    QTemporaryDir dir;
+    if (input == QLatin1String("FIFO")) {
+      const QString fifo = dir.filePath("fifo");
+      QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+      arguments.replaceInStrings(QRegularExpression("^FIFO$"), fifo);
+      input = fifo;
+    }
+    const Run r = runStrata(arguments, dir.path(), 60000);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(input + ": is not a regular file"), qPrintable(r.err));
+    QCOMPARE(r.err.count('\n'), 1);
+    QVERIFY(!r.err.contains("bad_alloc"));
+  }
+
+  // Index files get sentences, not "stoll" or "std::bad_alloc".
+  void indexFilesAreCheckedWithSentences_data() {
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<QString>("message");
+    auto int64s = [](std::initializer_list<int64_t> values) {
+      QByteArray data;
+      for (int64_t v : values) data.append(reinterpret_cast<const char*>(&v), 8);
+      return data;
+    };
+    QTest::newRow("two-dimensional")
+        << QByteArray("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }")
+        << int64s({0, 1}) << "must be a one-dimensional array of item indices";
+    QTest::newRow("negative") << QByteArray(
+                                     "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }")
+                              << int64s({0, -5}) << "index 1 is -5";
+    QTest::newRow("outside the dataset")
+        << QByteArray("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }")
+        << int64s({1000000000}) << "item 1000000000 is outside the dataset (10 items)";
+    QTest::newRow("shape beyond 64 bits")
+        << QByteArray(
+               "{'descr': '<i8', 'fortran_order': False, 'shape': (99999999999999999999999,), }")
+        << QByteArray() << "items.npy: ";
+    QTest::newRow("not numpy") << QByteArray() << QByteArray("hello") << "items.npy: ";
+  }
+  void indexFilesAreCheckedWithSentences() {
+    QFETCH(QByteArray, header);
+    QFETCH(QByteArray, data);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    QByteArray bytes = data;
+    if (!header.isEmpty()) {
+      QByteArray padded = header;
+      while ((10 + padded.size() + 1) % 64) padded += ' ';
+      padded += '\n';
+      bytes = QByteArray("\x93NUMPY\x01\x00", 8) + char(padded.size() & 0xff) +
+              char(padded.size() >> 8) + padded + data;
+    }
+    writeFile(dir.filePath("items.npy"), bytes);
+    const Run r = runStrata({"metrics", model("fashion_vae.pt"), "--indices", "items.npy", "--data",
+                             smallImageSet(dir.path(), 10)},
+                            dir.path(), 60000);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QCOMPARE(r.err.count('\n'), 1);
+    for (const char* leak : {"stoll", "stoi", "bad_alloc", "invalid_argument"})
+      QVERIFY2(!r.err.contains(QLatin1String(leak)), qPrintable(r.err));
+  }
+
+  // A full disk (or /dev/full) is an error, not "wrote ... items".
+  void writeDSpritesReportsFailedWrites() {
+    const Run full = runStrata({"write-dsprites", "/dev/full", "--count", "10"}, {}, 60000);
+    QCOMPARE(full.exitCode, 1);
+    QVERIFY2(full.err.contains("/dev/full: "), qPrintable(full.err));
+    QVERIFY(!full.out.contains("wrote"));
+    QTemporaryDir dir;
+    const Run ok = runStrata({"write-dsprites", dir.filePath("d.npz"), "--count", "10"}, {}, 60000);
+    QVERIFY2(ok.exitCode == 0, qPrintable(ok.err));
+    QCOMPARE(strata::readNpz(dir.filePath("d.npz")).at("imgs").shape,
+             (std::vector<int64_t>{10, 64, 64}));
+  }
+
+  // Captions fill every placeholder and use every argument (Qt warns otherwise).
+  void hierarchyFigureHasNoArgumentMismatch() {
+    QTemporaryDir dir;
+    const Run r =
+        runStrata({"hierarchy", model("fashion_lvae.pt"), "--data", smallImageSet(dir.path(), 4),
+                   "--items", "0,3", "--samples", "2", "-o", dir.filePath("h.svg")},
+                  {}, 120000);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(!r.err.contains("QString::arg"), qPrintable(r.err));
+    const SvgSummary s = readSvg(dir.filePath("h.svg"));
+    QVERIFY(s.ok);
+    QVERIFY2(s.texts.contains("Top layers kept at the posterior mean, the rest drawn from the "
+                              "conditional prior (seed 0)."),
+             qPrintable(s.texts.join(" | ")));
   }
 
   void helpListsTheSubcommands() {
