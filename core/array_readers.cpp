@@ -207,9 +207,11 @@ std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> 
 }
 
 std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path) {
-  if (path.endsWith(".npy", Qt::CaseInsensitive))
-    return datasetFromImageArray(readNpy(path), path, QFileInfo(path).fileName());
-  return datasetFromArrays(readNpz(path), path);
+  return withMemoryCheck(path, [&] {
+    if (path.endsWith(".npy", Qt::CaseInsensitive))
+      return datasetFromImageArray(readNpy(path), path, QFileInfo(path).fileName());
+    return datasetFromArrays(readNpz(path), path);
+  });
 }
 
 }  // namespace strata

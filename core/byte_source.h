@@ -9,8 +9,12 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "core/errors.h"
 
 namespace strata {
 
@@ -20,6 +24,19 @@ std::string byteText(uint64_t bytes);
 // A vector of `size` bytes for `what` in `where`; a DataError instead of std::bad_alloc when
 // the memory is not there.
 std::vector<uint8_t> allocateBytes(uint64_t size, const std::string& where, const char* what);
+
+// Runs `read`, the whole of reading `path`: a std::bad_alloc or std::length_error that a
+// conversion or copy within the limits still meets becomes a DataError naming the file.
+template <class F>
+auto withMemoryCheck(const QString& path, F read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw DataError(path.toStdString(), "needs more memory than is free");
+  } catch (const std::length_error&) {
+    throw DataError(path.toStdString(), "is too large to hold in memory");
+  }
+}
 
 class ByteSource {
  public:

@@ -14,6 +14,10 @@ namespace strata {
 // window, a model and a map. All 737,280 dSprites images (3 GB as uint8) fit.
 constexpr uint64_t kMaxArrayBytes = 8ULL << 30;
 
+// Arrays in one .npz: Strata uses a few named ones (images, labels, factors, vectors); the
+// cap keeps an archive of millions of tiny members from costing more than its bytes.
+constexpr int kMaxNpzMembers = 4096;
+
 // A .npy header is a short Python dict; numpy itself refuses headers above 10,000 bytes.
 constexpr uint64_t kMaxNpyHeaderBytes = 64 << 10;
 // numpy's limit on the number of dimensions (NPY_MAXDIMS in numpy 2).

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/array_readers.h"
+#include "core/byte_source.h"
 #include "core/errors.h"
 
 namespace strata {
@@ -65,12 +66,14 @@ EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const 
 }
 
 EmbeddingFile loadEmbeddingFile(const QString& path) {
-  std::map<std::string, NpyArray> arrays;
-  if (path.endsWith(".npy", Qt::CaseInsensitive))
-    arrays["embedding"] = readNpy(path);
-  else
-    arrays = readNpz(path);
-  return embeddingFromArrays(std::move(arrays), path);
+  return withMemoryCheck(path, [&] {
+    std::map<std::string, NpyArray> arrays;
+    if (path.endsWith(".npy", Qt::CaseInsensitive))
+      arrays["embedding"] = readNpy(path);
+    else
+      arrays = readNpz(path);
+    return embeddingFromArrays(std::move(arrays), path);
+  });
 }
 
 }  // namespace strata

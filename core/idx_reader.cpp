@@ -89,8 +89,10 @@ IdxArray readIdx(ByteSource& source) {
 }  // namespace
 
 IdxArray readIdx(const QString& path) {
-  FileSource file(path, kMaxArrayBytes + 4 + 4 * 4);
-  return readIdx(file);
+  return withMemoryCheck(path, [&] {
+    FileSource file(path, kMaxArrayBytes + 4 + 4 * 4);
+    return readIdx(file);
+  });
 }
 
 IdxArray parseIdx(const uint8_t* data, size_t size, const std::string& where) {
@@ -135,7 +137,8 @@ void setIdxLabels(ArrayDataset& dataset, const IdxArray& labels, const std::stri
 
 std::shared_ptr<ArrayDataset> loadIdxDataset(const QString& imagesPath, const QString& labelsPath,
                                              const QString& name, const QStringList& classNames) {
-  auto dataset = idxImageDataset(readIdx(imagesPath), str(imagesPath), name);
+  auto dataset = withMemoryCheck(
+      imagesPath, [&] { return idxImageDataset(readIdx(imagesPath), str(imagesPath), name); });
   if (!labelsPath.isEmpty())
     setIdxLabels(*dataset, readIdx(labelsPath), str(labelsPath), classNames);
   return dataset;

@@ -61,7 +61,9 @@ std::vector<uint8_t> itemPixels(const QImage& image, int channels) {
   return pixels;
 }
 
-std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
+namespace {
+
+std::shared_ptr<ArrayDataset> readImageFolder(const QString& path) {
   const QDir dir(path);
   if (!dir.exists()) throw DataError(str(path), "no such folder");
   const QStringList filters = {"*.png", "*.PNG", "*.jpg", "*.jpeg", "*.JPG", "*.JPEG"};
@@ -117,6 +119,12 @@ std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
   auto dataset = std::make_shared<ArrayDataset>(dir.dirName(), shape, std::move(pixels));
   if (!classes.isEmpty()) dataset->setLabels(std::move(labels), classes);
   return dataset;
+}
+
+}  // namespace
+
+std::shared_ptr<ArrayDataset> loadImageFolder(const QString& path) {
+  return withMemoryCheck(path, [&] { return readImageFolder(path); });
 }
 
 }  // namespace strata

@@ -301,9 +301,11 @@ NpyArray readNpy(ByteStream& in) {
 }
 
 NpyArray readNpy(const QString& path) {
-  FileSource file(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
-  StoredStream stream(file, 0, file.size(), file.where());
-  return readNpy(stream);
+  return withMemoryCheck(path, [&] {
+    FileSource file(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
+    StoredStream stream(file, 0, file.size(), file.where());
+    return readNpy(stream);
+  });
 }
 
 NpyArray parseNpy(const uint8_t* data, size_t size, const std::string& where) {

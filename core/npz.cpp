@@ -118,6 +118,9 @@ std::map<std::string, NpyArray> readNpz(ByteSource& zip) {
   // Walk the local headers in order: each member starts after the previous one's data, so
   // no size or offset, however forged, can send the reader backwards.
   while (atLocalHeader(zip, pos)) {
+    if (arrays.size() == size_t(kMaxNpzMembers))
+      throw DataError(zip.where(), "holds more than " + std::to_string(kMaxNpzMembers) +
+                                       " arrays, more than Strata reads from one archive");
     const Member m = readLocalHeader(zip, pos);
     if (m.size > kMaxArrayBytes - total)
       throw DataError(m.where, "the archive's arrays hold more than the " +
@@ -136,9 +139,11 @@ std::map<std::string, NpyArray> readNpz(ByteSource& zip) {
 }  // namespace
 
 std::map<std::string, NpyArray> readNpz(const QString& path) {
-  // Headers and the central directory come on top of the arrays.
-  FileSource file(path, kMaxArrayBytes + (64ULL << 20));
-  return readNpz(file);
+  return withMemoryCheck(path, [&] {
+    // Headers and the central directory come on top of the arrays.
+    FileSource file(path, kMaxArrayBytes + (64ULL << 20));
+    return readNpz(file);
+  });
 }
 
 std::map<std::string, NpyArray> parseNpz(const uint8_t* data, size_t size,

@@ -322,6 +322,12 @@ class TestArrayReaders : public QObject {
     QVERIFY_REFUSED(readNpz(path), "crc.npz:imgs.npy", "past the end");
     writeFile(path, zipMember(m) + zipMember(m));
     QVERIFY_REFUSED(readNpz(path), "twice");
+    // Millions of tiny members would cost far more memory than their bytes.
+    QByteArray many;
+    for (int i = 0; i <= 4096; ++i)
+      many += zipMember({"a" + QByteArray::number(i) + ".npy", m.content});
+    writeFile(path, many);
+    QVERIFY_REFUSED(readNpz(path), "crc.npz", "more than 4096 arrays");
   }
 
   void refusesDevicesAndFifos() {

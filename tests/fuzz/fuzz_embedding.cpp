@@ -8,8 +8,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
   fuzz::expectDataErrorOnly(
-      [&] { embeddingFromArrays(parseNpz(data, size, "fuzz.npz"), "fuzz.npz"); });
-  fuzz::expectDataErrorOnly([&] {
+      data, size, [&] { embeddingFromArrays(parseNpz(data, size, "fuzz.npz"), "fuzz.npz"); });
+  fuzz::expectDataErrorOnly(data, size, [&] {
     std::map<std::string, NpyArray> arrays;
     arrays["embedding"] = parseNpy(data, size, "fuzz.npy");
     embeddingFromArrays(std::move(arrays), "fuzz.npy");

@@ -6,7 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
-  fuzz::expectDataErrorOnly([&] {
+  fuzz::expectDataErrorOnly(data, size, [&] {
     IdxArray array = parseIdx(data, size, "fuzz.idx");
     if (array.dims.size() == 1) {
       // Labels for as many 1-pixel images; the data already hold one byte per label.

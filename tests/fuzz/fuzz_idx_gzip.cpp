@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   deflate(&z, Z_FINISH);
   gzip.resize(z.total_out);
   deflateEnd(&z);
-  fuzz::expectDataErrorOnly([&] {
+  fuzz::expectDataErrorOnly(data, size, [&] {
     IdxArray array = parseIdx(gzip.data(), gzip.size(), "fuzz.idx.gz");
     if (array.dims.size() != 1) idxImageDataset(std::move(array), "fuzz.idx.gz", "fuzz");
   });

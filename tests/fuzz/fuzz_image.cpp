@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
   const QByteArray bytes =
       QByteArray::fromRawData(reinterpret_cast<const char*>(data), qsizetype(size));
-  fuzz::expectDataErrorOnly([&] {
+  fuzz::expectDataErrorOnly(data, size, [&] {
     const QImage image = decodeImage(bytes, "fuzz.png");
     itemPixels(image, image.isGrayscale() ? 1 : 3);
   });

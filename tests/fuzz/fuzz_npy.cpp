@@ -6,10 +6,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
-  fuzz::expectDataErrorOnly([&] {
+  fuzz::expectDataErrorOnly(data, size, [&] {
     NpyArray array = parseNpy(data, size, "fuzz.npy");
-    fuzz::expectDataErrorOnly([&] { array.toInt(); });
-    fuzz::expectDataErrorOnly([&] {
+    fuzz::expectDataErrorOnly(data, size, [&] { array.toInt(); });
+    fuzz::expectDataErrorOnly(data, size, [&] {
       auto labels = std::make_shared<ArrayDataset>("labels", ItemShape{1, 1, 1},
                                                    std::vector<uint8_t>(size_t(array.count()), 0));
       setArrayLabels(*labels, array, "items");

@@ -8,6 +8,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;
   fuzz::expectDataErrorOnly(
-      [&] { datasetFromArrays(parseNpz(data, size, "fuzz.npz"), "fuzz.npz"); });
+      data, size, [&] { datasetFromArrays(parseNpz(data, size, "fuzz.npz"), "fuzz.npz"); });
   return 0;
 }
