@@ -255,9 +255,11 @@ void BatchedHnsw::insertBatch(const int64_t* labels, int64_t count, int threads)
                 x.size_data_per_element_);
     std::memcpy(x.getExternalLabeLp(id), &label, sizeof(label));
     std::memcpy(x.getDataByInternalId(id), data_ + size_t(label) * size_t(dims_), x.data_size_);
+    // hnswlib's search prefetches the entry one past a full neighbour list: pad the block by
+    // one entry so that read stays inside the allocation (AddressSanitizer found it).
     if (level > 0)
-      x.linkLists_[id] =
-          static_cast<char*>(std::calloc(x.size_links_per_element_ * size_t(level) + 1, 1));
+      x.linkLists_[id] = static_cast<char*>(
+          std::calloc(x.size_links_per_element_ * size_t(level) + sizeof(tableint), 1));
     ids[size_t(b)] = id;
     levels[size_t(b)] = level;
   }
