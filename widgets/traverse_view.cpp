@@ -19,6 +19,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.h"
@@ -33,6 +34,8 @@ namespace strata {
 namespace {
 
 constexpr int kSliderSteps = 1000;
+// Sliders per layer: the highest-KL units or channels, so deep and wide models stay usable.
+constexpr int kMaxSlidersPerLayer = 64;
 const QString kChannel = QStringLiteral("traverse");
 
 }  // namespace
@@ -328,25 +331,48 @@ void TraverseView::rebuildSliders() {
     auto* form = new QGridLayout(box);
     form->setVerticalSpacing(2);
 
-    // What moves: units, or channels (whole or at one position) for spatial layers.
-    std::vector<std::pair<UnitGroup, double>> groups;  // group and its KL
-    if (layer.shape.size() == 3) {
-      const int hw = int(layer.shape[1] * layer.shape[2]);
-      const int at = spatialRow_->value() * int(layer.shape[2]) + spatialColumn_->value();
-      for (int c = 0; c < int(layer.shape[0]); ++c) {
-        UnitGroup g = wholeChannels ? wholeChannel(info, l, c)
-                                    : singleUnit(info, l, c * hw + std::min(at, hw - 1));
-        double kl = 0;
-        if (ls)
-          for (int u : g.units) kl += ls->units[size_t(u)].kl;
-        groups.push_back({g, kl});
-      }
-    } else {
-      for (int u = 0; u < int(layer.size()); ++u)
-        groups.push_back({singleUnit(info, l, u), ls ? ls->units[size_t(u)].kl : 0.0});
+    // What moves: units, or channels (whole or at one position) for spatial layers. A layer
+    // shows its kMaxSlidersPerLayer highest-KL candidates only: a layer of millions of units
+    // would otherwise build millions of widgets (and its UnitGroups alone gigabytes).
+    const bool spatial = layer.shape.size() == 3;
+    const int hw = spatial ? int(layer.shape[1] * layer.shape[2]) : 1;
+    const int at =
+        spatial
+            ? std::min(spatialRow_->value() * int(layer.shape[2]) + spatialColumn_->value(), hw - 1)
+            : 0;
+    const int candidates = spatial ? int(layer.shape[0]) : int(layer.size());
+    auto groupOf = [&](int i) {
+      if (!spatial) return singleUnit(info, l, i);
+      return wholeChannels ? wholeChannel(info, l, i) : singleUnit(info, l, i * hw + at);
+    };
+    auto klOf = [&](int i) {
+      if (!ls) return 0.0;
+      if (!spatial) return ls->units[size_t(i)].kl;
+      if (!wholeChannels) return ls->units[size_t(i * hw + at)].kl;
+      double kl = 0;
+      for (int u = i * hw; u < (i + 1) * hw; ++u) kl += ls->units[size_t(u)].kl;
+      return kl;
+    };
+    std::vector<std::pair<int, double>> ranked;  // candidate and its KL
+    ranked.reserve(size_t(candidates));
+    for (int i = 0; i < candidates; ++i) ranked.push_back({i, klOf(i)});
+    const size_t shown = std::min(ranked.size(), size_t(kMaxSlidersPerLayer));
+    std::partial_sort(ranked.begin(), ranked.begin() + int64_t(shown), ranked.end(),
+                      [](const auto& a, const auto& b) {
+                        return a.second != b.second ? a.second > b.second : a.first < b.first;
+                      });
+    std::vector<std::pair<UnitGroup, double>> groups;
+    for (size_t i = 0; i < shown; ++i)
+      groups.push_back({groupOf(ranked[i].first), ranked[i].second});
+    if (shown < ranked.size()) {
+      auto* note = new QLabel(tr("Showing the %1 %2 with the highest KL of %3.")
+                                  .arg(shown)
+                                  .arg(spatial ? tr("channels") : tr("units"))
+                                  .arg(ranked.size()),
+                              box);
+      note->setStyleSheet(QStringLiteral("color: #777"));
+      form->addWidget(note, int(shown), 0, 1, 3);
     }
-    std::stable_sort(groups.begin(), groups.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
 
     int row = 0;
     for (const auto& [group, kl] : groups) {
