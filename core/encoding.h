@@ -30,7 +30,8 @@ struct Encoding {
 };
 
 // Identifies the inputs of an encoding: model file (path, size, modification time),
-// dataset (name, size and content fingerprint) and the choice. Changes whenever any of them changes.
+// dataset (name, size and content fingerprint) and the choice. Changes whenever any of them
+// changes.
 QString encodingKey(const Model& model, const Dataset& dataset, const EncodingChoice& choice);
 
 // Name of column `column` of an encoding of `layer` (-1: all layers, top first), as

@@ -1,8 +1,8 @@
 #pragma once
 // Typed errors raised by core. The boundary (app, CLI) turns them into dialogs or messages.
 
-#include <stdexcept>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>

@@ -172,8 +172,8 @@ struct Model::Impl {
     const auto list = value.toListRef();
     const size_t expected = info.layers.size() - firstLayer;
     if (list.size() != expected)
-      throw ModelOutputError(what, "returned " + std::to_string(list.size()) + " layers, expected " +
-                                       std::to_string(expected));
+      throw ModelOutputError(what, "returned " + std::to_string(list.size()) +
+                                       " layers, expected " + std::to_string(expected));
     Latents z;
     z.batch = batch;
     for (size_t i = 0; i < list.size(); ++i) {
@@ -189,11 +189,11 @@ struct Model::Impl {
   // Data arrive in [0, 1] (the dataset's units) and enter the model in its declared input
   // range; decoded means leave it mapped back, unclipped, so every caller sees one convention.
   at::Tensor images(const float* x, int64_t batch) const {
-    at::Tensor t = torch::from_blob(const_cast<float*>(x),
-                                    {batch, info.input.channels, info.input.height,
-                                     info.input.width},
-                                    torch::kFloat32)
-                       .clone();
+    at::Tensor t =
+        torch::from_blob(const_cast<float*>(x),
+                         {batch, info.input.channels, info.input.height, info.input.width},
+                         torch::kFloat32)
+            .clone();
     if (info.rangeLow != 0 || info.rangeHigh != 1)
       t.mul_(info.rangeHigh - info.rangeLow).add_(info.rangeLow);
     return t;
@@ -399,8 +399,8 @@ ValidationReport Model::validate(const QString& path) {
     if (!meta.isString())
       report.violations << QStringLiteral("strata_meta: expected a string attribute");
     else
-      usable =
-          parseModelMeta(QString::fromStdString(meta.toStringRef()), report.info, report.violations);
+      usable = parseModelMeta(QString::fromStdString(meta.toStringRef()), report.info,
+                              report.violations);
   }
   report.info.path = path;
 
@@ -515,9 +515,10 @@ Latents Model::priorSample(const Latents& fixed, const Latents& eps,
   for (double t : temperature) temps.push_back(t);
   const size_t k = fixed.layers.size();
   const int64_t batch = k > 0 ? fixed.batch : eps.batch;
-  return d->layersResult(d->module.get_method("prior_sample")(
-                             {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps}),
-                         batch, 0, "prior_sample");
+  return d->layersResult(
+      d->module.get_method("prior_sample")(
+          {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps}),
+      batch, 0, "prior_sample");
 }
 
 std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z) const {

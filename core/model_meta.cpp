@@ -70,8 +70,9 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
                            jsonText(input.value("width")));
     usable = false;
   } else if (channels * height * width > ModelLimits::maxInputValues) {
-    violations << QStringLiteral("strata_meta.input: %1 x %2 x %3 values per item, more than the "
-                                 "%4 Strata handles")
+    violations << QStringLiteral(
+                      "strata_meta.input: %1 x %2 x %3 values per item, more than the "
+                      "%4 Strata handles")
                       .arg(channels)
                       .arg(height)
                       .arg(width)
@@ -130,8 +131,9 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
                         .arg(ModelLimits::maxLayerUnits);
       usable = false;
     } else if (units > ModelLimits::maxLayerUnits) {
-      violations << QStringLiteral("strata_meta.layers[%1].shape: more than %2 units in one "
-                                   "layer, the most Strata handles")
+      violations << QStringLiteral(
+                        "strata_meta.layers[%1].shape: more than %2 units in one "
+                        "layer, the most Strata handles")
                         .arg(i)
                         .arg(ModelLimits::maxLayerUnits);
       usable = false;
@@ -142,8 +144,9 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
     info.layers.push_back(l);
   }
   if (total > ModelLimits::maxTotalUnits) {
-    violations << QStringLiteral("strata_meta.layers: %1 latent units in all, more than the %2 "
-                                 "Strata handles")
+    violations << QStringLiteral(
+                      "strata_meta.layers: %1 latent units in all, more than the %2 "
+                      "Strata handles")
                       .arg(total)
                       .arg(ModelLimits::maxTotalUnits);
     usable = false;

@@ -47,13 +47,20 @@ QString vettedMarker(const QString& hash) {
 
 QString signalName(int signal) {
   switch (signal) {
-    case SIGSEGV: return QStringLiteral("segmentation fault");
-    case SIGABRT: return QStringLiteral("abort");
-    case SIGBUS: return QStringLiteral("bus error");
-    case SIGFPE: return QStringLiteral("arithmetic exception");
-    case SIGILL: return QStringLiteral("illegal instruction");
-    case SIGKILL: return QStringLiteral("killed, perhaps out of memory");
-    default: return QStringLiteral("signal %1").arg(signal);
+    case SIGSEGV:
+      return QStringLiteral("segmentation fault");
+    case SIGABRT:
+      return QStringLiteral("abort");
+    case SIGBUS:
+      return QStringLiteral("bus error");
+    case SIGFPE:
+      return QStringLiteral("arithmetic exception");
+    case SIGILL:
+      return QStringLiteral("illegal instruction");
+    case SIGKILL:
+      return QStringLiteral("killed, perhaps out of memory");
+    default:
+      return QStringLiteral("signal %1").arg(signal);
   }
 }
 
@@ -103,16 +110,18 @@ QString vetModelFile(const QString& path) {
     if (timer.elapsed() > kChildTimeoutMs) {
       child.kill();
       child.waitForFinished(5000);
-      return QStringLiteral("LibTorch did not finish opening and probing the file within %1 "
-                            "minutes")
+      return QStringLiteral(
+                 "LibTorch did not finish opening and probing the file within %1 "
+                 "minutes")
           .arg(kChildTimeoutMs / 60000);
     }
   }
   output += child.readAll();
   if (child.exitStatus() == QProcess::CrashExit) {
     // QProcess does not report the signal; the shell convention is all that is portable here.
-    return QStringLiteral("LibTorch crashed while opening the file (%1): it is damaged or was "
-                          "written by an incompatible program")
+    return QStringLiteral(
+               "LibTorch crashed while opening the file (%1): it is damaged or was "
+               "written by an incompatible program")
         .arg(child.exitCode() > 0 ? signalName(child.exitCode())
                                   : QStringLiteral("the process died"));
   }

@@ -146,13 +146,17 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
       const QPoint origin(kLabelWidth + ch * (w * scale + 16), y);
       for (int r = 0; r < h; ++r)
         for (int col = 0; col < w; ++col) {
-          const double kl = stats_->layers[size_t(l)].units[(size_t(ch) * size_t(h) + size_t(r)) * size_t(w) + size_t(col)].kl;
+          const double kl =
+              stats_->layers[size_t(l)]
+                  .units[(size_t(ch) * size_t(h) + size_t(r)) * size_t(w) + size_t(col)]
+                  .kl;
           const double t = (std::log10(std::max(kl, 1e-4)) - logMin_) / (logMax_ - logMin_);
           p.fillRect(origin.x() + col * scale, origin.y() + r * scale, scale, scale, viridis(t));
         }
       double channelKl = 0;
       for (int k = 0; k < h * w; ++k)
-        channelKl += stats_->layers[size_t(l)].units[size_t(ch) * size_t(h) * size_t(w) + size_t(k)].kl;
+        channelKl +=
+            stats_->layers[size_t(l)].units[size_t(ch) * size_t(h) * size_t(w) + size_t(k)].kl;
       p.drawText(QPoint(origin.x(), origin.y() + h * scale + 14),
                  tr("c%1: %2 nats").arg(ch).arg(channelKl, 0, 'f', 2));
     }

@@ -32,8 +32,7 @@ QString valueHtml(const QJsonValue& v) {
     bool simple = true;
     for (const auto& x : a) simple &= !x.isObject() && !x.isArray();
     QStringList parts;
-    for (const auto& x : a)
-      parts << (simple ? escape(x.toVariant().toString()) : valueHtml(x));
+    for (const auto& x : a) parts << (simple ? escape(x.toVariant().toString()) : valueHtml(x));
     return simple ? "[" + parts.join(", ") + "]" : parts.join("<br>");
   }
   if (v.isDouble()) {

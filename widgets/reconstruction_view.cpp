@@ -77,7 +77,8 @@ void ReconstructionView::showReconstructions(const QVector<QImage>& inputs,
   QVector<QImage> cells;
   QStringList labels;
   for (qsizetype row = 0; row * kColumns < inputs.size(); ++row) {
-    const int first = int(row) * kColumns, count = std::min<int>(kColumns, int(inputs.size()) - first);
+    const int first = int(row) * kColumns,
+              count = std::min<int>(kColumns, int(inputs.size()) - first);
     cells += inputs.mid(first, count);
     cells += reconstructions.mid(first, count);
     labels << tr("input") << tr("recon.");
