@@ -158,6 +158,18 @@ class OutOfRange(Valid):
         return _decode(z) * 5.0                  # values up to 5, declared range [0,1]
 
 
+# A valid model whose decode takes tens of seconds (about 10^7 one-element additions; TorchScript
+# has no sleep): a model call that cannot be interrupted, for testing that quitting never waits
+# for one.
+class SlowDecode(Valid):
+    @torch.jit.export
+    def decode(self, z: List[torch.Tensor]) -> torch.Tensor:
+        spin = torch.zeros(1)
+        for _ in range(10000000):
+            spin = spin + 1.0
+        return _decode(z) + spin * 0.0
+
+
 # file name -> (module, expected validator outcome, the check that must fail)
 FIXTURES = {
     "valid_tiny.pt": (lambda: Valid(tiny_meta()), True, None),
@@ -168,6 +180,11 @@ FIXTURES = {
     "bad_meta.pt": (lambda: Valid('{"contract": 1, "name": "tiny", '), False, "strata_meta not valid JSON"),
     "wrong_contract.pt": (lambda: Valid(tiny_meta(contract=99)), False, "strata_meta.contract != 1"),
     "out_of_range.pt": (lambda: OutOfRange(tiny_meta()), False, "decode output outside input.range"),
+}
+
+# Valid but slow: kept out of expected.json and out of the validation above.
+SLOW_FIXTURES = {
+    "slow_decode.pt": lambda: SlowDecode(tiny_meta()),
 }
 
 
@@ -191,6 +208,12 @@ def main():
     with open(os.path.join(OUT_DIR, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2)
         f.write("\n")
+    # Not validated here: every decode of the probe would take tens of seconds.
+    for fname, make in SLOW_FIXTURES.items():
+        path = os.path.join(OUT_DIR, fname)
+        torch.jit.script(make()).save(path)
+        contract.scrub_source_paths(path)
+        print("%s (%d bytes, not validated: slow by design)\n" % (path, os.path.getsize(path)))
     return 0 if all_as_expected else 1
 
 
