@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/map_input_checks.h"
 #include "core/model_ops.h"
 #include "core/pca.h"
 
@@ -11,29 +12,39 @@ namespace strata {
 namespace {
 
 constexpr int kFitRows = 20000;
+constexpr int64_t kFitBytes = int64_t(512) << 20;
 constexpr int kReducedDims = 50;
 constexpr int64_t kChunk = 4096;
+constexpr int64_t kChunkBytes = int64_t(64) << 20;
 
-// PCA of the dataset's pixels: axes fitted on at most 20,000 items spread over the set, every
-// item projected in chunks (generated sets such as dSprites never sit in memory whole).
+// PCA of the dataset's pixels: axes fitted on at most 20,000 items spread over the set (fewer
+// for large images, so that they take at most 512 MB), every item projected in chunks
+// (generated sets such as dSprites never sit in memory whole).
 std::vector<float> pixelPca(const Dataset& dataset, int components, PcaModel& pca,
                             const JobControl& job) {
   const int64_t n = dataset.size();
-  const int dims = int(dataset.itemShape().pixelCount());
-  const std::vector<int64_t> rows = spreadIndices(n, int(std::min<int64_t>(n, kFitRows)));
+  const ItemShape shape = dataset.itemShape();
+  const int dims = int(shape.pixelCount());
+  const int64_t rowBytes = int64_t(dims) * int64_t(sizeof(float));
+  const int64_t fitRows = std::clamp<int64_t>(kFitBytes / rowBytes, 2, kFitRows);
+  const std::vector<int64_t> rows = spreadIndices(n, int(std::min(n, fitRows)));
   std::vector<float> pixels(rows.size() * size_t(dims));
   for (size_t i = 0; i < rows.size(); ++i) {
     dataset.copyImage(rows[i], pixels.data() + i * size_t(dims));
     if (i % 4096 == 0) job.cancel.throwIfCancelled();
   }
+  requireFinitePixels(shape, pixels.data(), rows);
   pca = fitPca(pixels.data(), int64_t(rows.size()), dims, std::min(components, dims),
                job.range(0.0, 0.5));
   std::vector<float> out(size_t(n) * size_t(pca.components));
-  pixels.resize(size_t(kChunk) * size_t(dims));
-  for (int64_t first = 0; first < n; first += kChunk) {
+  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / rowBytes, 1, kChunk);
+  pixels.resize(size_t(chunk) * size_t(dims));
+  pixels.shrink_to_fit();
+  for (int64_t first = 0; first < n; first += chunk) {
     job.cancel.throwIfCancelled();
-    const int64_t count = std::min(kChunk, n - first);
+    const int64_t count = std::min(chunk, n - first);
     dataset.copyBatch(first, count, pixels.data());
+    requireFinitePixels(shape, pixels.data(), first, count);
     const std::vector<float> y = pca.transform(pixels.data(), count);
     std::copy(y.begin(), y.end(), out.begin() + first * pca.components);
     job.report(0.5 + 0.5 * double(first + count) / double(n));
@@ -69,7 +80,10 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
   ProjectionResult r;
   r.source = request.source;
   const int64_t n = dataset.size();
-  std::vector<float> input;  // what the method sees, [n, inputDims]
+  // What the method sees, [n, inputDims]: the encoding's latents themselves (never copied: they
+  // can take gigabytes), or `reduced` when they were reduced first.
+  const float* input = nullptr;
+  std::vector<float> reduced;
   int inputDims = 0;
   QString what;
   const bool layout = request.method != ProjectionMethod::Pca;
@@ -77,9 +91,10 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
   // t-SNE and UMAP get at most 50 dimensions, as is usual.
   auto reduceForLayout = [&](double progressFrom) {
     if (!layout || inputDims <= kReducedDims) return;
-    const PcaModel pca = fitPca(input.data(), n, inputDims, kReducedDims,
-                                job.range(progressFrom, progressFrom + 0.05));
-    input = pca.transform(input.data(), n);
+    const PcaModel pca =
+        fitPca(input, n, inputDims, kReducedDims, job.range(progressFrom, progressFrom + 0.05));
+    reduced = pca.transform(input, n);
+    input = reduced.data();
     inputDims = kReducedDims;
     what += QStringLiteral(" (PCA to %1 dimensions)").arg(kReducedDims);
   };
@@ -89,7 +104,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     r.encoding = embedding;
     r.encodingFromCache = true;
     what = embedding->description;
-    input = embedding->latents;
+    input = embedding->latents.data();
     inputDims = embedding->dims;
     reduceForLayout(0.0);
   } else if (request.source == ProjectionRequest::kPixels) {
@@ -104,7 +119,8 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
       return r;
     }
     PcaModel pca;
-    input = pixelPca(dataset, kReducedDims, pca, job.range(0.0, 0.3));
+    reduced = pixelPca(dataset, kReducedDims, pca, job.range(0.0, 0.3));
+    input = reduced.data();
     inputDims = pca.components;
     what = QStringLiteral("pixels (PCA to %1 dimensions)").arg(inputDims);
   } else {
@@ -117,16 +133,17 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     r.encoding = encoding;
     r.encodingFromCache = cached;
     what = encoding->description;
-    input = encoding->latents;
+    input = encoding->latents.data();
     inputDims = encoding->dims;
+    requireFiniteLatents(model->info(), request.source, input, n, inputDims);
     reduceForLayout(encodeEnd);
   }
 
   const JobControl rest = job.range(layout ? std::max(encodeEnd, 0.3) : encodeEnd, 1.0);
   switch (request.method) {
     case ProjectionMethod::Pca: {
-      const PcaModel pca = fitPca(input.data(), n, inputDims, std::min(3, inputDims), rest);
-      r.coords = toThreeColumns(pca.transform(input.data(), n), n, pca.components);
+      const PcaModel pca = fitPca(input, n, inputDims, std::min(3, inputDims), rest);
+      r.coords = toThreeColumns(pca.transform(input, n), n, pca.components);
       r.dims = std::min(3, pca.components);
       r.varianceRatio = pca.explainedVarianceRatio;
       r.description = QStringLiteral("PCA of %1").arg(what);
@@ -137,7 +154,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     case ProjectionMethod::Tsne: {
       TsneParameters p = request.tsne;
       p.seed = request.seed;
-      r.coords = toThreeColumns(tsne(input.data(), n, inputDims, p, rest), n, p.outputDims);
+      r.coords = toThreeColumns(tsne(input, n, inputDims, p, rest), n, p.outputDims);
       r.dims = p.outputDims;
       r.description = QStringLiteral("%1t-SNE of %2, perplexity %3, seed %4")
                           .arg(p.outputDims == 3 ? QStringLiteral("3-D ") : QString())
@@ -149,7 +166,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     case ProjectionMethod::Umap: {
       UmapParameters p = request.umap;
       p.seed = request.seed;
-      r.coords = toThreeColumns(umap(input.data(), n, inputDims, p, rest), n, 2);
+      r.coords = toThreeColumns(umap(input, n, inputDims, p, rest), n, 2);
       r.description = QStringLiteral("UMAP of %1, %2 neighbours, min. distance %3, seed %4")
                           .arg(what)
                           .arg(p.neighbours)
