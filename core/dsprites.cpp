@@ -10,45 +10,38 @@
 namespace strata {
 namespace {
 
-// Element i of numpy.linspace(start, stop, n), written out to be reproducible
-// bit for bit.
+// Element i of numpy.linspace(start, stop, n), written out to be reproducible bit for bit.
 double linspaceValue(double start, double stop, int n, int i) {
-  if (i == n - 1)
-    return stop;
+  if (i == n - 1) return stop;
   const double step = (stop - start) / (n - 1);
   return double(i) * step + start;
 }
 
 constexpr double kTwoPi = 2.0 * M_PI;
 
-uint32_t le32(const char *p) {
-  const auto *b = reinterpret_cast<const uint8_t *>(p);
-  return uint32_t(b[0]) | (uint32_t(b[1]) << 8) | (uint32_t(b[2]) << 16) |
-         (uint32_t(b[3]) << 24);
+uint32_t le32(const char* p) {
+  const auto* b = reinterpret_cast<const uint8_t*>(p);
+  return uint32_t(b[0]) | (uint32_t(b[1]) << 8) | (uint32_t(b[2]) << 16) | (uint32_t(b[3]) << 24);
 }
 
-// Whether the zip archive at `path` was written to its end: it must close with
-// an end record whose central directory ends where the record starts. A write
-// that failed on the way (a full disk) leaves a shorter file, which fails this.
-bool zipIsComplete(const QString &path) {
+// Whether the zip archive at `path` was written to its end: it must close with an end record
+// whose central directory ends where the record starts. A write that failed on the way (a full
+// disk) leaves a shorter file, which fails this.
+bool zipIsComplete(const QString& path) {
   constexpr qint64 kEndRecord = 22;
   QFile file(path);
-  if (!file.open(QIODevice::ReadOnly) || file.size() < kEndRecord)
-    return false;
-  if (!file.seek(file.size() - kEndRecord))
-    return false;
+  if (!file.open(QIODevice::ReadOnly) || file.size() < kEndRecord) return false;
+  if (!file.seek(file.size() - kEndRecord)) return false;
   const QByteArray end = file.read(kEndRecord);
   return end.size() == kEndRecord && le32(end.constData()) == 0x06054b50u &&
-         qint64(le32(end.constData() + 12)) +
-                 qint64(le32(end.constData() + 16)) ==
+         qint64(le32(end.constData() + 12)) + qint64(le32(end.constData() + 16)) ==
              file.size() - kEndRecord;
 }
 
-} // namespace
+}  // namespace
 
 DSpritesDataset::DSpritesDataset() = default;
-DSpritesDataset::DSpritesDataset(std::vector<int64_t> indices)
-    : indices_(std::move(indices)) {}
+DSpritesDataset::DSpritesDataset(std::vector<int64_t> indices) : indices_(std::move(indices)) {}
 
 DSpritesFactors DSpritesDataset::unflatten(int64_t i) {
   DSpritesFactors f;
@@ -63,24 +56,19 @@ DSpritesFactors DSpritesDataset::unflatten(int64_t i) {
   return f;
 }
 
-int64_t DSpritesDataset::flatten(const DSpritesFactors &f) {
-  return (
-      (((int64_t(f.shape) * 6 + f.scale) * 40 + f.orientation) * 32 + f.posX) *
-          32 +
-      f.posY);
+int64_t DSpritesDataset::flatten(const DSpritesFactors& f) {
+  return ((((int64_t(f.shape) * 6 + f.scale) * 40 + f.orientation) * 32 + f.posX) * 32 + f.posY);
 }
 
-std::array<double, 5> DSpritesDataset::values(const DSpritesFactors &f) {
+std::array<double, 5> DSpritesDataset::values(const DSpritesFactors& f) {
   return {double(f.shape), linspaceValue(0.5, 1.0, 6, f.scale),
-          linspaceValue(0.0, kTwoPi, 40, f.orientation),
-          linspaceValue(0.0, 1.0, 32, f.posX),
+          linspaceValue(0.0, kTwoPi, 40, f.orientation), linspaceValue(0.0, 1.0, 32, f.posX),
           linspaceValue(0.0, 1.0, 32, f.posY)};
 }
 
-void DSpritesDataset::render(const DSpritesFactors &f, uint8_t *out) {
+void DSpritesDataset::render(const DSpritesFactors& f, uint8_t* out) {
   const auto v = values(f);
-  const double cx = 16.0 + 32.0 * v[3], cy = 16.0 + 32.0 * v[4],
-               s = 10.0 * v[1];
+  const double cx = 16.0 + 32.0 * v[3], cy = 16.0 + 32.0 * v[4], s = 10.0 * v[1];
   const double ct = std::cos(v[2]), st = std::sin(v[2]);
   for (int r = 0; r < kSize; ++r) {
     const double dy = (r + 0.5) - cy;
@@ -105,15 +93,13 @@ void DSpritesDataset::render(const DSpritesFactors &f, uint8_t *out) {
 }
 
 QString DSpritesDataset::name() const {
-  return indices_.empty()
-             ? QStringLiteral("dSprites (all 737,280)")
-             : QStringLiteral("dSprites (%1 items)").arg(indices_.size());
+  return indices_.empty() ? QStringLiteral("dSprites (all 737,280)")
+                          : QStringLiteral("dSprites (%1 items)").arg(indices_.size());
 }
 
 uint64_t DSpritesDataset::contentFingerprint() const {
-  return indices_.empty()
-             ? uint64_t(kCount)
-             : hashBytes(indices_.data(), indices_.size() * sizeof(int64_t), 2);
+  return indices_.empty() ? uint64_t(kCount)
+                          : hashBytes(indices_.data(), indices_.size() * sizeof(int64_t), 2);
 }
 
 int64_t DSpritesDataset::size() const {
@@ -124,11 +110,10 @@ int64_t DSpritesDataset::flatIndex(int64_t index) const {
   return indices_.empty() ? index : indices_[size_t(index)];
 }
 
-void DSpritesDataset::copyImage(int64_t index, float *out) const {
+void DSpritesDataset::copyImage(int64_t index, float* out) const {
   uint8_t pixels[kSize * kSize];
   render(unflatten(flatIndex(index)), pixels);
-  for (int i = 0; i < kSize * kSize; ++i)
-    out[i] = float(pixels[i]);
+  for (int i = 0; i < kSize * kSize; ++i) out[i] = float(pixels[i]);
 }
 
 int DSpritesDataset::label(int64_t index) const {
@@ -147,7 +132,7 @@ double DSpritesDataset::factor(int64_t index, int factor) const {
   return values(unflatten(flatIndex(index)))[size_t(factor)];
 }
 
-void writeDSpritesNpz(const QString &path, const DSpritesDataset &dataset) {
+void writeDSpritesNpz(const QString& path, const DSpritesDataset& dataset) {
   const int64_t n = dataset.size();
   std::vector<uint8_t> images(size_t(n) * 64 * 64);
   std::vector<int64_t> classes(size_t(n) * 5);
@@ -166,8 +151,7 @@ void writeDSpritesNpz(const QString &path, const DSpritesDataset &dataset) {
                   {"latents_classes", makeNpy(classes, {n, 5})},
                   {"latents_values", makeNpy(values, {n, 5})}});
   if (!zipIsComplete(path))
-    throw DataError(path.toStdString(),
-                    "the file was not written completely (is the disk full?)");
+    throw DataError(path.toStdString(), "the file was not written completely (is the disk full?)");
 }
 
-} // namespace strata
+}  // namespace strata
