@@ -1,7 +1,9 @@
 #include "core/evaluation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 #include "core/model_ops.h"
 
@@ -40,6 +42,7 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
   s.klPerLayer.assign(layers.size(), 0.0);
   for (const LayerInfo& l : layers) s.unitKl.emplace_back(size_t(l.size()), 0.0);
   SampleStream stream(seed);
+  batch = itemsPerCall(batch, bytesPerRow(model, dataset));
   double elboSum = 0, elboSumSq = 0, logPxSum = 0;
   for (size_t first = 0; first < items.size(); first += size_t(batch)) {
     job.cancel.throwIfCancelled();
@@ -77,51 +80,77 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
   return s;
 }
 
+int64_t bytesPerRow(const Model& model, const Dataset& dataset) {
+  // Inputs, then z, q mean, q log-variance, p mean and p log-variance, and log p(x|z).
+  return (dataset.itemShape().pixelCount() + 5 * model.info().totalLatentSize() + 1) *
+         int64_t(sizeof(float));
+}
+
+int64_t importanceSampleRows(int k, int64_t rowBytes, int64_t maxBatchBytes) {
+  const int64_t reference = std::max<int64_t>(1, 2000 / k) * k;
+  const int64_t fit = std::max<int64_t>(1, maxBatchBytes / std::max<int64_t>(rowBytes, 1));
+  if (reference <= fit) return reference;
+  return fit >= k ? fit / k * k : fit;
+}
+
+int itemsPerCall(int wanted, int64_t rowBytes, int64_t maxBatchBytes) {
+  const int64_t fit = maxBatchBytes / std::max<int64_t>(rowBytes, 1);
+  return int(std::clamp<int64_t>(fit, 1, std::max(wanted, 1)));
+}
+
 double importanceWeightedBound(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, int k, uint64_t seed,
-                               const JobControl& job, double* stdError) {
+                               const JobControl& job, double* stdError, int64_t maxBatchBytes) {
+  if (k < 1) throw std::invalid_argument("the importance-weighted bound needs k >= 1 samples");
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
   SampleStream stream(seed);
-  const size_t perChunk = std::max<size_t>(1, size_t(2000 / std::max(k, 1)));
+  // Rows are (item, sample) pairs in item order; a call may end inside an item, whose log
+  // weights then wait in `logw` for the next call.
+  const int64_t totalRows = int64_t(items.size()) * k;
+  const int64_t perCall = importanceSampleRows(k, bytesPerRow(model, dataset), maxBatchBytes);
+  std::vector<float> x(size_t(std::min(perCall, std::max<int64_t>(totalRows, 1))) * pixels);
+  std::vector<float> image(pixels);
+  int64_t imageItem = -1;
+  std::vector<double> logw(static_cast<size_t>(k));
   double total = 0, totalSq = 0;
-  for (size_t first = 0; first < items.size(); first += perChunk) {
+  for (int64_t first = 0; first < totalRows; first += perCall) {
     job.cancel.throwIfCancelled();
-    const size_t count = std::min(perChunk, items.size() - first);
-    const std::vector<float> once = gather(dataset, items, first, count);
-    std::vector<float> x(count * size_t(k) * pixels);
-    for (size_t i = 0; i < count; ++i)
-      for (int r = 0; r < k; ++r)
-        std::copy_n(once.data() + i * pixels, pixels,
-                    x.data() + (i * size_t(k) + size_t(r)) * pixels);
-    const int64_t rows = int64_t(count) * k;
+    const int64_t rows = std::min(perCall, totalRows - first);
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t item = (first + r) / k;
+      if (item != imageItem) {
+        dataset.copyImage(items[size_t(item)], image.data());
+        imageItem = item;
+      }
+      std::copy(image.begin(), image.end(), x.begin() + r * int64_t(pixels));
+    }
     const Posterior q = model.posterior(x.data(), rows, stream);
     const std::vector<float> lp = model.logPx(x.data(), rows, q.z);
-    for (size_t i = 0; i < count; ++i) {
-      std::vector<double> logw(static_cast<size_t>(k));
-      for (int r = 0; r < k; ++r) {
-        const size_t row = i * size_t(k) + size_t(r);
-        double w = lp[row];
-        for (size_t l = 0; l < layers.size(); ++l) {
-          const size_t units = size_t(layers[l].size());
-          for (size_t u = 0; u < units; ++u) {
-            const size_t e = row * units + u;
-            const double z = q.z.layers[l][e];
-            w += logNormal(z, q.pMean.layers[l][e], q.pLogVar.layers[l][e]) -
-                 logNormal(z, q.qMean.layers[l][e], q.qLogVar.layers[l][e]);
-          }
+    for (int64_t r = 0; r < rows; ++r) {
+      const size_t row = size_t(r);
+      double w = lp[row];
+      for (size_t l = 0; l < layers.size(); ++l) {
+        const size_t units = size_t(layers[l].size());
+        for (size_t u = 0; u < units; ++u) {
+          const size_t e = row * units + u;
+          const double z = q.z.layers[l][e];
+          w += logNormal(z, q.pMean.layers[l][e], q.pLogVar.layers[l][e]) -
+               logNormal(z, q.qMean.layers[l][e], q.qLogVar.layers[l][e]);
         }
-        logw[size_t(r)] = w;
       }
+      const int64_t sample = (first + r) % k;
+      logw[size_t(sample)] = w;
+      if (sample != k - 1) continue;
       const double top = *std::max_element(logw.begin(), logw.end());
       double sum = 0;
-      for (double w : logw) sum += std::exp(w - top);
+      for (double v : logw) sum += std::exp(v - top);
       const double bound = top + std::log(sum) - std::log(double(k));
       total += bound;
       totalSq += bound * bound;
     }
-    job.report(double(first + count) / double(items.size()));
+    job.report(double(first + rows) / double(totalRows));
   }
   const double n = double(std::max<size_t>(items.size(), 1));
   if (stdError) *stdError = standardError(total, totalSq, n);
@@ -145,6 +174,7 @@ ActiveUnits activeUnits(const Model& model, const Dataset& dataset,
     sum.emplace_back(size_t(l.size()), 0.0);
     sumSq.emplace_back(size_t(l.size()), 0.0);
   }
+  batch = itemsPerCall(batch, bytesPerRow(model, dataset));
   for (size_t first = 0; first < items.size(); first += size_t(batch)) {
     job.cancel.throwIfCancelled();
     const size_t count = std::min(size_t(batch), items.size() - first);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/evaluation.h"
 #include "core/model_ops.h"
 
 namespace strata {
@@ -30,6 +31,7 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
     klSum.emplace_back(size_t(l.size()), 0.0);
   }
   std::vector<float> x;
+  batch = itemsPerCall(batch, bytesPerRow(model, dataset));
   for (size_t first = 0; first < n; first += size_t(batch)) {
     job.cancel.throwIfCancelled();
     const size_t count = std::min(size_t(batch), n - first);

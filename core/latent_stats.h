@@ -46,7 +46,8 @@ constexpr int64_t kLatentStatsItems = 20000;
 // items spread evenly over it.
 std::vector<int64_t> latentStatsItems(int64_t datasetSize, int64_t limit = kLatentStatsItems);
 
-// Posterior means path (sample = false), so the statistics are deterministic.
+// Posterior means path (sample = false), so the statistics are deterministic. `batch` items
+// per model call, fewer where they would exceed kMaxBatchBytes (core/evaluation.h).
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, const JobControl& job = {},
                                int batch = 500);
