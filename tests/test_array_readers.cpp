@@ -17,6 +17,7 @@
 #include "core/embedding_file.h"
 #include "core/errors.h"
 #include "core/npy.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -511,5 +512,5 @@ class TestArrayReaders : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestArrayReaders)
+STRATA_TEST_GUILESS_MAIN(TestArrayReaders)
 #include "test_array_readers.moc"

@@ -15,6 +15,7 @@
 #include "core/cache_folder.h"
 #include "core/dataset.h"
 #include "core/resources.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -124,5 +125,5 @@ class TestCache : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestCache)
+STRATA_TEST_GUILESS_MAIN(TestCache)
 #include "test_cache.moc"

@@ -8,6 +8,7 @@
 
 #include "core/dsprites.h"
 #include "core/npy.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -134,5 +135,5 @@ class TestDSprites : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestDSprites)
+STRATA_TEST_GUILESS_MAIN(TestDSprites)
 #include "test_dsprites.moc"

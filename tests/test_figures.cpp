@@ -23,6 +23,7 @@
 #include "core/model_ops.h"
 #include "core/npy.h"
 #include "core/resources.h"
+#include "tests/test_support.h"
 
 namespace {
 
@@ -725,5 +726,5 @@ class TestFigures : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestFigures)
+STRATA_TEST_GUILESS_MAIN(TestFigures)
 #include "test_figures.moc"

@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/fashion_mnist.h"
 #include "core/idx_reader.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -249,5 +250,5 @@ class TestIdxReader : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestIdxReader)
+STRATA_TEST_GUILESS_MAIN(TestIdxReader)
 #include "test_idx_reader.moc"

@@ -3,6 +3,7 @@
 
 #include <QtTest>
 
+#include "tests/test_support.h"
 #include "widgets/image_grid.h"
 
 using namespace strata;
@@ -26,8 +27,8 @@ class TestImageGrid : public QObject {
     QCOMPARE(grid.imageCount(), 6);
     // Find cell 0: the first white pixel from the left within the top rows.
     int x0 = -1, y0 = -1;
-    for (int y = 0; y < out.height() && x0 < 0; ++y)
-      for (int x = 0; x < out.width(); ++x)
+    for (int y = 0; y + 9 < out.height() && x0 < 0; ++y)
+      for (int x = 0; x + 10 < out.width(); ++x)
         if (qGray(out.pixel(x, y)) == 255 && qGray(out.pixel(x + 1, y)) == 255 &&
             qGray(out.pixel(x, y + 9)) == 255 && qGray(out.pixel(x + 10, y)) == 0) {
           x0 = x, y0 = y;
@@ -67,5 +68,5 @@ class TestImageGrid : public QObject {
   }
 };
 
-QTEST_MAIN(TestImageGrid)
+STRATA_TEST_MAIN(TestImageGrid)
 #include "test_image_grid.moc"

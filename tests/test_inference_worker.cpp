@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/inference_worker.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -54,5 +55,5 @@ class TestInferenceWorker : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestInferenceWorker)
+STRATA_TEST_GUILESS_MAIN(TestInferenceWorker)
 #include "test_inference_worker.moc"

@@ -19,6 +19,7 @@
 #include "core/projection.h"
 #include "core/resources.h"
 #include "core/traversal.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -378,5 +379,5 @@ class TestLatentViews : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestLatentViews)
+STRATA_TEST_GUILESS_MAIN(TestLatentViews)
 #include "test_latent_views.moc"

@@ -24,6 +24,7 @@
 #include "core/npy.h"
 #include "core/resources.h"
 #include "core/unit_matching.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -507,5 +508,5 @@ class TestMetrics : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestMetrics)
+STRATA_TEST_GUILESS_MAIN(TestMetrics)
 #include "test_metrics.moc"

@@ -18,6 +18,7 @@
 #include "core/model.h"
 #include "core/npy.h"
 #include "core/resources.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -234,5 +235,5 @@ class TestModelParity : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestModelParity)
+STRATA_TEST_GUILESS_MAIN(TestModelParity)
 #include "test_model_parity.moc"

@@ -23,6 +23,7 @@
 #include "core/npy.h"
 #include "core/pca.h"
 #include "core/projection.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -351,5 +352,5 @@ class TestPca : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestPca)
+STRATA_TEST_GUILESS_MAIN(TestPca)
 #include "test_pca.moc"

@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include "core/torch_runtime.h"
+#include "tests/test_support.h"
 
 class TestProcessLibraries : public QObject {
   Q_OBJECT
@@ -44,5 +45,5 @@ class TestProcessLibraries : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestProcessLibraries)
+STRATA_TEST_GUILESS_MAIN(TestProcessLibraries)
 #include "test_process_libraries.moc"

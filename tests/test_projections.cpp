@@ -13,6 +13,7 @@
 #include "core/projection.h"
 #include "core/tsne.h"
 #include "core/umap.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -215,5 +216,5 @@ class TestProjections : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestProjections)
+STRATA_TEST_GUILESS_MAIN(TestProjections)
 #include "test_projections.moc"

@@ -14,6 +14,7 @@
 #include "core/index_list.h"
 #include "core/npy.h"
 #include "core/recipe_schema.h"
+#include "tests/test_support.h"
 
 namespace {
 
@@ -314,5 +315,5 @@ class TestRecipes : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestRecipes)
+STRATA_TEST_GUILESS_MAIN(TestRecipes)
 #include "test_recipes.moc"

@@ -9,6 +9,7 @@
 #include "widgets/gl_format.h"
 #include "core/palette.h"
 #include "widgets/scatter_view.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -194,6 +195,6 @@ int main(int argc, char** argv) {
   setDefaultSurfaceFormat();
   QApplication app(argc, argv);
   TestScatterView test;
-  return QTest::qExec(&test, argc, argv);
+  return strata::test::runTests(&test, argc, argv);
 }
 #include "test_scatter_view.moc"
