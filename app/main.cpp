@@ -3,23 +3,69 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QThreadPool>
 #include <QTimer>
 
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
 #include "app/cli.h"
+#include "app/exit_watchdog.h"
+#include "app/gui_arguments.h"
 #include "app/main_window.h"
 #include "app/session.h"
-#include "core/errors.h"
+#include "app/signal_forwarder.h"
+#include "app/view_names.h"
+#include "core/model_vetting.h"
+#include "core/thread_pools.h"
 #include "core/torch_runtime.h"
 #include "widgets/gl_format.h"
+
+namespace {
+
+constexpr int kBadArguments = 2;
+// How long a closed window may take to tear down before the process ends anyway
+// (app/exit_watchdog.h): a moment for a normal exit, far less than a slow model call.
+constexpr std::chrono::milliseconds kExitGrace{2000};
+
+// On stderr for scripted use, and in a box that does not block the event loop.
+void reportSession(strata::MainWindow& window, bool opened, const QStringList& problems) {
+  if (problems.isEmpty()) return;
+  for (const QString& problem : problems)
+    std::fprintf(stderr, "strata: session: %s\n", qPrintable(problem));
+  const QString text =
+      opened ? QObject::tr("Restored what could be restored:\n%1").arg(problems.join('\n'))
+             : QObject::tr("The session was not opened: %1").arg(problems[0]);
+  auto* box =
+      new QMessageBox(QMessageBox::Warning, QObject::tr("Session"), text, QMessageBox::Ok, &window);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   QCoreApplication::setOrganizationName(QStringLiteral("Strata"));
   QCoreApplication::setApplicationName(QStringLiteral("Strata"));
   QCoreApplication::setApplicationVersion(QStringLiteral(STRATA_VERSION));
+  // New model files are opened by a child `strata validate` first (core/model_vetting.h).
+  strata::setModelVettingExecutable(strata::currentExecutablePath());
   if (strata::isHeadlessInvocation(argc, argv)) return strata::runHeadless(argc, argv);
 
+  // Both outlive the application: Qt keeps argv, and the watchdog watches its teardown.
+  strata::ExitWatchdog watchdog;
+  strata::GuiArguments arguments(argc, argv);
   strata::setDefaultSurfaceFormat();
-  QApplication app(argc, argv);
+  QApplication app(arguments.argc(), arguments.argv());
+  // SIGTERM and SIGINT close the window as File > Quit does (session saved, autosave removed);
+  // one that arrives while the window is being built is handled when the event loop starts.
+  strata::SignalForwarder forwarder({SIGTERM, SIGINT});
+  QObject::connect(&forwarder, &strata::SignalForwarder::received, &app, [] {
+    QApplication::closeAllWindows();
+    QCoreApplication::quit();
+  });
   QCommandLineParser parser;
   parser.addHelpOption();
   parser.addVersionOption();
@@ -29,7 +75,7 @@ int main(int argc, char** argv) {
   parser.addOption(modelOption);
   const QCommandLineOption viewOption(
       QStringList{"view"},
-      QStringLiteral("Start on this view: map, reconstructions, traverse, hierarchy or compare."),
+      QStringLiteral("Start on this view: %1.").arg(strata::viewNames().join(", ")),
       QStringLiteral("VIEW"));
   parser.addOption(viewOption);
   const QCommandLineOption compareOption(
@@ -47,11 +93,21 @@ int main(int argc, char** argv) {
   parser.addOption(noRestoreOption);
   parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Dataset to open."),
                                QStringLiteral("[dataset]"));
-  parser.process(app);
+  if (!parser.parse(app.arguments())) {
+    std::fprintf(stderr, "strata: %s (see strata --help)\n", qPrintable(parser.errorText()));
+    return kBadArguments;
+  }
+  const QString view = parser.value(viewOption);
+  if (parser.isSet(viewOption) && !strata::viewNames().contains(view.toLower())) {
+    std::fprintf(stderr, "strata: --view: unknown view \"%s\" (expected %s)\n", qPrintable(view),
+                 qPrintable(strata::viewNames().join(", ")));
+    return kBadArguments;
+  }
   strata::configureTorch({});
 
-  strata::MainWindow window;
-  if (parser.isSet(viewOption)) window.showView(parser.value(viewOption));
+  auto owned = std::make_unique<strata::MainWindow>();
+  strata::MainWindow& window = *owned;
+  if (parser.isSet(viewOption)) window.showView(view);
   window.show();
   const QString dataset = parser.positionalArguments().value(0);
   const QString model = parser.value(modelOption);
@@ -71,23 +127,26 @@ int main(int argc, char** argv) {
                                               "the datasets, models, views and selection it had "
                                               "open?")) == QMessageBox::Yes)
           restoreFrom = leftover;
+        // Quit or a signal while the question was open: nothing more to start.
+        if (!window.isVisible()) return;
         bool restored = false;
         if (!restoreFrom.isEmpty()) {
-          try {
-            QStringList problems;
-            strata::restoreSession(window, strata::readSession(restoreFrom), &problems);
-            restored = true;
-            if (!problems.isEmpty())
-              QMessageBox::warning(
-                  &window, QObject::tr("Session"),
-                  QObject::tr("Restored what could be restored:\n%1").arg(problems.join('\n')));
-          } catch (const strata::Error& e) {
-            QMessageBox::warning(&window, QObject::tr("Session"), QString::fromStdString(e.what()));
-          }
+          QStringList problems;
+          restored = strata::openSession(window, restoreFrom, &problems);
+          reportSession(window, restored, problems);
         }
         if (!restored) window.openStartup(dataset, model);
         for (const QString& path : compared) window.addCompareModel(path);
         window.enableAutosave(autosaveMs > 0 ? autosaveMs : 30000);
       });
-  return app.exec();
+  const int status = app.exec();
+  // The session is saved and the autosave gone. What is left may wait for a model call that
+  // cannot be interrupted: the watchdog ends the process if it takes longer than a moment.
+  watchdog.arm(status, kExitGrace);
+  owned.reset();  // joins the inference worker
+  // Jobs run on a pool that outlives the window (core/thread_pools.h); cancelled, they end
+  // quickly, but one inside a model call would run on while static destructors tear LibTorch
+  // down under it. Wait for them here, within the watchdog's grace.
+  strata::jobPool().waitForDone();
+  return status;
 }

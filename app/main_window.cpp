@@ -25,6 +25,7 @@
 #include "app/open_dataset_action.h"
 #include "app/open_model_action.h"
 #include "app/session.h"
+#include "app/view_names.h"
 #include "core/dataset_source.h"
 #include "core/encoding.h"
 #include "core/image_convert.h"
@@ -206,6 +207,7 @@ void MainWindow::buildStatusBar() {
   connect(jobs_, &JobRunner::failed, this,
           [this](quint64, const QString& title, const QString& message) {
             statusBar()->showMessage(tr("%1 failed").arg(title));
+            Q_EMIT jobFailed(title, message);
             QMessageBox::warning(this, title, message);
           });
   connect(modelJobs_, &JobRunner::failed, this,
@@ -275,8 +277,8 @@ void MainWindow::buildActions() {
                                                       tr("Strata sessions (*.json)"));
     if (path.isEmpty()) return;
     try {
-      QJsonObject session = captureSession(*this);
-      session["clean"] = true;
+      Session session = captureSession(*this);
+      session.clean = true;
       writeSession(path, session);
       statusBar()->showMessage(tr("Saved the session to %1").arg(path), 6000);
     } catch (const Error& e) {
@@ -288,15 +290,13 @@ void MainWindow::buildActions() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(),
                                                       tr("Strata sessions (*.json)"));
     if (path.isEmpty()) return;
-    try {
-      QStringList problems;
-      restoreSession(*this, readSession(path), &problems);
-      if (!problems.isEmpty())
-        QMessageBox::warning(this, tr("Open session"),
-                             tr("Restored what could be restored:\n%1").arg(problems.join('\n')));
-    } catch (const Error& e) {
-      QMessageBox::warning(this, tr("Open session"), QString::fromStdString(e.what()));
-    }
+    QStringList problems;
+    const bool opened = openSession(*this, path, &problems);
+    if (!opened)
+      QMessageBox::warning(this, tr("Open session"), problems.value(0));
+    else if (!problems.isEmpty())
+      QMessageBox::warning(this, tr("Open session"),
+                           tr("Restored what could be restored:\n%1").arg(problems.join('\n')));
   });
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -321,10 +321,7 @@ void MainWindow::buildActions() {
 }
 
 bool MainWindow::showView(const QString& name) {
-  const QStringList names = {QStringLiteral("map"), QStringLiteral("reconstructions"),
-                             QStringLiteral("traverse"), QStringLiteral("hierarchy"),
-                             QStringLiteral("compare")};
-  const int index = names.indexOf(name.toLower());
+  const int index = viewNames().indexOf(name.toLower());
   if (index < 0) return false;
   tabs_->setCurrentIndex(index);
   return true;
@@ -850,9 +847,7 @@ void MainWindow::exportCompareMetrics() {
 
 QJsonObject MainWindow::currentRecipe(QString* why) const {
   QJsonObject recipe;
-  const QString view =
-      QStringList{"map", "reconstructions", "traverse", "hierarchy", "compare"}.value(
-          tabs_->currentIndex());
+  const QString view = viewNames().value(tabs_->currentIndex());
   if (view == QLatin1String("map")) {
     if (embedding_) {
       *why = tr("Maps of embedding files cannot be exported as figures yet");

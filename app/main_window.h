@@ -93,6 +93,8 @@ class MainWindow : public QMainWindow {
   void neighboursShown(const std::vector<int>& neighbours);
   void pathShown();
   void compareModelAdded();
+  // A dataset could not be opened or a map computed (the window shows `message` too).
+  void jobFailed(const QString& title, const QString& message);
 
  protected:
   void closeEvent(QCloseEvent* event) override;

@@ -1,19 +1,18 @@
 #include "app/session.h"
 
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
 
 #include <limits>
 
 #include "app/main_window.h"
+#include "app/view_names.h"
 #include "core/errors.h"
 #include "core/file_io.h"
 #include "widgets/compare_view.h"
@@ -22,74 +21,88 @@
 
 namespace strata {
 
-QJsonObject captureSession(const MainWindow& w) {
-  QJsonArray compared, selection;
-  for (const ModelPtr& m : w.compareView()->models()) compared.append(m->info().path);
-  for (int i : w.scatterView()->selection()) selection.append(i);
+Session captureSession(const MainWindow& w) {
+  Session s;
+  s.dataset = w.datasetSpec();
+  s.model = w.model() ? w.model()->info().path : QString();
+  for (const ModelPtr& m : w.compareView()->models()) s.compare << m->info().path;
+  s.view = viewNames().value(w.tabs()->currentIndex(), QStringLiteral("map"));
   const ProjectionRequest request = w.mapControls()->request();
-  return {{"strata_session", kSessionVersion},
-          {"saved", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
-          {"clean", false},
-          {"dataset", w.datasetSpec()},
-          {"model", w.model() ? w.model()->info().path : QString()},
-          {"compare", compared},
-          {"view", QStringList{"map", "reconstructions", "traverse", "hierarchy", "compare"}.value(
-                       w.tabs()->currentIndex())},
-          {"map", QJsonObject{{"source", request.source},
-                              {"method", int(request.method)},
-                              {"seed", qint64(request.seed)}}},
-          {"selection", selection}};
+  s.mapSource = request.source;
+  s.mapMethod = request.method;
+  s.mapSeed = qint64(request.seed);
+  s.selection = w.scatterView()->selection();
+  return s;
 }
 
-void restoreSession(MainWindow& w, const QJsonObject& s, QStringList* problems) {
-  const QString dataset = s["dataset"].toString();
-  const QString model = s["model"].toString();
-  if (!model.isEmpty() && !QFileInfo(model).isFile())
-    problems->append(QObject::tr("model file not found: %1").arg(model));
-  const bool modelOk = !model.isEmpty() && QFileInfo(model).isFile();
-  std::vector<int> selection;
-  for (const auto& v : s["selection"].toArray()) selection.push_back(v.toInt());
-  const QJsonObject map = s["map"].toObject();
-  const int source = map["source"].toInt(ProjectionRequest::kPixels);
-  const auto method = ProjectionMethod(map["method"].toInt(0));
+void restoreSession(MainWindow& w, const Session& s, QStringList* problems) {
+  const bool modelOk = !s.model.isEmpty() && QFileInfo(s.model).isFile();
+  if (!s.model.isEmpty() && !modelOk)
+    problems->append(QObject::tr("model file not found: %1").arg(s.model));
   // The selection goes back once the map is drawn; a latent map is recomputed once the model
   // is there.
   auto* once = new QObject(&w);
-  QObject::connect(&w, &MainWindow::projectionShown, once, [&w, selection, once] {
+  QObject::connect(&w, &MainWindow::projectionShown, once, [&w, selection = s.selection, once] {
     w.restoreSelection(selection);
     once->deleteLater();
   });
-  if (source != ProjectionRequest::kPixels || method != ProjectionMethod::Pca) {
-    auto* whenModel = new QObject(&w);
-    QObject::connect(&w, &MainWindow::modelShown, whenModel, [&w, source, method, whenModel] {
-      w.mapControls()->setSource(source);
-      w.mapControls()->setMethod(method);
+  if (s.mapSource != ProjectionRequest::kPixels || s.mapMethod != ProjectionMethod::Pca) {
+    // A latent map needs both the session's model and its dataset, which load in either order.
+    const QString model = modelOk ? s.model : QString();
+    auto* whenReady = new QObject(&w);
+    auto apply = [&w, s, model, whenReady] {
+      const bool modelReady = w.model() && (model.isEmpty() || w.model()->info().path == model);
+      const bool dataReady = w.dataset() && (s.dataset.isEmpty() || w.datasetSpec() == s.dataset);
+      if (!modelReady || !dataReady || whenReady->property("done").toBool()) return;
+      whenReady->setProperty("done", true);
+      whenReady->deleteLater();
+      w.mapControls()->setSource(s.mapSource);
+      // Only the model tells which layers exist: one it lacks keeps the current source.
+      if (w.mapControls()->request().source != s.mapSource)
+        w.statusBar()->showMessage(
+            QObject::tr("Session: map.source %1 is not a source this model and dataset offer; "
+                        "the map keeps its current source")
+                .arg(s.mapSource),
+            10000);
+      w.mapControls()->setMethod(s.mapMethod);
       w.requestMap();
-      whenModel->deleteLater();
-    });
+    };
+    QObject::connect(&w, &MainWindow::modelShown, whenReady, apply);
+    QObject::connect(&w, &MainWindow::projectionShown, whenReady, apply);
   }
-  w.openStartup(dataset, modelOk ? model : QString());
+  w.openStartup(s.dataset, modelOk ? s.model : QString());
   QStringList compared;
-  for (const auto& v : s["compare"].toArray()) {
-    if (QFileInfo(v.toString()).isFile())
-      compared << v.toString();
+  for (const QString& path : s.compare) {
+    if (QFileInfo(path).isFile())
+      compared << path;
     else
-      problems->append(QObject::tr("model file not found: %1").arg(v.toString()));
+      problems->append(QObject::tr("model file not found: %1").arg(path));
   }
   w.restoreComparison(compared);
-  w.showView(s["view"].toString("map"));
+  w.showView(s.view);
 }
 
-QJsonObject readSession(const QString& path) {
-  QJsonObject session = readJsonObject(path);
-  if (session["strata_session"].toInt() < 1)
-    throw DataError(path.toStdString(), "not a Strata session (no \"strata_session\")");
-  return session;
+Session readSession(const QString& path, QStringList* problems) {
+  return parseSession(readJsonObject(path, QStringLiteral("session")), path, problems);
 }
 
-void writeSession(const QString& path, const QJsonObject& session) {
+void writeSession(const QString& path, const Session& session) {
   // Atomic: a kill mid-write leaves the previous autosave intact.
-  writeFileAtomically(path, QJsonDocument(session).toJson(), QStringLiteral("session"));
+  writeFileAtomically(path, QJsonDocument(sessionToJson(session)).toJson(),
+                      QStringLiteral("session"));
+}
+
+bool openSession(MainWindow& window, const QString& path, QStringList* problems) {
+  Session session;
+  try {
+    session = readSession(path, problems);
+  } catch (const Error& e) {
+    problems->clear();
+    problems->append(QString::fromStdString(e.what()));
+    return false;
+  }
+  restoreSession(window, session, problems);
+  return true;
 }
 
 namespace {
@@ -101,6 +114,10 @@ QString lockPath() {
 void configure(QLockFile& lock) {
   // Only a dead owner makes the lock stale, never its age: a session can stay open for days.
   lock.setStaleLockTime(std::numeric_limits<int>::max());
+}
+
+QString dataFile(const QString& name) {
+  return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(name);
 }
 
 }  // namespace
@@ -120,8 +137,11 @@ Autosaver::Autosaver(MainWindow* window, int intervalMs)
 }
 
 QString Autosaver::path() {
-  return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
-      .filePath(QStringLiteral("autosave.session.json"));
+  return dataFile(QStringLiteral("autosave.session.json"));
+}
+
+QString Autosaver::lastSessionPath() {
+  return dataFile(QStringLiteral("last.session.json"));
 }
 
 QString Autosaver::leftover() {
@@ -145,6 +165,15 @@ void Autosaver::saveNow() {
 
 void Autosaver::finish() {
   timer_->stop();
+  if (!window_->datasetSpec().isEmpty()) {
+    Session last = captureSession(*window_);
+    last.clean = true;
+    try {
+      writeSession(lastSessionPath(), last);
+    } catch (const Error&) {
+      // Closing must not fail for want of a writable data folder.
+    }
+  }
   if (!lock_.isLocked()) return;
   QFile::remove(path());
   lock_.unlock();

@@ -3,10 +3,12 @@
 // a JSON file (docs/sessions.md), saved on request and autosaved, so that after a crash or a
 // kill the next start offers to restore everything.
 
-#include <QJsonObject>
 #include <QLockFile>
 #include <QObject>
 #include <QString>
+#include <QStringList>
+
+#include "app/session_format.h"
 
 class QTimer;
 
@@ -14,13 +16,17 @@ namespace strata {
 
 class MainWindow;
 
-constexpr int kSessionVersion = 1;
-
-QJsonObject captureSession(const MainWindow& window);
+Session captureSession(const MainWindow& window);
 // Reopens what the session names; missing files are skipped with a message in `problems`.
-void restoreSession(MainWindow& window, const QJsonObject& session, QStringList* problems);
-QJsonObject readSession(const QString& path);                        // throws DataError
-void writeSession(const QString& path, const QJsonObject& session);  // throws Error
+void restoreSession(MainWindow& window, const Session& session, QStringList* problems);
+// Throws DataError if the file cannot be read (too large, not a regular file, not JSON) or is
+// no session; fields that fall back to their defaults are listed in `problems`.
+Session readSession(const QString& path, QStringList* problems);
+void writeSession(const QString& path, const Session& session);  // throws Error
+// Reads and restores `path`. False if the file is no usable session: the window is left as it
+// was and `problems` holds the one-line reason. Otherwise `problems` lists the fields that
+// fell back to their defaults and the files that are missing.
+bool openSession(MainWindow& window, const QString& path, QStringList* problems);
 
 // Writes the session every few seconds while the window is open, marked unclean; a normal
 // close removes the file, so a file found at start means the last run did not end normally.
@@ -32,10 +38,14 @@ class Autosaver : public QObject {
  public:
   Autosaver(MainWindow* window, int intervalMs);
   static QString path();
+  // The workspace at the last normal close, marked clean, for reopening after a logout.
+  static QString lastSessionPath();
   // The autosave of a run that did not end normally, or "".
   static QString leftover();
   void saveNow();
-  void finish();  // a normal close
+  // A normal close (Quit, closing the window, SIGTERM or SIGINT): writes the last session,
+  // then removes the autosave and releases its lock.
+  void finish();
 
  private:
   MainWindow* window_;

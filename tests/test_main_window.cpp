@@ -17,6 +17,7 @@
 #include "core/fashion_mnist.h"
 #include "core/npy.h"
 #include "core/resources.h"
+#include "tests/test_support.h"
 #include "widgets/compare_view.h"
 #include "widgets/gl_format.h"
 #include "widgets/hierarchy_view.h"
@@ -47,7 +48,7 @@ class TestMainWindow : public QObject {
   void init() { QSettings().clear(); }
 
   void showsFashionMnistPcaAndStaysResponsive() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     MainWindow window;
     window.resize(1100, 700);
     window.show();
@@ -81,7 +82,7 @@ class TestMainWindow : public QObject {
   }
 
   void defaultLaunchOpensTheHierarchicalModel() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     MainWindow window;
     window.resize(1300, 800);
     window.show();
@@ -119,7 +120,7 @@ class TestMainWindow : public QObject {
   // A model whose input the open data does not match starts its traversal from a prior sample
   // and says why.
   void traversalOfAModelThatCannotEncodeTheData() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     MainWindow window;
     window.show();
     QSignalSpy model(&window, &MainWindow::modelShown);
@@ -134,7 +135,7 @@ class TestMainWindow : public QObject {
   // Every latent view on the bundled hierarchical model. With STRATA_SCREENSHOT_DIR set, the
   // window is saved at each step (the README's screenshots come from here).
   void tourOfTheLatentViews() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");
     auto shoot = [&](QWidget* w, const QString& name) {
       if (!shots.isEmpty()) QVERIFY(w->grab().save(QDir(shots).filePath(name + ".png")));
@@ -241,7 +242,7 @@ class TestMainWindow : public QObject {
 
   // The two Fashion-MNIST models side by side: images, metrics, unit matching, export.
   void comparesTwoModels() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");
     MainWindow window;
     window.resize(1500, 1000);
@@ -301,7 +302,7 @@ class TestMainWindow : public QObject {
   // File > Export Figure on the hierarchy view: the figure and its recipe, and the recipe
   // renders the same bytes from the command line.
   void exportsTheCurrentViewWithARecipe() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     MainWindow window;
     window.resize(1200, 800);
     window.show();
@@ -344,7 +345,7 @@ class TestMainWindow : public QObject {
 
   // A saved session reopens the dataset, model, compared models, view and selection.
   void sessionRoundTrip() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     QTemporaryDir dir;
     const QString file = dir.filePath("s.json");
     {
@@ -361,12 +362,13 @@ class TestMainWindow : public QObject {
       window.showView("compare");
       writeSession(file, captureSession(window));
     }
-    const QJsonObject saved = readSession(file);
-    QCOMPARE(saved["compare"].toArray().size(), 2);
+    QStringList problems;
+    const Session saved = readSession(file, &problems);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
+    QCOMPARE(saved.compare.size(), 2);
     MainWindow restored;
     restored.show();
     QSignalSpy projection(&restored, &MainWindow::projectionShown);
-    QStringList problems;
     restoreSession(restored, saved, &problems);
     QVERIFY(problems.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -380,7 +382,7 @@ class TestMainWindow : public QObject {
 
   // A killed Strata leaves its autosave behind, and that session restores.
   void killedProcessSessionIsRestored() {
-    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
     QTemporaryDir home;
     QProcess strata;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -410,13 +412,14 @@ class TestMainWindow : public QObject {
     QVERIFY(strata.waitForFinished(10000));
     const QString left = autosave();
     QVERIFY2(!left.isEmpty(), "the autosave must survive a kill");
-    const QJsonObject session = readSession(left);
-    QCOMPARE(session["clean"].toBool(), false);
-    QCOMPARE(session["view"].toString(), QStringLiteral("hierarchy"));
+    QStringList problems;
+    const Session session = readSession(left, &problems);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
+    QCOMPARE(session.clean, false);
+    QCOMPARE(session.view, QStringLiteral("hierarchy"));
 
     MainWindow restored;
     restored.show();
-    QStringList problems;
     restoreSession(restored, session, &problems);
     QVERIFY(problems.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(restored.model() && restored.compareView()->modelCount() == 2, 90000);
@@ -452,6 +455,7 @@ class TestMainWindow : public QObject {
   void badDatasetShowsAnErrorAndKeepsState() {
     MainWindow window;
     QSignalSpy shown(&window, &MainWindow::projectionShown);
+    QSignalSpy failed(&window, &MainWindow::jobFailed);
     // A missing file fails on the worker; the message box is closed by the timer below.
     QTimer closer;
     connect(&closer, &QTimer::timeout, [] {
@@ -459,7 +463,9 @@ class TestMainWindow : public QObject {
     });
     closer.start(50);
     window.openDatasetSpec("/nonexistent/images-idx3-ubyte");
-    QTest::qWait(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
+    const QString message = failed.at(0).at(1).toString();
+    QVERIFY2(message.contains("/nonexistent/images-idx3-ubyte"), qPrintable(message));
     QCOMPARE(shown.count(), 0);
     QVERIFY(!window.dataset());
     QVERIFY(!QSettings().contains("data/last"));
@@ -470,6 +476,6 @@ int main(int argc, char** argv) {
   setDefaultSurfaceFormat();
   QApplication app(argc, argv);
   TestMainWindow test;
-  return QTest::qExec(&test, argc, argv);
+  return strata::test::runTests(&test, argc, argv);
 }
 #include "test_main_window.moc"
