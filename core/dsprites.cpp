@@ -3,6 +3,9 @@
 #include <QFile>
 
 #include <cmath>
+#include <cstring>
+#include <map>
+#include <string>
 
 #include "core/errors.h"
 #include "core/npy.h"
@@ -134,22 +137,35 @@ double DSpritesDataset::factor(int64_t index, int factor) const {
 
 void writeDSpritesNpz(const QString& path, const DSpritesDataset& dataset) {
   const int64_t n = dataset.size();
-  std::vector<uint8_t> images(size_t(n) * 64 * 64);
-  std::vector<int64_t> classes(size_t(n) * 5);
-  std::vector<float> values(size_t(n) * 5);
+  // Filled in place: vectors converted by makeNpy would hold the images (3 GB for the full
+  // set) once more.
+  std::map<std::string, NpyArray> arrays;
+  NpyArray& images = arrays["imgs"];
+  images.kind = 'u';
+  images.wordSize = 1;
+  images.shape = {n, DSpritesDataset::kSize, DSpritesDataset::kSize};
+  images.bytes.resize(size_t(n) * DSpritesDataset::kSize * DSpritesDataset::kSize);
+  NpyArray& classes = arrays["latents_classes"];
+  classes.kind = 'i';
+  classes.wordSize = sizeof(int64_t);
+  classes.shape = {n, 5};
+  classes.bytes.resize(size_t(n) * 5 * sizeof(int64_t));
+  NpyArray& values = arrays["latents_values"];
+  values.kind = 'f';
+  values.wordSize = sizeof(float);
+  values.shape = {n, 5};
+  values.bytes.resize(size_t(n) * 5 * sizeof(float));
   for (int64_t i = 0; i < n; ++i) {
     const DSpritesFactors f = DSpritesDataset::unflatten(dataset.flatIndex(i));
-    DSpritesDataset::render(f, images.data() + i * 64 * 64);
-    const int idx[5] = {f.shape, f.scale, f.orientation, f.posX, f.posY};
+    DSpritesDataset::render(
+        f, images.bytes.data() + size_t(i) * DSpritesDataset::kSize * DSpritesDataset::kSize);
+    const int64_t idx[5] = {f.shape, f.scale, f.orientation, f.posX, f.posY};
     const auto v = DSpritesDataset::values(f);
-    for (int k = 0; k < 5; ++k) {
-      classes[size_t(i * 5 + k)] = idx[k];
-      values[size_t(i * 5 + k)] = float(v[size_t(k)]);
-    }
+    const float value[5] = {float(v[0]), float(v[1]), float(v[2]), float(v[3]), float(v[4])};
+    std::memcpy(classes.bytes.data() + size_t(i) * sizeof(idx), idx, sizeof(idx));
+    std::memcpy(values.bytes.data() + size_t(i) * sizeof(value), value, sizeof(value));
   }
-  writeNpz(path, {{"imgs", makeNpy(images, {n, 64, 64})},
-                  {"latents_classes", makeNpy(classes, {n, 5})},
-                  {"latents_values", makeNpy(values, {n, 5})}});
+  writeNpz(path, arrays);
   if (!zipIsComplete(path))
     throw DataError(path.toStdString(), "the file was not written completely (is the disk full?)");
 }
