@@ -13,6 +13,7 @@
 #include <random>
 
 #include "app/cli_support.h"
+#include "app/command_cache.h"
 #include "app/command_figures.h"
 #include "app/command_metrics.h"
 #include "core/dsprites.h"
@@ -30,8 +31,8 @@ using cli::parseArguments;
 using cli::runCommand;
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
-const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics", "render",
-                                    "traverse", "hierarchy",      "project", "compare"};
+const char* const kSubcommands[] = {"validate",  "write-dsprites", "metrics", "render", "traverse",
+                                    "hierarchy", "project",        "compare", "cache"};
 
 QString describe() {
   return QStringLiteral(
@@ -56,7 +57,8 @@ QString describe() {
       "  compare MODEL.pt... -o FIG [--items LIST]\n"
       "                         reconstructions and prior samples of models side by side\n"
       "  render RECIPE.json [-o FIG]\n"
-      "                         make a figure again from the recipe written beside it\n\n"
+      "                         make a figure again from the recipe written beside it\n"
+      "  cache [--clear]        show (or empty) the cache of encodings and metric tables\n\n"
       "Figures: --font, --font-size, --dpi, --title, --seed. Every figure gets a recipe\n"
       "(FIG.json) that 'strata render' turns back into the same figure.\n"
       "Every subcommand takes --help. Progress goes to stderr. Exit status: 0 success,\n"
@@ -171,6 +173,10 @@ int runHeadless(int argc, char** argv) {
     const auto command = figureCommands.at(args[1]);
     args.removeAt(1);
     return command(args);
+  }
+  if (args.size() >= 2 && args[1] == "cache") {
+    args.removeAt(1);
+    return cli::cacheCommand(args);
   }
   if (args.size() >= 2 && args[1] == "metrics") {
     args.removeAt(1);
