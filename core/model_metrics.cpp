@@ -14,6 +14,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/cache_folder.h"
 #include "core/encoding.h"
 #include "core/errors.h"
 #include "core/evaluation.h"
@@ -384,9 +385,7 @@ QJsonObject metricsJson(const std::vector<ModelMetrics>& models) {
 }
 
 MetricsCache::MetricsCache(QString directory) : directory_(std::move(directory)) {
-  if (directory_.isEmpty())
-    directory_ =
-        QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("metrics");
+  if (directory_.isEmpty()) directory_ = CacheFolder::folder(QStringLiteral("metrics"));
 }
 
 QString MetricsCache::key(const Model& model, const Dataset& dataset,
@@ -403,6 +402,7 @@ bool MetricsCache::load(const QString& key, ModelMetrics& out) const {
     const QJsonObject json = readJsonObject(QDir(directory_).filePath(key + ".json"));
     if (json["metrics"].toArray().isEmpty()) return false;
     out = ModelMetrics::fromJson(json);
+    CacheFolder::touch(QDir(directory_).filePath(key + ".json"));
     return true;
   } catch (const DataError&) {
     return false;  // absent or damaged: computed again
@@ -413,6 +413,7 @@ void MetricsCache::store(const QString& key, const ModelMetrics& metrics) const 
   try {
     writeFileAtomically(QDir(directory_).filePath(key + ".json"),
                         QJsonDocument(metrics.toJson()).toJson(), QStringLiteral("metrics cache"));
+    CacheFolder::prune();
   } catch (const Error&) {
     // A cache that cannot be written is no error: the table is computed again next time.
   }
