@@ -54,10 +54,13 @@ class TestCache : public QObject {
     QTemporaryDir cache, out;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert("STRATA_CACHE_DIR", cache.path());
-    const QStringList args{"metrics", bundledModelPath("fashion_vae.pt"), "--data",
-                           QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/fashion_vae_ref_x.npy"),
-                           "--items", "0", "--iw-items", "4", "--iw-k", "5", "--json",
-                           out.filePath("table.json")};
+    const QStringList args{
+        "metrics",    bundledModelPath("fashion_vae.pt"),
+        "--data",     QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/fashion_vae_ref_x.npy"),
+        "--items",    "0",
+        "--iw-items", "4",
+        "--iw-k",     "5",
+        "--json",     out.filePath("table.json")};
     QProcess first;
     first.setProcessEnvironment(env);
     first.start(STRATA_EXECUTABLE, args);

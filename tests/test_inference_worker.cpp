@@ -29,7 +29,7 @@ class TestInferenceWorker : public QObject {
             return i;
           },
           [&](int v) {
-            offThread |= QThread::currentThread() != qApp->thread();
+            offThread |= QThread::currentThread() != QCoreApplication::instance()->thread();
             delivered << v;
           });
     }

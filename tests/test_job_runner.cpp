@@ -27,7 +27,7 @@ class TestJobRunner : public QObject {
             return i;
           },
           [&](int value) {
-            offThread |= QThread::currentThread() != qApp->thread();
+            offThread |= QThread::currentThread() != QCoreApplication::instance()->thread();
             delivered << value;
           });
     }

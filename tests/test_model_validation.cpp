@@ -27,8 +27,8 @@ QString metaWith(const QString& input, const QString& layers) {
   return QStringLiteral(R"({"contract": 1, "name": "m", "input": %1, "layers": %2})")
       .arg(input, layers);
 }
-const QString kInput =
-    QStringLiteral(R"({"channels": 1, "height": 8, "width": 8, "range": [0, 1], "likelihood": "bernoulli"})");
+const QString kInput = QStringLiteral(
+    R"({"channels": 1, "height": 8, "width": 8, "range": [0, 1], "likelihood": "bernoulli"})");
 
 // The first line of `text` that mentions `needle`, for failure messages.
 QString violationsOf(const QString& json) {
@@ -190,8 +190,11 @@ class TestModelValidation : public QObject {
                                   "[0]: returned NaN or Inf (item 4)");
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     const Latents eps = model->noise(batch, 0, 1);
-    problem = expectError([&] { model->priorSample({}, eps, {1.0, 1.0}); },
-                          "prior_sample: returned 1 layers, expected 2");
+    problem = expectError(
+        [&] {
+          model->priorSample({}, eps, {1.0, 1.0});
+        },
+        "prior_sample: returned 1 layers, expected 2");
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     const Latents small = model->priorSample({}, model->noise(3, 0, 1), {1.0, 1.0});
     Latents z = small;
