@@ -92,7 +92,7 @@ std::vector<RecipeField> buildTable() {
       text("models.path", all, 1, 4096, isModelPath,
            "a file path, or bundled:NAME.pt with a plain file name"),
       text("models.sha256", all, 64, 64, isSha256, "64 lowercase hexadecimal digits"),
-      text("dataset", all, 1, 4096),
+      text("dataset", all, 0, 4096),  // empty: none (the window without data)
       number("seed", all, K::Integer, 0, kMaxSeed),
       number("style", all, K::Object, 0, 0),
       text("style.font", all, 1, 200),
