@@ -101,7 +101,11 @@ int itemsPerCall(int wanted, int64_t rowBytes, int64_t maxBatchBytes) {
 double importanceWeightedBound(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, int k, uint64_t seed,
                                const JobControl& job, double* stdError, int64_t maxBatchBytes) {
-  if (k < 1) throw std::invalid_argument("the importance-weighted bound needs k >= 1 samples");
+  // Each item's k log weights are held at once.
+  constexpr int kMaxSamples = 1000000;
+  if (k < 1 || k > kMaxSamples)
+    throw std::invalid_argument(
+        "the importance-weighted bound takes 1 to 1,000,000 samples per item");
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   const size_t pixels = size_t(dataset.itemShape().pixelCount());

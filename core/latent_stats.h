@@ -46,11 +46,16 @@ constexpr int64_t kLatentStatsItems = 20000;
 // items spread evenly over it.
 std::vector<int64_t> latentStatsItems(int64_t datasetSize, int64_t limit = kLatentStatsItems);
 
+// The 1% and 99% quantiles come from the posterior means of at most this many bytes of items
+// (spread over the list): all of them unless the layers are very large (20,000 items of 27,056
+// units would take 2.2 GB). Everything else covers every item.
+constexpr int64_t kQuantileBytes = int64_t(512) << 20;
+
 // Posterior means path (sample = false), so the statistics are deterministic. `batch` items
 // per model call, fewer where they would exceed kMaxBatchBytes (core/evaluation.h).
 LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
                                const std::vector<int64_t>& items, const JobControl& job = {},
-                               int batch = 500);
+                               int batch = 500, int64_t quantileBytes = kQuantileBytes);
 
 // Units of a layer ordered by decreasing KL.
 std::vector<int> unitsByKl(const LayerStats& layer);

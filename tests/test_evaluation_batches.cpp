@@ -10,6 +10,7 @@
 
 #include "core/dsprites.h"
 #include "core/evaluation.h"
+#include "core/latent_stats.h"
 #include "core/model.h"
 #include "core/resources.h"
 
@@ -113,6 +114,31 @@ class TestEvaluationBatches : public QObject {
         std::abs(bound - expected) < 1e-9 * std::abs(expected),
         qPrintable(QStringLiteral("%1 vs %2").arg(bound, 0, 'g', 17).arg(expected, 0, 'g', 17)));
     QVERIFY(std::isfinite(error) && error > 0);
+  }
+
+  // Quantiles from a budget of 40 items' means: everything else is still over all 300 items,
+  // identical to the unbounded run, and the quantiles stay within the extremes.
+  void latentStatisticsKeepABoundedSample() {
+    auto model = Model::load(bundledModelPath("dsprites_tcvae.pt"));
+    const DSpritesDataset data;
+    std::vector<int64_t> items;
+    for (int64_t i = 0; i < 300; ++i) items.push_back(i * 2417);
+    const LatentStats all = computeLatentStats(*model, data, items);
+    const int64_t budget = 40 * model->info().totalLatentSize() * kFloat;
+    const LatentStats some = computeLatentStats(*model, data, items, {}, 500, budget);
+    QCOMPARE(some.items, int64_t(300));
+    const auto& a = all.layers[0].units;
+    const auto& b = some.layers[0].units;
+    for (size_t u = 0; u < a.size(); ++u) {
+      QCOMPARE(b[u].kl, a[u].kl);
+      QCOMPARE(b[u].meanOfMeans, a[u].meanOfMeans);
+      QCOMPARE(b[u].meanVariance, a[u].meanVariance);
+      QCOMPARE(b[u].min, a[u].min);
+      QCOMPARE(b[u].max, a[u].max);
+      QVERIFY(b[u].q01 >= a[u].min && b[u].q01 <= b[u].q99 && b[u].q99 <= a[u].max);
+    }
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             importanceWeightedBound(*model, data, items, 0, 1));
   }
 };
 
