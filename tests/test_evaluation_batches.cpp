@@ -13,6 +13,7 @@
 #include "core/latent_stats.h"
 #include "core/model.h"
 #include "core/resources.h"
+#include "tests/test_support.h"
 
 using namespace strata;
 
@@ -142,5 +143,5 @@ class TestEvaluationBatches : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestEvaluationBatches)
+STRATA_TEST_GUILESS_MAIN(TestEvaluationBatches)
 #include "test_evaluation_batches.moc"
