@@ -1,10 +1,10 @@
 #pragma once
-// Runs core computations on Strata's job pool (core/thread_pools.h, never Qt's global pool) and
-// hands results back on the owner's thread. Each start() gets an id; a newer start() or
-// cancel() makes older results stale, and stale results are dropped instead of delivered,
-// also those of work that ignores its cancel token (a model load cannot be interrupted).
+// Lives on the GUI (main) thread. Runs core computations on Strata's job pool (core/thread_pools.h,
+// never Qt's global pool) and hands results back on the owner's thread. Each start() gets an id; a
+// newer start() or cancel() makes older results stale, and stale results are dropped instead of
+// delivered, also those of work that ignores its cancel token (a model load cannot be interrupted).
 
-#include <QFuture>
+#include <QCoreApplication>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -13,6 +13,7 @@
 #include <atomic>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "core/errors.h"
@@ -41,41 +42,37 @@ class JobRunner : public QObject {
     JobControl control;
     control.cancel = cancelToken_;
     QPointer<JobRunner> self(this);
+    // Everything the worker hands back is posted to the application object, which outlives
+    // every runner, and checks on the GUI thread whether this runner still exists: a runner
+    // destroyed while its job runs (a closed window, a finished test) is never touched.
     control.progress = [self, id](double fraction) {
-      if (!self) return;
       QMetaObject::invokeMethod(
-          self.data(),
+          QCoreApplication::instance(),
           [self, id, fraction] {
             if (self && id == self->lastId_) Q_EMIT self->progressed(id, fraction);
           },
           Qt::QueuedConnection);
     };
     Q_EMIT started(id, title);
-    auto future = QtConcurrent::run(&jobPool(), [work, control]() -> Outcome<R> {
-      Outcome<R> outcome;
+    // The future is not kept: the outcome comes back through the posted call below.
+    static_cast<void>(QtConcurrent::run(&jobPool(), [work, control, self, id, title, onResult] {
+      auto outcome = std::make_shared<Outcome<R>>();
       try {
-        outcome.value.emplace(work(control));
+        outcome->value.emplace(work(control));
       } catch (const Cancelled&) {
-        outcome.cancelled = true;
+        outcome->cancelled = true;
       } catch (const std::exception& e) {
-        outcome.error = QString::fromStdString(e.what());
+        outcome->error = QString::fromStdString(e.what());
       } catch (...) {
-        outcome.error = QStringLiteral("unknown error");
+        outcome->error = QStringLiteral("unknown error");
       }
-      return outcome;
-    });
-    future.then(this, [this, id, title, onResult](Outcome<R> outcome) {
-      if (id != lastId_) return;  // superseded or cancelled
-      runningId_ = 0;
-      Q_EMIT finished(id);
-      if (outcome.cancelled) {
-        Q_EMIT cancelledJob(id, title);
-      } else if (outcome.value) {
-        onResult(std::move(*outcome.value));
-      } else {
-        Q_EMIT failed(id, title, outcome.error);
-      }
-    });
+      QMetaObject::invokeMethod(
+          QCoreApplication::instance(),
+          [self, id, title, onResult, outcome] {
+            if (self) self->deliver(id, title, onResult, std::move(*outcome));
+          },
+          Qt::QueuedConnection);
+    }));
     return id;
   }
 
@@ -107,6 +104,21 @@ class JobRunner : public QObject {
     QString error;
     bool cancelled = false;
   };
+
+  template <class R>
+  void deliver(quint64 id, const QString& title, const std::function<void(R)>& onResult,
+               Outcome<R> outcome) {
+    if (id != lastId_) return;  // superseded or cancelled
+    runningId_ = 0;
+    Q_EMIT finished(id);
+    if (outcome.cancelled) {
+      Q_EMIT cancelledJob(id, title);
+    } else if (outcome.value) {
+      onResult(std::move(*outcome.value));
+    } else {
+      Q_EMIT failed(id, title, outcome.error);
+    }
+  }
 
   CancelToken cancelToken_;
   quint64 lastId_ = 0;
