@@ -150,7 +150,7 @@ class TestModelValidation : public QObject {
     setModelVettingExecutable(STRATA_EXECUTABLE);
     const ValidationReport report = Model::validate(kHostile + "empty_storages.pt");
     QVERIFY(!report.ok());
-    QVERIFY2(report.text().contains("LibTorch crashed while opening the file (segmentation fault)"),
+    QVERIFY2(report.text().contains("LibTorch crashed while opening the file ("),
              qPrintable(report.text()));
     QVERIFY_THROWS_EXCEPTION(ModelError, Model::load(kHostile + "empty_storages.pt"));
 
