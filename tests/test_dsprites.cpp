@@ -117,7 +117,8 @@ class TestDSprites : public QObject {
     for (size_t i = 0; i < indices.size(); ++i) {
       uint8_t px[64 * 64];
       DSpritesDataset::render(DSpritesDataset::unflatten(indices[i]), px);
-      QVERIFY2(std::memcmp(px, images.bytes.data() + i * 4096, 4096) == 0, qPrintable(QString::number(indices[i])));
+      QVERIFY2(std::memcmp(px, images.bytes.data() + i * 4096, 4096) == 0,
+               qPrintable(QString::number(indices[i])));
     }
   }
 

@@ -6,10 +6,10 @@
 #include <numeric>
 #include <set>
 
-#include "widgets/gl_format.h"
 #include "core/palette.h"
-#include "widgets/scatter_view.h"
 #include "tests/test_support.h"
+#include "widgets/gl_format.h"
+#include "widgets/scatter_view.h"
 
 using namespace strata;
 
