@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  cmake ninja-build g++ pkg-config ccache
+  cmake ninja-build g++ pkg-config ccache clang-format
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
-  libvtk9-dev libeigen3-dev libfftw3-dev zlib1g-dev libgif-dev libhnswlib-dev
+  libvtk9-dev libeigen3-dev libfftw3-dev zlib1g-dev libgif-dev libhnswlib-dev libxxhash-dev
   libtorch-dev libopenblas0-openmp
   python3-torch python3-numpy python3-sklearn umap-learn python3-pynndescent
   dataset-fashion-mnist
@@ -38,8 +38,18 @@ install_missing_packages() {
 }
 
 build() {
-  [ -f build/release/CMakeCache.txt ] || cmake --preset release
-  cmake --build --preset release -j"$(nproc)"
+  local preset=${1:-release}
+  [ -f "build/$preset/CMakeCache.txt" ] || cmake --preset "$preset"
+  cmake --build --preset "$preset" -j"$(nproc)"
+}
+
+# Sanitizer reports must fail the run: abort on the first one, and let UBSan stop too.
+# Leaks are not checked: LibTorch and Qt keep process-lifetime allocations on purpose.
+export_sanitizer_options() {
+  export ASAN_OPTIONS=abort_on_error=1:halt_on_error=1:detect_leaks=0:detect_odr_violation=0
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  # Qt Test's per-function watchdog (5 minutes) is sized for optimised builds.
+  export QTEST_FUNCTION_TIMEOUT=1800000
 }
 
 case "${1:-}" in
@@ -56,8 +66,30 @@ case "${1:-}" in
     export OMP_WAIT_POLICY=PASSIVE
     xvfb-run -a -s "-screen 0 1600x1000x24" ctest --preset release -j2 --timeout 600
     ;;
+  fuzz)
+    # A libFuzzer campaign over every reader: tools/dev.sh fuzz [SECONDS] [TARGET...]
+    PACKAGES+=(clang libclang-rt-14-dev)
+    install_missing_packages
+    shift
+    exec tools/fuzz.sh "$@"
+    ;;
+  lint)
+    # Formatting of every C++ file the repository tracks (.clang-format).
+    command -v clang-format >/dev/null || install_missing_packages
+    git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror
+    echo "clang-format: clean"
+    ;;
+  asan)
+    # The core, model, command-line and fuzz-replay tests built with ASan + UBSan.
+    install_missing_packages
+    build asan
+    export OMP_WAIT_POLICY=PASSIVE
+    export_sanitizer_options
+    xvfb-run -a -s "-screen 0 1600x1000x24" \
+      ctest --preset asan -j2 --timeout 1800 -L "${STRATA_ASAN_LABELS:-core|model|process|fuzz}"
+    ;;
   *)
-    echo "usage: tools/dev.sh run|test" >&2
+    echo "usage: tools/dev.sh run|test|asan|lint|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac
