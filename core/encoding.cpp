@@ -157,7 +157,13 @@ Encoding EncodingCache::get(const Model& model, const Dataset& dataset,
     return e;
   }
   e = encodeDataset(model, dataset, choice, job);
-  store(key, e);
+  try {
+    store(key, e);
+  } catch (const Error&) {
+    // A cache that cannot be written (full disk, read-only folder) is no error: the encoding
+    // is computed again next time.
+    QFile::remove(path(key) + ".part");
+  }
   if (fromCache) *fromCache = false;
   return e;
 }

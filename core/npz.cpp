@@ -161,6 +161,13 @@ void writeNpz(const QString& path, const std::map<std::string, NpyArray>& arrays
     put16(b, uint16_t(v & 0xffff));
     put16(b, uint16_t(v >> 16));
   };
+  // Every write is checked: a full disk or /dev/full must not leave a truncated archive that
+  // claims success (the encoding cache, --plan and write-dsprites all write through here).
+  auto write = [&](const char* bytes, qint64 size) {
+    if (file.write(bytes, size) != size)
+      throw DataError(path.toStdString(),
+                      "cannot write the file: " + file.errorString().toStdString());
+  };
   QByteArray central;
   uint32_t offset = 0;
   for (const auto& [key, array] : arrays) {
@@ -182,8 +189,11 @@ void writeNpz(const QString& path, const std::map<std::string, NpyArray>& arrays
     put16(local, uint16_t(name.size()));
     put16(local, 0);
     local.append(name.c_str(), qsizetype(name.size()));
-    file.write(local);
-    file.write(reinterpret_cast<const char*>(data.data()), qsizetype(data.size()));
+    // Offsets are 32-bit without ZIP64, which this writer does not produce.
+    if (uint64_t(offset) + uint64_t(local.size()) + data.size() >= 0xffffffffu)
+      throw DataError(path.toStdString(), "arrays too large together for a zip32 archive (4 GB)");
+    write(local.constData(), local.size());
+    write(reinterpret_cast<const char*>(data.data()), qsizetype(data.size()));
 
     put32(central, 0x02014b50);
     put16(central, 20);
@@ -214,8 +224,15 @@ void writeNpz(const QString& path, const std::map<std::string, NpyArray>& arrays
   put32(end, uint32_t(central.size()));
   put32(end, offset);
   put16(end, 0);
-  file.write(central);
-  file.write(end);
+  write(central.constData(), central.size());
+  write(end.constData(), end.size());
+  if (!file.flush())
+    throw DataError(path.toStdString(),
+                    "cannot write the file: " + file.errorString().toStdString());
+  file.close();
+  if (file.error() != QFileDevice::NoError)
+    throw DataError(path.toStdString(),
+                    "cannot write the file: " + file.errorString().toStdString());
 }
 
 }  // namespace strata
