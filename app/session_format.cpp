@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "app/view_names.h"
+#include "core/comparison.h"
 #include "core/errors.h"
-#include "widgets/compare_view.h"
 
 namespace strata {
 namespace {
@@ -109,9 +109,9 @@ Session parseSession(const QJsonObject& json, const QString& path, QStringList* 
         if (!list[i].isString()) {
           check.report(QStringLiteral("compare[%1]").arg(i), list[i],
                        QObject::tr("a model file name"), QObject::tr("skipped"));
-        } else if (s.compare.size() == CompareView::kMaxModels) {
+        } else if (s.compare.size() == kMaxComparedModels) {
           problems->append(QObject::tr("compare: more than %1 models; the first %1 are compared")
-                               .arg(CompareView::kMaxModels));
+                               .arg(kMaxComparedModels));
           break;
         } else {
           s.compare << list[i].toString();

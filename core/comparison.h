@@ -15,6 +15,9 @@
 
 namespace strata {
 
+// Models compared side by side (the compare view's columns, sessions, recipes).
+constexpr int kMaxComparedModels = 4;
+
 struct PriorSamples {
   std::vector<float> images;  // [count, C, H, W]
   bool sharedNoise = false;   // the very same noise as the other models (equal latent shapes)

@@ -37,7 +37,7 @@ class CompareView : public QWidget {
   Q_OBJECT
 
  public:
-  static constexpr int kMaxModels = 4;
+  static constexpr int kMaxModels = kMaxComparedModels;
   explicit CompareView(QWidget* parent = nullptr);
   ~CompareView() override;
 
