@@ -1,5 +1,6 @@
 #include "core/file_io.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -28,6 +29,14 @@ QString sizeText(qint64 bytes) {
 }
 
 }  // namespace
+
+QString fileSha256(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  QCryptographicHash hash(QCryptographicHash::Sha256);
+  if (!hash.addData(&file)) return {};
+  return QString::fromLatin1(hash.result().toHex());
+}
 
 QByteArray readFileBounded(const QString& path, qint64 maxBytes, const QString& what) {
   const QFileInfo info(path);

@@ -11,6 +11,10 @@ namespace strata {
 // creates the folder. Throws Error "PATH: cannot write the WHAT".
 void writeFileAtomically(const QString& path, const QByteArray& bytes, const QString& what);
 
+// SHA-256 of a file's content as 64 lowercase hex digits, read in blocks; "" if unreadable.
+// Names model files in recipes and vetted model files in the cache.
+QString fileSha256(const QString& path);
+
 // The largest JSON document (recipe, session, metric table, plan) Strata reads: far above any
 // it writes, far below what would hurt. Endless files (/dev/zero, a FIFO) stop here.
 constexpr qint64 kMaxJsonBytes = 64LL << 20;

@@ -1,6 +1,5 @@
 #include "core/model_vetting.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -13,6 +12,7 @@
 #include <mutex>
 
 #include "core/cache_folder.h"
+#include "core/file_io.h"
 
 namespace strata {
 
@@ -31,14 +31,6 @@ std::mutex& executableMutex() {
 QString& executableStorage() {
   static QString path;
   return path;
-}
-
-QString contentHash(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) return {};
-  QCryptographicHash hash(QCryptographicHash::Sha256);
-  if (!hash.addData(&file)) return {};
-  return QString::fromLatin1(hash.result().toHex());
 }
 
 QString vettedMarker(const QString& hash) {
@@ -87,7 +79,7 @@ bool isVettingChild() {
 QString vetModelFile(const QString& path) {
   const QString executable = modelVettingExecutable();
   if (executable.isEmpty() || isVettingChild()) return {};
-  const QString hash = contentHash(path);
+  const QString hash = fileSha256(path);
   if (!hash.isEmpty() && QFileInfo::exists(vettedMarker(hash))) {
     CacheFolder::touch(vettedMarker(hash));
     return {};

@@ -443,14 +443,6 @@ void renderProjection(const QJsonObject& r, const QString& output, const QString
 
 }  // namespace
 
-QString fileSha256(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) return {};
-  QCryptographicHash hash(QCryptographicHash::Sha256);
-  hash.addData(&file);
-  return QString::fromLatin1(hash.result().toHex());
-}
-
 QJsonObject modelReference(const QString& path, bool hash) {
   const QFileInfo file(path);
   const QFileInfo bundled(bundledModelPath(file.fileName()));
@@ -471,10 +463,12 @@ QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool 
   if (!QFileInfo(path).isFile())
     throw Error(QStringLiteral("model file not found: %1").arg(path).toStdString());
   const QString expected = reference["sha256"].toString();
-  if (checkHash && !expected.isEmpty() && fileSha256(path) != expected)
+  if (!checkHash || expected.isEmpty()) return path;
+  const QString actual = fileSha256(path);  // the whole file: read it once
+  if (actual != expected)
     throw Error(QStringLiteral("%1 has changed since the recipe was written (SHA-256 %2, the "
                                "recipe expects %3); the figure would differ")
-                    .arg(path, fileSha256(path).left(12), expected.left(12))
+                    .arg(path, actual.left(12), expected.left(12))
                     .toStdString());
   return path;
 }

@@ -20,7 +20,6 @@ QJsonObject modelReference(const QString& path, bool hash = true);
 // Resolves a model reference (relative paths against `baseDir`); throws Error if the file is
 // missing or its hash differs from the recipe's (unless `checkHash` is false).
 QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash = true);
-QString fileSha256(const QString& path);
 
 struct RenderedFigure {
   QString figurePath, recipePath;
