@@ -16,10 +16,10 @@
 #include "app/command_cache.h"
 #include "app/command_figures.h"
 #include "app/command_metrics.h"
-#include "core/dsprites.h"
-#include "core/errors.h"
-#include "core/model.h"
-#include "core/torch_runtime.h"
+#include "core/base/errors.h"
+#include "core/data/dsprites.h"
+#include "core/model/model.h"
+#include "core/model/torch_runtime.h"
 
 namespace strata {
 namespace {

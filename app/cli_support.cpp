@@ -8,10 +8,10 @@
 #include <cmath>
 #include <mutex>
 
-#include "core/dataset_source.h"
-#include "core/errors.h"
-#include "core/file_checks.h"
-#include "core/torch_runtime.h"
+#include "core/base/errors.h"
+#include "core/base/file_checks.h"
+#include "core/data/dataset_source.h"
+#include "core/model/torch_runtime.h"
 
 namespace strata::cli {
 

@@ -11,10 +11,10 @@
 
 #include <QJsonArray>
 
-#include "core/dataset.h"
-#include "core/job.h"
-#include "core/model.h"
-#include "core/recipe_schema.h"
+#include "core/base/job.h"
+#include "core/data/dataset.h"
+#include "core/figures/recipe_schema.h"
+#include "core/model/model.h"
 
 namespace strata::cli {
 

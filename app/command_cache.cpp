@@ -4,7 +4,7 @@
 #include <QTextStream>
 
 #include "app/cli_support.h"
-#include "core/cache_folder.h"
+#include "core/base/cache_folder.h"
 
 namespace strata::cli {
 

@@ -8,11 +8,11 @@
 #include <QTextStream>
 
 #include "app/cli_support.h"
-#include "core/dataset_source.h"
-#include "core/latent_stats.h"
-#include "core/model_ops.h"
-#include "core/recipe.h"
-#include "core/traversal.h"
+#include "core/data/dataset_source.h"
+#include "core/figures/recipe.h"
+#include "core/model/latent_stats.h"
+#include "core/model/model_ops.h"
+#include "core/model/traversal.h"
 
 namespace strata::cli {
 namespace {

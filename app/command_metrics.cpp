@@ -9,10 +9,10 @@
 #include <cmath>
 
 #include "app/cli_support.h"
-#include "core/dataset_source.h"
-#include "core/file_io.h"
-#include "core/index_list.h"
-#include "core/model_metrics.h"
+#include "core/analysis/model_metrics.h"
+#include "core/base/file_io.h"
+#include "core/data/dataset_source.h"
+#include "core/data/index_list.h"
 
 namespace strata::cli {
 namespace {

@@ -12,8 +12,8 @@
 #include <QSettings>
 #include <QSpinBox>
 
-#include "core/job_runner.h"
-#include "core/recipe.h"
+#include "core/base/job_runner.h"
+#include "core/figures/recipe.h"
 
 namespace strata {
 namespace {

@@ -18,9 +18,9 @@
 #include "app/session.h"
 #include "app/signal_forwarder.h"
 #include "app/view_names.h"
-#include "core/model_vetting.h"
-#include "core/thread_pools.h"
-#include "core/torch_runtime.h"
+#include "core/base/thread_pools.h"
+#include "core/model/model_vetting.h"
+#include "core/model/torch_runtime.h"
 #include "widgets/gl_format.h"
 
 namespace {
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   QCoreApplication::setOrganizationName(QStringLiteral("Strata"));
   QCoreApplication::setApplicationName(QStringLiteral("Strata"));
   QCoreApplication::setApplicationVersion(QStringLiteral(STRATA_VERSION));
-  // New model files are opened by a child `strata validate` first (core/model_vetting.h).
+  // New model files are opened by a child `strata validate` first (core/model/model_vetting.h).
   strata::setModelVettingExecutable(strata::currentExecutablePath());
   if (strata::isHeadlessInvocation(argc, argv)) return strata::runHeadless(argc, argv);
 
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
   // cannot be interrupted: the watchdog ends the process if it takes longer than a moment.
   watchdog.arm(status, kExitGrace);
   owned.reset();  // joins the inference worker
-  // Jobs run on a pool that outlives the window (core/thread_pools.h); cancelled, they end
+  // Jobs run on a pool that outlives the window (core/base/thread_pools.h); cancelled, they end
   // quickly, but one inside a model call would run on while static destructors tear LibTorch
   // down under it. Wait for them here, within the watchdog's grace.
   strata::jobPool().waitForDone();

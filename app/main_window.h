@@ -10,10 +10,10 @@
 #include <memory>
 #include <vector>
 
-#include "core/dataset.h"
-#include "core/encoding.h"
-#include "core/model.h"
-#include "core/projection.h"
+#include "core/analysis/projection.h"
+#include "core/data/dataset.h"
+#include "core/model/encoding.h"
+#include "core/model/model.h"
 
 class QAction;
 class QProgressBar;

@@ -3,7 +3,7 @@
 #include <QFileDialog>
 #include <QInputDialog>
 
-#include "core/fashion_mnist.h"
+#include "core/data/fashion_mnist.h"
 
 namespace strata {
 

@@ -4,7 +4,7 @@
 #include <QFileInfo>
 #include <QSettings>
 
-#include "core/resources.h"
+#include "core/base/resources.h"
 
 namespace strata {
 

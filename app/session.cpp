@@ -13,8 +13,8 @@
 
 #include "app/main_window.h"
 #include "app/view_names.h"
-#include "core/errors.h"
-#include "core/file_io.h"
+#include "core/base/errors.h"
+#include "core/base/file_io.h"
 #include "widgets/compare_view.h"
 #include "widgets/map_controls.h"
 #include "widgets/scatter_view.h"

@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "app/view_names.h"
-#include "core/comparison.h"
-#include "core/errors.h"
+#include "core/analysis/comparison.h"
+#include "core/base/errors.h"
 
 namespace strata {
 namespace {

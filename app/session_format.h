@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "core/projection.h"
+#include "core/analysis/projection.h"
 
 namespace strata {
 

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "app/main_window.h"
-#include "core/fashion_mnist.h"
-#include "core/model_metrics.h"
-#include "core/resources.h"
-#include "core/torch_runtime.h"
+#include "core/analysis/model_metrics.h"
+#include "core/base/resources.h"
+#include "core/data/fashion_mnist.h"
+#include "core/model/torch_runtime.h"
 #include "widgets/compare_view.h"
 #include "widgets/gl_format.h"
 #include "widgets/map_controls.h"

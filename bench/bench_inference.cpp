@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/fashion_mnist.h"
-#include "core/image_convert.h"
-#include "core/model.h"
-#include "core/resources.h"
-#include "core/torch_runtime.h"
-#include "core/traversal.h"
+#include "core/base/resources.h"
+#include "core/data/fashion_mnist.h"
+#include "core/data/image_convert.h"
+#include "core/model/model.h"
+#include "core/model/torch_runtime.h"
+#include "core/model/traversal.h"
 
 using namespace strata;
 

@@ -14,7 +14,7 @@
 #include <random>
 #include <vector>
 
-#include "core/pca.h"
+#include "core/numeric/pca.h"
 
 using namespace strata;
 

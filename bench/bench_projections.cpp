@@ -11,17 +11,17 @@
 #include <cstdio>
 #include <random>
 
-#include "core/array_dataset.h"
-#include "core/encoding.h"
-#include "core/fashion_mnist.h"
-#include "core/knn.h"
-#include "core/model.h"
-#include "core/npy.h"
-#include "core/pca.h"
-#include "core/resources.h"
-#include "core/torch_runtime.h"
-#include "core/tsne.h"
-#include "core/umap.h"
+#include "core/base/resources.h"
+#include "core/data/array_dataset.h"
+#include "core/data/fashion_mnist.h"
+#include "core/data/npy.h"
+#include "core/model/encoding.h"
+#include "core/model/model.h"
+#include "core/model/torch_runtime.h"
+#include "core/numeric/knn.h"
+#include "core/numeric/pca.h"
+#include "core/numeric/tsne.h"
+#include "core/numeric/umap.h"
 
 using namespace strata;
 

@@ -1,7 +1,7 @@
 """Writes model files that are damaged in ways that crash LibTorch itself.
 
 Strata must survive them: it vets a new model file in a child process before loading it (see
-core/model_vetting.h). Run with Debian's /usr/bin/python3 from the repository root:
+core/model/model_vetting.h). Run with Debian's /usr/bin/python3 from the repository root:
 
     /usr/bin/python3 tools/make_hostile_model_files.py
 

@@ -21,13 +21,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/errors.h"
-#include "core/file_io.h"
-#include "core/image_convert.h"
-#include "core/job_runner.h"
-#include "core/model_ops.h"
-#include "core/palette.h"
-#include "core/recipe.h"
+#include "core/base/errors.h"
+#include "core/base/file_io.h"
+#include "core/base/job_runner.h"
+#include "core/data/image_convert.h"
+#include "core/figures/palette.h"
+#include "core/figures/recipe.h"
+#include "core/model/model_ops.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"

@@ -9,10 +9,10 @@
 #include <memory>
 #include <vector>
 
-#include "core/comparison.h"
-#include "core/dataset.h"
-#include "core/model.h"
-#include "core/model_metrics.h"
+#include "core/analysis/comparison.h"
+#include "core/analysis/model_metrics.h"
+#include "core/data/dataset.h"
+#include "core/model/model.h"
 
 class QComboBox;
 class QDoubleSpinBox;

@@ -7,7 +7,7 @@
 #include <QStringList>
 #include <QWidget>
 
-#include "core/unit_matching.h"
+#include "core/numeric/unit_matching.h"
 
 namespace strata {
 

@@ -12,11 +12,11 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
-#include "core/hierarchy.h"
-#include "core/image_convert.h"
-#include "core/inference_worker.h"
-#include "core/model_ops.h"
-#include "core/recipe.h"
+#include "core/base/inference_worker.h"
+#include "core/data/image_convert.h"
+#include "core/figures/recipe.h"
+#include "core/model/hierarchy.h"
+#include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
 #include "widgets/kl_heatmap.h"
 

@@ -7,9 +7,9 @@
 
 #include <memory>
 
-#include "core/dataset.h"
-#include "core/latent_stats.h"
-#include "core/model.h"
+#include "core/data/dataset.h"
+#include "core/model/latent_stats.h"
+#include "core/model/model.h"
 
 class QDoubleSpinBox;
 class QLabel;

@@ -4,7 +4,7 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
-#include "core/image_convert.h"
+#include "core/data/image_convert.h"
 #include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
 

@@ -3,7 +3,7 @@
 
 #include <QWidget>
 
-#include "core/dataset.h"
+#include "core/data/dataset.h"
 
 class QLabel;
 class QPushButton;

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "core/palette.h"
+#include "core/figures/palette.h"
 
 namespace strata {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <memory>
 
-#include "core/latent_stats.h"
-#include "core/model.h"
+#include "core/model/latent_stats.h"
+#include "core/model/model.h"
 
 namespace strata {
 

@@ -4,9 +4,9 @@
 
 #include <QWidget>
 
-#include "core/dataset.h"
-#include "core/model.h"
-#include "core/projection.h"
+#include "core/analysis/projection.h"
+#include "core/data/dataset.h"
+#include "core/model/model.h"
 
 class QComboBox;
 class QDoubleSpinBox;

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "core/model_metrics.h"
+#include "core/analysis/model_metrics.h"
 
 namespace strata {
 

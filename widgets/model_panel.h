@@ -4,7 +4,7 @@
 #include <QJsonObject>
 #include <QWidget>
 
-#include "core/model.h"
+#include "core/model/model.h"
 
 class QTextBrowser;
 

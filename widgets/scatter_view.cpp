@@ -40,7 +40,7 @@
 #include <random>
 #include <tuple>
 
-#include "core/palette.h"
+#include "core/figures/palette.h"
 
 namespace strata {
 namespace {

@@ -11,7 +11,7 @@
 
 #include <map>
 
-#include "core/image_convert.h"
+#include "core/data/image_convert.h"
 #include "widgets/image_grid.h"
 
 namespace strata {

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/dataset.h"
+#include "core/data/dataset.h"
 
 class QLabel;
 class QPushButton;

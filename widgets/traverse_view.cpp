@@ -22,11 +22,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/errors.h"
-#include "core/gif_writer.h"
-#include "core/image_convert.h"
-#include "core/inference_worker.h"
-#include "core/recipe.h"
+#include "core/base/errors.h"
+#include "core/base/inference_worker.h"
+#include "core/data/image_convert.h"
+#include "core/figures/gif_writer.h"
+#include "core/figures/recipe.h"
 #include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
 

@@ -8,10 +8,10 @@
 #include <memory>
 #include <vector>
 
-#include "core/dataset.h"
-#include "core/latent_stats.h"
-#include "core/model.h"
-#include "core/traversal.h"
+#include "core/data/dataset.h"
+#include "core/model/latent_stats.h"
+#include "core/model/model.h"
+#include "core/model/traversal.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -53,7 +53,8 @@ class TraverseView : public QWidget {
   QImage currentImage() const;
   ImageGrid* grid() const { return grid_; }
   void makeGrid();
-  // The recipe (core/recipe.h) of the current grid, without dataset and style; empty if none.
+  // The recipe (core/figures/recipe.h) of the current grid, without dataset and style; empty if
+  // none.
   QJsonObject figureRecipe() const;
   QString rangeText() const;
   // What the sliders start from, e.g. "item 42, posterior mean".

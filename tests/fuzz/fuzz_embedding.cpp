@@ -1,8 +1,8 @@
 // Embedding files: .npz bytes read as vectors or coordinates with optional labels and images,
 // and the same bytes as a bare .npy of vectors.
 
-#include "core/embedding_file.h"
-#include "core/npy.h"
+#include "core/analysis/embedding_file.h"
+#include "core/data/npy.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,7 +1,7 @@
 // IDX bytes, raw or gzip (told apart by the content): header, size checks, inflating, then
 // images or labels as a dataset.
 
-#include "core/idx_reader.h"
+#include "core/data/idx_reader.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

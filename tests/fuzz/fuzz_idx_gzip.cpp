@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/idx_reader.h"
+#include "core/data/idx_reader.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,7 +3,7 @@
 
 #include <QByteArray>
 
-#include "core/image_folder.h"
+#include "core/data/image_folder.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,7 +2,7 @@
 
 #include <QByteArray>
 
-#include "core/index_list.h"
+#include "core/data/index_list.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,7 +4,7 @@
 #include <QString>
 #include <QStringList>
 
-#include "core/model_meta.h"
+#include "core/model/model_meta.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;

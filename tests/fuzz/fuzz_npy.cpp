@@ -1,7 +1,7 @@
 // .npy bytes: header parsing, size checks, then the image, label and integer conversions.
 
-#include "core/array_readers.h"
-#include "core/npy.h"
+#include "core/data/array_readers.h"
+#include "core/data/npy.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,8 +1,8 @@
 // .npz bytes: zip headers (ZIP64 included), stored and deflated members, CRC checks, then the
 // dataset built from the arrays (images, labels, factors).
 
-#include "core/array_readers.h"
-#include "core/npy.h"
+#include "core/data/array_readers.h"
+#include "core/data/npy.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "core/recipe_schema.h"
+#include "core/figures/recipe_schema.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

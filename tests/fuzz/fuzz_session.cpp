@@ -7,7 +7,7 @@
 #include <QStringList>
 
 #include "app/session_format.h"
-#include "core/errors.h"
+#include "core/base/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strata;

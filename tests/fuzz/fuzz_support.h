@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 
 namespace strata::fuzz {
 

@@ -1,0 +1,79 @@
+#include "core/analysis/embedding_file.h"
+
+#include <QFileInfo>
+
+#include <cmath>
+
+#include "core/base/errors.h"
+#include "core/data/array_readers.h"
+#include "core/data/byte_source.h"
+
+namespace strata {
+
+EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const QString& path) {
+  const std::string file = path.toStdString();
+  const QString name = QFileInfo(path).fileName();
+  EmbeddingFile f;
+  const NpyArray* v = nullptr;
+  for (const char* key : {"embedding", "latents", "x", "coords"})
+    if (arrays.count(key)) {
+      v = &arrays.at(key);
+      f.coordinates = std::string(key) == "coords";
+      break;
+    }
+  if (!v) throw DataError(file, "no vectors (expected a key embedding, latents, x or coords)");
+  const std::string where = v->where.empty() ? file : v->where;
+  if (v->shape.size() != 2 || v->shape[0] < 1 || v->shape[1] < 1 || v->shape[1] > INT32_MAX)
+    throw DataError(where, "vectors must be a 2-D array [N, D]");
+  const int64_t n = v->shape[0];
+  const int dims = int(v->shape[1]);
+  if (f.coordinates && (dims < 2 || dims > 3))
+    throw DataError(where, "coords must have 2 or 3 columns");
+  auto e = std::make_shared<Encoding>();
+  e->items = n;
+  e->dims = dims;
+  e->latents = v->toFloat();
+  for (size_t i = 0; i < e->latents.size(); ++i)
+    if (!std::isfinite(e->latents[i]))
+      throw DataError(where, "vector " + std::to_string(i / size_t(dims)) + " holds " +
+                                 v->textAt(int64_t(i)) + "; vectors must be finite");
+  e->kl.assign(size_t(n), 0.0f);
+  e->reconstruction.assign(size_t(n), 0.0f);
+  e->description = name;
+  f.vectors = e;
+
+  std::shared_ptr<ArrayDataset> dataset;
+  for (const char* key : {"images", "imgs"})
+    if (arrays.count(key)) {
+      dataset = datasetFromImageArray(std::move(arrays.at(key)), path, name);
+      if (dataset->size() != n)
+        throw DataError(file,
+                        "images do not match the vectors: " + std::to_string(dataset->size()) +
+                            " images for " + std::to_string(n) + " vectors");
+      f.hasImages = true;
+      break;
+    }
+  if (!dataset)
+    dataset = std::make_shared<ArrayDataset>(name, ItemShape{1, 1, 1},
+                                             std::vector<float>(size_t(n), 0.5f));
+  for (const char* key : {"labels", "y"})
+    if (arrays.count(key)) {
+      setArrayLabels(*dataset, arrays.at(key), "vectors");
+      break;
+    }
+  f.dataset = dataset;
+  return f;
+}
+
+EmbeddingFile loadEmbeddingFile(const QString& path) {
+  return withMemoryCheck(path, [&] {
+    std::map<std::string, NpyArray> arrays;
+    if (path.endsWith(".npy", Qt::CaseInsensitive))
+      arrays["embedding"] = readNpy(path);
+    else
+      arrays = readNpz(path);
+    return embeddingFromArrays(std::move(arrays), path);
+  });
+}
+
+}  // namespace strata

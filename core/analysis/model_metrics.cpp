@@ -1,0 +1,437 @@
+#include "core/analysis/model_metrics.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "core/base/cache_folder.h"
+#include "core/base/errors.h"
+#include "core/base/file_io.h"
+#include "core/data/npy.h"
+#include "core/model/encoding.h"
+#include "core/model/evaluation.h"
+#include "core/model/latent_stats.h"
+#include "core/model/model_ops.h"
+
+namespace strata {
+namespace {
+
+constexpr int kCacheVersion = 2;
+
+QJsonArray toArray(const std::vector<double>& v) {
+  QJsonArray a;
+  for (double x : v) a.append(x);
+  return a;
+}
+
+std::vector<double> fromArray(const QJsonValue& v) {
+  std::vector<double> out;
+  for (const auto& x : v.toArray()) out.push_back(x.toDouble());
+  return out;
+}
+
+// JSON has no NaN: absent values are written as null and read back as NaN.
+QJsonValue number(double v) {
+  return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+}
+double readNumber(const QJsonValue& v) {
+  return v.isDouble() ? v.toDouble() : NAN;
+}
+
+QString codesText(const MetricsOptions& o, const Model& model, int64_t items) {
+  const QString layer =
+      o.layer < 0 ? QStringLiteral("all layers") : model.info().layers[size_t(o.layer)].name;
+  return QStringLiteral("%1 of %2, %3 items")
+      .arg(o.samples ? QStringLiteral("posterior samples") : QStringLiteral("posterior means"),
+           layer)
+      .arg(items);
+}
+
+MetricRow row(QString key, QString name, double value, QString parameters, double low = NAN,
+              double high = NAN, bool higherIsBetter = true) {
+  return {std::move(key), std::move(name), value, low, high, std::move(parameters), higherIsBetter};
+}
+
+void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& dataset,
+                        const std::vector<int64_t>& items, const MetricsOptions& o,
+                        const JobControl& job, MetricInputs* inputs) {
+  CodeMatrix codes =
+      encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, job.range(0.0, 0.6));
+  const QStringList names = dataset.factorNames();
+  std::vector<double> values = factorValues(dataset, items);
+  const FactorClasses classes = factorClasses(values, int64_t(items.size()), int(names.size()));
+  if (classes.factors() == 0 || codes.dims < 2) return;  // scores need two units to compare
+  for (int k : classes.kept) m.factorNames << names[k];
+  m.codeDims = codes.dims;
+  const QString on = codesText(o, model, int64_t(items.size()));
+  job.cancel.throwIfCancelled();
+  const MigScore mig = mutualInformationGap(codes, classes);
+  m.migPerFactor = mig.perFactor;
+  m.rows.push_back(
+      row("mig", "MIG", mig.score, QStringLiteral("%1 bins; %2").arg(mig.bins).arg(on)));
+  const SapScore sap = separatedAttributePredictability(codes, classes);
+  m.sapPerFactor = sap.perFactor;
+  m.rows.push_back(row("sap", "SAP", sap.score, "continuous form (R^2); " + on));
+  job.cancel.throwIfCancelled();
+  if (classes.factors() >= 2 && codes.dims >= 2 && codes.items >= 10) {
+    const DciScore dci = dciScore(codes, classes);
+    m.dciImportance = dci.importance;
+    const QString lasso = QStringLiteral("Lasso alpha %1, %2% train; %3")
+                              .arg(dci.alpha)
+                              .arg(int(dci.trainFraction * 100))
+                              .arg(on);
+    m.rows.push_back(row("dci/disentanglement", "DCI disentanglement", dci.disentanglement, lasso));
+    m.rows.push_back(row("dci/completeness", "DCI completeness", dci.completeness, lasso));
+    m.rows.push_back(
+        row("dci/informativeness", "DCI informativeness (test R^2)", dci.informativeness, lasso));
+  }
+  job.report(0.7);
+  job.cancel.throwIfCancelled();
+  const SamplingPlan plan = makeSamplingPlan(classes, o.seed + 11);
+  const ClassifierScore fv = factorVaeScore(codes, classes, plan, o.seed + 13);
+  m.rows.push_back(row("factorvae", "FactorVAE score", fv.score,
+                       QStringLiteral("%1/%2 votes of %3, majority vote, %4 dims pruned; %5")
+                           .arg(plan.fvTrainFactor.size())
+                           .arg(plan.fvEvalFactor.size())
+                           .arg(plan.groupSize)
+                           .arg(fv.prunedDims.size())
+                           .arg(on),
+                       fv.low, fv.high));
+  job.report(0.8);
+  job.cancel.throwIfCancelled();
+  const ClassifierScore bv = betaVaeScore(codes, classes, plan, o.seed + 17);
+  m.rows.push_back(row("betavae", "beta-VAE score", bv.score,
+                       QStringLiteral("%1/%2 examples of %3 pairs, logistic regression C=1; %4")
+                           .arg(plan.bvTrainFactor.size())
+                           .arg(plan.bvEvalFactor.size())
+                           .arg(plan.groupSize)
+                           .arg(on),
+                       bv.low, bv.high));
+  job.report(1.0);
+  if (inputs) *inputs = {std::move(codes), std::move(values), int(names.size()), plan};
+}
+
+std::vector<int64_t> widen(const std::vector<int>& v) {
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+void writeMetricInputs(const QString& path, const MetricInputs& in, const CodeMatrix* second) {
+  const SamplingPlan& p = in.plan;
+  const int64_t g = p.groupSize;
+  auto count = [](const std::vector<int>& v) { return int64_t(v.size()); };
+  std::map<std::string, NpyArray> arrays{
+      {"codes", makeNpy(in.codes.values, {in.codes.items, in.codes.dims})},
+      {"factors", makeNpy(in.factors, {in.codes.items, in.factorCount})},
+      {"fv_train", makeNpy(p.fvTrain, {count(p.fvTrainFactor), g})},
+      {"fv_train_factor", makeNpy(widen(p.fvTrainFactor), {count(p.fvTrainFactor)})},
+      {"fv_eval", makeNpy(p.fvEval, {count(p.fvEvalFactor), g})},
+      {"fv_eval_factor", makeNpy(widen(p.fvEvalFactor), {count(p.fvEvalFactor)})},
+      {"bv_train", makeNpy(p.bvTrain, {count(p.bvTrainFactor), g, 2})},
+      {"bv_train_factor", makeNpy(widen(p.bvTrainFactor), {count(p.bvTrainFactor)})},
+      {"bv_eval", makeNpy(p.bvEval, {count(p.bvEvalFactor), g, 2})},
+      {"bv_eval_factor", makeNpy(widen(p.bvEvalFactor), {count(p.bvEvalFactor)})}};
+  if (second) arrays["codes_b"] = makeNpy(second->values, {second->items, second->dims});
+  writeNpz(path, arrays);
+}
+
+QJsonObject MetricsOptions::toJson() const {
+  QJsonArray explicitList;
+  for (int64_t i : explicitItems) explicitList.append(qint64(i));
+  return {{"items", qint64(items)},
+          {"explicit_items", explicitList},
+          {"iw_samples", iwSamples},
+          {"iw_items", qint64(iwItems)},
+          {"layer", layer},
+          {"samples", samples},
+          {"disentanglement", disentanglement},
+          {"seed", QString::number(seed)}};
+}
+
+const MetricRow* ModelMetrics::find(const QString& key) const {
+  for (const MetricRow& r : rows)
+    if (r.key == key) return &r;
+  return nullptr;
+}
+
+QJsonObject ModelMetrics::toJson() const {
+  QJsonArray rowArray;
+  for (const MetricRow& r : rows)
+    rowArray.append(QJsonObject{{"key", r.key},
+                                {"name", r.name},
+                                {"value", number(r.value)},
+                                {"low", number(r.low)},
+                                {"high", number(r.high)},
+                                {"parameters", r.parameters},
+                                {"out_of", number(r.outOf)},
+                                {"higher_is_better", r.higherIsBetter}});
+  QJsonArray units;
+  for (const auto& layer : unitKl) units.append(toArray(layer));
+  return {{"model", modelName},
+          {"model_file", modelFile},
+          {"dataset", dataset},
+          {"items", qint64(items)},
+          {"options", options.toJson()},
+          {"metrics", rowArray},
+          {"layers", QJsonArray::fromStringList(layerNames)},
+          {"unit_kl", units},
+          {"factors", QJsonArray::fromStringList(factorNames)},
+          {"mig_per_factor", toArray(migPerFactor)},
+          {"sap_per_factor", toArray(sapPerFactor)},
+          {"dci_importance", toArray(dciImportance)},
+          {"code_dims", codeDims},
+          {"seconds", seconds}};
+}
+
+ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
+  ModelMetrics m;
+  m.modelName = json["model"].toString();
+  m.modelFile = json["model_file"].toString();
+  m.dataset = json["dataset"].toString();
+  m.items = json["items"].toInteger();
+  const QJsonObject o = json["options"].toObject();
+  m.options.items = o["items"].toInteger();
+  for (const auto& v : o["explicit_items"].toArray())
+    m.options.explicitItems.push_back(v.toInteger());
+  m.options.iwSamples = o["iw_samples"].toInt();
+  m.options.iwItems = o["iw_items"].toInteger();
+  m.options.layer = o["layer"].toInt();
+  m.options.samples = o["samples"].toBool();
+  m.options.disentanglement = o["disentanglement"].toBool();
+  m.options.seed = o["seed"].toString().toULongLong();
+  for (const auto& v : json["metrics"].toArray()) {
+    const QJsonObject r = v.toObject();
+    m.rows.push_back({r["key"].toString(), r["name"].toString(), readNumber(r["value"]),
+                      readNumber(r["low"]), readNumber(r["high"]), r["parameters"].toString(),
+                      r["higher_is_better"].toBool(true), readNumber(r["out_of"])});
+  }
+  for (const auto& v : json["layers"].toArray()) m.layerNames << v.toString();
+  for (const auto& v : json["unit_kl"].toArray()) m.unitKl.push_back(fromArray(v));
+  for (const auto& v : json["factors"].toArray()) m.factorNames << v.toString();
+  m.migPerFactor = fromArray(json["mig_per_factor"]);
+  m.sapPerFactor = fromArray(json["sap_per_factor"]);
+  m.dciImportance = fromArray(json["dci_importance"]);
+  m.codeDims = json["code_dims"].toInt();
+  m.seconds = json["seconds"].toDouble();
+  return m;
+}
+
+std::vector<int64_t> metricItems(const MetricsOptions& options, int64_t size) {
+  if (!options.explicitItems.empty()) {
+    for (int64_t i : options.explicitItems)
+      if (i < 0 || i >= size) throw std::invalid_argument("metric item index outside the dataset");
+    return options.explicitItems;
+  }
+  std::vector<int64_t> items(static_cast<size_t>(size));
+  std::iota(items.begin(), items.end(), 0);
+  // A seeded shuffle, also when every item is used: the items are a random sample in random
+  // order (DCI splits in order, and files are often sorted by class or factor).
+  const int64_t count = options.items > 0 && options.items < size ? options.items : size;
+  std::mt19937_64 rng(options.seed);
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t pick = std::uniform_int_distribution<int64_t>(i, size - 1)(rng);
+    std::swap(items[size_t(i)], items[size_t(pick)]);
+  }
+  items.resize(size_t(count));
+  return items;
+}
+
+CodeMatrix encodeItems(const Model& model, const Dataset& dataset,
+                       const std::vector<int64_t>& items, int layer, bool samples, uint64_t seed,
+                       const JobControl& job) {
+  requireCompatible(model, dataset);
+  const auto& layers = model.info().layers;
+  if (layer >= int(layers.size())) throw std::invalid_argument("no such latent layer");
+  CodeMatrix codes;
+  codes.items = int64_t(items.size());
+  for (size_t l = 0; l < layers.size(); ++l)
+    if (layer < 0 || size_t(layer) == l) codes.dims += int(layers[l].size());
+  codes.values.resize(size_t(codes.items) * size_t(codes.dims));
+  SampleStream stream(seed);
+  const size_t pixels = size_t(dataset.itemShape().pixelCount()), batch = 500;
+  std::vector<float> x;
+  for (size_t first = 0; first < items.size(); first += batch) {
+    job.cancel.throwIfCancelled();
+    const size_t count = std::min(batch, items.size() - first);
+    x.resize(count * pixels);
+    for (size_t i = 0; i < count; ++i) dataset.copyImage(items[first + i], x.data() + i * pixels);
+    const Posterior q = samples ? model.posterior(x.data(), int64_t(count), stream)
+                                : model.posterior(x.data(), int64_t(count), false);
+    for (size_t i = 0; i < count; ++i) {
+      double* out = codes.values.data() + (first + i) * size_t(codes.dims);
+      for (size_t l = 0; l < layers.size(); ++l) {
+        if (layer >= 0 && size_t(layer) != l) continue;
+        const size_t units = size_t(layers[l].size());
+        const float* z = q.z.layers[l].data() + i * units;
+        out = std::copy(z, z + units, out);
+      }
+    }
+    job.report(double(first + count) / double(items.size()));
+  }
+  return codes;
+}
+
+std::vector<double> factorValues(const Dataset& dataset, const std::vector<int64_t>& items) {
+  const int count = int(dataset.factorNames().size());
+  std::vector<double> values(items.size() * size_t(count));
+  for (size_t i = 0; i < items.size(); ++i)
+    for (int k = 0; k < count; ++k)
+      values[i * size_t(count) + size_t(k)] = dataset.factor(items[i], k);
+  return values;
+}
+
+ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
+                                 const MetricsOptions& options, const JobControl& job,
+                                 MetricInputs* inputs) {
+  QElapsedTimer timer;
+  timer.start();
+  requireCompatible(model, dataset);
+  ModelMetrics m;
+  m.modelName = model.info().name;
+  m.modelFile = QFileInfo(model.info().path).fileName();
+  m.dataset = dataset.name();
+  m.options = options;
+  const std::vector<int64_t> items = metricItems(options, dataset.size());
+  m.items = int64_t(items.size());
+  const QString subset = QStringLiteral("%1 items, seed %2").arg(m.items).arg(options.seed);
+  const bool factors = options.disentanglement && !dataset.factorNames().isEmpty();
+  const double boundsEnd = factors ? 0.3 : 0.6, iwEnd = factors ? 0.55 : 0.9,
+               statsEnd = factors ? 0.65 : 1.0;
+
+  const ElboStats elbo = evaluateElbo(model, dataset, items, options.seed, job.range(0, boundsEnd));
+  m.rows.push_back(row("elbo", "ELBO (nats)", elbo.elbo,
+                       "1 posterior sample, analytic KL; " + subset,
+                       elbo.elbo - 1.96 * elbo.elboStdError, elbo.elbo + 1.96 * elbo.elboStdError));
+  m.rows.push_back(row("log_px", "E log p(x|z) (nats)", elbo.logPx, subset));
+  if (options.iwItems > 0 && options.iwSamples > 0) {
+    const std::vector<int64_t> iwItems(
+        items.begin(),
+        items.begin() + int64_t(std::min<size_t>(items.size(), size_t(options.iwItems))));
+    double error = 0;
+    const double iw =
+        importanceWeightedBound(model, dataset, iwItems, options.iwSamples, options.seed + 1,
+                                job.range(boundsEnd, iwEnd), &error);
+    m.rows.push_back(row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples),
+                         iw, QStringLiteral("first %1 of the items").arg(iwItems.size()),
+                         iw - 1.96 * error, iw + 1.96 * error));
+  }
+  const double klTotal = std::accumulate(elbo.klPerLayer.begin(), elbo.klPerLayer.end(), 0.0);
+  m.rows.push_back(row("kl", "KL total (nats)", klTotal, subset, NAN, NAN, false));
+  const LatentStats stats = computeLatentStats(model, dataset, items, job.range(iwEnd, statsEnd));
+  const auto& layers = model.info().layers;
+  int active = 0, collapsed = 0, units = 0;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerStats& s = stats.layers[l];
+    m.layerNames << layers[l].name;
+    std::vector<double> kl;
+    for (const UnitStats& u : s.units) kl.push_back(u.kl);
+    m.unitKl.push_back(std::move(kl));
+    m.rows.push_back(row("kl/" + layers[l].name, QStringLiteral("KL %1 (nats)").arg(layers[l].name),
+                         elbo.klPerLayer[l], subset, NAN, NAN, false));
+    m.rows.push_back(row("active/" + layers[l].name,
+                         QStringLiteral("active units %1").arg(layers[l].name), s.activeUnits,
+                         QStringLiteral("Var E_q[z] > 0.01")));
+    m.rows.back().outOf = double(s.units.size());
+    active += s.activeUnits;
+    collapsed += s.collapsedUnits;
+    units += int(s.units.size());
+  }
+  m.rows.push_back(
+      row("active", "active units", active, QStringLiteral("Var E_q[z] > 0.01 (Burda et al.)")));
+  m.rows.back().outOf = units;
+  m.rows.push_back(row("collapsed", "collapsed units", collapsed,
+                       QStringLiteral("mean KL < 0.01 nats"), NAN, NAN, false));
+  m.rows.back().outOf = units;
+  if (factors)
+    addDisentanglement(m, model, dataset, items, options, job.range(statsEnd, 1.0), inputs);
+  m.seconds = double(timer.elapsed()) / 1000.0;
+  job.report(1.0);
+  return m;
+}
+
+QString metricsCsv(const std::vector<ModelMetrics>& models) {
+  auto quote = [](QString s) {
+    if (s.contains(',') || s.contains('"') || s.contains('\n'))
+      s = '"' + s.replace('"', "\"\"") + '"';
+    return s;
+  };
+  auto text = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 10) : QString(); };
+  QString out = "model,dataset,metric,key,value,low,high,out_of,parameters\n";
+  for (const ModelMetrics& m : models)
+    for (const MetricRow& r : m.rows)
+      out += QStringList{quote(m.modelName), quote(m.dataset), quote(r.name), r.key,
+                         text(r.value),      text(r.low),      text(r.high),  text(r.outOf),
+                         quote(r.parameters)}
+                 .join(',') +
+             '\n';
+  return out;
+}
+
+QJsonObject metricsJson(const std::vector<ModelMetrics>& models) {
+  QJsonArray array;
+  for (const ModelMetrics& m : models) array.append(m.toJson());
+  return {{"format", "strata-metrics"}, {"version", kCacheVersion}, {"models", array}};
+}
+
+MetricsCache::MetricsCache(QString directory) : directory_(std::move(directory)) {
+  if (directory_.isEmpty()) directory_ = CacheFolder::folder(QStringLiteral("metrics"));
+}
+
+QString MetricsCache::key(const Model& model, const Dataset& dataset,
+                          const MetricsOptions& options) {
+  QCryptographicHash hash(QCryptographicHash::Sha1);
+  hash.addData(encodingKey(model, dataset, EncodingChoice{}).toUtf8());
+  hash.addData(QJsonDocument(options.toJson()).toJson(QJsonDocument::Compact));
+  hash.addData(QByteArray::number(kCacheVersion));
+  return QString::fromLatin1(hash.result().toHex());
+}
+
+bool MetricsCache::load(const QString& key, ModelMetrics& out) const {
+  try {
+    const QJsonObject json = readJsonObject(QDir(directory_).filePath(key + ".json"));
+    if (json["metrics"].toArray().isEmpty()) return false;
+    out = ModelMetrics::fromJson(json);
+    CacheFolder::touch(QDir(directory_).filePath(key + ".json"));
+    return true;
+  } catch (const DataError&) {
+    return false;  // absent or damaged: computed again
+  }
+}
+
+void MetricsCache::store(const QString& key, const ModelMetrics& metrics) const {
+  try {
+    writeFileAtomically(QDir(directory_).filePath(key + ".json"),
+                        QJsonDocument(metrics.toJson()).toJson(), QStringLiteral("metrics cache"));
+    CacheFolder::prune();
+  } catch (const Error&) {
+    // A cache that cannot be written is no error: the table is computed again next time.
+  }
+}
+
+ModelMetrics MetricsCache::get(const Model& model, const Dataset& dataset,
+                               const MetricsOptions& options, const JobControl& job,
+                               bool* fromCache) const {
+  const QString k = key(model, dataset, options);
+  ModelMetrics m;
+  if (load(k, m)) {
+    if (fromCache) *fromCache = true;
+    return m;
+  }
+  m = computeModelMetrics(model, dataset, options, job);
+  store(k, m);
+  if (fromCache) *fromCache = false;
+  return m;
+}
+
+}  // namespace strata

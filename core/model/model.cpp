@@ -1,0 +1,550 @@
+#include "core/model/model.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <torch/script.h>
+
+#include <cmath>
+#include <mutex>
+#include <random>
+
+#include "core/base/errors.h"
+#include "core/model/model_meta.h"
+#include "core/model/model_vetting.h"
+
+namespace strata {
+
+namespace {
+
+// LibTorch's default CPU generator is one per process: whoever seeds it, swaps its state or
+// draws from it holds this, so no draw lands in another stream.
+std::mutex& torchRandomMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+at::Tensor generatorState() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void setGeneratorState(const at::Tensor& state) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+}  // namespace
+
+struct SampleStream::State {
+  at::Tensor generator;  // the default CPU generator's state between this stream's draws
+};
+
+SampleStream::SampleStream(uint64_t seed) : state_(std::make_unique<State>()) {
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  const at::Tensor saved = generatorState();
+  torch::manual_seed(seed);
+  state_->generator = generatorState();
+  setGeneratorState(saved);
+}
+
+SampleStream::~SampleStream() = default;
+
+int64_t LayerInfo::size() const {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+QString LayerInfo::shapeText() const {
+  QStringList parts;
+  for (int64_t s : shape) parts << QString::number(s);
+  return "[" + parts.join(", ") + "]";
+}
+
+int64_t ModelInfo::totalLatentSize() const {
+  int64_t n = 0;
+  for (const LayerInfo& l : layers) n += l.size();
+  return n;
+}
+
+QString ValidationReport::text() const {
+  QString out = QStringLiteral("%1: %2\n")
+                    .arg(path, ok() ? QStringLiteral("valid model (contract %1)").arg(info.contract)
+                                    : QStringLiteral("INVALID model"));
+  if (!info.name.isEmpty()) {
+    out += QStringLiteral("  name: %1\n").arg(info.name);
+    out += QStringLiteral("  input: %1 x %2 x %3, range [%4, %5], likelihood %6\n")
+               .arg(info.input.channels)
+               .arg(info.input.height)
+               .arg(info.input.width)
+               .arg(info.rangeLow)
+               .arg(info.rangeHigh)
+               .arg(info.likelihood);
+    for (const LayerInfo& l : info.layers)
+      out += QStringLiteral("  layer %1 %2\n").arg(l.name, l.shapeText());
+  }
+  for (const QString& n : notes) out += QStringLiteral("  note: %1\n").arg(n);
+  for (const QString& v : violations) out += QStringLiteral("  violation: %1\n").arg(v);
+  return out;
+}
+
+namespace {
+
+using torch::jit::Module;
+
+QString shapeString(at::IntArrayRef sizes) {
+  QStringList parts;
+  for (int64_t s : sizes) parts << QString::number(s);
+  return "[" + parts.join(", ") + "]";
+}
+
+std::vector<int64_t> batchShape(int64_t batch, const std::vector<int64_t>& shape) {
+  std::vector<int64_t> out{batch};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
+int argumentCount(const Module& module, const char* name) {
+  auto method = module.find_method(name);
+  if (!method) return -1;
+  return int(method->function().getSchema().arguments().size()) - 1;  // minus self
+}
+
+c10::List<at::Tensor> tensorList(const std::vector<at::Tensor>& tensors) {
+  c10::List<at::Tensor> list;
+  for (const at::Tensor& t : tensors) list.push_back(t);
+  return list;
+}
+
+std::vector<at::Tensor> toTensors(const c10::IValue& value) {
+  std::vector<at::Tensor> out;
+  for (const c10::IValue& item : value.toListRef()) out.push_back(item.toTensor());
+  return out;
+}
+
+}  // namespace
+
+struct Model::Impl {
+  Module module;
+  ModelInfo info;
+  mutable std::mutex mutex;  // TorchScript modules are not documented as re-entrant
+
+  std::vector<at::Tensor> toTensors(const Latents& z, size_t firstLayer) const {
+    std::vector<at::Tensor> out;
+    for (size_t i = 0; i < z.layers.size(); ++i) {
+      const LayerInfo& l = info.layers[firstLayer + i];
+      out.push_back(torch::from_blob(const_cast<float*>(z.layers[i].data()),
+                                     batchShape(z.batch, l.shape), torch::kFloat32)
+                        .clone());
+    }
+    return out;
+  }
+  static std::vector<float> values(const at::Tensor& t) {
+    at::Tensor c = t.contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  // Checks one result of a model call against what the contract promises (shape, float32,
+  // finite) before anything reads it. Cheap next to the call itself: one pass over the data.
+  static void checkResult(const at::Tensor& t, const std::vector<int64_t>& expected,
+                          const std::string& what) {
+    if (t.sizes().vec() != expected)
+      throw ModelOutputError(what, "returned shape " + shapeString(t.sizes()).toStdString() +
+                                       ", expected " + shapeString(expected).toStdString());
+    if (t.scalar_type() != torch::kFloat32)
+      throw ModelOutputError(what, "returned " + std::string(c10::toString(t.scalar_type())) +
+                                       " values, expected float32");
+    if (t.numel() == 0 || torch::isfinite(t).all().item<bool>()) return;
+    const at::Tensor badItems =
+        torch::nonzero(torch::logical_not(torch::isfinite(t)).reshape({t.size(0), -1}).any(1))
+            .reshape({-1});
+    std::vector<int64_t> items(badItems.data_ptr<int64_t>(),
+                               badItems.data_ptr<int64_t>() + badItems.numel());
+    throw ModelOutputError(what, "returned NaN or Inf", items);
+  }
+  Latents layersResult(const c10::IValue& value, int64_t batch, size_t firstLayer,
+                       const std::string& what) const {
+    if (!value.isTensorList() && !value.isList())
+      throw ModelOutputError(what, "returned " + value.tagKind() + ", expected a list of tensors");
+    const auto list = value.toListRef();
+    const size_t expected = info.layers.size() - firstLayer;
+    if (list.size() != expected)
+      throw ModelOutputError(what, "returned " + std::to_string(list.size()) +
+                                       " layers, expected " + std::to_string(expected));
+    Latents z;
+    z.batch = batch;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].isTensor())
+        throw ModelOutputError(what + "[" + std::to_string(i) + "]", "is not a tensor");
+      const at::Tensor& t = list[i].toTensor();
+      checkResult(t, batchShape(batch, info.layers[firstLayer + i].shape),
+                  what + "[" + std::to_string(firstLayer + i) + "]");
+      z.layers.push_back(values(t));
+    }
+    return z;
+  }
+  // Data arrive in [0, 1] (the dataset's units) and enter the model in its declared input
+  // range; decoded means leave it mapped back, unclipped, so every caller sees one convention.
+  at::Tensor images(const float* x, int64_t batch) const {
+    at::Tensor t =
+        torch::from_blob(const_cast<float*>(x),
+                         {batch, info.input.channels, info.input.height, info.input.width},
+                         torch::kFloat32)
+            .clone();
+    if (info.rangeLow != 0 || info.rangeHigh != 1)
+      t.mul_(info.rangeHigh - info.rangeLow).add_(info.rangeLow);
+    return t;
+  }
+  std::vector<float> toDataUnits(const at::Tensor& decoded) const {
+    std::vector<float> out = values(decoded);
+    if (info.rangeLow != 0 || info.rangeHigh != 1) {
+      const double low = info.rangeLow, scale = 1.0 / (info.rangeHigh - info.rangeLow);
+      for (float& v : out) v = float((double(v) - low) * scale);
+    }
+    return out;
+  }
+  std::vector<int64_t> imageShape(int64_t batch) const {
+    return {batch, info.input.channels, info.input.height, info.input.width};
+  }
+  // Draws from LibTorch's default generator when sampling: callers hold torchRandomMutex.
+  Posterior posterior(const float* x, int64_t batch, bool sample) const;
+};
+
+Model::Model() : d(new Impl) {}
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const {
+  return d->info;
+}
+
+namespace {
+
+// Runs the contract's probe checks on a loaded module; appends violations.
+void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEncoder) {
+  const int64_t batch = 3;
+  const size_t L = info.layers.size();
+  torch::manual_seed(0);
+  auto checkLayers = [&](const std::vector<at::Tensor>& tensors, const QString& what) {
+    bool ok = true;
+    if (tensors.size() != L) {
+      violations
+          << QStringLiteral("%1: %2 layers, expected %3").arg(what).arg(tensors.size()).arg(L);
+      return false;
+    }
+    for (size_t l = 0; l < L; ++l) {
+      const auto expected = batchShape(batch, info.layers[l].shape);
+      const at::Tensor& t = tensors[l];
+      if (t.sizes().vec() != expected) {
+        violations << QStringLiteral("%1[%2]: shape %3, expected %4")
+                          .arg(what)
+                          .arg(l)
+                          .arg(shapeString(t.sizes()), shapeString(expected));
+        ok = false;
+      } else if (t.scalar_type() != torch::kFloat32) {
+        violations << QStringLiteral("%1[%2]: dtype %3, expected float32")
+                          .arg(what)
+                          .arg(l)
+                          .arg(QString::fromStdString(std::string(c10::toString(t.scalar_type()))));
+        ok = false;
+      } else if (!torch::isfinite(t).all().item<bool>()) {
+        violations << QStringLiteral("%1[%2]: contains NaN or Inf").arg(what).arg(l);
+        ok = false;
+      }
+    }
+    return ok;
+  };
+
+  std::vector<at::Tensor> eps;
+  for (const LayerInfo& l : info.layers) eps.push_back(torch::randn(batchShape(batch, l.shape)));
+  std::vector<at::Tensor> sampled;
+  try {
+    c10::List<double> temps;
+    for (size_t l = 0; l < L; ++l) temps.push_back(1.0);
+    sampled =
+        toTensors(module.get_method("prior_sample")({tensorList({}), tensorList(eps), temps}));
+    if (!checkLayers(sampled, "prior_sample")) sampled.clear();
+  } catch (const std::exception& e) {
+    violations << QStringLiteral("prior_sample: raised %1")
+                      .arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+  }
+  for (size_t k = 1; k < L && !sampled.empty(); ++k) {
+    try {
+      std::vector<at::Tensor> fixed(sampled.begin(), sampled.begin() + int64_t(k));
+      std::vector<at::Tensor> rest(eps.begin() + int64_t(k), eps.end());
+      c10::List<double> temps;
+      for (size_t l = k; l < L; ++l) temps.push_back(1.0);
+      const auto out = toTensors(
+          module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
+      if (checkLayers(out, QStringLiteral("prior_sample(k=%1)").arg(k))) {
+        for (size_t l = 0; l < k; ++l)
+          if (!torch::equal(out[l], fixed[l]))
+            violations << QStringLiteral(
+                              "prior_sample(k=%1): layer %2 differs from the fixed input")
+                              .arg(k)
+                              .arg(l);
+      }
+    } catch (const std::exception& e) {
+      violations << QStringLiteral("prior_sample(k=%1): raised %2")
+                        .arg(k)
+                        .arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+    }
+  }
+  if (sampled.empty()) return;
+
+  at::Tensor images;
+  const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height,
+                                           info.input.width};
+  try {
+    images = module.get_method("decode")({tensorList(sampled)}).toTensor();
+    if (images.sizes().vec() != imageShape) {
+      violations << QStringLiteral("decode: shape %1, expected %2")
+                        .arg(shapeString(images.sizes()), shapeString(imageShape));
+      images = at::Tensor();
+    } else if (!torch::isfinite(images).all().item<bool>()) {
+      violations << QStringLiteral("decode: contains NaN or Inf");
+      images = at::Tensor();
+    } else {
+      const double lo = images.min().item<double>(), hi = images.max().item<double>();
+      const double slack = 1e-5 * (info.rangeHigh - info.rangeLow);
+      if (lo < info.rangeLow - slack || hi > info.rangeHigh + slack) {
+        violations << QStringLiteral(
+                          "decode: values in [%1, %2], outside the declared range [%3, %4]")
+                          .arg(lo)
+                          .arg(hi)
+                          .arg(info.rangeLow)
+                          .arg(info.rangeHigh);
+        images = at::Tensor();
+      }
+    }
+  } catch (const std::exception& e) {
+    violations
+        << QStringLiteral("decode: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+  }
+  if (!hasEncoder || !images.defined()) return;
+
+  images = images.to(torch::kFloat32);
+  for (bool sample : {false, true}) {
+    const QString what = QStringLiteral("posterior(sample=%1)").arg(sample ? "true" : "false");
+    try {
+      const c10::IValue result = module.get_method("posterior")({images, sample});
+      const auto dict = result.toGenericDict();
+      std::vector<at::Tensor> z, qMean;
+      bool complete = true;
+      for (const char* key : {"z", "q_mean", "q_logvar", "p_mean", "p_logvar"}) {
+        auto it = dict.find(c10::IValue(std::string(key)));
+        if (it == dict.end()) {
+          violations << QStringLiteral("%1: key %2 missing").arg(what, key);
+          complete = false;
+          continue;
+        }
+        const auto tensors = toTensors(it->value());
+        if (!checkLayers(tensors, what + "." + key)) complete = false;
+        if (std::string(key) == "z") z = tensors;
+        if (std::string(key) == "q_mean") qMean = tensors;
+      }
+      if (!complete) continue;
+      if (!sample)
+        for (size_t l = 0; l < L; ++l)
+          if (!torch::equal(z[l], qMean[l]))
+            violations << QStringLiteral("%1: z[%2] differs from q_mean[%2]").arg(what).arg(l);
+      const at::Tensor lp = module.get_method("log_px")({images, tensorList(z)}).toTensor();
+      if (lp.sizes().vec() != std::vector<int64_t>{batch})
+        violations << QStringLiteral("log_px: shape %1, expected [%2]")
+                          .arg(shapeString(lp.sizes()))
+                          .arg(batch);
+      else if (!torch::isfinite(lp).all().item<bool>())
+        violations << QStringLiteral("log_px: contains NaN or Inf");
+    } catch (const std::exception& e) {
+      violations << QStringLiteral("%1: raised %2")
+                        .arg(what, QString::fromUtf8(e.what()).section('\n', 0, 0));
+    }
+  }
+}
+
+}  // namespace
+
+ValidationReport Model::validate(const QString& path) {
+  ValidationReport report;
+  report.path = path;
+  report.info.path = path;
+  const QFileInfo file(path);
+  if (!file.isFile()) {
+    report.violations << QStringLiteral("file: no such file");
+    return report;
+  }
+  // A damaged archive can crash LibTorch itself: a child process opens a new file first.
+  const QString crash = vetModelFile(path);
+  if (!crash.isEmpty()) {
+    report.violations << QStringLiteral("file: %1").arg(crash);
+    return report;
+  }
+  c10::InferenceMode inference;
+  Module module;
+  try {
+    module = torch::jit::load(path.toStdString());
+    module.eval();
+  } catch (const std::exception& e) {
+    report.violations << QStringLiteral("file: not a TorchScript model (%1)")
+                             .arg(QString::fromUtf8(e.what()).section('\n', 0, 0).left(200));
+    return report;
+  }
+  bool usable = false;
+  if (!module.hasattr("strata_meta")) {
+    report.violations << QStringLiteral("strata_meta: attribute missing");
+  } else {
+    const c10::IValue meta = module.attr("strata_meta");
+    if (!meta.isString())
+      report.violations << QStringLiteral("strata_meta: expected a string attribute");
+    else
+      usable = parseModelMeta(QString::fromStdString(meta.toStringRef()), report.info,
+                              report.violations);
+  }
+  report.info.path = path;
+
+  const struct {
+    const char* name;
+    int args;
+    bool required;
+  } methods[] = {{"decode", 1, true},
+                 {"prior_sample", 3, true},
+                 {"posterior", 2, false},
+                 {"log_px", 2, false}};
+  bool methodsOk = true;
+  for (const auto& m : methods) {
+    const int count = argumentCount(module, m.name);
+    if (count < 0 && m.required) {
+      report.violations << QStringLiteral("method %1: missing (required)").arg(m.name);
+      methodsOk = false;
+    } else if (count >= 0 && count != m.args) {
+      report.violations << QStringLiteral("method %1: takes %2 arguments, expected %3")
+                               .arg(m.name)
+                               .arg(count)
+                               .arg(m.args);
+      methodsOk = false;
+    }
+  }
+  const bool hasPosterior = argumentCount(module, "posterior") >= 0;
+  const bool hasLogPx = argumentCount(module, "log_px") >= 0;
+  if (hasPosterior != hasLogPx) {
+    report.violations << QStringLiteral(
+                             "methods posterior and log_px: must come together (found only %1)")
+                             .arg(hasPosterior ? "posterior" : "log_px");
+    methodsOk = false;
+  }
+  report.info.hasEncoder = hasPosterior && hasLogPx;
+  if (!report.info.hasEncoder) {
+    report.info.encoderUnavailableReason = QStringLiteral(
+        "the model has no posterior/log_px methods (decoder-only), so encoding, "
+        "reconstructions, KL and likelihood bounds are unavailable");
+    report.notes << report.info.encoderUnavailableReason;
+  }
+  if (usable && methodsOk) {
+    std::lock_guard<std::mutex> lock(torchRandomMutex());  // the probe seeds and samples
+    probe(module, report.info, report.violations, report.info.hasEncoder);
+  }
+  return report;
+}
+
+std::shared_ptr<Model> Model::load(const QString& path) {
+  ValidationReport report = validate(path);
+  if (!report.ok()) throw ModelError(report.text().toStdString());
+  std::shared_ptr<Model> model(new Model);
+  model->d->module = torch::jit::load(path.toStdString());
+  model->d->module.eval();
+  model->d->info = report.info;
+  return model;
+}
+
+Posterior Model::posterior(const float* x, int64_t batch, bool sample) const {
+  if (!sample) return d->posterior(x, batch, false);
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  return d->posterior(x, batch, true);
+}
+
+Posterior Model::posterior(const float* x, int64_t batch, SampleStream& stream) const {
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  const at::Tensor saved = generatorState();
+  setGeneratorState(stream.state_->generator);
+  try {
+    Posterior q = d->posterior(x, batch, true);
+    stream.state_->generator = generatorState();
+    setGeneratorState(saved);
+    return q;
+  } catch (...) {
+    setGeneratorState(saved);
+    throw;
+  }
+}
+
+Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample) const {
+  if (!info.hasEncoder) throw ModelError(info.encoderUnavailableReason.toStdString());
+  std::lock_guard<std::mutex> lock(mutex);
+  c10::InferenceMode inference;
+  const c10::IValue result = module.get_method("posterior")({images(x, batch), sample});
+  if (!result.isGenericDict())
+    throw ModelOutputError("posterior", "returned " + result.tagKind() + ", expected a dict");
+  const auto dict = result.toGenericDict();
+  auto get = [&](const char* key) {
+    const auto it = dict.find(c10::IValue(std::string(key)));
+    if (it == dict.end())
+      throw ModelOutputError("posterior", std::string("returned no key ") + key);
+    return layersResult(it->value(), batch, 0, std::string("posterior.") + key);
+  };
+  return {get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
+}
+
+std::vector<float> Model::decode(const Latents& z) const {
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  const c10::IValue result = d->module.get_method("decode")({tensorList(d->toTensors(z, 0))});
+  if (!result.isTensor())
+    throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
+  const at::Tensor images = result.toTensor();
+  Impl::checkResult(images, d->imageShape(z.batch), "decode");
+  return d->toDataUnits(images);
+}
+
+Latents Model::priorSample(const Latents& fixed, const Latents& eps,
+                           const std::vector<double>& temperature) const {
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  c10::List<double> temps;
+  for (double t : temperature) temps.push_back(t);
+  const size_t k = fixed.layers.size();
+  const int64_t batch = k > 0 ? fixed.batch : eps.batch;
+  return d->layersResult(
+      d->module.get_method("prior_sample")(
+          {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps}),
+      batch, 0, "prior_sample");
+}
+
+std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z) const {
+  if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  const c10::IValue result =
+      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))});
+  if (!result.isTensor())
+    throw ModelOutputError("log_px", "returned " + result.tagKind() + ", expected a tensor");
+  const at::Tensor logPx = result.toTensor();
+  Impl::checkResult(logPx, {batch}, "log_px");
+  return Impl::values(logPx);
+}
+
+Latents Model::noise(int64_t batch, int firstLayer, uint64_t seed) const {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  Latents eps;
+  eps.batch = batch;
+  for (size_t l = size_t(firstLayer); l < d->info.layers.size(); ++l) {
+    std::vector<float> values(size_t(batch * d->info.layers[l].size()));
+    for (float& v : values) v = normal(rng);
+    eps.layers.push_back(std::move(values));
+  }
+  return eps;
+}
+
+}  // namespace strata

@@ -1,0 +1,119 @@
+#pragma once
+// A generative model loaded from a TorchScript file that follows the Strata model contract
+// (docs/model-contract.md). LibTorch stays inside model.cpp.
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/data/dataset.h"
+
+namespace strata {
+
+struct LayerInfo {
+  QString name;
+  std::vector<int64_t> shape;  // [D] or [C, H, W]
+  int64_t size() const;
+  QString shapeText() const;  // "[4, 7, 7]"
+};
+
+struct ModelInfo {
+  QString path;
+  QString name;
+  int contract = 0;
+  ItemShape input;
+  double rangeLow = 0, rangeHigh = 1;
+  QString likelihood;
+  std::vector<LayerInfo> layers;  // top first
+  QJsonObject training;
+  QStringList factors;
+  QString metaJson;
+  bool hasEncoder = false;
+  QString encoderUnavailableReason;  // why encoder features are off, when they are
+  int64_t totalLatentSize() const;
+};
+
+// Latents for a batch: one row-major [batch, layer size] block per layer, top first.
+struct Latents {
+  int64_t batch = 0;
+  std::vector<std::vector<float>> layers;
+};
+
+struct Posterior {
+  Latents z, qMean, qLogVar, pMean, pLogVar;
+};
+
+// The outcome of checking a file against the contract; lists every violation.
+struct ValidationReport {
+  QString path;
+  QStringList violations;
+  QStringList notes;  // facts that are not violations (e.g. decoder-only)
+  ModelInfo info;
+  bool ok() const { return violations.isEmpty(); }
+  QString text() const;
+};
+
+// A seeded stream of the random numbers that sampled posteriors draw. A stream's draws follow
+// one another as after torch.manual_seed(seed) in Python, whatever other streams, models or
+// threads sample in between: LibTorch's generator is process-wide, so each call swaps the
+// stream's own generator state in and out.
+class SampleStream {
+ public:
+  explicit SampleStream(uint64_t seed);
+  ~SampleStream();
+  SampleStream(const SampleStream&) = delete;
+  SampleStream& operator=(const SampleStream&) = delete;
+
+ private:
+  friend class Model;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+class Model {
+ public:
+  ~Model();
+
+  // Loads and validates; throws ModelError whose message is the full report.
+  static std::shared_ptr<Model> load(const QString& path);
+  // Checks a file without throwing.
+  static ValidationReport validate(const QString& path);
+
+  const ModelInfo& info() const;
+
+  // Images cross this API in [0, 1], the datasets' units, whatever range the model declares:
+  // inputs are mapped to the declared input range on the way in and decoded means back on the
+  // way out (unclipped). log p(x | z) and everything built on it are the model's own, on
+  // correctly scaled inputs. Every result is checked (shape, float32, finite) where it is
+  // produced; a violation throws ModelOutputError naming the method and the batch's items.
+  //
+  // x: [batch, C, H, W] in [0, 1]. Samples (sample = true) come from an unseeded
+  // generator; use the SampleStream overload for reproducible ones.
+  Posterior posterior(const float* x, int64_t batch, bool sample) const;
+  // Posterior samples drawn from `stream`.
+  Posterior posterior(const float* x, int64_t batch, SampleStream& stream) const;
+  // Returns the mean of p(x | z), [batch, C, H, W], mapped to [0, 1] (values outside it stay).
+  std::vector<float> decode(const Latents& z) const;
+  // fixed: the first k layers; eps: standard-normal noise for layers k..L-1;
+  // temperature: one per sampled layer. Returns all L layers.
+  Latents priorSample(const Latents& fixed, const Latents& eps,
+                      const std::vector<double>& temperature) const;
+  // log p(x | z) per item.
+  std::vector<float> logPx(const float* x, int64_t batch, const Latents& z) const;
+
+  // Fills `eps` with standard-normal noise for layers first..L-1 from a seeded generator.
+  Latents noise(int64_t batch, int firstLayer, uint64_t seed) const;
+
+ private:
+  Model();
+  struct Impl;
+  std::unique_ptr<Impl> d;
+};
+
+using ModelPtr = std::shared_ptr<const Model>;
+
+}  // namespace strata

@@ -1,0 +1,159 @@
+#include "core/model/model_meta.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <cmath>
+
+namespace strata {
+
+namespace {
+
+// A JSON number that is a whole number in [1, max], or 0.
+int64_t positiveInteger(const QJsonValue& v, int64_t max) {
+  if (!v.isDouble()) return 0;
+  const double d = v.toDouble();
+  if (!(d >= 1 && d <= double(max)) || d != double(int64_t(d))) return 0;
+  return int64_t(d);
+}
+
+QString jsonText(const QJsonValue& v) {
+  if (v.isUndefined()) return QStringLiteral("nothing");
+  if (v.isString()) return "\"" + v.toString().left(40) + "\"";
+  if (v.isDouble()) return QString::number(v.toDouble());
+  if (v.isBool()) return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+  if (v.isNull()) return QStringLiteral("null");
+  return v.isArray() ? QStringLiteral("a list") : QStringLiteral("an object");
+}
+
+}  // namespace
+
+bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violations) {
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
+  if (error.error != QJsonParseError::NoError) {
+    violations << QStringLiteral("strata_meta: not valid JSON (%1 at offset %2)")
+                      .arg(error.errorString())
+                      .arg(error.offset);
+    return false;
+  }
+  if (!doc.isObject()) {
+    violations << QStringLiteral("strata_meta: expected a JSON object");
+    return false;
+  }
+  const QJsonObject meta = doc.object();
+  bool usable = true;
+  info.metaJson = json;
+  info.contract = meta.value("contract").toInt(-1);
+  if (info.contract != 1) {
+    violations << QStringLiteral("strata_meta.contract: expected 1, got %1")
+                      .arg(jsonText(meta.value("contract")));
+    usable = false;
+  }
+  info.name = meta.value("name").toString();
+  if (info.name.isEmpty()) violations << QStringLiteral("strata_meta.name: missing or empty");
+
+  const QJsonObject input = meta.value("input").toObject();
+  const int64_t channels = positiveInteger(input.value("channels"), ModelLimits::maxChannels);
+  const int64_t height = positiveInteger(input.value("height"), ModelLimits::maxSide);
+  const int64_t width = positiveInteger(input.value("width"), ModelLimits::maxSide);
+  info.input = {int(channels), int(height), int(width)};
+  if (channels == 0 || height == 0 || width == 0) {
+    violations << QStringLiteral(
+                      "strata_meta.input: channels (1 to %1), height and width (1 to %2) must be "
+                      "whole numbers, got %3 x %4 x %5")
+                      .arg(ModelLimits::maxChannels)
+                      .arg(ModelLimits::maxSide)
+                      .arg(jsonText(input.value("channels")), jsonText(input.value("height")),
+                           jsonText(input.value("width")));
+    usable = false;
+  } else if (channels * height * width > ModelLimits::maxInputValues) {
+    violations << QStringLiteral(
+                      "strata_meta.input: %1 x %2 x %3 values per item, more than the "
+                      "%4 Strata handles")
+                      .arg(channels)
+                      .arg(height)
+                      .arg(width)
+                      .arg(ModelLimits::maxInputValues);
+    usable = false;
+  }
+  const QJsonArray range = input.value("range").toArray();
+  if (range.size() != 2 || !range[0].isDouble() || !range[1].isDouble() ||
+      !(range[0].toDouble() < range[1].toDouble()) ||
+      !std::isfinite(range[1].toDouble() - range[0].toDouble())) {
+    violations << QStringLiteral(
+        "strata_meta.input.range: expected [low, high] with finite low < high");
+    usable = false;
+  } else {
+    info.rangeLow = range[0].toDouble();
+    info.rangeHigh = range[1].toDouble();
+  }
+  info.likelihood = input.value("likelihood").toString();
+  if (info.likelihood.isEmpty())
+    violations << QStringLiteral("strata_meta.input.likelihood: missing");
+
+  const QJsonArray layers = meta.value("layers").toArray();
+  if (layers.isEmpty()) {
+    violations << QStringLiteral("strata_meta.layers: expected a non-empty list");
+    usable = false;
+  } else if (layers.size() > ModelLimits::maxLayers) {
+    violations << QStringLiteral("strata_meta.layers: %1 layers, more than the %2 Strata handles")
+                      .arg(layers.size())
+                      .arg(ModelLimits::maxLayers);
+    return false;
+  }
+  QStringList names;
+  int64_t total = 0;
+  for (int i = 0; i < layers.size(); ++i) {
+    const QJsonObject layer = layers[i].toObject();
+    LayerInfo l;
+    l.name = layer.value("name").toString();
+    const QJsonArray shape = layer.value("shape").toArray();
+    bool shapeOk = shape.size() == 1 || shape.size() == 3;
+    int64_t units = 1;
+    for (const QJsonValue v : shape) {
+      const int64_t s = positiveInteger(v, ModelLimits::maxLayerUnits);
+      shapeOk = shapeOk && s > 0;
+      if (s > 0) units = std::min(units * s, ModelLimits::maxLayerUnits + 1);  // no overflow
+      l.shape.push_back(s);
+    }
+    if (l.name.isEmpty() || names.contains(l.name)) {
+      violations << QStringLiteral("strata_meta.layers[%1].name: missing or repeated").arg(i);
+      usable = false;
+    }
+    if (!shapeOk) {
+      violations << QStringLiteral(
+                        "strata_meta.layers[%1].shape: expected [D] or [C, H, W] of whole "
+                        "numbers from 1 to %2")
+                        .arg(i)
+                        .arg(ModelLimits::maxLayerUnits);
+      usable = false;
+    } else if (units > ModelLimits::maxLayerUnits) {
+      violations << QStringLiteral(
+                        "strata_meta.layers[%1].shape: more than %2 units in one "
+                        "layer, the most Strata handles")
+                        .arg(i)
+                        .arg(ModelLimits::maxLayerUnits);
+      usable = false;
+    } else {
+      total += units;
+    }
+    names << l.name;
+    info.layers.push_back(l);
+  }
+  if (total > ModelLimits::maxTotalUnits) {
+    violations << QStringLiteral(
+                      "strata_meta.layers: %1 latent units in all, more than the %2 "
+                      "Strata handles")
+                      .arg(total)
+                      .arg(ModelLimits::maxTotalUnits);
+    usable = false;
+  }
+  info.training = meta.value("training").toObject();
+  for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();
+  return usable;
+}
+
+}  // namespace strata

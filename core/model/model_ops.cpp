@@ -1,0 +1,58 @@
+#include "core/model/model_ops.h"
+
+#include <cmath>
+
+#include "core/base/errors.h"
+
+namespace strata {
+
+double unitKl(const Posterior& q, size_t layer, size_t k) {
+  const double qm = q.qMean.layers[layer][k], qlv = q.qLogVar.layers[layer][k];
+  const double pm = q.pMean.layers[layer][k], plv = q.pLogVar.layers[layer][k];
+  return 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
+}
+
+void requireCompatible(const Model& model, const Dataset& dataset) {
+  const ItemShape m = model.info().input, d = dataset.itemShape();
+  if (!(m == d))
+    throw DataError(dataset.name().toStdString(),
+                    QStringLiteral("items are %1 x %2 x %3 but the model %4 expects %5 x %6 x %7")
+                        .arg(d.channels)
+                        .arg(d.height)
+                        .arg(d.width)
+                        .arg(model.info().name)
+                        .arg(m.channels)
+                        .arg(m.height)
+                        .arg(m.width)
+                        .toStdString());
+}
+
+std::vector<int64_t> spreadIndices(int64_t datasetSize, int count, int64_t offset) {
+  std::vector<int64_t> out;
+  if (datasetSize <= 0) return out;
+  for (int i = 0; i < count; ++i)
+    out.push_back((offset + int64_t(i) * datasetSize / count) % datasetSize);
+  return out;
+}
+
+Reconstructions reconstruct(const Model& model, const Dataset& dataset,
+                            const std::vector<int64_t>& indices) {
+  requireCompatible(model, dataset);
+  Reconstructions r;
+  r.indices = indices;
+  const int64_t pixels = dataset.itemShape().pixelCount();
+  r.inputs.resize(indices.size() * size_t(pixels));
+  for (size_t i = 0; i < indices.size(); ++i)
+    dataset.copyImage(indices[i], r.inputs.data() + i * size_t(pixels));
+  const Posterior q = model.posterior(r.inputs.data(), int64_t(indices.size()), false);
+  r.reconstructions = model.decode(q.z);
+  return r;
+}
+
+std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature) {
+  const Latents eps = model.noise(count, 0, seed);
+  const std::vector<double> temps(model.info().layers.size(), temperature);
+  return model.decode(model.priorSample({count, {}}, eps, temps));
+}
+
+}  // namespace strata

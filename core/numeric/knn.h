@@ -1,0 +1,29 @@
+#pragma once
+// Approximate k-nearest-neighbour graphs (HNSW, from Debian's hnswlib) and exact ones for
+// checks, plus the neighbourhood-preservation score used to judge layouts.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/base/job.h"
+
+namespace strata {
+
+struct KnnGraph {
+  int64_t n = 0;
+  int k = 0;
+  std::vector<int32_t> indices;  // [n, k], nearest first, self excluded
+  std::vector<float> distances;  // [n, k], Euclidean
+};
+
+// Built on `threads` threads; the result depends on the data and the seed only (and on whether
+// the CPU has AVX2, which changes distance rounding). Defined in approximate_knn.cpp.
+KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t seed = 0,
+                        const JobControl& job = {}, int threads = 2);
+KnnGraph exactKnn(const float* data, int64_t n, int dims, int k);
+
+// Mean fraction of each point's k nearest neighbours in `high` that are also among its k
+// nearest in `low` (kNN recall; 1 = neighbourhoods fully kept). Exact search on both sides.
+double knnRecall(const float* high, int highDims, const float* low, int lowDims, int64_t n, int k);
+
+}  // namespace strata
