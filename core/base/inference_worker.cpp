@@ -1,6 +1,9 @@
 #include "core/base/inference_worker.h"
 
+#include <QDebug>
+
 #include <algorithm>
+#include <stdexcept>
 
 namespace strata {
 
@@ -18,17 +21,21 @@ InferenceWorker::~InferenceWorker() {
   thread_.join();
 }
 
-quint64 InferenceWorker::nextId(const QString& channel) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const quint64 id = ++counter_;
-  latest_[channel] = id;
-  return id;
+RequestChannel InferenceWorker::channelFromName(const QString& name) {
+  if (const auto channel = requestChannelFromName(name)) return *channel;
+  // Two callers inventing the same unknown name would silently drop each other's results.
+  throw std::invalid_argument("unknown request channel: " + name.toStdString());
 }
 
-bool InferenceWorker::isLatest(const QString& channel, quint64 id) const {
+quint64 InferenceWorker::nextId(RequestChannel channel) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = latest_.find(channel);
-  return it != latest_.end() && it->second == id;
+  return generations_[channel].next();
+}
+
+bool InferenceWorker::isCurrent(RequestChannel channel, quint64 id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = generations_.find(channel);
+  return it != generations_.end() && it->second.isCurrent(id);
 }
 
 quint64 InferenceWorker::droppedCount() const {
@@ -36,17 +43,27 @@ quint64 InferenceWorker::droppedCount() const {
   return dropped_;
 }
 
-void InferenceWorker::enqueue(const QString& channel, quint64 id, std::function<void()> run) {
+void InferenceWorker::enqueue(RequestChannel channel, quint64 id, std::function<void()> run) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // Whatever the new request made stale is not worth running.
     const auto before = queue_.size();
-    queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
-                                [&](const Task& t) { return t.channel == channel; }),
-                 queue_.end());
+    queue_.erase(
+        std::remove_if(queue_.begin(), queue_.end(),
+                       [&](const Task& t) { return !generations_[t.channel].isCurrent(t.id); }),
+        queue_.end());
     dropped_ += before - queue_.size();
     queue_.push_back({channel, id, std::move(run)});
   }
   wake_.notify_one();
+}
+
+void InferenceWorker::reportFailure(RequestChannel channel, const QString& message,
+                                    const ErrorFn& onError) {
+  if (onError)
+    onError(message);
+  else
+    qWarning().noquote() << channelName(channel) << "request failed:" << message;
 }
 
 void InferenceWorker::loop() {

@@ -1,8 +1,9 @@
 #pragma once
 // One background thread that runs model work in submission order. Each request belongs to a
-// channel (e.g. "traverse-slider"); a request still waiting when a newer one arrives on its
-// channel is dropped unrun, and a finished result is delivered only if no newer request was
-// submitted on its channel since. Results arrive on the thread that owns the worker.
+// channel (core/base/request_channel.h); a newer request on a channel makes the older ones stale
+// (core/base/job_tracker.h): a stale request still waiting is dropped unrun, and a stale result or
+// failure is dropped instead of delivered. Results and failures arrive on the thread that owns the
+// worker, each to the callbacks of its own request.
 
 #include <QObject>
 #include <QPointer>
@@ -13,8 +14,12 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
+
+#include "core/base/job_tracker.h"
+#include "core/base/request_channel.h"
 
 namespace strata {
 
@@ -22,58 +27,81 @@ class InferenceWorker : public QObject {
   Q_OBJECT
 
  public:
+  using ErrorFn = std::function<void(const QString& message)>;
+
   explicit InferenceWorker(QObject* parent = nullptr);
   ~InferenceWorker() override;
 
+  // Runs work() on the worker thread. If this request is still the newest of its channel when it
+  // ends, onResult(R) or onError(message) runs on this object's thread. Without onError a failure
+  // is logged with the channel's name.
   template <class R>
-  quint64 submit(const QString& channel, std::function<R()> work, std::function<void(R)> onResult) {
+  quint64 submit(RequestChannel channel, std::function<R()> work, std::function<void(R)> onResult,
+                 ErrorFn onError = {}) {
     QPointer<InferenceWorker> self(this);
     const quint64 id = nextId(channel);
-    enqueue(channel, id, [self, channel, id, work, onResult] {
+    enqueue(channel, id, [self, channel, id, work, onResult, onError] {
       std::shared_ptr<R> value;
       QString error;
       try {
         value = std::make_shared<R>(work());
       } catch (const std::exception& e) {
         error = QString::fromUtf8(e.what());
+      } catch (...) {
+        error = QStringLiteral("unknown error");
       }
       if (!self) return;
       QMetaObject::invokeMethod(
           self.data(),
-          [self, channel, id, value, error, onResult] {
-            if (!self || !self->isLatest(channel, id)) return;
+          [self, channel, id, value, error, onResult, onError] {
+            if (!self || !self->isCurrent(channel, id)) return;
             if (value)
               onResult(std::move(*value));
             else
-              Q_EMIT self->failed(channel, error);
+              self->reportFailure(channel, error, onError);
           },
           Qt::QueuedConnection);
     });
     return id;
   }
 
+  // deprecated: remove when app/ uses RequestChannel. `channel` must be a channelName(); a
+  // failure goes to failed() as before.
+  template <class R>
+  quint64 submit(const QString& channel, std::function<R()> work, std::function<void(R)> onResult) {
+    QPointer<InferenceWorker> self(this);
+    return submit<R>(channelFromName(channel), std::move(work), std::move(onResult),
+                     [self, channel](const QString& message) {
+                       if (self) Q_EMIT self->failed(channel, message);
+                     });
+  }
+
+  // Whether `id` is still the newest request of `channel`.
+  bool isCurrent(RequestChannel channel, quint64 id) const;
   // Requests dropped unrun because a newer one replaced them (for tests and diagnostics).
   quint64 droppedCount() const;
 
  Q_SIGNALS:
+  // deprecated: remove when app/ uses RequestChannel. Emitted only for requests made through
+  // the QString overload of submit(); others report to their own onError.
   void failed(const QString& channel, const QString& message);
 
  private:
   struct Task {
-    QString channel;
-    quint64 id;
+    RequestChannel channel{};
+    quint64 id = 0;
     std::function<void()> run;
   };
-  quint64 nextId(const QString& channel);
-  bool isLatest(const QString& channel, quint64 id) const;
-  void enqueue(const QString& channel, quint64 id, std::function<void()> run);
+  static RequestChannel channelFromName(const QString& name);
+  quint64 nextId(RequestChannel channel);
+  void enqueue(RequestChannel channel, quint64 id, std::function<void()> run);
+  void reportFailure(RequestChannel channel, const QString& message, const ErrorFn& onError);
   void loop();
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> queue_;
-  std::map<QString, quint64> latest_;
-  quint64 counter_ = 0;
+  std::map<RequestChannel, GenerationGuard> generations_;
   quint64 dropped_ = 0;
   bool stopping_ = false;
   std::thread thread_;

@@ -1,4 +1,5 @@
-// The inference worker drops stale requests and delivers on the owner's thread only.
+// The inference worker drops stale requests and delivers on the owner's thread only, each
+// result and failure to the request that asked for it.
 
 #include <QtTest>
 
@@ -22,7 +23,7 @@ class TestInferenceWorker : public QObject {
     // A slow request occupies the worker while the slider moves 20 more times.
     for (int i = 0; i <= 20; ++i) {
       worker.submit<int>(
-          "slider",
+          RequestChannel::Traverse,
           [i, &ran] {
             ++ran;
             std::this_thread::sleep_for(std::chrono::milliseconds(i == 0 ? 100 : 5));
@@ -34,7 +35,7 @@ class TestInferenceWorker : public QObject {
           });
     }
     worker.submit<int>(
-        "grid", [] { return 7; }, [&](int v) { other << v; });
+        RequestChannel::TraverseGrid, [] { return 7; }, [&](int v) { other << v; });
     QTRY_COMPARE_WITH_TIMEOUT(delivered.size(), 1, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(other.size(), 1, 5000);
     QTest::qWait(100);
@@ -47,11 +48,113 @@ class TestInferenceWorker : public QObject {
 
   void reportsFailures() {
     InferenceWorker worker;
-    QSignalSpy failed(&worker, &InferenceWorker::failed);
+    QStringList errors;
     worker.submit<int>(
-        "x", []() -> int { throw std::runtime_error("decode: shape mismatch"); }, [](int) {});
+        RequestChannel::Samples,
+        []() -> int { throw std::runtime_error("decode: shape mismatch"); }, [](int) {},
+        [&](const QString& message) { errors << message; });
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 5000);
+    QCOMPARE(errors.front(), QStringLiteral("decode: shape mismatch"));
+  }
+
+  void failureGoesToItsOwnRequesterOnly() {
+    InferenceWorker worker;
+    QSignalSpy failed(&worker, &InferenceWorker::failed);
+    QStringList traverseErrors, gridErrors;
+    QList<int> gridResults;
+    bool offThread = false;
+    worker.submit<int>(
+        RequestChannel::Traverse, []() -> int { throw std::runtime_error("decode failed"); },
+        [](int) {},
+        [&](const QString& message) {
+          offThread |= QThread::currentThread() != QCoreApplication::instance()->thread();
+          traverseErrors << message;
+        });
+    worker.submit<int>(
+        RequestChannel::TraverseGrid, [] { return 3; }, [&](int v) { gridResults << v; },
+        [&](const QString& message) { gridErrors << message; });
+    QTRY_COMPARE_WITH_TIMEOUT(traverseErrors.size(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(gridResults.size(), 1, 5000);
+    QTest::qWait(50);
+    QCOMPARE(traverseErrors, QStringList{QStringLiteral("decode failed")});
+    QVERIFY(gridErrors.isEmpty());  // the other channel's requester hears nothing of it
+    QCOMPARE(gridResults, QList<int>{3});
+    QCOMPARE(failed.count(), 0);  // and there is no global failure for the window to show
+    QVERIFY(!offThread);
+  }
+
+  void staleFailureIsDropped() {
+    InferenceWorker worker;
+    std::atomic<bool> started{false}, release{false};
+    QStringList errors;
+    QList<int> results;
+    // The first request fails, but only after a newer one arrived on its channel.
+    worker.submit<int>(
+        RequestChannel::Path,
+        [&]() -> int {
+          started = true;
+          while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          throw std::runtime_error("old path failed");
+        },
+        [&](int v) { results << v; }, [&](const QString& message) { errors << message; });
+    QTRY_VERIFY_WITH_TIMEOUT(started.load(), 5000);
+    worker.submit<int>(
+        RequestChannel::Path, [] { return 2; }, [&](int v) { results << v; },
+        [&](const QString& message) { errors << message; });
+    release = true;
+    QTRY_COMPARE_WITH_TIMEOUT(results.size(), 1, 5000);
+    QTest::qWait(100);
+    QCOMPARE(results, QList<int>{2});
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join("; ")));
+  }
+
+  void staleResultIsDroppedEvenFromWorkThatRan() {
+    // A request already running cannot be stopped; what it returns after a newer request is
+    // still not shown.
+    InferenceWorker worker;
+    std::atomic<bool> started{false}, release{false};
+    QList<int> results;
+    worker.submit<int>(
+        RequestChannel::Neighbours,
+        [&] {
+          started = true;
+          while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          return 1;
+        },
+        [&](int v) { results << v; });
+    QTRY_VERIFY_WITH_TIMEOUT(started.load(), 5000);
+    const quint64 newer = worker.submit<int>(
+        RequestChannel::Neighbours, [] { return 2; }, [&](int v) { results << v; });
+    QVERIFY(worker.isCurrent(RequestChannel::Neighbours, newer));
+    release = true;
+    QTRY_COMPARE_WITH_TIMEOUT(results.size(), 1, 5000);
+    QTest::qWait(100);
+    QCOMPARE(results, QList<int>{2});
+  }
+
+  // deprecated: remove with the QString overload of submit() once app/ uses RequestChannel.
+  void channelNamesStillReportThroughFailed() {
+    InferenceWorker worker;
+    QSignalSpy failed(&worker, &InferenceWorker::failed);
+    QList<int> results;
+    worker.submit<int>(
+        QStringLiteral("samples"), []() -> int { throw std::runtime_error("no samples"); },
+        [](int) {});
+    worker.submit<int>(
+        RequestChannel::Samples, [] { return 5; }, [&](int v) { results << v; });
+    QTRY_COMPARE_WITH_TIMEOUT(results.size(), 1, 5000);
+    QTest::qWait(50);
+    // The name is the enum's channel: the newer enum request superseded the named one.
+    QCOMPARE(failed.count(), 0);
+    worker.submit<int>(
+        QStringLiteral("decode-spot"), []() -> int { throw std::runtime_error("bad spot"); },
+        [](int) {});
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
-    QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("decode: shape mismatch"));
+    QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("decode-spot"));
+    QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("bad spot"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             worker.submit<int>(
+                                 QStringLiteral("no-such-channel"), [] { return 0; }, [](int) {}));
   }
 };
 

@@ -133,6 +133,64 @@ class TestJobRunner : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
     QCOMPARE(failed.at(0).at(2).toString(), QStringLiteral("file.idx: truncated"));
   }
+
+  void failureAlsoGoesToThatStartsOnError() {
+    JobRunner runner;
+    QSignalSpy failed(&runner, &JobRunner::failed);
+    QStringList errors;
+    runner.start<int>(
+        QStringLiteral("bad"),
+        [](const JobControl&) -> int { throw DataError("file.idx", "truncated"); }, [](int) {},
+        [&](const QString& message) { errors << message; });
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 5000);
+    QCOMPARE(errors.front(), QStringLiteral("file.idx: truncated"));
+    QCOMPARE(failed.count(), 1);  // still there for a status bar
+  }
+
+  void staleFailuresNeverReachOnError() {
+    // Superseded by a newer start, and cancelled: neither late failure is handed out, also
+    // from work that ignores its token.
+    JobRunner runner;
+    QStringList errors;
+    QList<int> results;
+    auto failLate = [](const JobControl&) -> int {
+      std::this_thread::sleep_for(std::chrono::milliseconds(80));
+      throw DataError("old.npy", "truncated");
+    };
+    runner.start<int>(
+        QStringLiteral("old"), failLate, [&](int v) { results << v; },
+        [&](const QString& message) { errors << message; });
+    runner.start<int>(
+        QStringLiteral("new"),
+        [](const JobControl&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(150));
+          return 2;
+        },
+        [&](int v) { results << v; }, [&](const QString& message) { errors << message; });
+    QTRY_COMPARE_WITH_TIMEOUT(results.size(), 1, 5000);
+    QCOMPARE(results, QList<int>{2});
+    runner.start<int>(
+        QStringLiteral("cancelled"), failLate, [&](int v) { results << v; },
+        [&](const QString& message) { errors << message; });
+    runner.cancel();
+    QTest::qWait(300);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join("; ")));
+    QCOMPARE(results, QList<int>{2});
+  }
+
+  void cancelMakesIdsStale() {
+    JobRunner runner;
+    const quint64 id = runner.start<int>(
+        QStringLiteral("x"),
+        [](const JobControl&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          return 0;
+        },
+        [](int) {});
+    QCOMPARE(runner.currentId(), id);
+    runner.cancel();
+    QVERIFY(runner.currentId() != id);
+  }
 };
 
 STRATA_TEST_GUILESS_MAIN(TestJobRunner)
