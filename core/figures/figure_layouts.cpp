@@ -200,74 +200,93 @@ Figure layoutScatter(const ScatterFigure& s, const FigureStyle& style) {
   return f;
 }
 
-Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QString& title,
-                       const QString& caption, const FigureStyle& style) {
-  const QStringList captionLines = caption.split('\n');
-  const double margin = 8, labelWidth = 150, barWidth = 48;
-  double width = 500;  // wider if a caption line needs it
-  const Figure probe(1, 1, style);
-  for (const QString& l : captionLines)
-    width = std::max(width, probe.textWidth(l, 0.85) + 2 * margin);
-  const double cellsWidth = width - 2 * margin - labelWidth - barWidth;
-  const double line = lineHeight(style, 0.85);
-  // One log10 colour scale for every unit, from the smallest to the largest KL (floor 1e-4).
-  double logMin = INFINITY, logMax = -INFINITY;
-  for (const LayerStats& l : stats.layers)
-    for (const UnitStats& u : l.units) {
-      const double v = std::log10(std::max(u.kl, 1e-4));
-      logMin = std::min(logMin, v), logMax = std::max(logMax, v);
-    }
-  if (!(logMax - logMin > 1e-6)) logMax = logMin + 1;
-  auto colour = [&](double kl) {
-    return viridis((std::log10(std::max(kl, 1e-4)) - logMin) / (logMax - logMin));
-  };
+namespace {
 
-  // Layout first (heights), then drawing.
+// One log10 colour scale for every unit, from the smallest to the largest KL (floor 1e-4).
+struct KlScale {
+  double logMin = INFINITY, logMax = -INFINITY;
+  explicit KlScale(const LatentStats& stats) {
+    for (const LayerStats& l : stats.layers)
+      for (const UnitStats& u : l.units) {
+        const double v = std::log10(std::max(u.kl, 1e-4));
+        logMin = std::min(logMin, v), logMax = std::max(logMax, v);
+      }
+    if (!(logMax - logMin > 1e-6)) logMax = logMin + 1;
+  }
+  QColor operator()(double kl) const {
+    return viridis((std::log10(std::max(kl, 1e-4)) - logMin) / (logMax - logMin));
+  }
+};
+
+// Where the heatmap's parts go, in points: one row of unit cells per layer, then one map of
+// KL over positions per [C, H, W] layer, the colour bar beside them.
+struct KlHeatmapLayout {
   struct Row {
     double top, height, cell;
     int perRow;
   };
-  const double titleHeight = title.isEmpty() ? 0 : lineHeight(style, 1.15) + 4;
-  double y = margin + titleHeight;
-  std::vector<Row> rows;
-  for (const LayerStats& layer : stats.layers) {
-    const int n = std::max<int>(1, int(layer.units.size()));
-    const double cell = std::clamp(std::floor(cellsWidth / n), 6.0, 14.0);
-    const int perRow = std::max(1, int(cellsWidth / cell));
-    const int lines = (n + perRow - 1) / perRow;
-    const double height = std::max(3 * line, lines * cell);
-    rows.push_back({y, height, cell, perRow});
-    y += height + 8;
-  }
   struct Map {
     int layer, channels, h, w;
     double scale, top;
   };
+  static constexpr double margin = 8, labelWidth = 150, barWidth = 48;
+  double width = 500;  // wider if a caption line needs it
+  double line = 0, cellsWidth = 0;
+  std::vector<Row> rows;
   std::vector<Map> maps;
+  double barTop = 0, barHeight = 0, height = 0;
+};
+
+KlHeatmapLayout layOutKlHeatmap(const ModelInfo& info, const LatentStats& stats,
+                                const QString& title, const QStringList& captionLines,
+                                const FigureStyle& style) {
+  KlHeatmapLayout k;
+  const double margin = KlHeatmapLayout::margin;
+  const Figure probe(1, 1, style);
+  for (const QString& l : captionLines)
+    k.width = std::max(k.width, probe.textWidth(l, 0.85) + 2 * margin);
+  k.cellsWidth = k.width - 2 * margin - KlHeatmapLayout::labelWidth - KlHeatmapLayout::barWidth;
+  k.line = lineHeight(style, 0.85);
+  const double titleHeight = title.isEmpty() ? 0 : lineHeight(style, 1.15) + 4;
+  double y = margin + titleHeight;
+  for (const LayerStats& layer : stats.layers) {
+    const int n = std::max<int>(1, int(layer.units.size()));
+    const double cell = std::clamp(std::floor(k.cellsWidth / n), 6.0, 14.0);
+    const int perRow = std::max(1, int(k.cellsWidth / cell));
+    const int lines = (n + perRow - 1) / perRow;
+    const double height = std::max(3 * k.line, lines * cell);
+    k.rows.push_back({y, height, cell, perRow});
+    y += height + 8;
+  }
   for (size_t l = 0; l < info.layers.size() && l < stats.layers.size(); ++l) {
     const auto& shape = info.layers[l].shape;
     if (shape.size() != 3) continue;
     const int c = int(shape[0]), h = int(shape[1]), w = int(shape[2]);
-    const double scale = std::clamp(
-        std::floor(std::min(60.0 / std::max(h, w), (cellsWidth + barWidth) / c / w - 2)), 1.0, 8.0);
-    y += line;  // the map's heading
-    maps.push_back({int(l), c, h, w, scale, y});
-    y += h * scale + line + 8;
+    const double scale =
+        std::clamp(std::floor(std::min(60.0 / std::max(h, w),
+                                       (k.cellsWidth + KlHeatmapLayout::barWidth) / c / w - 2)),
+                   1.0, 8.0);
+    y += k.line;  // the map's heading
+    k.maps.push_back({int(l), c, h, w, scale, y});
+    y += h * scale + k.line + 8;
   }
   // The colour bar beside the rows, as tall as they are (within limits); its labels below it.
-  const double barTop = margin + titleHeight + 10;
-  const double barHeight = std::clamp(y - barTop - 2.2 * line, 40.0, 120.0);
-  y = std::max(y, barTop + barHeight + 2.2 * line);
-  const double height = y + captionLines.size() * line + margin;
+  k.barTop = margin + titleHeight + 10;
+  k.barHeight = std::clamp(y - k.barTop - 2.2 * k.line, 40.0, 120.0);
+  y = std::max(y, k.barTop + k.barHeight + 2.2 * k.line);
+  k.height = y + captionLines.size() * k.line + margin;
+  return k;
+}
 
-  Figure f(width, height, style);
-  if (!title.isEmpty())
-    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, title, width - 2 * margin);
-  const double left = margin + labelWidth;
+// Per layer: its name, KL and active units beside one cell per unit, by decreasing KL.
+void drawKlRows(Figure& f, const ModelInfo& info, const LatentStats& stats,
+                const KlHeatmapLayout& k, const KlScale& colour) {
+  const double margin = KlHeatmapLayout::margin, line = k.line;
+  const double left = margin + KlHeatmapLayout::labelWidth;
   const QColor collapsedRed(0xc0, 0x30, 0x30);
   for (size_t l = 0; l < stats.layers.size(); ++l) {
     const LayerStats& layer = stats.layers[l];
-    const Row& row = rows[l];
+    const KlHeatmapLayout::Row& row = k.rows[l];
     const QString name = l < info.layers.size()
                              ? info.layers[l].name + " " + info.layers[l].shapeText()
                              : QStringLiteral("layer %1").arg(l);
@@ -295,7 +314,14 @@ Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QS
       }
     }
   }
-  for (const Map& m : maps) {
+}
+
+// Per [C, H, W] layer: KL over positions, one map per channel, with the channel's total.
+void drawKlMaps(Figure& f, const ModelInfo& info, const LatentStats& stats,
+                const KlHeatmapLayout& k, const KlScale& colour) {
+  const double margin = KlHeatmapLayout::margin, line = k.line;
+  const double left = margin + KlHeatmapLayout::labelWidth;
+  for (const KlHeatmapLayout::Map& m : k.maps) {
     const LayerStats& layer = stats.layers[size_t(m.layer)];
     f.text({margin, m.top - 3},
            QStringLiteral("%1: KL over positions, per channel (same colour scale)")
@@ -316,19 +342,39 @@ Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QS
              false, 0, kAxis);
     }
   }
-  // Colour bar, log scale, labelled at its ends.
-  const double barLeft = width - margin - barWidth + 22;
+}
+
+// Colour bar, log scale, labelled at its ends.
+void drawKlBar(Figure& f, const KlHeatmapLayout& k, const KlScale& scale) {
+  const double barLeft = k.width - KlHeatmapLayout::margin - KlHeatmapLayout::barWidth + 22;
+  const double barTop = k.barTop, barHeight = k.barHeight, line = k.line;
   viridisBar(f, QRectF(barLeft - 14, barTop, 10, barHeight));
-  f.text({barLeft - 9, barTop - 3}, QString::number(std::pow(10, logMax), 'g', 2), 0.75,
+  f.text({barLeft - 9, barTop - 3}, QString::number(std::pow(10, scale.logMax), 'g', 2), 0.75,
          Figure::Anchor::Centre, false, 0, kAxis);
   f.text({barLeft - 9, barTop + barHeight + line * 0.8},
-         QString::number(std::pow(10, logMin), 'g', 2), 0.75, Figure::Anchor::Centre, false, 0,
-         kAxis);
+         QString::number(std::pow(10, scale.logMin), 'g', 2), 0.75, Figure::Anchor::Centre, false,
+         0, kAxis);
   f.text({barLeft - 9, barTop + barHeight + line * 1.7}, QStringLiteral("nats"), 0.75,
          Figure::Anchor::Centre, false, 0, kAxis);
+}
+
+}  // namespace
+
+Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QString& title,
+                       const QString& caption, const FigureStyle& style) {
+  const QStringList captionLines = caption.split('\n');
+  const KlHeatmapLayout k = layOutKlHeatmap(info, stats, title, captionLines, style);
+  const KlScale colour(stats);
+  const double margin = KlHeatmapLayout::margin;
+  Figure f(k.width, k.height, style);
+  if (!title.isEmpty())
+    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, title, k.width - 2 * margin);
+  drawKlRows(f, info, stats, k, colour);
+  drawKlMaps(f, info, stats, k, colour);
+  drawKlBar(f, k, colour);
   for (int i = 0; i < captionLines.size(); ++i)
-    f.text({margin, height - margin - (captionLines.size() - 1 - i) * line}, captionLines[i], 0.85,
-           Figure::Anchor::Left, false, 0, kAxis);
+    f.text({margin, k.height - margin - (captionLines.size() - 1 - i) * k.line}, captionLines[i],
+           0.85, Figure::Anchor::Left, false, 0, kAxis);
   return f;
 }
 
