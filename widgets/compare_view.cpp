@@ -69,7 +69,29 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   matchJobs_ = new JobRunner(this);
   traversalJobs_ = new JobRunner(this);
 
-  // Controls shared by every column, so the columns always see the same inputs and noise.
+  QLayout* controls = buildControls();
+  QWidget* images = buildImageRows();
+  QWidget* metricsPage = buildMetricsPage();
+  QWidget* matchPage = buildMatchingPage();
+  bottom_ = new QTabWidget(this);
+  bottom_->addTab(metricsPage, tr("Metrics"));
+  bottom_->addTab(matchPage, tr("Unit matching"));
+
+  auto* split = new QSplitter(Qt::Vertical, this);
+  split->addWidget(images);
+  split->addWidget(bottom_);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(split, 1);
+
+  connectSettings();
+  rebuildColumns();
+}
+
+// Controls shared by every column, so the columns always see the same inputs and noise.
+QLayout* CompareView::buildControls() {
   auto* controls = new QHBoxLayout;
   auto* add = new QPushButton(tr("Add model…"), this);
   add->setToolTip(tr("Add a column (up to four models)"));
@@ -106,8 +128,14 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   controls->addWidget(to_);
   controls->addStretch(1);
   controls->addWidget(refreshButton);
+  connect(add, &QPushButton::clicked, this, &CompareView::addModelRequested);
+  connect(refreshButton, &QPushButton::clicked, this, &CompareView::refresh);
+  return controls;
+}
 
-  // Rows of images, one column per model, after a column of the shared inputs.
+// Rows of images, one column per model (added by rebuildColumns()), after a column of the shared
+// inputs; in a scroll area.
+QWidget* CompareView::buildImageRows() {
   gridHost_ = new QWidget(this);
   grid_ = new QGridLayout(gridHost_);
   grid_->setHorizontalSpacing(10);
@@ -141,115 +169,107 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   auto* scroll = new QScrollArea(this);
   scroll->setWidgetResizable(true);
   scroll->setWidget(gridHost_);
+  return scroll;
+}
 
-  // Metrics.
-  auto* metricsPage = new QWidget(this);
-  auto* metricControls = new QHBoxLayout;
-  metricItems_ = new QSpinBox(metricsPage);
+QWidget* CompareView::buildMetricsPage() {
+  auto* page = new QWidget(this);
+  auto* controls = new QHBoxLayout;
+  metricItems_ = new QSpinBox(page);
   metricItems_->setRange(100, 10000000);
   metricItems_->setValue(10000);
   metricItems_->setToolTip(tr("Random items of the dataset (seeded) for every metric"));
-  iwSamples_ = new QSpinBox(metricsPage);
+  iwSamples_ = new QSpinBox(page);
   iwSamples_->setRange(1, 5000);
   iwSamples_->setValue(100);
-  iwItems_ = new QSpinBox(metricsPage);
+  iwItems_ = new QSpinBox(page);
   iwItems_->setRange(0, 1000000);
   iwItems_->setValue(500);
   iwItems_->setToolTip(tr("Items for the importance-weighted bound (0 skips it)"));
-  codes_ = new QComboBox(metricsPage);
+  codes_ = new QComboBox(page);
   codes_->addItems({tr("posterior means"), tr("posterior samples")});
   codes_->setToolTip(tr("Codes scored by the disentanglement metrics"));
-  auto* compute = new QPushButton(tr("Compute metrics"), metricsPage);
-  auto* exportButton = new QPushButton(tr("Export…"), metricsPage);
+  auto* compute = new QPushButton(tr("Compute metrics"), page);
+  auto* exportButton = new QPushButton(tr("Export…"), page);
   exportButton->setToolTip(tr("Save the table as CSV or JSON"));
-  metricControls->addWidget(new QLabel(tr("Items"), metricsPage));
-  metricControls->addWidget(metricItems_);
-  metricControls->addWidget(new QLabel(tr("IW bound k"), metricsPage));
-  metricControls->addWidget(iwSamples_);
-  metricControls->addWidget(new QLabel(tr("on items"), metricsPage));
-  metricControls->addWidget(iwItems_);
-  metricControls->addWidget(new QLabel(tr("Codes"), metricsPage));
-  metricControls->addWidget(codes_);
-  metricControls->addStretch(1);
-  metricControls->addWidget(compute);
-  metricControls->addWidget(exportButton);
-  metricsTable_ = new MetricsTable(metricsPage);
-  metricsNote_ = new QLabel(metricsPage);
+  controls->addWidget(new QLabel(tr("Items"), page));
+  controls->addWidget(metricItems_);
+  controls->addWidget(new QLabel(tr("IW bound k"), page));
+  controls->addWidget(iwSamples_);
+  controls->addWidget(new QLabel(tr("on items"), page));
+  controls->addWidget(iwItems_);
+  controls->addWidget(new QLabel(tr("Codes"), page));
+  controls->addWidget(codes_);
+  controls->addStretch(1);
+  controls->addWidget(compute);
+  controls->addWidget(exportButton);
+  metricsTable_ = new MetricsTable(page);
+  metricsNote_ = new QLabel(page);
   metricsNote_->setWordWrap(true);
   metricsNote_->setText(
       tr("Press Compute metrics. Tables are cached per model file, dataset and "
          "options; bold marks the best model of a row."));
-  auto* metricsLayout = new QVBoxLayout(metricsPage);
-  metricsLayout->addLayout(metricControls);
-  metricsLayout->addWidget(metricsTable_, 1);
-  metricsLayout->addWidget(metricsNote_);
+  auto* layout = new QVBoxLayout(page);
+  layout->addLayout(controls);
+  layout->addWidget(metricsTable_, 1);
+  layout->addWidget(metricsNote_);
+  connect(compute, &QPushButton::clicked, this, &CompareView::computeMetrics);
+  connect(exportButton, &QPushButton::clicked, this, [this] { Q_EMIT exportRequested(); });
+  return page;
+}
 
-  // Unit matching.
-  auto* matchPage = new QWidget(this);
-  auto* matchControls = new QHBoxLayout;
-  matchA_ = new QComboBox(matchPage);
-  matchB_ = new QComboBox(matchPage);
-  layerA_ = new QComboBox(matchPage);
-  layerB_ = new QComboBox(matchPage);
-  auto* match = new QPushButton(tr("Match units"), matchPage);
-  matchControls->addWidget(new QLabel(tr("Model A"), matchPage));
-  matchControls->addWidget(matchA_);
-  matchControls->addWidget(layerA_);
-  matchControls->addSpacing(12);
-  matchControls->addWidget(new QLabel(tr("Model B"), matchPage));
-  matchControls->addWidget(matchB_);
-  matchControls->addWidget(layerB_);
-  matchControls->addStretch(1);
-  matchControls->addWidget(match);
-  matrix_ = new CorrelationMatrix(matchPage);
-  matchedTraversal_ = new ImageGrid(matchPage);
+QWidget* CompareView::buildMatchingPage() {
+  auto* page = new QWidget(this);
+  auto* controls = new QHBoxLayout;
+  matchA_ = new QComboBox(page);
+  matchB_ = new QComboBox(page);
+  layerA_ = new QComboBox(page);
+  layerB_ = new QComboBox(page);
+  auto* match = new QPushButton(tr("Match units"), page);
+  controls->addWidget(new QLabel(tr("Model A"), page));
+  controls->addWidget(matchA_);
+  controls->addWidget(layerA_);
+  controls->addSpacing(12);
+  controls->addWidget(new QLabel(tr("Model B"), page));
+  controls->addWidget(matchB_);
+  controls->addWidget(layerB_);
+  controls->addStretch(1);
+  controls->addWidget(match);
+  matrix_ = new CorrelationMatrix(page);
+  matchedTraversal_ = new ImageGrid(page);
   matchedTraversal_->setMessage(tr("Matched units are traversed here, A above B."));
-  matchNote_ = new QLabel(matchPage);
+  matchNote_ = new QLabel(page);
   matchNote_->setWordWrap(true);
-  auto* matchSplit = new QSplitter(Qt::Horizontal, matchPage);
-  matchSplit->addWidget(matrix_);
-  auto* traversalBox = new QWidget(matchPage);
+  auto* split = new QSplitter(Qt::Horizontal, page);
+  split->addWidget(matrix_);
+  auto* traversalBox = new QWidget(page);
   auto* traversalLayout = new QVBoxLayout(traversalBox);
   traversalLayout->setContentsMargins(0, 0, 0, 0);
   traversalLayout->addWidget(matchedTraversal_, 1);
   traversalLayout->addWidget(matchNote_);
-  matchSplit->addWidget(traversalBox);
-  matchSplit->setStretchFactor(0, 1);
-  matchSplit->setStretchFactor(1, 1);
-  auto* matchLayout = new QVBoxLayout(matchPage);
-  matchLayout->addLayout(matchControls);
-  matchLayout->addWidget(matchSplit, 1);
-
-  bottom_ = new QTabWidget(this);
-  bottom_->addTab(metricsPage, tr("Metrics"));
-  bottom_->addTab(matchPage, tr("Unit matching"));
-
-  auto* split = new QSplitter(Qt::Vertical, this);
-  split->addWidget(scroll);
-  split->addWidget(bottom_);
-  split->setStretchFactor(0, 3);
-  split->setStretchFactor(1, 2);
-  auto* layout = new QVBoxLayout(this);
+  split->addWidget(traversalBox);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 1);
+  auto* layout = new QVBoxLayout(page);
   layout->addLayout(controls);
   layout->addWidget(split, 1);
+  connect(match, &QPushButton::clicked, this, &CompareView::matchUnits);
+  return page;
+}
 
-  connect(add, &QPushButton::clicked, this, &CompareView::addModelRequested);
-  connect(refreshButton, &QPushButton::clicked, this, &CompareView::refresh);
+// The shared settings and choices, and the runners' failures (shown by the window).
+void CompareView::connectSettings() {
   for (QSpinBox* box : {offset_, seed_, from_, to_})
     connect(box, &QSpinBox::editingFinished, this, &CompareView::refresh);
   connect(temperature_, &QDoubleSpinBox::editingFinished, this, &CompareView::refresh);
-  connect(compute, &QPushButton::clicked, this, &CompareView::computeMetrics);
-  connect(match, &QPushButton::clicked, this, &CompareView::matchUnits);
   connect(matrix_, &CorrelationMatrix::pairClicked, this, &CompareView::showMatchedTraversal);
   connect(matchA_, &QComboBox::currentIndexChanged, this, &CompareView::updateMatchChoices);
   connect(matchB_, &QComboBox::currentIndexChanged, this, &CompareView::updateMatchChoices);
-  connect(exportButton, &QPushButton::clicked, this, [this] { Q_EMIT exportRequested(); });
   for (JobRunner* runner : jobRunners())
     connect(runner, &JobRunner::failed, this,
             [this](quint64, const QString& title, const QString& message) {
               Q_EMIT failed(title, message);
             });
-  rebuildColumns();
 }
 
 CompareView::~CompareView() = default;
@@ -260,6 +280,7 @@ QList<JobRunner*> CompareView::jobRunners() const {
 
 void CompareView::setDataset(DatasetPtr dataset) {
   dataset_ = std::move(dataset);
+  shown_.next();
   // Work on the previous dataset must not land in this one's table or matrix.
   for (JobRunner* runner : {metricJobs_, matchJobs_, traversalJobs_}) runner->cancel();
   metrics_.clear();
@@ -276,6 +297,7 @@ void CompareView::setDataset(DatasetPtr dataset) {
 
 void CompareView::clearModels() {
   models_.clear();
+  shown_.next();
   metrics_.clear();
   metricsTable_->setMetrics({});
   matched_.reset();
@@ -289,6 +311,7 @@ bool CompareView::addModel(ModelPtr model, int position) {
     if (m->info().path == model->info().path) return false;
   if (position < 0 || size_t(position) > models_.size()) position = int(models_.size());
   models_.insert(models_.begin() + position, std::move(model));
+  shown_.next();
   metrics_.clear();
   metricsTable_->setMetrics({});
   matched_.reset();  // the matrix named columns that have moved
@@ -301,6 +324,7 @@ bool CompareView::addModel(ModelPtr model, int position) {
 void CompareView::removeModel(int column) {
   if (column < 0 || size_t(column) >= models_.size()) return;
   models_.erase(models_.begin() + column);
+  shown_.next();
   if (size_t(column) < metrics_.size()) metrics_.erase(metrics_.begin() + column);
   metricsTable_->setMetrics(metrics_);
   matched_.reset();
@@ -441,8 +465,7 @@ void CompareView::refreshReconstructions() {
         }
         return out;
       },
-      [this, models](std::vector<std::vector<float>> images) {
-        if (models != models_) return;  // the columns changed meanwhile
+      shown_.whileCurrent([this, models](std::vector<std::vector<float>> images) {
         for (size_t m = 0; m < models.size(); ++m) {
           const ModelInfo& info = models[m]->info();
           if (images[m].empty())
@@ -455,7 +478,7 @@ void CompareView::refreshReconstructions() {
             columns_[m]->reconstructions->setImages(toQImages(images[m], info.input), kGridColumns);
         }
         Q_EMIT imagesShown();
-      });
+      }));
 }
 
 void CompareView::refreshSamples() {
@@ -471,8 +494,7 @@ void CompareView::refreshSamples() {
         for (const ModelPtr& m : models) raw.push_back(m.get());
         return comparePriorSamples(raw, kItems, seed, temperature);
       },
-      [this, models, seed, temperature](std::vector<PriorSamples> samples) {
-        if (models != models_) return;
+      shown_.whileCurrent([this, models, seed, temperature](std::vector<PriorSamples> samples) {
         bool allShared = true;
         for (size_t m = 0; m < models.size(); ++m) {
           columns_[m]->samples->setImages(toQImages(samples[m].images, models[m]->info().input),
@@ -487,7 +509,7 @@ void CompareView::refreshSamples() {
                            "noise from the same seed, not the same noise.")
                             .arg(seed)
                             .arg(temperature, 0, 'f', 2));
-      });
+      }));
 }
 
 void CompareView::refreshInterpolations() {
@@ -517,8 +539,7 @@ void CompareView::refreshInterpolations() {
         }
         return p;
       },
-      [this, models](Paths p) {
-        if (models != models_) return;
+      shown_.whileCurrent([this, models](Paths p) {
         double low = INFINITY, high = -INFINITY;
         for (size_t m = 0; m < models.size(); ++m) {
           Column& c = *columns_[m];
@@ -540,7 +561,7 @@ void CompareView::refreshInterpolations() {
         // One y range for all columns, so the density levels compare across models.
         for (auto& c : columns_) c->density->setYRange(low, high);
         Q_EMIT imagesShown();
-      });
+      }));
 }
 
 MetricsOptions CompareView::metricOptions() const {
@@ -583,8 +604,7 @@ void CompareView::computeMetrics() {
         }
         return out;
       },
-      [this, models, dataset](std::vector<ModelMetrics> tables) {
-        if (models != models_ || dataset != dataset_) return;
+      shown_.whileCurrent([this](std::vector<ModelMetrics> tables) {
         metrics_ = std::move(tables);
         metricsTable_->setMetrics(metrics_);
         showKlProfiles();
@@ -601,7 +621,7 @@ void CompareView::computeMetrics() {
                 .arg(dataset_ ? dataset_->name() : QString())
                 .arg(seconds, 0, 'f', 1));
         Q_EMIT metricsShown();
-      });
+      }));
 }
 
 void CompareView::showKlProfiles() {
@@ -654,10 +674,7 @@ void CompareView::matchUnits() {
         return std::make_shared<const MatchedUnits>(
             matchModelUnits(*ma, layerA, *mb, layerB, *dataset, items, job));
       },
-      [this, a, b, ma, mb, dataset](const std::shared_ptr<const MatchedUnits>& matched) {
-        if (size_t(a) >= models_.size() || size_t(b) >= models_.size() ||
-            models_[size_t(a)] != ma || models_[size_t(b)] != mb || dataset != dataset_)
-          return;
+      shown_.whileCurrent([this, ma, mb](const std::shared_ptr<const MatchedUnits>& matched) {
         matched_ = matched;
         matchedA_ = ma;
         matchedB_ = mb;
@@ -676,7 +693,7 @@ void CompareView::matchUnits() {
                 .arg(matched->matching.at(best.first, best.second), 0, 'f', 2));
         Q_EMIT matchingShown();
         showMatchedTraversal(0);
-      });
+      }));
 }
 
 void CompareView::showMatchedTraversal(int pair) {
@@ -703,8 +720,8 @@ void CompareView::showMatchedTraversal(int pair) {
         }
         return out;
       },
-      [this, ma, mb, matched, pairs, item, dataset](std::vector<MatchedTraversal> strips) {
-        if (matched != matched_ || dataset != dataset_) return;
+      shown_.whileCurrent([this, ma, mb, matched, pairs,
+                           item](std::vector<MatchedTraversal> strips) {
         QVector<QImage> cells;
         QStringList labels;
         for (size_t s = 0; s < strips.size(); ++s) {
@@ -723,7 +740,7 @@ void CompareView::showMatchedTraversal(int pair) {
                 .arg(item)
                 .arg(kTraversalSpan));
         Q_EMIT traversalShown();
-      });
+      }));
 }
 
 QJsonObject CompareView::figureRecipe() const {

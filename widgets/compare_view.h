@@ -11,6 +11,7 @@
 
 #include "core/analysis/comparison.h"
 #include "core/analysis/model_metrics.h"
+#include "core/base/job_tracker.h"
 #include "core/data/dataset.h"
 #include "core/model/model.h"
 
@@ -18,6 +19,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QGridLayout;
 class QLabel;
+class QLayout;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
@@ -79,6 +81,11 @@ class CompareView : public QWidget {
 
  private:
   struct Column;
+  QLayout* buildControls();
+  QWidget* buildImageRows();
+  QWidget* buildMetricsPage();
+  QWidget* buildMatchingPage();
+  void connectSettings();
   void rebuildColumns();
   void refreshReconstructions();
   void refreshSamples();
@@ -94,6 +101,9 @@ class CompareView : public QWidget {
   std::vector<ModelMetrics> metrics_;
   std::shared_ptr<const MatchedUnits> matched_;
   ModelPtr matchedA_, matchedB_;  // the models of matched_, wherever their columns are now
+  // next() whenever the models or the dataset change: every result computed for the earlier ones
+  // (images, metrics, matching, matched traversals) is then dropped instead of shown.
+  GenerationGuard shown_;
 
   QGridLayout* grid_ = nullptr;
   QWidget* gridHost_ = nullptr;

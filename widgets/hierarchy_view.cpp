@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "core/base/inference_worker.h"
+#include "core/base/request_channel.h"
 #include "core/data/image_convert.h"
 #include "core/figures/recipe.h"
 #include "core/model/hierarchy.h"
@@ -206,7 +207,7 @@ void HierarchyView::runResampling() {
   const int samples = samples_->value();
   const quint64 seed = quint64(resamplingSeed_->value());
   worker_->submit<LayerwiseResampling>(
-      QStringLiteral("hierarchy-resampling"),
+      RequestChannel::HierarchyResampling,
       [=] { return layerwiseResampling(*model, *dataset, items, samples, seed); },
       [this, model, items, seed](const LayerwiseResampling& r) {
         const ItemShape shape = model->info().input;
@@ -237,6 +238,9 @@ void HierarchyView::runResampling() {
                "Outlined: the input; its row is the reconstruction.")
                 .arg(seed));
         Q_EMIT resamplingShown();
+      },
+      [this](const QString& message) {
+        resampling_->setMessage(tr("Layer-wise resampling failed: %1").arg(message));
       });
 }
 
@@ -251,7 +255,7 @@ void HierarchyView::runTemperature() {
   }
   const quint64 seed = quint64(temperatureSeed_->value());
   worker_->submit<std::vector<float>>(
-      QStringLiteral("hierarchy-temperature"),
+      RequestChannel::HierarchyTemperature,
       [=] { return temperatureSamples(*model, temps, 32, seed); },
       [this, model, text, seed](const std::vector<float>& images) {
         temperatureGrid_->setImages(toQImages(images, model->info().input), 8);
@@ -261,6 +265,10 @@ void HierarchyView::runTemperature() {
                 .arg(seed)
                 .arg(text.join(", ")));
         Q_EMIT temperatureShown();
+      },
+      [this](const QString& message) {
+        temperatureGrid_->setMessage(
+            tr("Sampling with these temperatures failed: %1").arg(message));
       });
 }
 
@@ -270,7 +278,7 @@ void HierarchyView::runMixing() {
   const DatasetPtr dataset = dataset_;
   const int64_t a = mixA_->value(), b = mixB_->value();
   worker_->submit<std::vector<float>>(
-      QStringLiteral("hierarchy-mixing"), [=] { return layerMixing(*model, *dataset, a, b); },
+      RequestChannel::HierarchyMixing, [=] { return layerMixing(*model, *dataset, a, b); },
       [this, model, dataset, a, b](const std::vector<float>& images) {
         QVector<QImage> cells = {datasetImage(*dataset, a), datasetImage(*dataset, b)};
         cells += toQImages(images, model->info().input);
@@ -285,6 +293,9 @@ void HierarchyView::runMixing() {
                 .arg(columns.mid(2).join(", ")));
         mixing_->setMarkedCells({0, 1});
         Q_EMIT mixingShown();
+      },
+      [this](const QString& message) {
+        mixing_->setMessage(tr("Layer mixing failed: %1").arg(message));
       });
 }
 

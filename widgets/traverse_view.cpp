@@ -24,6 +24,7 @@
 
 #include "core/base/errors.h"
 #include "core/base/inference_worker.h"
+#include "core/base/request_channel.h"
 #include "core/data/image_convert.h"
 #include "core/figures/gif_writer.h"
 #include "core/figures/recipe.h"
@@ -36,77 +37,14 @@ namespace {
 constexpr int kSliderSteps = 1000;
 // Sliders per layer: the highest-KL units or channels, so deep and wide models stay usable.
 constexpr int kMaxSlidersPerLayer = 64;
-const QString kChannel = QStringLiteral("traverse");
 
 }  // namespace
 
 TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent)
     : QWidget(parent), worker_(worker) {
-  // Start
-  auto* startBox = new QGroupBox(tr("Start"), this);
-  startKind_ = new QComboBox(startBox);
-  startKind_->addItems({tr("Dataset item, posterior mean"), tr("Dataset item, posterior sample"),
-                        tr("Prior sample")});
-  startItem_ = new QSpinBox(startBox);
-  startItem_->setRange(0, 0);
-  startSeed_ = new QSpinBox(startBox);
-  startSeed_->setRange(0, 1000000);
-  startSeed_->setValue(1);
-  auto* use = new QPushButton(tr("Start here"), startBox);
-  startLabel_ = new QLabel(startBox);
-  startLabel_->setWordWrap(true);
-  auto* startForm = new QFormLayout(startBox);
-  startForm->addRow(startKind_);
-  startForm->addRow(tr("Item"), startItem_);
-  startForm->addRow(tr("Seed"), startSeed_);
-  startForm->addRow(use);
-  startForm->addRow(startLabel_);
-
-  // Range and propagation
-  auto* rangeBox = new QGroupBox(tr("Slider range"), this);
-  rangeMode_ = new QComboBox(rangeBox);
-  rangeMode_->addItems({tr("Prior mean ± k prior σ"), tr("Posterior mean ± k posterior σ"),
-                        tr("Data 1%–99% quantiles"), tr("Data min–max")});
-  rangeK_ = new QDoubleSpinBox(rangeBox);
-  rangeK_->setRange(0.5, 10);
-  rangeK_->setValue(3);
-  rangeK_->setSingleStep(0.5);
-  rangeLabel_ = new QLabel(rangeBox);
-  rangeLabel_->setWordWrap(true);
-  propagation_ = new QComboBox(rangeBox);
-  propagation_->addItems({tr("Regenerate lower layers (fixed noise)"), tr("Keep lower layers")});
-  propagation_->setToolTip(
-      tr("When a unit moves, the layers below it are either drawn again from "
-         "their conditional prior with the noise that reproduces the start, "
-         "or kept as they are"));
-  spatialMode_ = new QComboBox(rangeBox);
-  spatialMode_->addItems({tr("Whole channel (offset)"), tr("One position")});
-  spatialRow_ = new QSpinBox(rangeBox);
-  spatialColumn_ = new QSpinBox(rangeBox);
-  auto* position = new QHBoxLayout;
-  position->addWidget(new QLabel(tr("row"), rangeBox));
-  position->addWidget(spatialRow_);
-  position->addWidget(new QLabel(tr("col"), rangeBox));
-  position->addWidget(spatialColumn_);
-  auto* reset = new QPushButton(tr("Reset sliders"), rangeBox);
-  auto* rangeForm = new QFormLayout(rangeBox);
-  rangeForm->addRow(rangeMode_);
-  rangeForm->addRow(tr("k"), rangeK_);
-  rangeForm->addRow(rangeLabel_);
-  rangeForm->addRow(tr("Below"), propagation_);
-  rangeForm->addRow(tr("Spatial"), spatialMode_);
-  rangeForm->addRow(position);
-  rangeForm->addRow(reset);
-
-  // Sliders
-  slidersHost_ = new QWidget(this);
-  slidersLayout_ = new QVBoxLayout(slidersHost_);
-  slidersLayout_->setContentsMargins(0, 0, 0, 0);
-  auto* scroll = new QScrollArea(this);
-  scroll->setWidgetResizable(true);
-  scroll->setWidget(slidersHost_);
-  scroll->setMinimumWidth(380);
-
+  QGroupBox* startBox = buildStartBox();
+  QGroupBox* rangeBox = buildRangeBox();
+  QWidget* sliders = buildSliderArea();
   auto* left = new QWidget(this);
   auto* leftLayout = new QVBoxLayout(left);
   leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -114,52 +52,10 @@ TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent)
   topControls->addWidget(startBox);
   topControls->addWidget(rangeBox);
   leftLayout->addLayout(topControls);
-  leftLayout->addWidget(scroll, 1);
+  leftLayout->addWidget(sliders, 1);
 
-  // Image and grid
-  image_ = new PixelImageLabel(this);
-  image_->setMinimumSize(224, 224);
-  startImage_ = new PixelImageLabel(this);
-  startImage_->setMinimumSize(84, 84);
-  startImage_->setMaximumSize(112, 112);
-  imageCaption_ = new QLabel(this);
-  imageCaption_->setWordWrap(true);
-  auto* imageRow = new QHBoxLayout;
-  imageRow->addWidget(image_, 3);
-  auto* side = new QVBoxLayout;
-  side->addWidget(new QLabel(tr("Start"), this));
-  side->addWidget(startImage_);
-  side->addStretch(1);
-  imageRow->addLayout(side, 1);
-
-  gridRowsCount_ = new QSpinBox(this);
-  gridRowsCount_->setRange(1, 32);
-  gridRowsCount_->setValue(8);
-  gridRowsCount_->setToolTip(
-      tr("Rows: the last moved unit first, then the units with the highest KL"));
-  gridSteps_ = new QSpinBox(this);
-  gridSteps_->setRange(3, 25);
-  gridSteps_->setValue(9);
-  auto* makeGridButton = new QPushButton(tr("Make grid"), this);
-  auto* png = new QPushButton(tr("PNG…"), this);
-  auto* gif = new QPushButton(tr("GIF…"), this);
-  auto* sequence = new QPushButton(tr("PNG sequence…"), this);
-  auto* gridControls = new QHBoxLayout;
-  gridControls->addWidget(new QLabel(tr("Rows"), this));
-  gridControls->addWidget(gridRowsCount_);
-  gridControls->addWidget(new QLabel(tr("Steps"), this));
-  gridControls->addWidget(gridSteps_);
-  gridControls->addWidget(makeGridButton);
-  gridControls->addStretch(1);
-  gridControls->addWidget(new QLabel(tr("Export:"), this));
-  gridControls->addWidget(png);
-  gridControls->addWidget(gif);
-  gridControls->addWidget(sequence);
-  grid_ = new ImageGrid(this);
-  grid_->setMessage(
-      tr("Make a grid: rows are units, columns are steps over each unit's range; "
-         "the starting value is outlined."));
-
+  QLayout* imageRow = buildImageRow();
+  QLayout* gridControls = buildGridControls();
   auto* right = new QWidget(this);
   auto* rightLayout = new QVBoxLayout(right);
   rightLayout->setContentsMargins(0, 0, 0, 0);
@@ -174,27 +70,151 @@ TraverseView::TraverseView(InferenceWorker* worker, QWidget* parent)
   splitter->setStretchFactor(1, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(splitter);
+  connectSettings();
+}
 
+QGroupBox* TraverseView::buildStartBox() {
+  auto* box = new QGroupBox(tr("Start"), this);
+  startKind_ = new QComboBox(box);
+  startKind_->addItems({tr("Dataset item, posterior mean"), tr("Dataset item, posterior sample"),
+                        tr("Prior sample")});
+  startItem_ = new QSpinBox(box);
+  startItem_->setRange(0, 0);
+  startSeed_ = new QSpinBox(box);
+  startSeed_->setRange(0, 1000000);
+  startSeed_->setValue(1);
+  auto* use = new QPushButton(tr("Start here"), box);
+  startLabel_ = new QLabel(box);
+  startLabel_->setWordWrap(true);
+  auto* form = new QFormLayout(box);
+  form->addRow(startKind_);
+  form->addRow(tr("Item"), startItem_);
+  form->addRow(tr("Seed"), startSeed_);
+  form->addRow(use);
+  form->addRow(startLabel_);
   connect(use, &QPushButton::clicked, this, &TraverseView::resetStart);
+  return box;
+}
+
+QGroupBox* TraverseView::buildRangeBox() {
+  auto* box = new QGroupBox(tr("Slider range"), this);
+  rangeMode_ = new QComboBox(box);
+  rangeMode_->addItems({tr("Prior mean ± k prior σ"), tr("Posterior mean ± k posterior σ"),
+                        tr("Data 1%–99% quantiles"), tr("Data min–max")});
+  rangeK_ = new QDoubleSpinBox(box);
+  rangeK_->setRange(0.5, 10);
+  rangeK_->setValue(3);
+  rangeK_->setSingleStep(0.5);
+  rangeLabel_ = new QLabel(box);
+  rangeLabel_->setWordWrap(true);
+  propagation_ = new QComboBox(box);
+  propagation_->addItems({tr("Regenerate lower layers (fixed noise)"), tr("Keep lower layers")});
+  propagation_->setToolTip(
+      tr("When a unit moves, the layers below it are either drawn again from "
+         "their conditional prior with the noise that reproduces the start, "
+         "or kept as they are"));
+  spatialMode_ = new QComboBox(box);
+  spatialMode_->addItems({tr("Whole channel (offset)"), tr("One position")});
+  spatialRow_ = new QSpinBox(box);
+  spatialColumn_ = new QSpinBox(box);
+  auto* position = new QHBoxLayout;
+  position->addWidget(new QLabel(tr("row"), box));
+  position->addWidget(spatialRow_);
+  position->addWidget(new QLabel(tr("col"), box));
+  position->addWidget(spatialColumn_);
+  auto* reset = new QPushButton(tr("Reset sliders"), box);
+  auto* form = new QFormLayout(box);
+  form->addRow(rangeMode_);
+  form->addRow(tr("k"), rangeK_);
+  form->addRow(rangeLabel_);
+  form->addRow(tr("Below"), propagation_);
+  form->addRow(tr("Spatial"), spatialMode_);
+  form->addRow(position);
+  form->addRow(reset);
   connect(reset, &QPushButton::clicked, this, [this] {
     if (start_) applyStart(*start_);
   });
+  return box;
+}
+
+QWidget* TraverseView::buildSliderArea() {
+  slidersHost_ = new QWidget(this);
+  slidersLayout_ = new QVBoxLayout(slidersHost_);
+  slidersLayout_->setContentsMargins(0, 0, 0, 0);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(slidersHost_);
+  scroll->setMinimumWidth(380);
+  return scroll;
+}
+
+QLayout* TraverseView::buildImageRow() {
+  image_ = new PixelImageLabel(this);
+  image_->setMinimumSize(224, 224);
+  startImage_ = new PixelImageLabel(this);
+  startImage_->setMinimumSize(84, 84);
+  startImage_->setMaximumSize(112, 112);
+  imageCaption_ = new QLabel(this);
+  imageCaption_->setWordWrap(true);
+  auto* row = new QHBoxLayout;
+  row->addWidget(image_, 3);
+  auto* side = new QVBoxLayout;
+  side->addWidget(new QLabel(tr("Start"), this));
+  side->addWidget(startImage_);
+  side->addStretch(1);
+  row->addLayout(side, 1);
+  return row;
+}
+
+QLayout* TraverseView::buildGridControls() {
+  gridRowsCount_ = new QSpinBox(this);
+  gridRowsCount_->setRange(1, 32);
+  gridRowsCount_->setValue(8);
+  gridRowsCount_->setToolTip(
+      tr("Rows: the last moved unit first, then the units with the highest KL"));
+  gridSteps_ = new QSpinBox(this);
+  gridSteps_->setRange(3, 25);
+  gridSteps_->setValue(9);
+  auto* makeGridButton = new QPushButton(tr("Make grid"), this);
+  auto* png = new QPushButton(tr("PNG…"), this);
+  auto* gif = new QPushButton(tr("GIF…"), this);
+  auto* sequence = new QPushButton(tr("PNG sequence…"), this);
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("Rows"), this));
+  controls->addWidget(gridRowsCount_);
+  controls->addWidget(new QLabel(tr("Steps"), this));
+  controls->addWidget(gridSteps_);
+  controls->addWidget(makeGridButton);
+  controls->addStretch(1);
+  controls->addWidget(new QLabel(tr("Export:"), this));
+  controls->addWidget(png);
+  controls->addWidget(gif);
+  controls->addWidget(sequence);
+  grid_ = new ImageGrid(this);
+  grid_->setMessage(
+      tr("Make a grid: rows are units, columns are steps over each unit's range; "
+         "the starting value is outlined."));
+  connect(makeGridButton, &QPushButton::clicked, this, &TraverseView::makeGrid);
+  connect(png, &QPushButton::clicked, this, &TraverseView::exportPng);
+  connect(gif, &QPushButton::clicked, this, [this] { exportAnimation(true); });
+  connect(sequence, &QPushButton::clicked, this, [this] { exportAnimation(false); });
+  return controls;
+}
+
+void TraverseView::connectSettings() {
   connect(rangeMode_, &QComboBox::currentIndexChanged, this, &TraverseView::updateRanges);
   connect(rangeK_, &QDoubleSpinBox::valueChanged, this, &TraverseView::updateRanges);
   connect(propagation_, &QComboBox::currentIndexChanged, this, &TraverseView::decodeCurrent);
   connect(spatialMode_, &QComboBox::currentIndexChanged, this, &TraverseView::rebuildSliders);
   connect(spatialRow_, &QSpinBox::valueChanged, this, &TraverseView::rebuildSliders);
   connect(spatialColumn_, &QSpinBox::valueChanged, this, &TraverseView::rebuildSliders);
-  connect(makeGridButton, &QPushButton::clicked, this, &TraverseView::makeGrid);
-  connect(png, &QPushButton::clicked, this, &TraverseView::exportPng);
-  connect(gif, &QPushButton::clicked, this, [this] { exportAnimation(true); });
-  connect(sequence, &QPushButton::clicked, this, [this] { exportAnimation(false); });
 }
 
 TraverseView::~TraverseView() = default;
 
 void TraverseView::setModel(ModelPtr model) {
   model_ = std::move(model);
+  modelGeneration_.next();  // a start still being computed belongs to the previous model
   stats_.reset();
   start_.reset();
   if (!model_) return;
@@ -274,20 +294,28 @@ void TraverseView::resetStart() {
     Q_EMIT statusMessage(
         tr("Starting from a prior sample: this model cannot encode the open dataset's items"));
   worker_->submit<LatentStart>(
-      QStringLiteral("traverse-start"),
+      RequestChannel::TraverseStart,
       [=] {
         return fromPrior ? strata::startFromPrior(*model, seed, 1.0)
                          : strata::startFromItem(*model, *dataset, item, kind == 1, seed);
       },
-      [this, model, fellBack = kind < 2 && fromPrior](LatentStart start) {
-        if (model != model_) return;
+      modelGeneration_.whileCurrent([this, model,
+                                     fellBack = kind < 2 && fromPrior](LatentStart start) {
         if (fellBack)
           start.description += tr(" (this model takes %1 x %2 x %3 items, unlike the open dataset)")
                                    .arg(model->info().input.channels)
                                    .arg(model->info().input.height)
                                    .arg(model->info().input.width);
         applyStart(start);
-      });
+      }),
+      modelGeneration_.whileCurrent([this](const QString& message) {
+        startLabel_->setText(tr("No start: %1").arg(message));
+        reportFailure(tr("Finding the start"), message);
+      }));
+}
+
+void TraverseView::reportFailure(const QString& what, const QString& message) {
+  Q_EMIT statusMessage(tr("%1 failed: %2").arg(what, message));
 }
 
 QString TraverseView::startText() const {
@@ -314,7 +342,6 @@ void TraverseView::rebuildSliders() {
   lastMoved_ = -1;
   if (!model_ || !start_) return;
   const ModelInfo& info = model_->info();
-  const bool wholeChannels = spatialMode_->currentIndex() == 0;
   for (int l = 0; l < int(info.layers.size()); ++l) {
     const LayerInfo& layer = info.layers[size_t(l)];
     const LayerStats* ls = stats_ ? &stats_->layers[size_t(l)] : nullptr;
@@ -330,89 +357,103 @@ void TraverseView::rebuildSliders() {
     auto* box = new QGroupBox(title, slidersHost_);
     auto* form = new QGridLayout(box);
     form->setVerticalSpacing(2);
-
-    // What moves: units, or channels (whole or at one position) for spatial layers. A layer
-    // shows its kMaxSlidersPerLayer highest-KL candidates only: a layer of millions of units
-    // would otherwise build millions of widgets (and its UnitGroups alone gigabytes).
-    const bool spatial = layer.shape.size() == 3;
-    const int hw = spatial ? int(layer.shape[1] * layer.shape[2]) : 1;
-    const int at =
-        spatial
-            ? std::min(spatialRow_->value() * int(layer.shape[2]) + spatialColumn_->value(), hw - 1)
-            : 0;
-    const int candidates = spatial ? int(layer.shape[0]) : int(layer.size());
-    auto groupOf = [&](int i) {
-      if (!spatial) return singleUnit(info, l, i);
-      return wholeChannels ? wholeChannel(info, l, i) : singleUnit(info, l, i * hw + at);
-    };
-    auto klOf = [&](int i) {
-      if (!ls) return 0.0;
-      if (!spatial) return ls->units[size_t(i)].kl;
-      if (!wholeChannels) return ls->units[size_t(i * hw + at)].kl;
-      double kl = 0;
-      for (int u = i * hw; u < (i + 1) * hw; ++u) kl += ls->units[size_t(u)].kl;
-      return kl;
-    };
-    std::vector<std::pair<int, double>> ranked;  // candidate and its KL
-    ranked.reserve(size_t(candidates));
-    for (int i = 0; i < candidates; ++i) ranked.push_back({i, klOf(i)});
-    const size_t shown = std::min(ranked.size(), size_t(kMaxSlidersPerLayer));
-    std::partial_sort(ranked.begin(), ranked.begin() + int64_t(shown), ranked.end(),
-                      [](const auto& a, const auto& b) {
-                        return a.second != b.second ? a.second > b.second : a.first < b.first;
-                      });
-    std::vector<std::pair<UnitGroup, double>> groups;
-    for (size_t i = 0; i < shown; ++i)
-      groups.push_back({groupOf(ranked[i].first), ranked[i].second});
-    if (shown < ranked.size()) {
+    int candidates = 0;
+    const std::vector<std::pair<UnitGroup, double>> groups = sliderGroups(l, &candidates);
+    if (groups.size() < size_t(candidates)) {
       auto* note = new QLabel(tr("Showing the %1 %2 with the highest KL of %3.")
-                                  .arg(shown)
-                                  .arg(spatial ? tr("channels") : tr("units"))
-                                  .arg(ranked.size()),
+                                  .arg(groups.size())
+                                  .arg(layer.shape.size() == 3 ? tr("channels") : tr("units"))
+                                  .arg(candidates),
                               box);
       note->setStyleSheet(QStringLiteral("color: #777"));
-      form->addWidget(note, int(shown), 0, 1, 3);
+      form->addWidget(note, int(groups.size()), 0, 1, 3);
     }
-
     int row = 0;
-    for (const auto& [group, kl] : groups) {
-      SliderRow r;
-      r.group = group;
-      r.current = startValue(*start_, group);
-      bool collapsed = false;
-      if (ls) collapsed = kl < LatentStats::kCollapsedUnitKl * double(group.units.size());
-      r.name = new QLabel(ls ? QStringLiteral("%1  <span style='color:#777'>KL %2</span>")
-                                   .arg(group.label)
-                                   .arg(kl, 0, 'f', 2)
-                             : group.label,
-                          box);
-      r.name->setTextFormat(Qt::RichText);
-      r.slider = new QSlider(Qt::Horizontal, box);
-      r.slider->setRange(0, kSliderSteps);
-      r.slider->setMinimumWidth(120);
-      r.value = new QLabel(box);
-      r.value->setMinimumWidth(52);
-      r.value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-      if (collapsed) {
-        r.name->setEnabled(false);
-        r.value->setEnabled(false);
-        r.name->setToolTip(
-            tr("Collapsed: KL below %1 nats per unit; the posterior equals the conditional prior")
-                .arg(LatentStats::kCollapsedUnitKl));
-      }
-      form->addWidget(r.name, row, 0);
-      form->addWidget(r.slider, row, 1);
-      form->addWidget(r.value, row, 2);
-      const int index = int(rows_.size());
-      connect(r.slider, &QSlider::valueChanged, this, [this, index] { onSliderMoved(index); });
-      rows_.push_back(r);
-      ++row;
-    }
+    for (const auto& [group, kl] : groups) addSliderRow(form, row++, group, ls ? &kl : nullptr);
     form->setColumnStretch(1, 1);
     slidersLayout_->addWidget(box);
   }
   slidersLayout_->addStretch(1);
   updateRanges();
+}
+
+// What moves in layer `l`: units, or channels (whole or at one position) for spatial layers,
+// with their KL (0 without statistics). A layer shows its kMaxSlidersPerLayer highest-KL
+// candidates only: a layer of millions of units would otherwise build millions of widgets (and
+// its UnitGroups alone gigabytes).
+std::vector<std::pair<UnitGroup, double>> TraverseView::sliderGroups(int l,
+                                                                     int* candidateCount) const {
+  const ModelInfo& info = model_->info();
+  const LayerInfo& layer = info.layers[size_t(l)];
+  const LayerStats* ls = stats_ ? &stats_->layers[size_t(l)] : nullptr;
+  const bool wholeChannels = spatialMode_->currentIndex() == 0;
+  const bool spatial = layer.shape.size() == 3;
+  const int hw = spatial ? int(layer.shape[1] * layer.shape[2]) : 1;
+  const int at =
+      spatial
+          ? std::min(spatialRow_->value() * int(layer.shape[2]) + spatialColumn_->value(), hw - 1)
+          : 0;
+  const int candidates = spatial ? int(layer.shape[0]) : int(layer.size());
+  auto groupOf = [&](int i) {
+    if (!spatial) return singleUnit(info, l, i);
+    return wholeChannels ? wholeChannel(info, l, i) : singleUnit(info, l, i * hw + at);
+  };
+  auto klOf = [&](int i) {
+    if (!ls) return 0.0;
+    if (!spatial) return ls->units[size_t(i)].kl;
+    if (!wholeChannels) return ls->units[size_t(i * hw + at)].kl;
+    double kl = 0;
+    for (int u = i * hw; u < (i + 1) * hw; ++u) kl += ls->units[size_t(u)].kl;
+    return kl;
+  };
+  std::vector<std::pair<int, double>> ranked;  // candidate and its KL
+  ranked.reserve(size_t(candidates));
+  for (int i = 0; i < candidates; ++i) ranked.push_back({i, klOf(i)});
+  const size_t shown = std::min(ranked.size(), size_t(kMaxSlidersPerLayer));
+  std::partial_sort(ranked.begin(), ranked.begin() + int64_t(shown), ranked.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.second != b.second ? a.second > b.second : a.first < b.first;
+                    });
+  std::vector<std::pair<UnitGroup, double>> groups;
+  for (size_t i = 0; i < shown; ++i) groups.push_back({groupOf(ranked[i].first), ranked[i].second});
+  *candidateCount = candidates;
+  return groups;
+}
+
+// One slider row of a layer's box: name (with its KL when statistics exist; greyed out when
+// collapsed), slider and value.
+void TraverseView::addSliderRow(QGridLayout* form, int row, const UnitGroup& group,
+                                const double* kl) {
+  QWidget* box = form->parentWidget();
+  SliderRow r;
+  r.group = group;
+  r.current = startValue(*start_, group);
+  const bool collapsed = kl && *kl < LatentStats::kCollapsedUnitKl * double(group.units.size());
+  r.name = new QLabel(kl ? QStringLiteral("%1  <span style='color:#777'>KL %2</span>")
+                               .arg(group.label)
+                               .arg(*kl, 0, 'f', 2)
+                         : group.label,
+                      box);
+  r.name->setTextFormat(Qt::RichText);
+  r.slider = new QSlider(Qt::Horizontal, box);
+  r.slider->setRange(0, kSliderSteps);
+  r.slider->setMinimumWidth(120);
+  r.value = new QLabel(box);
+  r.value->setMinimumWidth(52);
+  r.value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  if (collapsed) {
+    r.name->setEnabled(false);
+    r.value->setEnabled(false);
+    r.name->setToolTip(
+        tr("Collapsed: KL below %1 nats per unit; the posterior equals the conditional prior")
+            .arg(LatentStats::kCollapsedUnitKl));
+  }
+  form->addWidget(r.name, row, 0);
+  form->addWidget(r.slider, row, 1);
+  form->addWidget(r.value, row, 2);
+  const int index = int(rows_.size());
+  connect(r.slider, &QSlider::valueChanged, this, [this, index] { onSliderMoved(index); });
+  rows_.push_back(r);
 }
 
 void TraverseView::updateRanges() {
@@ -440,20 +481,12 @@ void TraverseView::setSliderFraction(int row, double fraction) {
   rows_[size_t(row)].slider->setValue(int(std::lround(fraction * kSliderSteps)));
 }
 
-QString TraverseView::rowLabel(int row) const {
-  return rows_[size_t(row)].group.label;
-}
-
 QString TraverseView::focusedUnitLabel() const {
   return lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group.label : QString();
 }
 
 QImage TraverseView::currentImage() const {
   return current_;
-}
-
-QString TraverseView::rangeText() const {
-  return rangeLabel_->text();
 }
 
 void TraverseView::onSliderMoved(int row) {
@@ -477,7 +510,8 @@ void TraverseView::decodeCurrent() {
   const QString moved = lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group.label : QString();
   const int changed = int(edits.size());
   worker_->submit<std::vector<float>>(
-      kChannel, [=] { return model->decode(applyEdits(*model, *start, edits, propagation)); },
+      RequestChannel::Traverse,
+      [=] { return model->decode(applyEdits(*model, *start, edits, propagation)); },
       [this, shape, moved, changed](std::vector<float> pixels) {
         current_ = toQImage(pixels.data(), shape);
         image_->setImage(current_);
@@ -485,6 +519,10 @@ void TraverseView::decodeCurrent() {
                                    ? tr("The start, decoded")
                                    : tr("%1 unit(s) moved; last: %2").arg(changed).arg(moved));
         Q_EMIT imageShown();
+      },
+      [this](const QString& message) {
+        imageCaption_->setText(tr("Could not decode this position: %1").arg(message));
+        reportFailure(tr("Decoding the traversal"), message);
       });
 }
 
@@ -525,7 +563,7 @@ void TraverseView::makeGrid() {
                propagation == Propagation::Regenerate ? tr("lower layers regenerated")
                                                       : tr("lower layers kept"));
   worker_->submit<TraversalGrid>(
-      QStringLiteral("traverse-grid"),
+      RequestChannel::TraverseGrid,
       [=] { return traversalGrid(*model, *start, stats.get(), rows, steps, mode, k, propagation); },
       [this, rows, shape, caption](TraversalGrid g) {
         QStringList labels;
@@ -536,6 +574,10 @@ void TraverseView::makeGrid() {
         for (int r = 0; r < g.rows; ++r) marks << r * g.steps + g.startColumn[size_t(r)];
         grid_->setMarkedCells(marks);
         Q_EMIT gridShown();
+      },
+      [this](const QString& message) {
+        grid_->setMessage(tr("No traversal grid: %1").arg(message));
+        reportFailure(tr("The traversal grid"), message);
       });
 }
 
@@ -567,7 +609,7 @@ void TraverseView::exportAnimation(bool gif) {
   const Propagation propagation = this->propagation();
   const ItemShape shape = model->info().input;
   worker_->submit<QString>(
-      QStringLiteral("traverse-export"),
+      RequestChannel::TraverseExport,
       [=]() -> QString {
         const TraversalGrid g =
             traversalGrid(*model, *start, stats.get(), {group}, 24, mode, k, propagation);
@@ -589,6 +631,9 @@ void TraverseView::exportAnimation(bool gif) {
       },
       [this, group](const QString& where) {
         Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where));
+      },
+      [this, group](const QString& message) {
+        reportFailure(tr("Exporting the traversal of %1").arg(group.label), message);
       });
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/base/job_tracker.h"
 #include "core/data/dataset.h"
 #include "core/model/latent_stats.h"
 #include "core/model/model.h"
@@ -15,8 +16,10 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QGridLayout;
 class QGroupBox;
 class QLabel;
+class QLayout;
 class QPushButton;
 class QSlider;
 class QSpinBox;
@@ -47,7 +50,6 @@ class TraverseView : public QWidget {
   // For tests and scripting.
   int sliderCount() const { return int(rows_.size()); }
   void setSliderFraction(int row, double fraction);
-  QString rowLabel(int row) const;
   // The unit the grid starts with (the last moved or focused one), or "".
   QString focusedUnitLabel() const;
   QImage currentImage() const;
@@ -56,7 +58,6 @@ class TraverseView : public QWidget {
   // The recipe (core/figures/recipe.h) of the current grid, without dataset and style; empty if
   // none.
   QJsonObject figureRecipe() const;
-  QString rangeText() const;
   // What the sliders start from, e.g. "item 42, posterior mean".
   QString startText() const;
 
@@ -74,7 +75,16 @@ class TraverseView : public QWidget {
     Range range;
     double current = 0;
   };
+  QGroupBox* buildStartBox();
+  QGroupBox* buildRangeBox();
+  QWidget* buildSliderArea();
+  QLayout* buildImageRow();
+  QLayout* buildGridControls();
+  void connectSettings();
+  void reportFailure(const QString& what, const QString& message);
   void rebuildSliders();
+  std::vector<std::pair<UnitGroup, double>> sliderGroups(int layer, int* candidateCount) const;
+  void addSliderRow(QGridLayout* form, int row, const UnitGroup& group, const double* kl);
   void resetStart();
   void applyStart(const LatentStart& start);
   void updateRanges();
@@ -88,6 +98,7 @@ class TraverseView : public QWidget {
 
   InferenceWorker* worker_;
   ModelPtr model_;
+  GenerationGuard modelGeneration_;  // next() on every setModel()
   DatasetPtr dataset_;
   std::shared_ptr<const LatentStats> stats_;
   std::shared_ptr<const LatentStart> start_;
