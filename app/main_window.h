@@ -1,41 +1,37 @@
 #pragma once
-// The main window: a map of the dataset, reconstructions and prior samples of the open model,
-// the item under the pointer, and the model panel.
+// The main window assembles Strata: the workspace (what is open) and its loader, the tabs and
+// docks that subscribe to it, the menus with their reactions, and the status bar. It pushes
+// nothing into views: each view follows the workspace and makes its own requests.
 
-#include <QHash>
 #include <QJsonObject>
-#include <QList>
 #include <QMainWindow>
 
-#include <memory>
 #include <vector>
 
-#include "core/analysis/projection.h"
 #include "core/data/dataset.h"
-#include "core/model/encoding.h"
 #include "core/model/model.h"
 
-class QAction;
-class QProgressBar;
 class QTabWidget;
-class QToolButton;
 
 namespace strata {
 
+class Autosaver;
+class CompareView;
+class ExportFigureAction;
+class ExportFigureReaction;
+class HierarchyView;
 class InferenceWorker;
 class ItemPanel;
-class JobRunner;
+class MapControls;
+class MapPage;
 class ModelPanel;
 class RecentModelsMenu;
 class ReconstructionView;
-class MapControls;
 class ScatterView;
 class SelectionPanel;
 class TraverseView;
-class HierarchyView;
-class CompareView;
-class ExportFigureAction;
-class Autosaver;
+class Workspace;
+class WorkspaceLoader;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -44,44 +40,43 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
+  Workspace* workspace() const { return workspace_; }
+  WorkspaceLoader* loader() const { return loader_; }
+
   // Opens `dataset` (or the remembered one, or Fashion-MNIST test) and `model` (or the
   // remembered one, or the bundled hierarchical VAE).
   void openStartup(const QString& dataset, const QString& model);
-  // Opens a dataset (see dataset_source.h) and projects it with PCA on a worker.
   void openDatasetSpec(const QString& spec);
-  // Loads and validates a model on a worker; a broken model shows its report and changes nothing.
   void openModel(const QString& path);
   // Brings a view to the front by name ("map", "reconstructions"); false if unknown.
   bool showView(const QString& name);
+  QString currentViewName() const;
+  // The recipe of the figure the current view shows; empty (and `why` set) if none.
+  QJsonObject currentRecipe(QString* why) const;
+  void addCompareModel(const QString& path, int position = -1);
+  void restoreComparison(const QStringList& paths);
+  void restoreSelection(const std::vector<int>& indices);
+  void requestPath(int64_t from, int64_t to);
+  void requestMap();
+  // Starts autosaving (see app/session.h); a normal close then removes the autosave.
+  void enableAutosave(int intervalMs);
 
-  ScatterView* scatterView() const { return scatter_; }
+  // Shortcuts into the workspace and the views, for sessions, tests and benchmarks.
+  DatasetPtr dataset() const;
+  QString datasetSpec() const;
+  ModelPtr model() const;
+  QTabWidget* tabs() const { return tabs_; }
+  MapPage* mapPage() const { return map_; }
+  ScatterView* scatterView() const;
+  MapControls* mapControls() const;
   ItemPanel* itemPanel() const { return itemPanel_; }
   SelectionPanel* selectionPanel() const { return selectionPanel_; }
   ModelPanel* modelPanel() const { return modelPanel_; }
   ReconstructionView* reconstructionView() const { return reconstructions_; }
   TraverseView* traverseView() const { return traverse_; }
-  MapControls* mapControls() const { return mapControls_; }
-  // Draws and decodes the interpolation between two items (as the item panel's path button).
-  void requestPath(int64_t from, int64_t to) { showPath(from, to); }
-  // Computes the map the controls describe (used by the Project button).
-  void requestMap() { projectMap(); }
   HierarchyView* hierarchyView() const { return hierarchy_; }
   CompareView* compareView() const { return compare_; }
   ExportFigureAction* exportFigureAction() const { return exportFigure_; }
-  // The recipe of the figure the current view shows; empty (and `why` set) if none.
-  QJsonObject currentRecipe(QString* why) const;
-  // Loads a model on a worker and adds it as a column of the compare view.
-  void addCompareModel(const QString& path, int position = -1);
-  // Replaces the compared models with these, in this order.
-  void restoreComparison(const QStringList& paths);
-  QTabWidget* tabs() const { return tabs_; }
-  DatasetPtr dataset() const { return dataset_; }
-  QString datasetSpec() const { return datasetSpec_; }
-  // Selects these map points as a lasso would.
-  void restoreSelection(const std::vector<int>& indices);
-  // Starts autosaving (see app/session.h); a normal close then removes the autosave.
-  void enableAutosave(int intervalMs);
-  ModelPtr model() const { return model_; }
 
  Q_SIGNALS:
   void projectionShown();
@@ -102,62 +97,30 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* event) override;
 
  private:
-  struct OpenedDataset;
-  void buildActions();
-  void buildStatusBar();
-  void showDataset(const OpenedDataset& opened);
-  void projectMap();
-  void showMap(const ProjectionResult& map);
-  void applyDimensions();
-  void applyColours();
-  void refreshModelViews();
-  void computeStats();
-  // A model is open that can encode the open dataset's items.
-  bool canEncodeDataset() const;
-  void refreshSamples();
-  void refreshReconstructions();
-  void onPointHovered(int index);
-  void onPointClicked(int index);
-  void showItem(int64_t index, bool pinned);
-  void showNeighbours(int index);
-  void showPath(int64_t from, int64_t to);
-  void decodeMapPoint(const QPointF& world);
-  void chooseCompareModel();
-  void exportCompareMetrics();
-  void trackJobs(JobRunner* runner);
+  void buildViews();
+  void buildDocks();
+  void buildMenus();
+  void connectViews();
+  void connectStatus();
+  void forwardSignals();
 
-  DatasetPtr dataset_;
-  QString datasetSpec_;
-  ModelPtr model_;
-  ProjectionResult map_;
-  std::shared_ptr<const Encoding> embedding_;  // vectors of an opened embedding file
-  std::unique_ptr<EncodingCache> cache_;
-  bool pinned_ = false;
-  int64_t pathStart_ = -1;
-
+  Workspace* workspace_;
+  WorkspaceLoader* loader_;
+  InferenceWorker* inference_;
   QTabWidget* tabs_ = nullptr;
-  ScatterView* scatter_ = nullptr;
-  MapControls* mapControls_ = nullptr;
+  MapPage* map_ = nullptr;
   ReconstructionView* reconstructions_ = nullptr;
   TraverseView* traverse_ = nullptr;
   HierarchyView* hierarchy_ = nullptr;
   CompareView* compare_ = nullptr;
-  bool compareSeeded_ = false;
-  ExportFigureAction* exportFigure_ = nullptr;
-  Autosaver* autosaver_ = nullptr;
-  JobRunner* statsJobs_ = nullptr;
   ItemPanel* itemPanel_ = nullptr;
   SelectionPanel* selectionPanel_ = nullptr;
   ModelPanel* modelPanel_ = nullptr;
   RecentModelsMenu* recentModels_ = nullptr;
-  JobRunner* jobs_ = nullptr;
-  JobRunner* modelJobs_ = nullptr;
-  InferenceWorker* inference_ = nullptr;
-  QProgressBar* progress_ = nullptr;
-  QList<JobRunner*> runningJobs_;  // oldest first
-  QHash<JobRunner*, QString> runningTitles_;
-  QToolButton* cancelButton_ = nullptr;
-  QAction* threeDAction_ = nullptr;
+  ExportFigureAction* exportFigure_ = nullptr;
+  ExportFigureReaction* exportEnable_ = nullptr;
+  class JobStatus* jobStatus_ = nullptr;
+  Autosaver* autosaver_ = nullptr;
 };
 
 }  // namespace strata

@@ -12,64 +12,85 @@
 #include <limits>
 
 #include "app/main_window.h"
-#include "app/view_names.h"
 #include "core/base/errors.h"
 #include "core/base/file_io.h"
-#include "widgets/compare_view.h"
-#include "widgets/map_controls.h"
-#include "widgets/scatter_view.h"
+#include "core/workspace/workspace.h"
+#include "core/workspace/workspace_loader.h"
 
 namespace strata {
 
 Session captureSession(const MainWindow& w) {
+  const Workspace& workspace = *w.workspace();
   Session s;
-  s.dataset = w.datasetSpec();
-  s.model = w.model() ? w.model()->info().path : QString();
-  for (const ModelPtr& m : w.compareView()->models()) s.compare << m->info().path;
-  s.view = viewNames().value(w.tabs()->currentIndex(), QStringLiteral("map"));
-  const ProjectionRequest request = w.mapControls()->request();
+  s.dataset = workspace.datasetSpec();
+  s.model = workspace.model() ? workspace.model()->info().path : QString();
+  for (const ModelPtr& m : workspace.comparedModels()) s.compare << m->info().path;
+  s.view = w.currentViewName();
+  const ProjectionRequest& request = workspace.mapRequest();
   s.mapSource = request.source;
   s.mapMethod = request.method;
   s.mapSeed = qint64(request.seed);
-  s.selection = w.scatterView()->selection();
+  s.selection = workspace.selection();
   return s;
 }
+
+namespace {
+
+// Whether the open model and dataset offer `source` as a map source.
+bool offersSource(const Workspace& workspace, int source) {
+  if (source == ProjectionRequest::kPixels) return true;
+  if (source == ProjectionRequest::kEmbedding) return workspace.embedding() != nullptr;
+  if (!workspace.canEncodeDataset()) return false;
+  return source == ProjectionRequest::kAllLayers ||
+         (source >= 0 && source < int(workspace.model()->info().layers.size()));
+}
+
+// A latent map needs both the session's model and its dataset, which load in either order: the
+// map is requested once both are there.
+void restoreMapWhenReady(MainWindow& w, const Session& s, const QString& model) {
+  Workspace* workspace = w.workspace();
+  auto* whenReady = new QObject(&w);
+  auto apply = [&w, workspace, s, model, whenReady] {
+    const bool modelReady =
+        workspace->model() && (model.isEmpty() || workspace->model()->info().path == model);
+    const bool dataReady =
+        workspace->dataset() && (s.dataset.isEmpty() || workspace->datasetSpec() == s.dataset);
+    if (!modelReady || !dataReady || whenReady->property("done").toBool()) return;
+    whenReady->setProperty("done", true);
+    whenReady->deleteLater();
+    ProjectionRequest request = workspace->mapRequest();
+    request.method = s.mapMethod;
+    request.seed = quint64(s.mapSeed);
+    // Only the model tells which layers exist: one it lacks keeps the current source.
+    if (offersSource(*workspace, s.mapSource))
+      request.source = s.mapSource;
+    else
+      w.statusBar()->showMessage(
+          QObject::tr("Session: map.source %1 is not a source this model and dataset offer; "
+                      "the map keeps its current source")
+              .arg(s.mapSource),
+          10000);
+    w.loader()->projectMap(request);
+  };
+  QObject::connect(workspace, &Workspace::modelChanged, whenReady, apply);
+  QObject::connect(workspace, &Workspace::mapChanged, whenReady, apply);
+}
+
+}  // namespace
 
 void restoreSession(MainWindow& w, const Session& s, QStringList* problems) {
   const bool modelOk = !s.model.isEmpty() && QFileInfo(s.model).isFile();
   if (!s.model.isEmpty() && !modelOk)
     problems->append(QObject::tr("model file not found: %1").arg(s.model));
-  // The selection goes back once the map is drawn; a latent map is recomputed once the model
-  // is there.
+  // The selection goes back once the map is drawn.
   auto* once = new QObject(&w);
-  QObject::connect(&w, &MainWindow::projectionShown, once, [&w, selection = s.selection, once] {
-    w.restoreSelection(selection);
-    once->deleteLater();
-  });
-  if (s.mapSource != ProjectionRequest::kPixels || s.mapMethod != ProjectionMethod::Pca) {
-    // A latent map needs both the session's model and its dataset, which load in either order.
-    const QString model = modelOk ? s.model : QString();
-    auto* whenReady = new QObject(&w);
-    auto apply = [&w, s, model, whenReady] {
-      const bool modelReady = w.model() && (model.isEmpty() || w.model()->info().path == model);
-      const bool dataReady = w.dataset() && (s.dataset.isEmpty() || w.datasetSpec() == s.dataset);
-      if (!modelReady || !dataReady || whenReady->property("done").toBool()) return;
-      whenReady->setProperty("done", true);
-      whenReady->deleteLater();
-      w.mapControls()->setSource(s.mapSource);
-      // Only the model tells which layers exist: one it lacks keeps the current source.
-      if (w.mapControls()->request().source != s.mapSource)
-        w.statusBar()->showMessage(
-            QObject::tr("Session: map.source %1 is not a source this model and dataset offer; "
-                        "the map keeps its current source")
-                .arg(s.mapSource),
-            10000);
-      w.mapControls()->setMethod(s.mapMethod);
-      w.requestMap();
-    };
-    QObject::connect(&w, &MainWindow::modelShown, whenReady, apply);
-    QObject::connect(&w, &MainWindow::projectionShown, whenReady, apply);
-  }
+  QObject::connect(w.workspace(), &Workspace::mapChanged, once,
+                   [&w, selection = s.selection, once] {
+                     w.workspace()->setSelection(selection);
+                     once->deleteLater();
+                   });
+  if (s.mapSource != ProjectionRequest::kPixels || s.mapMethod != ProjectionMethod::Pca)
+    restoreMapWhenReady(w, s, modelOk ? s.model : QString());
   w.openStartup(s.dataset, modelOk ? s.model : QString());
   QStringList compared;
   for (const QString& path : s.compare) {
@@ -78,7 +99,7 @@ void restoreSession(MainWindow& w, const Session& s, QStringList* problems) {
     else
       problems->append(QObject::tr("model file not found: %1").arg(path));
   }
-  w.restoreComparison(compared);
+  w.loader()->restoreComparison(compared);
   w.showView(s.view);
 }
 

@@ -4,7 +4,10 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "core/base/inference_worker.h"
 #include "core/data/image_convert.h"
+#include "core/model/model_ops.h"
+#include "core/workspace/workspace.h"
 #include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
 
@@ -47,6 +50,50 @@ ItemPanel::ItemPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(pathCaption_);
   layout->addWidget(pathGrid_);
   layout->addStretch(1);
+}
+
+void ItemPanel::attach(Workspace* workspace, InferenceWorker* inference) {
+  workspace_ = workspace;
+  inference_ = inference;
+  connect(workspace, &Workspace::datasetChanged, this,
+          [this] { setDataset(workspace_->dataset()); });
+  connect(workspace, &Workspace::currentItemChanged, this, &ItemPanel::showCurrentItem);
+  connect(workspace, &Workspace::pathChanged, this, [this] {
+    const LatentPath& path = workspace_->path();
+    QVector<QImage> images;
+    const size_t pixels = size_t(path.shape.pixelCount());
+    for (size_t i = 0; pixels > 0 && i + pixels <= path.images.size(); i += pixels)
+      images << toQImage(path.images.data() + i, path.shape);
+    setPathImages(images, path.caption);
+  });
+  connect(workspace, &Workspace::decodedSpotChanged, this, [this] {
+    const DecodedSpot& spot = workspace_->decodedSpot();
+    setReconstruction(toQImage(spot.image.data(), spot.shape), spot.caption);
+  });
+  connect(this, &ItemPanel::pathRequested, this, [this](int64_t index) {
+    workspace_->setPathStart(index);
+    Q_EMIT statusMessage(tr("Click another point to draw the interpolation from #%1").arg(index),
+                         10000);
+  });
+}
+
+void ItemPanel::showCurrentItem() {
+  const int64_t index = workspace_->currentItem();
+  // Clicking the background unpins the item but keeps it shown.
+  if (index < 0 && index_ >= 0 && !workspace_->isItemPinned()) return;
+  showItem(index, workspace_->isItemPinned());
+  setReconstruction({}, {});
+  if (!workspace_->canEncodeDataset() || index < 0) return;
+  const ModelPtr model = workspace_->model();
+  const DatasetPtr dataset = workspace_->dataset();
+  inference_->submit<std::vector<float>>(
+      QStringLiteral("item-reconstruction"),
+      [=] { return reconstruct(*model, *dataset, {index}).reconstructions; },
+      [this, model, index](std::vector<float> pixels) {
+        if (currentIndex() != index) return;
+        setReconstruction(toQImage(pixels.data(), model->info().input),
+                          tr("Reconstruction by %1 (posterior mean)").arg(model->info().name));
+      });
 }
 
 void ItemPanel::setDataset(DatasetPtr dataset) {

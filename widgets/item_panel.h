@@ -10,13 +10,18 @@ class QPushButton;
 
 namespace strata {
 
+class InferenceWorker;
 class PixelImageLabel;
+class Workspace;
 
 class ItemPanel : public QWidget {
   Q_OBJECT
 
  public:
   explicit ItemPanel(QWidget* parent = nullptr);
+  // Follows the workspace's dataset, current item, path and decoded spot, and asks the
+  // inference worker for the current item's reconstruction.
+  void attach(Workspace* workspace, InferenceWorker* inference);
   void setDataset(DatasetPtr dataset);
   // Shows item `index`; `pinned` marks a clicked (not merely hovered) item.
   void showItem(int64_t index, bool pinned);
@@ -33,8 +38,13 @@ class ItemPanel : public QWidget {
   void traverseRequested(int64_t index);
   // The user wants an interpolation from the shown item to the next one clicked.
   void pathRequested(int64_t index);
+  void statusMessage(const QString& text, int timeoutMs);
 
  private:
+  void showCurrentItem();
+
+  Workspace* workspace_ = nullptr;
+  InferenceWorker* inference_ = nullptr;
   DatasetPtr dataset_;
   int64_t index_ = -1;
   PixelImageLabel* image_ = nullptr;

@@ -7,6 +7,7 @@
 #include "core/analysis/projection.h"
 #include "core/data/dataset.h"
 #include "core/model/model.h"
+#include "core/workspace/workspace.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -15,10 +16,8 @@ class QSpinBox;
 
 namespace strata {
 
-struct ColorChoice {
-  enum Kind { Class, Kl, Reconstruction, Factor, Unit } kind = Class;
-  int index = 0;  // factor or unit index
-};
+// What colours the points: the workspace's choice, named here as the controls offer it.
+using ColorChoice = MapColouring;
 
 class MapControls : public QWidget {
   Q_OBJECT

@@ -1,11 +1,16 @@
 #include "widgets/model_panel.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
 #include <cmath>
+
+#include "core/base/resources.h"
+#include "core/workspace/workspace.h"
 
 namespace strata {
 namespace {
@@ -114,6 +119,24 @@ QString cardSummary(const QJsonObject& card, const ModelInfo& info) {
 }
 
 }  // namespace
+
+namespace {
+
+QJsonObject readCard(const QString& modelPath) {
+  const QString path = modelCardPath(modelPath);
+  QFile file(path);
+  if (path.isEmpty() || !file.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+}  // namespace
+
+void ModelPanel::attach(Workspace* workspace) {
+  connect(workspace, &Workspace::modelChanged, this, [this, workspace] {
+    if (const ModelPtr model = workspace->model())
+      showModel(model->info(), readCard(model->info().path));
+  });
+}
 
 ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);

@@ -10,11 +10,15 @@ class QTextBrowser;
 
 namespace strata {
 
+class Workspace;
+
 class ModelPanel : public QWidget {
   Q_OBJECT
 
  public:
   explicit ModelPanel(QWidget* parent = nullptr);
+  // Shows the workspace's model and its card (model_card.json beside the file) as it changes.
+  void attach(Workspace* workspace);
   void showModel(const ModelInfo& info, const QJsonObject& card);
   void showMessage(const QString& message);
   QString plainText() const;

@@ -7,11 +7,22 @@
 #include <QPushButton>
 #include <QSpinBox>
 
+#include <QJsonArray>
+
+#include "core/base/inference_worker.h"
+#include "core/data/image_convert.h"
+#include "core/figures/recipe.h"
+#include "core/model/model_ops.h"
+#include "core/workspace/workspace.h"
 #include "widgets/image_grid.h"
 
 namespace strata {
 
 static constexpr int kColumns = 8;
+static constexpr int kReconstructionCount = 32;
+static constexpr int kSampleCount = 64;
+// A figure a page wide: the first inputs shown and as many samples.
+static constexpr int kFigureItems = 16;
 
 ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
   auto* controls = new QHBoxLayout;
@@ -98,6 +109,90 @@ void ReconstructionView::showUnavailable(const QString& reconstructionsWhy,
   reconstructions_->setCaption({});
   samples_->setMessage(samplesWhy);
   samples_->setCaption({});
+}
+
+void ReconstructionView::attach(Workspace* workspace, InferenceWorker* inference) {
+  workspace_ = workspace;
+  inference_ = inference;
+  connect(workspace, &Workspace::datasetChanged, this, &ReconstructionView::refreshReconstructions);
+  connect(workspace, &Workspace::modelChanged, this, &ReconstructionView::refresh);
+  connect(this, &ReconstructionView::refreshRequested, this, &ReconstructionView::refresh);
+}
+
+void ReconstructionView::refresh() {
+  refreshSamples();
+  refreshReconstructions();
+}
+
+void ReconstructionView::refreshSamples() {
+  const ModelPtr model = workspace_->model();
+  if (!model) return;
+  const ItemShape shape = model->info().input;
+  const quint64 seed = sampleSeed();
+  const double t = temperature();
+  inference_->submit<std::vector<float>>(
+      QStringLiteral("samples"), [=] { return samplePrior(*model, kSampleCount, seed, t); },
+      [this, shape, seed, t](const std::vector<float>& batch) {
+        showSamples(toQImages(batch, shape), tr("%1 samples, seed %2, temperature %3")
+                                                 .arg(kSampleCount)
+                                                 .arg(seed)
+                                                 .arg(t, 0, 'f', 2));
+        Q_EMIT samplesShown();
+      });
+}
+
+void ReconstructionView::refreshReconstructions() {
+  const ModelPtr model = workspace_->model();
+  const DatasetPtr dataset = workspace_->dataset();
+  if (!model || !dataset) return;
+  const ItemShape shape = model->info().input;
+  QString why;
+  if (!model->info().hasEncoder)
+    why = model->info().encoderUnavailableReason;
+  else if (!(shape == dataset->itemShape()))
+    why = tr("%1 has items of %2 x %3 x %4; the model expects %5 x %6 x %7.")
+              .arg(dataset->name())
+              .arg(dataset->itemShape().channels)
+              .arg(dataset->itemShape().height)
+              .arg(dataset->itemShape().width)
+              .arg(shape.channels)
+              .arg(shape.height)
+              .arg(shape.width);
+  if (!why.isEmpty()) {
+    reconstructions_->setMessage(tr("No reconstructions: %1").arg(why));
+    return;
+  }
+  const int offset = inputOffset();
+  inference_->submit<Reconstructions>(
+      QStringLiteral("reconstructions"),
+      [=] {
+        return reconstruct(*model, *dataset,
+                           spreadIndices(dataset->size(), kReconstructionCount, offset));
+      },
+      [this, shape](const Reconstructions& r) {
+        showReconstructions(toQImages(r.inputs, shape), toQImages(r.reconstructions, shape),
+                            tr("%1 items from #%2, reconstructed from posterior means")
+                                .arg(r.indices.size())
+                                .arg(r.indices.front()));
+        Q_EMIT reconstructionsShown();
+      });
+}
+
+QJsonObject ReconstructionView::figureRecipe() const {
+  const ModelPtr model = workspace_ ? workspace_->model() : nullptr;
+  const DatasetPtr dataset = workspace_ ? workspace_->dataset() : nullptr;
+  if (!model || !dataset) return {};
+  QJsonArray items;
+  const std::vector<int64_t> shown =
+      spreadIndices(dataset->size(), kReconstructionCount, inputOffset());
+  for (size_t i = 0; i < std::min<size_t>(kFigureItems, shown.size()); ++i)
+    items.append(qint64(shown[i]));
+  return {{"figure", "comparison"},
+          {"models", QJsonArray{modelReference(model->info().path, false)}},
+          {"items", items},
+          {"samples", kFigureItems},
+          {"seed", qint64(sampleSeed())},
+          {"temperature", temperature()}};
 }
 
 }  // namespace strata

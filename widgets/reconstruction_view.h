@@ -2,6 +2,7 @@
 // Dataset inputs beside their reconstructions, and a grid of prior samples, with the seed and
 // temperature that made them.
 
+#include <QJsonObject>
 #include <QWidget>
 
 class QDoubleSpinBox;
@@ -11,12 +12,21 @@ class QSpinBox;
 namespace strata {
 
 class ImageGrid;
+class InferenceWorker;
+class Workspace;
 
 class ReconstructionView : public QWidget {
   Q_OBJECT
 
  public:
   explicit ReconstructionView(QWidget* parent = nullptr);
+  // Follows the workspace's dataset and model and asks the inference worker for reconstructions
+  // of spread dataset items and prior samples whenever they or the view's controls change.
+  void attach(Workspace* workspace, InferenceWorker* inference);
+  void refresh();
+  // The recipe of the shown inputs and samples as a figure, without dataset and style; empty if
+  // there is none.
+  QJsonObject figureRecipe() const;
 
   int inputOffset() const;
   quint64 sampleSeed() const;
@@ -32,8 +42,15 @@ class ReconstructionView : public QWidget {
 
  Q_SIGNALS:
   void refreshRequested();
+  void reconstructionsShown();
+  void samplesShown();
 
  private:
+  void refreshSamples();
+  void refreshReconstructions();
+
+  Workspace* workspace_ = nullptr;
+  InferenceWorker* inference_ = nullptr;
   ImageGrid* reconstructions_ = nullptr;
   ImageGrid* samples_ = nullptr;
   QSpinBox* offset_ = nullptr;

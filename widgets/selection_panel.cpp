@@ -12,6 +12,7 @@
 #include <map>
 
 #include "core/data/image_convert.h"
+#include "core/workspace/workspace.h"
 #include "widgets/image_grid.h"
 
 namespace strata {
@@ -44,6 +45,16 @@ SelectionPanel::SelectionPanel(QWidget* parent) : QWidget(parent) {
   connect(thumbnails_, &ImageGrid::cellClicked, this, [this](int cell) {
     if (cell >= 0 && size_t(cell) < indices_.size()) Q_EMIT itemClicked(indices_[size_t(cell)]);
   });
+}
+
+void SelectionPanel::attach(Workspace* workspace) {
+  connect(workspace, &Workspace::datasetChanged, this,
+          [this, workspace] { setDataset(workspace->dataset()); });
+  connect(workspace, &Workspace::selectionChanged, this,
+          [this, workspace] { setSelection(workspace->selection()); });
+  connect(this, &SelectionPanel::cleared, workspace, [workspace] { workspace->setSelection({}); });
+  connect(this, &SelectionPanel::itemClicked, workspace,
+          [workspace](int64_t index) { workspace->pinItem(index); });
 }
 
 void SelectionPanel::setDataset(DatasetPtr dataset) {

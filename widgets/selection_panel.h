@@ -13,12 +13,15 @@ class QPushButton;
 namespace strata {
 
 class ImageGrid;
+class Workspace;
 
 class SelectionPanel : public QWidget {
   Q_OBJECT
 
  public:
   explicit SelectionPanel(QWidget* parent = nullptr);
+  // Follows the workspace's dataset and selection; Clear and a click on an item go back to it.
+  void attach(Workspace* workspace);
   void setDataset(DatasetPtr dataset);
   void setSelection(const std::vector<int>& indices);
   const std::vector<int>& selection() const { return indices_; }
