@@ -10,7 +10,7 @@
 #include <QSaveFile>
 
 #include <cmath>
-#include <map>
+#include <variant>
 
 #include "core/analysis/comparison.h"
 #include "core/analysis/projection.h"
@@ -22,6 +22,7 @@
 #include "core/data/image_convert.h"
 #include "core/figures/figure_layouts.h"
 #include "core/figures/gif_writer.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/hierarchy.h"
 #include "core/model/latent_stats.h"
 #include "core/model/model.h"
@@ -49,19 +50,27 @@ QString itemCount(int64_t n) {
 }
 
 // Styles are validated against the recipe table before rendering.
-FigureStyle styleOf(const QJsonObject& recipe) {
-  const QJsonObject s = recipe["style"].toObject();
+FigureStyle styleOf(const RecipeCommon& recipe) {
   FigureStyle style;
-  style.fontFamily = s["font"].toString(style.fontFamily);
-  style.fontSize = s["font_size"].toDouble(style.fontSize);
-  style.dpi = s["dpi"].toInt(style.dpi);
+  if (!recipe.style) return style;
+  style.fontFamily = recipe.style->font.value_or(style.fontFamily);
+  style.fontSize = recipe.style->fontSize.value_or(style.fontSize);
+  style.dpi = recipe.style->dpi.value_or(style.dpi);
   return style;
 }
 
-std::vector<int64_t> itemList(const QJsonObject& recipe, const QString& key, const Dataset& data) {
+QString titleOf(const RecipeCommon& recipe, const QString& otherwise) {
+  return recipe.style && recipe.style->title ? *recipe.style->title : otherwise;
+}
+
+double cellSizeOf(const RecipeCommon& recipe, double otherwise) {
+  return recipe.style ? recipe.style->cellSize.value_or(otherwise) : otherwise;
+}
+
+std::vector<int64_t> itemList(const std::optional<std::vector<qint64>>& given, const QString& key,
+                              const Dataset& data) {
   std::vector<int64_t> items;
-  for (const auto& v : recipe[key].toArray()) {
-    const int64_t i = v.toInteger(-1);
+  for (const qint64 i : given.value_or(std::vector<qint64>{})) {
     if (i < 0 || i >= data.size())
       bad(QStringLiteral("field `%1` names item %2, outside the dataset (%3 items)")
               .arg(key)
@@ -73,17 +82,24 @@ std::vector<int64_t> itemList(const QJsonObject& recipe, const QString& key, con
   return items;
 }
 
-std::vector<std::shared_ptr<Model>> loadModels(const QJsonObject& recipe, const QString& baseDir,
+QJsonObject referenceJson(const RecipeModel& model) {
+  QJsonObject reference;
+  if (model.path) reference["path"] = *model.path;
+  if (model.sha256) reference["sha256"] = *model.sha256;
+  return reference;
+}
+
+std::vector<std::shared_ptr<Model>> loadModels(const RecipeCommon& recipe, const QString& baseDir,
                                                bool checkHash) {
   std::vector<std::shared_ptr<Model>> models;
-  for (const auto& v : recipe["models"].toArray())
-    models.push_back(Model::load(resolveModel(v.toObject(), baseDir, checkHash)));
+  for (const RecipeModel& m : recipe.models.value_or(std::vector<RecipeModel>{}))
+    models.push_back(Model::load(resolveModel(referenceJson(m), baseDir, checkHash)));
   if (models.empty()) bad("field `models` is missing; this figure needs a model");
   return models;
 }
 
-DatasetPtr datasetOf(const QJsonObject& recipe, const QString& baseDir) {
-  QString spec = recipe["dataset"].toString();
+DatasetPtr datasetOf(const RecipeCommon& recipe, const QString& baseDir) {
+  QString spec = recipe.dataset.value_or(QString());
   if (spec.isEmpty()) bad("field `dataset` is missing; this figure needs a dataset");
   // A relative file path resolves against the recipe's folder.
   if (!spec.contains(':') && QFileInfo(spec).isRelative() && !baseDir.isEmpty() &&
@@ -101,61 +117,129 @@ std::pair<int, int> parseUnit(const ModelInfo& info, const QString& label) {
   bad(QStringLiteral("field `units`: model %1 has no unit '%2'").arg(info.name, label));
 }
 
-RangeMode rangeModeOf(const QString& name) {
-  static const std::map<QString, RangeMode> modes{{"prior-sigma", RangeMode::PriorSigma},
-                                                  {"posterior-spread", RangeMode::PosteriorSpread},
-                                                  {"data-quantiles", RangeMode::DataQuantiles},
-                                                  {"data-minmax", RangeMode::DataMinMax}};
-  return modes.at(name);  // validated against the recipe table
-}
-
 QString cellValue(double v) {
   return QString::number(v, 'f', std::abs(v) < 10 ? 2 : 1);
 }
 
-void renderTraversal(const QJsonObject& r, const QString& output, const QString& baseDir,
+// Prior samples with one temperature per layer: the same noise whatever the temperatures.
+void renderTemperatures(const HierarchyRecipe& r, const Model& model, const QString& output) {
+  const auto& layers = model.info().layers;
+  const std::vector<double> given = r.temperatures.value_or(std::vector<double>{});
+  if (given.size() != layers.size())
+    bad(QStringLiteral("field `temperatures` must give one per layer (%1), got %2")
+            .arg(layers.size())
+            .arg(given.size()));
+  std::vector<double> temperatures;
+  QStringList text;
+  for (size_t l = 0; l < given.size(); ++l) {
+    const double t = given[l];
+    temperatures.push_back(t);
+    text << QStringLiteral("%1 %2").arg(layers[l].name).arg(t, 0, 'f', 2);
+  }
+  const int count = r.count.value_or(32);
+  const uint64_t seed = uint64_t(r.seed.value_or(0));
+  const QVector<QImage> images =
+      toQImages(temperatureSamples(model, temperatures, count, seed), model.info().input);
+  GridFigure grid;
+  grid.columns = std::min(count, 8);
+  grid.rows = (count + grid.columns - 1) / grid.columns;
+  grid.cells.assign(images.begin(), images.end());
+  grid.title = titleOf(r, QStringLiteral("Temperature per layer in %1").arg(model.info().name));
+  grid.caption = QStringLiteral("%1 prior samples, seed %2; temperatures %3.")
+                     .arg(count)
+                     .arg(seed)
+                     .arg(text.join(QStringLiteral(", ")));
+  grid.cellSize = cellSizeOf(r, 32);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
+// Top s layers from input A and the rest from B, s = 0 .. L.
+void renderMixing(const HierarchyRecipe& r, const Model& model, const Dataset& dataset,
+                  const QString& output) {
+  const std::vector<int64_t> pair = itemList(r.pair, "pair", dataset);
+  const QVector<QImage> mixed =
+      toQImages(layerMixing(model, dataset, pair[0], pair[1]), model.info().input);
+  GridFigure grid;
+  grid.rows = 1;
+  grid.columns = int(mixed.size()) + 2;
+  grid.cells = {datasetImage(dataset, pair[0]), datasetImage(dataset, pair[1])};
+  grid.cells.insert(grid.cells.end(), mixed.begin(), mixed.end());
+  grid.marked = {0, 1};
+  grid.columnLabels << QStringLiteral("A") << QStringLiteral("B");
+  for (qsizetype s = 0; s < mixed.size(); ++s) grid.columnLabels << QString::number(s);
+  grid.title = titleOf(r, QStringLiteral("Layer mixing in %1").arg(model.info().name));
+  grid.caption = QStringLiteral(
+                     "A = #%1, B = #%2; column s takes the top s layers from A and the rest from "
+                     "B (posterior means).")
+                     .arg(pair[0])
+                     .arg(pair[1]);
+  grid.cellSize = cellSizeOf(r, 32);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
+// KL per unit over `stats_items` items spread evenly over the dataset, as the KL page shows it.
+void renderKl(const HierarchyRecipe& r, const Model& model, const Dataset& dataset,
+              const QString& output, const JobControl& job) {
+  const qint64 wanted = r.statsItems.value_or(kLatentStatsItems);
+  const std::vector<int64_t> items = latentStatsItems(dataset.size(), wanted);
+  const int64_t count = int64_t(items.size());
+  const LatentStats stats = computeLatentStats(model, dataset, items, job);
+  const QString number = QLocale(QLocale::English).toString(count);
+  const QString over = count < dataset.size()
+                           ? QStringLiteral("%1 items spread over %2").arg(number, dataset.name())
+                           : QStringLiteral("all %1 items of %2").arg(number, dataset.name());
+  const QString title = titleOf(r, QStringLiteral("KL per unit in %1").arg(model.info().name));
+  const QString caption =
+      QStringLiteral(
+          "KL(q\u2016p) per unit from posterior means, averaged over %1.\nUnits sorted by KL, "
+          "largest first; crossed out: collapsed (KL < %2 nats).\nActive: the posterior mean "
+          "varies over the items (variance > %3).")
+          .arg(over)
+          .arg(LatentStats::kCollapsedUnitKl)
+          .arg(LatentStats::kActiveThreshold);
+  layoutKlHeatmap(model.info(), stats, title, caption, styleOf(r)).save(output);
+}
+
+void renderTraversal(const TraversalRecipe& r, const QString& output, const QString& baseDir,
                      const JobControl& job, bool checkHash) {
   const auto model = loadModels(r, baseDir, checkHash).front();
   const ModelInfo& info = model->info();
-  const QJsonObject startSpec = r["start"].toObject();
   DatasetPtr dataset;
-  LatentStart start;
-  if (startSpec.contains("item")) {
+  LatentStart startPoint;
+  if (r.start && r.start->item) {
     dataset = datasetOf(r, baseDir);
-    const int64_t item = startSpec["item"].toInteger(-1);
+    const int64_t item = *r.start->item;
     if (item < 0 || item >= dataset->size())
       bad(QStringLiteral("field `start.item` names item %1, outside the dataset (%2 items)")
               .arg(item)
               .arg(itemCount(dataset->size())));
-    start = startFromItem(*model, *dataset, item, false, 0);
+    startPoint = startFromItem(*model, *dataset, item, false, 0);
   } else {
-    start = startFromPrior(*model, uint64_t(startSpec["prior_seed"].toInteger(0)),
-                           startSpec["temperature"].toDouble(1.0));
+    startPoint = startFromPrior(*model, uint64_t(r.start ? r.start->priorSeed.value_or(0) : 0),
+                                r.start ? r.start->temperature.value_or(1.0) : 1.0);
   }
   std::vector<UnitGroup> rows;
-  for (const auto& v : r["units"].toArray()) {
-    const auto [layer, unit] = parseUnit(info, v.toString());
+  for (const QString& label : r.units.value_or(QStringList{})) {
+    const auto [layer, unit] = parseUnit(info, label);
     rows.push_back(singleUnit(info, layer, unit));
   }
   if (rows.empty()) bad("field `units` is missing; name at least one unit, e.g. \"z[0]\"");
-  const QJsonObject range = r["range"].toObject();
-  const RangeMode mode = rangeModeOf(range["mode"].toString("prior-sigma"));
-  const double k = range["k"].toDouble(3.0);
-  const int steps = r["steps"].toInt(9);
-  const QString propagationName = r["propagation"].toString(
-      info.layers.size() > 1 ? QStringLiteral("regenerate") : QStringLiteral("keep"));
-  const Propagation propagation =
-      propagationName == QLatin1String("keep") ? Propagation::KeepLower : Propagation::Regenerate;
+  const RangeMode mode =
+      r.range ? r.range->mode.value_or(RangeMode::PriorSigma) : RangeMode::PriorSigma;
+  const double k = r.range ? r.range->k.value_or(3.0) : 3.0;
+  const int stepCount = r.steps.value_or(9);
+  const Propagation lower = r.propagation.value_or(info.layers.size() > 1 ? Propagation::Regenerate
+                                                                          : Propagation::KeepLower);
   std::shared_ptr<LatentStats> stats;
   if (mode == RangeMode::DataQuantiles || mode == RangeMode::DataMinMax) {
     if (!dataset) dataset = datasetOf(r, baseDir);
-    const int count = int(std::min<int64_t>(dataset->size(), r["stats_items"].toInt(2000)));
+    const int count = int(std::min<int64_t>(dataset->size(), r.statsItems.value_or(2000)));
     stats = std::make_shared<LatentStats>(
         computeLatentStats(*model, *dataset, spreadIndices(dataset->size(), count), job));
   }
   job.cancel.throwIfCancelled();
   const TraversalGrid g =
-      traversalGrid(*model, start, stats.get(), rows, steps, mode, k, propagation);
+      traversalGrid(*model, startPoint, stats.get(), rows, stepCount, mode, k, lower);
   const QVector<QImage> images = toQImages(g.images, info.input);
   if (output.endsWith(".gif", Qt::CaseInsensitive)) {
     // Frames are the steps; each frame stacks the rows, there and back.
@@ -171,7 +255,7 @@ void renderTraversal(const QJsonObject& r, const QString& output, const QString&
       frames << frame;
     }
     for (int i = int(frames.size()) - 2; i > 0; --i) frames << frames[i];
-    writeGif(output, frames, r["gif_delay_ms"].toInt(80), std::max(1, 192 / w));
+    writeGif(output, frames, r.gifDelayMs.value_or(80), std::max(1, 192 / w));
     return;
   }
   GridFigure grid;
@@ -183,112 +267,29 @@ void renderTraversal(const QJsonObject& r, const QString& output, const QString&
     grid.columnLabels << (g.rows == 1 ? cellValue(g.values[0][size_t(s)]) : QString());
   for (int row = 0; row < g.rows; ++row)
     grid.marked.push_back(row * g.steps + g.startColumn[size_t(row)]);
-  grid.title =
-      r["style"].toObject()["title"].toString(QStringLiteral("Traversals of %1").arg(info.name));
+  grid.title = titleOf(r, QStringLiteral("Traversals of %1").arg(info.name));
   grid.caption = QStringLiteral("From %1; %2 steps over %3; lower layers %4; outlined: start.")
-                     .arg(start.description)
-                     .arg(steps)
+                     .arg(startPoint.description)
+                     .arg(stepCount)
                      .arg(describeRangeMode(mode, k))
-                     .arg(propagation == Propagation::KeepLower ? "kept" : "regenerated");
-  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(40);
+                     .arg(lower == Propagation::KeepLower ? "kept" : "regenerated");
+  grid.cellSize = cellSizeOf(r, 40);
   layoutGrid(grid, styleOf(r)).save(output);
 }
 
-// Prior samples with one temperature per layer: the same noise whatever the temperatures.
-void renderTemperatures(const QJsonObject& r, const Model& model, const QString& output) {
-  const auto& layers = model.info().layers;
-  const QJsonArray given = r["temperatures"].toArray();
-  if (given.size() != qsizetype(layers.size()))
-    bad(QStringLiteral("field `temperatures` must give one per layer (%1), got %2")
-            .arg(layers.size())
-            .arg(given.size()));
-  std::vector<double> temperatures;
-  QStringList text;
-  for (qsizetype l = 0; l < given.size(); ++l) {
-    const double t = given[l].toDouble();
-    temperatures.push_back(t);
-    text << QStringLiteral("%1 %2").arg(layers[size_t(l)].name).arg(t, 0, 'f', 2);
-  }
-  const int count = r["count"].toInt(32);
-  const uint64_t seed = uint64_t(r["seed"].toInteger(0));
-  const QVector<QImage> images =
-      toQImages(temperatureSamples(model, temperatures, count, seed), model.info().input);
-  GridFigure grid;
-  grid.columns = std::min(count, 8);
-  grid.rows = (count + grid.columns - 1) / grid.columns;
-  grid.cells.assign(images.begin(), images.end());
-  grid.title = r["style"].toObject()["title"].toString(
-      QStringLiteral("Temperature per layer in %1").arg(model.info().name));
-  grid.caption = QStringLiteral("%1 prior samples, seed %2; temperatures %3.")
-                     .arg(count)
-                     .arg(seed)
-                     .arg(text.join(QStringLiteral(", ")));
-  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
-  layoutGrid(grid, styleOf(r)).save(output);
-}
-
-// Top s layers from input A and the rest from B, s = 0 .. L.
-void renderMixing(const QJsonObject& r, const Model& model, const Dataset& dataset,
-                  const QString& output) {
-  const std::vector<int64_t> pair = itemList(r, "pair", dataset);
-  const QVector<QImage> mixed =
-      toQImages(layerMixing(model, dataset, pair[0], pair[1]), model.info().input);
-  GridFigure grid;
-  grid.rows = 1;
-  grid.columns = int(mixed.size()) + 2;
-  grid.cells = {datasetImage(dataset, pair[0]), datasetImage(dataset, pair[1])};
-  grid.cells.insert(grid.cells.end(), mixed.begin(), mixed.end());
-  grid.marked = {0, 1};
-  grid.columnLabels << QStringLiteral("A") << QStringLiteral("B");
-  for (qsizetype s = 0; s < mixed.size(); ++s) grid.columnLabels << QString::number(s);
-  grid.title = r["style"].toObject()["title"].toString(
-      QStringLiteral("Layer mixing in %1").arg(model.info().name));
-  grid.caption = QStringLiteral(
-                     "A = #%1, B = #%2; column s takes the top s layers from A and the rest from "
-                     "B (posterior means).")
-                     .arg(pair[0])
-                     .arg(pair[1]);
-  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
-  layoutGrid(grid, styleOf(r)).save(output);
-}
-
-// KL per unit over `stats_items` items spread evenly over the dataset, as the KL page shows it.
-void renderKl(const QJsonObject& r, const Model& model, const Dataset& dataset,
-              const QString& output, const JobControl& job) {
-  const qint64 wanted = r["stats_items"].toInteger(kLatentStatsItems);
-  const std::vector<int64_t> items = latentStatsItems(dataset.size(), wanted);
-  const int64_t count = int64_t(items.size());
-  const LatentStats stats = computeLatentStats(model, dataset, items, job);
-  const QString number = QLocale(QLocale::English).toString(count);
-  const QString over = count < dataset.size()
-                           ? QStringLiteral("%1 items spread over %2").arg(number, dataset.name())
-                           : QStringLiteral("all %1 items of %2").arg(number, dataset.name());
-  const QString title = r["style"].toObject()["title"].toString(
-      QStringLiteral("KL per unit in %1").arg(model.info().name));
-  const QString caption =
-      QStringLiteral(
-          "KL(q\u2016p) per unit from posterior means, averaged over %1.\nUnits sorted by KL, "
-          "largest first; crossed out: collapsed (KL < %2 nats).\nActive: the posterior mean "
-          "varies over the items (variance > %3).")
-          .arg(over)
-          .arg(LatentStats::kCollapsedUnitKl)
-          .arg(LatentStats::kActiveThreshold);
-  layoutKlHeatmap(model.info(), stats, title, caption, styleOf(r)).save(output);
-}
-
-void renderHierarchy(const QJsonObject& r, const QString& output, const QString& baseDir,
+void renderHierarchy(const HierarchyRecipe& r, const QString& output, const QString& baseDir,
                      const JobControl& job, bool checkHash) {
   const auto model = loadModels(r, baseDir, checkHash).front();
-  const QString page = r["page"].toString(QStringLiteral("resampling"));
-  if (page == QLatin1String("temperature")) return renderTemperatures(r, *model, output);
+  const HierarchyPage shown = r.page.value_or(HierarchyPage::Resampling);
+  if (shown == HierarchyPage::Temperature) return renderTemperatures(r, *model, output);
   const DatasetPtr dataset = datasetOf(r, baseDir);
-  if (page == QLatin1String("mixing")) return renderMixing(r, *model, *dataset, output);
-  if (page == QLatin1String("kl")) return renderKl(r, *model, *dataset, output, job);
-  const std::vector<int64_t> items = itemList(r, "items", *dataset);
-  const int samples = r["samples"].toInt(6);
+  if (shown == HierarchyPage::Mixing) return renderMixing(r, *model, *dataset, output);
+  if (shown == HierarchyPage::Kl) return renderKl(r, *model, *dataset, output, job);
+  const std::vector<int64_t> inputs = itemList(r.items, "items", *dataset);
+  const int draws = r.samples.value_or(6);
   job.cancel.throwIfCancelled();
   const LayerwiseResampling lr =
-      layerwiseResampling(*model, *dataset, items, samples, uint64_t(r["seed"].toInteger(0)));
+      layerwiseResampling(*model, *dataset, inputs, draws, uint64_t(r.seed.value_or(0)));
   const ItemShape shape = model->info().input;
   const QVector<QImage> originals = toQImages(lr.originals, shape);
   const QVector<QImage> images = toQImages(lr.images, shape);
@@ -303,97 +304,96 @@ void renderHierarchy(const QJsonObject& r, const QString& output, const QString&
       grid.cells.push_back(level == 0 ? originals[i] : QImage());
       for (int s = 0; s < lr.samples; ++s)
         grid.cells.push_back(images[(i * lr.levels + level) * lr.samples + s]);
-      grid.rowLabels << (level == 0 ? QStringLiteral("#%1 keep none").arg(items[size_t(i)])
+      grid.rowLabels << (level == 0 ? QStringLiteral("#%1 keep none").arg(inputs[size_t(i)])
                          : level == lr.levels - 1
                              ? QStringLiteral("keep all")
                              : QStringLiteral("keep to %1").arg(layers[size_t(level - 1)].name));
     }
-  grid.title = r["style"].toObject()["title"].toString(
-      QStringLiteral("What each layer of %1 controls").arg(model->info().name));
+  grid.title = titleOf(r, QStringLiteral("What each layer of %1 controls").arg(model->info().name));
   grid.caption = QStringLiteral(
                      "Top layers kept at the posterior mean, the rest drawn from the conditional "
                      "prior (seed %1).")
-                     .arg(r["seed"].toInteger(0));
-  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(32);
+                     .arg(r.seed.value_or(0));
+  grid.cellSize = cellSizeOf(r, 32);
   layoutGrid(grid, styleOf(r)).save(output);
 }
 
-void renderComparison(const QJsonObject& r, const QString& output, const QString& baseDir,
+void renderComparison(const ComparisonRecipe& r, const QString& output, const QString& baseDir,
                       const JobControl& job, bool checkHash) {
   const auto models = loadModels(r, baseDir, checkHash);
   const DatasetPtr dataset = datasetOf(r, baseDir);
-  const std::vector<int64_t> items = itemList(r, "items", *dataset);
-  const int samples = r["samples"].toInt(int(items.size()));
-  const uint64_t seed = uint64_t(r["seed"].toInteger(0));
-  const double temperature = r["temperature"].toDouble(1.0);
+  const std::vector<int64_t> inputs = itemList(r.items, "items", *dataset);
+  const int draws = r.samples.value_or(int(inputs.size()));
+  const uint64_t drawSeed = uint64_t(r.seed.value_or(0));
+  const double t = r.temperature.value_or(1.0);
   GridFigure grid;
-  grid.columns = int(std::max<size_t>(items.size(), size_t(samples)));
+  grid.columns = int(std::max<size_t>(inputs.size(), size_t(draws)));
   auto addRow = [&](const QVector<QImage>& images, const QString& label) {
     for (int c = 0; c < grid.columns; ++c) grid.cells.push_back(images.value(c));
     grid.rowLabels << label;
     ++grid.rows;
   };
-  QVector<QImage> inputs;
-  for (int64_t i : items) inputs << datasetImage(*dataset, i);
-  addRow(inputs, QStringLiteral("input"));
+  QVector<QImage> inputImages;
+  for (int64_t i : inputs) inputImages << datasetImage(*dataset, i);
+  addRow(inputImages, QStringLiteral("input"));
   std::vector<const Model*> raw;
   raw.reserve(models.size());
   for (const auto& m : models) raw.push_back(m.get());
   for (size_t m = 0; m < models.size(); ++m) {
     job.cancel.throwIfCancelled();
     requireCompatible(*models[m], *dataset);
-    addRow(toQImages(reconstruct(*models[m], *dataset, items).reconstructions,
+    addRow(toQImages(reconstruct(*models[m], *dataset, inputs).reconstructions,
                      models[m]->info().input),
            QStringLiteral("%1 recon.").arg(QChar('A' + int(m))));
   }
-  const std::vector<PriorSamples> drawn = comparePriorSamples(raw, samples, seed, temperature);
+  const std::vector<PriorSamples> drawn = comparePriorSamples(raw, draws, drawSeed, t);
   for (size_t m = 0; m < models.size(); ++m)
     addRow(toQImages(drawn[m].images, models[m]->info().input),
            QStringLiteral("%1 sample").arg(QChar('A' + int(m))));
   QStringList names;
   for (size_t m = 0; m < models.size(); ++m)
     names << QStringLiteral("%1 = %2").arg(QChar('A' + int(m))).arg(models[m]->info().name);
-  grid.title = r["style"].toObject()["title"].toString(QStringLiteral("Model comparison"));
+  grid.title = titleOf(r, QStringLiteral("Model comparison"));
   grid.caption = QStringLiteral("%1; samples: seed %2, temperature %3.")
                      .arg(names.join(QStringLiteral("; ")))
-                     .arg(seed)
-                     .arg(temperature);
-  grid.cellSize = r["style"].toObject()["cell_size"].toDouble(36);
+                     .arg(drawSeed)
+                     .arg(t);
+  grid.cellSize = cellSizeOf(r, 36);
   layoutGrid(grid, styleOf(r)).save(output);
 }
 
-void renderProjection(const QJsonObject& r, const QString& output, const QString& baseDir,
+void renderProjection(const ProjectionRecipe& r, const QString& output, const QString& baseDir,
                       const JobControl& job, bool checkHash) {
   const DatasetPtr dataset = datasetOf(r, baseDir);
   std::shared_ptr<Model> model;
-  if (!r["models"].toArray().isEmpty()) model = loadModels(r, baseDir, checkHash).front();
+  if (r.models && !r.models->empty()) model = loadModels(r, baseDir, checkHash).front();
   ProjectionRequest request;
-  const QString source = r["source"].toString(model ? "all-layers" : "pixels");
-  if (source == QLatin1String("pixels")) {
+  const QString sourceName = r.source.value_or(
+      projectionSourceName(model ? ProjectionRequest::kAllLayers : ProjectionRequest::kPixels));
+  // Pixels and all layers by name; anything else names a layer of the model.
+  const std::optional<int> named = fromName(kProjectionSourceNames, sourceName);
+  if (named == ProjectionRequest::kPixels) {
     request.source = ProjectionRequest::kPixels;
-  } else if (source == QLatin1String("all-layers")) {
+  } else if (named == ProjectionRequest::kAllLayers) {
     request.source = ProjectionRequest::kAllLayers;
   } else {
     request.source = -100;
     if (model)
       for (size_t l = 0; l < model->info().layers.size(); ++l)
-        if (model->info().layers[l].name == source) request.source = int(l);
+        if (model->info().layers[l].name == sourceName) request.source = int(l);
     if (request.source == -100)
-      bad(QStringLiteral("field `source`: '%1' is not a layer of the model").arg(source));
+      bad(QStringLiteral("field `source`: '%1' is not a layer of the model").arg(sourceName));
   }
   if (request.source != ProjectionRequest::kPixels && !model)
     bad("field `source`: a latent map needs a model");
-  request.samples = r["samples"].toBool(false);
-  request.seed = uint64_t(r["seed"].toInteger(0));
-  const QString method = r["method"].toString("pca");
-  request.method = method == QLatin1String("tsne")   ? ProjectionMethod::Tsne
-                   : method == QLatin1String("umap") ? ProjectionMethod::Umap
-                                                     : ProjectionMethod::Pca;
-  request.tsne.perplexity = r["perplexity"].toDouble(request.tsne.perplexity);
-  request.tsne.iterations = r["iterations"].toInt(request.tsne.iterations);
+  request.samples = r.samples.value_or(false);
+  request.seed = uint64_t(r.seed.value_or(0));
+  request.method = r.method.value_or(ProjectionMethod::Pca);
+  request.tsne.perplexity = r.perplexity.value_or(request.tsne.perplexity);
+  request.tsne.iterations = r.iterations.value_or(request.tsne.iterations);
   request.tsne.seed = request.seed;
-  request.umap.neighbours = r["neighbours"].toInt(request.umap.neighbours);
-  request.umap.minDistance = r["min_dist"].toDouble(request.umap.minDistance);
+  request.umap.neighbours = r.neighbours.value_or(request.umap.neighbours);
+  request.umap.minDistance = r.minDist.value_or(request.umap.minDistance);
   request.umap.seed = request.seed;
   // Encodings go to the user's cache folder only: a shared recipe names no place to write.
   const EncodingCache cache({});
@@ -405,43 +405,74 @@ void renderProjection(const QJsonObject& r, const QString& output, const QString
     s.xy[2 * i] = map.coords[i * 3];
     s.xy[2 * i + 1] = map.coords[i * 3 + 1];
   }
-  const QString colour = r["colour"].toString(dataset->hasLabels() ? "class" : "none");
-  if (colour == QLatin1String("class")) {
-    if (!dataset->hasLabels()) bad("field `colour`: the dataset has no classes");
-    for (size_t i = 0; i < n; ++i) s.categories.push_back(dataset->label(int64_t(i)));
-    s.categoryNames = dataset->classNames();
-  } else if (colour == QLatin1String("kl") || colour == QLatin1String("reconstruction")) {
-    if (!map.encoding) bad("field `colour`: KL and reconstruction error need a latent map");
-    s.values = colour == QLatin1String("kl") ? map.encoding->kl : map.encoding->reconstruction;
-    s.valueLabel =
-        colour == QLatin1String("kl") ? QStringLiteral("KL (nats)") : QStringLiteral("−log p(x|z)");
-  } else if (colour.startsWith(QLatin1String("factor:"))) {
-    const int f = int(dataset->factorNames().indexOf(colour.mid(7)));
-    if (f < 0)
-      bad(QStringLiteral("field `colour`: the dataset has no factor '%1'").arg(colour.mid(7)));
-    for (size_t i = 0; i < n; ++i) s.values.push_back(float(dataset->factor(int64_t(i), f)));
-    s.valueLabel = colour.mid(7);
-  } else if (colour.startsWith(QLatin1String("unit:"))) {
-    if (!map.encoding || !model) bad("field `colour`: a latent unit needs a latent map");
-    bool number = false;
-    const int column = colour.mid(5).toInt(&number);
-    const int dims = map.encoding->dims;
-    if (!number || column < 0 || column >= dims)
-      bad(QStringLiteral("field `colour`: unit must be 0 to %1 for this map").arg(dims - 1));
-    for (size_t i = 0; i < n; ++i)
-      s.values.push_back(map.encoding->latents[i * size_t(dims) + size_t(column)]);
-    s.valueLabel = encodedUnitLabel(model->info(), map.source, column);
+  const Colouring by = r.colour.value_or(
+      Colouring{dataset->hasLabels() ? Colouring::Class : Colouring::None, {}, 0});
+  switch (by.kind) {
+    case Colouring::Class:
+      if (!dataset->hasLabels()) bad("field `colour`: the dataset has no classes");
+      for (size_t i = 0; i < n; ++i) s.categories.push_back(dataset->label(int64_t(i)));
+      s.categoryNames = dataset->classNames();
+      break;
+    case Colouring::Kl:
+    case Colouring::Reconstruction:
+      if (!map.encoding) bad("field `colour`: KL and reconstruction error need a latent map");
+      s.values = by.kind == Colouring::Kl ? map.encoding->kl : map.encoding->reconstruction;
+      s.valueLabel =
+          by.kind == Colouring::Kl ? QStringLiteral("KL (nats)") : QStringLiteral("−log p(x|z)");
+      break;
+    case Colouring::Factor: {
+      const int f = int(dataset->factorNames().indexOf(by.factor));
+      if (f < 0)
+        bad(QStringLiteral("field `colour`: the dataset has no factor '%1'").arg(by.factor));
+      for (size_t i = 0; i < n; ++i) s.values.push_back(float(dataset->factor(int64_t(i), f)));
+      s.valueLabel = by.factor;
+      break;
+    }
+    case Colouring::Unit: {
+      if (!map.encoding || !model) bad("field `colour`: a latent unit needs a latent map");
+      const int column = by.unit;
+      const int dims = map.encoding->dims;
+      if (column < 0 || column >= dims)
+        bad(QStringLiteral("field `colour`: unit must be 0 to %1 for this map").arg(dims - 1));
+      for (size_t i = 0; i < n; ++i)
+        s.values.push_back(map.encoding->latents[i * size_t(dims) + size_t(column)]);
+      s.valueLabel = encodedUnitLabel(model->info(), map.source, column);
+      break;
+    }
+    case Colouring::None:
+      break;
   }
-  s.title = r["style"].toObject()["title"].toString(map.description);
-  s.xLabel = method == QLatin1String("pca") ? QStringLiteral("PC 1") : QStringLiteral("1");
-  s.yLabel = method == QLatin1String("pca") ? QStringLiteral("PC 2") : QStringLiteral("2");
+  s.title = titleOf(r, map.description);
+  const bool pca = request.method == ProjectionMethod::Pca;
+  s.xLabel = pca ? QStringLiteral("PC 1") : QStringLiteral("1");
+  s.yLabel = pca ? QStringLiteral("PC 2") : QStringLiteral("2");
   s.caption = QStringLiteral("%1 points of %2.").arg(n).arg(dataset->name());
-  s.width = r["style"].toObject()["width"].toDouble(420);
-  s.height = r["style"].toObject()["height"].toDouble(330);
+  s.width = r.style ? r.style->width.value_or(420) : 420;
+  s.height = r.style ? r.style->height.value_or(330) : 330;
   layoutScatter(s, styleOf(r)).save(output);
 }
 
 }  // namespace
+
+void TraversalRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                             bool checkHash) const {
+  renderTraversal(*this, output, baseDir, job, checkHash);
+}
+
+void HierarchyRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                             bool checkHash) const {
+  renderHierarchy(*this, output, baseDir, job, checkHash);
+}
+
+void ComparisonRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                              bool checkHash) const {
+  renderComparison(*this, output, baseDir, job, checkHash);
+}
+
+void ProjectionRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                              bool checkHash) const {
+  renderProjection(*this, output, baseDir, job, checkHash);
+}
 
 QJsonObject modelReference(const QString& path, bool hash) {
   const QFileInfo file(path);
@@ -451,6 +482,14 @@ QJsonObject modelReference(const QString& path, bool hash) {
   QJsonObject reference{{"path", isBundled ? kBundled + file.fileName() : file.absoluteFilePath()}};
   if (hash) reference["sha256"] = fileSha256(path);
   return reference;
+}
+
+RecipeModel recipeModel(const QString& path, bool hash) {
+  const QJsonObject reference = modelReference(path, hash);
+  RecipeModel model;
+  model.path = reference.value(QLatin1String("path")).toString();
+  if (hash) model.sha256 = reference.value(QLatin1String("sha256")).toString();
+  return model;
 }
 
 QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash) {
@@ -482,21 +521,21 @@ QJsonObject readRecipe(const QString& path) {
 RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, const QString& baseDir,
                             const JobControl& job, bool checkHash, const QString& where) {
   const QString source = where.isEmpty() ? QStringLiteral("recipe") : where;
-  QJsonObject recipe = input;
-  recipe["strata_recipe"] = kRecipeVersion;
-  validateRecipe(recipe, source);
+  QJsonObject json = input;
+  json["strata_recipe"] = kRecipeVersion;
+  FigureRecipe recipe = figureRecipeFromJson(json, source);  // every field checked
   const QString suffix = QFileInfo(output).suffix().toLower();
-  const QString figure = recipe["figure"].toString();
   if (!QStringList{"png", "svg", "pdf", "gif"}.contains(suffix))
     throw Error(QStringLiteral("output '%1': use .png, .svg, .pdf (or .gif for traversals)")
                     .arg(output)
                     .toStdString());
-  if (suffix == QLatin1String("gif") && figure != QLatin1String("traversal"))
+  if (suffix == QLatin1String("gif") && figureKindOf(recipe) != FigureKind::Traversal)
     throw Error(QStringLiteral("output '%1': only traversals are animated (GIF)")
                     .arg(output)
                     .toStdString());
+  RecipeCommon& common = commonOf(recipe);
   // The written recipe names its figure by file name alone, which it must be able to read back.
-  recipe["output"] = QFileInfo(output).fileName();
+  common.output = QFileInfo(output).fileName();
   if (!isPlainFileName(QFileInfo(output).fileName()))
     throw Error(QStringLiteral("output '%1': the file name must not contain '\\' or control "
                                "characters")
@@ -504,29 +543,19 @@ RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, con
                     .toStdString());
   requireOutputFolder(output);
   // References made without a hash get it here, so the written recipe pins the model files.
-  QJsonArray models = recipe["models"].toArray();
-  for (qsizetype m = 0; m < models.size(); ++m) {
-    QJsonObject reference = models[m].toObject();
-    if (reference["sha256"].toString().isEmpty()) {
-      reference["sha256"] = fileSha256(resolveModel(reference, baseDir, false));
-      models[m] = reference;
-    }
-  }
-  if (!models.isEmpty()) recipe["models"] = models;
+  if (common.models)
+    for (RecipeModel& model : *common.models)
+      if (model.sha256.value_or(QString()).isEmpty())
+        model.sha256 = fileSha256(resolveModel(referenceJson(model), baseDir, false));
   try {
-    if (figure == QLatin1String("traversal"))
-      renderTraversal(recipe, output, baseDir, job, checkHash);
-    else if (figure == QLatin1String("hierarchy"))
-      renderHierarchy(recipe, output, baseDir, job, checkHash);
-    else if (figure == QLatin1String("comparison"))
-      renderComparison(recipe, output, baseDir, job, checkHash);
-    else
-      renderProjection(recipe, output, baseDir, job, checkHash);
+    std::visit([&](const auto& r) { r.render(output, baseDir, job, checkHash); }, recipe);
   } catch (const RecipeProblem& problem) {
     throw DataError(source.toStdString(), problem.what());
   }
   const QString recipePath = output + QStringLiteral(".json");
-  writeFileAtomically(recipePath, QJsonDocument(recipe).toJson(), QStringLiteral("recipe"));
+  // Written by the code that read it: what the figure was made from, in the same form.
+  writeFileAtomically(recipePath, QJsonDocument(figureRecipeToJson(recipe)).toJson(),
+                      QStringLiteral("recipe"));
   job.report(1.0);
   return {output, recipePath};
 }

@@ -9,6 +9,7 @@
 #include <QStringList>
 
 #include "core/base/job.h"
+#include "core/figures/recipe_params.h"
 #include "core/figures/recipe_schema.h"
 
 namespace strata {
@@ -17,6 +18,8 @@ namespace strata {
 // with the file's SHA-256. Without `hash` (the window, which must not read model files on the
 // GUI thread) renderRecipe adds the hash on its worker.
 QJsonObject modelReference(const QString& path, bool hash = true);
+// The same reference for the recipe structs (recipe_params.h).
+RecipeModel recipeModel(const QString& path, bool hash = true);
 // Resolves a model reference (relative paths against `baseDir`); throws Error if the file is
 // missing or its hash differs from the recipe's (unless `checkHash` is false).
 QString resolveModel(const QJsonObject& reference, const QString& baseDir, bool checkHash = true);

@@ -6,7 +6,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/analysis/projection_names.h"
+#include "core/analysis/traversal_names.h"
 #include "core/base/errors.h"
+#include "core/figures/figure_names.h"
 
 namespace strata {
 namespace {
@@ -15,11 +18,6 @@ namespace {
 constexpr double kMaxItem = double(1LL << 40);
 // Seeds are stored as JSON numbers, which hold integers exactly up to 2^53.
 constexpr double kMaxSeed = double(1LL << 53);
-
-constexpr char kTraversal[] = "traversal";
-constexpr char kHierarchy[] = "hierarchy";
-constexpr char kComparison[] = "comparison";
-constexpr char kProjection[] = "projection";
 
 bool isSha256(const QString& text) {
   static const QString digits = QStringLiteral("0123456789abcdef");
@@ -41,18 +39,15 @@ bool isModelPath(const QString& text) {
 }
 
 bool isColouring(const QString& text) {
-  static const QStringList plain{"class", "kl", "reconstruction", "none"};
-  if (plain.contains(text)) return true;
-  if (text.startsWith(QLatin1String("factor:"))) return text.size() > 7;
-  if (!text.startsWith(QLatin1String("unit:"))) return false;
-  const QString digits = text.mid(5);
-  bool ok = !digits.isEmpty();
-  for (const QChar c : digits) ok = ok && c >= '0' && c <= '9';
-  return ok && digits.size() <= 7;
+  return colouringFromName(text).has_value();
 }
 
 std::vector<RecipeField> buildTable() {
   using K = FieldKind;
+  const QString kTraversal = figureKindName(FigureKind::Traversal);
+  const QString kHierarchy = figureKindName(FigureKind::Hierarchy);
+  const QString kComparison = figureKindName(FigureKind::Comparison);
+  const QString kProjection = figureKindName(FigureKind::Projection);
   const QStringList all;
   const QStringList grids{kTraversal, kHierarchy, kComparison};
   auto number = [](QString key, QStringList figures, K kind, double low, double high) {
@@ -112,14 +107,13 @@ std::vector<RecipeField> buildTable() {
       list("units", {kTraversal}, K::TextList, 1, 64, 1, 100),
       number("steps", {kTraversal}, K::Integer, 2, 64),
       number("range", {kTraversal}, K::Object, 0, 0),
-      choice("range.mode", {kTraversal},
-             {"prior-sigma", "posterior-spread", "data-quantiles", "data-minmax"}),
+      choice("range.mode", {kTraversal}, rangeModeNames()),
       number("range.k", {kTraversal}, K::Number, 0.1, 20),
-      choice("propagation", {kTraversal}, {"keep", "regenerate"}),
+      choice("propagation", {kTraversal}, propagationNames()),
       number("stats_items", {kTraversal, kHierarchy}, K::Integer, 1, 1000000),
       number("gif_delay_ms", {kTraversal}, K::Integer, 20, 10000),
       // hierarchy
-      choice("page", {kHierarchy}, {"resampling", "temperature", "mixing", "kl"}),
+      choice("page", {kHierarchy}, hierarchyPageNames()),
       list("items", {kHierarchy, kComparison}, K::IntegerList, 1, 64, 0, kMaxItem),
       number("samples", {kHierarchy}, K::Integer, 1, 32),
       list("temperatures", {kHierarchy}, K::NumberList, 1, 64, 0, 3),
@@ -131,13 +125,12 @@ std::vector<RecipeField> buildTable() {
       // projection
       text("source", {kProjection}, 1, 200),
       number("samples", {kProjection}, K::Flag, 0, 0),
-      choice("method", {kProjection}, {"pca", "tsne", "umap"}),
+      choice("method", {kProjection}, projectionMethodNames()),
       number("perplexity", {kProjection}, K::Number, 2, 200),
       number("iterations", {kProjection}, K::Integer, 100, 10000),
       number("neighbours", {kProjection}, K::Integer, 2, 200),
       number("min_dist", {kProjection}, K::Number, 0, 1),
-      text("colour", {kProjection}, 1, 200, isColouring,
-           "class, kl, reconstruction, none, factor:NAME or unit:N"),
+      text("colour", {kProjection}, 1, 200, isColouring, colouringNamesText()),
   };
 }
 
@@ -273,7 +266,7 @@ void validateMembers(const QJsonObject& object, const QString& keyPrefix, const 
 }  // namespace
 
 QStringList recipeFigures() {
-  return {kTraversal, kHierarchy, kComparison, kProjection};
+  return namesList(kFigureKindNames);
 }
 
 const std::vector<RecipeField>& recipeFields() {

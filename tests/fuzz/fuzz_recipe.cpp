@@ -2,6 +2,8 @@
 // a field, never throw anything else. Bytes that parse as a JSON object are checked as they
 // are; other bytes (most of what the fuzzer makes) are read as a recipe built from the table's
 // own field names with values of every JSON type, so the checks behind the names are reached.
+// What passes is read into its typed struct and written again (recipe_params.h), and must read
+// back unchanged.
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,6 +11,7 @@
 
 #include <cstring>
 
+#include "core/figures/recipe_params.h"
 #include "core/figures/recipe_schema.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -108,6 +111,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const QJsonDocument doc = QJsonDocument::fromJson(
       QByteArray::fromRawData(reinterpret_cast<const char*>(data), qsizetype(size)));
   const QJsonObject recipe = doc.isObject() ? doc.object() : recipeFrom({data, size});
-  fuzz::expectDataErrorOnly(data, size, [&] { validateRecipe(recipe, "fuzz.json"); });
+  bool valid = false;
+  fuzz::expectDataErrorOnly(data, size, [&] {
+    validateRecipe(recipe, "fuzz.json");
+    valid = true;
+  });
+  if (!valid) return 0;
+  // A valid recipe reads into its struct, which writes a recipe that reads back to the same
+  // struct: the writer and the reader agree on every field.
+  try {
+    const QJsonObject written = figureRecipeToJson(figureRecipeFromJson(recipe, "fuzz.json"));
+    if (figureRecipeToJson(figureRecipeFromJson(written, "written.json")) != written)
+      __builtin_trap();
+  } catch (const DataError&) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -1,0 +1,147 @@
+#pragma once
+// One typed struct per figure kind, holding every field a recipe of that kind may have. The
+// recipe reader (renderRecipe, `strata render`), the figure subcommands and the views all go
+// through these: fromJson() checks every field against the recipe table (recipe_schema.h, the
+// limits the command line uses too), toJson() writes what was read, and render() draws it, so
+// a recipe is written by the same code that reads it. Fields a recipe may leave out are
+// optional and stay out when written; render() applies the defaults (some depend on the model
+// or the dataset). Format: docs/recipes.md.
+//
+// fromJson and toJson need Qt Core only (the fuzzed reader uses them); render() is defined with
+// the renderer (recipe.cpp) and needs models and datasets.
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "core/analysis/projection_names.h"
+#include "core/analysis/traversal_names.h"
+#include "core/base/job.h"
+#include "core/figures/figure_names.h"
+
+namespace strata {
+
+// A model file: "bundled:NAME.pt" or a path, and the SHA-256 of its content.
+struct RecipeModel {
+  std::optional<QString> path;
+  std::optional<QString> sha256;
+};
+
+struct RecipeStyle {
+  std::optional<QString> font;
+  std::optional<double> fontSize;
+  std::optional<int> dpi;
+  std::optional<QString> title;
+  std::optional<double> cellSize;       // grids (traversal, hierarchy, comparison)
+  std::optional<double> width, height;  // projections
+};
+
+// The fields every figure kind has.
+struct RecipeCommon {
+  std::optional<std::vector<RecipeModel>> models;
+  std::optional<QString> dataset;  // a dataset spec; "" for none
+  std::optional<qint64> seed;
+  std::optional<RecipeStyle> style;
+  std::optional<QString> output;  // the figure's file name, without folders
+};
+
+struct TraversalRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Traversal;
+  struct Start {  // either an item, or a prior sample (prior_seed, temperature)
+    std::optional<qint64> item;
+    std::optional<qint64> priorSeed;
+    std::optional<double> temperature;
+  };
+  struct Range {
+    std::optional<RangeMode> mode;
+    std::optional<double> k;
+  };
+  std::optional<Start> start;
+  std::optional<QStringList> units;  // unit labels as the views show them: "z_top[3]"
+  std::optional<int> steps;
+  std::optional<Range> range;
+  std::optional<Propagation> propagation;
+  std::optional<qint64> statsItems;
+  std::optional<int> gifDelayMs;
+
+  // Throws DataError(where, "field `steps` must be ...") for a field that is wrong, unknown,
+  // or of another figure kind. `where` is the recipe's file ("recipe" if empty).
+  static TraversalRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  // Draws the figure alone to `output` (.png, .svg, .pdf or .gif; renderRecipe checks the
+  // output and writes the recipe); model references resolve against `baseDir`. Throws Error
+  // for a recipe that does not fit its model or data ("field `units`: model M has no unit
+  // 'z[9]'", which renderRecipe turns into a DataError naming the file) or for missing or
+  // changed files, or Cancelled.
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
+struct HierarchyRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Hierarchy;
+  std::optional<HierarchyPage> page;
+  std::optional<std::vector<qint64>> items;         // resampling
+  std::optional<int> samples;                       // resampling
+  std::optional<std::vector<double>> temperatures;  // temperature: one per layer
+  std::optional<int> count;                         // temperature
+  std::optional<std::vector<qint64>> pair;          // mixing: items A and B
+  std::optional<qint64> statsItems;                 // kl
+
+  static HierarchyRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
+struct ComparisonRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Comparison;
+  std::optional<std::vector<qint64>> items;
+  std::optional<int> samples;
+  std::optional<double> temperature;
+
+  static ComparisonRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
+struct ProjectionRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Projection;
+  // "pixels", "all-layers" or a layer's name (projectionSourceName); default: all layers with
+  // a model, else pixels.
+  std::optional<QString> source;
+  std::optional<bool> samples;  // posterior samples instead of means
+  std::optional<ProjectionMethod> method;
+  std::optional<double> perplexity;
+  std::optional<int> iterations;
+  std::optional<int> neighbours;
+  std::optional<double> minDist;
+  std::optional<Colouring> colour;  // default: class if the dataset has classes, else none
+
+  static ProjectionRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
+// The map fields of a projection recipe as the window's map exports them: method, samples,
+// seed, perplexity, neighbours, minimum distance, and the source by name ("pixels",
+// "all-layers" or the layer's name in `layerNames`). Models, colour, dataset and style are the
+// caller's.
+ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
+                                    const QStringList& layerNames);
+
+using FigureRecipe =
+    std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe, ProjectionRecipe>;
+
+// Any recipe, by its "figure" field; throws DataError as the fromJson above.
+FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where = {});
+QJsonObject figureRecipeToJson(const FigureRecipe& recipe);
+FigureKind figureKindOf(const FigureRecipe& recipe);
+RecipeCommon& commonOf(FigureRecipe& recipe);
+
+}  // namespace strata
