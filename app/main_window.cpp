@@ -196,11 +196,6 @@ void MainWindow::connectStatus() {
   connect(compare_, &CompareView::failed, this, [say](const QString& title, const QString& m) {
     say(tr("%1 failed: %2").arg(title, m), 0);
   });
-  connect(inference_, &InferenceWorker::failed, this,
-          [this, say](const QString&, const QString& message) {
-            reconstructions_->showUnavailable(message, message);
-            say(tr("Model computation failed: %1").arg(message), 0);
-          });
 }
 
 // Signals that tests, sessions and benchmarks wait for.

@@ -87,12 +87,15 @@ void ItemPanel::showCurrentItem() {
   const ModelPtr model = workspace_->model();
   const DatasetPtr dataset = workspace_->dataset();
   inference_->submit<std::vector<float>>(
-      QStringLiteral("item-reconstruction"),
+      RequestChannel::ItemReconstruction,
       [=] { return reconstruct(*model, *dataset, {index}).reconstructions; },
       [this, model, index](std::vector<float> pixels) {
         if (currentIndex() != index) return;
         setReconstruction(toQImage(pixels.data(), model->info().input),
                           tr("Reconstruction by %1 (posterior mean)").arg(model->info().name));
+      },
+      [this](const QString& message) {
+        setReconstruction({}, tr("No reconstruction: %1").arg(message));
       });
 }
 

@@ -267,12 +267,13 @@ void MapPage::requestNeighbours(int index) {
     return;
   }
   inference_->submit<std::vector<int>>(
-      QStringLiteral("neighbours"),
+      RequestChannel::Neighbours,
       [encoding, index] { return nearestItems(*encoding, index, kNeighbourCount); },
       [this](const std::vector<int>& neighbours) {
         scatter_->setNeighbours(neighbours);
         Q_EMIT neighboursShown(neighbours);
-      });
+      },
+      [this](const QString& message) { reportFailure(tr("Nearest neighbours"), message); });
 }
 
 void MapPage::showPath(int64_t from, int64_t to) {
@@ -281,11 +282,12 @@ void MapPage::showPath(int64_t from, int64_t to) {
   const DatasetPtr dataset = workspace_->dataset();
   const ProjectionResult map = workspace_->map();
   inference_->submit<LatentPath>(
-      QStringLiteral("path"), [=] { return computePath(*model, *dataset, map, from, to); },
+      RequestChannel::Path, [=] { return computePath(*model, *dataset, map, from, to); },
       [this](const LatentPath& path) {
         workspace_->setPath(path);
         Q_EMIT pathShown();
-      });
+      },
+      [this](const QString& message) { reportFailure(tr("The interpolation path"), message); });
 }
 
 void MapPage::decodeSpot(const QPointF& world) {
@@ -293,7 +295,7 @@ void MapPage::decodeSpot(const QPointF& world) {
   if (!model) return;
   const ProjectionResult map = workspace_->map();
   inference_->submit<DecodedSpot>(
-      QStringLiteral("decode-spot"),
+      RequestChannel::DecodeSpot,
       [=] {
         DecodedSpot spot;
         spot.image = model->decode(latentsAtMapPoint(model->info(), map, world.x(), world.y()));
@@ -303,7 +305,12 @@ void MapPage::decodeSpot(const QPointF& world) {
                            .arg(world.y(), 0, 'f', 2);
         return spot;
       },
-      [this](const DecodedSpot& spot) { workspace_->setDecodedSpot(spot); });
+      [this](const DecodedSpot& spot) { workspace_->setDecodedSpot(spot); },
+      [this](const QString& message) { reportFailure(tr("Decoding the map point"), message); });
+}
+
+void MapPage::reportFailure(const QString& what, const QString& message) {
+  Q_EMIT statusMessage(tr("%1 failed: %2").arg(what, message), 10000);
 }
 
 QJsonObject MapPage::figureRecipe(QString* why) const {

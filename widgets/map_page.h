@@ -51,6 +51,7 @@ class MapPage : public QWidget {
   void onPointClicked(int index);
   void requestNeighbours(int index);
   void decodeSpot(const QPointF& world);
+  void reportFailure(const QString& what, const QString& message);
 
   Workspace* workspace_;
   WorkspaceLoader* loader_;

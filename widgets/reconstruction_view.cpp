@@ -131,14 +131,15 @@ void ReconstructionView::refreshSamples() {
   const quint64 seed = sampleSeed();
   const double t = temperature();
   inference_->submit<std::vector<float>>(
-      QStringLiteral("samples"), [=] { return samplePrior(*model, kSampleCount, seed, t); },
+      RequestChannel::Samples, [=] { return samplePrior(*model, kSampleCount, seed, t); },
       [this, shape, seed, t](const std::vector<float>& batch) {
         showSamples(toQImages(batch, shape), tr("%1 samples, seed %2, temperature %3")
                                                  .arg(kSampleCount)
                                                  .arg(seed)
                                                  .arg(t, 0, 'f', 2));
         Q_EMIT samplesShown();
-      });
+      },
+      [this](const QString& message) { samples_->setMessage(tr("No samples: %1").arg(message)); });
 }
 
 void ReconstructionView::refreshReconstructions() {
@@ -164,7 +165,7 @@ void ReconstructionView::refreshReconstructions() {
   }
   const int offset = inputOffset();
   inference_->submit<Reconstructions>(
-      QStringLiteral("reconstructions"),
+      RequestChannel::Reconstructions,
       [=] {
         return reconstruct(*model, *dataset,
                            spreadIndices(dataset->size(), kReconstructionCount, offset));
@@ -175,6 +176,9 @@ void ReconstructionView::refreshReconstructions() {
                                 .arg(r.indices.size())
                                 .arg(r.indices.front()));
         Q_EMIT reconstructionsShown();
+      },
+      [this](const QString& message) {
+        reconstructions_->setMessage(tr("No reconstructions: %1").arg(message));
       });
 }
 
