@@ -401,7 +401,7 @@ std::vector<std::pair<UnitGroup, double>> TraverseView::sliderGroups(int l,
   auto klOf = [&](int i) {
     if (!ls) return 0.0;
     if (!spatial) return ls->units[size_t(i)].kl;
-    if (!wholeChannels) return ls->units[size_t(i * hw + at)].kl;
+    if (!wholeChannels) return ls->units[size_t(i) * size_t(hw) + size_t(at)].kl;
     double kl = 0;
     for (int u = i * hw; u < (i + 1) * hw; ++u) kl += ls->units[size_t(u)].kl;
     return kl;

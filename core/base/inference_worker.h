@@ -40,28 +40,30 @@ class InferenceWorker : public QObject {
                  ErrorFn onError = {}) {
     QPointer<InferenceWorker> self(this);
     const quint64 id = nextId(channel);
-    enqueue(channel, id, [self, channel, id, work, onResult, onError] {
-      std::shared_ptr<R> value;
-      QString error;
-      try {
-        value = std::make_shared<R>(work());
-      } catch (const std::exception& e) {
-        error = QString::fromUtf8(e.what());
-      } catch (...) {
-        error = QStringLiteral("unknown error");
-      }
-      if (!self) return;
-      QMetaObject::invokeMethod(
-          self.data(),
-          [self, channel, id, value, error, onResult, onError] {
-            if (!self || !self->isCurrent(channel, id)) return;
-            if (value)
-              onResult(std::move(*value));
-            else
-              self->reportFailure(channel, error, onError);
-          },
-          Qt::QueuedConnection);
-    });
+    enqueue(channel, id,
+            [self, channel, id, work = std::move(work), onResult = std::move(onResult),
+             onError = std::move(onError)] {
+              std::shared_ptr<R> value;
+              QString error;
+              try {
+                value = std::make_shared<R>(work());
+              } catch (const std::exception& e) {
+                error = QString::fromUtf8(e.what());
+              } catch (...) {
+                error = QStringLiteral("unknown error");
+              }
+              if (!self) return;
+              QMetaObject::invokeMethod(
+                  self.data(),
+                  [self, channel, id, value, error, onResult, onError] {
+                    if (!self || !self->isCurrent(channel, id)) return;
+                    if (value)
+                      onResult(std::move(*value));
+                    else
+                      self->reportFailure(channel, error, onError);
+                  },
+                  Qt::QueuedConnection);
+            });
     return id;
   }
 
