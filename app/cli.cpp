@@ -16,6 +16,8 @@
 #include "app/command_cache.h"
 #include "app/command_figures.h"
 #include "app/command_metrics.h"
+#include "app/gui_arguments.h"
+#include "core/analysis/projection_names.h"
 #include "core/base/errors.h"
 #include "core/data/dsprites.h"
 #include "core/model/model.h"
@@ -35,7 +37,7 @@ const char* const kSubcommands[] = {"validate",  "write-dsprites", "metrics", "r
                                     "hierarchy", "project",        "compare", "cache"};
 
 QString describe() {
-  return QStringLiteral(
+  return QString(
       "Strata explores the latent spaces of generative models.\n\n"
       "With no argument it opens the last dataset and model (first run: the Fashion-MNIST test\n"
       "split with the bundled hierarchical VAE).\n\n"
@@ -52,7 +54,9 @@ QString describe() {
       "                         traversal grid or animation\n"
       "  hierarchy MODEL.pt -o FIG [--items LIST] [--samples N]\n"
       "                         layer-wise resampling grid of a hierarchical model\n"
-      "  project -o FIG [--model MODEL.pt] [--method pca|tsne|umap] [--colour BY]\n"
+      "  project -o FIG [--model MODEL.pt] [--method " +
+      projectionMethodNames().join('|') +
+      "] [--colour BY]\n"
       "                         scatter plot of a projection, one mark per point\n"
       "  compare MODEL.pt... -o FIG [--items LIST]\n"
       "                         reconstructions and prior samples of models side by side\n"
@@ -190,28 +194,8 @@ int runHeadless(int argc, char** argv) {
   parser.setApplicationDescription(describe());
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addOption(QCommandLineOption(QStringList{"m", "model"},
-                                      QStringLiteral("Open this model file."),
-                                      QStringLiteral("MODEL.pt")));
-  parser.addOption(QCommandLineOption(
-      QStringList{"view"},
-      QStringLiteral("Start on this view: map, reconstructions, traverse, hierarchy or compare."),
-      QStringLiteral("VIEW")));
-  parser.addOption(QCommandLineOption(
-      QStringList{"compare"},
-      QStringLiteral("Also add this model to the compare view (repeatable, up to four)."),
-      QStringLiteral("MODEL.pt")));
-  parser.addOption(QCommandLineOption(QStringList{"session"},
-                                      QStringLiteral("Open this saved session."),
-                                      QStringLiteral("FILE.json")));
-  parser.addOption(QCommandLineOption(
-      QStringList{"no-restore"},
-      QStringLiteral("Do not offer to restore the session of a run that did not end normally.")));
-  parser.addPositionalArgument(
-      QStringLiteral("dataset"),
-      QStringLiteral("fashion-mnist:test, fashion-mnist:train, dsprites, "
-                     "an IDX/.npy/.npz images file, an image folder, or embedding:FILE.npz."),
-      QStringLiteral("[dataset]"));
+  const GuiOptions window;  // printed by --help; the window's own parser uses the same
+  window.addTo(parser);
   parser.process(app);  // prints help or version and exits
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "app/cli_support.h"
 #include "core/data/dataset_source.h"
 #include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
 #include "core/model/model_ops.h"
 #include "core/model/traversal.h"
@@ -42,36 +43,47 @@ struct FigureOptions {
   }
 
   // Style and seed into the recipe, inputs checked, then the figure rendered.
-  int finish(const QCommandLineParser& p, const QString& command, QJsonObject recipe) const;
+  int finish(const QCommandLineParser& p, const QString& command, FigureRecipe recipe) const;
 
  private:
-  void fill(const QCommandLineParser& p, QJsonObject& recipe) const {
-    const QString figure = recipe["figure"].toString();
+  void fill(const QCommandLineParser& p, FigureRecipe& recipe) const {
+    const QString figure = figureKindName(figureKindOf(recipe));
     auto field = [&](const char* key) -> const RecipeField& {
       return recipeField(figure, QString::fromLatin1(key));
     };
-    QJsonObject style{
-        {"font", textOption("font", p.value(font), field("style.font"))},
-        {"font_size", numberOption("font-size", p.value(fontSize), field("style.font_size"))},
-        {"dpi", int(integerOption("dpi", p.value(dpi), field("style.dpi")))}};
-    if (p.isSet(title)) style["title"] = textOption("title", p.value(title), field("style.title"));
-    recipe["style"] = style;
-    recipe["seed"] = integerOption("seed", p.value(seed), field("seed"));
-    if (recipe.contains("dataset"))
-      recipe["dataset"] = textOption("data", p.value(data), field("dataset"));
+    RecipeCommon& common = commonOf(recipe);
+    RecipeStyle style;
+    style.font = textOption("font", p.value(font), field("style.font"));
+    style.fontSize = numberOption("font-size", p.value(fontSize), field("style.font_size"));
+    style.dpi = int(integerOption("dpi", p.value(dpi), field("style.dpi")));
+    if (p.isSet(title)) style.title = textOption("title", p.value(title), field("style.title"));
+    common.style = style;
+    common.seed = integerOption("seed", p.value(seed), field("seed"));
+    if (common.dataset) common.dataset = textOption("data", p.value(data), field("dataset"));
   }
 };
 
-QJsonArray itemsOption(const QString& figure, const QString& text) {
-  return integerListOption("items", text, recipeField(figure, "items"));
+// A choice option's value, checked against the recipe table (whose choices are the names
+// table's), as the enum value it names.
+template <class FromName>
+auto choiceOption(const QString& name, const QString& value, const RecipeField& field,
+                  FromName fromName) {
+  return fromName(textOption(name, value, field)).value();
 }
 
-QJsonArray modelReferences(const QStringList& paths) {
-  QJsonArray models;
+std::vector<qint64> itemsOption(const QString& figure, const QString& text) {
+  std::vector<qint64> items;
+  for (const QJsonValue& v : integerListOption("items", text, recipeField(figure, "items")))
+    items.push_back(v.toInteger());
+  return items;
+}
+
+std::vector<RecipeModel> modelReferences(const QStringList& paths) {
+  std::vector<RecipeModel> models;
   for (const QString& path : paths) {
     if (!QFileInfo(path).isFile())
       throw CommandError(kFailed, QStringLiteral("model file not found: %1").arg(path));
-    models.append(modelReference(path));
+    models.push_back(recipeModel(path));
   }
   return models;
 }
@@ -91,10 +103,11 @@ int render(const QString& command, const QJsonObject& recipe, const QString& out
 }
 
 int FigureOptions::finish(const QCommandLineParser& p, const QString& command,
-                          QJsonObject recipe) const {
+                          FigureRecipe recipe) const {
   fill(p, recipe);
-  checkInputs(recipe);
-  return render(command, recipe, p.value(output));
+  const QJsonObject json = figureRecipeToJson(recipe);
+  checkInputs(json);
+  return render(command, json, p.value(output));
 }
 
 QCommandLineParser& describe(QCommandLineParser& p, const QString& text) {
@@ -143,34 +156,33 @@ int traverseCommand(const QStringList& arguments) {
                                    "LIST");
     const QCommandLineOption top("top", "the K units with the most KL (default 8)", "K", "8");
     const QCommandLineOption steps("steps", "values per unit (default 9)", "N", "9");
-    const QCommandLineOption range("range",
-                                   "prior-sigma, posterior-spread, data-quantiles or data-minmax",
-                                   "MODE", "prior-sigma");
+    const QCommandLineOption range("range", namesText(kRangeModeNames), "MODE",
+                                   rangeModeName(RangeMode::PriorSigma));
     const QCommandLineOption k("k", "sigmas for the sigma ranges (default 3)", "K", "3");
     const QCommandLineOption keep("keep-lower", "keep lower layers instead of regenerating them");
     p.addOptions({item, prior, units, top, steps, range, k, keep});
     if (!common.parse(p, arguments, "traverse")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     const QString modelPath = p.positionalArguments().front();
-    const QString figure = QStringLiteral("traversal");
+    const QString figure = figureKindName(FigureKind::Traversal);
     auto field = [&](const char* key) -> const RecipeField& {
       return recipeField(figure, QString::fromLatin1(key));
     };
-    QJsonObject recipe{
-        {"figure", figure},
-        {"models", modelReferences({modelPath})},
-        {"steps", int(integerOption("steps", p.value(steps), field("steps")))},
-        {"range", QJsonObject{{"mode", textOption("range", p.value(range), field("range.mode"))},
-                              {"k", numberOption("k", p.value(k), field("range.k"))}}}};
-    if (p.isSet(keep)) recipe["propagation"] = "keep";
+    TraversalRecipe recipe;
+    recipe.models = modelReferences({modelPath});
+    recipe.steps = int(integerOption("steps", p.value(steps), field("steps")));
+    recipe.range = TraversalRecipe::Range{
+        choiceOption("range", p.value(range), field("range.mode"), rangeModeFromName),
+        numberOption("k", p.value(k), field("range.k"))};
+    if (p.isSet(keep)) recipe.propagation = Propagation::KeepLower;
     if (p.isSet(prior)) {
-      recipe["start"] = QJsonObject{
-          {"prior_seed", integerOption("seed", p.value(common.seed), field("start.prior_seed"))},
-          {"temperature", 1.0}};
+      recipe.start = TraversalRecipe::Start{
+          std::nullopt, integerOption("seed", p.value(common.seed), field("start.prior_seed")),
+          1.0};
     } else {
-      recipe["dataset"] = p.value(common.data);
-      recipe["start"] =
-          QJsonObject{{"item", integerOption("item", p.value(item), field("start.item"))}};
+      recipe.dataset = p.value(common.data);
+      recipe.start = TraversalRecipe::Start{
+          integerOption("item", p.value(item), field("start.item")), std::nullopt, std::nullopt};
     }
     // As many units as a recipe holds: --top takes the same limit as the unit list.
     const RecipeField& unitsField = field("units");
@@ -181,13 +193,12 @@ int traverseCommand(const QStringList& arguments) {
       f.high = f.maxCount;
       return f;
     }();
-    QJsonArray unitList;
+    QStringList unitList;
     if (p.isSet(units)) {
       const QStringList parts =
           p.value(units).split(QRegularExpression(",(?![^\\[]*\\])"), Qt::SkipEmptyParts);
-      QStringList trimmed;
-      for (const QString& u : parts) trimmed << u.trimmed();
-      unitList = textListOption("units", trimmed, p.value(units), unitsField);
+      for (const QString& u : parts) unitList << u.trimmed();
+      textListOption("units", unitList, p.value(units), unitsField);
     }
     const int count = int(integerOption("top", p.value(top), topField));
     const auto model = loadModel(modelPath);
@@ -205,10 +216,10 @@ int traverseCommand(const QStringList& arguments) {
           ranked.emplace_back(-stats.layers[l].units[u].kl, int(l), int(u));
       std::sort(ranked.begin(), ranked.end());
       for (int i = 0; i < count && i < int(ranked.size()); ++i)
-        unitList.append(unitLabel(model->info(), std::get<1>(ranked[size_t(i)]),
-                                  std::get<2>(ranked[size_t(i)])));
+        unitList << unitLabel(model->info(), std::get<1>(ranked[size_t(i)]),
+                              std::get<2>(ranked[size_t(i)]));
     }
-    recipe["units"] = unitList;
+    recipe.units = unitList;
     return common.finish(p, "traverse", recipe);
   });
 }
@@ -226,12 +237,13 @@ int hierarchyCommand(const QStringList& arguments) {
     p.addOptions({items, samples});
     if (!common.parse(p, arguments, "hierarchy")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
-    QJsonObject recipe{{"figure", "hierarchy"},
-                       {"models", modelReferences(p.positionalArguments())},
-                       {"dataset", p.value(common.data)},
-                       {"items", itemsOption("hierarchy", p.value(items))},
-                       {"samples", int(integerOption("samples", p.value(samples),
-                                                     recipeField("hierarchy", "samples")))}};
+    const QString figure = figureKindName(FigureKind::Hierarchy);
+    HierarchyRecipe recipe;
+    recipe.models = modelReferences(p.positionalArguments());
+    recipe.dataset = p.value(common.data);
+    recipe.items = itemsOption(figure, p.value(items));
+    recipe.samples =
+        int(integerOption("samples", p.value(samples), recipeField(figure, "samples")));
     return common.finish(p, "hierarchy", recipe);
   });
 }
@@ -243,12 +255,18 @@ int projectCommand(const QStringList& arguments) {
     FigureOptions common;
     common.add(p);
     const QCommandLineOption model("model", "encode with this model (else: pixels)", "MODEL.pt");
-    const QCommandLineOption source("source", "pixels, all-layers or a layer name", "SOURCE");
-    const QCommandLineOption method("method", "pca, tsne or umap (default pca)", "METHOD", "pca");
+    const QCommandLineOption source("source",
+                                    QStringLiteral("%1, %2 or a layer name")
+                                        .arg(projectionSourceName(ProjectionRequest::kPixels),
+                                             projectionSourceName(ProjectionRequest::kAllLayers)),
+                                    "SOURCE");
+    const QString pca = projectionMethodName(ProjectionMethod::Pca);
+    const QCommandLineOption method(
+        "method", QStringLiteral("%1 (default %2)").arg(namesText(kProjectionMethodNames), pca),
+        "METHOD", pca);
     const QCommandLineOption colour(
         "colour",
-        "class, kl, reconstruction, factor:NAME, unit:N (column N of the encoded latents) or none",
-        "BY");
+        colouringNamesText() + QStringLiteral(" (unit:N: column N of the encoded latents)"), "BY");
     const QCommandLineOption samples("samples", "posterior samples instead of means");
     const QCommandLineOption perplexity("perplexity", "t-SNE perplexity (default 30)", "P");
     const QCommandLineOption iterations("iterations", "t-SNE iterations (default 1000)", "N");
@@ -258,25 +276,30 @@ int projectCommand(const QStringList& arguments) {
         {model, source, method, colour, samples, perplexity, iterations, neighbours, minDist});
     if (!common.parse(p, arguments, "project")) return int(kOk);
     if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
-    const QString figure = QStringLiteral("projection");
+    const QString figure = figureKindName(FigureKind::Projection);
     auto field = [&](const char* key) -> const RecipeField& {
       return recipeField(figure, QString::fromLatin1(key));
     };
-    QJsonObject recipe{{"figure", figure},
-                       {"dataset", p.value(common.data)},
-                       {"method", textOption("method", p.value(method), field("method"))},
-                       {"samples", p.isSet(samples)}};
-    if (p.isSet(model)) recipe["models"] = modelReferences({p.value(model)});
-    if (p.isSet(source)) recipe["source"] = textOption("source", p.value(source), field("source"));
-    if (p.isSet(colour)) recipe["colour"] = textOption("colour", p.value(colour), field("colour"));
+    ProjectionRecipe recipe;
+    recipe.dataset = p.value(common.data);
+    recipe.method =
+        choiceOption("method", p.value(method), field("method"),
+                     [](const QString& name) { return projectionMethodFromName(name); });
+    recipe.samples = p.isSet(samples);
+    if (p.isSet(model)) recipe.models = modelReferences({p.value(model)});
+    if (p.isSet(source)) recipe.source = textOption("source", p.value(source), field("source"));
+    if (p.isSet(colour))
+      recipe.colour = choiceOption("colour", p.value(colour), field("colour"), colouringFromName);
     if (p.isSet(perplexity))
-      recipe["perplexity"] = numberOption("perplexity", p.value(perplexity), field("perplexity"));
+      recipe.perplexity = numberOption("perplexity", p.value(perplexity), field("perplexity"));
     if (p.isSet(iterations))
-      recipe["iterations"] = integerOption("iterations", p.value(iterations), field("iterations"));
+      recipe.iterations =
+          int(integerOption("iterations", p.value(iterations), field("iterations")));
     if (p.isSet(neighbours))
-      recipe["neighbours"] = integerOption("neighbours", p.value(neighbours), field("neighbours"));
+      recipe.neighbours =
+          int(integerOption("neighbours", p.value(neighbours), field("neighbours")));
     if (p.isSet(minDist))
-      recipe["min_dist"] = numberOption("min-dist", p.value(minDist), field("min_dist"));
+      recipe.minDist = numberOption("min-dist", p.value(minDist), field("min_dist"));
     return common.finish(p, "project", recipe);
   });
 }
@@ -295,12 +318,13 @@ int compareCommand(const QStringList& arguments) {
     if (!common.parse(p, arguments, "compare")) return int(kOk);
     const QStringList paths = p.positionalArguments();
     if (paths.size() < 1 || paths.size() > 4) throw CommandError(kUsage, "give one to four models");
-    QJsonObject recipe{{"figure", "comparison"},
-                       {"models", modelReferences(paths)},
-                       {"dataset", p.value(common.data)},
-                       {"items", itemsOption("comparison", p.value(items))},
-                       {"temperature", numberOption("temperature", p.value(temperature),
-                                                    recipeField("comparison", "temperature"))}};
+    const QString figure = figureKindName(FigureKind::Comparison);
+    ComparisonRecipe recipe;
+    recipe.models = modelReferences(paths);
+    recipe.dataset = p.value(common.data);
+    recipe.items = itemsOption(figure, p.value(items));
+    recipe.temperature =
+        numberOption("temperature", p.value(temperature), recipeField(figure, "temperature"));
     return common.finish(p, "compare", recipe);
   });
 }

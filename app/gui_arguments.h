@@ -5,10 +5,27 @@
 // as `--session=FILE.json`, which Qt leaves alone. Qt's own single-dash `-session` is kept for
 // the session manager.
 
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
 #include <string>
 #include <vector>
 
 namespace strata {
+
+// The window's options and its dataset argument: one definition for the window's parser and
+// for `strata --help` (which runs without a window and prints them).
+struct GuiOptions {
+  GuiOptions();
+  // Adds every option and the dataset argument to `parser`.
+  void addTo(QCommandLineParser& parser) const;
+
+  QCommandLineOption model;
+  QCommandLineOption view;  // a name of app/view_names.h
+  QCommandLineOption compare;
+  QCommandLineOption session;
+  QCommandLineOption noRestore;
+};
 
 class GuiArguments {
  public:

@@ -69,36 +69,14 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.addHelpOption();
   parser.addVersionOption();
-  const QCommandLineOption modelOption(QStringList{"m", "model"},
-                                       QStringLiteral("Open this model file."),
-                                       QStringLiteral("MODEL.pt"));
-  parser.addOption(modelOption);
-  const QCommandLineOption viewOption(
-      QStringList{"view"},
-      QStringLiteral("Start on this view: %1.").arg(strata::viewNames().join(", ")),
-      QStringLiteral("VIEW"));
-  parser.addOption(viewOption);
-  const QCommandLineOption compareOption(
-      QStringList{"compare"},
-      QStringLiteral("Also add this model to the compare view (repeatable, up to four)."),
-      QStringLiteral("MODEL.pt"));
-  parser.addOption(compareOption);
-  const QCommandLineOption sessionOption(QStringList{"session"},
-                                         QStringLiteral("Open this saved session."),
-                                         QStringLiteral("FILE.json"));
-  parser.addOption(sessionOption);
-  const QCommandLineOption noRestoreOption(
-      QStringList{"no-restore"},
-      QStringLiteral("Do not offer to restore the session of a run that did not end normally."));
-  parser.addOption(noRestoreOption);
-  parser.addPositionalArgument(QStringLiteral("dataset"), QStringLiteral("Dataset to open."),
-                               QStringLiteral("[dataset]"));
+  const strata::GuiOptions options;
+  options.addTo(parser);
   if (!parser.parse(app.arguments())) {
     std::fprintf(stderr, "strata: %s (see strata --help)\n", qPrintable(parser.errorText()));
     return kBadArguments;
   }
-  const QString view = parser.value(viewOption);
-  if (parser.isSet(viewOption) && !strata::viewNames().contains(view.toLower())) {
+  const QString view = parser.value(options.view);
+  if (parser.isSet(options.view) && !strata::viewFromName(view)) {
     std::fprintf(stderr, "strata: --view: unknown view \"%s\" (expected %s)\n", qPrintable(view),
                  qPrintable(strata::viewNames().join(", ")));
     return kBadArguments;
@@ -107,16 +85,16 @@ int main(int argc, char** argv) {
 
   auto owned = std::make_unique<strata::MainWindow>();
   strata::MainWindow& window = *owned;
-  if (parser.isSet(viewOption)) window.showView(view);
+  if (parser.isSet(options.view)) window.showView(view);
   window.show();
   const QString dataset = parser.positionalArguments().value(0);
-  const QString model = parser.value(modelOption);
+  const QString model = parser.value(options.model);
   // Start after the window is on screen so the user sees progress from the first frame.
-  const QStringList compared = parser.values(compareOption);
-  const QString sessionFile = parser.value(sessionOption);
+  const QStringList compared = parser.values(options.compare);
+  const QString sessionFile = parser.value(options.session);
   // A leftover autosave means the last run was killed or crashed: offer to bring it back.
   const QString leftover =
-      parser.isSet(noRestoreOption) ? QString() : strata::Autosaver::leftover();
+      parser.isSet(options.noRestore) ? QString() : strata::Autosaver::leftover();
   const int autosaveMs = qEnvironmentVariableIntValue("STRATA_AUTOSAVE_INTERVAL_MS");
   QTimer::singleShot(
       0, &window, [&window, dataset, model, compared, sessionFile, leftover, autosaveMs] {

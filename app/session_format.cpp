@@ -5,10 +5,12 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <iterator>
 #include <optional>
 
 #include "app/view_names.h"
 #include "core/analysis/comparison.h"
+#include "core/analysis/projection_names.h"
 #include "core/base/errors.h"
 
 namespace strata {
@@ -40,15 +42,43 @@ std::optional<qint64> integer(const QJsonValue& value) {
   return qint64(d);
 }
 
+// Sessions before names stored the method as its number; those numbers keep their meaning
+// whatever the enum's order becomes.
+constexpr ProjectionMethod kMethodNumbers[] = {ProjectionMethod::Pca, ProjectionMethod::Tsne,
+                                               ProjectionMethod::Umap};
+
+// By name ("tsne", any case, or "t-SNE"), or by the number older sessions wrote.
 std::optional<ProjectionMethod> method(const QJsonValue& value) {
-  const QString name = value.toString().toLower();
-  if (name == QLatin1String("pca")) return ProjectionMethod::Pca;
-  if (name == QLatin1String("tsne") || name == QLatin1String("t-sne"))
-    return ProjectionMethod::Tsne;
-  if (name == QLatin1String("umap")) return ProjectionMethod::Umap;
+  if (value.isString()) return projectionMethodFromName(value.toString(), NameMatch::Lenient);
   const auto number = integer(value);
-  if (number && *number >= 0 && *number <= 2) return ProjectionMethod(*number);
+  if (number && *number >= 0 && *number < qint64(std::size(kMethodNumbers)))
+    return kMethodNumbers[*number];
   return std::nullopt;
+}
+
+// Pixels, all layers and embedding vectors by name ("all-layers"), or by the numbers older
+// sessions wrote (-2, -1, -3: the values of ProjectionRequest's constants, which stay); a layer
+// by its index.
+std::optional<int> source(const QJsonValue& value) {
+  if (value.isString())
+    return fromName(kProjectionSourceNames, value.toString(), NameMatch::Lenient);
+  const auto number = integer(value);
+  if (number && *number >= ProjectionRequest::kEmbedding && *number < 1000) return int(*number);
+  return std::nullopt;
+}
+
+QJsonValue sourceToJson(int source) {
+  if (source >= 0) return source;
+  return projectionSourceName(source);
+}
+
+QString methodChoices() {
+  return QObject::tr("a projection method (%1)").arg(namesText(kProjectionMethodNames));
+}
+
+QString sourceChoices() {
+  return QObject::tr("a map source (%1, or a layer number from 0)")
+      .arg(namesList(kProjectionSourceNames).join(QStringLiteral(", ")));
 }
 
 // Collects the problems of one session, each naming its field.
@@ -122,8 +152,8 @@ Session parseSession(const QJsonObject& json, const QString& path, QStringList* 
 
   if (json.contains("view")) {
     const QJsonValue view = json["view"];
-    if (view.isString() && viewNames().contains(view.toString().toLower()))
-      s.view = view.toString().toLower();
+    if (const auto named = view.isString() ? viewFromName(view.toString()) : std::nullopt)
+      s.view = viewName(*named);
     else
       check.report("view", view, QObject::tr("a view (%1)").arg(viewNames().join(", ")),
                    QObject::tr("showing the map"));
@@ -135,23 +165,17 @@ Session parseSession(const QJsonObject& json, const QString& path, QStringList* 
   } else if (json.contains("map")) {
     const QJsonObject map = json["map"].toObject();
     if (map.contains("source")) {
-      const auto source = integer(map["source"]);
-      if (source && *source >= ProjectionRequest::kEmbedding && *source < 1000)
-        s.mapSource = int(*source);
+      if (const auto chosen = source(map["source"]))
+        s.mapSource = *chosen;
       else
-        check.report("map.source", map["source"],
-                     QObject::tr("a map source (-3 vectors, -2 pixels, -1 all layers, 0.. a "
-                                 "layer)"),
+        check.report("map.source", map["source"], sourceChoices(),
                      QObject::tr("mapping the pixels"));
     }
     if (map.contains("method")) {
       if (const auto m = method(map["method"]))
         s.mapMethod = *m;
       else
-        check.report("map.method", map["method"],
-                     QObject::tr("a projection method (0 or \"pca\", 1 or \"tsne\", 2 or "
-                                 "\"umap\")"),
-                     QObject::tr("using PCA"));
+        check.report("map.method", map["method"], methodChoices(), QObject::tr("using PCA"));
     }
     if (map.contains("seed")) {
       const auto seed = integer(map["seed"]);
@@ -195,8 +219,9 @@ QJsonObject sessionToJson(const Session& s) {
           {"model", s.model},
           {"compare", QJsonArray::fromStringList(s.compare)},
           {"view", s.view},
-          {"map",
-           QJsonObject{{"source", s.mapSource}, {"method", int(s.mapMethod)}, {"seed", s.mapSeed}}},
+          {"map", QJsonObject{{"source", sourceToJson(s.mapSource)},
+                              {"method", projectionMethodName(s.mapMethod)},
+                              {"seed", s.mapSeed}}},
           {"selection", selection}};
 }
 
