@@ -2,7 +2,10 @@
 // The fields of a figure recipe with their types and limits: one table that the recipe reader
 // and the command-line options both check against, so a value the command line refuses is
 // refused in a recipe too, and the other way round. Every saved name has one entry per figure
-// kind; docs/recipes.md lists them. Qt Core only (no LibTorch), so the reader can be fuzzed.
+// kind; docs/recipes.md lists them. Choices come from the name tables (figure_names.h,
+// core/analysis/projection_names.h, traversal_names.h), and the typed structs that read and
+// write recipes (recipe_params.h) check against this table. Qt Core only (no LibTorch), so the
+// reader can be fuzzed.
 
 #include <QJsonObject>
 #include <QJsonValue>
