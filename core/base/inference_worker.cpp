@@ -3,7 +3,6 @@
 #include <QDebug>
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace strata {
 
@@ -19,12 +18,6 @@ InferenceWorker::~InferenceWorker() {
   }
   wake_.notify_all();
   thread_.join();
-}
-
-RequestChannel InferenceWorker::channelFromName(const QString& name) {
-  if (const auto channel = requestChannelFromName(name)) return *channel;
-  // Two callers inventing the same unknown name would silently drop each other's results.
-  throw std::invalid_argument("unknown request channel: " + name.toStdString());
 }
 
 quint64 InferenceWorker::nextId(RequestChannel channel) {

@@ -67,26 +67,10 @@ class InferenceWorker : public QObject {
     return id;
   }
 
-  // deprecated: remove when app/ uses RequestChannel. `channel` must be a channelName(); a
-  // failure goes to failed() as before.
-  template <class R>
-  quint64 submit(const QString& channel, std::function<R()> work, std::function<void(R)> onResult) {
-    QPointer<InferenceWorker> self(this);
-    return submit<R>(channelFromName(channel), std::move(work), std::move(onResult),
-                     [self, channel](const QString& message) {
-                       if (self) Q_EMIT self->failed(channel, message);
-                     });
-  }
-
   // Whether `id` is still the newest request of `channel`.
   bool isCurrent(RequestChannel channel, quint64 id) const;
   // Requests dropped unrun because a newer one replaced them (for tests and diagnostics).
   quint64 droppedCount() const;
-
- Q_SIGNALS:
-  // deprecated: remove when app/ uses RequestChannel. Emitted only for requests made through
-  // the QString overload of submit(); others report to their own onError.
-  void failed(const QString& channel, const QString& message);
 
  private:
   struct Task {
@@ -94,7 +78,6 @@ class InferenceWorker : public QObject {
     quint64 id = 0;
     std::function<void()> run;
   };
-  static RequestChannel channelFromName(const QString& name);
   quint64 nextId(RequestChannel channel);
   void enqueue(RequestChannel channel, quint64 id, std::function<void()> run);
   void reportFailure(RequestChannel channel, const QString& message, const ErrorFn& onError);

@@ -1,25 +1,6 @@
 #include "core/base/request_channel.h"
 
 namespace strata {
-namespace {
-
-constexpr RequestChannel kAllChannels[] = {
-    RequestChannel::Samples,
-    RequestChannel::Reconstructions,
-    RequestChannel::ItemReconstruction,
-    RequestChannel::Path,
-    RequestChannel::DecodeSpot,
-    RequestChannel::Neighbours,
-    RequestChannel::Traverse,
-    RequestChannel::TraverseStart,
-    RequestChannel::TraverseGrid,
-    RequestChannel::TraverseExport,
-    RequestChannel::HierarchyResampling,
-    RequestChannel::HierarchyTemperature,
-    RequestChannel::HierarchyMixing,
-};
-
-}  // namespace
 
 QString channelName(RequestChannel channel) {
   // A switch without default, so the compiler names a channel added without a name.
@@ -52,12 +33,6 @@ QString channelName(RequestChannel channel) {
       return QStringLiteral("hierarchy-mixing");
   }
   return QStringLiteral("channel-%1").arg(int(channel));
-}
-
-std::optional<RequestChannel> requestChannelFromName(QStringView name) {
-  for (RequestChannel channel : kAllChannels)
-    if (channelName(channel) == name) return channel;
-  return std::nullopt;
 }
 
 }  // namespace strata

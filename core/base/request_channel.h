@@ -5,20 +5,19 @@
 // drop each other's results.
 
 #include <QString>
-#include <QStringView>
-
-#include <optional>
 
 namespace strata {
 
 enum class RequestChannel {
-  // The main window.
-  Samples,             // prior samples on the Reconstructions tab
-  Reconstructions,     // dataset inputs and their reconstructions
+  // The Reconstructions tab.
+  Samples,          // prior samples
+  Reconstructions,  // dataset inputs and their reconstructions
+  // The item panel.
   ItemReconstruction,  // the hovered or pinned item's reconstruction
-  Path,                // the latent interpolation between two items of the map
-  DecodeSpot,          // the latent under a clicked spot of a PCA map
-  Neighbours,          // the pinned item's nearest neighbours in latent space
+  // The map page.
+  Path,        // the latent interpolation between two items of the map
+  DecodeSpot,  // the latent under a clicked spot of a PCA map
+  Neighbours,  // the pinned item's nearest neighbours in latent space
   // The traverse view.
   Traverse,        // the image following the sliders
   TraverseStart,   // the latent the sliders start from
@@ -32,7 +31,5 @@ enum class RequestChannel {
 
 // A stable name for diagnostics and logs, e.g. "traverse-grid".
 QString channelName(RequestChannel channel);
-// The channel named `name` (as channelName() spells it), if any.
-std::optional<RequestChannel> requestChannelFromName(QStringView name);
 
 }  // namespace strata

@@ -59,7 +59,6 @@ class TestInferenceWorker : public QObject {
 
   void failureGoesToItsOwnRequesterOnly() {
     InferenceWorker worker;
-    QSignalSpy failed(&worker, &InferenceWorker::failed);
     QStringList traverseErrors, gridErrors;
     QList<int> gridResults;
     bool offThread = false;
@@ -79,7 +78,6 @@ class TestInferenceWorker : public QObject {
     QCOMPARE(traverseErrors, QStringList{QStringLiteral("decode failed")});
     QVERIFY(gridErrors.isEmpty());  // the other channel's requester hears nothing of it
     QCOMPARE(gridResults, QList<int>{3});
-    QCOMPARE(failed.count(), 0);  // and there is no global failure for the window to show
     QVERIFY(!offThread);
   }
 
@@ -130,31 +128,6 @@ class TestInferenceWorker : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(results.size(), 1, 5000);
     QTest::qWait(100);
     QCOMPARE(results, QList<int>{2});
-  }
-
-  // deprecated: remove with the QString overload of submit() once app/ uses RequestChannel.
-  void channelNamesStillReportThroughFailed() {
-    InferenceWorker worker;
-    QSignalSpy failed(&worker, &InferenceWorker::failed);
-    QList<int> results;
-    worker.submit<int>(
-        QStringLiteral("samples"), []() -> int { throw std::runtime_error("no samples"); },
-        [](int) {});
-    worker.submit<int>(
-        RequestChannel::Samples, [] { return 5; }, [&](int v) { results << v; });
-    QTRY_COMPARE_WITH_TIMEOUT(results.size(), 1, 5000);
-    QTest::qWait(50);
-    // The name is the enum's channel: the newer enum request superseded the named one.
-    QCOMPARE(failed.count(), 0);
-    worker.submit<int>(
-        QStringLiteral("decode-spot"), []() -> int { throw std::runtime_error("bad spot"); },
-        [](int) {});
-    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
-    QCOMPARE(failed.at(0).at(0).toString(), QStringLiteral("decode-spot"));
-    QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("bad spot"));
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                             worker.submit<int>(
-                                 QStringLiteral("no-such-channel"), [] { return 0; }, [](int) {}));
   }
 };
 

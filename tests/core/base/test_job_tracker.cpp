@@ -60,7 +60,8 @@ class TestJobTracker : public QObject {
     QCOMPARE(guard.current(), GenerationGuard::Generation(kThreads * kEach));
   }
 
-  void channelNamesAreUniqueAndReadBack() {
+  void channelNamesAreUnique() {
+    // Names appear in logs; two channels with one name could not be told apart there.
     const RequestChannel channels[] = {RequestChannel::Samples,
                                        RequestChannel::Reconstructions,
                                        RequestChannel::ItemReconstruction,
@@ -77,16 +78,11 @@ class TestJobTracker : public QObject {
     QSet<QString> names;
     for (RequestChannel channel : channels) {
       const QString name = channelName(channel);
-      QVERIFY(!name.isEmpty());
+      QVERIFY(!name.isEmpty() && !name.startsWith(QStringLiteral("channel-")));
       QVERIFY2(!names.contains(name), qPrintable(name));
       names << name;
-      QCOMPARE(requestChannelFromName(name), std::optional<RequestChannel>(channel));
     }
-    // The names the window used before channels were an enum still mean the same channels.
-    QCOMPARE(requestChannelFromName(u"samples"), std::optional(RequestChannel::Samples));
-    QCOMPARE(requestChannelFromName(u"item-reconstruction"),
-             std::optional(RequestChannel::ItemReconstruction));
-    QVERIFY(!requestChannelFromName(u"no-such-channel"));
+    QCOMPARE(channelName(RequestChannel::TraverseGrid), QStringLiteral("traverse-grid"));
   }
 };
 
