@@ -10,6 +10,34 @@
 
 namespace strata {
 
+namespace {
+
+// The vectors as an Encoding without KL or reconstruction terms; every value must be finite.
+std::shared_ptr<Encoding> vectorsOf(const NpyArray& v, bool coordinates, const std::string& file,
+                                    const QString& name) {
+  const std::string where = v.where.empty() ? file : v.where;
+  if (v.shape.size() != 2 || v.shape[0] < 1 || v.shape[1] < 1 || v.shape[1] > INT32_MAX)
+    throw DataError(where, "vectors must be a 2-D array [N, D]");
+  const int64_t n = v.shape[0];
+  const int dims = int(v.shape[1]);
+  if (coordinates && (dims < 2 || dims > 3))
+    throw DataError(where, "coords must have 2 or 3 columns");
+  auto e = std::make_shared<Encoding>();
+  e->items = n;
+  e->dims = dims;
+  e->latents = v.toFloat();
+  for (size_t i = 0; i < e->latents.size(); ++i)
+    if (!std::isfinite(e->latents[i]))
+      throw DataError(where, "vector " + std::to_string(i / size_t(dims)) + " holds " +
+                                 v.textAt(int64_t(i)) + "; vectors must be finite");
+  e->kl.assign(size_t(n), 0.0f);
+  e->reconstruction.assign(size_t(n), 0.0f);
+  e->description = name;
+  return e;
+}
+
+}  // namespace
+
 EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const QString& path) {
   const std::string file = path.toStdString();
   const QString name = QFileInfo(path).fileName();
@@ -22,25 +50,8 @@ EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const 
       break;
     }
   if (!v) throw DataError(file, "no vectors (expected a key embedding, latents, x or coords)");
-  const std::string where = v->where.empty() ? file : v->where;
-  if (v->shape.size() != 2 || v->shape[0] < 1 || v->shape[1] < 1 || v->shape[1] > INT32_MAX)
-    throw DataError(where, "vectors must be a 2-D array [N, D]");
-  const int64_t n = v->shape[0];
-  const int dims = int(v->shape[1]);
-  if (f.coordinates && (dims < 2 || dims > 3))
-    throw DataError(where, "coords must have 2 or 3 columns");
-  auto e = std::make_shared<Encoding>();
-  e->items = n;
-  e->dims = dims;
-  e->latents = v->toFloat();
-  for (size_t i = 0; i < e->latents.size(); ++i)
-    if (!std::isfinite(e->latents[i]))
-      throw DataError(where, "vector " + std::to_string(i / size_t(dims)) + " holds " +
-                                 v->textAt(int64_t(i)) + "; vectors must be finite");
-  e->kl.assign(size_t(n), 0.0f);
-  e->reconstruction.assign(size_t(n), 0.0f);
-  e->description = name;
-  f.vectors = e;
+  f.vectors = vectorsOf(*v, f.coordinates, file, name);
+  const int64_t n = f.vectors->items;
 
   std::shared_ptr<ArrayDataset> dataset;
   for (const char* key : {"images", "imgs"})

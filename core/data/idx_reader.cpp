@@ -41,7 +41,7 @@ IdxArray readIdx(ByteStream& in) {
   bool overflow = false;
   std::string shape;
   for (int i = 0; i < rank; ++i) {
-    const int64_t d = bigEndian32(head + 4 + 4 * i);
+    const int64_t d = bigEndian32(head + 4 + 4 * ptrdiff_t(i));
     // Dimensions become ints (image sides, item counts).
     if (d <= 0 || d > INT32_MAX)
       throw DataError(where, "dimension " + std::to_string(i) + " is " + std::to_string(d));
@@ -90,7 +90,7 @@ IdxArray readIdx(ByteSource& source) {
 
 IdxArray readIdx(const QString& path) {
   return withMemoryCheck(path, [&] {
-    FileSource file(path, kMaxArrayBytes + 4 + 4 * 4);
+    FileSource file(path, kMaxArrayBytes + 4 + 4 * 4ULL);
     return readIdx(file);
   });
 }

@@ -39,7 +39,7 @@ QImage decodeImage(const QByteArray& bytes, const std::string& where) {
                                .arg(size.height())
                                .arg(kMaxImageSide)
                                .toStdString());
-  const QImage image = reader.read();
+  QImage image = reader.read();
   if (image.isNull())
     throw DataError(where, "cannot decode the image (" + str(reader.errorString()) + ")");
   if (image.width() > kMaxImageSide || image.height() > kMaxImageSide)

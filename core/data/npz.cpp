@@ -152,15 +152,78 @@ std::map<std::string, NpyArray> parseNpz(const uint8_t* data, size_t size,
   return readNpz(source);
 }
 
+namespace {
+
+void put16(QByteArray& b, uint16_t v) {
+  b.append(char(v & 0xff)).append(char(v >> 8));
+}
+
+void put32(QByteArray& b, uint32_t v) {
+  put16(b, uint16_t(v & 0xffff));
+  put16(b, uint16_t(v >> 16));
+}
+
+// A stored (uncompressed) member's local file header, name included.
+QByteArray localHeader(const std::string& name, uint32_t crc, uint32_t size) {
+  QByteArray local;
+  put32(local, 0x04034b50);
+  put16(local, 20);
+  put16(local, 0);
+  put16(local, 0);
+  put16(local, 0);
+  put16(local, 0x21);  // time, date (1980-01-01)
+  put32(local, crc);
+  put32(local, size);
+  put32(local, size);
+  put16(local, uint16_t(name.size()));
+  put16(local, 0);
+  local.append(name.c_str(), qsizetype(name.size()));
+  return local;
+}
+
+// The member's central directory entry; its local header starts at `offset`.
+void addCentralEntry(QByteArray& central, const std::string& name, uint32_t crc, uint32_t size,
+                     uint32_t offset) {
+  put32(central, 0x02014b50);
+  put16(central, 20);
+  put16(central, 20);
+  put16(central, 0);
+  put16(central, 0);
+  put16(central, 0);
+  put16(central, 0x21);
+  put32(central, crc);
+  put32(central, size);
+  put32(central, size);
+  put16(central, uint16_t(name.size()));
+  put16(central, 0);
+  put16(central, 0);
+  put16(central, 0);
+  put16(central, 0);
+  put32(central, 0);
+  put32(central, offset);
+  central.append(name.c_str(), qsizetype(name.size()));
+}
+
+// End of central directory record.
+QByteArray endRecord(size_t members, uint32_t centralSize, uint32_t centralOffset) {
+  QByteArray end;
+  put32(end, 0x06054b50);
+  put16(end, 0);
+  put16(end, 0);
+  put16(end, uint16_t(members));
+  put16(end, uint16_t(members));
+  put32(end, centralSize);
+  put32(end, centralOffset);
+  put16(end, 0);
+  return end;
+}
+
+}  // namespace
+
 void writeNpz(const QString& path, const std::map<std::string, NpyArray>& arrays) {
   QFile file(path);
   if (!file.open(QIODevice::WriteOnly))
     throw DataError(path.toStdString(), "cannot write the file");
-  auto put16 = [](QByteArray& b, uint16_t v) { b.append(char(v & 0xff)).append(char(v >> 8)); };
-  auto put32 = [&](QByteArray& b, uint32_t v) {
-    put16(b, uint16_t(v & 0xffff));
-    put16(b, uint16_t(v >> 16));
-  };
   // Every write is checked: a full disk or /dev/full must not leave a truncated archive that
   // claims success (the encoding cache, --plan and write-dsprites all write through here).
   auto write = [&](const char* bytes, qint64 size) {
@@ -176,54 +239,16 @@ void writeNpz(const QString& path, const std::map<std::string, NpyArray>& arrays
       throw DataError(path.toStdString(), "array too large for a zip32 archive");
     const std::string name = key + ".npy";
     const uint32_t crc = uint32_t(crc32(0L, data.data(), uInt(data.size())));
-    QByteArray local;
-    put32(local, 0x04034b50);
-    put16(local, 20);
-    put16(local, 0);
-    put16(local, 0);
-    put16(local, 0);
-    put16(local, 0x21);  // time, date (1980-01-01)
-    put32(local, crc);
-    put32(local, uint32_t(data.size()));
-    put32(local, uint32_t(data.size()));
-    put16(local, uint16_t(name.size()));
-    put16(local, 0);
-    local.append(name.c_str(), qsizetype(name.size()));
+    const QByteArray local = localHeader(name, crc, uint32_t(data.size()));
     // Offsets are 32-bit without ZIP64, which this writer does not produce.
     if (uint64_t(offset) + uint64_t(local.size()) + data.size() >= 0xffffffffu)
       throw DataError(path.toStdString(), "arrays too large together for a zip32 archive (4 GB)");
     write(local.constData(), local.size());
     write(reinterpret_cast<const char*>(data.data()), qsizetype(data.size()));
-
-    put32(central, 0x02014b50);
-    put16(central, 20);
-    put16(central, 20);
-    put16(central, 0);
-    put16(central, 0);
-    put16(central, 0);
-    put16(central, 0x21);
-    put32(central, crc);
-    put32(central, uint32_t(data.size()));
-    put32(central, uint32_t(data.size()));
-    put16(central, uint16_t(name.size()));
-    put16(central, 0);
-    put16(central, 0);
-    put16(central, 0);
-    put16(central, 0);
-    put32(central, 0);
-    put32(central, offset);
-    central.append(name.c_str(), qsizetype(name.size()));
+    addCentralEntry(central, name, crc, uint32_t(data.size()), offset);
     offset += uint32_t(local.size() + qsizetype(data.size()));
   }
-  QByteArray end;
-  put32(end, 0x06054b50);
-  put16(end, 0);
-  put16(end, 0);
-  put16(end, uint16_t(arrays.size()));
-  put16(end, uint16_t(arrays.size()));
-  put32(end, uint32_t(central.size()));
-  put32(end, offset);
-  put16(end, 0);
+  const QByteArray end = endRecord(arrays.size(), uint32_t(central.size()), offset);
   write(central.constData(), central.size());
   write(end.constData(), end.size());
   if (!file.flush())

@@ -40,6 +40,29 @@ QString encodingKey(const Model& model, const Dataset& dataset, const EncodingCh
   return QString::fromLatin1(hash.result().toHex());
 }
 
+namespace {
+
+// Item i of a batch whose first item is `first`: its chosen layers' latents, its KL over all
+// layers and its reconstruction error.
+void storeItem(Encoding& e, const std::vector<LayerInfo>& layers, const std::vector<size_t>& chosen,
+               const Posterior& q, const std::vector<float>& logPx, int64_t first, int64_t i) {
+  float* row = e.latents.data() + size_t(first + i) * size_t(e.dims);
+  for (size_t l : chosen) {
+    const size_t units = size_t(layers[l].size());
+    std::copy_n(q.z.layers[l].begin() + int64_t(size_t(i) * units), units, row);
+    row += units;
+  }
+  double kl = 0;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const size_t units = size_t(layers[l].size());
+    for (size_t u = size_t(i) * units; u < size_t(i + 1) * units; ++u) kl += unitKl(q, l, u);
+  }
+  e.kl[size_t(first + i)] = float(kl);
+  e.reconstruction[size_t(first + i)] = -logPx[size_t(i)];
+}
+
+}  // namespace
+
 Encoding encodeDataset(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
                        const JobControl& job, int batch) {
   requireCompatible(model, dataset);
@@ -77,21 +100,7 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
     } catch (const ModelOutputError& e) {
       throw e.offsetBy(first);  // name the dataset's items, not the batch's
     }
-    for (int64_t i = 0; i < count; ++i) {
-      float* row = e.latents.data() + size_t(first + i) * size_t(e.dims);
-      for (size_t l : chosen) {
-        const size_t units = size_t(layers[l].size());
-        std::copy_n(q.z.layers[l].begin() + int64_t(size_t(i) * units), units, row);
-        row += units;
-      }
-      double kl = 0;
-      for (size_t l = 0; l < layers.size(); ++l) {
-        const size_t units = size_t(layers[l].size());
-        for (size_t u = size_t(i) * units; u < size_t(i + 1) * units; ++u) kl += unitKl(q, l, u);
-      }
-      e.kl[size_t(first + i)] = float(kl);
-      e.reconstruction[size_t(first + i)] = -logPx[size_t(i)];
-    }
+    for (int64_t i = 0; i < count; ++i) storeItem(e, layers, chosen, q, logPx, first, i);
     job.report(double(first + count) / double(e.items));
   }
   return e;

@@ -24,6 +24,49 @@ std::vector<float> gather(const Dataset& dataset, const std::vector<int64_t>& it
   return x;
 }
 
+// KL(q || p) of item i of a batch, summed over units and layers; adds each unit's and layer's
+// share to the sums in `s`.
+double addItemKl(const Posterior& q, const std::vector<LayerInfo>& layers, size_t i, ElboStats& s) {
+  double kl = 0;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const size_t units = size_t(layers[l].size());
+    double layerKl = 0;
+    for (size_t u = 0; u < units; ++u) {
+      const size_t k = i * units + u;
+      const double v = unitKl(q, l, k);
+      s.unitKl[l][u] += v;
+      layerKl += v;
+    }
+    s.klPerLayer[l] += layerKl;
+    kl += layerKl;
+  }
+  return kl;
+}
+
+// log p(x, z) - log q(z | x) of row `row` of a batch, given its log p(x | z).
+double logWeight(const Posterior& q, const std::vector<LayerInfo>& layers, size_t row,
+                 double logPx) {
+  double w = logPx;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const size_t units = size_t(layers[l].size());
+    for (size_t u = 0; u < units; ++u) {
+      const size_t e = row * units + u;
+      const double z = q.z.layers[l][e];
+      w += logNormal(z, q.pMean.layers[l][e], q.pLogVar.layers[l][e]) -
+           logNormal(z, q.qMean.layers[l][e], q.qLogVar.layers[l][e]);
+    }
+  }
+  return w;
+}
+
+// log of the mean of exp(logw), computed from the largest term.
+double logMeanExp(const std::vector<double>& logw) {
+  const double top = *std::max_element(logw.begin(), logw.end());
+  double sum = 0;
+  for (double v : logw) sum += std::exp(v - top);
+  return top + std::log(sum) - std::log(double(logw.size()));
+}
+
 }  // namespace
 
 std::vector<int64_t> allItems(const Dataset& dataset) {
@@ -51,19 +94,7 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
     const Posterior q = model.posterior(x.data(), int64_t(count), stream);
     const std::vector<float> lp = model.logPx(x.data(), int64_t(count), q.z);
     for (size_t i = 0; i < count; ++i) {
-      double kl = 0;
-      for (size_t l = 0; l < layers.size(); ++l) {
-        const size_t units = size_t(layers[l].size());
-        double layerKl = 0;
-        for (size_t u = 0; u < units; ++u) {
-          const size_t k = i * units + u;
-          const double v = unitKl(q, l, k);
-          s.unitKl[l][u] += v;
-          layerKl += v;
-        }
-        s.klPerLayer[l] += layerKl;
-        kl += layerKl;
-      }
+      const double kl = addItemKl(q, layers, i, s);
       elboSum += lp[i] - kl;
       elboSumSq += (lp[i] - kl) * (lp[i] - kl);
       logPxSum += lp[i];
@@ -133,24 +164,10 @@ double importanceWeightedBound(const Model& model, const Dataset& dataset,
     const Posterior q = model.posterior(x.data(), rows, stream);
     const std::vector<float> lp = model.logPx(x.data(), rows, q.z);
     for (int64_t r = 0; r < rows; ++r) {
-      const size_t row = size_t(r);
-      double w = lp[row];
-      for (size_t l = 0; l < layers.size(); ++l) {
-        const size_t units = size_t(layers[l].size());
-        for (size_t u = 0; u < units; ++u) {
-          const size_t e = row * units + u;
-          const double z = q.z.layers[l][e];
-          w += logNormal(z, q.pMean.layers[l][e], q.pLogVar.layers[l][e]) -
-               logNormal(z, q.qMean.layers[l][e], q.qLogVar.layers[l][e]);
-        }
-      }
       const int64_t sample = (first + r) % k;
-      logw[size_t(sample)] = w;
+      logw[size_t(sample)] = logWeight(q, layers, size_t(r), lp[size_t(r)]);
       if (sample != k - 1) continue;
-      const double top = *std::max_element(logw.begin(), logw.end());
-      double sum = 0;
-      for (double v : logw) sum += std::exp(v - top);
-      const double bound = top + std::log(sum) - std::log(double(k));
+      const double bound = logMeanExp(logw);
       total += bound;
       totalSq += bound * bound;
     }

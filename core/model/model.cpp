@@ -222,12 +222,21 @@ const ModelInfo& Model::info() const {
 
 namespace {
 
-// Runs the contract's probe checks on a loaded module; appends violations.
-void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEncoder) {
-  const int64_t batch = 3;
-  const size_t L = info.layers.size();
-  torch::manual_seed(0);
-  auto checkLayers = [&](const std::vector<at::Tensor>& tensors, const QString& what) {
+// The contract's probe checks on a loaded module, run on a small batch; each appends what it
+// finds to `violations`.
+struct Probe {
+  static constexpr int64_t batch = 3;
+  Module& module;
+  const ModelInfo& info;
+  QStringList& violations;
+
+  static QString firstLine(const std::exception& e) {
+    return QString::fromUtf8(e.what()).section('\n', 0, 0);
+  }
+
+  // One result tensor per layer, each of the layer's shape, float32 and finite.
+  bool checkLayers(const std::vector<at::Tensor>& tensors, const QString& what) {
+    const size_t L = info.layers.size();
     bool ok = true;
     if (tensors.size() != L) {
       violations
@@ -255,58 +264,64 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
       }
     }
     return ok;
-  };
-
-  std::vector<at::Tensor> eps;
-  for (const LayerInfo& l : info.layers) eps.push_back(torch::randn(batchShape(batch, l.shape)));
-  std::vector<at::Tensor> sampled;
-  try {
-    c10::List<double> temps;
-    for (size_t l = 0; l < L; ++l) temps.push_back(1.0);
-    sampled =
-        toTensors(module.get_method("prior_sample")({tensorList({}), tensorList(eps), temps}));
-    if (!checkLayers(sampled, "prior_sample")) sampled.clear();
-  } catch (const std::exception& e) {
-    violations << QStringLiteral("prior_sample: raised %1")
-                      .arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
   }
-  for (size_t k = 1; k < L && !sampled.empty(); ++k) {
+
+  // Every layer sampled from `eps` at temperature 1; empty when the call or its result fails.
+  std::vector<at::Tensor> priorSample(const std::vector<at::Tensor>& eps) {
+    std::vector<at::Tensor> sampled;
     try {
-      std::vector<at::Tensor> fixed(sampled.begin(), sampled.begin() + int64_t(k));
-      std::vector<at::Tensor> rest(eps.begin() + int64_t(k), eps.end());
       c10::List<double> temps;
-      for (size_t l = k; l < L; ++l) temps.push_back(1.0);
-      const auto out = toTensors(
-          module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
-      if (checkLayers(out, QStringLiteral("prior_sample(k=%1)").arg(k))) {
-        for (size_t l = 0; l < k; ++l)
-          if (!torch::equal(out[l], fixed[l]))
-            violations << QStringLiteral(
-                              "prior_sample(k=%1): layer %2 differs from the fixed input")
-                              .arg(k)
-                              .arg(l);
-      }
+      for (size_t l = 0; l < info.layers.size(); ++l) temps.push_back(1.0);
+      sampled =
+          toTensors(module.get_method("prior_sample")({tensorList({}), tensorList(eps), temps}));
+      if (!checkLayers(sampled, "prior_sample")) sampled.clear();
     } catch (const std::exception& e) {
-      violations << QStringLiteral("prior_sample(k=%1): raised %2")
-                        .arg(k)
-                        .arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+      violations << QStringLiteral("prior_sample: raised %1").arg(firstLine(e));
+    }
+    return sampled;
+  }
+
+  // prior_sample with the top k layers given must return them unchanged.
+  void fixedLayers(const std::vector<at::Tensor>& sampled, const std::vector<at::Tensor>& eps) {
+    const size_t L = info.layers.size();
+    for (size_t k = 1; k < L; ++k) {
+      try {
+        std::vector<at::Tensor> fixed(sampled.begin(), sampled.begin() + int64_t(k));
+        std::vector<at::Tensor> rest(eps.begin() + int64_t(k), eps.end());
+        c10::List<double> temps;
+        for (size_t l = k; l < L; ++l) temps.push_back(1.0);
+        const auto out = toTensors(
+            module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
+        if (checkLayers(out, QStringLiteral("prior_sample(k=%1)").arg(k))) {
+          for (size_t l = 0; l < k; ++l)
+            if (!torch::equal(out[l], fixed[l]))
+              violations << QStringLiteral(
+                                "prior_sample(k=%1): layer %2 differs from the fixed input")
+                                .arg(k)
+                                .arg(l);
+        }
+      } catch (const std::exception& e) {
+        violations << QStringLiteral("prior_sample(k=%1): raised %2").arg(k).arg(firstLine(e));
+      }
     }
   }
-  if (sampled.empty()) return;
 
-  at::Tensor images;
-  const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height,
-                                           info.input.width};
-  try {
-    images = module.get_method("decode")({tensorList(sampled)}).toTensor();
-    if (images.sizes().vec() != imageShape) {
-      violations << QStringLiteral("decode: shape %1, expected %2")
-                        .arg(shapeString(images.sizes()), shapeString(imageShape));
-      images = at::Tensor();
-    } else if (!torch::isfinite(images).all().item<bool>()) {
-      violations << QStringLiteral("decode: contains NaN or Inf");
-      images = at::Tensor();
-    } else {
+  // The decoded images, undefined when the call fails or breaks the contract.
+  at::Tensor decode(const std::vector<at::Tensor>& sampled) {
+    at::Tensor images;
+    const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height,
+                                             info.input.width};
+    try {
+      images = module.get_method("decode")({tensorList(sampled)}).toTensor();
+      if (images.sizes().vec() != imageShape) {
+        violations << QStringLiteral("decode: shape %1, expected %2")
+                          .arg(shapeString(images.sizes()), shapeString(imageShape));
+        return at::Tensor();
+      }
+      if (!torch::isfinite(images).all().item<bool>()) {
+        violations << QStringLiteral("decode: contains NaN or Inf");
+        return at::Tensor();
+      }
       const double lo = images.min().item<double>(), hi = images.max().item<double>();
       const double slack = 1e-5 * (info.rangeHigh - info.rangeLow);
       if (lo < info.rangeLow - slack || hi > info.rangeHigh + slack) {
@@ -316,17 +331,16 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
                           .arg(hi)
                           .arg(info.rangeLow)
                           .arg(info.rangeHigh);
-        images = at::Tensor();
+        return at::Tensor();
       }
+    } catch (const std::exception& e) {
+      violations << QStringLiteral("decode: raised %1").arg(firstLine(e));
     }
-  } catch (const std::exception& e) {
-    violations
-        << QStringLiteral("decode: raised %1").arg(QString::fromUtf8(e.what()).section('\n', 0, 0));
+    return images;
   }
-  if (!hasEncoder || !images.defined()) return;
 
-  images = images.to(torch::kFloat32);
-  for (bool sample : {false, true}) {
+  // posterior on decoded images, with and without sampling, and log_px on its z.
+  void posterior(const at::Tensor& images, bool sample) {
     const QString what = QStringLiteral("posterior(sample=%1)").arg(sample ? "true" : "false");
     try {
       const c10::IValue result = module.get_method("posterior")({images, sample});
@@ -345,23 +359,42 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
         if (std::string(key) == "z") z = tensors;
         if (std::string(key) == "q_mean") qMean = tensors;
       }
-      if (!complete) continue;
+      if (!complete) return;
       if (!sample)
-        for (size_t l = 0; l < L; ++l)
+        for (size_t l = 0; l < info.layers.size(); ++l)
           if (!torch::equal(z[l], qMean[l]))
             violations << QStringLiteral("%1: z[%2] differs from q_mean[%2]").arg(what).arg(l);
-      const at::Tensor lp = module.get_method("log_px")({images, tensorList(z)}).toTensor();
-      if (lp.sizes().vec() != std::vector<int64_t>{batch})
-        violations << QStringLiteral("log_px: shape %1, expected [%2]")
-                          .arg(shapeString(lp.sizes()))
-                          .arg(batch);
-      else if (!torch::isfinite(lp).all().item<bool>())
-        violations << QStringLiteral("log_px: contains NaN or Inf");
+      logPx(images, z);
     } catch (const std::exception& e) {
-      violations << QStringLiteral("%1: raised %2")
-                        .arg(what, QString::fromUtf8(e.what()).section('\n', 0, 0));
+      violations << QStringLiteral("%1: raised %2").arg(what, firstLine(e));
     }
   }
+
+  void logPx(const at::Tensor& images, const std::vector<at::Tensor>& z) {
+    const at::Tensor lp = module.get_method("log_px")({images, tensorList(z)}).toTensor();
+    if (lp.sizes().vec() != std::vector<int64_t>{batch})
+      violations << QStringLiteral("log_px: shape %1, expected [%2]")
+                        .arg(shapeString(lp.sizes()))
+                        .arg(batch);
+    else if (!torch::isfinite(lp).all().item<bool>())
+      violations << QStringLiteral("log_px: contains NaN or Inf");
+  }
+};
+
+// Runs the contract's probe checks on a loaded module; appends violations.
+void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEncoder) {
+  Probe p{module, info, violations};
+  torch::manual_seed(0);
+  std::vector<at::Tensor> eps;
+  for (const LayerInfo& l : info.layers)
+    eps.push_back(torch::randn(batchShape(Probe::batch, l.shape)));
+  const std::vector<at::Tensor> sampled = p.priorSample(eps);
+  if (sampled.empty()) return;
+  p.fixedLayers(sampled, eps);
+  at::Tensor images = p.decode(sampled);
+  if (!hasEncoder || !images.defined()) return;
+  images = images.to(torch::kFloat32);
+  for (bool sample : {false, true}) p.posterior(images, sample);
 }
 
 }  // namespace
@@ -502,7 +535,7 @@ std::vector<float> Model::decode(const Latents& z) const {
   const c10::IValue result = d->module.get_method("decode")({tensorList(d->toTensors(z, 0))});
   if (!result.isTensor())
     throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
-  const at::Tensor images = result.toTensor();
+  const at::Tensor& images = result.toTensor();
   Impl::checkResult(images, d->imageShape(z.batch), "decode");
   return d->toDataUnits(images);
 }
@@ -529,7 +562,7 @@ std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z)
       d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))});
   if (!result.isTensor())
     throw ModelOutputError("log_px", "returned " + result.tagKind() + ", expected a tensor");
-  const at::Tensor logPx = result.toTensor();
+  const at::Tensor& logPx = result.toTensor();
   Impl::checkResult(logPx, {batch}, "log_px");
   return Impl::values(logPx);
 }

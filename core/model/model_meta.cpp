@@ -30,32 +30,12 @@ QString jsonText(const QJsonValue& v) {
 
 }  // namespace
 
-bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violations) {
-  QJsonParseError error;
-  const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
-  if (error.error != QJsonParseError::NoError) {
-    violations << QStringLiteral("strata_meta: not valid JSON (%1 at offset %2)")
-                      .arg(error.errorString())
-                      .arg(error.offset);
-    return false;
-  }
-  if (!doc.isObject()) {
-    violations << QStringLiteral("strata_meta: expected a JSON object");
-    return false;
-  }
-  const QJsonObject meta = doc.object();
-  bool usable = true;
-  info.metaJson = json;
-  info.contract = meta.value("contract").toInt(-1);
-  if (info.contract != 1) {
-    violations << QStringLiteral("strata_meta.contract: expected 1, got %1")
-                      .arg(jsonText(meta.value("contract")));
-    usable = false;
-  }
-  info.name = meta.value("name").toString();
-  if (info.name.isEmpty()) violations << QStringLiteral("strata_meta.name: missing or empty");
+namespace {
 
-  const QJsonObject input = meta.value("input").toObject();
+// strata_meta.input: the item shape, value range and likelihood. False if the model cannot be
+// probed with what it declares.
+bool parseInput(const QJsonObject& input, ModelInfo& info, QStringList& violations) {
+  bool usable = true;
   const int64_t channels = positiveInteger(input.value("channels"), ModelLimits::maxChannels);
   const int64_t height = positiveInteger(input.value("height"), ModelLimits::maxSide);
   const int64_t width = positiveInteger(input.value("width"), ModelLimits::maxSide);
@@ -93,8 +73,52 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
   info.likelihood = input.value("likelihood").toString();
   if (info.likelihood.isEmpty())
     violations << QStringLiteral("strata_meta.input.likelihood: missing");
+  return usable;
+}
 
-  const QJsonArray layers = meta.value("layers").toArray();
+// strata_meta.layers[i]; `names` are the earlier layers' names. Adds the layer's units to
+// `total` when its shape is valid; false if the layer makes the model unusable.
+bool parseLayer(int i, const QJsonObject& layer, const QStringList& names, LayerInfo& l,
+                int64_t& total, QStringList& violations) {
+  bool usable = true;
+  l.name = layer.value("name").toString();
+  const QJsonArray shape = layer.value("shape").toArray();
+  bool shapeOk = shape.size() == 1 || shape.size() == 3;
+  int64_t units = 1;
+  for (const QJsonValue v : shape) {
+    const int64_t s = positiveInteger(v, ModelLimits::maxLayerUnits);
+    shapeOk = shapeOk && s > 0;
+    if (s > 0) units = std::min(units * s, ModelLimits::maxLayerUnits + 1);  // no overflow
+    l.shape.push_back(s);
+  }
+  if (l.name.isEmpty() || names.contains(l.name)) {
+    violations << QStringLiteral("strata_meta.layers[%1].name: missing or repeated").arg(i);
+    usable = false;
+  }
+  if (!shapeOk) {
+    violations << QStringLiteral(
+                      "strata_meta.layers[%1].shape: expected [D] or [C, H, W] of whole "
+                      "numbers from 1 to %2")
+                      .arg(i)
+                      .arg(ModelLimits::maxLayerUnits);
+    usable = false;
+  } else if (units > ModelLimits::maxLayerUnits) {
+    violations << QStringLiteral(
+                      "strata_meta.layers[%1].shape: more than %2 units in one "
+                      "layer, the most Strata handles")
+                      .arg(i)
+                      .arg(ModelLimits::maxLayerUnits);
+    usable = false;
+  } else {
+    total += units;
+  }
+  return usable;
+}
+
+// strata_meta.layers. Returns false if the model is unusable; `stop` when the list is too
+// long to read at all.
+bool parseLayers(const QJsonArray& layers, ModelInfo& info, QStringList& violations, bool& stop) {
+  bool usable = true;
   if (layers.isEmpty()) {
     violations << QStringLiteral("strata_meta.layers: expected a non-empty list");
     usable = false;
@@ -102,44 +126,14 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
     violations << QStringLiteral("strata_meta.layers: %1 layers, more than the %2 Strata handles")
                       .arg(layers.size())
                       .arg(ModelLimits::maxLayers);
+    stop = true;
     return false;
   }
   QStringList names;
   int64_t total = 0;
   for (int i = 0; i < layers.size(); ++i) {
-    const QJsonObject layer = layers[i].toObject();
     LayerInfo l;
-    l.name = layer.value("name").toString();
-    const QJsonArray shape = layer.value("shape").toArray();
-    bool shapeOk = shape.size() == 1 || shape.size() == 3;
-    int64_t units = 1;
-    for (const QJsonValue v : shape) {
-      const int64_t s = positiveInteger(v, ModelLimits::maxLayerUnits);
-      shapeOk = shapeOk && s > 0;
-      if (s > 0) units = std::min(units * s, ModelLimits::maxLayerUnits + 1);  // no overflow
-      l.shape.push_back(s);
-    }
-    if (l.name.isEmpty() || names.contains(l.name)) {
-      violations << QStringLiteral("strata_meta.layers[%1].name: missing or repeated").arg(i);
-      usable = false;
-    }
-    if (!shapeOk) {
-      violations << QStringLiteral(
-                        "strata_meta.layers[%1].shape: expected [D] or [C, H, W] of whole "
-                        "numbers from 1 to %2")
-                        .arg(i)
-                        .arg(ModelLimits::maxLayerUnits);
-      usable = false;
-    } else if (units > ModelLimits::maxLayerUnits) {
-      violations << QStringLiteral(
-                        "strata_meta.layers[%1].shape: more than %2 units in one "
-                        "layer, the most Strata handles")
-                        .arg(i)
-                        .arg(ModelLimits::maxLayerUnits);
-      usable = false;
-    } else {
-      total += units;
-    }
+    if (!parseLayer(i, layers[i].toObject(), names, l, total, violations)) usable = false;
     names << l.name;
     info.layers.push_back(l);
   }
@@ -151,6 +145,39 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
                       .arg(ModelLimits::maxTotalUnits);
     usable = false;
   }
+  return usable;
+}
+
+}  // namespace
+
+bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violations) {
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
+  if (error.error != QJsonParseError::NoError) {
+    violations << QStringLiteral("strata_meta: not valid JSON (%1 at offset %2)")
+                      .arg(error.errorString())
+                      .arg(error.offset);
+    return false;
+  }
+  if (!doc.isObject()) {
+    violations << QStringLiteral("strata_meta: expected a JSON object");
+    return false;
+  }
+  const QJsonObject meta = doc.object();
+  bool usable = true;
+  info.metaJson = json;
+  info.contract = meta.value("contract").toInt(-1);
+  if (info.contract != 1) {
+    violations << QStringLiteral("strata_meta.contract: expected 1, got %1")
+                      .arg(jsonText(meta.value("contract")));
+    usable = false;
+  }
+  info.name = meta.value("name").toString();
+  if (info.name.isEmpty()) violations << QStringLiteral("strata_meta.name: missing or empty");
+  if (!parseInput(meta.value("input").toObject(), info, violations)) usable = false;
+  bool stop = false;
+  if (!parseLayers(meta.value("layers").toArray(), info, violations, stop)) usable = false;
+  if (stop) return false;
   info.training = meta.value("training").toObject();
   for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();
   return usable;

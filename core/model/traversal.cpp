@@ -203,6 +203,41 @@ Latents applyEdits(const Model& model, const LatentStart& start, const std::vect
                            std::vector<double>(L - size_t(lowest) - 1, 1.0));
 }
 
+namespace {
+
+// Regenerate propagation: the layers below each row's edited layer sampled again from the
+// prior given the edit, one prior_sample call per edited layer, batched over all rows that
+// move that layer. `edited` holds rows x steps items.
+void regenerateBelow(const Model& model, const LatentStart& start,
+                     const std::vector<UnitGroup>& rows, int steps, Latents& edited) {
+  const size_t L = start.z.layers.size();
+  for (size_t layer = 0; layer + 1 < L; ++layer) {
+    std::vector<size_t> items;
+    for (size_t r = 0; r < rows.size(); ++r)
+      if (size_t(rows[r].layer) == layer)
+        for (int s = 0; s < steps; ++s) items.push_back(r * size_t(steps) + size_t(s));
+    if (items.empty()) continue;
+    const int64_t n = int64_t(items.size());
+    Latents fixed{n, std::vector<std::vector<float>>(layer + 1)};
+    for (size_t l = 0; l <= layer; ++l) {
+      const size_t width = start.z.layers[l].size();
+      for (size_t i : items)
+        fixed.layers[l].insert(fixed.layers[l].end(), edited.layers[l].begin() + int64_t(i * width),
+                               edited.layers[l].begin() + int64_t((i + 1) * width));
+    }
+    const Latents z = model.priorSample(fixed, startNoise(start, layer + 1, n),
+                                        std::vector<double>(L - layer - 1, 1.0));
+    for (size_t l = layer + 1; l < L; ++l) {
+      const size_t width = start.z.layers[l].size();
+      for (size_t j = 0; j < items.size(); ++j)
+        std::copy_n(z.layers[l].begin() + int64_t(j * width), width,
+                    edited.layers[l].begin() + int64_t(items[j] * width));
+    }
+  }
+}
+
+}  // namespace
+
 TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const LatentStats* stats,
                             const std::vector<UnitGroup>& rows, int steps, RangeMode mode, double k,
                             Propagation propagation) {
@@ -230,33 +265,8 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
     grid.startColumn.push_back(nearest);
   }
   if (edited.batch == 0) return grid;
-  if (propagation == Propagation::Regenerate) {
-    // One prior_sample call per edited layer, batched over all rows that move that layer.
-    for (size_t layer = 0; layer + 1 < L; ++layer) {
-      std::vector<size_t> items;
-      for (size_t r = 0; r < rows.size(); ++r)
-        if (size_t(rows[r].layer) == layer)
-          for (int s = 0; s < grid.steps; ++s) items.push_back(r * size_t(grid.steps) + size_t(s));
-      if (items.empty()) continue;
-      const int64_t n = int64_t(items.size());
-      Latents fixed{n, std::vector<std::vector<float>>(layer + 1)};
-      for (size_t l = 0; l <= layer; ++l) {
-        const size_t width = start.z.layers[l].size();
-        for (size_t i : items)
-          fixed.layers[l].insert(fixed.layers[l].end(),
-                                 edited.layers[l].begin() + int64_t(i * width),
-                                 edited.layers[l].begin() + int64_t((i + 1) * width));
-      }
-      const Latents z = model.priorSample(fixed, startNoise(start, layer + 1, n),
-                                          std::vector<double>(L - layer - 1, 1.0));
-      for (size_t l = layer + 1; l < L; ++l) {
-        const size_t width = start.z.layers[l].size();
-        for (size_t j = 0; j < items.size(); ++j)
-          std::copy_n(z.layers[l].begin() + int64_t(j * width), width,
-                      edited.layers[l].begin() + int64_t(items[j] * width));
-      }
-    }
-  }
+  if (propagation == Propagation::Regenerate)
+    regenerateBelow(model, start, rows, grid.steps, edited);
   grid.images = model.decode(edited);
   return grid;
 }

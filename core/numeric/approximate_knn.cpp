@@ -379,6 +379,47 @@ void BatchedHnsw::offer(int64_t point, float squaredDistance, int32_t id) {
   row[j] = {squaredDistance, id};
 }
 
+namespace {
+
+// Each point searches the finished graph from its own node; what that finds is merged with
+// what the insertions met. Fills g's rows on `threads` threads; ef is set by the caller.
+void refineNeighbours(hnswlib::HierarchicalNSW<float>& index, const BatchedHnsw& builder,
+                      const std::vector<int32_t>& labelOf, KnnGraph& g, const JobControl& job,
+                      int threads) {
+  const int64_t n = g.n;
+  std::atomic<int64_t> next{0}, done{0};
+  auto refine = [&] {
+    std::vector<std::pair<float, int32_t>> found;
+    for (int64_t slot; (slot = next.fetch_add(1)) < n;) {
+      if (job.cancel.isCancelled()) return;
+      const int64_t i = labelOf[size_t(slot)];
+      found.clear();
+      const BatchedHnsw::Neighbour* known = builder.nearest(slot);
+      for (int j = 0; j < g.k && known[j].id >= 0; ++j)
+        found.emplace_back(known[j].squaredDistance, known[j].id);
+      const auto self = tableint(slot);
+      auto result =
+          index.searchBaseLayerST<false>(self, index.getDataByInternalId(self), index.ef_);
+      for (; !result.empty(); result.pop())
+        if (result.top().second != self)
+          found.emplace_back(result.top().first, int32_t(result.top().second));
+      std::sort(found.begin(), found.end());
+      found.erase(std::unique(found.begin(), found.end()), found.end());
+      for (int j = 0; j < g.k && j < int(found.size()); ++j) {
+        g.indices[size_t(i) * size_t(g.k) + size_t(j)] = labelOf[size_t(found[size_t(j)].second)];
+        g.distances[size_t(i) * size_t(g.k) + size_t(j)] =
+            std::sqrt(std::max(0.0f, found[size_t(j)].first));
+      }
+      if ((++done & 4095) == 0) job.report(0.8 + 0.2 * double(done) / double(n));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(1, threads); ++t) pool.emplace_back(refine);
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace
+
 KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t seed,
                         const JobControl& job, int threads) {
   KnnGraph g;
@@ -410,35 +451,7 @@ KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t 
   // Each point then searches the finished graph from its own node; what that finds is merged
   // with what the insertions met.
   index.setEf(size_t(std::max(g.k + 1, 32)));
-  std::atomic<int64_t> next{0}, done{0};
-  auto refine = [&] {
-    std::vector<std::pair<float, int32_t>> found;
-    for (int64_t slot; (slot = next.fetch_add(1)) < n;) {
-      if (job.cancel.isCancelled()) return;
-      const int64_t i = labelOf[size_t(slot)];
-      found.clear();
-      const BatchedHnsw::Neighbour* known = builder.nearest(slot);
-      for (int j = 0; j < g.k && known[j].id >= 0; ++j)
-        found.emplace_back(known[j].squaredDistance, known[j].id);
-      const auto self = tableint(slot);
-      auto result =
-          index.searchBaseLayerST<false>(self, index.getDataByInternalId(self), index.ef_);
-      for (; !result.empty(); result.pop())
-        if (result.top().second != self)
-          found.emplace_back(result.top().first, int32_t(result.top().second));
-      std::sort(found.begin(), found.end());
-      found.erase(std::unique(found.begin(), found.end()), found.end());
-      for (int j = 0; j < g.k && j < int(found.size()); ++j) {
-        g.indices[size_t(i) * size_t(g.k) + size_t(j)] = labelOf[size_t(found[size_t(j)].second)];
-        g.distances[size_t(i) * size_t(g.k) + size_t(j)] =
-            std::sqrt(std::max(0.0f, found[size_t(j)].first));
-      }
-      if ((++done & 4095) == 0) job.report(0.8 + 0.2 * double(done) / double(n));
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < std::max(1, threads); ++t) pool.emplace_back(refine);
-  for (auto& t : pool) t.join();
+  refineNeighbours(index, builder, labelOf, g, job, threads);
   job.cancel.throwIfCancelled();
   return g;
 }

@@ -187,6 +187,109 @@ double percentile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (pos - double(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+// Disentanglement (each code's importance spread over few factors) and completeness (each
+// factor's importance concentrated in few codes), weighted by importance; the importance
+// matrix [dims, factors] is copied out row-major.
+void scoreImportance(const Eigen::MatrixXd& importance, DciScore& d) {
+  const Eigen::Index dims = importance.rows(), kCount = importance.cols();
+  const double total = importance.sum();
+  if (total > 0) {
+    for (Eigen::Index j = 0; j < dims; ++j)
+      d.disentanglement += importance.row(j).sum() / total *
+                           (1.0 - entropyNormalised(importance.row(j).transpose(), int(kCount)));
+    for (Eigen::Index k = 0; k < kCount; ++k)
+      d.completeness +=
+          importance.col(k).sum() / total * (1.0 - entropyNormalised(importance.col(k), int(dims)));
+  }
+  d.importance.resize(size_t(dims * kCount));
+  for (Eigen::Index j = 0; j < dims; ++j)
+    for (Eigen::Index k = 0; k < kCount; ++k)
+      d.importance[size_t(j * kCount + k)] = importance(j, k);
+}
+
+// The random draws of a sampling plan, all from one generator in a fixed order.
+struct PlanDraws {
+  const FactorClasses& factors;
+  const std::vector<std::vector<std::vector<int64_t>>>& byClass;
+  const std::vector<int>& votingFactors;            // factors with a class of groupSize items
+  const std::vector<std::vector<int>>& bigClasses;  // per factor: those classes
+  int groupSize;
+  std::mt19937_64& rng;
+
+  // FactorVAE votes: a voting factor, one of its big classes, groupSize of its items.
+  void votes(int count, std::vector<int64_t>& items, std::vector<int>& labels) {
+    if (votingFactors.empty()) return;
+    for (int v = 0; v < count; ++v) {
+      const int k = votingFactors[size_t(uniformIndex(rng, int64_t(votingFactors.size())))];
+      const auto& classes = bigClasses[size_t(k)];
+      const int c = classes[size_t(uniformIndex(rng, int64_t(classes.size())))];
+      std::vector<int64_t> pool = byClass[size_t(k)][size_t(c)];
+      for (int g = 0; g < groupSize; ++g) {  // partial Fisher-Yates: without replacement
+        const int64_t pick = g + uniformIndex(rng, int64_t(pool.size()) - g);
+        std::swap(pool[size_t(g)], pool[size_t(pick)]);
+        items.push_back(pool[size_t(g)]);
+      }
+      labels.push_back(k);
+    }
+  }
+
+  // beta-VAE examples: a factor, then groupSize pairs of items that share its class.
+  void pairs(int count, std::vector<int64_t>& pairs, std::vector<int>& labels) {
+    if (factors.factors() == 0 || factors.items == 0) return;
+    for (int e = 0; e < count; ++e) {
+      const int k = int(uniformIndex(rng, factors.factors()));
+      for (int g = 0; g < groupSize; ++g) {
+        const int64_t a = uniformIndex(rng, factors.items);
+        const auto& same = byClass[size_t(k)][size_t(factors.at(a, k))];
+        pairs.push_back(a);
+        pairs.push_back(same[size_t(uniformIndex(rng, int64_t(same.size())))]);
+      }
+      labels.push_back(k);
+    }
+  }
+};
+
+// Each code dimension's standard deviation over the items, into `scale`; dimensions of variance
+// below 0.05 go to `pruned`, the others to `active`.
+void scaleCodes(const CodeMatrix& codes, std::vector<double>& scale, std::vector<int>& active,
+                std::vector<int>& pruned) {
+  for (int j = 0; j < codes.dims; ++j) {
+    const std::vector<double> c = column(codes, j);
+    const double mean = std::accumulate(c.begin(), c.end(), 0.0) / double(c.size());
+    double var = 0;
+    for (double v : c) var += (v - mean) * (v - mean);
+    var /= double(c.size());
+    scale[size_t(j)] = std::sqrt(var);
+    if (var < 0.05)
+      pruned.push_back(j);
+    else
+      active.push_back(j);
+  }
+}
+
+// The code dimension of least variance (codes divided by `scale`) over vote v's group of
+// items, among `active`; -1 when every variance is NaN.
+int factorVaeVote(const CodeMatrix& codes, const std::vector<int64_t>& items, size_t v, int group,
+                  const std::vector<int>& active, const std::vector<double>& scale) {
+  int best = -1;
+  double bestVar = INFINITY;
+  for (int j : active) {
+    // Two passes (mean, then squared deviations), as numpy.var computes it: a near-tie
+    // between two dimensions must be decided the same way by both implementations.
+    double mean = 0, var = 0;
+    for (int g = 0; g < group; ++g)
+      mean += codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)];
+    mean /= group;
+    for (int g = 0; g < group; ++g) {
+      const double d = codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)] - mean;
+      var += d * d;
+    }
+    var /= group;
+    if (var < bestVar) bestVar = var, best = j;
+  }
+  return best;
+}
+
 }  // namespace
 
 FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, int count) {
@@ -294,19 +397,7 @@ DciScore dciScore(const CodeMatrix& codes, const FactorClasses& factors, double 
     informativeness += rSquared(y.col(k).tail(n - train), predicted);
   }
   d.informativeness = informativeness / double(kCount);
-  const double total = importance.sum();
-  if (total > 0) {
-    for (Eigen::Index j = 0; j < dims; ++j)
-      d.disentanglement += importance.row(j).sum() / total *
-                           (1.0 - entropyNormalised(importance.row(j).transpose(), int(kCount)));
-    for (Eigen::Index k = 0; k < kCount; ++k)
-      d.completeness +=
-          importance.col(k).sum() / total * (1.0 - entropyNormalised(importance.col(k), int(dims)));
-  }
-  d.importance.resize(size_t(dims * kCount));
-  for (Eigen::Index j = 0; j < dims; ++j)
-    for (Eigen::Index k = 0; k < kCount; ++k)
-      d.importance[size_t(j * kCount + k)] = importance(j, k);
+  scoreImportance(importance, d);
   return d;
 }
 
@@ -325,38 +416,11 @@ SamplingPlan makeSamplingPlan(const FactorClasses& factors, uint64_t seed, int t
     if (!bigClasses[size_t(k)].empty()) votingFactors.push_back(k);
   }
   std::mt19937_64 rng(seed);
-  auto drawVotes = [&](int count, std::vector<int64_t>& items, std::vector<int>& labels) {
-    if (votingFactors.empty()) return;
-    for (int v = 0; v < count; ++v) {
-      const int k = votingFactors[size_t(uniformIndex(rng, int64_t(votingFactors.size())))];
-      const auto& classes = bigClasses[size_t(k)];
-      const int c = classes[size_t(uniformIndex(rng, int64_t(classes.size())))];
-      std::vector<int64_t> pool = byClass[size_t(k)][size_t(c)];
-      for (int g = 0; g < groupSize; ++g) {  // partial Fisher-Yates: without replacement
-        const int64_t pick = g + uniformIndex(rng, int64_t(pool.size()) - g);
-        std::swap(pool[size_t(g)], pool[size_t(pick)]);
-        items.push_back(pool[size_t(g)]);
-      }
-      labels.push_back(k);
-    }
-  };
-  auto drawPairs = [&](int count, std::vector<int64_t>& pairs, std::vector<int>& labels) {
-    if (factors.factors() == 0 || factors.items == 0) return;
-    for (int e = 0; e < count; ++e) {
-      const int k = int(uniformIndex(rng, factors.factors()));
-      for (int g = 0; g < groupSize; ++g) {
-        const int64_t a = uniformIndex(rng, factors.items);
-        const auto& same = byClass[size_t(k)][size_t(factors.at(a, k))];
-        pairs.push_back(a);
-        pairs.push_back(same[size_t(uniformIndex(rng, int64_t(same.size())))]);
-      }
-      labels.push_back(k);
-    }
-  };
-  drawVotes(trainCount, plan.fvTrain, plan.fvTrainFactor);
-  drawVotes(evalCount, plan.fvEval, plan.fvEvalFactor);
-  drawPairs(trainCount, plan.bvTrain, plan.bvTrainFactor);
-  drawPairs(evalCount, plan.bvEval, plan.bvEvalFactor);
+  PlanDraws draw{factors, byClass, votingFactors, bigClasses, groupSize, rng};
+  draw.votes(trainCount, plan.fvTrain, plan.fvTrainFactor);
+  draw.votes(evalCount, plan.fvEval, plan.fvEvalFactor);
+  draw.pairs(trainCount, plan.bvTrain, plan.bvTrainFactor);
+  draw.pairs(evalCount, plan.bvEval, plan.bvEvalFactor);
   return plan;
 }
 
@@ -382,18 +446,7 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
   const int dims = codes.dims, kCount = factors.factors(), group = plan.groupSize;
   std::vector<double> scale(static_cast<size_t>(dims), 1.0);
   std::vector<int> active;
-  for (int j = 0; j < dims; ++j) {
-    const std::vector<double> c = column(codes, j);
-    const double mean = std::accumulate(c.begin(), c.end(), 0.0) / double(c.size());
-    double var = 0;
-    for (double v : c) var += (v - mean) * (v - mean);
-    var /= double(c.size());
-    scale[size_t(j)] = std::sqrt(var);
-    if (var < 0.05)
-      s.prunedDims.push_back(j);
-    else
-      active.push_back(j);
-  }
+  scaleCodes(codes, scale, active, s.prunedDims);
   // With one factor (or none voting) the classifier cannot be wrong: no score, not 1.0.
   std::vector<int> voting(plan.fvTrainFactor.begin(), plan.fvTrainFactor.end());
   std::sort(voting.begin(), voting.end());
@@ -404,24 +457,7 @@ ClassifierScore factorVaeScore(const CodeMatrix& codes, const FactorClasses& fac
   }
   if (active.empty() || kCount == 0) return s;
   auto vote = [&](const std::vector<int64_t>& items, size_t v) {
-    int best = -1;
-    double bestVar = INFINITY;
-    for (int j : active) {
-      // Two passes (mean, then squared deviations), as numpy.var computes it: a near-tie
-      // between two dimensions must be decided the same way by both implementations.
-      double mean = 0, var = 0;
-      for (int g = 0; g < group; ++g)
-        mean += codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)];
-      mean /= group;
-      for (int g = 0; g < group; ++g) {
-        const double d =
-            codes.at(items[v * size_t(group) + size_t(g)], j) / scale[size_t(j)] - mean;
-        var += d * d;
-      }
-      var /= group;
-      if (var < bestVar) bestVar = var, best = j;
-    }
-    return best;
+    return factorVaeVote(codes, items, v, group, active, scale);
   };
   std::vector<int> counts(size_t(dims) * size_t(kCount), 0);
   const size_t trainVotes = plan.fvTrainFactor.size();

@@ -41,6 +41,26 @@ struct Objective {
   }
 };
 
+using History = std::deque<std::pair<Eigen::VectorXd, Eigen::VectorXd>>;  // (s, y), newest last
+
+// L-BFGS two-loop recursion: the inverse Hessian estimated from `history`, times `grad`.
+Eigen::VectorXd inverseHessianTimes(const History& history, const Eigen::VectorXd& grad) {
+  Eigen::VectorXd q = grad;
+  std::vector<double> alphas(history.size());
+  for (size_t h = history.size(); h-- > 0;) {
+    const auto& [s, y] = history[h];
+    alphas[h] = s.dot(q) / y.dot(s);
+    q -= alphas[h] * y;
+  }
+  if (!history.empty())
+    q *= history.back().first.dot(history.back().second) / history.back().second.squaredNorm();
+  for (size_t h = 0; h < history.size(); ++h) {
+    const auto& [s, y] = history[h];
+    q += s * (alphas[h] - y.dot(q) / y.dot(s));
+  }
+  return q;
+}
+
 }  // namespace
 
 std::vector<int> LogisticRegression::predict(const Eigen::MatrixXd& x) const {
@@ -64,26 +84,12 @@ LogisticRegression fitLogisticRegression(const Eigen::MatrixXd& x, const std::ve
   const Eigen::Index size = classes * (x.cols() + 1);
   Eigen::VectorXd theta = Eigen::VectorXd::Zero(size), grad, nextGrad;
   double value = f(theta, grad);
-  std::deque<std::pair<Eigen::VectorXd, Eigen::VectorXd>> history;  // (s, y), newest last
+  History history;
   const int memory = 20;
   int iteration = 0;
   for (; iteration < maxIterations; ++iteration) {
     if (grad.lpNorm<Eigen::Infinity>() < 1e-7) break;  // the objective is O(rows)
-    // Two-loop recursion for the quasi-Newton direction.
-    Eigen::VectorXd q = grad;
-    std::vector<double> alphas(history.size());
-    for (size_t h = history.size(); h-- > 0;) {
-      const auto& [s, y] = history[h];
-      alphas[h] = s.dot(q) / y.dot(s);
-      q -= alphas[h] * y;
-    }
-    if (!history.empty())
-      q *= history.back().first.dot(history.back().second) / history.back().second.squaredNorm();
-    for (size_t h = 0; h < history.size(); ++h) {
-      const auto& [s, y] = history[h];
-      q += s * (alphas[h] - y.dot(q) / y.dot(s));
-    }
-    Eigen::VectorXd direction = -q;
+    Eigen::VectorXd direction = -inverseHessianTimes(history, grad);
     if (direction.dot(grad) >= 0) {  // not a descent direction: restart from the gradient
       history.clear();
       direction = -grad;

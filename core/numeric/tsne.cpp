@@ -24,38 +24,42 @@ struct SparseP {
   std::vector<double> values;
 };
 
+// p_j|i over one point's k neighbours (distances d, nearest first), the Gaussian's precision
+// found by bisection so that the distribution's entropy is log(perplexity).
+void conditionalRow(const float* d, int k, double target, double* p) {
+  double beta = 1.0, lo = 0, hi = INFINITY;
+  for (int iter = 0; iter < 200; ++iter) {
+    double sum = 0, h = 0;
+    for (int j = 0; j < k; ++j) {
+      const double d2 = double(d[j]) * d[j];
+      p[j] = std::exp(-beta * (d2 - double(d[0]) * d[0]));  // shifted for stability
+      sum += p[j];
+    }
+    for (int j = 0; j < k; ++j) {
+      p[j] /= sum;
+      const double d2 = double(d[j]) * d[j] - double(d[0]) * d[0];
+      h += beta * d2 * p[j];
+    }
+    h += std::log(sum);  // entropy of the normalised distribution
+    if (std::abs(h - target) < 1e-5) break;
+    if (h > target) {
+      lo = beta;
+      beta = std::isinf(hi) ? beta * 2 : (beta + hi) / 2;
+    } else {
+      hi = beta;
+      beta = (beta + lo) / 2;
+    }
+  }
+}
+
 SparseP inputAffinities(const KnnGraph& g, double perplexity) {
   const int64_t n = g.n;
   const int k = g.k;
   std::vector<double> conditional(size_t(n) * size_t(k));
   const double target = std::log(perplexity);
-  for (int64_t i = 0; i < n; ++i) {
-    const float* d = g.distances.data() + size_t(i) * size_t(k);
-    double beta = 1.0, lo = 0, hi = INFINITY;
-    double* p = conditional.data() + size_t(i) * size_t(k);
-    for (int iter = 0; iter < 200; ++iter) {
-      double sum = 0, h = 0;
-      for (int j = 0; j < k; ++j) {
-        const double d2 = double(d[j]) * d[j];
-        p[j] = std::exp(-beta * (d2 - double(d[0]) * d[0]));  // shifted for stability
-        sum += p[j];
-      }
-      for (int j = 0; j < k; ++j) {
-        p[j] /= sum;
-        const double d2 = double(d[j]) * d[j] - double(d[0]) * d[0];
-        h += beta * d2 * p[j];
-      }
-      h += std::log(sum);  // entropy of the normalised distribution
-      if (std::abs(h - target) < 1e-5) break;
-      if (h > target) {
-        lo = beta;
-        beta = std::isinf(hi) ? beta * 2 : (beta + hi) / 2;
-      } else {
-        hi = beta;
-        beta = (beta + lo) / 2;
-      }
-    }
-  }
+  for (int64_t i = 0; i < n; ++i)
+    conditionalRow(g.distances.data() + size_t(i) * size_t(k), k, target,
+                   conditional.data() + size_t(i) * size_t(k));
   // Symmetrise: P_ij = (p_j|i + p_i|j) / 2n.
   std::vector<std::vector<std::pair<int32_t, double>>> rows(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
