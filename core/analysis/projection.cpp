@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "core/analysis/map_input_checks.h"
 #include "core/model/model_ops.h"
+#include "core/numeric/knn.h"
 #include "core/numeric/pca.h"
 
 namespace strata {
@@ -59,6 +61,57 @@ std::vector<float> toThreeColumns(const std::vector<float>& y, int64_t n, int di
   return out;
 }
 
+// The map of a PCA of the pixels (no layout method after it).
+ProjectionResult pixelPcaMap(const Dataset& dataset, ProjectionResult r, const JobControl& job) {
+  PcaModel pca;
+  const std::vector<float> y = pixelPca(dataset, 3, pca, job);
+  r.coords = toThreeColumns(y, dataset.size(), pca.components);
+  r.dims = std::min(3, pca.components);
+  r.varianceRatio = pca.explainedVarianceRatio;
+  r.description = QStringLiteral("PCA of pixels");
+  return r;
+}
+
+// Runs the request's method on `input` ([n, inputDims], described by `what`) into r.
+void layOut(ProjectionResult& r, const ProjectionRequest& request, const float* input, int64_t n,
+            int inputDims, const QString& what, const JobControl& rest) {
+  switch (request.method) {
+    case ProjectionMethod::Pca: {
+      const PcaModel pca = fitPca(input, n, inputDims, std::min(3, inputDims), rest);
+      r.coords = toThreeColumns(pca.transform(input, n), n, pca.components);
+      r.dims = std::min(3, pca.components);
+      r.varianceRatio = pca.explainedVarianceRatio;
+      r.description = QStringLiteral("PCA of %1").arg(what);
+      if (r.encoding && inputDims == r.encoding->dims)
+        r.latentPca = std::make_shared<PcaModel>(pca);
+      break;
+    }
+    case ProjectionMethod::Tsne: {
+      TsneParameters p = request.tsne;
+      p.seed = request.seed;
+      r.coords = toThreeColumns(tsne(input, n, inputDims, p, rest), n, p.outputDims);
+      r.dims = p.outputDims;
+      r.description = QStringLiteral("%1t-SNE of %2, perplexity %3, seed %4")
+                          .arg(p.outputDims == 3 ? QStringLiteral("3-D ") : QString())
+                          .arg(what)
+                          .arg(p.perplexity)
+                          .arg(p.seed);
+      break;
+    }
+    case ProjectionMethod::Umap: {
+      UmapParameters p = request.umap;
+      p.seed = request.seed;
+      r.coords = toThreeColumns(umap(input, n, inputDims, p, rest), n, 2);
+      r.description = QStringLiteral("UMAP of %1, %2 neighbours, min. distance %3, seed %4")
+                          .arg(what)
+                          .arg(p.neighbours)
+                          .arg(p.minDistance)
+                          .arg(p.seed);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 QString methodName(ProjectionMethod method) {
@@ -109,15 +162,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
     reduceForLayout(0.0);
   } else if (request.source == ProjectionRequest::kPixels) {
     what = QStringLiteral("pixels");
-    if (!layout) {
-      PcaModel pca;
-      const std::vector<float> y = pixelPca(dataset, 3, pca, job);
-      r.coords = toThreeColumns(y, n, pca.components);
-      r.dims = std::min(3, pca.components);
-      r.varianceRatio = pca.explainedVarianceRatio;
-      r.description = QStringLiteral("PCA of pixels");
-      return r;
-    }
+    if (!layout) return pixelPcaMap(dataset, std::move(r), job);
     PcaModel pca;
     reduced = pixelPca(dataset, kReducedDims, pca, job.range(0.0, 0.3));
     input = reduced.data();
@@ -140,41 +185,7 @@ ProjectionResult computeProjection(const Dataset& dataset, const Model* model,
   }
 
   const JobControl rest = job.range(layout ? std::max(encodeEnd, 0.3) : encodeEnd, 1.0);
-  switch (request.method) {
-    case ProjectionMethod::Pca: {
-      const PcaModel pca = fitPca(input, n, inputDims, std::min(3, inputDims), rest);
-      r.coords = toThreeColumns(pca.transform(input, n), n, pca.components);
-      r.dims = std::min(3, pca.components);
-      r.varianceRatio = pca.explainedVarianceRatio;
-      r.description = QStringLiteral("PCA of %1").arg(what);
-      if (r.encoding && inputDims == r.encoding->dims)
-        r.latentPca = std::make_shared<PcaModel>(pca);
-      break;
-    }
-    case ProjectionMethod::Tsne: {
-      TsneParameters p = request.tsne;
-      p.seed = request.seed;
-      r.coords = toThreeColumns(tsne(input, n, inputDims, p, rest), n, p.outputDims);
-      r.dims = p.outputDims;
-      r.description = QStringLiteral("%1t-SNE of %2, perplexity %3, seed %4")
-                          .arg(p.outputDims == 3 ? QStringLiteral("3-D ") : QString())
-                          .arg(what)
-                          .arg(p.perplexity)
-                          .arg(p.seed);
-      break;
-    }
-    case ProjectionMethod::Umap: {
-      UmapParameters p = request.umap;
-      p.seed = request.seed;
-      r.coords = toThreeColumns(umap(input, n, inputDims, p, rest), n, 2);
-      r.description = QStringLiteral("UMAP of %1, %2 neighbours, min. distance %3, seed %4")
-                          .arg(what)
-                          .arg(p.neighbours)
-                          .arg(p.minDistance)
-                          .arg(p.seed);
-      break;
-    }
-  }
+  layOut(r, request, input, n, inputDims, what, rest);
   return r;
 }
 
@@ -217,24 +228,15 @@ std::vector<float> placeOnMap(const ProjectionResult& map, const std::vector<flo
     }
     return out;
   }
-  constexpr size_t kNeighbours = 5;
+  constexpr int64_t kNeighbours = 5;
   const Encoding& e = *map.encoding;
   for (size_t i = 0; i < m; ++i) {
-    std::vector<std::pair<float, int64_t>> dist;
-    dist.reserve(size_t(e.items));
-    for (int64_t j = 0; j < e.items; ++j) {
-      float s = 0;
-      for (size_t c = 0; c < d; ++c) {
-        const float diff = e.latents[size_t(j) * d + c] - rows[i * d + c];
-        s += diff * diff;
-      }
-      dist.push_back({s, j});
-    }
-    const size_t k = std::min(kNeighbours, dist.size());
-    std::partial_sort(dist.begin(), dist.begin() + int64_t(k), dist.end());
-    for (size_t j = 0; j < k; ++j) {
-      out[2 * i] += map.coords[size_t(dist[j].second) * 3] / float(k);
-      out[2 * i + 1] += map.coords[size_t(dist[j].second) * 3 + 1] / float(k);
+    const std::vector<Neighbour> near =
+        nearestNeighbours(e.latents.data(), e.items, int(d), rows.data() + i * d, kNeighbours);
+    const size_t k = near.size();
+    for (const Neighbour& j : near) {
+      out[2 * i] += map.coords[size_t(j.index) * 3] / float(k);
+      out[2 * i + 1] += map.coords[size_t(j.index) * 3 + 1] / float(k);
     }
   }
   return out;

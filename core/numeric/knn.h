@@ -22,6 +22,17 @@ KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t 
                         const JobControl& job = {}, int threads = 2);
 KnnGraph exactKnn(const float* data, int64_t n, int dims, int k);
 
+struct Neighbour {
+  int64_t index = 0;
+  float squaredDistance = 0;
+};
+
+// The k rows of `points` ([n, dims]) nearest to `query` (dims values), by exact Euclidean
+// distance, nearest first, equal distances by index; the row `exclude` (-1: none) is skipped.
+// Fewer when fewer rows remain.
+std::vector<Neighbour> nearestNeighbours(const float* points, int64_t n, int dims,
+                                         const float* query, int64_t k, int64_t exclude = -1);
+
 // Mean fraction of each point's k nearest neighbours in `high` that are also among its k
 // nearest in `low` (kNN recall; 1 = neighbourhoods fully kept). Exact search on both sides.
 double knnRecall(const float* high, int highDims, const float* low, int lowDims, int64_t n, int k);

@@ -63,6 +63,26 @@ class TestProjections : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void nearestNeighboursAreExact() {
+    // Five points on a line; 1 and 3 are equally far from 2: the lower index comes first.
+    const std::vector<float> x = {0, 0, 1, 0, 2, 0, 3, 0, 7, 0};
+    const float query[2] = {2, 0};
+    const std::vector<Neighbour> all = nearestNeighbours(x.data(), 5, 2, query, 10);
+    QCOMPARE(all.size(), size_t(5));
+    const int64_t order[5] = {2, 1, 3, 0, 4};
+    const float squared[5] = {0, 1, 1, 4, 25};
+    for (size_t j = 0; j < 5; ++j) {
+      QCOMPARE(all[j].index, order[j]);
+      QCOMPARE(all[j].squaredDistance, squared[j]);
+    }
+    const std::vector<Neighbour> others = nearestNeighbours(x.data(), 5, 2, query, 2, 2);
+    QCOMPARE(others.size(), size_t(2));
+    QCOMPARE(others[0].index, int64_t(1));
+    QCOMPARE(others[1].index, int64_t(3));
+    QVERIFY(nearestNeighbours(x.data(), 5, 2, query, 0).empty());
+    QCOMPARE(nearestNeighbours(x.data(), 1, 2, query, 3, 0).size(), size_t(0));
+  }
+
   void approximateKnnMatchesExact() {
     std::vector<int> labels;
     const std::vector<float> x = blobs(2000, 16, 5, labels, 1);
