@@ -12,6 +12,24 @@ double unitKl(const Posterior& q, size_t layer, size_t k) {
   return 0.5 * (plv - qlv + (std::exp(qlv) + (qm - pm) * (qm - pm)) * std::exp(-plv) - 1.0);
 }
 
+bool canEncode(const ModelInfo& model, const Dataset& dataset) {
+  return model.hasEncoder && model.input == dataset.itemShape();
+}
+
+std::optional<QString> whyCannotEncode(const ModelInfo& model, const Dataset& dataset) {
+  if (!model.hasEncoder) return model.encoderUnavailableReason;
+  const ItemShape d = dataset.itemShape();
+  if (model.input == d) return std::nullopt;
+  return QStringLiteral("%1 has items of %2 x %3 x %4; the model expects %5 x %6 x %7.")
+      .arg(dataset.name())
+      .arg(d.channels)
+      .arg(d.height)
+      .arg(d.width)
+      .arg(model.input.channels)
+      .arg(model.input.height)
+      .arg(model.input.width);
+}
+
 void requireCompatible(const Model& model, const Dataset& dataset) {
   const ItemShape m = model.info().input, d = dataset.itemShape();
   if (!(m == d))

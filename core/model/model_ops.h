@@ -3,6 +3,7 @@
 
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 #include "core/data/dataset.h"
@@ -13,6 +14,14 @@ namespace strata {
 // Analytic KL(q || p) of entry k of layer l (in nats): both Gaussians, given as the posterior's
 // means and log-variances.
 double unitKl(const Posterior& q, size_t layer, size_t k);
+
+// Whether the encoder features (encoding, reconstructions, KL, bounds) apply: the model has
+// the posterior and log_px methods and reads items of the dataset's shape.
+bool canEncode(const ModelInfo& model, const Dataset& dataset);
+
+// Why they do not, as a sentence for the user (the model's encoderUnavailableReason, or the
+// two item shapes); nothing when they do.
+std::optional<QString> whyCannotEncode(const ModelInfo& model, const Dataset& dataset);
 
 // Throws DataError if the model cannot read this dataset's items.
 void requireCompatible(const Model& model, const Dataset& dataset);

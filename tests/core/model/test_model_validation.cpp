@@ -14,6 +14,7 @@
 #include "core/model/encoding.h"
 #include "core/model/model.h"
 #include "core/model/model_meta.h"
+#include "core/model/model_ops.h"
 #include "core/model/model_vetting.h"
 #include "tests/support/test_support.h"
 
@@ -84,6 +85,23 @@ class TestModelValidation : public QObject {
     QCOMPARE(model->decode(z).size(), size_t(2 * model->info().input.pixelCount()));
     std::vector<float> x(size_t(model->info().input.pixelCount()), 0.5f);
     QVERIFY_THROWS_EXCEPTION(ModelError, model->posterior(x.data(), 1, false));
+  }
+
+  void encoderFeaturesNeedAnEncoderAndTheItemShape() {
+    ModelInfo info;
+    info.input = {1, 8, 8};
+    info.hasEncoder = true;
+    const ArrayDataset fits("grey", {1, 8, 8}, std::vector<float>(size_t(2 * 64), 0.25f));
+    const ArrayDataset wider("wide", {1, 8, 9}, std::vector<float>(size_t(2 * 72), 0.25f));
+    QVERIFY(canEncode(info, fits));
+    QVERIFY(!whyCannotEncode(info, fits));
+    QVERIFY(!canEncode(info, wider));
+    QCOMPARE(whyCannotEncode(info, wider).value_or(QString()),
+             QStringLiteral("wide has items of 1 x 8 x 9; the model expects 1 x 8 x 8."));
+    info.hasEncoder = false;
+    info.encoderUnavailableReason = QStringLiteral("decoder-only");
+    QVERIFY(!canEncode(info, fits));
+    QCOMPARE(whyCannotEncode(info, fits).value_or(QString()), QStringLiteral("decoder-only"));
   }
 
   void validTinyModel() {
