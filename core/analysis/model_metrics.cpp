@@ -341,17 +341,19 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                          elbo.klPerLayer[l], subset, NAN, NAN, false));
     m.rows.push_back(row("active/" + layers[l].name,
                          QStringLiteral("active units %1").arg(layers[l].name), s.activeUnits,
-                         QStringLiteral("Var E_q[z] > 0.01")));
+                         QStringLiteral("Var E_q[z] > %1").arg(LatentStats::kActiveThreshold)));
     m.rows.back().outOf = double(s.units.size());
     active += s.activeUnits;
     collapsed += s.collapsedUnits;
     units += int(s.units.size());
   }
   m.rows.push_back(
-      row("active", "active units", active, QStringLiteral("Var E_q[z] > 0.01 (Burda et al.)")));
+      row("active", "active units", active,
+          QStringLiteral("Var E_q[z] > %1 (Burda et al.)").arg(LatentStats::kActiveThreshold)));
   m.rows.back().outOf = units;
   m.rows.push_back(row("collapsed", "collapsed units", collapsed,
-                       QStringLiteral("mean KL < 0.01 nats"), NAN, NAN, false));
+                       QStringLiteral("mean KL < %1 nats").arg(LatentStats::kCollapsedUnitKl), NAN,
+                       NAN, false));
   m.rows.back().outOf = units;
   if (factors)
     addDisentanglement(m, model, dataset, items, options, job.range(statsEnd, 1.0), inputs);

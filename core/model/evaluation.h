@@ -7,6 +7,7 @@
 
 #include "core/base/job.h"
 #include "core/data/dataset.h"
+#include "core/model/latent_stats.h"
 #include "core/model/model.h"
 
 namespace strata {
@@ -58,9 +59,10 @@ struct ActiveUnits {
 };
 
 // Active units (Burda et al. 2016): the posterior mean varies over the data by more than
-// `threshold` (0.01 by convention).
+// `threshold` (LatentStats::kActiveThreshold by convention).
 ActiveUnits activeUnits(const Model& model, const Dataset& dataset,
-                        const std::vector<int64_t>& items, double threshold = 0.01,
+                        const std::vector<int64_t>& items,
+                        double threshold = LatentStats::kActiveThreshold,
                         const JobControl& job = {}, int batch = 500);
 
 std::vector<int64_t> allItems(const Dataset& dataset);

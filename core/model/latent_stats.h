@@ -14,7 +14,7 @@ namespace strata {
 struct UnitStats {
   double kl = 0;            // mean analytic KL(q || p) over the items, nats (means path)
   double meanOfMeans = 0;   // mean over items of E_q[z]
-  double meanVariance = 0;  // variance over items of E_q[z] (active if > 0.01)
+  double meanVariance = 0;  // variance over items of E_q[z] (active above kActiveThreshold)
   float q01 = 0, q99 = 0;   // 1% and 99% quantiles of E_q[z]
   float min = 0, max = 0;
 };
@@ -22,7 +22,7 @@ struct UnitStats {
 struct LayerStats {
   std::vector<UnitStats> units;  // flat index within the layer (C order for [C, H, W])
   double kl = 0;                 // sum over units
-  int activeUnits = 0;           // Burda et al.: Var_x E_q[z] > 0.01
+  int activeUnits = 0;           // Burda et al.: Var_x E_q[z] > kActiveThreshold
   int collapsedUnits = 0;        // KL below kCollapsedUnitKl
   bool collapsed = false;        // every unit collapsed
 };
