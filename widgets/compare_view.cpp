@@ -27,6 +27,7 @@
 #include "core/data/image_convert.h"
 #include "core/figures/palette.h"
 #include "core/figures/recipe.h"
+#include "core/model/latent_stats.h"
 #include "core/model/model_ops.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
@@ -456,7 +457,7 @@ void CompareView::refreshReconstructions() {
         std::vector<std::vector<float>> out;
         for (const ModelPtr& m : models) {
           job.cancel.throwIfCancelled();
-          if (!m->info().hasEncoder || !(m->info().input == dataset->itemShape())) {
+          if (!canEncode(m->info(), *dataset)) {
             out.emplace_back();  // shown as unavailable
             continue;
           }
@@ -465,15 +466,12 @@ void CompareView::refreshReconstructions() {
         }
         return out;
       },
-      shown_.whileCurrent([this, models](std::vector<std::vector<float>> images) {
+      shown_.whileCurrent([this, models, dataset](std::vector<std::vector<float>> images) {
         for (size_t m = 0; m < models.size(); ++m) {
           const ModelInfo& info = models[m]->info();
           if (images[m].empty())
             columns_[m]->reconstructions->setMessage(
-                info.hasEncoder ? tr("This model reads %1×%2 items; the dataset's differ.")
-                                      .arg(info.input.height)
-                                      .arg(info.input.width)
-                                : info.encoderUnavailableReason);
+                whyCannotEncode(info, *dataset).value_or(tr("No reconstructions.")));
           else
             columns_[m]->reconstructions->setImages(toQImages(images[m], info.input), kGridColumns);
         }
@@ -529,7 +527,7 @@ void CompareView::refreshInterpolations() {
         Paths p;
         for (const ModelPtr& m : models) {
           job.cancel.throwIfCancelled();
-          if (!m->info().hasEncoder || !(m->info().input == dataset->itemShape())) {
+          if (!canEncode(m->info(), *dataset)) {
             p.linear.emplace_back();
             p.spherical.emplace_back();
             continue;
@@ -630,7 +628,8 @@ void CompareView::showKlProfiles() {
     std::vector<double> kl;
     for (const auto& layer : metrics_[m].unitKl) kl.insert(kl.end(), layer.begin(), layer.end());
     std::sort(kl.begin(), kl.end(), std::greater<>());
-    const auto collapsed = std::count_if(kl.begin(), kl.end(), [](double v) { return v < 0.01; });
+    const auto collapsed = std::count_if(
+        kl.begin(), kl.end(), [](double v) { return v < LatentStats::kCollapsedUnitKl; });
     if (!kl.empty()) high = std::max(high, kl.front());
     columns_[m]->klProfile->setSeries(
         {{tr("%1 units, %2 collapsed").arg(kl.size()).arg(collapsed), kl, categoricalColor(2)}},

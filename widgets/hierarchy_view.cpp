@@ -174,25 +174,24 @@ void HierarchyView::rebuildTemperatures() {
 
 void HierarchyView::refresh() {
   const bool hierarchical = model_ && model_->info().layers.size() >= 2;
-  const bool canEncode = model_ && dataset_ && model_->info().hasEncoder &&
-                         model_->info().input == dataset_->itemShape();
+  const bool encodes = model_ && dataset_ && canEncode(model_->info(), *dataset_);
   if (!model_) {
     unavailable_->setText(tr("Open a model to see what its layers control."));
   } else if (!hierarchical) {
     unavailable_->setText(tr("%1 has one latent layer: the per-layer views need two or more. "
                              "Temperature and the KL heatmap still apply.")
                               .arg(model_->info().name));
-  } else if (!canEncode) {
+  } else if (!encodes) {
     unavailable_->setText(
         tr("The open dataset does not fit this model, so resampling and mixing "
            "(which encode dataset items) are off."));
   }
-  unavailable_->setVisible(!model_ || !hierarchical || !canEncode);
-  pages_->setTabEnabled(0, hierarchical && canEncode);
-  pages_->setTabEnabled(2, hierarchical && canEncode);
+  unavailable_->setVisible(!model_ || !hierarchical || !encodes);
+  pages_->setTabEnabled(0, hierarchical && encodes);
+  pages_->setTabEnabled(2, hierarchical && encodes);
   if (!model_) return;
   runTemperature();
-  if (hierarchical && canEncode) {
+  if (hierarchical && encodes) {
     runResampling();
     runMixing();
   }

@@ -7,6 +7,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 
+#include "core/model/model_ops.h"
+
 namespace strata {
 
 MapControls::MapControls(QWidget* parent) : QWidget(parent) {
@@ -75,7 +77,7 @@ void MapControls::setContext(const ModelInfo* model, const Dataset* dataset, boo
   source_->clear();
   if (embedding) source_->addItem(tr("vectors from the file"), ProjectionRequest::kEmbedding);
   source_->addItem(tr("pixels"), ProjectionRequest::kPixels);
-  if (model && dataset && model->hasEncoder && model->input == dataset->itemShape()) {
+  if (model && dataset && canEncode(*model, *dataset)) {
     for (size_t l = 0; l < model->layers.size(); ++l)
       source_->addItem(
           tr("latents: %1 %2").arg(model->layers[l].name, model->layers[l].shapeText()), int(l));

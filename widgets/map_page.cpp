@@ -8,6 +8,7 @@
 #include "core/base/inference_worker.h"
 #include "core/figures/recipe.h"
 #include "core/model/encoding.h"
+#include "core/numeric/knn.h"
 #include "core/workspace/workspace.h"
 #include "core/workspace/workspace_loader.h"
 #include "widgets/map_controls.h"
@@ -21,20 +22,11 @@ constexpr int kNeighbourCount = 10;
 
 // The k nearest items to `index` in latent space (exact, Euclidean), nearest first.
 std::vector<int> nearestItems(const Encoding& encoding, int index, int k) {
-  const size_t d = size_t(encoding.dims);
-  const float* q = encoding.latents.data() + size_t(index) * d;
-  std::vector<std::pair<float, int>> dist;
-  for (int64_t i = 0; i < encoding.items; ++i) {
-    if (i == index) continue;
-    const float* p = encoding.latents.data() + size_t(i) * d;
-    float s = 0;
-    for (size_t c = 0; c < d; ++c) s += (p[c] - q[c]) * (p[c] - q[c]);
-    dist.push_back({s, int(i)});
-  }
-  const size_t n = std::min<size_t>(size_t(k), dist.size());
-  std::partial_sort(dist.begin(), dist.begin() + int64_t(n), dist.end());
+  const float* query = encoding.latents.data() + size_t(index) * size_t(encoding.dims);
   std::vector<int> out;
-  for (size_t j = 0; j < n; ++j) out.push_back(dist[j].second);
+  for (const Neighbour& n :
+       nearestNeighbours(encoding.latents.data(), encoding.items, encoding.dims, query, k, index))
+    out.push_back(int(n.index));
   return out;
 }
 

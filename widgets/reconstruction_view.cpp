@@ -147,20 +147,8 @@ void ReconstructionView::refreshReconstructions() {
   const DatasetPtr dataset = workspace_->dataset();
   if (!model || !dataset) return;
   const ItemShape shape = model->info().input;
-  QString why;
-  if (!model->info().hasEncoder)
-    why = model->info().encoderUnavailableReason;
-  else if (!(shape == dataset->itemShape()))
-    why = tr("%1 has items of %2 x %3 x %4; the model expects %5 x %6 x %7.")
-              .arg(dataset->name())
-              .arg(dataset->itemShape().channels)
-              .arg(dataset->itemShape().height)
-              .arg(dataset->itemShape().width)
-              .arg(shape.channels)
-              .arg(shape.height)
-              .arg(shape.width);
-  if (!why.isEmpty()) {
-    reconstructions_->setMessage(tr("No reconstructions: %1").arg(why));
+  if (const auto why = whyCannotEncode(model->info(), *dataset)) {
+    reconstructions_->setMessage(tr("No reconstructions: %1").arg(*why));
     return;
   }
   const int offset = inputOffset();

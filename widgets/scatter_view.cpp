@@ -595,11 +595,6 @@ ScatterView::CameraState ScatterView::cameraState() const {
   return state;
 }
 
-void ScatterView::setPointSize(float pixels) {
-  d->cloudActor->GetProperty()->SetPointSize(pixels);
-  update();
-}
-
 int ScatterView::pointAt(const QPoint& pos, double radius) const {
   const double ratio = devicePixelRatioF();
   const double x = pos.x() * ratio;

@@ -47,7 +47,6 @@ class ScatterView : public QOpenGLWidget {
   Mode mode() const;
   void resetCamera();
   CameraState cameraState() const;
-  void setPointSize(float pixels);
 
   // The point drawn nearest to `pos` (widget coordinates) within `radius` pixels, or -1.
   int pointAt(const QPoint& pos, double radius = 6.0) const;

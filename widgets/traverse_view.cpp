@@ -28,6 +28,8 @@
 #include "core/data/image_convert.h"
 #include "core/figures/gif_writer.h"
 #include "core/figures/recipe.h"
+#include "core/model/latent_stats.h"
+#include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
 
@@ -286,11 +288,10 @@ void TraverseView::resetStart() {
   const int kind = startKind_->currentIndex();
   const int64_t item = startItem_->value();
   const quint64 seed = quint64(startSeed_->value());
-  const bool canEncode =
-      model->info().hasEncoder && dataset && model->info().input == dataset->itemShape();
+  const bool encodes = dataset && canEncode(model->info(), *dataset);
   // Until a dataset the model can encode is open, start from a prior sample.
-  const bool fromPrior = kind == 2 || !canEncode;
-  if (kind < 2 && !canEncode && dataset)
+  const bool fromPrior = kind == 2 || !encodes;
+  if (kind < 2 && !encodes && dataset)
     Q_EMIT statusMessage(
         tr("Starting from a prior sample: this model cannot encode the open dataset's items"));
   worker_->submit<LatentStart>(
@@ -655,7 +656,7 @@ QJsonObject TraverseView::figureRecipe() const {
           {"steps", gridSteps_->value()},
           {"range", QJsonObject{{"mode", kModes[int(rangeMode())]}, {"k", rangeK_->value()}}},
           {"propagation", propagation() == Propagation::KeepLower ? "keep" : "regenerate"},
-          {"stats_items", 20000}};
+          {"stats_items", qint64(kLatentStatsItems)}};
 }
 
 }  // namespace strata

@@ -4,6 +4,7 @@
 
 #include "core/analysis/comparison.h"
 #include "core/model/encoding.h"
+#include "core/model/model_ops.h"
 
 namespace strata {
 
@@ -37,8 +38,7 @@ void Workspace::setModel(ModelPtr model) {
 }
 
 bool Workspace::canEncodeDataset() const {
-  return model_ && dataset_ && model_->info().hasEncoder &&
-         model_->info().input == dataset_->itemShape();
+  return model_ && dataset_ && canEncode(model_->info(), *dataset_);
 }
 
 Workspace::AddResult Workspace::addComparedModel(ModelPtr model, int position) {
