@@ -13,6 +13,7 @@
 #include <QSpinBox>
 
 #include "core/base/job_runner.h"
+#include "core/figures/figure_names.h"
 #include "core/figures/recipe.h"
 
 namespace strata {
@@ -71,32 +72,44 @@ ExportFigureAction::ExportFigureAction(QWidget* parent,
       Q_EMIT message(why);
       return;
     }
-    QJsonObject style;
-    if (!askStyle(parentWidget_, style)) return;
-    QSettings settings;
-    const QString folder = settings.value("figures/folder").toString();
-    const QString name = recipe["figure"].toString() + QStringLiteral(".pdf");
-    const QString path = QFileDialog::getSaveFileName(
-        parentWidget_, tr("Export figure"), folder.isEmpty() ? name : folder + '/' + name,
-        recipe["figure"].toString() == QLatin1String("traversal")
-            ? tr("PDF (*.pdf);;SVG (*.svg);;PNG (*.png);;GIF animation (*.gif)")
-            : tr("PDF (*.pdf);;SVG (*.svg);;PNG (*.png)"));
-    if (path.isEmpty()) return;
-    settings.setValue("figures/folder", QFileInfo(path).absolutePath());
-    exportTo(path, style);
+    exportAsking(recipe, QStringLiteral("pdf"));
   });
   connect(jobs_, &JobRunner::failed, this, [this](quint64, const QString&, const QString& error) {
     Q_EMIT message(tr("Export failed: %1").arg(error));
   });
 }
 
+void ExportFigureAction::exportAsking(const QJsonObject& recipe, const QString& suffix) {
+  if (recipe.isEmpty()) return;
+  QJsonObject style;
+  if (!askStyle(parentWidget_, style)) return;
+  QSettings settings;
+  const QString folder = settings.value("figures/folder").toString();
+  const QString name = recipe["figure"].toString() + '.' + suffix;
+  QStringList filters{tr("PDF (*.pdf)"), tr("SVG (*.svg)"), tr("PNG (*.png)")};
+  if (recipe["figure"].toString() == figureKindName(FigureKind::Traversal))
+    filters << tr("GIF animation (*.gif)");
+  QString chosen = filters.filter(QStringLiteral("*.") + suffix).value(0);
+  const QString path = QFileDialog::getSaveFileName(parentWidget_, tr("Export figure"),
+                                                    folder.isEmpty() ? name : folder + '/' + name,
+                                                    filters.join(QStringLiteral(";;")), &chosen);
+  if (path.isEmpty()) return;
+  settings.setValue("figures/folder", QFileInfo(path).absolutePath());
+  exportRecipe(recipe, path, style);
+}
+
 void ExportFigureAction::exportTo(const QString& path, const QJsonObject& style) {
   QString why;
-  QJsonObject recipe = recipe_(&why);
+  const QJsonObject recipe = recipe_(&why);
   if (recipe.isEmpty()) {
     Q_EMIT message(why);
     return;
   }
+  exportRecipe(recipe, path, style);
+}
+
+void ExportFigureAction::exportRecipe(QJsonObject recipe, const QString& path,
+                                      const QJsonObject& style) {
   if (!style.isEmpty()) recipe["style"] = style;
   jobs_->start<RenderedFigure>(
       tr("Exporting %1").arg(QFileInfo(path).fileName()),

@@ -1,6 +1,7 @@
 #pragma once
 // File > Export Figure: the current view as PNG, SVG, PDF (or GIF for traversals), made from
-// a recipe on a worker, with the recipe written beside the figure.
+// a recipe on a worker, with the recipe written beside the figure. The one path by which a
+// figure reaches a file: the views' export buttons hand their recipe to it too.
 
 #include <QAction>
 #include <QJsonObject>
@@ -21,6 +22,11 @@ class ExportFigureAction : public QAction {
   // Renders without asking (for tests and scripts); `style` replaces the recipe's style
   // (font, font_size, dpi, title) when given.
   void exportTo(const QString& path, const QJsonObject& style = {});
+  // Asks for the style and the file (offering `suffix` first), then renders `recipe`: File >
+  // Export Figure with the current view's recipe, and the views' own export buttons with theirs.
+  void exportAsking(const QJsonObject& recipe, const QString& suffix);
+  // Renders `recipe` to `path` on a worker, with its recipe beside it.
+  void exportRecipe(QJsonObject recipe, const QString& path, const QJsonObject& style = {});
 
  Q_SIGNALS:
   void exported(const QString& figure, const QString& recipe);

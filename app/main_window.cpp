@@ -143,6 +143,10 @@ void MainWindow::buildMenus() {
   file->addMenu(recentModels_);
   file->addSeparator();
   file->addAction(exportFigure_);
+  QAction* exportSelection = file->addAction(tr("Export &Selection…"));
+  exportSelection->setStatusTip(tr("Save the indices and labels of the selected items as CSV"));
+  new ExportSelectionReaction(exportSelection, workspace_, this);
+  connect(selectionPanel_, &SelectionPanel::exportRequested, exportSelection, &QAction::trigger);
   file->addSeparator();
   QAction* save = file->addAction(tr("&Save Session…"));
   save->setShortcut(QKeySequence::Save);
@@ -166,6 +170,17 @@ void MainWindow::buildMenus() {
   QAction* exportMetrics = compare->addAction(tr("&Export Metrics…"));
   new ExportCompareMetricsReaction(exportMetrics, compare_);
   connect(compare_, &CompareView::exportRequested, exportMetrics, &QAction::trigger);
+
+  // The views' own export buttons take the same path as File > Export Figure.
+  auto exportFromView = [this](const QJsonObject& recipe, const QString& suffix) {
+    if (recipe.isEmpty())
+      statusBar()->showMessage(
+          tr("Nothing to export: figures name single units (whole channels not yet)"), 8000);
+    else
+      exportFigure_->exportAsking(withDatasetAndStyle(recipe), suffix);
+  };
+  connect(traverse_, &TraverseView::figureExportRequested, this, exportFromView);
+  connect(hierarchy_, &HierarchyView::figureExportRequested, this, exportFromView);
 
   QToolBar* tools = addToolBar(tr("Main"));
   tools->setObjectName(QStringLiteral("mainToolBar"));
@@ -260,33 +275,43 @@ MapControls* MainWindow::mapControls() const {
 }
 
 bool MainWindow::showView(const QString& name) {
-  const int index = viewNames().indexOf(name.toLower());
-  if (index < 0) return false;
-  tabs_->setCurrentIndex(index);
+  const auto view = viewFromName(name);
+  if (!view) return false;
+  tabs_->setCurrentIndex(viewTab(*view));
   return true;
 }
 
 QString MainWindow::currentViewName() const {
-  return viewNames().value(tabs_->currentIndex(), QStringLiteral("map"));
+  return viewName(viewOfTab(tabs_->currentIndex()).value_or(View::Map));
 }
 
 QJsonObject MainWindow::currentRecipe(QString* why) const {
   QJsonObject recipe;
-  const QString view = currentViewName();
-  if (view == QLatin1String("map"))
-    recipe = map_->figureRecipe(why);
-  else if (view == QLatin1String("reconstructions"))
-    recipe = reconstructions_->figureRecipe();
-  else if (view == QLatin1String("traverse"))
-    recipe = traverse_->figureRecipe();
-  else if (view == QLatin1String("hierarchy"))
-    recipe = hierarchy_->figureRecipe();
-  else if (view == QLatin1String("compare"))
-    recipe = compare_->figureRecipe();
+  switch (viewOfTab(tabs_->currentIndex()).value_or(View::Map)) {
+    case View::Map:
+      recipe = map_->figureRecipe(why);
+      break;
+    case View::Reconstructions:
+      recipe = reconstructions_->figureRecipe();
+      break;
+    case View::Traverse:
+      recipe = traverse_->figureRecipe();
+      break;
+    case View::Hierarchy:
+      recipe = hierarchy_->figureRecipe();
+      break;
+    case View::Compare:
+      recipe = compare_->figureRecipe();
+      break;
+  }
   if (recipe.isEmpty()) {
     if (why->isEmpty()) *why = tr("Nothing to export in this view yet");
     return {};
   }
+  return withDatasetAndStyle(recipe);
+}
+
+QJsonObject MainWindow::withDatasetAndStyle(QJsonObject recipe) const {
   recipe["dataset"] = workspace_->datasetSpec();
   recipe["style"] = QJsonObject{{"font", "DejaVu Sans"}, {"font_size", 9}, {"dpi", 300}};
   return recipe;

@@ -53,6 +53,8 @@ class MainWindow : public QMainWindow {
   QString currentViewName() const;
   // The recipe of the figure the current view shows; empty (and `why` set) if none.
   QJsonObject currentRecipe(QString* why) const;
+  // A view's recipe with the open dataset and the default style, as figures are exported.
+  QJsonObject withDatasetAndStyle(QJsonObject recipe) const;
   void addCompareModel(const QString& path, int position = -1);
   void restoreComparison(const QStringList& paths);
   void restoreSelection(const std::vector<int>& indices);

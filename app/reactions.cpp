@@ -12,8 +12,10 @@
 #include "app/main_window.h"
 #include "app/session.h"
 #include "core/analysis/comparison.h"
+#include "core/analysis/model_metrics.h"
 #include "core/base/errors.h"
 #include "core/base/resources.h"
+#include "core/data/selection_export.h"
 #include "core/workspace/workspace.h"
 #include "core/workspace/workspace_loader.h"
 #include "widgets/compare_view.h"
@@ -138,12 +140,38 @@ void ExportCompareMetricsReaction::onTriggered() {
       QFileDialog::getSaveFileName(compare_, tr("Export the metrics table"),
                                    QStringLiteral("metrics.csv"), tr("CSV (*.csv);;JSON (*.json)"));
   if (path.isEmpty()) return;
-  if (!compare_->exportMetrics(path))
-    QMessageBox::warning(compare_, tr("Export failed"), tr("Could not write %1").arg(path));
+  try {
+    writeMetricsTable(path, compare_->metrics());
+  } catch (const Error& e) {
+    QMessageBox::warning(compare_, tr("Export failed"), QString::fromStdString(e.what()));
+  }
 }
 
 void ExportCompareMetricsReaction::updateEnableState() {
   action()->setEnabled(!compare_->metrics().empty());
+}
+
+ExportSelectionReaction::ExportSelectionReaction(QAction* action, Workspace* workspace,
+                                                 QWidget* dialogParent)
+    : Reaction(action), workspace_(workspace), dialogParent_(dialogParent) {
+  followWorkspace(workspace);
+}
+
+void ExportSelectionReaction::onTriggered() {
+  if (workspace_->selection().empty()) return;
+  const QString path =
+      QFileDialog::getSaveFileName(dialogParent_, tr("Export the selected items"),
+                                   QStringLiteral("selection.csv"), tr("CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  try {
+    writeSelectionCsv(path, workspace_->selection(), workspace_->dataset().get());
+  } catch (const Error& e) {
+    QMessageBox::warning(dialogParent_, tr("Export failed"), QString::fromStdString(e.what()));
+  }
+}
+
+void ExportSelectionReaction::updateEnableState() {
+  action()->setEnabled(!workspace_->selection().empty());
 }
 
 }  // namespace strata

@@ -100,6 +100,7 @@ class AddCompareModelReaction : public Reaction {
 };
 
 // Compare > Export Metrics: the metrics table as CSV or JSON; enabled once metrics exist.
+// Compare > Export Metrics: the metric table as CSV or JSON (writeMetricsTable).
 class ExportCompareMetricsReaction : public Reaction {
   Q_OBJECT
  public:
@@ -111,6 +112,22 @@ class ExportCompareMetricsReaction : public Reaction {
 
  private:
   CompareView* compare_;
+};
+
+// File > Export Selection: the items selected on the map as "index,label" lines (CSV). Needs a
+// selection.
+class ExportSelectionReaction : public Reaction {
+  Q_OBJECT
+ public:
+  ExportSelectionReaction(QAction* action, Workspace* workspace, QWidget* dialogParent);
+
+ protected:
+  void onTriggered() override;
+  void updateEnableState() override;
+
+ private:
+  Workspace* workspace_;
+  QWidget* dialogParent_;
 };
 
 }  // namespace strata

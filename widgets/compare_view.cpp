@@ -27,6 +27,7 @@
 #include "core/data/image_convert.h"
 #include "core/figures/palette.h"
 #include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
 #include "core/model/model_ops.h"
 #include "widgets/correlation_matrix.h"
@@ -638,19 +639,6 @@ void CompareView::showKlProfiles() {
   for (auto& c : columns_) c->klProfile->setYRange(0, high);
 }
 
-bool CompareView::exportMetrics(const QString& path) {
-  if (metrics_.empty()) return false;
-  const QByteArray bytes = path.endsWith(".json", Qt::CaseInsensitive)
-                               ? QJsonDocument(metricsJson(metrics_)).toJson()
-                               : metricsCsv(metrics_).toUtf8();
-  try {
-    writeFileAtomically(path, bytes, QStringLiteral("metrics table"));
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 void CompareView::matchUnits() {
   const int a = matchA_->currentIndex(), b = matchB_->currentIndex();
   if (!dataset_ || a < 0 || b < 0 || a == b) {
@@ -744,12 +732,15 @@ void CompareView::showMatchedTraversal(int pair) {
 
 QJsonObject CompareView::figureRecipe() const {
   if (models_.empty() || !dataset_) return {};
-  QJsonArray models, items;
-  for (const ModelPtr& m : models_) models.append(modelReference(m->info().path, false));
-  for (int64_t i : spreadIndices(dataset_->size(), kItems, offset_->value()))
-    items.append(qint64(i));
-  return {{"figure", "comparison"}, {"models", models},  {"items", items},
-          {"seed", seed_->value()}, {"samples", kItems}, {"temperature", temperature_->value()}};
+  ComparisonRecipe recipe;
+  recipe.models.emplace();
+  for (const ModelPtr& m : models_) recipe.models->push_back(recipeModel(m->info().path, false));
+  const std::vector<int64_t> items = spreadIndices(dataset_->size(), kItems, offset_->value());
+  recipe.items = std::vector<qint64>(items.begin(), items.end());
+  recipe.seed = qint64(seed_->value());
+  recipe.samples = kItems;
+  recipe.temperature = temperature_->value();
+  return recipe.toJson();
 }
 
 }  // namespace strata

@@ -65,7 +65,6 @@ class CompareView : public QWidget {
   ImageGrid* reconstructionGrid(int column) const;
   ImageGrid* sampleGrid(int column) const;
   ImageGrid* interpolationGrid(int column) const;
-  bool exportMetrics(const QString& path);  // .csv or .json by suffix
   void showPage(const QString& name);
   // The recipe of the reconstructions and samples, without dataset and style; empty if none.
   QJsonObject figureRecipe() const;  // "metrics" or "matching"

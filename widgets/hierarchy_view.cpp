@@ -3,7 +3,6 @@
 #include <QJsonArray>
 
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -16,6 +15,7 @@
 #include "core/base/request_channel.h"
 #include "core/data/image_convert.h"
 #include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/hierarchy.h"
 #include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
@@ -31,7 +31,7 @@ QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
   return s;
 }
 
-// A page: a row of controls above a grid, with a PNG export.
+// A page: a row of controls above a grid.
 QWidget* page(QWidget* parent, QHBoxLayout* controls, QWidget* content) {
   auto* w = new QWidget(parent);
   auto* layout = new QVBoxLayout(w);
@@ -40,19 +40,17 @@ QWidget* page(QWidget* parent, QHBoxLayout* controls, QWidget* content) {
   return w;
 }
 
-void addExport(QHBoxLayout* controls, QWidget* parent, ImageGrid* grid, const QString& name) {
-  auto* button = new QPushButton(QObject::tr("Export PNG…"), parent);
+}  // namespace
+
+void HierarchyView::addExportButton(QHBoxLayout* controls, ImageGrid* grid) {
+  auto* button = new QPushButton(tr("Export figure…"), this);
+  button->setToolTip(tr("This page as a PNG, SVG or PDF figure, with its recipe"));
   controls->addStretch(1);
   controls->addWidget(button);
-  QObject::connect(button, &QPushButton::clicked, parent, [parent, grid, name] {
-    if (grid->imageCount() == 0) return;
-    const QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export"), name,
-                                                      QObject::tr("PNG (*.png)"));
-    if (!path.isEmpty()) grid->renderImage(84).save(path);
+  connect(button, &QPushButton::clicked, this, [this, grid] {
+    if (grid->imageCount() > 0) Q_EMIT figureExportRequested(figureRecipe(), QStringLiteral("png"));
   });
 }
-
-}  // namespace
 
 HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
     : QWidget(parent), worker_(worker) {
@@ -78,7 +76,7 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
   c1->addWidget(resamplingSeed_);
   c1->addWidget(runResamplingButton);
   resampling_ = new ImageGrid(this);
-  addExport(c1, this, resampling_, "layerwise-resampling.png");
+  addExportButton(c1, resampling_);
   pages_->addTab(page(this, c1, resampling_), tr("Layer-wise resampling"));
 
   // Temperature
@@ -91,7 +89,7 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
   c2->addWidget(new QLabel(tr("Seed"), this));
   c2->addWidget(temperatureSeed_);
   temperatureGrid_ = new ImageGrid(this);
-  addExport(c2, this, temperatureGrid_, "temperature.png");
+  addExportButton(c2, temperatureGrid_);
   pages_->addTab(page(this, c2, temperatureGrid_), tr("Temperature per layer"));
 
   // Mixing
@@ -105,7 +103,7 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
   c3->addWidget(mixB_);
   c3->addWidget(runMixingButton);
   mixing_ = new ImageGrid(this);
-  addExport(c3, this, mixing_, "layer-mixing.png");
+  addExportButton(c3, mixing_);
   pages_->addTab(page(this, c3, mixing_), tr("Layer mixing"));
 
   // KL heatmap
@@ -126,10 +124,9 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
 }
 
 bool HierarchyView::showPage(const QString& name) {
-  const QStringList names = {"resampling", "temperature", "mixing", "kl"};
-  const int index = names.indexOf(name);
-  if (index >= 0) pages_->setCurrentIndex(index);
-  return index >= 0;
+  const auto page = hierarchyPageFromName(name);  // the tabs follow the page table
+  if (page) pages_->setCurrentIndex(int(*page));
+  return page.has_value();
 }
 
 void HierarchyView::setModel(ModelPtr model) {
@@ -300,33 +297,32 @@ void HierarchyView::runMixing() {
 
 QJsonObject HierarchyView::figureRecipe() const {
   if (!model_) return {};
-  const QJsonArray models{modelReference(model_->info().path, false)};
-  if (pages_->currentIndex() == 1) {
-    QJsonArray temperatures;
-    for (const auto* t : temperatures_) temperatures.append(t->value());
-    return {{"figure", "hierarchy"}, {"page", "temperature"},
-            {"models", models},      {"temperatures", temperatures},
-            {"count", 32},           {"seed", qint64(temperatureSeed_->value())}};
+  HierarchyRecipe recipe;
+  recipe.models = std::vector<RecipeModel>{recipeModel(model_->info().path, false)};
+  const auto page = HierarchyPage(pages_->currentIndex());  // the tabs follow the page table
+  if (page == HierarchyPage::Temperature) {
+    recipe.page = page;
+    recipe.temperatures.emplace();
+    for (const auto* t : temperatures_) recipe.temperatures->push_back(t->value());
+    recipe.count = 32;
+    recipe.seed = qint64(temperatureSeed_->value());
+    return recipe.toJson();
   }
   if (!dataset_ || !model_->info().hasEncoder) return {};
-  if (pages_->currentIndex() == 3)  // the KL page, over as many items as the window's statistics
-    return {{"figure", "hierarchy"},
-            {"page", "kl"},
-            {"models", models},
-            {"stats_items", qint64(std::min<int64_t>(dataset_->size(), kLatentStatsItems))}};
-  if (pages_->currentIndex() == 2)
-    return {{"figure", "hierarchy"},
-            {"page", "mixing"},
-            {"models", models},
-            {"pair", QJsonArray{qint64(mixA_->value()), qint64(mixB_->value())}}};
-  QJsonArray items;
-  for (int64_t i : spreadIndices(dataset_->size(), inputs_->value(), inputOffset_->value()))
-    items.append(qint64(i));
-  return {{"figure", "hierarchy"},
-          {"models", QJsonArray{modelReference(model_->info().path, false)}},
-          {"items", items},
-          {"samples", samples_->value()},
-          {"seed", resamplingSeed_->value()}};
+  if (page == HierarchyPage::Kl) {  // over as many items as the window's statistics
+    recipe.page = page;
+    recipe.statsItems = qint64(std::min<int64_t>(dataset_->size(), kLatentStatsItems));
+  } else if (page == HierarchyPage::Mixing) {
+    recipe.page = page;
+    recipe.pair = std::vector<qint64>{qint64(mixA_->value()), qint64(mixB_->value())};
+  } else {
+    const std::vector<int64_t> items =
+        spreadIndices(dataset_->size(), inputs_->value(), inputOffset_->value());
+    recipe.items = std::vector<qint64>(items.begin(), items.end());
+    recipe.samples = samples_->value();
+    recipe.seed = qint64(resamplingSeed_->value());
+  }
+  return recipe.toJson();
 }
 
 }  // namespace strata

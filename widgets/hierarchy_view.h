@@ -12,6 +12,7 @@
 #include "core/model/model.h"
 
 class QDoubleSpinBox;
+class QHBoxLayout;
 class QLabel;
 class QSpinBox;
 class QTabWidget;
@@ -46,12 +47,15 @@ class HierarchyView : public QWidget {
   void resamplingShown();
   void temperatureShown();
   void mixingShown();
+  // The export button of a page: the page's recipe, rendered by the window's figure export.
+  void figureExportRequested(const QJsonObject& recipe, const QString& suffix);
 
  private:
   void runResampling();
   void runTemperature();
   void runMixing();
   void rebuildTemperatures();
+  void addExportButton(QHBoxLayout* controls, ImageGrid* grid);
 
   InferenceWorker* worker_;
   ModelPtr model_;

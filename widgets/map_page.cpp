@@ -7,6 +7,7 @@
 
 #include "core/base/inference_worker.h"
 #include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/encoding.h"
 #include "core/numeric/knn.h"
 #include "core/workspace/workspace.h"
@@ -28,6 +29,23 @@ std::vector<int> nearestItems(const Encoding& encoding, int index, int k) {
        nearestNeighbours(encoding.latents.data(), encoding.items, encoding.dims, query, k, index))
     out.push_back(int(n.index));
   return out;
+}
+
+// The map's colouring as a projection recipe names it.
+Colouring recipeColouring(const MapColouring& colour, const Dataset* dataset) {
+  switch (colour.kind) {
+    case MapColouring::Class:
+      return {dataset && dataset->hasLabels() ? Colouring::Class : Colouring::None, {}, 0};
+    case MapColouring::Kl:
+      return {Colouring::Kl, {}, 0};
+    case MapColouring::Reconstruction:
+      return {Colouring::Reconstruction, {}, 0};
+    case MapColouring::Factor:
+      return factorColouring(dataset ? dataset->factorNames().value(colour.index) : QString());
+    case MapColouring::Unit:
+      break;
+  }
+  return unitColouring(colour.index);
 }
 
 // The straight path between two items' posterior means (all layers), decoded and placed.
@@ -313,43 +331,16 @@ QJsonObject MapPage::figureRecipe(QString* why) const {
   const ProjectionRequest request = controls_->request();
   const ModelPtr model = workspace_->model();
   const DatasetPtr dataset = workspace_->dataset();
-  QJsonObject recipe = {{"figure", "projection"},
-                        {"method", request.method == ProjectionMethod::Tsne   ? "tsne"
-                                   : request.method == ProjectionMethod::Umap ? "umap"
-                                                                              : "pca"},
-                        {"samples", request.samples},
-                        {"seed", qint64(request.seed)},
-                        {"perplexity", request.tsne.perplexity},
-                        {"neighbours", request.umap.neighbours},
-                        {"min_dist", request.umap.minDistance}};
-  if (request.source == ProjectionRequest::kPixels) {
-    recipe["source"] = "pixels";
-  } else {
+  QStringList layerNames;
+  if (request.source != ProjectionRequest::kPixels) {
     if (!model) return {};
-    recipe["models"] = QJsonArray{modelReference(model->info().path, false)};
-    recipe["source"] = request.source == ProjectionRequest::kAllLayers
-                           ? QStringLiteral("all-layers")
-                           : model->info().layers[size_t(request.source)].name;
+    for (const LayerInfo& layer : model->info().layers) layerNames << layer.name;
   }
-  const MapColouring colour = controls_->colorChoice();
-  switch (colour.kind) {
-    case MapColouring::Class:
-      recipe["colour"] = dataset && dataset->hasLabels() ? "class" : "none";
-      break;
-    case MapColouring::Kl:
-      recipe["colour"] = "kl";
-      break;
-    case MapColouring::Reconstruction:
-      recipe["colour"] = "reconstruction";
-      break;
-    case MapColouring::Factor:
-      recipe["colour"] = "factor:" + dataset->factorNames().value(colour.index);
-      break;
-    case MapColouring::Unit:
-      recipe["colour"] = QStringLiteral("unit:%1").arg(colour.index);
-      break;
-  }
-  return recipe;
+  ProjectionRecipe recipe = projectionRecipeOf(request, layerNames);
+  if (request.source != ProjectionRequest::kPixels)
+    recipe.models = std::vector<RecipeModel>{recipeModel(model->info().path, false)};
+  recipe.colour = recipeColouring(controls_->colorChoice(), dataset.get());
+  return recipe.toJson();
 }
 
 }  // namespace strata

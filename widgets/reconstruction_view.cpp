@@ -12,6 +12,7 @@
 #include "core/base/inference_worker.h"
 #include "core/data/image_convert.h"
 #include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/model_ops.h"
 #include "core/workspace/workspace.h"
 #include "widgets/image_grid.h"
@@ -174,17 +175,15 @@ QJsonObject ReconstructionView::figureRecipe() const {
   const ModelPtr model = workspace_ ? workspace_->model() : nullptr;
   const DatasetPtr dataset = workspace_ ? workspace_->dataset() : nullptr;
   if (!model || !dataset) return {};
-  QJsonArray items;
-  const std::vector<int64_t> shown =
-      spreadIndices(dataset->size(), kReconstructionCount, inputOffset());
-  for (size_t i = 0; i < std::min<size_t>(kFigureItems, shown.size()); ++i)
-    items.append(qint64(shown[i]));
-  return {{"figure", "comparison"},
-          {"models", QJsonArray{modelReference(model->info().path, false)}},
-          {"items", items},
-          {"samples", kFigureItems},
-          {"seed", qint64(sampleSeed())},
-          {"temperature", temperature()}};
+  std::vector<int64_t> shown = spreadIndices(dataset->size(), kReconstructionCount, inputOffset());
+  shown.resize(std::min<size_t>(kFigureItems, shown.size()));
+  ComparisonRecipe recipe;
+  recipe.models = std::vector<RecipeModel>{recipeModel(model->info().path, false)};
+  recipe.items = std::vector<qint64>(shown.begin(), shown.end());
+  recipe.samples = kFigureItems;
+  recipe.seed = qint64(sampleSeed());
+  recipe.temperature = temperature();
+  return recipe.toJson();
 }
 
 }  // namespace strata

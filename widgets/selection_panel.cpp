@@ -1,12 +1,8 @@
 #include "widgets/selection_panel.h"
 
-#include <QFile>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMessageBox>
 #include <QPushButton>
-#include <QTextStream>
 #include <QVBoxLayout>
 
 #include <map>
@@ -36,12 +32,7 @@ SelectionPanel::SelectionPanel(QWidget* parent) : QWidget(parent) {
     setSelection({});
     Q_EMIT cleared();
   });
-  connect(export_, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export selected indices"),
-                                                      "selection.csv", tr("CSV (*.csv)"));
-    if (!path.isEmpty() && !exportIndices(path))
-      QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
-  });
+  connect(export_, &QPushButton::clicked, this, &SelectionPanel::exportRequested);
   connect(thumbnails_, &ImageGrid::cellClicked, this, [this](int cell) {
     if (cell >= 0 && size_t(cell) < indices_.size()) Q_EMIT itemClicked(indices_[size_t(cell)]);
   });
@@ -87,15 +78,6 @@ void SelectionPanel::setSelection(const std::vector<int>& indices) {
   }
   if (indices_.size() > size_t(kMaxThumbnails)) text += tr(" (first %1 shown)").arg(kMaxThumbnails);
   summary_->setText(text);
-}
-
-bool SelectionPanel::exportIndices(const QString& path) const {
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
-  QTextStream out(&file);
-  out << "index,label\n";
-  for (int i : indices_) out << i << "," << (dataset_ ? dataset_->labelName(i) : QString()) << "\n";
-  return out.status() == QTextStream::Ok;
 }
 
 }  // namespace strata

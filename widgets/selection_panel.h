@@ -1,5 +1,5 @@
 #pragma once
-// The points selected on the map: how many, their thumbnails, and an export of their indices.
+// The points selected on the map: how many, their thumbnails, and a button to export them.
 
 #include <QWidget>
 
@@ -25,13 +25,12 @@ class SelectionPanel : public QWidget {
   void setDataset(DatasetPtr dataset);
   void setSelection(const std::vector<int>& indices);
   const std::vector<int>& selection() const { return indices_; }
-  // Writes "index,label" lines (with a header); false on failure.
-  bool exportIndices(const QString& path) const;
   static constexpr int kMaxThumbnails = 120;
 
  Q_SIGNALS:
   void cleared();
   void itemClicked(int64_t index);
+  void exportRequested();  // the window's Export Selection action writes the file
 
  private:
   DatasetPtr dataset_;

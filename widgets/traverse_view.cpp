@@ -3,9 +3,7 @@
 #include <QJsonArray>
 
 #include <QComboBox>
-#include <QDir>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -26,8 +24,8 @@
 #include "core/base/inference_worker.h"
 #include "core/base/request_channel.h"
 #include "core/data/image_convert.h"
-#include "core/figures/gif_writer.h"
 #include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
 #include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
@@ -37,6 +35,7 @@ namespace strata {
 namespace {
 
 constexpr int kSliderSteps = 1000;
+constexpr int kAnimationSteps = 24;  // frames one way; the GIF goes there and back
 // Sliders per layer: the highest-KL units or channels, so deep and wide models stay usable.
 constexpr int kMaxSlidersPerLayer = 64;
 
@@ -178,9 +177,10 @@ QLayout* TraverseView::buildGridControls() {
   gridSteps_->setRange(3, 25);
   gridSteps_->setValue(9);
   auto* makeGridButton = new QPushButton(tr("Make grid"), this);
-  auto* png = new QPushButton(tr("PNG…"), this);
+  auto* png = new QPushButton(tr("Figure…"), this);
+  png->setToolTip(tr("The grid as a PNG, SVG or PDF figure, with its recipe"));
   auto* gif = new QPushButton(tr("GIF…"), this);
-  auto* sequence = new QPushButton(tr("PNG sequence…"), this);
+  gif->setToolTip(tr("The unit last moved, traversed there and back, as a GIF with its recipe"));
   auto* controls = new QHBoxLayout;
   controls->addWidget(new QLabel(tr("Rows"), this));
   controls->addWidget(gridRowsCount_);
@@ -191,15 +191,19 @@ QLayout* TraverseView::buildGridControls() {
   controls->addWidget(new QLabel(tr("Export:"), this));
   controls->addWidget(png);
   controls->addWidget(gif);
-  controls->addWidget(sequence);
   grid_ = new ImageGrid(this);
   grid_->setMessage(
       tr("Make a grid: rows are units, columns are steps over each unit's range; "
          "the starting value is outlined."));
   connect(makeGridButton, &QPushButton::clicked, this, &TraverseView::makeGrid);
-  connect(png, &QPushButton::clicked, this, &TraverseView::exportPng);
-  connect(gif, &QPushButton::clicked, this, [this] { exportAnimation(true); });
-  connect(sequence, &QPushButton::clicked, this, [this] { exportAnimation(false); });
+  connect(png, &QPushButton::clicked, this, [this] {
+    if (grid_->imageCount() > 0)
+      Q_EMIT figureExportRequested(figureRecipe(), QStringLiteral("png"));
+  });
+  connect(gif, &QPushButton::clicked, this, [this] {
+    const QJsonObject recipe = animationRecipe();
+    if (!recipe.isEmpty()) Q_EMIT figureExportRequested(recipe, QStringLiteral("gif"));
+  });
   return controls;
 }
 
@@ -582,81 +586,41 @@ void TraverseView::makeGrid() {
       });
 }
 
-void TraverseView::exportPng() {
-  if (grid_->imageCount() == 0) return;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export traversal grid"),
-                                                    "traversal.png", tr("PNG (*.png)"));
-  if (path.isEmpty()) return;
-  if (!grid_->renderImage(84).save(path))
-    QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
-}
-
-void TraverseView::exportAnimation(bool gif) {
-  if (!model_ || !start_ || rows_.empty()) return;
-  const UnitGroup group = lastMoved_ >= 0 ? rows_[size_t(lastMoved_)].group : gridRows().front();
-  QString path;
-  if (gif) {
-    path = QFileDialog::getSaveFileName(this, tr("Export traversal animation"), "traversal.gif",
-                                        tr("GIF (*.gif)"));
-  } else {
-    path = QFileDialog::getExistingDirectory(this, tr("Folder for the PNG frames"));
-  }
-  if (path.isEmpty()) return;
-  const ModelPtr model = model_;
-  const auto start = start_;
-  const auto stats = stats_;
-  const RangeMode mode = rangeMode();
-  const double k = rangeK_->value();
-  const Propagation propagation = this->propagation();
-  const ItemShape shape = model->info().input;
-  worker_->submit<QString>(
-      RequestChannel::TraverseExport,
-      [=]() -> QString {
-        const TraversalGrid g =
-            traversalGrid(*model, *start, stats.get(), {group}, 24, mode, k, propagation);
-        QVector<QImage> frames = toQImages(g.images, shape);
-        for (int i = int(frames.size()) - 2; i > 0; --i) frames << frames[i];  // there and back
-        const int scale = std::max(1, 256 / shape.width);
-        if (gif) {
-          writeGif(path, frames, 80, scale);
-          return path;
-        }
-        for (int i = 0; i < frames.size(); ++i) {
-          const QImage big = frames[i].scaled(frames[i].size() * scale, Qt::IgnoreAspectRatio,
-                                              Qt::FastTransformation);
-          const QString file =
-              QDir(path).filePath(QStringLiteral("frame_%1.png").arg(i, 3, 10, QLatin1Char('0')));
-          if (!big.save(file)) throw Error(file.toStdString() + ": cannot write");
-        }
-        return path;
-      },
-      [this, group](const QString& where) {
-        Q_EMIT statusMessage(tr("Exported the traversal of %1 to %2").arg(group.label, where));
-      },
-      [this, group](const QString& message) {
-        reportFailure(tr("Exporting the traversal of %1").arg(group.label), message);
-      });
+QJsonObject TraverseView::animationRecipe() const {
+  QJsonObject recipe = figureRecipe();
+  if (recipe.isEmpty()) return {};
+  std::vector<UnitGroup> candidates = gridRows();
+  if (lastMoved_ >= 0) candidates.insert(candidates.begin(), rows_[size_t(lastMoved_)].group);
+  for (const UnitGroup& g : candidates)
+    if (g.units.size() == 1 && !g.additive) {  // channels cannot be named in a recipe yet
+      recipe["units"] = QJsonArray{g.label};
+      recipe["steps"] = kAnimationSteps;
+      return recipe;
+    }
+  return {};
 }
 
 QJsonObject TraverseView::figureRecipe() const {
   if (!model_ || !start_) return {};
-  QJsonArray units;
+  TraversalRecipe recipe;
+  recipe.units.emplace();
   for (const UnitGroup& g : gridRows())
-    if (g.units.size() == 1 && !g.additive) units.append(g.label);  // whole channels: not yet
-  if (units.isEmpty()) return {};
-  static const char* const kModes[] = {"prior-sigma", "posterior-spread", "data-quantiles",
-                                       "data-minmax"};
-  QJsonObject start = start_->item >= 0
-                          ? QJsonObject{{"item", qint64(start_->item)}}
-                          : QJsonObject{{"prior_seed", startSeed_->value()}, {"temperature", 1.0}};
-  return {{"figure", "traversal"},
-          {"models", QJsonArray{modelReference(model_->info().path, false)}},
-          {"start", start},
-          {"units", units},
-          {"steps", gridSteps_->value()},
-          {"range", QJsonObject{{"mode", kModes[int(rangeMode())]}, {"k", rangeK_->value()}}},
-          {"propagation", propagation() == Propagation::KeepLower ? "keep" : "regenerate"},
-          {"stats_items", qint64(kLatentStatsItems)}};
+    if (g.units.size() == 1 && !g.additive) recipe.units->append(g.label);  // channels: not yet
+  if (recipe.units->isEmpty()) return {};
+  recipe.models = std::vector<RecipeModel>{recipeModel(model_->info().path, false)};
+  TraversalRecipe::Start start;
+  if (start_->item >= 0) {
+    start.item = qint64(start_->item);
+  } else {
+    start.priorSeed = qint64(startSeed_->value());
+    start.temperature = 1.0;
+  }
+  recipe.start = start;
+  recipe.steps = gridSteps_->value();
+  recipe.range = TraversalRecipe::Range{rangeMode(), rangeK_->value()};
+  recipe.propagation = propagation();
+  recipe.statsItems = qint64(kLatentStatsItems);
+  return recipe.toJson();
 }
 
 }  // namespace strata

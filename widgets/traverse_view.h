@@ -58,6 +58,8 @@ class TraverseView : public QWidget {
   // The recipe (core/figures/recipe.h) of the current grid, without dataset and style; empty if
   // none.
   QJsonObject figureRecipe() const;
+  // The unit last moved (else the grid's first row), there and back, for the GIF button.
+  QJsonObject animationRecipe() const;
   // What the sliders start from, e.g. "item 42, posterior mean".
   QString startText() const;
 
@@ -65,6 +67,9 @@ class TraverseView : public QWidget {
   void imageShown();
   void gridShown();
   void statusMessage(const QString& message);
+  // The PNG and GIF buttons: the grid's or the animation's recipe, rendered by the window's
+  // figure export.
+  void figureExportRequested(const QJsonObject& recipe, const QString& suffix);
 
  private:
   struct SliderRow {
@@ -91,8 +96,6 @@ class TraverseView : public QWidget {
   void onSliderMoved(int row);
   void decodeCurrent();
   std::vector<UnitGroup> gridRows() const;
-  void exportPng();
-  void exportAnimation(bool gif);
   RangeMode rangeMode() const;
   Propagation propagation() const;
 

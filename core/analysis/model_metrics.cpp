@@ -386,6 +386,13 @@ QJsonObject metricsJson(const std::vector<ModelMetrics>& models) {
   return {{"format", "strata-metrics"}, {"version", kCacheVersion}, {"models", array}};
 }
 
+void writeMetricsTable(const QString& path, const std::vector<ModelMetrics>& models) {
+  const QByteArray bytes = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)
+                               ? QJsonDocument(metricsJson(models)).toJson()
+                               : metricsCsv(models).toUtf8();
+  writeFileAtomically(path, bytes, QStringLiteral("metrics table"));
+}
+
 MetricsCache::MetricsCache(QString directory) : directory_(std::move(directory)) {
   if (directory_.isEmpty()) directory_ = CacheFolder::folder(QStringLiteral("metrics"));
 }

@@ -88,6 +88,8 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
 // One row per (model, metric): model, metric, value, low, high, parameters.
 QString metricsCsv(const std::vector<ModelMetrics>& models);
 QJsonObject metricsJson(const std::vector<ModelMetrics>& models);
+// Writes the table as JSON if `path` ends in .json, else as CSV; throws Error naming the file.
+void writeMetricsTable(const QString& path, const std::vector<ModelMetrics>& models);
 
 // Disk cache of metric tables, one JSON per model file, dataset and options.
 class MetricsCache {

@@ -23,8 +23,6 @@ QString channelName(RequestChannel channel) {
       return QStringLiteral("traverse-start");
     case RequestChannel::TraverseGrid:
       return QStringLiteral("traverse-grid");
-    case RequestChannel::TraverseExport:
-      return QStringLiteral("traverse-export");
     case RequestChannel::HierarchyResampling:
       return QStringLiteral("hierarchy-resampling");
     case RequestChannel::HierarchyTemperature:

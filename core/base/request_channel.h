@@ -19,10 +19,9 @@ enum class RequestChannel {
   DecodeSpot,  // the latent under a clicked spot of a PCA map
   Neighbours,  // the pinned item's nearest neighbours in latent space
   // The traverse view.
-  Traverse,        // the image following the sliders
-  TraverseStart,   // the latent the sliders start from
-  TraverseGrid,    // the traversal grid
-  TraverseExport,  // the GIF or PNG frames of one unit
+  Traverse,       // the image following the sliders
+  TraverseStart,  // the latent the sliders start from
+  TraverseGrid,   // the traversal grid
   // The hierarchy view.
   HierarchyResampling,
   HierarchyTemperature,

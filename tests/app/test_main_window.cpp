@@ -13,10 +13,13 @@
 #include "app/export_figure_action.h"
 #include "app/main_window.h"
 #include "app/session.h"
+#include "core/analysis/model_metrics.h"
 #include "core/base/resources.h"
 #include "core/data/dataset_source.h"
 #include "core/data/fashion_mnist.h"
 #include "core/data/npy.h"
+#include "core/data/selection_export.h"
+#include "core/workspace/workspace.h"
 #include "tests/support/test_support.h"
 #include "widgets/compare_view.h"
 #include "widgets/gl_format.h"
@@ -182,7 +185,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.selectionPanel()->selection(),
              view->pointsInside(QPolygonF(QRectF(QPointF(from), QPointF(to)))));
     QTemporaryDir dir;
-    QVERIFY(window.selectionPanel()->exportIndices(dir.filePath("s.csv")));
+    writeSelectionCsv(dir.filePath("s.csv"), window.selectionPanel()->selection(),
+                      window.workspace()->dataset().get());
     QFile csv(dir.filePath("s.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(csv.readAll().count('\n'), qsizetype(window.selectionPanel()->selection().size() + 1));
@@ -291,8 +295,9 @@ class TestMainWindow : public QObject {
     if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare-matching.png")));
 
     QTemporaryDir dir;
-    QVERIFY(compare->exportMetrics(dir.filePath("m.csv")));
-    QVERIFY(compare->exportMetrics(dir.filePath("m.json")));
+    writeMetricsTable(dir.filePath("m.csv"), compare->metrics());
+    writeMetricsTable(dir.filePath("m.json"), compare->metrics());
+    QVERIFY(QFileInfo(dir.filePath("m.json")).size() > 0);
     QFile csv(dir.filePath("m.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QVERIFY(csv.readAll().count('\n') ==
@@ -341,6 +346,19 @@ class TestMainWindow : public QObject {
     };
     QVERIFY(!hash(dir.filePath("layers.png")).isEmpty());
     QCOMPARE(hash(dir.filePath("again.png")), hash(dir.filePath("layers.png")));
+
+    // The traverse view's GIF button hands its recipe to the same export: one unit, animated.
+    TraverseView* traverse = window.traverseView();
+    window.showView("traverse");  // the sliders start from a latent the view requests itself
+    QTRY_VERIFY_WITH_TIMEOUT(!traverse->animationRecipe().isEmpty(), 60000);
+    const QJsonObject animation = traverse->animationRecipe();
+    QCOMPARE(animation["units"].toArray().size(), 1);
+    action->exportRecipe(window.withDatasetAndStyle(animation), dir.filePath("unit.gif"));
+    QTRY_VERIFY_WITH_TIMEOUT(exported.count() == 3, 60000);
+    QFile gif(dir.filePath("unit.gif"));
+    QVERIFY(gif.open(QIODevice::ReadOnly));
+    QVERIFY(gif.read(6) == "GIF89a");
+    QVERIFY(QFileInfo::exists(dir.filePath("unit.gif.json")));
   }
 
   // A saved session reopens the dataset, model, compared models, view and selection.

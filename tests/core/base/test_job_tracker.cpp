@@ -71,7 +71,6 @@ class TestJobTracker : public QObject {
                                        RequestChannel::Traverse,
                                        RequestChannel::TraverseStart,
                                        RequestChannel::TraverseGrid,
-                                       RequestChannel::TraverseExport,
                                        RequestChannel::HierarchyResampling,
                                        RequestChannel::HierarchyTemperature,
                                        RequestChannel::HierarchyMixing};

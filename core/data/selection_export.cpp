@@ -1,0 +1,35 @@
+#include "core/data/selection_export.h"
+
+#include "core/base/file_io.h"
+
+namespace strata {
+namespace {
+
+QString csvField(QString text) {
+  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
+      !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
+    return text;
+  text.replace(QLatin1String("\""), QLatin1String("\"\""));
+  return QLatin1Char('"') + text + QLatin1Char('"');
+}
+
+}  // namespace
+
+QByteArray selectionCsv(const std::vector<int>& indices, const Dataset* dataset) {
+  QByteArray out("index,label\n");
+  for (int index : indices) {
+    out += QByteArray::number(index);
+    out += ',';
+    if (dataset && index >= 0 && index < dataset->size())
+      out += csvField(dataset->labelName(index)).toUtf8();
+    out += '\n';
+  }
+  return out;
+}
+
+void writeSelectionCsv(const QString& path, const std::vector<int>& indices,
+                       const Dataset* dataset) {
+  writeFileAtomically(path, selectionCsv(indices, dataset), QStringLiteral("selection"));
+}
+
+}  // namespace strata
