@@ -2,7 +2,6 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -11,7 +10,6 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
@@ -372,7 +370,7 @@ void CompareView::rebuildColumns() {
     header->setContentsMargins(0, 0, 0, 0);
     header->addWidget(title, 1);
     header->addWidget(remove, 0, Qt::AlignTop);
-    connect(remove, &QToolButton::clicked, this, [this, m] { removeModel(int(m)); });
+    connect(remove, &QToolButton::clicked, this, [this, m] { Q_EMIT removeRequested(int(m)); });
     c->reconstructions = new ImageGrid(gridHost_);
     c->samples = new ImageGrid(gridHost_);
     c->path = new ImageGrid(gridHost_);

@@ -71,6 +71,8 @@ class CompareView : public QWidget {
 
  Q_SIGNALS:
   void addModelRequested();
+  // A column's close button: the workspace removes the model, and the view follows it.
+  void removeRequested(int column);
   void exportRequested();
   void imagesShown();
   void metricsShown();

@@ -37,6 +37,8 @@ void subscribe(CompareView* view, Workspace* workspace) {
     if (column < view->modelCount()) view->removeModel(column);
   });
   QObject::connect(workspace, &Workspace::comparedModelsCleared, view, &CompareView::clearModels);
+  QObject::connect(view, &CompareView::removeRequested, workspace,
+                   [workspace](int column) { workspace->removeComparedModel(column); });
 }
 
 }  // namespace strata

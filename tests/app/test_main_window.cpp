@@ -302,6 +302,12 @@ class TestMainWindow : public QObject {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QVERIFY(csv.readAll().count('\n') ==
             1 + int(compare->metrics()[0].rows.size() + compare->metrics()[1].rows.size()));
+
+    // A column's close button goes through the workspace, so what a session saves follows it.
+    const int columns = compare->modelCount();
+    Q_EMIT compare->removeRequested(columns - 1);
+    QCOMPARE(int(window.workspace()->comparedModels().size()), columns - 1);
+    QCOMPARE(compare->modelCount(), columns - 1);
   }
 
   // File > Export Figure on the hierarchy view: the figure and its recipe, and the recipe
