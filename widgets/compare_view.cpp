@@ -475,7 +475,11 @@ void CompareView::refreshReconstructions() {
             columns_[m]->reconstructions->setImages(toQImages(images[m], info.input), kGridColumns);
         }
         Q_EMIT imagesShown();
-      }));
+      }),
+      [this](const QString& message) {
+        for (auto& column : columns_)
+          column->reconstructions->setMessage(tr("No reconstructions: %1").arg(message));
+      });
 }
 
 void CompareView::refreshSamples() {
@@ -506,7 +510,11 @@ void CompareView::refreshSamples() {
                            "noise from the same seed, not the same noise.")
                             .arg(seed)
                             .arg(temperature, 0, 'f', 2));
-      }));
+      }),
+      [this](const QString& message) {
+        for (auto& column : columns_)
+          column->samples->setMessage(tr("No samples: %1").arg(message));
+      });
 }
 
 void CompareView::refreshInterpolations() {
@@ -618,7 +626,8 @@ void CompareView::computeMetrics() {
                 .arg(dataset_ ? dataset_->name() : QString())
                 .arg(seconds, 0, 'f', 1));
         Q_EMIT metricsShown();
-      }));
+      }),
+      [this](const QString& message) { metricsNote_->setText(tr("No metrics: %1").arg(message)); });
 }
 
 void CompareView::showKlProfiles() {
@@ -678,7 +687,8 @@ void CompareView::matchUnits() {
                 .arg(matched->matching.at(best.first, best.second), 0, 'f', 2));
         Q_EMIT matchingShown();
         showMatchedTraversal(0);
-      }));
+      }),
+      [this](const QString& message) { matrix_->clear(tr("No matching: %1").arg(message)); });
 }
 
 void CompareView::showMatchedTraversal(int pair) {
