@@ -1,24 +1,17 @@
 #include "app/main_window.h"
 
-#include <QAction>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QKeySequence>
-#include <QMenuBar>
-#include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolBar>
 
 #include "app/export_figure_action.h"
-#include "app/open_dataset_action.h"
-#include "app/open_model_action.h"
-#include "app/reactions.h"
 #include "app/session.h"
 #include "app/view_names.h"
+#include "app/window_menus.h"
 #include "app/workspace_feedback.h"
 #include "core/base/inference_worker.h"
 #include "core/base/job_runner.h"
@@ -127,68 +120,9 @@ void MainWindow::connectViews() {
 }
 
 void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  auto* openDataset = new OpenDatasetAction(this);
-  connect(openDataset, &OpenDatasetAction::datasetChosen, loader_, &WorkspaceLoader::openDataset);
-  auto* openModelAction = new OpenModelAction(this);
-  connect(openModelAction, &OpenModelAction::modelChosen, loader_, &WorkspaceLoader::openModel);
-  recentModels_ = new RecentModelsMenu(this);
-  connect(recentModels_, &RecentModelsMenu::modelChosen, loader_, &WorkspaceLoader::openModel);
-  exportFigure_ = new ExportFigureAction(this, [this](QString* why) { return currentRecipe(why); });
-  exportEnable_ = new ExportFigureReaction(exportFigure_, workspace_,
-                                           [this](QString* why) { return currentRecipe(why); });
-  connect(tabs_, &QTabWidget::currentChanged, exportEnable_, &ExportFigureReaction::refresh);
-  file->addAction(openDataset);
-  file->addAction(openModelAction);
-  file->addMenu(recentModels_);
-  file->addSeparator();
-  file->addAction(exportFigure_);
-  QAction* exportSelection = file->addAction(tr("Export &Selection…"));
-  exportSelection->setStatusTip(tr("Save the indices and labels of the selected items as CSV"));
-  new ExportSelectionReaction(exportSelection, workspace_, this);
-  connect(selectionPanel_, &SelectionPanel::exportRequested, exportSelection, &QAction::trigger);
-  file->addSeparator();
-  QAction* save = file->addAction(tr("&Save Session…"));
-  save->setShortcut(QKeySequence::Save);
-  new SaveSessionReaction(save, this);
-  new OpenSessionReaction(file->addAction(tr("Open S&ession…")), this);
-  file->addSeparator();
-  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
-
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  QAction* threeD = view->addAction(tr("&3-D"));
-  threeD->setShortcut(Qt::Key_3);
-  threeD->setToolTip(tr("Show three principal components and allow rotation"));
-  new ThreeDReaction(threeD, workspace_, map_);
-  QAction* reset = view->addAction(tr("&Reset Camera"), scatterView(), &ScatterView::resetCamera);
-  reset->setShortcut(Qt::Key_R);
-
-  QMenu* compare = menuBar()->addMenu(tr("&Compare"));
-  QAction* addModel = compare->addAction(tr("&Add Model…"));
-  new AddCompareModelReaction(addModel, workspace_, loader_, this);
-  connect(compare_, &CompareView::addModelRequested, addModel, &QAction::trigger);
-  QAction* exportMetrics = compare->addAction(tr("&Export Metrics…"));
-  new ExportCompareMetricsReaction(exportMetrics, compare_);
-  connect(compare_, &CompareView::exportRequested, exportMetrics, &QAction::trigger);
-
-  // The views' own export buttons take the same path as File > Export Figure.
-  auto exportFromView = [this](const QJsonObject& recipe, const QString& suffix) {
-    if (recipe.isEmpty())
-      statusBar()->showMessage(
-          tr("Nothing to export: figures name single units (whole channels not yet)"), 8000);
-    else
-      exportFigure_->exportAsking(withDatasetAndStyle(recipe), suffix);
-  };
-  connect(traverse_, &TraverseView::figureExportRequested, this, exportFromView);
-  connect(hierarchy_, &HierarchyView::figureExportRequested, this, exportFromView);
-
-  QToolBar* tools = addToolBar(tr("Main"));
-  tools->setObjectName(QStringLiteral("mainToolBar"));
-  tools->addAction(openDataset);
-  tools->addAction(openModelAction);
-  tools->addSeparator();
-  tools->addAction(threeD);
-  tools->addAction(reset);
+  const WindowActions actions = buildWindowMenus(*this);
+  exportFigure_ = actions.exportFigure;
+  recentModels_ = actions.recentModels;
 }
 
 void MainWindow::connectStatus() {

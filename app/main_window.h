@@ -18,7 +18,6 @@ namespace strata {
 class Autosaver;
 class CompareView;
 class ExportFigureAction;
-class ExportFigureReaction;
 class HierarchyView;
 class InferenceWorker;
 class ItemPanel;
@@ -120,7 +119,6 @@ class MainWindow : public QMainWindow {
   ModelPanel* modelPanel_ = nullptr;
   RecentModelsMenu* recentModels_ = nullptr;
   ExportFigureAction* exportFigure_ = nullptr;
-  ExportFigureReaction* exportEnable_ = nullptr;
   class JobStatus* jobStatus_ = nullptr;
   Autosaver* autosaver_ = nullptr;
 };
