@@ -428,8 +428,7 @@ void CompareView::updateMatchChoices() {
     if (m < 0 || size_t(m) >= models_.size()) return;
     const ModelInfo& info = models_[size_t(m)]->info();
     if (info.layers.size() > 1) layers->addItem(tr("all layers"), -1);
-    for (size_t l = 0; l < info.layers.size(); ++l)
-      layers->addItem(info.layers[l].name + info.layers[l].shapeText(), int(l));
+    for (size_t l = 0; l < info.layers.size(); ++l) layers->addItem(info.layers[l].title(), int(l));
   };
   fillLayers(layerA_, matchA_);
   fillLayers(layerB_, matchB_);

@@ -156,7 +156,7 @@ void HierarchyView::rebuildTemperatures() {
   temperatures_.clear();
   if (!model_) return;
   for (const LayerInfo& l : model_->info().layers) {
-    layout->addWidget(new QLabel(l.name, temperatureBox_));
+    layout->addWidget(new QLabel(l.shownName(), temperatureBox_));
     auto* t = new QDoubleSpinBox(temperatureBox_);
     t->setRange(0.0, 1.5);
     t->setSingleStep(0.1);

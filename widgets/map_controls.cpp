@@ -79,8 +79,7 @@ void MapControls::setContext(const ModelInfo* model, const Dataset* dataset, boo
   source_->addItem(tr("pixels"), ProjectionRequest::kPixels);
   if (model && dataset && canEncode(*model, *dataset)) {
     for (size_t l = 0; l < model->layers.size(); ++l)
-      source_->addItem(
-          tr("latents: %1 %2").arg(model->layers[l].name, model->layers[l].shapeText()), int(l));
+      source_->addItem(tr("latents: %1").arg(model->layers[l].title()), int(l));
     if (model->layers.size() > 1)
       source_->addItem(tr("latents: all layers"), ProjectionRequest::kAllLayers);
   }

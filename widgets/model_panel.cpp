@@ -57,7 +57,7 @@ QString perLayer(const QJsonArray& values, const ModelInfo& info, int decimals,
   QStringList parts;
   for (int l = 0; l < values.size(); ++l) {
     const QString name =
-        l < int(info.layers.size()) ? info.layers[size_t(l)].name : QString::number(l);
+        l < int(info.layers.size()) ? info.layers[size_t(l)].shownName() : QString::number(l);
     QString value =
         decimals < 0 ? QString::number(values[l].toInt()) : number(values[l].toDouble(), decimals);
     if (l < totals.size()) value += "/" + QString::number(totals[l].toInt());
@@ -165,6 +165,8 @@ void ModelPanel::showModel(const ModelInfo& info, const QJsonObject& card) {
               .arg(info.rangeLow)
               .arg(info.rangeHigh)
               .arg(escape(info.likelihood));
+  if (!info.mappingText().isEmpty())
+    html += QStringLiteral("<p>%1</p>").arg(escape(info.mappingText()));
   if (!info.hasEncoder)
     html += QStringLiteral("<p style='color:#b35900'><b>Encoder features off:</b> %1</p>")
                 .arg(escape(info.encoderUnavailableReason));
@@ -175,7 +177,11 @@ void ModelPanel::showModel(const ModelInfo& info, const QJsonObject& card) {
   for (size_t l = 0; l < info.layers.size(); ++l)
     html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td align='right'>%4</td></tr>")
                 .arg(l)
-                .arg(escape(info.layers[l].name), info.layers[l].shapeText())
+                .arg(escape(info.layers[l].group.isEmpty()
+                                ? info.layers[l].shownName()
+                                : info.layers[l].shownName() + QStringLiteral(" \u00b7 ") +
+                                      info.layers[l].group),
+                     info.layers[l].shapeText())
                 .arg(info.layers[l].size());
   html += QStringLiteral("</table>");
   if (!info.factors.isEmpty())

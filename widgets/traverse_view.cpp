@@ -350,7 +350,7 @@ void TraverseView::rebuildSliders() {
   for (int l = 0; l < int(info.layers.size()); ++l) {
     const LayerInfo& layer = info.layers[size_t(l)];
     const LayerStats* ls = stats_ ? &stats_->layers[size_t(l)] : nullptr;
-    QString title = QStringLiteral("%1 %2").arg(layer.name, layer.shapeText());
+    QString title = layer.title();
     if (ls) {
       title += tr(" — KL %1 nats, %2/%3 active, %4 collapsed")
                    .arg(ls->kl, 0, 'f', 2)

@@ -76,19 +76,29 @@ void forEachPixel(const ImageLayout& l, F f) {
       for (int c = 0; c < l.shape.channels; ++c) f(e++, i * pixels + c * plane + p);
 }
 
-void checkFloatPixels(const NpyArray& images, const ImageLayout& l, const std::string& where) {
+void checkFloatPixels(const NpyArray& images, const ImageLayout& l, const PixelRange& range,
+                      const std::string& where) {
   const int64_t pixels = l.shape.pixelCount();
-  double lo = 0, hi = 0;
+  const std::string declared =
+      "[" + std::to_string(range.low) + ", " + std::to_string(range.high) + "]";
+  double lo = range.low, hi = range.low;
   for (int64_t e = 0, n = l.items * pixels; e < n; ++e) {
     const double v = images.valueAt(e);
     if (!std::isfinite(v))
       throw DataError(where, "image " + std::to_string(e / pixels) + " contains " +
-                                 images.textAt(e) + "; images must hold finite values in [0, 1]");
+                                 images.textAt(e) + "; images must hold finite values in " +
+                                 (range.declared ? declared : std::string("[0, 1]")));
     lo = std::min(lo, v), hi = std::max(hi, v);
   }
-  if (lo < 0.0 || hi > 1.0)
-    throw DataError(where, "float images must lie in [0, 1]; found values in [" +
-                               std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  if (lo < range.low || hi > range.high) {
+    const std::string found = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (range.declared)
+      throw DataError(where, "float images lie in " + found + ", outside the declared " +
+                                 "pixel_range " + declared);
+    throw DataError(where, "float images must lie in [0, 1]; found values in " + found +
+                               " (images stored in another range, such as [-1, 1], can say so "
+                               "with an array pixel_range = [low, high] in the .npz)");
+  }
 }
 
 // The first element of an integer array that is neither 0 nor 1, or -1.
@@ -111,29 +121,36 @@ std::vector<uint8_t> chwBytes(NpyArray& images, const ImageLayout& l, const std:
   return out;
 }
 
+// (value - offset) * scale, in CHW order.
 std::vector<float> chwFloats(const NpyArray& images, const ImageLayout& l, double scale,
-                             const std::string& where) {
+                             const std::string& where, double offset = 0) {
   const int64_t n = l.items * l.shape.pixelCount();
   if (uint64_t(n) > kMaxArrayBytes / sizeof(float))
     throw DataError(where, "the images as floats would take " + byteText(uint64_t(n) * 4) +
                                ", more than the " + byteText(kMaxArrayBytes) +
                                " Strata holds for one array");
   std::vector<float> out(static_cast<size_t>(n));
-  forEachPixel(
-      l, [&](int64_t from, int64_t to) { out[size_t(to)] = float(images.valueAt(from) * scale); });
+  forEachPixel(l, [&](int64_t from, int64_t to) {
+    out[size_t(to)] = float((images.valueAt(from) - offset) * scale);
+  });
   return out;
 }
 
 }  // namespace
 
 std::shared_ptr<ArrayDataset> datasetFromImageArray(NpyArray images, const QString& path,
-                                                    const QString& name) {
+                                                    const QString& name, const PixelRange& range) {
   const std::string where = images.where.empty() ? str(path) : images.where;
   const ImageLayout l = imageLayout(images, where);
   if (images.kind == 'f') {
-    checkFloatPixels(images, l, where);
-    return std::make_shared<ArrayDataset>(name, l.shape, chwFloats(images, l, 1.0, where));
+    checkFloatPixels(images, l, range, where);
+    // Mapped once, here: everything after holds [0, 1] data.
+    return std::make_shared<ArrayDataset>(
+        name, l.shape, chwFloats(images, l, 1.0 / (range.high - range.low), where, range.low));
   }
+  if (range.declared)
+    throw DataError(where, "a pixel_range is declared, but the images are " + images.typeName() +
+                               ", not floats (integer images have fixed ranges)");
   const int64_t bad = firstNonBinary(images);
   if (bad < 0)  // binary images: 0 and 1 are shown as black and white
     return std::make_shared<ArrayDataset>(name, l.shape, chwBytes(images, l, where), 1.0f);
@@ -145,6 +162,17 @@ std::shared_ptr<ArrayDataset> datasetFromImageArray(NpyArray images, const QStri
                              std::to_string(bad / l.shape.pixelCount()) + " holds " +
                              images.textAt(bad) +
                              "): store uint8 (0 to 255), uint16 (0 to 65535) or floats in [0, 1]");
+}
+
+PixelRange pixelRangeOf(const NpyArray& array) {
+  const std::string where = whereOf(array, "pixel_range");
+  if (array.count() != 2 || array.shape.size() != 1)
+    throw DataError(where, "pixel_range must hold two numbers [low, high]");
+  const double low = array.valueAt(0), high = array.valueAt(1);
+  if (!std::isfinite(low) || !std::isfinite(high) || !(low < high) || !std::isfinite(high - low))
+    throw DataError(where, "pixel_range must be finite with low < high; found [" + array.textAt(0) +
+                               ", " + array.textAt(1) + "]");
+  return {low, high, true};
 }
 
 void setArrayLabels(ArrayDataset& dataset, const NpyArray& labels, const char* items) {
@@ -198,7 +226,10 @@ std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> 
   const QString name = QFileInfo(path).fileName();
   NpyArray* images = findArray(arrays, {"imgs", "images", "x"});
   if (!images) throw DataError(str(path), "no image array (expected a key imgs, images or x)");
-  auto dataset = datasetFromImageArray(std::move(*images), path, name);
+  PixelRange range;
+  if (const NpyArray* declared = findArray(arrays, {"pixel_range"}))
+    range = pixelRangeOf(*declared);
+  auto dataset = datasetFromImageArray(std::move(*images), path, name, range);
   if (const NpyArray* labels = findArray(arrays, {"labels", "y"}))
     setArrayLabels(*dataset, *labels, "images");
   if (const NpyArray* factors = findArray(arrays, {"latents_values", "factors"}))

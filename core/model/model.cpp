@@ -59,6 +59,15 @@ int64_t LayerInfo::size() const {
   return n;
 }
 
+QString LayerInfo::title() const {
+  QString text = displayName.isEmpty() || displayName == name
+                     ? name
+                     : QStringLiteral("%1 (%2)").arg(displayName, name);
+  text += QLatin1Char(' ') + shapeText();
+  if (!group.isEmpty()) text += QStringLiteral(" \u00b7 ") + group;
+  return text;
+}
+
 QString LayerInfo::shapeText() const {
   QStringList parts;
   for (int64_t s : shape) parts << QString::number(s);
@@ -69,6 +78,22 @@ int64_t ModelInfo::totalLatentSize() const {
   int64_t n = 0;
   for (const LayerInfo& l : layers) n += l.size();
   return n;
+}
+
+QString ModelInfo::mappingText() const {
+  QString text;
+  auto list = [](const std::vector<double>& v) {
+    QStringList parts;
+    for (double x : v) parts << QString::number(x);
+    return parts.join(QStringLiteral(", "));
+  };
+  if (!normalizeMean.empty())
+    text += QStringLiteral("Inputs are standardised per channel after the range (mean %1; std %2).")
+                .arg(list(normalizeMean), list(normalizeStd));
+  if (decodeOutput == DecodeOutput::Logits)
+    text += QStringLiteral("%1decode returns logits; Strata shows their sigmoid.")
+                .arg(text.isEmpty() ? QString() : QStringLiteral(" "));
+  return text;
 }
 
 QString ValidationReport::text() const {
@@ -84,8 +109,9 @@ QString ValidationReport::text() const {
                .arg(info.rangeLow)
                .arg(info.rangeHigh)
                .arg(info.likelihood);
-    for (const LayerInfo& l : info.layers)
-      out += QStringLiteral("  layer %1 %2\n").arg(l.name, l.shapeText());
+    if (!info.mappingText().isEmpty())
+      out += QStringLiteral("  mapping: %1\n").arg(info.mappingText());
+    for (const LayerInfo& l : info.layers) out += QStringLiteral("  layer %1\n").arg(l.title());
   }
   for (const QString& n : notes) out += QStringLiteral("  note: %1\n").arg(n);
   for (const QString& v : violations) out += QStringLiteral("  violation: %1\n").arg(v);
@@ -124,6 +150,34 @@ std::vector<at::Tensor> toTensors(const c10::IValue& value) {
   std::vector<at::Tensor> out;
   for (const c10::IValue& item : value.toListRef()) out.push_back(item.toTensor());
   return out;
+}
+
+at::Tensor channelColumn(const std::vector<double>& values) {
+  std::vector<float> f(values.begin(), values.end());
+  return torch::tensor(f, torch::kFloat32).reshape({1, int64_t(f.size()), 1, 1});
+}
+
+// Data units [0, 1] -> the model's inputs: the declared range, then any per-channel
+// normalisation (contract 2).
+at::Tensor toModelInputs(at::Tensor t, const ModelInfo& info) {
+  if (info.rangeLow != 0 || info.rangeHigh != 1)
+    t.mul_(info.rangeHigh - info.rangeLow).add_(info.rangeLow);
+  if (!info.normalizeMean.empty())
+    t.sub_(channelColumn(info.normalizeMean)).div_(channelColumn(info.normalizeStd));
+  return t;
+}
+
+// What decode returned -> data units: the inverse of toModelInputs for means, the sigmoid for
+// logits.
+at::Tensor decodedToDataUnits(const at::Tensor& decoded, const ModelInfo& info) {
+  // Logits are a Bernoulli mean's: its probability is the fraction of the range, data units.
+  if (info.decodeOutput == DecodeOutput::Logits) return torch::sigmoid(decoded.to(torch::kFloat32));
+  at::Tensor t = decoded.to(torch::kFloat32).clone();
+  if (!info.normalizeMean.empty())
+    t.mul_(channelColumn(info.normalizeStd)).add_(channelColumn(info.normalizeMean));
+  if (info.rangeLow != 0 || info.rangeHigh != 1)
+    t.sub_(info.rangeLow).div_(info.rangeHigh - info.rangeLow);
+  return t;
 }
 
 }  // namespace
@@ -186,25 +240,18 @@ struct Model::Impl {
     }
     return z;
   }
-  // Data arrive in [0, 1] (the dataset's units) and enter the model in its declared input
-  // range; decoded means leave it mapped back, unclipped, so every caller sees one convention.
+  // Data arrive in [0, 1] (the dataset's units) and enter the model as it declares them;
+  // decoded images leave it mapped back, unclipped, so every caller sees one convention.
   at::Tensor images(const float* x, int64_t batch) const {
-    at::Tensor t =
+    return toModelInputs(
         torch::from_blob(const_cast<float*>(x),
                          {batch, info.input.channels, info.input.height, info.input.width},
                          torch::kFloat32)
-            .clone();
-    if (info.rangeLow != 0 || info.rangeHigh != 1)
-      t.mul_(info.rangeHigh - info.rangeLow).add_(info.rangeLow);
-    return t;
+            .clone(),
+        info);
   }
   std::vector<float> toDataUnits(const at::Tensor& decoded) const {
-    std::vector<float> out = values(decoded);
-    if (info.rangeLow != 0 || info.rangeHigh != 1) {
-      const double low = info.rangeLow, scale = 1.0 / (info.rangeHigh - info.rangeLow);
-      for (float& v : out) v = float((double(v) - low) * scale);
-    }
-    return out;
+    return values(decodedToDataUnits(decoded, info));
   }
   std::vector<int64_t> imageShape(int64_t batch) const {
     return {batch, info.input.channels, info.input.height, info.input.width};
@@ -306,7 +353,8 @@ struct Probe {
     }
   }
 
-  // The decoded images, undefined when the call fails or breaks the contract.
+  // The decoded images as the model's inputs (so posterior can read them back), undefined when
+  // the call fails or breaks the contract.
   at::Tensor decode(const std::vector<at::Tensor>& sampled) {
     at::Tensor images;
     const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height,
@@ -322,17 +370,26 @@ struct Probe {
         violations << QStringLiteral("decode: contains NaN or Inf");
         return at::Tensor();
       }
-      const double lo = images.min().item<double>(), hi = images.max().item<double>();
-      const double slack = 1e-5 * (info.rangeHigh - info.rangeLow);
+      // Means, mapped back through any normalisation, must lie in the declared range; logits
+      // may take any finite value.
+      const at::Tensor units = decodedToDataUnits(images, info);
+      const double scale = info.rangeHigh - info.rangeLow;
+      const double lo = info.rangeLow + scale * units.min().item<double>(),
+                   hi = info.rangeLow + scale * units.max().item<double>();
+      const double slack = 1e-5 * scale;
       if (lo < info.rangeLow - slack || hi > info.rangeHigh + slack) {
         violations << QStringLiteral(
-                          "decode: values in [%1, %2], outside the declared range [%3, %4]")
+                          "decode: values in [%1, %2]%3, outside the declared range [%4, %5]")
                           .arg(lo)
                           .arg(hi)
+                          .arg(info.normalizeMean.empty()
+                                   ? QString()
+                                   : QStringLiteral(" once input.normalize is undone"))
                           .arg(info.rangeLow)
                           .arg(info.rangeHigh);
         return at::Tensor();
       }
+      images = toModelInputs(units, info);
     } catch (const std::exception& e) {
       violations << QStringLiteral("decode: raised %1").arg(firstLine(e));
     }
@@ -391,9 +448,8 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
   const std::vector<at::Tensor> sampled = p.priorSample(eps);
   if (sampled.empty()) return;
   p.fixedLayers(sampled, eps);
-  at::Tensor images = p.decode(sampled);
+  const at::Tensor images = p.decode(sampled);
   if (!hasEncoder || !images.defined()) return;
-  images = images.to(torch::kFloat32);
   for (bool sample : {false, true}) p.posterior(images, sample);
 }
 

@@ -17,9 +17,21 @@ namespace strata {
 struct LayerInfo {
   QString name;
   std::vector<int64_t> shape;  // [D] or [C, H, W]
+  // Contract 2, optional: the group a layer belongs to (a resolution, a stage; empty if
+  // none) and a name to show instead of `name` (empty if none).
+  QString group;
+  QString displayName;
   int64_t size() const;
   QString shapeText() const;  // "[4, 7, 7]"
+  QString shownName() const { return displayName.isEmpty() ? name : displayName; }
+  // For headers: "local (z2) [2, 2, 2] · 2 x 2", or "z2 [2, 2, 2]" without contract-2 names.
+  QString title() const;
 };
+
+// What `decode` returns (contract 2, strata_meta.output.decode): the mean of p(x|z) in the
+// model's input space (after any normalisation), or Bernoulli logits, to which Strata applies
+// the sigmoid.
+enum class DecodeOutput { Mean, Logits };
 
 struct ModelInfo {
   QString path;
@@ -27,6 +39,10 @@ struct ModelInfo {
   int contract = 0;
   ItemShape input;
   double rangeLow = 0, rangeHigh = 1;
+  // Contract 2, optional (strata_meta.input.normalize): per channel, inputs enter the model as
+  // (v - mean[c]) / std[c] after the range mapping; empty when the model declares none.
+  std::vector<double> normalizeMean, normalizeStd;
+  DecodeOutput decodeOutput = DecodeOutput::Mean;
   QString likelihood;
   std::vector<LayerInfo> layers;  // top first
   QJsonObject training;
@@ -35,6 +51,10 @@ struct ModelInfo {
   bool hasEncoder = false;
   QString encoderUnavailableReason;  // why encoder features are off, when they are
   int64_t totalLatentSize() const;
+  // How Strata maps data to the model and back beyond the range, as a sentence ("Inputs are
+  // standardised per channel (mean 0.5, 0.4; std 0.25, 0.2). decode returns logits; Strata
+  // shows their sigmoid."); empty for a model with neither.
+  QString mappingText() const;
 };
 
 // Latents for a batch: one row-major [batch, layer size] block per layer, top first.

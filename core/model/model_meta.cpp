@@ -148,6 +148,68 @@ bool parseLayers(const QJsonArray& layers, ModelInfo& info, QStringList& violati
   return usable;
 }
 
+// Contract 2's optional strata_meta.input.normalize: {"mean": [C numbers], "std": [C positive
+// numbers]}, as torchvision's Normalize takes them.
+void parseNormalize(const QJsonValue& value, ModelInfo& info, QStringList& violations) {
+  if (value.isUndefined()) return;
+  const QJsonObject normalize = value.toObject();
+  const QJsonArray mean = normalize.value("mean").toArray(), std = normalize.value("std").toArray();
+  const int channels = info.input.channels;
+  bool ok = value.isObject() && channels > 0 && mean.size() == channels && std.size() == channels;
+  std::vector<double> m, s;
+  for (int c = 0; ok && c < channels; ++c) {
+    ok = mean[c].isDouble() && std[c].isDouble() && std::isfinite(mean[c].toDouble()) &&
+         std::isfinite(std[c].toDouble()) && std[c].toDouble() > 0;
+    m.push_back(mean[c].toDouble());
+    s.push_back(std[c].toDouble());
+  }
+  if (!ok) {
+    violations << QStringLiteral(
+                      "strata_meta.input.normalize: expected {\"mean\": [...], \"std\": [...]} "
+                      "with %1 finite numbers each (one per channel), std > 0")
+                      .arg(channels);
+    return;
+  }
+  info.normalizeMean = std::move(m);
+  info.normalizeStd = std::move(s);
+}
+
+// Contract 2's optional strata_meta.output: {"decode": "mean" | "logits"}.
+void parseOutput(const QJsonValue& value, ModelInfo& info, QStringList& violations) {
+  if (value.isUndefined()) return;
+  const QJsonValue decode = value.toObject().value("decode");
+  if (decode.isUndefined() && value.isObject()) return;
+  if (decode.toString() == QLatin1String("mean")) {
+    info.decodeOutput = DecodeOutput::Mean;
+  } else if (decode.toString() == QLatin1String("logits")) {
+    info.decodeOutput = DecodeOutput::Logits;
+  } else {
+    violations << QStringLiteral(
+                      "strata_meta.output.decode: expected \"mean\" or \"logits\", got %1")
+                      .arg(jsonText(value.isObject() ? decode : value));
+  }
+}
+
+// Contract 2's optional per-layer "group" and "display_name": non-empty strings when present.
+void parseLayerExtras(const QJsonArray& layers, ModelInfo& info, QStringList& violations) {
+  for (int i = 0; i < layers.size() && size_t(i) < info.layers.size(); ++i) {
+    const QJsonObject layer = layers[i].toObject();
+    for (const char* key : {"group", "display_name"}) {
+      const QJsonValue v = layer.value(QLatin1String(key));
+      if (v.isUndefined()) continue;
+      if (!v.isString() || v.toString().trimmed().isEmpty() || v.toString().size() > 200) {
+        violations << QStringLiteral("strata_meta.layers[%1].%2: expected a non-empty name, got %3")
+                          .arg(i)
+                          .arg(QLatin1String(key), jsonText(v));
+        continue;
+      }
+      (QLatin1String(key) == QLatin1String("group") ? info.layers[size_t(i)].group
+                                                    : info.layers[size_t(i)].displayName) =
+          v.toString();
+    }
+  }
+}
+
 }  // namespace
 
 bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violations) {
@@ -166,10 +228,14 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
   const QJsonObject meta = doc.object();
   bool usable = true;
   info.metaJson = json;
-  info.contract = meta.value("contract").toInt(-1);
-  if (info.contract != 1) {
-    violations << QStringLiteral("strata_meta.contract: expected 1, got %1")
-                      .arg(jsonText(meta.value("contract")));
+  const QJsonValue contract = meta.value("contract");
+  info.contract = contract.isDouble() ? contract.toInt(-1) : -1;
+  if (info.contract != 1 && info.contract != 2) {
+    violations << QStringLiteral("strata_meta.contract: expected 1 or 2, got %1%2")
+                      .arg(jsonText(contract))
+                      .arg(contract.isDouble() && contract.toDouble() > 2
+                               ? QStringLiteral(" (written for a newer Strata)")
+                               : QString());
     usable = false;
   }
   info.name = meta.value("name").toString();
@@ -178,6 +244,11 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
   bool stop = false;
   if (!parseLayers(meta.value("layers").toArray(), info, violations, stop)) usable = false;
   if (stop) return false;
+  if (info.contract >= 2) {  // version 1 files keep their meaning: these keys were ignored
+    parseNormalize(meta.value("input").toObject().value("normalize"), info, violations);
+    parseOutput(meta.value("output"), info, violations);
+    parseLayerExtras(meta.value("layers").toArray(), info, violations);
+  }
   info.training = meta.value("training").toObject();
   for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();
   return usable;

@@ -1,4 +1,4 @@
-"""Strata model contract, version 1: export helper and validator.
+"""Strata model contract, versions 1 and 2: export helper and validator.
 
 See docs/model-contract.md for the contract itself. The validator applies the
 same checks as Strata does on load and reports every violation at once.
@@ -15,7 +15,8 @@ from typing import Dict, List, Optional
 
 import torch
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 1          # what make_meta writes unless a version 2 part is asked for
+CONTRACT_VERSIONS = (1, 2)    # what Strata reads
 ENCODER_METHODS = ("posterior", "log_px")
 DECODER_METHODS = ("decode", "prior_sample")
 # Argument count of each method, not counting self.
@@ -31,20 +32,58 @@ PROBE_SEED = 1234
 def make_meta(name: str, channels: int, height: int, width: int,
               layers: List[Dict], training: Optional[Dict] = None,
               factors: Optional[List[str]] = None,
-              value_range=(0.0, 1.0), likelihood: str = "bernoulli") -> Dict:
-    """Build the strata_meta dictionary. `layers` is a list of {"name", "shape"}, top first."""
+              value_range=(0.0, 1.0), likelihood: str = "bernoulli",
+              normalize: Optional[Dict] = None, decode_output: Optional[str] = None) -> Dict:
+    """Build the strata_meta dictionary. `layers` is a list of {"name", "shape"} (contract 2:
+    also "group" and "display_name"), top first. `normalize` ({"mean": [...], "std": [...]},
+    one number per channel, as torchvision's Normalize) and `decode_output` ("mean" or
+    "logits") are contract 2 parts; asking for any makes the metadata version 2."""
+    keys = ("name", "shape", "group", "display_name")
+    v2 = (normalize is not None or decode_output is not None
+          or any(k in l for l in layers for k in keys[2:]))
     meta = {
-        "contract": CONTRACT_VERSION,
+        "contract": 2 if v2 else CONTRACT_VERSION,
         "name": name,
         "input": {"channels": int(channels), "height": int(height), "width": int(width),
                   "range": [float(value_range[0]), float(value_range[1])],
                   "likelihood": likelihood},
-        "layers": [{"name": str(l["name"]), "shape": [int(s) for s in l["shape"]]} for l in layers],
+        "layers": [{k: ([int(s) for s in l[k]] if k == "shape" else str(l[k]))
+                    for k in keys if k in l} for l in layers],
         "training": training or {},
     }
+    if normalize is not None:
+        meta["input"]["normalize"] = {"mean": [float(v) for v in normalize["mean"]],
+                                      "std": [float(v) for v in normalize["std"]]}
+    if decode_output is not None:
+        meta["output"] = {"decode": decode_output}
     if factors:
         meta["factors"] = list(factors)
     return meta
+
+
+def to_model_inputs(x01: torch.Tensor, meta: Dict) -> torch.Tensor:
+    """What Strata feeds the model for data `x01` in [0, 1]: the range, then any normalize."""
+    lo, hi = meta["input"]["range"]
+    v = lo + (hi - lo) * x01
+    norm = meta["input"].get("normalize") if meta.get("contract") == 2 else None
+    if norm:
+        c = len(norm["mean"])
+        v = (v - torch.tensor(norm["mean"]).reshape(1, c, 1, 1)) / torch.tensor(norm["std"]).reshape(1, c, 1, 1)
+    return v
+
+
+def to_data_units(decoded: torch.Tensor, meta: Dict) -> torch.Tensor:
+    """What Strata shows for a decode result, in [0, 1]: sigmoid of logits, or the mean with
+    any normalize undone and the range mapped back."""
+    if meta.get("contract") == 2 and meta.get("output", {}).get("decode") == "logits":
+        return torch.sigmoid(decoded)
+    v = decoded
+    norm = meta["input"].get("normalize") if meta.get("contract") == 2 else None
+    if norm:
+        c = len(norm["mean"])
+        v = v * torch.tensor(norm["std"]).reshape(1, c, 1, 1) + torch.tensor(norm["mean"]).reshape(1, c, 1, 1)
+    lo, hi = meta["input"]["range"]
+    return (v - lo) / (hi - lo)
 
 
 def export(model: torch.nn.Module, path: str, meta: Dict) -> torch.jit.ScriptModule:
@@ -122,8 +161,11 @@ def check_meta(meta_text, errors: List[str]) -> Optional[Dict]:
         errors.append("strata_meta: JSON is not an object")
         return None
     usable = True
-    if meta.get("contract") != CONTRACT_VERSION:
-        errors.append("strata_meta.contract: expected %d, got %r" % (CONTRACT_VERSION, meta.get("contract")))
+    version = meta.get("contract")
+    if isinstance(version, bool) or version not in CONTRACT_VERSIONS:
+        newer = isinstance(version, (int, float)) and not isinstance(version, bool) and version > 2
+        errors.append("strata_meta.contract: expected 1 or 2, got %r%s"
+                      % (version, " (written for a newer Strata)" if newer else ""))
         usable = False
     if not isinstance(meta.get("name"), str) or not meta.get("name"):
         errors.append("strata_meta.name: missing or not a non-empty string")
@@ -167,12 +209,43 @@ def check_meta(meta_text, errors: List[str]) -> Optional[Dict]:
                 errors.append("strata_meta.layers[%d].shape: expected [D] or [C,H,W] of positive "
                               "integers, got %r" % (i, shape))
                 usable = False
+    if usable and version == 2:
+        _check_meta_v2(meta, errors)
     if "training" in meta and not isinstance(meta["training"], dict):
         errors.append("strata_meta.training: not an object")
     if "factors" in meta and (not isinstance(meta["factors"], list)
                               or not all(isinstance(f, str) for f in meta["factors"])):
         errors.append("strata_meta.factors: not a list of strings")
     return meta if usable else None
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_meta_v2(meta: Dict, errors: List[str]) -> None:
+    """The optional parts of contract 2, each checked when present."""
+    channels = meta["input"]["channels"]
+    norm = meta["input"].get("normalize")
+    if norm is not None:
+        ok = (isinstance(norm, dict) and isinstance(norm.get("mean"), list)
+              and isinstance(norm.get("std"), list) and len(norm["mean"]) == channels
+              and len(norm["std"]) == channels and all(_number(v) for v in norm["mean"])
+              and all(_number(v) and v > 0 for v in norm["std"]))
+        if not ok:
+            errors.append("strata_meta.input.normalize: expected {\"mean\": [...], \"std\": [...]} "
+                          "with %d finite numbers each (one per channel), std > 0" % channels)
+    if "output" in meta:
+        out = meta["output"]
+        decode = out.get("decode", "mean") if isinstance(out, dict) else out
+        if decode not in ("mean", "logits"):
+            errors.append("strata_meta.output.decode: expected \"mean\" or \"logits\", got %r" % (decode,))
+    for i, layer in enumerate(meta["layers"]):
+        for key in ("group", "display_name"):
+            if key in layer and (not isinstance(layer[key], str) or not layer[key].strip()
+                                 or len(layer[key]) > 200):
+                errors.append("strata_meta.layers[%d].%s: expected a non-empty name, got %r"
+                              % (i, key, layer[key]))
 
 
 def _method_arg_count(module, name: str) -> Optional[int]:
@@ -290,10 +363,20 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
                 x = module.decode(z_full)
             except Exception as e:  # noqa: BLE001
                 errors.append("decode: raised %s" % (str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
-            if x is not None and not _check_tensor(x, x_shape, "decode", errors, rng):
-                x = None
+            if x is not None:
+                # Means (normalisation undone) must lie in the declared range; logits may
+                # take any finite value. The encoder then reads them back as inputs.
+                if not _check_tensor(x, x_shape, "decode", errors):
+                    x = None
+                else:
+                    units = to_data_units(x, meta)
+                    shown = rng[0] + (rng[1] - rng[0]) * units
+                    if not _check_tensor(shown, x_shape, "decode", errors, rng):
+                        x = None
+                    else:
+                        x = to_model_inputs(units, meta)
         if x is None:
-            x = rng[0] + (rng[1] - rng[0]) * torch.rand(x_shape, generator=gen)
+            x = to_model_inputs(torch.rand(x_shape, generator=gen), meta)
         # encoder
         if has_encoder:
             for sample in (False, True):

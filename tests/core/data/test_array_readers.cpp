@@ -150,6 +150,37 @@ class TestArrayReaders : public QObject {
     QCOMPARE(ds->label(2), 2);
   }
 
+  // Float images stored in another range say so with pixel_range and are mapped once, on
+  // reading; without it they are refused with a message that says how to declare it.
+  void mapsADeclaredPixelRange() {
+    const QString path = dir_.filePath("signed.npz");
+    const std::vector<float> images{-1.0f, 0.0f, 0.5f, 1.0f};
+    writeNpz(path, {{"images", makeNpy(images, {2, 1, 2})},
+                    {"pixel_range", makeNpy(std::vector<double>{-1.0, 1.0}, {2})}});
+    auto ds = loadArrayDataset(path);
+    QCOMPARE(ds->image(0)[0], 0.0f);
+    QCOMPARE(ds->image(0)[1], 0.5f);
+    QCOMPARE(ds->image(1)[0], 0.75f);
+    QCOMPARE(ds->image(1)[1], 1.0f);
+
+    writeNpz(path, {{"images", makeNpy(images, {2, 1, 2})}});
+    QVERIFY_REFUSED(loadArrayDataset(path), "signed.npz", "must lie in [0, 1]",
+                    "pixel_range = [low, high]");
+    writeNpz(path, {{"images", makeNpy(images, {2, 1, 2})},
+                    {"pixel_range", makeNpy(std::vector<double>{0.0, 1.0}, {2})}});
+    QVERIFY_REFUSED(loadArrayDataset(path), "outside the declared pixel_range");
+    for (const std::vector<double>& bad :
+         {std::vector<double>{1.0, -1.0}, std::vector<double>{0.0, double(INFINITY)},
+          std::vector<double>{0.0, 1.0, 2.0}}) {
+      writeNpz(path, {{"images", makeNpy(images, {2, 1, 2})},
+                      {"pixel_range", makeNpy(bad, {int64_t(bad.size())})}});
+      QVERIFY_REFUSED(loadArrayDataset(path), "pixel_range must");
+    }
+    writeNpz(path, {{"images", makeNpy(std::vector<uint8_t>{0, 9, 200, 255}, {2, 1, 2})},
+                    {"pixel_range", makeNpy(std::vector<double>{-1.0, 1.0}, {2})}});
+    QVERIFY_REFUSED(loadArrayDataset(path), "not floats");
+  }
+
   void readsWhatNumpyWrote() {
     // Written by numpy.savez_compressed (deflated members) in tools/.
     const auto arrays = readNpz(STRATA_SOURCE_DIR "/tests/data/dsprites_reference.npz");

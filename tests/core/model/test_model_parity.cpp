@@ -233,6 +233,62 @@ class TestModelParity : public QObject {
                               .arg(logPx[size_t(i)])
                               .arg(wrong[i].toDouble())));
   }
+
+  // Contract 2: inputs standardised per channel (input.normalize) and decode returning logits
+  // or a standardised mean (output.decode), tools/make_contract_v2_models.py. The API still
+  // takes and returns [0, 1] data; the references are PyTorch through the contract's mapping.
+  // Tolerances: 1e-5 for latents and images, 1e-4 for log p(x|z) (float32 sums of 192 terms).
+  void readsContractTwoModels_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("logits");
+    QTest::newRow("logits") << QStringLiteral("v2_norm_logits") << true;
+    QTest::newRow("standardised mean") << QStringLiteral("v2_norm_mean") << false;
+  }
+  void readsContractTwoModels() {
+    QFETCH(QString, name);
+    QFETCH(bool, logits);
+    const ValidationReport report = Model::validate(kRefDir + name + ".pt");
+    QVERIFY2(report.ok(), qPrintable(report.text()));
+    auto model = Model::load(kRefDir + name + ".pt");
+    const ModelInfo& info = model->info();
+    QCOMPARE(info.contract, 2);
+    QCOMPARE(info.normalizeMean, (std::vector<double>{0.5, 0.4, 0.3}));
+    QCOMPARE(info.normalizeStd, (std::vector<double>{0.25, 0.2, 0.3}));
+    QCOMPARE(info.decodeOutput, logits ? DecodeOutput::Logits : DecodeOutput::Mean);
+    QCOMPARE(info.layers.size(), size_t(2));
+    QCOMPARE(info.layers[0].group, QStringLiteral("1 x 1"));
+    QCOMPARE(info.layers[1].shownName(), QStringLiteral("local"));
+
+    const Latents eps{4, {ref(name, "eps0"), ref(name, "eps1")}};
+    const Latents z = model->priorSample({4, {}}, eps, {1.0, 1.0});
+    for (size_t l = 0; l < 2; ++l)
+      QVERIFY(maxAbsDiff(z.layers[l], ref(name, QStringLiteral("z%1").arg(l))) <= 1e-5);
+    const std::vector<float> decoded = model->decode(z);
+    QVERIFY(maxAbsDiff(decoded, ref(name, "decode")) <= 1e-5);
+    const auto [lo, hi] = std::minmax_element(decoded.begin(), decoded.end());
+    QVERIFY2(*lo >= 0.0f && *hi <= 1.0f,
+             qPrintable(QStringLiteral("decoded values in [%1, %2]").arg(*lo).arg(*hi)));
+
+    const std::vector<float> x = ref(name, "x");
+    const Posterior q = model->posterior(x.data(), 4, false);
+    for (size_t l = 0; l < 2; ++l)
+      QVERIFY(maxAbsDiff(q.qMean.layers[l], ref(name, QStringLiteral("qmean%1").arg(l))) <= 1e-5);
+    const std::vector<float> logPx = model->logPx(x.data(), 4, q.z);
+    const double logPxDiff = maxAbsDiff(logPx, ref(name, "logpx"));
+    QVERIFY2(logPxDiff <= 1e-4, qPrintable(QString::number(logPxDiff)));
+    QVERIFY(maxAbsDiff(model->decode(q.z), ref(name, "recon")) <= 1e-5);
+
+    // A reader that ignored input.normalize would report other bounds (see the JSON).
+    const QJsonArray ignored =
+        readJson(kRefDir + name + "_ref.json")["ignoring_contract_2"].toObject()["logpx"].toArray();
+    QCOMPARE(ignored.size(), 4);
+    for (int i = 0; i < 4; ++i)
+      QVERIFY2(std::abs(logPx[size_t(i)] - ignored[i].toDouble()) > 1.0,
+               qPrintable(QStringLiteral("item %1: %2 vs %3")
+                              .arg(i)
+                              .arg(logPx[size_t(i)])
+                              .arg(ignored[i].toDouble())));
+  }
 };
 
 STRATA_TEST_GUILESS_MAIN(TestModelParity)

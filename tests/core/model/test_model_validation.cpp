@@ -56,7 +56,7 @@ class TestModelValidation : public QObject {
     QTest::newRow("bad metadata") << "bad_meta.pt"
                                   << "strata_meta: not valid JSON";
     QTest::newRow("wrong contract") << "wrong_contract.pt"
-                                    << "strata_meta.contract: expected 1, got 99";
+                                    << "strata_meta.contract: expected 1 or 2, got 99";
     QTest::newRow("out of range") << "out_of_range.pt"
                                   << "outside the declared range [0, 1]";
   }
@@ -285,6 +285,51 @@ class TestModelValidation : public QObject {
     strata.start(STRATA_EXECUTABLE, {"validate"});
     QVERIFY(strata.waitForFinished(60000));
     QCOMPARE(strata.exitCode(), 2);
+  }
+
+  // Contract 2's optional parts: read when the file says version 2, each checked, and
+  // ignored in a version 1 file (whose unknown keys always were).
+  void contractTwoParts() {
+    const QString v2 = QStringLiteral(
+        R"({"contract": 2, "name": "m", "output": %3,
+            "input": {"channels": 2, "height": 8, "width": 8, "range": [0, 1],
+                      "likelihood": "bernoulli", "normalize": %1},
+            "layers": [{"name": "a", "shape": [2], "group": "top", "display_name": %2}]})");
+    ModelInfo info;
+    QStringList violations;
+    QVERIFY(parseModelMeta(
+        v2.arg(R"({"mean": [0.5, 0.25], "std": [0.5, 2]})", R"("A")", R"({"decode": "logits"})"),
+        info, violations));
+    QVERIFY2(violations.isEmpty(), qPrintable(violations.join('\n')));
+    QCOMPARE(info.normalizeStd, (std::vector<double>{0.5, 2.0}));
+    QCOMPARE(info.decodeOutput, DecodeOutput::Logits);
+    QCOMPARE(info.layers[0].group, QStringLiteral("top"));
+    QCOMPARE(info.layers[0].shownName(), QStringLiteral("A"));
+
+    const QString bad = violationsOf(
+        v2.arg(R"({"mean": [0.5], "std": [0.5, 0]})", "7", R"({"decode": "probabilities"})"));
+    QVERIFY2(
+        bad.contains("strata_meta.input.normalize: expected") &&
+            bad.contains("with 2 finite numbers each") &&
+            bad.contains(
+                R"(strata_meta.output.decode: expected "mean" or "logits", got "probabilities")") &&
+            bad.contains("strata_meta.layers[0].display_name: expected a non-empty name, got 7"),
+        qPrintable(bad));
+
+    ModelInfo v1;
+    violations.clear();
+    QString asV1 = v2.arg(R"({"mean": [0.5], "std": [0]})", "7", R"("nonsense")");
+    asV1.replace(QStringLiteral(R"("contract": 2)"), QStringLiteral(R"("contract": 1)"));
+    QVERIFY(parseModelMeta(asV1, v1, violations));
+    QVERIFY2(violations.isEmpty(), qPrintable(violations.join('\n')));
+    QVERIFY(v1.normalizeMean.empty());
+    QCOMPARE(v1.decodeOutput, DecodeOutput::Mean);
+    QVERIFY(v1.layers[0].group.isEmpty());
+
+    QVERIFY(violationsOf(metaWith(kInput, R"([{"name": "a", "shape": [2]}])")
+                             .replace(QStringLiteral(R"("contract": 1)"),
+                                      QStringLiteral(R"("contract": 3)")))
+                .contains("expected 1 or 2, got 3 (written for a newer Strata)"));
   }
 };
 
