@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -17,6 +18,7 @@
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
 #include "core/model/hierarchy.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
 #include "widgets/kl_heatmap.h"
@@ -154,19 +156,48 @@ void HierarchyView::rebuildTemperatures() {
     delete item;
   }
   temperatures_.clear();
+  groups_.clear();
   if (!model_) return;
-  for (const LayerInfo& l : model_->info().layers) {
-    layout->addWidget(new QLabel(l.shownName(), temperatureBox_));
+  // One box per layer for shallow models, one per group of layers for deep ones (a row of 60
+  // boxes would not fit any screen), and one for all of them when there are several.
+  groups_ = layerGroups(model_->info());
+  auto addBox = [this, layout](const QString& label, const QString& tip) {
+    layout->addWidget(new QLabel(label, temperatureBox_));
     auto* t = new QDoubleSpinBox(temperatureBox_);
     t->setRange(0.0, 1.5);
     t->setSingleStep(0.1);
     t->setValue(1.0);
-    t->setToolTip(
-        tr("Temperature of %1: scales its conditional prior's standard deviation").arg(l.name));
-    connect(t, &QDoubleSpinBox::valueChanged, this, &HierarchyView::runTemperature);
+    t->setToolTip(tip);
     layout->addWidget(t);
+    return t;
+  };
+  if (groups_.size() > 1) {
+    auto* all = addBox(tr("all"), tr("Set every layer's temperature"));
+    connect(all, &QDoubleSpinBox::valueChanged, this, [this](double value) {
+      for (QDoubleSpinBox* t : temperatures_) {
+        const QSignalBlocker block(t);
+        t->setValue(value);
+      }
+      runTemperature();
+    });
+  }
+  for (const LayerGroup& g : groups_) {
+    auto* t = addBox(g.label,
+                     g.count == 1
+                         ? tr("Temperature of %1: scales its conditional "
+                              "prior's standard deviation")
+                               .arg(g.label)
+                         : tr("Temperature of the %n layers of %1", nullptr, g.count).arg(g.label));
+    connect(t, &QDoubleSpinBox::valueChanged, this, &HierarchyView::runTemperature);
     temperatures_.push_back(t);
   }
+}
+
+std::vector<double> HierarchyView::layerTemperatures() const {
+  std::vector<double> temps;
+  for (size_t g = 0; g < groups_.size(); ++g)
+    temps.insert(temps.end(), size_t(groups_[g].count), temperatures_[g]->value());
+  return temps;
 }
 
 void HierarchyView::refresh() {
@@ -220,8 +251,11 @@ void HierarchyView::runResampling() {
             cells += toQImages(r.images, shape,
                                (size_t(i) * size_t(r.levels) + size_t(k)) * size_t(r.samples),
                                size_t(r.samples));
-            QString kept = k == 0 ? tr("none") : layers[size_t(k - 1)].name;
-            if (k > 1) kept = layers[0].name + QStringLiteral("…") + layers[size_t(k - 1)].name;
+            const int top = r.kept[size_t(k)];  // layers kept from the top
+            QString kept = top == 0 ? tr("none") : layers[size_t(top - 1)].shownName();
+            if (top > 1)
+              kept =
+                  layers[0].shownName() + QStringLiteral("…") + layers[size_t(top - 1)].shownName();
             labels << tr("#%1 keep %2").arg(items[size_t(i)]).arg(kept);
             if (k == r.levels - 1) marks << int(cells.size()) - r.samples - 1;
           }
@@ -243,12 +277,10 @@ void HierarchyView::runResampling() {
 void HierarchyView::runTemperature() {
   if (!model_) return;
   const ModelPtr model = model_;
-  std::vector<double> temps;
+  const std::vector<double> temps = layerTemperatures();
   QStringList text;
-  for (size_t l = 0; l < temperatures_.size(); ++l) {
-    temps.push_back(temperatures_[l]->value());
-    text << QStringLiteral("%1 %2").arg(model->info().layers[l].name).arg(temps.back(), 0, 'f', 1);
-  }
+  for (size_t g = 0; g < groups_.size(); ++g)
+    text << QStringLiteral("%1 %2").arg(groups_[g].label).arg(temperatures_[g]->value(), 0, 'f', 1);
   const quint64 seed = quint64(temperatureSeed_->value());
   worker_->submit<std::vector<float>>(
       RequestChannel::HierarchyTemperature,
@@ -280,7 +312,7 @@ void HierarchyView::runMixing() {
         cells += toQImages(images, model->info().input);
         mixing_->setImages(cells, int(cells.size()));
         QStringList columns = {tr("A"), tr("B")};
-        for (size_t s = 0; s <= model->info().layers.size(); ++s) columns << QString::number(s);
+        for (const int s : levelsShown(model->info())) columns << QString::number(s);
         mixing_->setCaption(
             tr("Inputs A = #%1, B = #%2, then s = %3: the top s layers from A, the rest "
                "from B (posterior means); s = 0 reconstructs B, s = L reconstructs A")
@@ -302,8 +334,7 @@ QJsonObject HierarchyView::figureRecipe() const {
   const auto page = HierarchyPage(pages_->currentIndex());  // the tabs follow the page table
   if (page == HierarchyPage::Temperature) {
     recipe.page = page;
-    recipe.temperatures.emplace();
-    for (const auto* t : temperatures_) recipe.temperatures->push_back(t->value());
+    recipe.temperatures = layerTemperatures();
     recipe.count = 32;
     recipe.seed = qint64(temperatureSeed_->value());
     return recipe.toJson();

@@ -9,6 +9,7 @@
 
 #include "core/data/dataset.h"
 #include "core/model/latent_stats.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model.h"
 
 class QDoubleSpinBox;
@@ -55,6 +56,7 @@ class HierarchyView : public QWidget {
   void runTemperature();
   void runMixing();
   void rebuildTemperatures();
+  std::vector<double> layerTemperatures() const;  // one per layer, from the group boxes
   void addExportButton(QHBoxLayout* controls, ImageGrid* grid);
 
   InferenceWorker* worker_;
@@ -67,7 +69,8 @@ class HierarchyView : public QWidget {
   QSpinBox* resamplingSeed_ = nullptr;
   ImageGrid* resampling_ = nullptr;
   QWidget* temperatureBox_ = nullptr;
-  std::vector<QDoubleSpinBox*> temperatures_;
+  std::vector<LayerGroup> groups_;
+  std::vector<QDoubleSpinBox*> temperatures_;  // one per group
   QSpinBox* temperatureSeed_ = nullptr;
   ImageGrid* temperatureGrid_ = nullptr;
   QSpinBox* mixA_ = nullptr;

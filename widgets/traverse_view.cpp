@@ -8,6 +8,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
@@ -27,6 +28,7 @@
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
 #include "widgets/pixel_image_label.h"
@@ -146,7 +148,28 @@ QWidget* TraverseView::buildSliderArea() {
   scroll->setWidgetResizable(true);
   scroll->setWidget(slidersHost_);
   scroll->setMinimumWidth(380);
-  return scroll;
+  layerFilter_ = new QLineEdit(this);
+  layerFilter_->setPlaceholderText(tr("Filter layers by name or group"));
+  layerFilter_->setClearButtonEnabled(true);
+  connect(layerFilter_, &QLineEdit::textChanged, this, &TraverseView::filterLayers);
+  auto* area = new QWidget(this);
+  auto* layout = new QVBoxLayout(area);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(layerFilter_);
+  layout->addWidget(scroll, 1);
+  return area;
+}
+
+void TraverseView::setLayerFilter(const QString& text) {
+  layerFilter_->setText(text);
+}
+
+// Shows the layer boxes whose title holds the filter text (names, display names, groups).
+void TraverseView::filterLayers() {
+  const QString text = layerFilter_->text().trimmed();
+  for (int i = 0; i < slidersLayout_->count(); ++i)
+    if (auto* box = qobject_cast<QGroupBox*>(slidersLayout_->itemAt(i)->widget()))
+      box->setVisible(text.isEmpty() || box->title().contains(text, Qt::CaseInsensitive));
 }
 
 QLayout* TraverseView::buildImageRow() {
@@ -267,6 +290,10 @@ void TraverseView::focusUnit(int layer, int unit) {
     const UnitGroup& g = rows_[r].group;
     if (g.layer == layer && std::find(g.units.begin(), g.units.end(), unit) != g.units.end()) {
       lastMoved_ = int(r);
+      if (auto* box = qobject_cast<QGroupBox*>(rows_[r].slider->parentWidget()->parentWidget())) {
+        box->setVisible(true);
+        box->setChecked(true);  // unfold a folded layer
+      }
       rows_[r].slider->setFocus();
       if (auto* scroll = qobject_cast<QScrollArea*>(slidersHost_->parentWidget()->parentWidget()))
         scroll->ensureWidgetVisible(rows_[r].slider);
@@ -347,6 +374,9 @@ void TraverseView::rebuildSliders() {
   lastMoved_ = -1;
   if (!model_ || !start_) return;
   const ModelInfo& info = model_->info();
+  const std::vector<LayerGroup> groups = layerGroups(info);
+  const int firstGroupEnd =
+      groups.size() < info.layers.size() ? groups.front().count : int(info.layers.size());
   for (int l = 0; l < int(info.layers.size()); ++l) {
     const LayerInfo& layer = info.layers[size_t(l)];
     const LayerStats* ls = stats_ ? &stats_->layers[size_t(l)] : nullptr;
@@ -360,7 +390,17 @@ void TraverseView::rebuildSliders() {
       if (ls->collapsed) title += tr(" — LAYER COLLAPSED");
     }
     auto* box = new QGroupBox(title, slidersHost_);
-    auto* form = new QGridLayout(box);
+    // A layer's sliders fold away with its box; a deep model opens with its first group
+    // unfolded only, so 60 layers start as a list of titles.
+    auto* content = new QWidget(box);
+    (new QVBoxLayout(box))->addWidget(content);
+    box->layout()->setContentsMargins(4, 2, 4, 2);
+    box->setCheckable(true);
+    connect(box, &QGroupBox::toggled, content, &QWidget::setVisible);
+    box->setChecked(l < firstGroupEnd);
+    content->setVisible(l < firstGroupEnd);
+    auto* form = new QGridLayout(content);
+    form->setContentsMargins(0, 0, 0, 0);
     form->setVerticalSpacing(2);
     int candidates = 0;
     const std::vector<std::pair<UnitGroup, double>> groups = sliderGroups(l, &candidates);
@@ -379,6 +419,7 @@ void TraverseView::rebuildSliders() {
     slidersLayout_->addWidget(box);
   }
   slidersLayout_->addStretch(1);
+  filterLayers();
   updateRanges();
 }
 

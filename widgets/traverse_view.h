@@ -17,6 +17,7 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QGridLayout;
+class QLineEdit;
 class QGroupBox;
 class QLabel;
 class QLayout;
@@ -60,6 +61,8 @@ class TraverseView : public QWidget {
   QJsonObject figureRecipe() const;
   // The unit last moved (else the grid's first row), there and back, for the GIF button.
   QJsonObject animationRecipe() const;
+  // Shows only the layers whose title holds `text` (name, display name or group).
+  void setLayerFilter(const QString& text);
   // What the sliders start from, e.g. "item 42, posterior mean".
   QString startText() const;
 
@@ -120,7 +123,9 @@ class TraverseView : public QWidget {
   QComboBox* spatialMode_ = nullptr;
   QSpinBox* spatialRow_ = nullptr;
   QSpinBox* spatialColumn_ = nullptr;
+  void filterLayers();
   QVBoxLayout* slidersLayout_ = nullptr;
+  QLineEdit* layerFilter_ = nullptr;
   QWidget* slidersHost_ = nullptr;
   PixelImageLabel* image_ = nullptr;
   PixelImageLabel* startImage_ = nullptr;

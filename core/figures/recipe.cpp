@@ -25,6 +25,7 @@
 #include "core/figures/recipe_params.h"
 #include "core/model/hierarchy.h"
 #include "core/model/latent_stats.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model.h"
 #include "core/model/model_ops.h"
 #include "core/model/traversal.h"
@@ -129,12 +130,20 @@ void renderTemperatures(const HierarchyRecipe& r, const Model& model, const QStr
     bad(QStringLiteral("field `temperatures` must give one per layer (%1), got %2")
             .arg(layers.size())
             .arg(given.size()));
-  std::vector<double> temperatures;
+  const std::vector<double>& temperatures = given;
+  // Named by group, as the view shows them, so 60 layers make a caption of a few entries; a
+  // group whose layers differ lists them.
   QStringList text;
-  for (size_t l = 0; l < given.size(); ++l) {
-    const double t = given[l];
-    temperatures.push_back(t);
-    text << QStringLiteral("%1 %2").arg(layers[l].name).arg(t, 0, 'f', 2);
+  for (const LayerGroup& g : layerGroups(model.info())) {
+    const auto first = given.begin() + g.first, end = first + g.count;
+    if (std::all_of(first, end, [&](double t) { return t == *first; })) {
+      text << QStringLiteral("%1 %2").arg(g.label).arg(*first, 0, 'f', 2);
+      continue;
+    }
+    for (int l = g.first; l < g.first + g.count; ++l)
+      text << QStringLiteral("%1 %2")
+                  .arg(layers[size_t(l)].shownName())
+                  .arg(given[size_t(l)], 0, 'f', 2);
   }
   const int count = r.count.value_or(32);
   const uint64_t seed = uint64_t(r.seed.value_or(0));
@@ -166,7 +175,7 @@ void renderMixing(const HierarchyRecipe& r, const Model& model, const Dataset& d
   grid.cells.insert(grid.cells.end(), mixed.begin(), mixed.end());
   grid.marked = {0, 1};
   grid.columnLabels << QStringLiteral("A") << QStringLiteral("B");
-  for (qsizetype s = 0; s < mixed.size(); ++s) grid.columnLabels << QString::number(s);
+  for (const int s : levelsShown(model.info())) grid.columnLabels << QString::number(s);
   grid.title = titleOf(r, QStringLiteral("Layer mixing in %1").arg(model.info().name));
   grid.caption = QStringLiteral(
                      "A = #%1, B = #%2; column s takes the top s layers from A and the rest from "
@@ -307,7 +316,8 @@ void renderHierarchy(const HierarchyRecipe& r, const QString& output, const QStr
       grid.rowLabels << (level == 0 ? QStringLiteral("#%1 keep none").arg(inputs[size_t(i)])
                          : level == lr.levels - 1
                              ? QStringLiteral("keep all")
-                             : QStringLiteral("keep to %1").arg(layers[size_t(level - 1)].name));
+                             : QStringLiteral("keep to %1")
+                                   .arg(layers[size_t(lr.kept[size_t(level)] - 1)].shownName()));
     }
   grid.title = titleOf(r, QStringLiteral("What each layer of %1 controls").arg(model->info().name));
   grid.caption = QStringLiteral(

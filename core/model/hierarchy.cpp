@@ -1,5 +1,8 @@
 #include "core/model/hierarchy.h"
 
+#include <algorithm>
+
+#include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 
 namespace strata {
@@ -28,12 +31,14 @@ void appendRepeated(const Latents& z, int64_t row, int times, size_t firstLayer,
 
 LayerwiseResampling layerwiseResampling(const Model& model, const Dataset& dataset,
                                         const std::vector<int64_t>& items, int samples,
-                                        uint64_t seed) {
+                                        uint64_t seed, std::vector<int> levels) {
   requireCompatible(model, dataset);
   const size_t L = model.info().layers.size();
+  if (levels.empty()) levels = levelsShown(model.info());
   LayerwiseResampling r;
   r.inputs = int(items.size());
-  r.levels = int(L) + 1;
+  r.levels = int(levels.size());
+  r.kept = levels;
   r.samples = samples;
   const Posterior q = meansOf(model, dataset, items);
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
@@ -45,7 +50,8 @@ LayerwiseResampling layerwiseResampling(const Model& model, const Dataset& datas
   const Latents noise = model.noise(samples, 0, seed);
   Latents all{0, std::vector<std::vector<float>>(L)};
   for (size_t i = 0; i < items.size(); ++i) {
-    for (size_t k = 0; k <= L; ++k) {
+    for (const int level : levels) {
+      const size_t k = size_t(std::clamp(level, 0, int(L)));
       Latents fixed{samples, {}};
       appendRepeated(q.z, int64_t(i), samples, 0, k, fixed);
       const Latents eps{samples, std::vector<std::vector<float>>(noise.layers.begin() + int64_t(k),
@@ -66,12 +72,15 @@ std::vector<float> temperatureSamples(const Model& model, const std::vector<doub
   return model.decode(model.priorSample({count, {}}, model.noise(count, 0, seed), temperatures));
 }
 
-std::vector<float> layerMixing(const Model& model, const Dataset& dataset, int64_t a, int64_t b) {
+std::vector<float> layerMixing(const Model& model, const Dataset& dataset, int64_t a, int64_t b,
+                               std::vector<int> splits) {
   requireCompatible(model, dataset);
   const size_t L = model.info().layers.size();
+  if (splits.empty()) splits = levelsShown(model.info());
   const Posterior q = meansOf(model, dataset, {a, b});
   Latents mixed{0, std::vector<std::vector<float>>(L)};
-  for (size_t s = 0; s <= L; ++s) {
+  for (const int split : splits) {
+    const size_t s = size_t(std::clamp(split, 0, int(L)));
     for (size_t l = 0; l < L; ++l) {
       const size_t width = q.z.layers[l].size() / 2;
       const auto begin = q.z.layers[l].begin() + int64_t(l < s ? 0 : width);

@@ -2,6 +2,7 @@
 
 #include <QCryptographicHash>
 #include <QDirIterator>
+#include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMessageBox>
@@ -365,6 +366,65 @@ class TestMainWindow : public QObject {
     QVERIFY(gif.open(QIODevice::ReadOnly));
     QVERIFY(gif.read(6) == "GIF89a");
     QVERIFY(QFileInfo::exists(dir.filePath("unit.gif.json")));
+  }
+
+  // A 60-layer model (tests/data/models/deep60.pt, five groups by resolution) keeps every
+  // hierarchy page within a 1600-pixel screen: temperatures per group, resampling and mixing
+  // at the group boundaries (6 levels, not 61).
+  void deepModelStaysUsable() {
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
+    MainWindow window;
+    window.resize(1400, 860);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy model(&window, &MainWindow::modelShown);
+    window.openStartup("fashion-mnist:test",
+                       QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/deep60.pt"));
+    QTRY_VERIFY_WITH_TIMEOUT(model.count() >= 1 && window.dataset(), 60000);
+    QCOMPARE(window.model()->info().layers.size(), size_t(60));
+    HierarchyView* hierarchy = window.hierarchyView();
+    QSignalSpy resampled(hierarchy, &HierarchyView::resamplingShown);
+    QSignalSpy temperature(hierarchy, &HierarchyView::temperatureShown);
+    QSignalSpy mixed(hierarchy, &HierarchyView::mixingShown);
+    window.showView("hierarchy");
+    hierarchy->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1, 120000);
+    QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 6 * 7);
+    QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 6);
+    QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);
+    for (const char* page : {"resampling", "temperature", "mixing", "kl"}) {
+      hierarchy->showPage(page);
+      QTest::qWait(100);
+      QVERIFY2(window.minimumSizeHint().width() <= 1600,
+               qPrintable(QStringLiteral("%1 page: the window needs %2 pixels")
+                              .arg(page)
+                              .arg(window.minimumSizeHint().width())));
+    }
+    QString why;
+    const QJsonObject recipe = window.currentRecipe(&why);  // the KL page
+    QCOMPARE(recipe["page"].toString(), QStringLiteral("kl"));
+    hierarchy->showPage("temperature");
+    QCOMPARE(window.currentRecipe(&why)["temperatures"].toArray().size(), 60);
+
+    // Traverse: one folding box per layer, the first group unfolded, a filter by group.
+    TraverseView* traverse = window.traverseView();
+    window.showView("traverse");
+    auto layerBoxes = [traverse] {
+      QList<QGroupBox*> boxes;
+      for (QGroupBox* box : traverse->findChildren<QGroupBox*>())
+        if (box->isCheckable()) boxes << box;
+      return boxes;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(layerBoxes().size(), 60, 60000);
+    int unfolded = 0;
+    for (QGroupBox* box : layerBoxes()) unfolded += box->isChecked() ? 1 : 0;
+    QCOMPARE(unfolded, 12);
+    traverse->setLayerFilter(QStringLiteral("14 x 14"));
+    int shown = 0;
+    for (QGroupBox* box : layerBoxes()) shown += box->isVisibleTo(traverse) ? 1 : 0;
+    QCOMPARE(shown, 12);
+    QVERIFY(window.minimumSizeHint().width() <= 1600);
   }
 
   // A saved session reopens the dataset, model, compared models, view and selection.
