@@ -15,6 +15,7 @@
 #include <random>
 
 #include "core/base/cache_folder.h"
+#include "core/base/csv_field.h"
 #include "core/base/errors.h"
 #include "core/base/file_io.h"
 #include "core/data/npy.h"
@@ -363,20 +364,16 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
 }
 
 QString metricsCsv(const std::vector<ModelMetrics>& models) {
-  auto quote = [](QString s) {
-    if (s.contains(',') || s.contains('"') || s.contains('\n'))
-      s = '"' + s.replace('"', "\"\"") + '"';
-    return s;
-  };
   auto text = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 10) : QString(); };
   QString out = "model,dataset,metric,key,value,low,high,out_of,parameters\n";
   for (const ModelMetrics& m : models)
     for (const MetricRow& r : m.rows)
-      out += QStringList{quote(m.modelName), quote(m.dataset), quote(r.name), r.key,
-                         text(r.value),      text(r.low),      text(r.high),  text(r.outOf),
-                         quote(r.parameters)}
-                 .join(',') +
-             '\n';
+      out +=
+          QStringList{csvField(m.modelName), csvField(m.dataset), csvField(r.name), r.key,
+                      text(r.value),         text(r.low),         text(r.high),     text(r.outOf),
+                      csvField(r.parameters)}
+              .join(',') +
+          '\n';
   return out;
 }
 

@@ -1,19 +1,9 @@
 #include "core/data/selection_export.h"
 
+#include "core/base/csv_field.h"
 #include "core/base/file_io.h"
 
 namespace strata {
-namespace {
-
-QString csvField(QString text) {
-  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
-      !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
-    return text;
-  text.replace(QLatin1String("\""), QLatin1String("\"\""));
-  return QLatin1Char('"') + text + QLatin1Char('"');
-}
-
-}  // namespace
 
 QByteArray selectionCsv(const std::vector<int>& indices, const Dataset* dataset) {
   QByteArray out("index,label\n");

@@ -38,6 +38,24 @@
 
 using namespace strata;
 
+namespace {
+
+// Brings the hierarchy view forward and waits until its resampling, temperature and mixing
+// pages have drawn; false on timeout.
+bool hierarchyPagesShown(MainWindow& window, int timeoutMs) {
+  HierarchyView* hierarchy = window.hierarchyView();
+  QSignalSpy resampled(hierarchy, &HierarchyView::resamplingShown);
+  QSignalSpy temperature(hierarchy, &HierarchyView::temperatureShown);
+  QSignalSpy mixed(hierarchy, &HierarchyView::mixingShown);
+  window.showView("hierarchy");
+  hierarchy->refresh();
+  return QTest::qWaitFor(
+      [&] { return resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1; },
+      timeoutMs);
+}
+
+}  // namespace
+
 class TestMainWindow : public QObject {
   Q_OBJECT
 
@@ -219,13 +237,7 @@ class TestMainWindow : public QObject {
 
     // Hierarchy pages.
     HierarchyView* hierarchy = window.hierarchyView();
-    QSignalSpy resampled(hierarchy, &HierarchyView::resamplingShown);
-    QSignalSpy temperature(hierarchy, &HierarchyView::temperatureShown);
-    QSignalSpy mixed(hierarchy, &HierarchyView::mixingShown);
-    window.showView("hierarchy");
-    hierarchy->refresh();
-    QTRY_VERIFY_WITH_TIMEOUT(
-        resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1, 60000);
+    QVERIFY(hierarchyPagesShown(window, 60000));
     QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 4 * 7);
     QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);
     QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 4);
@@ -383,13 +395,7 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(model.count() >= 1 && window.dataset(), 60000);
     QCOMPARE(window.model()->info().layers.size(), size_t(60));
     HierarchyView* hierarchy = window.hierarchyView();
-    QSignalSpy resampled(hierarchy, &HierarchyView::resamplingShown);
-    QSignalSpy temperature(hierarchy, &HierarchyView::temperatureShown);
-    QSignalSpy mixed(hierarchy, &HierarchyView::mixingShown);
-    window.showView("hierarchy");
-    hierarchy->refresh();
-    QTRY_VERIFY_WITH_TIMEOUT(
-        resampled.count() >= 1 && temperature.count() >= 1 && mixed.count() >= 1, 120000);
+    QVERIFY(hierarchyPagesShown(window, 120000));
     QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 6 * 7);
     QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 6);
     QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);

@@ -55,17 +55,27 @@ class StandInVae(torch.nn.Module):
         self.decoder = SigmoidDecoder(img_size, latent_dim)
 
 
+def exported(model, meta, folder, strata):
+    """Exports the adapted model into `folder`, checks it validates in Python and, given the
+    strata executable, in Strata itself, and returns it loaded back."""
+    path = os.path.join(folder, "model.pt")
+    contract.export(model, path, meta)
+    report = contract.validate(path, verbose=False)
+    assert report["ok"], report["errors"]
+    if strata:
+        out = subprocess.run([strata, "validate", path], capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "valid model (contract 2)" in out.stdout, out.stdout
+    return torch.jit.load(path)
+
+
 def check_disentangling_vae(strata):
     torch.manual_seed(0)
     vae = StandInVae().eval()
     model, meta = adapters.disentangling_vae(vae, "stand-in disentangling-vae model")
     assert meta["contract"] == 2 and meta["output"]["decode"] == "mean", meta
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.pt")
-        contract.export(model, path, meta)
-        report = contract.validate(path, verbose=False)
-        assert report["ok"], report["errors"]
-        loaded = torch.jit.load(path)
+        loaded = exported(model, meta, folder, strata)
         x = torch.rand(5, 1, 32, 32)
         with torch.no_grad():
             q = loaded.posterior(x, False)
@@ -78,10 +88,6 @@ def check_disentangling_vae(strata):
             p = vae.decoder(mu)
             expected = (x * p.log() + (1 - x) * (1 - p).log()).sum([1, 2, 3])
             assert torch.allclose(loaded.log_px(x, [mu]), expected, atol=1e-3)
-        if strata:
-            out = subprocess.run([strata, "validate", path], capture_output=True, text=True)
-            assert out.returncode == 0, out.stdout + out.stderr
-            assert "valid model (contract 2)" in out.stdout, out.stdout
     print("disentangling-vae adapter: ok")
 
 
@@ -136,11 +142,7 @@ def check_pythae(strata):
         model, meta = adapters.pythae_vae(vae, "stand-in pythae model (%s)" % loss)
         assert meta["input"]["likelihood"] == ("bernoulli" if loss == "bce" else "gaussian")
         with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "model.pt")
-            contract.export(model, path, meta)
-            report = contract.validate(path, verbose=False)
-            assert report["ok"], report["errors"]
-            loaded = torch.jit.load(path)
+            loaded = exported(model, meta, folder, strata)
             x = torch.rand(3, 1, 28, 28)
             with torch.no_grad():
                 out = vae.encoder(x)
@@ -159,9 +161,6 @@ def check_pythae(strata):
                     theirs = 0.5 * ((recon - x) ** 2).reshape(3, -1).sum(-1)
                     expected = -theirs - 784 * 0.9189385332046727
                 assert torch.allclose(loaded.log_px(x, [out.embedding]), expected, atol=1e-3)
-            if strata:
-                res = subprocess.run([strata, "validate", path], capture_output=True, text=True)
-                assert res.returncode == 0, res.stdout + res.stderr
     vq = PythaeVae("mse")
     vq.model_name = "VQVAE"
     try:
