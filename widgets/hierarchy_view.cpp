@@ -2,12 +2,13 @@
 
 #include <QJsonArray>
 
-#include <QDoubleSpinBox>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSignalBlocker>
+#include <QSlider>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -22,6 +23,7 @@
 #include "core/model/model_ops.h"
 #include "widgets/image_grid.h"
 #include "widgets/kl_heatmap.h"
+#include "widgets/temperature_controls.h"
 
 namespace strata {
 namespace {
@@ -76,18 +78,29 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
   c1->addWidget(samples_);
   c1->addWidget(new QLabel(tr("Seed"), this));
   c1->addWidget(resamplingSeed_);
+  levelMode_ = new QComboBox(this);
+  levelMode_->addItems({tr("Keep: each level"), tr("Keep: top k =")});
+  levelMode_->setToolTip(tr("Rows keep the top k layers. Each level: every k for up to %1 layers, "
+                            "the end of each layer group for deeper models. Top k: one row per "
+                            "input, k from the slider")
+                             .arg(kMaxLayerGroups));
+  level_ = new QSlider(Qt::Horizontal, this);
+  level_->setMinimumWidth(120);
+  level_->setEnabled(false);
+  levelName_ = new QLabel(this);
+  c1->addWidget(levelMode_);
+  c1->addWidget(level_);
+  c1->addWidget(levelName_);
   c1->addWidget(runResamplingButton);
   resampling_ = new ImageGrid(this);
   addExportButton(c1, resampling_);
   pages_->addTab(page(this, c1, resampling_), tr("Layer-wise resampling"));
 
   // Temperature
-  temperatureBox_ = new QWidget(this);
-  new QHBoxLayout(temperatureBox_);
-  temperatureBox_->layout()->setContentsMargins(0, 0, 0, 0);
+  temperatures_ = new TemperatureControls(this);
   temperatureSeed_ = spin(this, 0, 1000000, 3);
   auto* c2 = new QHBoxLayout;
-  c2->addWidget(temperatureBox_);
+  c2->addWidget(temperatures_);
   c2->addWidget(new QLabel(tr("Seed"), this));
   c2->addWidget(temperatureSeed_);
   temperatureGrid_ = new ImageGrid(this);
@@ -122,6 +135,16 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
   connect(runResamplingButton, &QPushButton::clicked, this, &HierarchyView::runResampling);
   connect(runMixingButton, &QPushButton::clicked, this, &HierarchyView::runMixing);
   connect(temperatureSeed_, &QSpinBox::valueChanged, this, &HierarchyView::runTemperature);
+  connect(temperatures_, &TemperatureControls::changed, this, &HierarchyView::runTemperature);
+  connect(levelMode_, &QComboBox::currentIndexChanged, this, [this](int mode) {
+    level_->setEnabled(mode == 1);
+    rebuildLevels();
+    runResampling();
+  });
+  connect(level_, &QSlider::valueChanged, this, [this] {
+    rebuildLevels();
+    runResampling();
+  });
   connect(heatmap_, &KlHeatmap::unitClicked, this, &HierarchyView::unitActivated);
 }
 
@@ -134,7 +157,14 @@ bool HierarchyView::showPage(const QString& name) {
 void HierarchyView::setModel(ModelPtr model) {
   model_ = std::move(model);
   heatmap_->setData(model_ ? model_->info() : ModelInfo{}, nullptr, {});
-  rebuildTemperatures();
+  temperatures_->setModel(model_ ? &model_->info() : nullptr);
+  {
+    const QSignalBlocker block(level_);
+    const int layers = model_ ? int(model_->info().layers.size()) : 0;
+    level_->setRange(0, layers);
+    level_->setValue(layers / 2);
+  }
+  rebuildLevels();
   refresh();
 }
 
@@ -149,55 +179,33 @@ void HierarchyView::setStats(std::shared_ptr<const LatentStats> stats, const QSt
   if (model_) heatmap_->setData(model_->info(), std::move(stats), source);
 }
 
-void HierarchyView::rebuildTemperatures() {
-  QLayout* layout = temperatureBox_->layout();
-  while (QLayoutItem* item = layout->takeAt(0)) {
-    delete item->widget();
-    delete item;
-  }
-  temperatures_.clear();
-  groups_.clear();
-  if (!model_) return;
-  // One box per layer for shallow models, one per group of layers for deep ones (a row of 60
-  // boxes would not fit any screen), and one for all of them when there are several.
-  groups_ = layerGroups(model_->info());
-  auto addBox = [this, layout](const QString& label, const QString& tip) {
-    layout->addWidget(new QLabel(label, temperatureBox_));
-    auto* t = new QDoubleSpinBox(temperatureBox_);
-    t->setRange(0.0, 1.5);
-    t->setSingleStep(0.1);
-    t->setValue(1.0);
-    t->setToolTip(tip);
-    layout->addWidget(t);
-    return t;
-  };
-  if (groups_.size() > 1) {
-    auto* all = addBox(tr("all"), tr("Set every layer's temperature"));
-    connect(all, &QDoubleSpinBox::valueChanged, this, [this](double value) {
-      for (QDoubleSpinBox* t : temperatures_) {
-        const QSignalBlocker block(t);
-        t->setValue(value);
-      }
-      runTemperature();
-    });
-  }
-  for (const LayerGroup& g : groups_) {
-    auto* t = addBox(g.label,
-                     g.count == 1
-                         ? tr("Temperature of %1: scales its conditional "
-                              "prior's standard deviation")
-                               .arg(g.label)
-                         : tr("Temperature of the %n layers of %1", nullptr, g.count).arg(g.label));
-    connect(t, &QDoubleSpinBox::valueChanged, this, &HierarchyView::runTemperature);
-    temperatures_.push_back(t);
-  }
+void HierarchyView::rebuildLevels() {
+  const bool one = levelMode_->currentIndex() == 1;
+  level_->setVisible(one);
+  levelName_->setVisible(one);
+  if (!model_ || !one) return;
+  const int k = level_->value();
+  const auto& layers = model_->info().layers;
+  levelName_->setText(k == 0 ? tr("0 (none)")
+                      : k == int(layers.size())
+                          ? tr("%1 (all)").arg(k)
+                          : tr("%1 (to %2)").arg(k).arg(layers[size_t(k - 1)].shownName()));
 }
 
-std::vector<double> HierarchyView::layerTemperatures() const {
-  std::vector<double> temps;
-  for (size_t g = 0; g < groups_.size(); ++g)
-    temps.insert(temps.end(), size_t(groups_[g].count), temperatures_[g]->value());
-  return temps;
+void HierarchyView::setResamplingLevel(int k) {
+  {
+    const QSignalBlocker b1(levelMode_), b2(level_);
+    levelMode_->setCurrentIndex(k < 0 ? 0 : 1);
+    level_->setEnabled(k >= 0);
+    if (k >= 0) level_->setValue(k);
+  }
+  rebuildLevels();
+  runResampling();
+}
+
+std::vector<int> HierarchyView::resamplingLevels() const {
+  if (levelMode_->currentIndex() != 1) return {};
+  return {level_->value()};
 }
 
 void HierarchyView::refresh() {
@@ -233,9 +241,10 @@ void HierarchyView::runResampling() {
       spreadIndices(dataset->size(), inputs_->value(), inputOffset_->value());
   const int samples = samples_->value();
   const quint64 seed = quint64(resamplingSeed_->value());
+  const std::vector<int> levels = resamplingLevels();
   worker_->submit<LayerwiseResampling>(
       RequestChannel::HierarchyResampling,
-      [=] { return layerwiseResampling(*model, *dataset, items, samples, seed); },
+      [=] { return layerwiseResampling(*model, *dataset, items, samples, seed, levels); },
       [this, model, items, seed](const LayerwiseResampling& r) {
         const ItemShape shape = model->info().input;
         const auto& layers = model->info().layers;
@@ -245,15 +254,17 @@ void HierarchyView::runResampling() {
         const int columns = r.samples + 1;
         for (int i = 0; i < r.inputs; ++i) {
           for (int k = 0; k < r.levels; ++k) {
-            // First column: the input itself, on the row that keeps every layer.
+            // First column: the input itself, on the last row (the one keeping most layers).
             cells << (k == r.levels - 1 ? toQImages(r.originals, shape, size_t(i), 1).front()
                                         : QImage());
             cells += toQImages(r.images, shape,
                                (size_t(i) * size_t(r.levels) + size_t(k)) * size_t(r.samples),
                                size_t(r.samples));
             const int top = r.kept[size_t(k)];  // layers kept from the top
-            QString kept = top == 0 ? tr("none") : layers[size_t(top - 1)].shownName();
-            if (top > 1)
+            QString kept = top == 0                    ? tr("none")
+                           : top == int(layers.size()) ? tr("all")
+                                                       : layers[size_t(top - 1)].shownName();
+            if (top > 1 && top < int(layers.size()))
               kept =
                   layers[0].shownName() + QStringLiteral("…") + layers[size_t(top - 1)].shownName();
             labels << tr("#%1 keep %2").arg(items[size_t(i)]).arg(kept);
@@ -277,10 +288,8 @@ void HierarchyView::runResampling() {
 void HierarchyView::runTemperature() {
   if (!model_) return;
   const ModelPtr model = model_;
-  const std::vector<double> temps = layerTemperatures();
-  QStringList text;
-  for (size_t g = 0; g < groups_.size(); ++g)
-    text << QStringLiteral("%1 %2").arg(groups_[g].label).arg(temperatures_[g]->value(), 0, 'f', 1);
+  const std::vector<double> temps = temperatures_->layerTemperatures();
+  const QString text = temperatures_->describe();
   const quint64 seed = quint64(temperatureSeed_->value());
   worker_->submit<std::vector<float>>(
       RequestChannel::HierarchyTemperature,
@@ -291,7 +300,7 @@ void HierarchyView::runTemperature() {
             tr("32 prior samples, seed %1, temperatures: %2 (the noise stays "
                "fixed; only the temperatures change the picture)")
                 .arg(seed)
-                .arg(text.join(", ")));
+                .arg(text));
         Q_EMIT temperatureShown();
       },
       [this](const QString& message) {
@@ -334,7 +343,7 @@ QJsonObject HierarchyView::figureRecipe() const {
   const auto page = HierarchyPage(pages_->currentIndex());  // the tabs follow the page table
   if (page == HierarchyPage::Temperature) {
     recipe.page = page;
-    recipe.temperatures = layerTemperatures();
+    recipe.temperatures = temperatures_->layerTemperatures();
     recipe.count = 32;
     recipe.seed = qint64(temperatureSeed_->value());
     return recipe.toJson();
@@ -352,6 +361,8 @@ QJsonObject HierarchyView::figureRecipe() const {
     recipe.items = std::vector<qint64>(items.begin(), items.end());
     recipe.samples = samples_->value();
     recipe.seed = qint64(resamplingSeed_->value());
+    const std::vector<int> levels = resamplingLevels();
+    if (!levels.empty()) recipe.levels = std::vector<qint64>(levels.begin(), levels.end());
   }
   return recipe.toJson();
 }

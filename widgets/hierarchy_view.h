@@ -12,9 +12,10 @@
 #include "core/model/layer_groups.h"
 #include "core/model/model.h"
 
-class QDoubleSpinBox;
+class QComboBox;
 class QHBoxLayout;
 class QLabel;
+class QSlider;
 class QSpinBox;
 class QTabWidget;
 
@@ -23,6 +24,7 @@ namespace strata {
 class ImageGrid;
 class InferenceWorker;
 class KlHeatmap;
+class TemperatureControls;
 
 class HierarchyView : public QWidget {
   Q_OBJECT
@@ -39,6 +41,9 @@ class HierarchyView : public QWidget {
   ImageGrid* temperatureGrid() const { return temperatureGrid_; }
   ImageGrid* mixingGrid() const { return mixing_; }
   KlHeatmap* heatmap() const { return heatmap_; }
+  TemperatureControls* temperatures() const { return temperatures_; }
+  // Resampling with one level: the top k layers kept (k from 0 to L); -1: the default levels.
+  void setResamplingLevel(int k);
   void refresh();
   // The recipe of the layer-wise resampling grid, without dataset and style; empty if none.
   QJsonObject figureRecipe() const;
@@ -55,8 +60,8 @@ class HierarchyView : public QWidget {
   void runResampling();
   void runTemperature();
   void runMixing();
-  void rebuildTemperatures();
-  std::vector<double> layerTemperatures() const;  // one per layer, from the group boxes
+  void rebuildLevels();
+  std::vector<int> resamplingLevels() const;  // empty: levelsShown()
   void addExportButton(QHBoxLayout* controls, ImageGrid* grid);
 
   InferenceWorker* worker_;
@@ -67,10 +72,11 @@ class HierarchyView : public QWidget {
   QSpinBox* inputOffset_ = nullptr;
   QSpinBox* samples_ = nullptr;
   QSpinBox* resamplingSeed_ = nullptr;
+  QComboBox* levelMode_ = nullptr;  // the default levels, or one k from the slider
+  QSlider* level_ = nullptr;
+  QLabel* levelName_ = nullptr;
   ImageGrid* resampling_ = nullptr;
-  QWidget* temperatureBox_ = nullptr;
-  std::vector<LayerGroup> groups_;
-  std::vector<QDoubleSpinBox*> temperatures_;  // one per group
+  TemperatureControls* temperatures_ = nullptr;
   QSpinBox* temperatureSeed_ = nullptr;
   ImageGrid* temperatureGrid_ = nullptr;
   QSpinBox* mixA_ = nullptr;

@@ -16,6 +16,7 @@ class ImageGrid : public QWidget {
 
   void setImages(const QVector<QImage>& images, int columns, const QStringList& rowLabels = {});
   void setCaption(const QString& caption);
+  QString caption() const { return caption_; }
   void setMessage(const QString& message);  // shown instead of the grid (e.g. why it is empty)
   void setMarkedCells(const QVector<int>& cells);  // outlined, e.g. the starting values
   int imageCount() const { return int(images_.size()); }

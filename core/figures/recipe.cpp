@@ -83,6 +83,24 @@ std::vector<int64_t> itemList(const std::optional<std::vector<qint64>>& given, c
   return items;
 }
 
+// The recipe's `levels`, checked against the model's layer count; empty: the default levels.
+std::vector<int> levelList(const std::optional<std::vector<qint64>>& given, const Model& model) {
+  std::vector<int> levels;
+  const qint64 layers = qint64(model.info().layers.size());
+  for (const qint64 k : given.value_or(std::vector<qint64>{})) {
+    if (k < 0 || k > layers)
+      bad(QStringLiteral("field `levels` names %1 layers kept, but %2 has %3 layers")
+              .arg(k)
+              .arg(model.info().name)
+              .arg(layers));
+    if (!levels.empty() && k <= levels.back())
+      bad(QStringLiteral("field `levels` must rise: %1 follows %2").arg(k).arg(levels.back()));
+    levels.push_back(int(k));
+  }
+  if (given && levels.empty()) bad(QStringLiteral("field `levels` is empty; name at least one k"));
+  return levels;
+}
+
 QJsonObject referenceJson(const RecipeModel& model) {
   QJsonObject reference;
   if (model.path) reference["path"] = *model.path;
@@ -166,8 +184,10 @@ void renderTemperatures(const HierarchyRecipe& r, const Model& model, const QStr
 void renderMixing(const HierarchyRecipe& r, const Model& model, const Dataset& dataset,
                   const QString& output) {
   const std::vector<int64_t> pair = itemList(r.pair, "pair", dataset);
+  std::vector<int> splits = levelList(r.levels, model);
+  if (splits.empty()) splits = levelsShown(model.info());
   const QVector<QImage> mixed =
-      toQImages(layerMixing(model, dataset, pair[0], pair[1]), model.info().input);
+      toQImages(layerMixing(model, dataset, pair[0], pair[1], splits), model.info().input);
   GridFigure grid;
   grid.rows = 1;
   grid.columns = int(mixed.size()) + 2;
@@ -175,7 +195,7 @@ void renderMixing(const HierarchyRecipe& r, const Model& model, const Dataset& d
   grid.cells.insert(grid.cells.end(), mixed.begin(), mixed.end());
   grid.marked = {0, 1};
   grid.columnLabels << QStringLiteral("A") << QStringLiteral("B");
-  for (const int s : levelsShown(model.info())) grid.columnLabels << QString::number(s);
+  for (const int s : splits) grid.columnLabels << QString::number(s);
   grid.title = titleOf(r, QStringLiteral("Layer mixing in %1").arg(model.info().name));
   grid.caption = QStringLiteral(
                      "A = #%1, B = #%2; column s takes the top s layers from A and the rest from "
@@ -297,8 +317,8 @@ void renderHierarchy(const HierarchyRecipe& r, const QString& output, const QStr
   const std::vector<int64_t> inputs = itemList(r.items, "items", *dataset);
   const int draws = r.samples.value_or(6);
   job.cancel.throwIfCancelled();
-  const LayerwiseResampling lr =
-      layerwiseResampling(*model, *dataset, inputs, draws, uint64_t(r.seed.value_or(0)));
+  const LayerwiseResampling lr = layerwiseResampling(
+      *model, *dataset, inputs, draws, uint64_t(r.seed.value_or(0)), levelList(r.levels, *model));
   const ItemShape shape = model->info().input;
   const QVector<QImage> originals = toQImages(lr.originals, shape);
   const QVector<QImage> images = toQImages(lr.images, shape);
@@ -313,11 +333,14 @@ void renderHierarchy(const HierarchyRecipe& r, const QString& output, const QStr
       grid.cells.push_back(level == 0 ? originals[i] : QImage());
       for (int s = 0; s < lr.samples; ++s)
         grid.cells.push_back(images[(i * lr.levels + level) * lr.samples + s]);
-      grid.rowLabels << (level == 0 ? QStringLiteral("#%1 keep none").arg(inputs[size_t(i)])
-                         : level == lr.levels - 1
-                             ? QStringLiteral("keep all")
-                             : QStringLiteral("keep to %1")
-                                   .arg(layers[size_t(lr.kept[size_t(level)] - 1)].shownName()));
+      const int kept = lr.kept[size_t(level)];
+      const QString what =
+          kept == 0 ? QStringLiteral("keep none")
+          : kept == int(layers.size())
+              ? QStringLiteral("keep all")
+              : QStringLiteral("keep to %1").arg(layers[size_t(kept - 1)].shownName());
+      grid.rowLabels << (level == 0 ? QStringLiteral("#%1 %2").arg(inputs[size_t(i)]).arg(what)
+                                    : what);
     }
   grid.title = titleOf(r, QStringLiteral("What each layer of %1 controls").arg(model->info().name));
   grid.caption = QStringLiteral(

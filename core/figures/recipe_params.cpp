@@ -199,6 +199,7 @@ HierarchyRecipe HierarchyRecipe::fromJson(const QJsonObject& json, const QString
   r.count = smallInteger(json, "count");
   r.pair = integers(json, "pair");
   r.statsItems = integer(json, "stats_items");
+  r.levels = integers(json, "levels");
   return r;
 }
 
@@ -211,6 +212,7 @@ QJsonObject HierarchyRecipe::toJson() const {
   put(json, "count", count);
   put(json, "pair", pair);
   put(json, "stats_items", statsItems);
+  put(json, "levels", levels);
   return json;
 }
 

@@ -90,6 +90,9 @@ struct HierarchyRecipe : RecipeCommon {
   std::optional<int> count;                         // temperature
   std::optional<std::vector<qint64>> pair;          // mixing: items A and B
   std::optional<qint64> statsItems;                 // kl
+  // resampling and mixing: the numbers k of top layers kept, ascending in 0 .. L; absent:
+  // levelsShown() (every k up to 8 layers, the group ends of deeper models)
+  std::optional<std::vector<qint64>> levels;
 
   static HierarchyRecipe fromJson(const QJsonObject& json, const QString& where = {});
   QJsonObject toJson() const;

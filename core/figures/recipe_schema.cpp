@@ -116,9 +116,11 @@ std::vector<RecipeField> buildTable() {
       choice("page", {kHierarchy}, hierarchyPageNames()),
       list("items", {kHierarchy, kComparison}, K::IntegerList, 1, 64, 0, kMaxItem),
       number("samples", {kHierarchy}, K::Integer, 1, 32),
-      list("temperatures", {kHierarchy}, K::NumberList, 1, 64, 0, 3),
+      // as many as a model may have layers (ModelLimits::maxLayers)
+      list("temperatures", {kHierarchy}, K::NumberList, 1, 1024, 0, 3),
       number("count", {kHierarchy}, K::Integer, 1, 64),
       list("pair", {kHierarchy}, K::IntegerList, 2, 2, 0, kMaxItem),
+      list("levels", {kHierarchy}, K::IntegerList, 1, 1025, 0, 1024),
       // comparison
       number("samples", {kComparison}, K::Integer, 1, 64),
       number("temperature", {kComparison}, K::Number, 0, 5),

@@ -34,6 +34,7 @@
 #include "widgets/reconstruction_view.h"
 #include "widgets/scatter_view.h"
 #include "widgets/selection_panel.h"
+#include "widgets/temperature_controls.h"
 #include "widgets/traverse_view.h"
 
 using namespace strata;
@@ -412,6 +413,22 @@ class TestMainWindow : public QObject {
     QCOMPARE(recipe["page"].toString(), QStringLiteral("kl"));
     hierarchy->showPage("temperature");
     QCOMPARE(window.currentRecipe(&why)["temperatures"].toArray().size(), 60);
+    // "From layer k on" overrides the layers from k down, in the view and in its recipe.
+    QSignalSpy cooled(hierarchy, &HierarchyView::temperatureShown);
+    hierarchy->temperatures()->setFromLayer(37, 0.3);
+    QTRY_VERIFY_WITH_TIMEOUT(cooled.count() >= 1, 60000);
+    const QJsonArray temps = window.currentRecipe(&why)["temperatures"].toArray();
+    QCOMPARE(temps[35].toDouble(), 1.0);
+    QCOMPARE(temps[36].toDouble(), 0.3);
+    QCOMPARE(temps[59].toDouble(), 0.3);
+    QVERIFY(hierarchy->temperatureGrid()->caption().contains(QStringLiteral("from layer 37")));
+    // Resampling at one chosen k: one row per input, and the recipe names that k.
+    hierarchy->showPage("resampling");
+    QSignalSpy resampled(hierarchy, &HierarchyView::resamplingShown);
+    hierarchy->setResamplingLevel(30);
+    QTRY_VERIFY_WITH_TIMEOUT(resampled.count() >= 1, 60000);
+    QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 1 * 7);
+    QCOMPARE(window.currentRecipe(&why)["levels"].toArray(), QJsonArray({30}));
 
     // Traverse: one folding box per layer, the first group unfolded, a filter by group.
     TraverseView* traverse = window.traverseView();

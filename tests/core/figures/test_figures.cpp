@@ -207,6 +207,19 @@ class TestFigures : public QObject {
     QTest::newRow("kl")
         << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test", "stats_items": 500)")
         << QString();
+    QTest::newRow("resampling at chosen levels")
+        << QByteArray(R"("dataset": "fashion-mnist:test", "items": [2], "levels": [1, 3])")
+        << QString();
+    QTest::newRow("mixing at chosen levels")
+        << QByteArray(R"("page": "mixing", "dataset": "fashion-mnist:test", "pair": [0, 1], )"
+                      R"("levels": [2])")
+        << QString();
+    QTest::newRow("levels beyond the model")
+        << QByteArray(R"("dataset": "fashion-mnist:test", "items": [2], "levels": [1, 4])")
+        << QString("field `levels` names 4 layers kept, but");
+    QTest::newRow("levels out of order")
+        << QByteArray(R"("dataset": "fashion-mnist:test", "items": [2], "levels": [2, 1])")
+        << QString("field `levels` must rise: 1 follows 2");
     QTest::newRow("kl without items")
         << QByteArray(R"("page": "kl", "dataset": "fashion-mnist:test", "stats_items": 0)")
         << QString("field `stats_items` must be an integer from 1 to 1000000, got 0");

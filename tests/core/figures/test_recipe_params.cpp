@@ -90,6 +90,7 @@ FigureRecipe fullRecipe(FigureKind kind) {
       r.count = 20;
       r.pair = std::vector<qint64>{3, 4};
       r.statsItems = 10000;
+      r.levels = std::vector<qint64>{0, 12, 60};
       return r;
     }
     case FigureKind::Comparison: {
@@ -269,6 +270,8 @@ class TestRecipeParams : public QObject {
          R"("figure": "hierarchy", "page": "temperature", "temperatures": [0, 1.5, 3], )"
          R"("count": 32, "seed": 3})"},
         {"hierarchy mixing", R"("figure": "hierarchy", "page": "mixing", "pair": [0, 1]})"},
+        {"hierarchy resampling at chosen levels",
+         R"("figure": "hierarchy", "items": [0], "levels": [0, 30, 60], "seed": 1})"},
         {"hierarchy kl", R"("figure": "hierarchy", "page": "kl", "stats_items": 10000})"},
         {"comparison",
          R"("figure": "comparison", "items": [0, 1, 2, 3, 4, 5, 6, 7], "samples": 8, )"
