@@ -247,7 +247,6 @@ void HierarchyView::runResampling() {
       [=] { return layerwiseResampling(*model, *dataset, items, samples, seed, levels); },
       [this, model, items, seed](const LayerwiseResampling& r) {
         const ItemShape shape = model->info().input;
-        const auto& layers = model->info().layers;
         QVector<QImage> cells;
         QStringList labels;
         QVector<int> marks;
@@ -260,13 +259,7 @@ void HierarchyView::runResampling() {
             cells += toQImages(r.images, shape,
                                (size_t(i) * size_t(r.levels) + size_t(k)) * size_t(r.samples),
                                size_t(r.samples));
-            const int top = r.kept[size_t(k)];  // layers kept from the top
-            QString kept = top == 0                    ? tr("none")
-                           : top == int(layers.size()) ? tr("all")
-                                                       : layers[size_t(top - 1)].shownName();
-            if (top > 1 && top < int(layers.size()))
-              kept =
-                  layers[0].shownName() + QStringLiteral("…") + layers[size_t(top - 1)].shownName();
+            const QString kept = keptLayersText(model->info(), r.kept[size_t(k)]);
             labels << tr("#%1 keep %2").arg(items[size_t(i)]).arg(kept);
             if (k == r.levels - 1) marks << int(cells.size()) - r.samples - 1;
           }

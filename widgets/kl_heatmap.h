@@ -1,7 +1,9 @@
 #pragma once
 // KL per unit as a heatmap: one row per layer, units ordered by KL, viridis colour on a log
 // scale; spatial layers also get a per-channel map of KL over positions. Collapsed units are
-// crossed out, collapsed layers flagged. Clicking a cell names the unit.
+// crossed out, collapsed layers flagged. Clicking a cell names the unit. Deep models (more
+// layers than kMaxLayerGroups) get an overview first: KL per layer as bars and a line per
+// layer group, then compact rows; the widget is as tall as its content, for a scroll area.
 
 #include <QWidget>
 
@@ -38,11 +40,16 @@ class KlHeatmap : public QWidget {
     int layer, unit;
   };
   void layoutCells();
+  bool deep() const;
+  int overviewHeight() const;
+  void paintOverview(QPainter& p, int top);
+  void paintSpatialMaps(QPainter& p, int y);
 
   ModelInfo info_;
   std::shared_ptr<const LatentStats> stats_;
   QString source_;
   std::vector<Cell> cells_;
+  std::vector<int> rowTop_;  // per layer: the top of its row
   double logMin_ = -3, logMax_ = 1;
 };
 

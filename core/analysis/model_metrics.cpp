@@ -22,6 +22,7 @@
 #include "core/model/encoding.h"
 #include "core/model/evaluation.h"
 #include "core/model/latent_stats.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 
 namespace strata {
@@ -124,6 +125,31 @@ void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& data
 
 std::vector<int64_t> widen(const std::vector<int>& v) {
   return {v.begin(), v.end()};
+}
+
+// Deep models (more layers than the views show side by side) also get KL and active units per
+// layer group, the resolutions a VDVAE-style model reports its numbers by.
+void addGroupRows(ModelMetrics& m, const ModelInfo& info, const LatentStats& stats,
+                  const std::vector<double>& klPerLayer, const QString& subset) {
+  if (int(info.layers.size()) <= kMaxLayerGroups) return;
+  for (const LayerGroup& group : layerGroups(info)) {
+    double kl = 0;
+    int active = 0, units = 0;
+    for (int l = group.first; l < group.first + group.count; ++l) {
+      kl += klPerLayer[size_t(l)];
+      active += stats.layers[size_t(l)].activeUnits;
+      units += int(stats.layers[size_t(l)].units.size());
+    }
+    const QString layers = QStringLiteral("%1 layers").arg(group.count);
+    m.rows.push_back(row("kl-group/" + group.label,
+                         QStringLiteral("KL group %1 (nats)").arg(group.label), kl,
+                         subset + ", " + layers, NAN, NAN, false));
+    m.rows.push_back(
+        row("active-group/" + group.label, QStringLiteral("active units group %1").arg(group.label),
+            active,
+            QStringLiteral("Var E_q[z] > %1, %2").arg(LatentStats::kActiveThreshold).arg(layers)));
+    m.rows.back().outOf = units;
+  }
 }
 
 }  // namespace
@@ -348,6 +374,7 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
     collapsed += s.collapsedUnits;
     units += int(s.units.size());
   }
+  addGroupRows(m, model.info(), stats, elbo.klPerLayer, subset);
   m.rows.push_back(
       row("active", "active units", active,
           QStringLiteral("Var E_q[z] > %1 (Burda et al.)").arg(LatentStats::kActiveThreshold)));

@@ -322,7 +322,6 @@ void renderHierarchy(const HierarchyRecipe& r, const QString& output, const QStr
   const ItemShape shape = model->info().input;
   const QVector<QImage> originals = toQImages(lr.originals, shape);
   const QVector<QImage> images = toQImages(lr.images, shape);
-  const auto& layers = model->info().layers;
   GridFigure grid;
   grid.rows = lr.inputs * lr.levels;
   grid.columns = 1 + lr.samples;
@@ -333,12 +332,8 @@ void renderHierarchy(const HierarchyRecipe& r, const QString& output, const QStr
       grid.cells.push_back(level == 0 ? originals[i] : QImage());
       for (int s = 0; s < lr.samples; ++s)
         grid.cells.push_back(images[(i * lr.levels + level) * lr.samples + s]);
-      const int kept = lr.kept[size_t(level)];
       const QString what =
-          kept == 0 ? QStringLiteral("keep none")
-          : kept == int(layers.size())
-              ? QStringLiteral("keep all")
-              : QStringLiteral("keep to %1").arg(layers[size_t(kept - 1)].shownName());
+          QStringLiteral("keep ") + keptLayersText(model->info(), lr.kept[size_t(level)]);
       grid.rowLabels << (level == 0 ? QStringLiteral("#%1 %2").arg(inputs[size_t(i)]).arg(what)
                                     : what);
     }

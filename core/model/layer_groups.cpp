@@ -41,6 +41,16 @@ std::vector<LayerGroup> layerGroups(const ModelInfo& info, int maxGroups) {
   return groups;
 }
 
+QString keptLayersText(const ModelInfo& info, int k, int maxGroups) {
+  const int layers = int(info.layers.size());
+  if (k <= 0) return QStringLiteral("none");
+  if (k >= layers) return QStringLiteral("all");
+  if (layers > maxGroups)
+    for (const LayerGroup& g : layerGroups(info, maxGroups))
+      if (g.first + g.count == k && g.count > 1) return QStringLiteral("through ") + g.label;
+  return spanLabel(info, 0, k);
+}
+
 std::vector<int> levelsShown(const ModelInfo& info, int maxGroups) {
   std::vector<int> levels{0};
   if (int(info.layers.size()) <= maxGroups) {

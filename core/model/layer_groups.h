@@ -28,4 +28,8 @@ std::vector<LayerGroup> layerGroups(const ModelInfo& info, int maxGroups = kMaxL
 // at most `maxGroups` layers, else 0 and the end of each group of layerGroups().
 std::vector<int> levelsShown(const ModelInfo& info, int maxGroups = kMaxLayerGroups);
 
+// What keeping the top k layers keeps, for row labels: "none", "all", "z_top" (k = 1),
+// "z_top…z_mid", or, when k ends a group of a deep model, "through 7 x 7".
+QString keptLayersText(const ModelInfo& info, int k, int maxGroups = kMaxLayerGroups);
+
 }  // namespace strata

@@ -391,6 +391,7 @@ class TestMainWindow : public QObject {
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QSignalSpy model(&window, &MainWindow::modelShown);
+    QSignalSpy stats(&window, &MainWindow::statsShown);
     window.openStartup("fashion-mnist:test",
                        QStringLiteral(STRATA_SOURCE_DIR "/tests/data/models/deep60.pt"));
     QTRY_VERIFY_WITH_TIMEOUT(model.count() >= 1 && window.dataset(), 60000);
@@ -400,9 +401,13 @@ class TestMainWindow : public QObject {
     QCOMPARE(hierarchy->resamplingGrid()->imageCount(), 3 * 6 * 7);
     QCOMPARE(hierarchy->mixingGrid()->imageCount(), 2 + 6);
     QCOMPARE(hierarchy->temperatureGrid()->imageCount(), 32);
+    const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");  // to look at them
+    QTRY_VERIFY_WITH_TIMEOUT(stats.count() >= 1, 120000);  // the KL page has its numbers
     for (const char* page : {"resampling", "temperature", "mixing", "kl"}) {
       hierarchy->showPage(page);
       QTest::qWait(100);
+      if (!shots.isEmpty())
+        QVERIFY(window.grab().save(QDir(shots).filePath(QStringLiteral("deep-%1.png").arg(page))));
       QVERIFY2(window.minimumSizeHint().width() <= 1600,
                qPrintable(QStringLiteral("%1 page: the window needs %2 pixels")
                               .arg(page)
@@ -448,6 +453,7 @@ class TestMainWindow : public QObject {
     for (QGroupBox* box : layerBoxes()) shown += box->isVisibleTo(traverse) ? 1 : 0;
     QCOMPARE(shown, 12);
     QVERIFY(window.minimumSizeHint().width() <= 1600);
+    if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("deep-traverse.png")));
   }
 
   // A saved session reopens the dataset, model, compared models, view and selection.

@@ -21,6 +21,7 @@
 #include "core/data/npy.h"
 #include "core/model/evaluation.h"
 #include "core/model/latent_stats.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model.h"
 #include "core/numeric/disentanglement.h"
 #include "core/numeric/unit_matching.h"
@@ -406,6 +407,37 @@ class TestMetrics : public QObject {
       klDistance += std::abs(r->value - klWrong[int(l)].toDouble());
     }
     QVERIFY2(klDistance > 10.0, qPrintable(QString::number(klDistance)));
+  }
+
+  // A deep model's table also gives KL and active units per layer group (60 layers in 5
+  // groups): each group's numbers are the sums of its layers' rows; shallow models get none.
+  void deepModelsGetGroupRows() {
+    if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    auto model = Model::load(kSource + "/tests/data/models/deep60.pt");
+    auto data = loadFashionMnist(Split::Test);
+    MetricsOptions o;
+    o.items = 200;
+    o.iwItems = 0;
+    const ModelMetrics m = computeModelMetrics(*model, *data, o);
+    const std::vector<LayerGroup> groups = layerGroups(model->info());
+    QCOMPARE(groups.size(), size_t(5));
+    const auto& layers = model->info().layers;
+    for (const LayerGroup& g : groups) {
+      const MetricRow* kl = m.find("kl-group/" + g.label);
+      const MetricRow* active = m.find("active-group/" + g.label);
+      QVERIFY2(kl && active, qPrintable(g.label));
+      double klSum = 0, activeSum = 0, units = 0;
+      for (int l = g.first; l < g.first + g.count; ++l) {
+        klSum += m.find("kl/" + layers[size_t(l)].name)->value;
+        activeSum += m.find("active/" + layers[size_t(l)].name)->value;
+        units += m.find("active/" + layers[size_t(l)].name)->outOf;
+      }
+      QVERIFY(std::abs(kl->value - klSum) <= 1e-9 * std::max(1.0, klSum));
+      QCOMPARE(active->value, activeSum);
+      QCOMPARE(active->outOf, units);
+    }
+    const ModelMetrics shallow = computeModelMetrics(*Model::load(kRangeModel), *data, o);
+    for (const MetricRow& r : shallow.rows) QVERIFY(!r.key.startsWith("kl-group/"));
   }
 
   // Latent statistics (posterior means path) of the same model and items against PyTorch:

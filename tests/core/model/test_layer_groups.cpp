@@ -38,6 +38,19 @@ class TestLayerGroups : public QObject {
     QCOMPARE(layerGroups(modelWith(6, 3)).size(), size_t(6));
   }
 
+  // Row labels say what a level keeps: by group at a deep model's group ends, else by layers.
+  void keptLayersAreNamed() {
+    const ModelInfo shallow = modelWith(3, 0);
+    QCOMPARE(keptLayersText(shallow, 0), QStringLiteral("none"));
+    QCOMPARE(keptLayersText(shallow, 1), QStringLiteral("z0"));
+    QCOMPARE(keptLayersText(shallow, 2), QStringLiteral("z0\u2026z1"));
+    QCOMPARE(keptLayersText(shallow, 3), QStringLiteral("all"));
+    const ModelInfo deep = modelWith(60, 12);
+    QCOMPARE(keptLayersText(deep, 24), QStringLiteral("through g1"));
+    QCOMPARE(keptLayersText(deep, 30), QStringLiteral("z0\u2026z29"));
+    QCOMPARE(keptLayersText(deep, 60), QStringLiteral("all"));
+  }
+
   void deepModelsUseTheirDeclaredGroups() {
     const ModelInfo info = modelWith(60, 12);
     const std::vector<LayerGroup> groups = layerGroups(info);
