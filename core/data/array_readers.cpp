@@ -97,7 +97,8 @@ void checkFloatPixels(const NpyArray& images, const ImageLayout& l, const PixelR
                                  "pixel_range " + declared);
     throw DataError(where, "float images must lie in [0, 1]; found values in " + found +
                                " (images stored in another range, such as [-1, 1], can say so "
-                               "with an array pixel_range = [low, high] in the .npz)");
+                               "with an array pixel_range = [low, high] in the .npz, or be "
+                               "opened as range=-1,1:FILE)");
   }
 }
 
@@ -222,13 +223,20 @@ void setArrayFactors(ArrayDataset& dataset, const NpyArray& factors) {
 }
 
 std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> arrays,
-                                                const QString& path) {
+                                                const QString& path, const PixelRange& given) {
   const QString name = QFileInfo(path).fileName();
   NpyArray* images = findArray(arrays, {"imgs", "images", "x"});
   if (!images) throw DataError(str(path), "no image array (expected a key imgs, images or x)");
-  PixelRange range;
-  if (const NpyArray* declared = findArray(arrays, {"pixel_range"}))
+  PixelRange range = given;
+  if (const NpyArray* declared = findArray(arrays, {"pixel_range"})) {
     range = pixelRangeOf(*declared);
+    if (given.declared && (given.low != range.low || given.high != range.high))
+      throw DataError(
+          whereOf(*declared, "pixel_range"),
+          "the file declares pixel_range [" + declared->textAt(0) + ", " + declared->textAt(1) +
+              "], but it was opened with range=" + QString::number(given.low).toStdString() + "," +
+              QString::number(given.high).toStdString());
+  }
   auto dataset = datasetFromImageArray(std::move(*images), path, name, range);
   if (const NpyArray* labels = findArray(arrays, {"labels", "y"}))
     setArrayLabels(*dataset, *labels, "images");
@@ -237,11 +245,11 @@ std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> 
   return dataset;
 }
 
-std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path) {
+std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path, const PixelRange& given) {
   return withMemoryCheck(path, [&] {
     if (path.endsWith(".npy", Qt::CaseInsensitive))
-      return datasetFromImageArray(readNpy(path), path, QFileInfo(path).fileName());
-    return datasetFromArrays(readNpz(path), path);
+      return datasetFromImageArray(readNpy(path), path, QFileInfo(path).fileName(), given);
+    return datasetFromArrays(readNpz(path), path, given);
   });
 }
 

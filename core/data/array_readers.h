@@ -18,19 +18,21 @@ namespace strata {
 // [N, C, H, W] or [N, H, W, C] (C = 1 or 3). Pixels: uint8 is scaled by 1/255, uint16 by
 // 1/65535; integer images holding only 0 and 1 are binary and kept as they are; other integer
 // types (int8's negative half included) are refused; float images must be finite and lie in
-// [0, 1], unless the .npz holds pixel_range = [low, high], the range its float images are
-// stored in (e.g. [-1, 1]), which they are then mapped from once, on reading. Every refusal is
-// a DataError naming the file, the array and the first bad item.
-std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path);
-// The same from the arrays of an .npz already read; `path` names it in messages.
-std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> arrays,
-                                                const QString& path);
-
-// The range float images are stored in; [0, 1] unless a file declares another.
+// [0, 1], unless the .npz holds pixel_range = [low, high] or the spec names a range, the range
+// its float images are stored in (e.g. [-1, 1]), which they are then mapped from once, on reading.
+// Every refusal is a DataError naming the file, the array and the first bad item. The range float
+// images are stored in; [0, 1] unless a file or a dataset spec declares another.
 struct PixelRange {
   double low = 0, high = 1;
   bool declared = false;
 };
+
+// `given`: a range named outside the file (the dataset spec "range=LOW,HIGH:PATH"); an .npz
+// that declares a different pixel_range is refused rather than guessed about.
+std::shared_ptr<ArrayDataset> loadArrayDataset(const QString& path, const PixelRange& given = {});
+// The same from the arrays of an .npz already read; `path` names it in messages.
+std::shared_ptr<ArrayDataset> datasetFromArrays(std::map<std::string, NpyArray> arrays,
+                                                const QString& path, const PixelRange& given = {});
 // An .npz's pixel_range array; throws DataError unless it is two finite numbers, low < high.
 PixelRange pixelRangeOf(const NpyArray& array);
 

@@ -15,6 +15,7 @@
 #include "core/base/errors.h"
 #include "core/data/array_dataset.h"
 #include "core/data/array_readers.h"
+#include "core/data/dataset_source.h"
 #include "core/data/dsprites.h"
 #include "core/data/npy.h"
 #include "tests/support/test_support.h"
@@ -179,6 +180,37 @@ class TestArrayReaders : public QObject {
     writeNpz(path, {{"images", makeNpy(std::vector<uint8_t>{0, 9, 200, 255}, {2, 1, 2})},
                     {"pixel_range", makeNpy(std::vector<double>{-1.0, 1.0}, {2})}});
     QVERIFY_REFUSED(loadArrayDataset(path), "not floats");
+  }
+
+  // The range can also be named in the dataset spec (command line, sessions, recipes), for a
+  // .npy that has nowhere to say it; a spec range that contradicts the file's is refused, and
+  // files with integer pixels do not take one.
+  void aSpecNamesTheRange() {
+    auto writeNpy = [](const QString& path, const NpyArray& array) {
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      const std::vector<uint8_t> bytes = serializeNpy(array);
+      f.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size()));
+    };
+    const QString npy = dir_.filePath("signed.npy");
+    writeNpy(npy, makeNpy(std::vector<float>{-1.0f, 0.0f, 0.5f, 1.0f}, {2, 1, 2}));
+    QVERIFY_REFUSED(openDataset(npy), "must lie in [0, 1]", "range=-1,1:FILE");
+    auto ds = openDataset("range=-1,1:" + npy);
+    QCOMPARE(ds->image(0)[0], 0.0f);
+    QCOMPARE(ds->image(1)[0], 0.75f);
+    QCOMPARE(describeDatasetSpec("range=-1,1:" + npy),
+             QStringLiteral("signed.npy (stored in [-1,1])"));
+    for (const QString& bad : {"range=1,-1:", "range=-1:", "range=a,1:", "range=0,inf:"})
+      QVERIFY_REFUSED(openDataset(bad + npy), "expected range=LOW,HIGH:FILE");
+
+    const QString npz = dir_.filePath("declared.npz");
+    writeNpz(npz, {{"images", makeNpy(std::vector<float>{0.0f, 0.5f}, {1, 1, 2})},
+                   {"pixel_range", makeNpy(std::vector<double>{0.0, 1.0}, {2})}});
+    QVERIFY_REFUSED(openDataset("range=-1,1:" + npz), "declares pixel_range", "range=-1,1");
+    QCOMPARE(openDataset("range=0,1:" + npz)->image(0)[1], 0.5f);
+    const QString bytes = dir_.filePath("bytes.npy");
+    writeNpy(bytes, makeNpy(std::vector<uint8_t>{0, 9, 200, 255}, {2, 1, 2}));
+    QVERIFY_REFUSED(openDataset("range=-1,1:" + bytes), "not floats");
   }
 
   void readsWhatNumpyWrote() {
