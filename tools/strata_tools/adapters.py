@@ -10,7 +10,9 @@ methods with their exact signatures.
     strata_model, meta = adapters.disentangling_vae(model, name="beta-VAE dSprites")
     contract.export(strata_model, "bvae.pt", meta)
 
-See tools/README.md ("Models from other codebases") for each codebase's lines.
+See tools/README.md ("Models from other codebases") for each codebase's lines. Adapters for
+hierarchical codebases live in adapters_vdvae.py (openai/vdvae) and adapters_nvae.py (helpers
+for NVlabs/NVAE); their entry points are importable from here as well.
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -35,17 +37,21 @@ class FlatGaussianVae(torch.nn.Module):
     """The contract around a flat VAE given as an encoder returning (mu, logvar) and a decoder
     returning Bernoulli means (probabilities), logits, or Gaussian means ("probabilities",
     "logits", "gaussian" in `likelihood`; the Gaussian has unit variance, as a summed squared
-    error loss implies); standard normal prior."""
+    error loss implies); standard normal prior. With `sigmoid_decode`, `decode` returns the
+    sigmoid of logits (the Bernoulli mean) instead of the logits themselves."""
     strata_meta: str
     latent_dim: int
     likelihood: str
+    sigmoid_decode: bool
 
-    def __init__(self, encoder, decoder, latent_dim: int, likelihood: str):
+    def __init__(self, encoder, decoder, latent_dim: int, likelihood: str,
+                 sigmoid_decode: bool = False):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
         self.latent_dim = latent_dim
         self.likelihood = likelihood
+        self.sigmoid_decode = sigmoid_decode
 
     @torch.jit.export
     def posterior(self, x: torch.Tensor, sample: bool) -> Dict[str, List[torch.Tensor]]:
@@ -57,7 +63,8 @@ class FlatGaussianVae(torch.nn.Module):
 
     @torch.jit.export
     def decode(self, z: List[torch.Tensor]) -> torch.Tensor:
-        return self.decoder(z[0])
+        out = self.decoder(z[0])
+        return torch.sigmoid(out) if self.sigmoid_decode else out
 
     @torch.jit.export
     def prior_sample(self, fixed: List[torch.Tensor], eps: List[torch.Tensor],
@@ -154,3 +161,78 @@ def pythae_vae(model: torch.nn.Module, name: str, training: Optional[Dict] = Non
         factors=factors, likelihood="bernoulli" if loss == "bce" else "gaussian",
         decode_output="mean")
     return wrapped, meta
+
+
+class _ChannelsLastEncoder(torch.nn.Module):
+    """Feeds an encoder written for NHWC images (TensorFlow's layout) from Strata's NCHW."""
+
+    def __init__(self, encoder):
+        super().__init__()
+        self.inner = encoder
+
+    def forward(self, x):
+        means, log_var = self.inner(x.permute(0, 2, 3, 1).contiguous())
+        return means, log_var
+
+
+class _ChannelsLastDecoder(torch.nn.Module):
+    """Turns a decoder's NHWC output (or its flat NHWC-ordered values) into NCHW; `activation`
+    "tanh" maps it as disentanglement_lib's losses do: tanh / 2 + 0.5, clipped to [1e-6, 1 - 1e-6]."""
+    channels: int
+    height: int
+    width: int
+    tanh: bool
+
+    def __init__(self, decoder, channels: int, height: int, width: int, tanh: bool):
+        super().__init__()
+        self.inner = decoder
+        self.channels, self.height, self.width, self.tanh = channels, height, width, tanh
+
+    def forward(self, z):
+        out = self.inner(z).reshape(-1, self.height, self.width, self.channels)
+        out = out.permute(0, 3, 1, 2).contiguous()
+        if self.tanh:
+            out = torch.clamp(torch.tanh(out) / 2 + 0.5, 1e-6, 1 - 1e-6)
+        return out
+
+
+def disentanglement_lib_vae(encoder: torch.nn.Module, decoder: torch.nn.Module, latent_dim: int,
+                            name: str, image_shape=(1, 64, 64), activation: str = "logits",
+                            decode_output: str = "logits", training: Optional[Dict] = None,
+                            factors: Optional[List[str]] = None) -> Tuple[torch.nn.Module, Dict]:
+    """A PyTorch port of a google-research/disentanglement_lib model (BetaVAE, FactorVAE,
+    DIPVAE, BetaTCVAE, AnnealedVAE: all share `BaseVAE`'s Gaussian encoder and decoder) that keeps
+    the TensorFlow conventions: `encoder(x)` takes images [B, H, W, C] in [0, 1] and returns
+    (means, log_var), `decoder(z)` returns [B, H, W, C] (or its NHWC values flat) before the
+    output activation, trained with their `bernoulli_loss`. `image_shape` is (C, H, W).
+    `activation` is their `reconstruction_loss.activation`: "logits" (sigmoid cross-entropy on
+    the decoder's logits) or "tanh" (tanh / 2 + 0.5 clipped, then Bernoulli). `decode_output`
+    "logits" hands Strata the logits (contract 2, Strata shows their sigmoid), "mean" the
+    sigmoid itself; with "tanh" only "mean" exists."""
+    if activation not in ("logits", "tanh"):
+        raise ValueError("disentanglement_lib activation %r: the adapter knows logits and tanh"
+                         % activation)
+    if decode_output not in ("logits", "mean"):
+        raise ValueError("decode_output %r: expected logits or mean" % decode_output)
+    if activation == "tanh" and decode_output == "logits":
+        raise ValueError("activation tanh: the decoder gives no logits, use decode_output=\"mean\"")
+    channels, height, width = (int(s) for s in image_shape)
+    dim = int(latent_dim)
+    enc = _trace(_ChannelsLastEncoder(encoder), torch.rand(2, channels, height, width))
+    dec = _trace(_ChannelsLastDecoder(decoder, channels, height, width, activation == "tanh"),
+                 torch.zeros(2, dim))
+    if activation == "tanh":
+        wrapped = FlatGaussianVae(enc, dec, dim, "probabilities")
+    else:
+        wrapped = FlatGaussianVae(enc, dec, dim, "logits", sigmoid_decode=decode_output == "mean")
+    meta = contract.make_meta(
+        name, channels, height, width, [{"name": "z", "shape": [dim], "group": "flat"}],
+        training=dict(training or {}, codebase="google-research/disentanglement_lib",
+                      activation=activation),
+        factors=factors, likelihood="bernoulli", decode_output=decode_output)
+    return wrapped, meta
+
+
+from strata_tools.adapters_nvae import (nvae_export_ready, nvae_normal,  # noqa: E402,F401
+                                        replace_custom_swish, sync_batchnorm_to_batchnorm)
+from strata_tools.adapters_vdvae import dmol_mean, vdvae_hierarchical  # noqa: E402,F401
