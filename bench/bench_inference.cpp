@@ -56,7 +56,9 @@ int main(int argc, char** argv) {
   std::vector<float> images(size_t(dataset->size() * 784));
   dataset->copyBatch(0, dataset->size(), images.data());
   for (const QString& name : names) {
-    auto model = Model::load(bundledModelPath(name + ".pt"));
+    // A bundled model by name, or any model file by path (e.g. the 60-layer test model).
+    const bool file = name.endsWith(QLatin1String(".pt"));
+    auto model = Model::load(file ? name : bundledModelPath(name + ".pt"));
     const size_t L = model->info().layers.size();
     for (int threads : {1, 2}) {
       configureTorch({threads});

@@ -40,7 +40,9 @@ def report(what, model, threads, batch, stats):
 def main(names):
     x = load_test_images()
     for name in names:
-        m = torch.jit.load(os.path.join(ROOT, "resources", "models", name + ".pt"))
+        # A bundled model by name, or any model file by path (e.g. the 60-layer test model).
+        m = torch.jit.load(name if name.endswith(".pt") else
+                           os.path.join(ROOT, "resources", "models", name + ".pt"))
         m.eval()
         shapes = [l["shape"] for l in json.loads(m.strata_meta)["layers"]]
         for threads in (1, 2):

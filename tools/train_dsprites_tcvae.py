@@ -137,11 +137,7 @@ def main():
         "export_check": {"scripted_vs_eager_decode_max_abs_diff": diff, "validator_ok": res["ok"]},
         "reproduce": "/usr/bin/python3 tools/train_dsprites_tcvae.py",
     }
-    card_path = os.path.splitext(args.out)[0] + ".card.json"
-    common.write_card(card_path, card)
-    log("wrote %s and %s (%.1f MB); total time %.1f s"
-        % (common.rel(args.out), common.rel(card_path), os.path.getsize(args.out) / 1e6, timer.elapsed()))
-    return 0 if res["ok"] else 1
+    return common.finish_card(card, args.out, timer, res["ok"])
 
 
 if __name__ == "__main__":

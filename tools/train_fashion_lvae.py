@@ -159,13 +159,7 @@ def main():
         "description": meta["name"] + "; top-down inference (Ladder VAE, Sonderby et al. 2016)",
         "contract": 1,
         "layers": meta["layers"],
-        "data": {
-            "training": "Fashion-MNIST train split, all 60000 images (train-images-idx3-ubyte.gz)",
-            "evaluation": "Fashion-MNIST t10k split, all 10000 images (t10k-images-idx3-ubyte.gz)",
-            "preprocessing": "grey value / 255 in [0,1], no binarisation",
-            "likelihood": "Bernoulli on grey values (cross-entropy); values are therefore "
-                          "bounds on a Bernoulli 'likelihood' of continuous data, not of binarised images",
-        },
+        "data": data.FASHION_CARD_DATA,
         "objective": "negative ELBO with KL warm-up and per-unit free bits (training only); "
                      "reported numbers use the plain ELBO (weight 1, no free bits)",
         "hyperparameters": hp,
@@ -179,11 +173,7 @@ def main():
         "export_check": {"scripted_vs_eager_decode_max_abs_diff": diff, "validator_ok": res["ok"]},
         "reproduce": "/usr/bin/python3 tools/train_fashion_lvae.py",
     }
-    card_path = os.path.splitext(args.out)[0] + ".card.json"
-    common.write_card(card_path, card)
-    log("wrote %s and %s (%.1f MB); total time %.1f s"
-        % (common.rel(args.out), common.rel(card_path), os.path.getsize(args.out) / 1e6, timer.elapsed()))
-    return 0 if res["ok"] else 1
+    return common.finish_card(card, args.out, timer, res["ok"])
 
 
 STRUCTURE_METHOD = (

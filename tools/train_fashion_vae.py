@@ -92,13 +92,7 @@ def main():
         "description": meta["name"],
         "contract": 1,
         "layers": meta["layers"],
-        "data": {
-            "training": "Fashion-MNIST train split, all 60000 images (train-images-idx3-ubyte.gz)",
-            "evaluation": "Fashion-MNIST t10k split, all 10000 images (t10k-images-idx3-ubyte.gz)",
-            "preprocessing": "grey value / 255 in [0,1], no binarisation",
-            "likelihood": "Bernoulli on grey values (cross-entropy); values are therefore "
-                          "bounds on a Bernoulli 'likelihood' of continuous data, not of binarised images",
-        },
+        "data": data.FASHION_CARD_DATA,
         "objective": "negative ELBO (beta-VAE objective with beta=1)",
         "hyperparameters": hp,
         "epochs": hp["epochs"],
@@ -113,11 +107,7 @@ def main():
         "export_check": {"scripted_vs_eager_decode_max_abs_diff": diff, "validator_ok": res["ok"]},
         "reproduce": "/usr/bin/python3 tools/train_fashion_vae.py",
     }
-    card_path = os.path.splitext(args.out)[0] + ".card.json"
-    common.write_card(card_path, card)
-    log("wrote %s and %s (%.1f MB); total time %.1f s"
-        % (common.rel(args.out), common.rel(card_path), os.path.getsize(args.out) / 1e6, timer.elapsed()))
-    return 0 if res["ok"] else 1
+    return common.finish_card(card, args.out, timer, res["ok"])
 
 
 if __name__ == "__main__":

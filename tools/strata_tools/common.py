@@ -46,6 +46,15 @@ def write_card(path: str, card: dict):
         f.write("\n")
 
 
+def finish_card(card: dict, model_path: str, timer: "Timer", valid: bool) -> int:
+    """Writes the model card beside the model file, logs both, and returns the exit code."""
+    card_path = os.path.splitext(model_path)[0] + ".card.json"
+    write_card(card_path, card)
+    log("wrote %s and %s (%.1f MB); total time %.1f s"
+        % (rel(model_path), rel(card_path), os.path.getsize(model_path) / 1e6, timer.elapsed()))
+    return 0 if valid else 1
+
+
 def rel(path: str) -> str:
     """Path relative to the repository root (for cards and logs)."""
     return os.path.relpath(os.path.abspath(path), REPO_ROOT)

@@ -14,6 +14,15 @@ FASHION_DEFAULT_DIR = "/usr/share/datasets/fashion-mnist"
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
+# The "data" section of the Fashion-MNIST models' cards.
+FASHION_CARD_DATA = {
+    "training": "Fashion-MNIST train split, all 60000 images (train-images-idx3-ubyte.gz)",
+    "evaluation": "Fashion-MNIST t10k split, all 10000 images (t10k-images-idx3-ubyte.gz)",
+    "preprocessing": "grey value / 255 in [0,1], no binarisation",
+    "likelihood": "Bernoulli on grey values (cross-entropy); values are therefore "
+                  "bounds on a Bernoulli 'likelihood' of continuous data, not of binarised images",
+}
+
 
 # --------------------------------------------------------------------------
 # IDX / Fashion-MNIST
