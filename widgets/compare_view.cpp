@@ -27,6 +27,7 @@
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
+#include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
@@ -44,10 +45,22 @@ constexpr int kTraversalSteps = 9;
 constexpr double kTraversalSpan = 2.5;  // standard deviations each way
 constexpr int kTraversedPairs = 4;
 
+// The layers under a column's title: each with its shape, or for a deep model its groups (a
+// line of 60 shapes would make the column wider than the screen).
 QString layerText(const ModelInfo& info) {
   QStringList parts;
-  for (const LayerInfo& l : info.layers) parts << l.name + l.shapeText();
-  return parts.join(QStringLiteral("  "));
+  if (int(info.layers.size()) <= kMaxLayerGroups) {
+    for (const LayerInfo& l : info.layers) parts << l.name + l.shapeText();
+    return parts.join(QStringLiteral("  "));
+  }
+  int64_t units = 0;
+  for (const LayerInfo& l : info.layers) units += l.size();
+  for (const LayerGroup& g : layerGroups(info))
+    parts << QStringLiteral("%1 (%2)").arg(g.label).arg(g.count);
+  return QStringLiteral("%1 layers, %2 units: %3")
+      .arg(info.layers.size())
+      .arg(units)
+      .arg(parts.join(QStringLiteral(", ")));
 }
 
 }  // namespace
@@ -362,6 +375,7 @@ void CompareView::rebuildColumns() {
         new QLabel(QStringLiteral("<b>%1</b><br><small>%2</small>")
                        .arg(modelLabel(int(m)).toHtmlEscaped(), layerText(info).toHtmlEscaped()),
                    c->header);
+    title->setWordWrap(true);
     title->setToolTip(info.path);
     auto* remove = new QToolButton(c->header);
     remove->setText(QStringLiteral("✕"));
