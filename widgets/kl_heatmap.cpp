@@ -14,8 +14,7 @@ constexpr int kLabelWidth = 250;
 constexpr int kRowHeight = 36;
 constexpr int kCompactRowHeight = 16;  // deep models: one line per layer
 constexpr int kTop = 40;
-constexpr int kBarsHeight = 90;          // the overview's KL-per-layer bars
-constexpr int kMaxSpatialMapLayers = 8;  // beyond this the per-position maps would be pages long
+constexpr int kBarsHeight = 90;  // the overview's KL-per-layer bars
 }  // namespace
 
 KlHeatmap::KlHeatmap(QWidget* parent) : QWidget(parent) {
@@ -74,14 +73,14 @@ void KlHeatmap::layoutCells() {
     y += std::max(rowHeight, rows * cell) + (compact ? 4 : 10);
   }
   // Spatial maps below the rows; the widget is as tall as everything it draws.
-  int spatial = 0, mapsHeight = 0;
+  const int spatial = spatialLayerCount(info_);
+  int mapsHeight = 0;
   for (const LayerInfo& info : info_.layers)
     if (info.shape.size() == 3) {
-      ++spatial;
       const int h = int(info.shape[1]);
       mapsHeight += 20 + h * std::clamp(120 / std::max<int>(h, int(info.shape[2])), 4, 16) + 30;
     }
-  if (spatial > kMaxSpatialMapLayers) mapsHeight = 40;
+  if (spatial > kMaxKlMapLayers) mapsHeight = 40;
   setMinimumHeight(std::max(200, y + 24 + mapsHeight));
 }
 
@@ -175,14 +174,13 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
 // One small map of KL over positions per channel of each spatial layer (shallow models; a deep
 // model's rows already hold the same numbers, and 40 layers of maps would be pages long).
 void KlHeatmap::paintSpatialMaps(QPainter& p, int y) {
-  int spatial = 0;
-  for (const LayerInfo& info : info_.layers) spatial += info.shape.size() == 3 ? 1 : 0;
-  if (spatial > kMaxSpatialMapLayers) {
+  const int spatial = spatialLayerCount(info_);
+  if (spatial > kMaxKlMapLayers) {
     p.setPen(palette().color(QPalette::WindowText));
     p.drawText(QPoint(8, y + 12),
                tr("Per-position KL maps are drawn for models with up to %1 spatial layers; this "
                   "one has %2 (the rows above hold the same numbers).")
-                   .arg(kMaxSpatialMapLayers)
+                   .arg(kMaxKlMapLayers)
                    .arg(spatial));
     return;
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/figures/palette.h"
+#include "core/model/layer_groups.h"
 
 namespace strata {
 namespace {
@@ -258,7 +259,8 @@ KlHeatmapLayout layOutKlHeatmap(const ModelInfo& info, const LatentStats& stats,
     k.rows.push_back({y, height, cell, perRow});
     y += height + 8;
   }
-  for (size_t l = 0; l < info.layers.size() && l < stats.layers.size(); ++l) {
+  const bool maps = spatialLayerCount(info) <= kMaxKlMapLayers;
+  for (size_t l = 0; maps && l < info.layers.size() && l < stats.layers.size(); ++l) {
     const auto& shape = info.layers[l].shape;
     if (shape.size() != 3) continue;
     const int c = int(shape[0]), h = int(shape[1]), w = int(shape[2]);

@@ -225,7 +225,13 @@ void renderKl(const HierarchyRecipe& r, const Model& model, const Dataset& datas
           "varies over the items (variance > %3).")
           .arg(over)
           .arg(LatentStats::kCollapsedUnitKl)
-          .arg(LatentStats::kActiveThreshold);
+          .arg(LatentStats::kActiveThreshold) +
+      (spatialLayerCount(model.info()) > kMaxKlMapLayers
+           ? QStringLiteral("\nPer-position maps are drawn for up to %1 spatial layers; this "
+                            "model has %2.")
+                 .arg(kMaxKlMapLayers)
+                 .arg(spatialLayerCount(model.info()))
+           : QString());
   layoutKlHeatmap(model.info(), stats, title, caption, styleOf(r)).save(output);
 }
 

@@ -41,6 +41,12 @@ std::vector<LayerGroup> layerGroups(const ModelInfo& info, int maxGroups) {
   return groups;
 }
 
+int spatialLayerCount(const ModelInfo& info) {
+  int count = 0;
+  for (const LayerInfo& l : info.layers) count += l.shape.size() == 3 ? 1 : 0;
+  return count;
+}
+
 QString keptLayersText(const ModelInfo& info, int k, int maxGroups) {
   const int layers = int(info.layers.size());
   if (k <= 0) return QStringLiteral("none");

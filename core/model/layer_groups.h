@@ -13,6 +13,13 @@ namespace strata {
 // Groups shown side by side stay readable up to this many (a row of spin boxes, grid rows).
 constexpr int kMaxLayerGroups = 8;
 
+// The KL page and figure draw a map of KL over positions per channel of each [C, H, W] layer
+// for models with at most this many such layers; beyond, the maps would run to pages.
+constexpr int kMaxKlMapLayers = 8;
+
+// How many layers of `info` are spatial ([C, H, W]).
+int spatialLayerCount(const ModelInfo& info);
+
 struct LayerGroup {
   QString label;  // the contract-2 group name, a layer's name, or "a…b"
   int first = 0;  // index of its first layer (top first)

@@ -253,6 +253,31 @@ class TestFigures : public QObject {
     QCOMPARE(sha(dir.filePath("b.png")), sha(dir.filePath("a.png")));
   }
 
+  // A deep model's KL figure keeps a row per layer but leaves out the per-position maps (36
+  // spatial layers of them would run to pages), and says so.
+  void deepKlFigureSaysWhatItLeavesOut() {
+    if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    QFile recipe(dir.filePath("kl.json"));
+    QVERIFY(recipe.open(QIODevice::WriteOnly));
+    recipe.write(
+        R"({"strata_recipe": 1, "figure": "hierarchy", "page": "kl", "models": [{"path": ")" +
+        QByteArray(STRATA_SOURCE_DIR "/tests/data/models/deep60.pt") +
+        R"("}], "dataset": "fashion-mnist:test", "stats_items": 200})");
+    recipe.close();
+    const QString svg = dir.filePath("kl.svg");
+    const Run r = runStrata({"render", recipe.fileName(), "-o", svg});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const SvgSummary figure = readSvg(svg);
+    QVERIFY(figure.ok);
+    const QString text = figure.texts.join(" ");
+    QVERIFY2(
+        text.contains("Per-position maps are drawn for up to 8 spatial layers; this model has 48."),
+        qPrintable(text.right(400)));
+    QVERIFY(!text.contains("KL over positions"));
+    QVERIFY(text.contains("z4_11 [1, 14, 14]"));
+  }
+
   // The KL figure states the numbers the statistics give for the same items.
   void klFigureShowsTheStatistics() {
     if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
