@@ -5,12 +5,14 @@
 #include <QJsonDocument>
 
 #include <torch/script.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <mutex>
 #include <random>
 
 #include "core/base/errors.h"
+#include "core/model/load_failure.h"
 #include "core/model/model_meta.h"
 #include "core/model/model_vetting.h"
 
@@ -487,8 +489,8 @@ ValidationReport Model::validate(const QString& path) {
     module = torch::jit::load(path.toStdString());
     module.eval();
   } catch (const std::exception& e) {
-    report.violations << QStringLiteral("file: not a TorchScript model (%1)")
-                             .arg(QString::fromUtf8(e.what()).section('\n', 0, 0).left(200));
+    report.violations << describeLoadFailure(
+        path, e.what(), QStringLiteral("%1.%2").arg(TORCH_VERSION_MAJOR).arg(TORCH_VERSION_MINOR));
     return report;
   }
   bool usable = false;

@@ -59,6 +59,17 @@ class TestModelValidation : public QObject {
                                     << "strata_meta.contract: expected 1 or 2, got 99";
     QTest::newRow("out of range") << "out_of_range.pt"
                                   << "outside the declared range [0, 1]";
+    // Files that need a newer runtime than LibTorch 1.13 (tools/make_newer_runtime_files.py).
+    QTest::newRow("newer TorchScript format")
+        << "newer_format.pt"
+        << "written in TorchScript format version 99 by a newer PyTorch; this Strata's LibTorch "
+           "1.13 reads up to version 10";
+    QTest::newRow("torch.export program")
+        << "torch_export.pt2"
+        << "a torch.export program, which this Strata's LibTorch 1.13 cannot run";
+    QTest::newRow("torch.export program of PyTorch 2.1")
+        << "torch_export_2_1.pt2"
+        << "a torch.export program, which this Strata's LibTorch 1.13 cannot run";
   }
   void brokenModels() {
     QFETCH(QString, file);
