@@ -22,7 +22,6 @@ QDoubleSpinBox* TemperatureControls::addBox(const QString& label, const QString&
   box->setValue(1.0);
   box->setToolTip(tip);
   row_->addWidget(box);
-  connect(box, &QDoubleSpinBox::valueChanged, this, &TemperatureControls::changed);
   return box;
 }
 
@@ -44,7 +43,6 @@ void TemperatureControls::setModel(const ModelInfo* info) {
   groups_ = layerGroups(*info);
   if (groups_.size() > 1) {
     QDoubleSpinBox* all = addBox(tr("all"), tr("Set every group's temperature"));
-    disconnect(all, &QDoubleSpinBox::valueChanged, this, &TemperatureControls::changed);
     connect(all, &QDoubleSpinBox::valueChanged, this, [this](double value) {
       for (QDoubleSpinBox* box : groupBoxes_) {
         const QSignalBlocker block(box);
@@ -53,13 +51,15 @@ void TemperatureControls::setModel(const ModelInfo* info) {
       Q_EMIT changed();
     });
   }
-  for (const LayerGroup& g : groups_)
+  for (const LayerGroup& g : groups_) {
     groupBoxes_.push_back(addBox(
         g.label, g.count == 1
                      ? tr("Temperature of %1: scales its conditional prior's standard "
                           "deviation")
                            .arg(g.label)
                      : tr("Temperature of the %n layers of %1", nullptr, g.count).arg(g.label)));
+    connect(groupBoxes_.back(), &QDoubleSpinBox::valueChanged, this, &TemperatureControls::changed);
+  }
   const int layers = int(layerNames_.size());
   if (layers < 2) return;
   fromEnabled_ = new QCheckBox(tr("from layer"), this);
@@ -87,7 +87,6 @@ void TemperatureControls::setModel(const ModelInfo* info) {
     if (fromEnabled_->isChecked()) Q_EMIT changed();
   });
   fromLayer_->setToolTip(layerNames_[size_t(fromLayer_->value() - 1)]);
-  disconnect(fromTemperature_, &QDoubleSpinBox::valueChanged, this, &TemperatureControls::changed);
   connect(fromTemperature_, &QDoubleSpinBox::valueChanged, this, [this] {
     if (fromEnabled_->isChecked()) Q_EMIT changed();
   });

@@ -54,6 +54,20 @@ Run runStrata(const QStringList& arguments, const QString& workingDirectory = {}
           QString::fromUtf8(p.readAllStandardError())};
 }
 
+// Renders the KL page of `modelPath` over `statsItems` test items to `svg` through a recipe
+// in `dir`, in a second process.
+Run renderKlFigure(const QTemporaryDir& dir, const QString& modelPath, int statsItems,
+                   const QString& svg) {
+  QFile recipe(dir.filePath("kl.json"));
+  if (!recipe.open(QIODevice::WriteOnly)) return {};
+  recipe.write(
+      R"({"strata_recipe": 1, "figure": "hierarchy", "page": "kl", "models": [{"path": ")" +
+      modelPath.toUtf8() + R"("}], "dataset": "fashion-mnist:test", "stats_items": )" +
+      QByteArray::number(statsItems) + "}");
+  recipe.close();
+  return runStrata({"render", recipe.fileName(), "-o", svg});
+}
+
 QByteArray sha(const QString& path) {
   QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) return {};
@@ -258,15 +272,8 @@ class TestFigures : public QObject {
   void deepKlFigureSaysWhatItLeavesOut() {
     if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
     QTemporaryDir dir;
-    QFile recipe(dir.filePath("kl.json"));
-    QVERIFY(recipe.open(QIODevice::WriteOnly));
-    recipe.write(
-        R"({"strata_recipe": 1, "figure": "hierarchy", "page": "kl", "models": [{"path": ")" +
-        QByteArray(STRATA_SOURCE_DIR "/tests/data/models/deep60.pt") +
-        R"("}], "dataset": "fashion-mnist:test", "stats_items": 200})");
-    recipe.close();
     const QString svg = dir.filePath("kl.svg");
-    const Run r = runStrata({"render", recipe.fileName(), "-o", svg});
+    const Run r = renderKlFigure(dir, STRATA_SOURCE_DIR "/tests/data/models/deep60.pt", 200, svg);
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const SvgSummary figure = readSvg(svg);
     QVERIFY(figure.ok);
@@ -282,15 +289,8 @@ class TestFigures : public QObject {
   void klFigureShowsTheStatistics() {
     if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
     QTemporaryDir dir;
-    QFile recipe(dir.filePath("kl.json"));
-    QVERIFY(recipe.open(QIODevice::WriteOnly));
-    recipe.write(
-        R"({"strata_recipe": 1, "figure": "hierarchy", "page": "kl", "models": [{"path": ")" +
-        model("fashion_lvae.pt").toUtf8() +
-        R"("}], "dataset": "fashion-mnist:test", "stats_items": 1000})");
-    recipe.close();
     const QString svg = dir.filePath("kl.svg");
-    const Run r = runStrata({"render", recipe.fileName(), "-o", svg});
+    const Run r = renderKlFigure(dir, model("fashion_lvae.pt"), 1000, svg);
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const SvgSummary figure = readSvg(svg);
     QVERIFY(figure.ok);
