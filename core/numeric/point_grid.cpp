@@ -1,0 +1,266 @@
+#include "core/numeric/point_grid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace strata {
+namespace {
+
+bool finitePoint(const PointColumns& points, int64_t i) {
+  const float* p = points.xy + i * points.stride;
+  return std::isfinite(p[0]) && std::isfinite(p[1]);
+}
+
+// A rasterised polygon: 0 outside, 1 wholly inside, 2 crossed by an edge (test exactly).
+struct PolygonMask {
+  double originU = 0, originV = 0, cell = 1;
+  int width = 0, height = 0;
+  std::vector<uint8_t> state;
+
+  enum : uint8_t { Outside = 0, Inside = 1, Edge = 2 };
+
+  uint8_t at(double u, double v) const {
+    const double i = std::floor((u - originU) / cell), j = std::floor((v - originV) / cell);
+    if (!(i >= 0 && j >= 0 && i < width && j < height)) return Outside;
+    return state[size_t(j) * size_t(width) + size_t(i)];
+  }
+};
+
+// Cells up to this many per side; larger polygons get coarser cells (still exact: only the
+// share of points tested one by one grows).
+constexpr int kMaxMaskSide = 4096;
+
+PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
+  PolygonMask mask;
+  double minU = std::numeric_limits<double>::max(), minV = minU;
+  double maxU = std::numeric_limits<double>::lowest(), maxV = maxU;
+  for (auto [u, v] : polygon) {
+    minU = std::min(minU, u), maxU = std::max(maxU, u);
+    minV = std::min(minV, v), maxV = std::max(maxV, v);
+  }
+  mask.cell = std::max(1.0, std::ceil(std::max(maxU - minU, maxV - minV) / (kMaxMaskSide - 4)));
+  mask.originU = std::floor(minU) - mask.cell;
+  mask.originV = std::floor(minV) - mask.cell;
+  mask.width = int(std::ceil((maxU - mask.originU) / mask.cell)) + 2;
+  mask.height = int(std::ceil((maxV - mask.originV) / mask.cell)) + 2;
+  mask.state.assign(size_t(mask.width) * size_t(mask.height), PolygonMask::Outside);
+
+  // Inside: the centre of each cell on each row, by the crossings of that row's centre line.
+  std::vector<double> crossings;
+  const size_t n = polygon.size();
+  for (int j = 0; j < mask.height; ++j) {
+    const double y = mask.originV + (j + 0.5) * mask.cell;
+    crossings.clear();
+    for (size_t k = 0; k < n; ++k) {
+      const auto [x1, y1] = polygon[k];
+      const auto [x2, y2] = polygon[(k + 1) % n];
+      if ((y1 > y) != (y2 > y)) crossings.push_back(x1 + (y - y1) * (x2 - x1) / (y2 - y1));
+    }
+    std::sort(crossings.begin(), crossings.end());
+    uint8_t* row = mask.state.data() + size_t(j) * size_t(mask.width);
+    for (size_t k = 0; k + 1 < crossings.size(); k += 2) {
+      // Cells whose centre x lies in (crossings[k], crossings[k+1]).
+      const int first =
+          std::max(0, int(std::ceil((crossings[k] - mask.originU) / mask.cell - 0.5)));
+      const int last = std::min(
+          mask.width - 1, int(std::floor((crossings[k + 1] - mask.originU) / mask.cell - 0.5)));
+      for (int i = first; i <= last; ++i) row[i] = PolygonMask::Inside;
+    }
+  }
+  // Edges: every cell an edge passes through, and its neighbours (samples every half cell,
+  // so no cell the segment touches is missed), is tested point by point.
+  for (size_t k = 0; k < n; ++k) {
+    const auto [x1, y1] = polygon[k];
+    const auto [x2, y2] = polygon[(k + 1) % n];
+    const double length = std::hypot(x2 - x1, y2 - y1) / mask.cell;
+    const int steps = int(std::ceil(length * 2)) + 1;
+    for (int s = 0; s <= steps; ++s) {
+      const double t = double(s) / steps;
+      const int ci = int(std::floor((x1 + t * (x2 - x1) - mask.originU) / mask.cell));
+      const int cj = int(std::floor((y1 + t * (y2 - y1) - mask.originV) / mask.cell));
+      for (int dj = -1; dj <= 1; ++dj)
+        for (int di = -1; di <= 1; ++di) {
+          const int i = ci + di, j = cj + dj;
+          if (i >= 0 && j >= 0 && i < mask.width && j < mask.height)
+            mask.state[size_t(j) * size_t(mask.width) + size_t(i)] = PolygonMask::Edge;
+        }
+    }
+  }
+  return mask;
+}
+
+// The world rectangle a display rectangle shows (its four corners' bounds).
+bool worldBounds(const ScreenTransform& t, double u0, double v0, double u1, double v1,
+                 double bounds[4]) {
+  bounds[0] = bounds[1] = std::numeric_limits<double>::max();
+  bounds[2] = bounds[3] = std::numeric_limits<double>::lowest();
+  for (auto [u, v] : {std::pair{u0, v0}, {u1, v0}, {u0, v1}, {u1, v1}}) {
+    double x, y;
+    if (!t.unmap(u, v, x, y)) return false;
+    bounds[0] = std::min(bounds[0], x), bounds[1] = std::min(bounds[1], y);
+    bounds[2] = std::max(bounds[2], x), bounds[3] = std::max(bounds[3], y);
+  }
+  return true;
+}
+
+}  // namespace
+
+PointGrid::PointGrid(const PointColumns& points, int64_t pointsPerCell) {
+  double minX = std::numeric_limits<double>::max(), minY = minX;
+  double maxX = std::numeric_limits<double>::lowest(), maxY = maxX;
+  int64_t finite = 0;
+  for (int64_t i = 0; i < points.count; ++i) {
+    if (!finitePoint(points, i)) continue;
+    const float* p = points.xy + i * points.stride;
+    minX = std::min(minX, double(p[0])), maxX = std::max(maxX, double(p[0]));
+    minY = std::min(minY, double(p[1])), maxY = std::max(maxY, double(p[1]));
+    ++finite;
+  }
+  if (finite == 0) return;
+  const double spanX = std::max(maxX - minX, 1e-12), spanY = std::max(maxY - minY, 1e-12);
+  const double cells = std::clamp(double(finite) / double(std::max<int64_t>(pointsPerCell, 1)), 1.0,
+                                  double(1 << 22));
+  columns_ = std::clamp(int(std::lround(std::sqrt(cells * spanX / spanY))), 1, 1 << 14);
+  rows_ = std::clamp(int(std::lround(cells / columns_)), 1, 1 << 14);
+  minX_ = minX;
+  minY_ = minY;
+  cellWidth_ = spanX / columns_;
+  cellHeight_ = spanY / rows_;
+
+  // Counting sort by cell; the cell is computed twice rather than stored, so building needs
+  // no memory beyond the index itself.
+  auto cellOf = [&](int64_t i) {
+    const float* p = points.xy + i * points.stride;
+    return size_t(cellRow(p[1])) * size_t(columns_) + size_t(cellColumn(p[0]));
+  };
+  cellStart_.assign(size_t(rows_) * size_t(columns_) + 1, 0);
+  for (int64_t i = 0; i < points.count; ++i)
+    if (finitePoint(points, i)) ++cellStart_[cellOf(i) + 1];
+  for (size_t c = 1; c < cellStart_.size(); ++c) cellStart_[c] += cellStart_[c - 1];
+  order_.resize(size_t(finite));
+  std::vector<uint32_t> next(cellStart_.begin(), cellStart_.end() - 1);
+  for (int64_t i = 0; i < points.count; ++i)
+    if (finitePoint(points, i)) order_[next[cellOf(i)]++] = uint32_t(i);
+}
+
+int PointGrid::cellColumn(double x) const {
+  return std::clamp(int(std::floor((x - minX_) / cellWidth_)), 0, columns_ - 1);
+}
+
+int PointGrid::cellRow(double y) const {
+  return std::clamp(int(std::floor((y - minY_) / cellHeight_)), 0, rows_ - 1);
+}
+
+std::vector<std::pair<int64_t, int64_t>> PointGrid::rangesIn(double minX, double minY, double maxX,
+                                                             double maxY) const {
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  if (empty() || !(minX <= maxX && minY <= maxY)) return ranges;
+  if (maxX < minX_ || maxY < minY_ || minX > minX_ + cellWidth_ * columns_ ||
+      minY > minY_ + cellHeight_ * rows_)
+    return ranges;
+  const int c0 = cellColumn(minX), c1 = cellColumn(maxX);
+  const int r0 = cellRow(minY), r1 = cellRow(maxY);
+  for (int r = r0; r <= r1; ++r) {
+    const int64_t begin = cellStart_[size_t(r) * size_t(columns_) + size_t(c0)];
+    const int64_t end = cellStart_[size_t(r) * size_t(columns_) + size_t(c1) + 1];
+    if (begin == end) continue;
+    if (!ranges.empty() && ranges.back().second == begin)
+      ranges.back().second = end;
+    else
+      ranges.emplace_back(begin, end);
+  }
+  return ranges;
+}
+
+std::vector<std::pair<int64_t, int64_t>> PointGrid::rangesOnScreen(const ScreenTransform& t,
+                                                                   int width, int height) const {
+  double b[4];
+  if (!worldBounds(t, 0, 0, width, height, b)) return {};
+  return rangesIn(b[0], b[1], b[2], b[3]);
+}
+
+size_t PointGrid::memoryBytes() const {
+  return (cellStart_.capacity() + order_.capacity()) * sizeof(uint32_t);
+}
+
+int64_t nearestOnScreen(const PointColumns& points, const PointGrid& grid, const ScreenTransform& t,
+                        double u, double v, double radius) {
+  double b[4];
+  if (!worldBounds(t, u - radius, v - radius, u + radius, v + radius, b)) return -1;
+  double best = radius * radius;
+  int64_t bestIndex = -1;
+  const std::vector<uint32_t>& order = grid.order();
+  for (auto [begin, end] : grid.rangesIn(b[0], b[1], b[2], b[3]))
+    for (int64_t k = begin; k < end; ++k) {
+      const int64_t i = order[size_t(k)];
+      if (points.visible && !points.visible[i]) continue;
+      const float* p = points.xy + i * points.stride;
+      const double du = t.a * p[0] + t.b * p[1] + t.c - u;
+      const double dv = t.d * p[0] + t.e * p[1] + t.f - v;
+      const double d2 = du * du + dv * dv;
+      if (d2 < best || (d2 == best && bestIndex >= 0 && i < bestIndex)) {
+        best = d2;
+        bestIndex = i;
+      }
+    }
+  return bestIndex;
+}
+
+bool polygonContains(const std::vector<std::pair<double, double>>& polygon, double u, double v) {
+  bool inside = false;
+  const size_t n = polygon.size();
+  for (size_t k = 0, prev = n - 1; k < n; prev = k++) {
+    const auto [x1, y1] = polygon[prev];
+    const auto [x2, y2] = polygon[k];
+    if ((y1 > v) != (y2 > v) && u < x1 + (v - y1) * (x2 - x1) / (y2 - y1)) inside = !inside;
+  }
+  return inside;
+}
+
+std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
+                                     const ScreenTransform& t,
+                                     const std::vector<std::pair<double, double>>& polygon) {
+  std::vector<int64_t> inside;
+  if (polygon.size() < 3 || grid.empty()) return inside;
+  for (auto [u, v] : polygon)
+    if (!std::isfinite(u) || !std::isfinite(v)) return inside;
+  const PolygonMask mask = rasterise(polygon);
+  double b[4];
+  if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
+                   mask.originV + mask.height * mask.cell, b))
+    return inside;
+  // Many hits are gathered in a per-point flag array (a scan) rather than sorted.
+  std::vector<uint8_t> hit;
+  const std::vector<uint32_t>& order = grid.order();
+  const auto ranges = grid.rangesIn(b[0], b[1], b[2], b[3]);
+  int64_t candidates = 0;
+  for (auto [begin, end] : ranges) candidates += end - begin;
+  const bool flags = candidates > points.count / 16;
+  if (flags) hit.assign(size_t(points.count), 0);
+  for (auto [begin, end] : ranges)
+    for (int64_t k = begin; k < end; ++k) {
+      const int64_t i = order[size_t(k)];
+      if (points.visible && !points.visible[i]) continue;
+      const float* p = points.xy + i * points.stride;
+      const double u = t.a * p[0] + t.b * p[1] + t.c;
+      const double v = t.d * p[0] + t.e * p[1] + t.f;
+      const uint8_t state = mask.at(u, v);
+      if (state == PolygonMask::Outside ||
+          (state == PolygonMask::Edge && !polygonContains(polygon, u, v)))
+        continue;
+      if (flags)
+        hit[size_t(i)] = 1;
+      else
+        inside.push_back(i);
+    }
+  if (flags) {
+    for (int64_t i = 0; i < points.count; ++i)
+      if (hit[size_t(i)]) inside.push_back(i);
+  } else {
+    std::sort(inside.begin(), inside.end());
+  }
+  return inside;
+}
+
+}  // namespace strata

@@ -1,0 +1,61 @@
+#pragma once
+// A spatial index for large 2-D point clouds: a uniform grid whose points are listed cell by
+// cell (one counting sort, built once). Hover, click, lasso and box queries, and frames of a
+// zoomed-in view, visit only the cells they overlap instead of scanning every point.
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "core/numeric/density_raster.h"
+
+namespace strata {
+
+class PointGrid {
+ public:
+  PointGrid() = default;
+  // Indexes the finite points of `points` (non-finite ones are never found). About
+  // `pointsPerCell` points per cell on average.
+  explicit PointGrid(const PointColumns& points, int64_t pointsPerCell = 8);
+
+  bool empty() const { return order_.empty(); }
+  int64_t indexedPoints() const { return int64_t(order_.size()); }
+  // Point indices, cell by cell; a cell's points are order()[cellStart(c) .. cellStart(c+1)).
+  const std::vector<uint32_t>& order() const { return order_; }
+
+  // Ranges [begin, end) of order() covering every cell that overlaps the world rectangle.
+  std::vector<std::pair<int64_t, int64_t>> rangesIn(double minX, double minY, double maxX,
+                                                    double maxY) const;
+  // The same for the part of the world a screen of width x height shows under `transform`.
+  std::vector<std::pair<int64_t, int64_t>> rangesOnScreen(const ScreenTransform& transform,
+                                                          int width, int height) const;
+
+  size_t memoryBytes() const;
+
+ private:
+  int cellColumn(double x) const;
+  int cellRow(double y) const;
+
+  double minX_ = 0, minY_ = 0, cellWidth_ = 1, cellHeight_ = 1;
+  int columns_ = 0, rows_ = 0;
+  std::vector<uint32_t> cellStart_;  // rows * columns + 1
+  std::vector<uint32_t> order_;
+};
+
+// The visible point drawn nearest to display position (u, v) within `radius` pixels, or -1.
+// Ties go to the lower index.
+int64_t nearestOnScreen(const PointColumns& points, const PointGrid& grid,
+                        const ScreenTransform& transform, double u, double v, double radius);
+
+// Visible points whose display position lies inside `polygon` (display coordinates, even-odd
+// rule), in ascending order. The polygon is rasterised once: points in pixels it wholly
+// covers are taken without a test, only those in pixels its edges cross are tested exactly.
+std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
+                                     const ScreenTransform& transform,
+                                     const std::vector<std::pair<double, double>>& polygon);
+
+// Even-odd containment of one display position, exact (also used for the tests' reference).
+bool polygonContains(const std::vector<std::pair<double, double>>& polygon, double u, double v);
+
+}  // namespace strata

@@ -1,0 +1,329 @@
+// The density raster against NumPy's histogram2d over the same pixels (tools/density_reference.py),
+// its shading scales against their definitions, and the point grid's hover, lasso and box
+// queries against a scan of every point with Qt's own polygon test.
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPolygonF>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <random>
+
+#include "core/data/npy.h"
+#include "core/numeric/density_raster.h"
+#include "core/numeric/point_grid.h"
+
+using namespace strata;
+
+namespace {
+
+const QString kSource = QStringLiteral(STRATA_SOURCE_DIR);
+
+struct Cloud {
+  std::vector<float> xy;
+  std::vector<uint16_t> slots;
+  std::vector<float> values;
+  std::vector<char> visible;
+  PointColumns columns() const {
+    PointColumns c;
+    c.xy = xy.data();
+    c.count = int64_t(xy.size() / 2);
+    c.colourSlot = slots.data();
+    c.value = values.data();
+    c.visible = visible.empty() ? nullptr : visible.data();
+    return c;
+  }
+};
+
+// Clusters, a spread-out background, points far outside the view, NaN coordinates and values.
+Cloud makeCloud(int n, uint32_t seed) {
+  Cloud cloud;
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::uniform_real_distribution<float> uniform(-30.0f, 30.0f);
+  for (int i = 0; i < n; ++i) {
+    float x, y;
+    if (i % 7 == 0) {
+      x = uniform(rng), y = uniform(rng);
+    } else {
+      x = normal(rng) + 3.0f * float(i % 5), y = 0.5f * normal(rng) + float(i % 3);
+    }
+    if (i % 1001 == 0) x = NAN;
+    cloud.xy.push_back(x);
+    cloud.xy.push_back(y);
+    cloud.slots.push_back(uint16_t(i % 6));
+    cloud.values.push_back(i % 503 == 0 ? NAN : normal(rng));
+    cloud.visible.push_back(i % 11 == 0 ? 0 : 1);
+  }
+  return cloud;
+}
+
+const std::vector<Rgb> kPalette = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},
+                                   {214, 39, 40},  {148, 103, 189}, {140, 86, 75}};
+
+bool writeFile(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
+// Screen polygons: a star with `spikes` points around (cx, cy).
+std::vector<std::pair<double, double>> star(double cx, double cy, double outer, double inner,
+                                            int spikes) {
+  std::vector<std::pair<double, double>> p;
+  for (int k = 0; k < 2 * spikes; ++k) {
+    const double angle = M_PI * k / spikes, r = (k % 2) ? inner : outer;
+    p.emplace_back(cx + r * std::cos(angle), cy + r * std::sin(angle));
+  }
+  return p;
+}
+
+}  // namespace
+
+class TestDensity : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void sumsMatchNumpyHistogram2d() {
+    const Cloud cloud = makeCloud(200000, 3);
+    RasterRequest request;
+    request.width = 317;
+    request.height = 211;
+    // 20 pixels per unit, the world point (-4, -2) at the lower-left corner.
+    request.transform = {20.0, 0.0, 80.0, 0.0, 20.0, 40.0};
+    request.palette = &kPalette;
+    const PointColumns columns = cloud.columns();
+
+    QTemporaryDir dir;
+    const std::vector<uint8_t> npy = serializeNpy(makeNpy(cloud.xy, {columns.count, 2}));
+    QVERIFY(writeFile(dir.filePath("xy.npy"), QByteArray(reinterpret_cast<const char*>(npy.data()),
+                                                         qsizetype(npy.size()))));
+    QJsonObject params{{"a", 20.0},
+                       {"c", 80.0},
+                       {"e", 20.0},
+                       {"f", 40.0},
+                       {"width", request.width},
+                       {"height", request.height}};
+    QJsonArray categories, values, visible, palette;
+    for (int64_t i = 0; i < columns.count; ++i) {
+      categories.append(cloud.slots[size_t(i)]);
+      values.append(std::isfinite(cloud.values[size_t(i)]) ? QJsonValue(cloud.values[size_t(i)])
+                                                           : QJsonValue("nan"));
+      visible.append(cloud.visible[size_t(i)] != 0);
+    }
+    for (const Rgb& c : kPalette) palette.append(QJsonArray{c.r, c.g, c.b});
+    params["categories"] = categories;
+    params["values"] = values;
+    params["visible"] = visible;
+    params["palette"] = palette;
+    QVERIFY(writeFile(dir.filePath("params.json"), QJsonDocument(params).toJson()));
+    QProcess python;
+    python.start("/usr/bin/python3",
+                 {kSource + "/tools/density_reference.py", dir.filePath("xy.npy"),
+                  dir.filePath("params.json"), dir.filePath("ref.npz")});
+    QVERIFY(python.waitForFinished(120000));
+    QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+    const auto reference = readNpz(dir.filePath("ref.npz"));
+
+    for (Colouring colouring : {Colouring::Category, Colouring::Value}) {
+      request.colouring = colouring;
+      // Two workers' halves merged, as the view draws.
+      PixelSums sums, second;
+      preparePixelSums(columns, request, sums);
+      preparePixelSums(columns, request, second);
+      sums.pointsInView = accumulatePoints(columns, request, 0, columns.count / 2, sums);
+      second.pointsInView =
+          accumulatePoints(columns, request, columns.count / 2, columns.count, second);
+      sums.add(second);
+      // Two bands of rows in one PixelSums, as the view's workers share it: the same picture.
+      PixelSums banded;
+      preparePixelSums(columns, request, banded);
+      RasterRequest lower = request, upper = request;
+      lower.rowEnd = upper.rowBegin = 100;
+      banded.pointsInView = accumulatePoints(columns, lower, 0, columns.count, banded) +
+                            accumulatePoints(columns, upper, 0, columns.count, banded);
+      QCOMPARE(banded.count, sums.count);
+      QCOMPARE(banded.pointsInView, sums.pointsInView);
+      // Tolerance: exact integer sums (a point exactly on a pixel edge could land on either
+      // side of NumPy's edge, computed by division; none does in this draw).
+      const std::vector<double> count = reference.at("count").toDouble();
+      QCOMPARE(count.size(), sums.count.size());
+      int64_t total = 0;
+      for (size_t p = 0; p < count.size(); ++p) {
+        QCOMPARE(double(sums.count[p]), count[p]);
+        total += int64_t(count[p]);
+      }
+      QCOMPARE(sums.pointsInView, total);
+      QVERIFY(total > 50000);
+      if (colouring == Colouring::Category) {
+        for (const char* channel : {"r", "g", "b"}) {
+          const std::vector<double> ref = reference.at(channel).toDouble();
+          const std::vector<uint32_t>& ours = channel[0] == 'r'   ? sums.r
+                                              : channel[0] == 'g' ? sums.g
+                                                                  : sums.b;
+          for (size_t p = 0; p < ref.size(); ++p) QCOMPARE(double(ours[p]), ref[p]);
+        }
+      } else {
+        // Float sums in a different order: 1e-4 relative (plus 1e-4 absolute) per pixel.
+        const std::vector<double> sum = reference.at("value_sum").toDouble();
+        const std::vector<double> n = reference.at("value_count").toDouble();
+        for (size_t p = 0; p < sum.size(); ++p) {
+          QCOMPARE(double(sums.valueCount[p]), n[p]);
+          QVERIFY2(
+              std::abs(sums.valueSum[p] - sum[p]) <= 1e-4 + 1e-4 * std::abs(sum[p]),
+              qPrintable(QString("pixel %1: %2 vs %3").arg(p).arg(sums.valueSum[p]).arg(sum[p])));
+        }
+      }
+    }
+  }
+
+  void scalesFollowTheirDefinitions() {
+    // Pixel counts 1, 1, 2, 4, 4, 4, 9 and empty ones.
+    const std::vector<uint32_t> counts = {0, 1, 1, 2, 0, 4, 4, 4, 9, 0};
+    const std::vector<float> eq = countIntensity(counts, DensityScale::EqualisedHistogram);
+    // Shares of the 7 filled pixels at or below: 2/7, 3/7, 6/7, 7/7; rescaled from 2/7 to 1.
+    QCOMPARE(eq.size(), size_t(10));
+    QVERIFY(std::abs(eq[1] - 0.0f) < 1e-6f);
+    QVERIFY(std::abs(eq[2] - 0.2f) < 1e-6f);
+    QVERIFY(std::abs(eq[4] - 0.8f) < 1e-6f);
+    QVERIFY(std::abs(eq[9] - 1.0f) < 1e-6f);
+    const std::vector<float> lg = countIntensity(counts, DensityScale::Log);
+    QVERIFY(std::abs(lg[1]) < 1e-6f);
+    QVERIFY(std::abs(lg[3] - float(std::log(3.0) / std::log(9.0))) < 1e-6f);
+    QVERIFY(std::abs(lg[9] - 1.0f) < 1e-6f);
+    QVERIFY(countIntensity({0, 0}, DensityScale::Log).empty());
+    QCOMPARE(countIntensity({5, 0, 5}, DensityScale::EqualisedHistogram)[5], 1.0f);
+  }
+
+  void shadingMixesCategoriesByCount() {
+    PixelSums sums;
+    sums.reset(3, 1, Colouring::Category);
+    // Pixel 0: three points of colour A and one of B; pixel 1 empty; pixel 2: one of B.
+    const Rgb a{200, 0, 0}, b{0, 0, 200};
+    sums.count = {4, 0, 1};
+    sums.r = {3u * a.r + b.r, 0, b.r};
+    sums.g = {0, 0, 0};
+    sums.b = {3u * a.b + b.b, 0, b.b};
+    ShadeOptions options;
+    std::vector<uint8_t> rgba;
+    shadePixels(sums, options, rgba);
+    // Fullest pixel: opaque mean colour (150, 0, 50).
+    QCOMPARE(int(rgba[0]), 150);
+    QCOMPARE(int(rgba[1]), 0);
+    QCOMPARE(int(rgba[2]), 50);
+    // Empty: background.
+    QCOMPARE(int(rgba[4]), 255);
+    // Least filled: B at the lowest opacity over white.
+    QCOMPARE(int(rgba[8]), int(std::lround(255 * (1 - options.minimumAlpha))));
+    QCOMPARE(int(rgba[10]), int(std::lround(255 + (200 - 255) * options.minimumAlpha)));
+  }
+
+  void pointsAreSquaresWhenDrawnAsPoints() {
+    std::vector<float> xy = {5.0f, 5.0f, 0.2f, 0.2f, 100.0f, 100.0f};
+    PointColumns columns;
+    columns.xy = xy.data();
+    columns.count = 3;
+    RasterRequest request;
+    request.width = 10;
+    request.height = 10;
+    request.squareSide = 4;
+    PixelSums sums;
+    preparePixelSums(columns, request, sums);
+    sums.pointsInView = accumulatePoints(columns, request, 0, 3, sums);
+    // (5, 5): pixels 3..6 in both directions; (0.2, 0.2) clipped at the corner: 0..1.
+    QCOMPARE(sums.pointsInView, int64_t(2));
+    uint32_t covered = 0;
+    for (uint32_t c : sums.count) covered += c;
+    QCOMPARE(covered, 16u + 4u);
+    QCOMPARE(sums.count[3 * 10 + 3], 1u);
+    QCOMPARE(sums.count[6 * 10 + 6], 1u);
+    QCOMPARE(sums.count[7 * 10 + 7], 0u);
+    QCOMPARE(sums.count[0], 1u);
+  }
+
+  void gridAnswersAsAScanDoes() {
+    const Cloud cloud = makeCloud(60000, 5);
+    const PointColumns columns = cloud.columns();
+    const PointGrid grid(columns);
+    int64_t finite = 0;
+    for (int64_t i = 0; i < columns.count; ++i)
+      finite +=
+          std::isfinite(cloud.xy[size_t(2 * i)]) && std::isfinite(cloud.xy[size_t(2 * i + 1)]);
+    QCOMPARE(grid.indexedPoints(), finite);
+    // A rotated and scaled view, as an affine camera might give.
+    const double angle = 0.3, scale = 35.0;
+    const ScreenTransform t{scale * std::cos(angle), -scale * std::sin(angle), 400.0,
+                            scale * std::sin(angle), scale * std::cos(angle),  300.0};
+    auto display = [&](int64_t i) {
+      const double x = cloud.xy[size_t(2 * i)], y = cloud.xy[size_t(2 * i + 1)];
+      return QPointF(t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f);
+    };
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> where(0.0, 800.0);
+    for (int q = 0; q < 200; ++q) {
+      const double u = where(rng), v = where(rng) * 0.75;
+      int64_t expected = -1;
+      double best = 36.0;
+      for (int64_t i = 0; i < columns.count; ++i) {
+        if (!cloud.visible[size_t(i)]) continue;
+        const QPointF p = display(i);
+        if (std::isnan(p.x())) continue;
+        const double d2 = (p.x() - u) * (p.x() - u) + (p.y() - v) * (p.y() - v);
+        if (d2 < best) best = d2, expected = i;
+      }
+      QCOMPARE(nearestOnScreen(columns, grid, t, u, v, 6.0), expected);
+    }
+    // Lassos small and large (a large one is rasterised coarser), and a box.
+    const std::vector<std::vector<std::pair<double, double>>> polygons = {
+        star(400, 300, 120, 40, 7),
+        star(380, 320, 5000, 1500, 9),
+        star(display(12).x(), display(12).y(), 9, 3, 5),
+        {{100, 100}, {700, 100}, {700, 500}, {100, 500}}};
+    for (const auto& polygon : polygons) {
+      QPolygonF qt;
+      for (auto [u, v] : polygon) qt << QPointF(u, v);
+      std::vector<int64_t> expected;
+      for (int64_t i = 0; i < columns.count; ++i) {
+        const QPointF p = display(i);
+        if (cloud.visible[size_t(i)] && !std::isnan(p.x()) && qt.containsPoint(p, Qt::OddEvenFill))
+          expected.push_back(i);
+      }
+      const std::vector<int64_t> found = pointsInPolygon(columns, grid, t, polygon);
+      QVERIFY(!expected.empty());
+      QCOMPARE(found, expected);
+    }
+  }
+
+  void degenerateCloudsAreHandled() {
+    for (const std::vector<float>& xy :
+         {std::vector<float>{}, std::vector<float>{1.0f, 2.0f}, std::vector<float>(2000, 3.0f),
+          std::vector<float>{NAN, NAN, INFINITY, 0.0f}}) {
+      PointColumns columns;
+      columns.xy = xy.data();
+      columns.count = int64_t(xy.size() / 2);
+      const PointGrid grid(columns);
+      const ScreenTransform t{10, 0, 5, 0, 10, -15};
+      RasterRequest request;
+      request.width = request.height = 64;
+      request.transform = t;
+      PixelSums sums;
+      preparePixelSums(columns, request, sums);
+      accumulatePoints(columns, request, 0, columns.count, sums);
+      std::vector<uint8_t> rgba;
+      shadePixels(sums, ShadeOptions{}, rgba);
+      QCOMPARE(rgba.size(), size_t(64 * 64 * 4));
+      const bool finite = !xy.empty() && std::isfinite(xy[0]);
+      const double u = finite ? 10.0 * xy[0] + 5 : 30, v = finite ? 10.0 * xy[1] - 15 : 30;
+      QCOMPARE(nearestOnScreen(columns, grid, t, u, v, 6), finite ? int64_t(0) : int64_t(-1));
+      const auto inside = pointsInPolygon(columns, grid, t, {{0, 0}, {64, 0}, {64, 64}, {0, 64}});
+      QCOMPARE(int64_t(inside.size()), finite ? columns.count : int64_t(0));
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDensity)
+#include "test_density.moc"
