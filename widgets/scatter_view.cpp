@@ -1,5 +1,6 @@
 #include "widgets/scatter_view.h"
 
+#include <QElapsedTimer>
 #include <QMouseEvent>
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
@@ -41,6 +42,7 @@
 #include <tuple>
 
 #include "core/figures/palette.h"
+#include "widgets/density_layer.h"
 
 namespace strata {
 namespace {
@@ -83,6 +85,10 @@ vtkStandardNewMacro(PanZoomStyle)
 }
 
 constexpr double kBackground[3] = {1.0, 1.0, 1.0};
+
+Rgb rgbOf(const QColor& c) {
+  return {uint8_t(c.red()), uint8_t(c.green()), uint8_t(c.blue())};
+}
 constexpr float kPickFloor = 1e-12f;
 
 }  // namespace
@@ -125,7 +131,22 @@ struct ScatterView::Impl {
   vtkNew<vtkCallbackCommand> contextCallback;
   vtkNew<vtkCallbackCommand> renderCallback;
 
-  std::vector<float> xyz;  // [n, 3]
+  // [n, dims] as given; shared with the density layer and the worker building its grid.
+  std::shared_ptr<const std::vector<float>> coords = std::make_shared<std::vector<float>>();
+  int dims = 3;
+  std::array<double, 6> bounds = {-1, 1, -1, 1, 0, 0};
+  // Colours as given, kept so either way of drawing can use them.
+  std::shared_ptr<const std::vector<uint16_t>> colourSlots;  // categoricalColor(slot - 1)
+  std::vector<Rgb> slotColours;
+  std::shared_ptr<const std::vector<float>> values;
+  // 2-D clouds above densityThreshold points are drawn by the density layer; VTK then holds
+  // no copy of the points.
+  vtkIdType densityThreshold = 100000;
+  std::unique_ptr<DensityLayer> density;
+  bool dense = false;
+  bool vtkCloudBuilt = false;
+  DensityLayer::Frame lastFrame;
+  double lastRenderMs = 0;
   Mode mode = Mode::TwoD;
   bool glReady = false;
   QMetaObject::Connection contextGoingAway;
@@ -135,7 +156,7 @@ struct ScatterView::Impl {
   int highlighted = -1;
   int legendEntries = 0;
 
-  explicit Impl(ScatterView* owner) : widget(owner) {
+  explicit Impl(ScatterView* owner) : widget(owner), density(new DensityLayer(owner)) {
     window->SetReadyForRendering(false);
     window->SetFrameBlitModeToNoBlit();
     window->SetMultiSamples(0);
@@ -287,18 +308,35 @@ struct ScatterView::Impl {
     camera->SetFocalPoint(0, 0, 0);
     camera->SetPosition(0, 0, 1);
     camera->SetViewUp(0, 1, 0);
-    renderer->ResetCamera();
+    renderer->ResetCamera(bounds.data());
     if (mode == Mode::TwoD) {
       // Leave room for the legend on the right and a margin around the points.
       camera->SetParallelScale(camera->GetParallelScale() * 0.8);
     }
-    renderer->ResetCameraClippingRange();
+    renderer->ResetCameraClippingRange(bounds.data());
+  }
+
+  // The finite points' bounds (a unit cube around the origin when there are none): the
+  // camera frames them whether VTK or the density layer draws the cloud.
+  void updateBounds() {
+    std::array<float, 6> b = {INFINITY, -INFINITY, INFINITY, -INFINITY, INFINITY, -INFINITY};
+    for (vtkIdType i = 0; i < count(); ++i) {
+      const auto p = at(i);
+      if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2])) continue;
+      for (int k = 0; k < 3; ++k) {
+        b[size_t(2 * k)] = std::min(b[size_t(2 * k)], p[size_t(k)]);
+        b[size_t(2 * k + 1)] = std::max(b[size_t(2 * k + 1)], p[size_t(k)]);
+      }
+    }
+    if (!(b[0] <= b[1])) b = {-1, 1, -1, 1, 0, 0};
+    std::copy(b.begin(), b.end(), bounds.begin());
   }
 
   // Projects every point to display pixels (origin bottom-left) and finds the nearest.
   int nearestPoint(double x, double y, double radius) const {
-    const vtkIdType n = vtkIdType(xyz.size() / 3);
+    const vtkIdType n = count();
     if (n == 0) return -1;
+    if (dense) return int(density->nearest(screenTransform(), x, y, radius));
     const int* size = window->GetSize();
     if (size[0] <= 0 || size[1] <= 0) return -1;
     vtkCamera* camera = renderer->GetActiveCamera();
@@ -314,8 +352,7 @@ struct ScatterView::Impl {
     int bestIndex = -1;
     for (vtkIdType i = 0; i < n; ++i) {
       if (!isVisible(i)) continue;
-      const double px = xyz[size_t(3 * i)], py = xyz[size_t(3 * i + 1)],
-                   pz = xyz[size_t(3 * i + 2)];
+      const auto [px, py, pz] = at(i);
       const double w = e[12] * px + e[13] * py + e[14] * pz + e[15];
       if (std::abs(w) < kPickFloor) continue;
       const double sx = ((e[0] * px + e[1] * py + e[2] * pz + e[3]) / w + 1.0) * halfW;
@@ -349,11 +386,101 @@ struct ScatterView::Impl {
 
   bool isVisible(vtkIdType i) const { return visible.empty() || visible[size_t(i)]; }
 
+  vtkIdType count() const { return vtkIdType(coords->size() / size_t(dims)); }
+  std::array<float, 3> at(vtkIdType i) const {
+    const float* p = coords->data() + size_t(i) * size_t(dims);
+    return {p[0], p[1], dims == 3 ? p[2] : 0.0f};
+  }
+
+  // Display pixel of a world point in 2-D (origin bottom-left), from the camera.
+  ScreenTransform screenTransform() const {
+    const int* size = window->GetSize();
+    vtkMatrix4x4* m = renderer->GetActiveCamera()->GetCompositeProjectionTransformMatrix(
+        renderer->GetTiledAspectRatio(), -1, 1);
+    const double halfW = 0.5 * size[0], halfH = 0.5 * size[1];
+    // Orthographic: the fourth row is (0, 0, 0, 1).
+    return {m->GetElement(0, 0) * halfW,         m->GetElement(0, 1) * halfW,
+            (m->GetElement(0, 3) + 1.0) * halfW, m->GetElement(1, 0) * halfH,
+            m->GetElement(1, 1) * halfH,         (m->GetElement(1, 3) + 1.0) * halfH};
+  }
+
+  // Chooses how the cloud is drawn: the density layer for large 2-D clouds, VTK points
+  // otherwise (built on first need, released when the density layer takes over).
+  void syncDrawing() {
+    dense = mode == Mode::TwoD && count() > densityThreshold;
+    if (dense) {
+      density->attach(renderer);
+      cloudActor->VisibilityOff();
+      if (vtkCloudBuilt) {
+        cloud->SetPoints(vtkNew<vtkPoints>());
+        cloud->SetVerts(vtkNew<vtkCellArray>());
+        cloud->GetPointData()->SetScalars(nullptr);
+        fullCells = sparseCells = nullptr;
+        vtkCloudBuilt = false;
+      }
+      fillSubset(selected, {});
+      density->setSelection(selection);
+      return;
+    }
+    density->detach();
+    cloudActor->VisibilityOn();
+    if (!vtkCloudBuilt) {
+      vtkNew<vtkFloatArray> positions;
+      positions->SetNumberOfComponents(3);
+      positions->SetNumberOfTuples(count());
+      float* out = positions->GetPointer(0);
+      for (vtkIdType i = 0; i < count(); ++i) {
+        const auto p = at(i);
+        std::copy(p.begin(), p.end(), out + 3 * i);
+      }
+      vtkNew<vtkPoints> points;
+      points->SetData(positions);
+      cloud->SetPoints(points);
+      updateCells();
+      applyVtkColours();
+      vtkCloudBuilt = true;
+    }
+    fillSubset(selected, selection);
+  }
+
+  void applyVtkColours() {
+    const vtkIdType n = count();
+    if (colourSlots && vtkIdType(colourSlots->size()) == n) {
+      vtkNew<vtkUnsignedCharArray> colors;
+      colors->SetName("colors");
+      colors->SetNumberOfComponents(4);
+      colors->SetNumberOfTuples(n);
+      for (vtkIdType i = 0; i < n; ++i) {
+        const Rgb c = slotColours[(*colourSlots)[size_t(i)]];
+        const unsigned char rgba[4] = {c.r, c.g, c.b, 255};
+        colors->SetTypedTuple(i, rgba);
+      }
+      cloud->GetPointData()->SetScalars(colors);
+      cloudMapper->SetColorModeToDirectScalars();
+      cloudMapper->ScalarVisibilityOn();
+    } else if (values && vtkIdType(values->size()) == n) {
+      vtkNew<vtkFloatArray> scalars;
+      scalars->SetName("values");
+      scalars->SetNumberOfTuples(n);
+      std::copy(values->begin(), values->end(), scalars->GetPointer(0));
+      cloud->GetPointData()->SetScalars(scalars);
+      cloudMapper->SetLookupTable(lookupTable);
+      cloudMapper->SetColorModeToMapScalars();
+      cloudMapper->UseLookupTableScalarRangeOn();
+      cloudMapper->ScalarVisibilityOn();
+    } else {
+      cloud->GetPointData()->SetScalars(nullptr);
+    }
+    cloud->Modified();
+  }
+
   void fillSubset(vtkPolyData* data, const std::vector<int>& indices) {
     vtkNew<vtkPoints> points;
     for (int i : indices)
-      if (i >= 0 && size_t(i) * 3 < xyz.size() && isVisible(i))
-        points->InsertNextPoint(xyz[size_t(i) * 3], xyz[size_t(i) * 3 + 1], xyz[size_t(i) * 3 + 2]);
+      if (i >= 0 && i < count() && isVisible(i)) {
+        const auto p = at(i);
+        points->InsertNextPoint(p[0], p[1], p[2]);
+      }
     data->SetPoints(points);
     data->SetVerts(vertexCells(points->GetNumberOfPoints()));
     data->Modified();
@@ -376,7 +503,7 @@ struct ScatterView::Impl {
   // Points are drawn in a fixed pseudo-random order, so no class is painted over the others
   // just because it comes last in the data; the interactive subsample is a prefix of it.
   void updateCells() {
-    const vtkIdType n = vtkIdType(xyz.size() / 3);
+    const vtkIdType n = count();
     std::vector<vtkIdType> ids;
     ids.reserve(size_t(n));
     for (vtkIdType i = 0; i < n; ++i)
@@ -392,7 +519,7 @@ struct ScatterView::Impl {
   }
 
   void setSparse(bool on) {
-    if (!sparseCells || on == sparse) return;
+    if (dense || !sparseCells || on == sparse) return;
     sparse = on;
     cloud->SetVerts(on ? sparseCells : fullCells);
     cloud->Modified();
@@ -401,7 +528,7 @@ struct ScatterView::Impl {
 
   // Widget positions of every point (NaN for hidden ones), for picking and lassos.
   std::vector<QPointF> projected() const {
-    const vtkIdType n = vtkIdType(xyz.size() / 3);
+    const vtkIdType n = count();
     std::vector<QPointF> out(size_t(n), QPointF(NAN, NAN));
     const int* size = window->GetSize();
     if (size[0] <= 0 || size[1] <= 0) return out;
@@ -410,7 +537,8 @@ struct ScatterView::Impl {
     const double ratio = widget->devicePixelRatioF();
     for (vtkIdType i = 0; i < n; ++i) {
       if (!isVisible(i)) continue;
-      const double p[4] = {xyz[size_t(3 * i)], xyz[size_t(3 * i + 1)], xyz[size_t(3 * i + 2)], 1.0};
+      const auto q = at(i);
+      const double p[4] = {q[0], q[1], q[2], 1.0};
       double c[4];
       m->MultiplyPoint(p, c);
       if (std::abs(c[3]) < kPickFloor) continue;
@@ -422,9 +550,9 @@ struct ScatterView::Impl {
   }
 
   void updateMarker() {
-    const bool visible = highlighted >= 0 && size_t(highlighted) * 3 < xyz.size();
+    const bool visible = highlighted >= 0 && highlighted < count();
     if (visible) {
-      const float* p = xyz.data() + size_t(highlighted) * 3;
+      const auto p = at(highlighted);
       marker->GetPoints()->SetPoint(0, p[0], p[1], p[2]);
       marker->GetPoints()->Modified();
       marker->Modified();
@@ -455,28 +583,26 @@ ScatterView::~ScatterView() {
 }
 
 void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
-  if (dims != 2 && dims != 3) dims = 3;
-  const vtkIdType n = vtkIdType(coords.size() / size_t(dims));
-  d->xyz.assign(size_t(n) * 3, 0.0f);
-  for (vtkIdType i = 0; i < n; ++i)
-    for (int k = 0; k < dims; ++k) d->xyz[size_t(3 * i + k)] = coords[size_t(dims * i + k)];
+  setPoints(std::make_shared<const std::vector<float>>(coords), dims);
+}
 
-  vtkNew<vtkFloatArray> positions;
-  positions->SetNumberOfComponents(3);
-  positions->SetNumberOfTuples(n);
-  std::copy(d->xyz.begin(), d->xyz.end(), positions->GetPointer(0));
-  vtkNew<vtkPoints> points;
-  points->SetData(positions);
-  d->cloud->SetPoints(points);
+void ScatterView::setPoints(std::shared_ptr<const std::vector<float>> coords, int dims) {
+  d->dims = (dims == 2 || dims == 3) ? dims : 3;
+  d->coords = coords ? std::move(coords) : std::make_shared<const std::vector<float>>();
+  d->colourSlots.reset();
+  d->values.reset();
   d->visible.clear();
   d->selection.clear();
-  d->updateCells();
+  d->density->setPoints(d->coords, d->dims);
+  d->updateBounds();
+  d->vtkCloudBuilt = false;
+  d->cloud->GetPointData()->SetScalars(nullptr);
+  d->syncDrawing();
   d->fillSubset(d->selected, {});
   d->fillSubset(d->neighbours, {});
   d->path->SetPoints(vtkNew<vtkPoints>());
   d->path->SetLines(vtkNew<vtkCellArray>());
   d->path->SetVerts(vtkNew<vtkCellArray>());
-  d->cloud->GetPointData()->SetScalars(nullptr);
   d->hovered = -1;
   d->highlighted = -1;
   d->updateMarker();
@@ -485,26 +611,56 @@ void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
 }
 
 int ScatterView::pointCount() const {
-  return int(d->xyz.size() / 3);
+  return int(d->count());
+}
+
+std::shared_ptr<const std::vector<float>> ScatterView::sharedPoints() const {
+  return d->coords;
+}
+
+bool ScatterView::pickingIndexed() const {
+  return d->density->gridReady();
+}
+
+bool ScatterView::drawsDensity() const {
+  return d->dense;
+}
+
+void ScatterView::setDensityThreshold(int64_t points) {
+  d->densityThreshold = vtkIdType(std::max<int64_t>(points, 0));
+  d->syncDrawing();
+  update();
+}
+
+ScatterView::FrameInfo ScatterView::lastFrame() const {
+  return {d->lastFrame.pointsInView, d->lastFrame.drawnAsPoints, d->lastFrame.accumulateMs,
+          d->lastFrame.shadeMs, d->lastRenderMs};
+}
+
+size_t ScatterView::drawingBytes() const {
+  size_t bytes = d->coords->capacity() * sizeof(float) + d->density->memoryBytes();
+  if (d->colourSlots) bytes += d->colourSlots->capacity() * sizeof(uint16_t);
+  if (d->values) bytes += d->values->capacity() * sizeof(float);
+  if (d->vtkCloudBuilt) bytes += size_t(d->cloud->GetActualMemorySize()) * 1024;
+  return bytes;
 }
 
 void ScatterView::setCategoryColors(const std::vector<int>& categories, const QStringList& names) {
-  const vtkIdType n = vtkIdType(d->xyz.size() / 3);
-  vtkNew<vtkUnsignedCharArray> colors;
-  colors->SetName("colors");
-  colors->SetNumberOfComponents(4);
-  colors->SetNumberOfTuples(n);
-  for (vtkIdType i = 0; i < n; ++i) {
-    const int c = size_t(i) < categories.size() ? categories[size_t(i)] : -1;
-    const QColor q = categoricalColor(c);
-    const unsigned char rgba[4] = {static_cast<unsigned char>(q.red()),
-                                   static_cast<unsigned char>(q.green()),
-                                   static_cast<unsigned char>(q.blue()), 255};
-    colors->SetTypedTuple(i, rgba);
+  const vtkIdType n = d->count();
+  // Slot 0: no category; slot c + 1: category c.
+  int highest = -1;
+  for (int c : categories) highest = std::max(highest, std::min(c, 65533));
+  d->slotColours.clear();
+  for (int c = -1; c <= highest; ++c) d->slotColours.push_back(rgbOf(categoricalColor(c)));
+  auto slots = std::make_shared<std::vector<uint16_t>>(size_t(n), uint16_t(0));
+  for (vtkIdType i = 0; i < n && size_t(i) < categories.size(); ++i) {
+    const int c = categories[size_t(i)];
+    (*slots)[size_t(i)] = c < 0 ? 0 : uint16_t(std::min(c, 65533) + 1);
   }
-  d->cloud->GetPointData()->SetScalars(colors);
-  d->cloudMapper->SetColorModeToDirectScalars();
-  d->cloudMapper->ScalarVisibilityOn();
+  d->colourSlots = slots;
+  d->values.reset();
+  d->density->setCategories(slots, d->slotColours);
+  if (d->vtkCloudBuilt) d->applyVtkColours();
 
   // Each swatch carries its colour as scalars so the entry text can stay dark and readable.
   d->legend->SetNumberOfEntries(int(names.size()));
@@ -532,7 +688,7 @@ void ScatterView::setCategoryColors(const std::vector<int>& categories, const QS
 }
 
 void ScatterView::setScalarColors(const std::vector<float>& values, const QString& title) {
-  const vtkIdType n = vtkIdType(d->xyz.size() / 3);
+  const vtkIdType n = d->count();
   float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
   for (float v : values)
     if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
@@ -540,24 +696,22 @@ void ScatterView::setScalarColors(const std::vector<float>& values, const QStrin
   if (hi - lo < 1e-12f) hi = lo + 1.0f;
 
   d->lookupTable->SetNumberOfTableValues(256);
+  std::vector<Rgb> colours;
   for (int i = 0; i < 256; ++i) {
     const QColor q = viridis(i / 255.0);
     d->lookupTable->SetTableValue(i, q.redF(), q.greenF(), q.blueF(), 1.0);
+    colours.push_back(rgbOf(q));
   }
   d->lookupTable->SetRange(lo, hi);
   d->lookupTable->SetNanColor(0.6, 0.6, 0.6, 1.0);
 
-  vtkNew<vtkFloatArray> scalars;
-  scalars->SetName("values");
-  scalars->SetNumberOfTuples(n);
-  for (vtkIdType i = 0; i < n; ++i)
-    scalars->SetValue(
-        i, size_t(i) < values.size() ? values[size_t(i)] : std::numeric_limits<float>::quiet_NaN());
-  d->cloud->GetPointData()->SetScalars(scalars);
-  d->cloudMapper->SetLookupTable(d->lookupTable);
-  d->cloudMapper->SetColorModeToMapScalars();
-  d->cloudMapper->UseLookupTableScalarRangeOn();
-  d->cloudMapper->ScalarVisibilityOn();
+  auto perPoint =
+      std::make_shared<std::vector<float>>(size_t(n), std::numeric_limits<float>::quiet_NaN());
+  std::copy_n(values.begin(), std::min(values.size(), size_t(n)), perPoint->begin());
+  d->values = perPoint;
+  d->colourSlots.reset();
+  d->density->setValues(perPoint, lo, hi, std::move(colours));
+  if (d->vtkCloudBuilt) d->applyVtkColours();
   d->colorBar->SetTitle(title.toUtf8().constData());
   d->colorBar->VisibilityOn();
   d->legend->VisibilityOff();
@@ -572,6 +726,7 @@ void ScatterView::setCaption(const QString& text) {
 void ScatterView::setMode(Mode mode) {
   d->mode = mode;
   d->applyMode();
+  d->syncDrawing();
   d->resetCamera();
   update();
 }
@@ -603,8 +758,8 @@ int ScatterView::pointAt(const QPoint& pos, double radius) const {
 }
 
 QPointF ScatterView::widgetPosition(int index) const {
-  if (index < 0 || size_t(index) * 3 >= d->xyz.size()) return {};
-  const float* p = d->xyz.data() + size_t(index) * 3;
+  if (index < 0 || index >= d->count()) return {};
+  const auto p = d->at(index);
   d->renderer->SetWorldPoint(p[0], p[1], p[2], 1.0);
   d->renderer->WorldToDisplay();
   double display[3];
@@ -620,15 +775,23 @@ void ScatterView::setHighlighted(int index) {
 
 void ScatterView::setVisibleMask(const std::vector<char>& visible) {
   d->visible = visible;
-  if (!d->visible.empty() && d->visible.size() != d->xyz.size() / 3)
-    d->visible.resize(d->xyz.size() / 3, 1);
-  d->updateCells();
-  d->fillSubset(d->selected, d->selection);
+  if (!d->visible.empty() && d->visible.size() != size_t(d->count()))
+    d->visible.resize(size_t(d->count()), 1);
+  d->density->setVisible(&d->visible);
+  if (d->vtkCloudBuilt) d->updateCells();
+  if (!d->dense) d->fillSubset(d->selected, d->selection);
   update();
 }
 
 std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
   std::vector<int> inside;
+  if (d->dense) {
+    const double ratio = devicePixelRatioF(), height = d->window->GetSize()[1];
+    std::vector<std::pair<double, double>> display;
+    for (const QPointF& p : polygon) display.emplace_back(p.x() * ratio, height - p.y() * ratio);
+    for (int64_t i : d->density->inside(d->screenTransform(), display)) inside.push_back(int(i));
+    return inside;
+  }
   const QRectF bounds = polygon.boundingRect();
   const std::vector<QPointF> at = d->projected();
   for (size_t i = 0; i < at.size(); ++i)
@@ -640,7 +803,10 @@ std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
 
 void ScatterView::setSelection(const std::vector<int>& indices) {
   d->selection = indices;
-  d->fillSubset(d->selected, indices);
+  if (d->dense)
+    d->density->setSelection(indices);
+  else
+    d->fillSubset(d->selected, indices);
   update();
 }
 
@@ -701,8 +867,15 @@ void ScatterView::paintGL() {
   if (!d->glReady) return;
   vtkOpenGLState* state = d->window->GetState();
   state->vtkglDepthFunc(GL_LEQUAL);  // Qt leaves GL_LESS; VTK expects GL_LEQUAL
-  d->renderer->ResetCameraClippingRange();
+  d->renderer->ResetCameraClippingRange(d->bounds.data());
+  if (d->dense) {
+    const int* size = d->window->GetSize();
+    d->lastFrame = d->density->render(d->screenTransform(), size[0], size[1]);
+  }
+  QElapsedTimer vtkTime;
+  vtkTime.start();
   d->window->Render();
+  d->lastRenderMs = double(vtkTime.nsecsElapsed()) / 1e6;
 
   // VTK drew into its own framebuffer; copy it into the one Qt composes from.
   makeCurrent();

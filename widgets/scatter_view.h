@@ -6,6 +6,7 @@
 #include <QStringList>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -34,7 +35,31 @@ class ScatterView : public QOpenGLWidget {
 
   // Row-major coordinates [n, dims], dims 2 or 3 (2-D points lie at z = 0).
   void setPoints(const std::vector<float>& coords, int dims);
+  // The same without a copy: the view keeps a share of the caller's array.
+  void setPoints(std::shared_ptr<const std::vector<float>> coords, int dims);
   int pointCount() const;
+  std::shared_ptr<const std::vector<float>> sharedPoints() const;
+  // Whether hover and lasso go through the point grid yet (built on a worker after
+  // setPoints; until then they scan every point).
+  bool pickingIndexed() const;
+
+  // In 2-D, clouds above 100,000 points are drawn as an exact density picture of every point
+  // (counts, category colours mixed by count, or mean values, on a histogram-equalised scale),
+  // and as points again once the view shows 100,000 or fewer. Hover, click, lasso and box
+  // work on every point at every zoom.
+  bool drawsDensity() const;
+  // Where density drawing starts (benchmarks compare with VTK's points by raising it).
+  void setDensityThreshold(int64_t points);
+  struct FrameInfo {
+    int64_t pointsInView = 0;
+    bool drawnAsPoints = false;
+    double binMs = 0, shadeMs = 0;
+    double vtkMs = 0;  // VTK's render of the frame (overlays, and the copy of the picture)
+  };
+  // What the last frame drew and what it cost (benchmarks, tests).
+  FrameInfo lastFrame() const;
+  // Bytes the view holds for drawing: its coordinates, colours, index and pictures.
+  size_t drawingBytes() const;
   // One category per point, coloured with the categorical palette and listed in a legend.
   void setCategoryColors(const std::vector<int>& categories, const QStringList& names);
   // One value per point, coloured with viridis and explained by a colour bar.
@@ -64,8 +89,8 @@ class ScatterView : public QOpenGLWidget {
   void setSelection(const std::vector<int>& indices);
   void setNeighbours(const std::vector<int>& indices);
   std::vector<int> selection() const;
-  // While interacting, clouds above 150,000 points draw an even subsample (the mouse turns
-  // this on and off by itself).
+  // While interacting, 3-D clouds above 150,000 points draw an even subsample (the mouse turns
+  // this on and off by itself; 2-D clouds that large are drawn as density, never subsampled).
   void setInteracting(bool interacting);
   // A polyline through the map (e.g. an interpolation), [m, 2] world coordinates; empty: none.
   void setPath(const std::vector<float>& xy);

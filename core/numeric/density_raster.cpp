@@ -1,7 +1,9 @@
 #include "core/numeric/density_raster.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 
 namespace strata {
 
@@ -14,31 +16,63 @@ bool ScreenTransform::unmap(double u, double v, double& x, double& y) const {
   return true;
 }
 
-void PixelSums::reset(int w, int h, Colouring mode) {
-  width = w;
-  height = h;
+int PixelSums::strideOf(Colouring colouring) {
+  switch (colouring) {
+    case Colouring::Category:
+      return 4;
+    case Colouring::Value:
+      return 3;
+    case Colouring::Count:
+      break;
+  }
+  return 1;
+}
+
+float PixelSums::valueSum(size_t pixel) const {
+  float v;
+  std::memcpy(&v, &words[pixel * size_t(stride) + 1], sizeof v);
+  return v;
+}
+
+void PixelSums::resize(int w, int h, Colouring mode) {
+  width = std::max(w, 0);
+  height = std::max(h, 0);
   colouring = mode;
-  const size_t pixels = size_t(std::max(w, 0)) * size_t(std::max(h, 0));
-  count.assign(pixels, 0);
-  const size_t colourPixels = mode == Colouring::Category ? pixels : 0;
-  r.assign(colourPixels, 0);
-  g.assign(colourPixels, 0);
-  b.assign(colourPixels, 0);
-  valueSum.assign(mode == Colouring::Value ? pixels : 0, 0.0f);
-  valueCount.assign(mode == Colouring::Value ? pixels : 0, 0);
+  stride = strideOf(mode);
+  words.resize(pixels() * size_t(stride));
   pointsInView = 0;
 }
 
+void PixelSums::reset(int w, int h, Colouring mode) {
+  resize(w, h, mode);
+  clearRows(0, height);
+}
+
+void PixelSums::clearRows(int rowBegin, int rowEnd) {
+  const size_t rowWords = size_t(width) * size_t(stride);
+  rowBegin = std::clamp(rowBegin, 0, height);
+  rowEnd = std::clamp(rowEnd, rowBegin, height);
+  std::fill(words.begin() + std::ptrdiff_t(size_t(rowBegin) * rowWords),
+            words.begin() + std::ptrdiff_t(size_t(rowEnd) * rowWords), 0u);
+}
+
 void PixelSums::add(const PixelSums& other) {
-  auto addAll = [](auto& into, const auto& from) {
-    for (size_t i = 0; i < into.size() && i < from.size(); ++i) into[i] += from[i];
-  };
-  addAll(count, other.count);
-  addAll(r, other.r);
-  addAll(g, other.g);
-  addAll(b, other.b);
-  addAll(valueSum, other.valueSum);
-  addAll(valueCount, other.valueCount);
+  if (other.words.size() != words.size() || other.colouring != colouring) return;
+  for (size_t p = 0; p < pixels(); ++p) {
+    uint32_t* into = words.data() + p * size_t(stride);
+    const uint32_t* from = other.at(p);
+    into[0] += from[0];
+    if (colouring == Colouring::Category) {
+      into[1] += from[1], into[2] += from[2], into[3] += from[3];
+    } else if (colouring == Colouring::Value) {
+      float a, b;
+      std::memcpy(&a, &into[1], sizeof a);
+      std::memcpy(&b, &from[1], sizeof b);
+      a += b;
+      std::memcpy(&into[1], &a, sizeof a);
+      into[2] += from[2];
+    }
+  }
   pointsInView += other.pointsInView;
 }
 
@@ -52,25 +86,69 @@ struct Binner {
   const RasterRequest& request;
   PixelSums& sums;
 
-  void addPixel(size_t pixel, int64_t i) {
-    ++sums.count[pixel];
+  // What one point adds to its pixel: {1, r, g, b}, {1, value bits, finite} or {1}.
+  struct Addend {
+    uint32_t count = 0, r = 0, g = 0, b = 0;
+    float value = 0;
+  };
+
+  Addend addendOf(int64_t i) const {
+    Addend a;
+    a.count = 1;
     if constexpr (Mode == Colouring::Category) {
       const std::vector<Rgb>& palette = *request.palette;
       const Rgb& colour = palette[std::min<size_t>(points.colourSlot[i], palette.size() - 1)];
-      sums.r[pixel] += colour.r;
-      sums.g[pixel] += colour.g;
-      sums.b[pixel] += colour.b;
+      a.r = colour.r, a.g = colour.g, a.b = colour.b;
     } else if constexpr (Mode == Colouring::Value) {
       const float v = points.value[i];
-      if (std::isfinite(v)) {
-        sums.valueSum[pixel] += v;
-        ++sums.valueCount[pixel];
+      if (std::isfinite(v)) a.value = v, a.r = 1;  // r counts the finite values
+    }
+    return a;
+  }
+
+  void addPixel(size_t pixel, const Addend& a) {
+    uint32_t* cell = sums.words.data() + pixel * size_t(PixelSums::strideOf(Mode));
+    cell[0] += a.count;
+    if constexpr (Mode == Colouring::Category) {
+      cell[1] += a.r;
+      cell[2] += a.g;
+      cell[3] += a.b;
+    } else if constexpr (Mode == Colouring::Value) {
+      if (a.r) {
+        float sum;
+        std::memcpy(&sum, &cell[1], sizeof sum);
+        sum += a.value;
+        std::memcpy(&cell[1], &sum, sizeof sum);
+        cell[2] += a.r;
       }
     }
   }
 
-  int64_t run(int64_t begin, int64_t end, const uint32_t* indices) {
+  void addPixel(size_t pixel, int64_t i) { addPixel(pixel, addendOf(i)); }
+
+  // One point: returns whether it lies in the request's rows (by its centre).
+  bool binOne(int64_t i, int w, int rowBegin, int rowEnd, int side, double half) {
+    if (points.visible && !points.visible[i]) return false;
     const ScreenTransform& t = request.transform;
+    const float* p = points.xy + i * points.stride;
+    const double u = t.a * p[0] + t.b * p[1] + t.c;
+    const double v = t.d * p[0] + t.e * p[1] + t.f;
+    if (side == 0) {
+      // Negated comparisons also reject NaN.
+      if (!(u >= 0 && v >= rowBegin && u < w && v < rowEnd)) return false;
+      addPixel(size_t(int(v)) * size_t(w) + size_t(int(u)), i);
+      return true;
+    }
+    if (!(u > -half && v > rowBegin - half && u < w + half && v < rowEnd + half)) return false;
+    const int left = int(std::floor(u - half + 0.5)), bottom = int(std::floor(v - half + 0.5));
+    const int x0 = std::max(0, left), x1 = std::min(w, left + side);
+    const int y0 = std::max(rowBegin, bottom), y1 = std::min(rowEnd, bottom + side);
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) addPixel(size_t(y) * size_t(w) + size_t(x), i);
+    return v >= rowBegin && v < rowEnd && u >= 0 && u < w;
+  }
+
+  int64_t run(int64_t begin, int64_t end, const uint32_t* indices) {
     const int w = request.width;
     const int rowBegin = std::max(request.rowBegin, 0);
     const int rowEnd =
@@ -78,27 +156,12 @@ struct Binner {
     const int side = request.squareSide;
     const double half = side > 0 ? 0.5 * side : 0.0;
     int64_t inView = 0;
-    for (int64_t k = begin; k < end; ++k) {
-      const int64_t i = indices ? int64_t(indices[k]) : k;
-      if (points.visible && !points.visible[i]) continue;
-      const float* p = points.xy + i * points.stride;
-      const double u = t.a * p[0] + t.b * p[1] + t.c;
-      const double v = t.d * p[0] + t.e * p[1] + t.f;
-      if (side == 0) {
-        // Negated comparisons also reject NaN.
-        if (!(u >= 0 && v >= rowBegin && u < w && v < rowEnd)) continue;
-        addPixel(size_t(int(v)) * size_t(w) + size_t(int(u)), i);
-        ++inView;
-        continue;
-      }
-      if (!(u > -half && v > rowBegin - half && u < w + half && v < rowEnd + half)) continue;
-      const int left = int(std::floor(u - half + 0.5)), bottom = int(std::floor(v - half + 0.5));
-      const int x0 = std::max(0, left), x1 = std::min(w, left + side);
-      const int y0 = std::max(rowBegin, bottom), y1 = std::min(rowEnd, bottom + side);
-      for (int y = y0; y < y1; ++y)
-        for (int x = x0; x < x1; ++x) addPixel(size_t(y) * size_t(w) + size_t(x), i);
-      if (v >= rowBegin && v < rowEnd && u >= 0 && u < w) ++inView;
+    if (indices) {
+      for (int64_t k = begin; k < end; ++k)
+        inView += binOne(int64_t(indices[k]), w, rowBegin, rowEnd, side, half);
+      return inView;
     }
+    for (int64_t k = begin; k < end; ++k) inView += binOne(k, w, rowBegin, rowEnd, side, half);
     return inView;
   }
 };
@@ -110,12 +173,11 @@ Rgb mix(Rgb low, Rgb high, double t) {
   return {channel(low.r, high.r), channel(low.g, high.g), channel(low.b, high.b)};
 }
 
-void put(uint8_t* rgba, size_t pixel, Rgb c) {
-  uint8_t* out = rgba + pixel * 4;
+void put(uint8_t* rgb, size_t pixel, Rgb c) {
+  uint8_t* out = rgb + pixel * 3;
   out[0] = c.r;
   out[1] = c.g;
   out[2] = c.b;
-  out[3] = 255;
 }
 
 Rgb valueColour(const ShadeOptions& o, double mean) {
@@ -129,13 +191,17 @@ Rgb valueColour(const ShadeOptions& o, double mean) {
 
 }  // namespace
 
-void preparePixelSums(const PointColumns& points, const RasterRequest& request, PixelSums& sums) {
+void preparePixelSums(const PointColumns& points, const RasterRequest& request, PixelSums& sums,
+                      bool clear) {
   Colouring mode = request.colouring;
   if (mode == Colouring::Category &&
       (!points.colourSlot || !request.palette || request.palette->empty()))
     mode = Colouring::Count;
   if (mode == Colouring::Value && !points.value) mode = Colouring::Count;
-  sums.reset(std::max(request.width, 0), std::max(request.height, 0), mode);
+  if (clear)
+    sums.reset(request.width, request.height, mode);
+  else
+    sums.resize(request.width, request.height, mode);
 }
 
 int64_t accumulatePoints(const PointColumns& points, const RasterRequest& request, int64_t begin,
@@ -154,13 +220,28 @@ int64_t accumulatePoints(const PointColumns& points, const RasterRequest& reques
   return 0;
 }
 
-std::vector<float> countIntensity(const std::vector<uint32_t>& counts, DensityScale scale) {
-  uint32_t lowest = 0, highest = 0;
-  for (uint32_t c : counts) {
+void countHistogram(const PixelSums& sums, int rowBegin, int rowEnd,
+                    std::vector<uint32_t>& histogram) {
+  const size_t first = size_t(std::clamp(rowBegin, 0, sums.height)) * size_t(sums.width);
+  const size_t last = size_t(std::clamp(rowEnd, 0, sums.height)) * size_t(sums.width);
+  const size_t stride = size_t(sums.stride);
+  const uint32_t* words = sums.words.data();
+  for (size_t p = first; p < last; ++p) {
+    const uint32_t c = words[p * stride];
     if (c == 0) continue;
-    highest = std::max(highest, c);
-    lowest = lowest == 0 ? c : std::min(lowest, c);
+    if (c >= histogram.size()) histogram.resize(size_t(c) + 1, 0);
+    ++histogram[c];
   }
+}
+
+std::vector<float> intensityFromHistogram(const std::vector<uint32_t>& histogram,
+                                          DensityScale scale) {
+  uint32_t lowest = 0, highest = 0;
+  for (size_t c = 1; c < histogram.size(); ++c)
+    if (histogram[c]) {
+      if (lowest == 0) lowest = uint32_t(c);
+      highest = uint32_t(c);
+    }
   if (highest == 0) return {};
   std::vector<float> intensity(size_t(highest) + 1, 0.0f);
   if (highest == lowest) {
@@ -175,59 +256,85 @@ std::vector<float> countIntensity(const std::vector<uint32_t>& counts, DensitySc
   }
   // Histogram equalisation over the non-empty pixels: a count's intensity is the share of
   // pixels at or below it, rescaled so the least-filled pixel gets 0 and the fullest 1.
-  std::vector<uint32_t> pixelsWith(size_t(highest) + 1, 0);
-  for (uint32_t c : counts)
-    if (c) ++pixelsWith[c];
   std::vector<double> cumulative(size_t(highest) + 1, 0.0);
-  double running = 0;
-  for (uint32_t c = 1; c <= highest; ++c) {
-    running += pixelsWith[c];
-    cumulative[c] = running;
-  }
-  const double first = cumulative[lowest], span = running - first;
+  for (uint32_t c = 1; c <= highest; ++c) cumulative[c] = cumulative[c - 1] + histogram[c];
+  const double first = cumulative[lowest], span = cumulative[highest] - first;
   for (uint32_t c = lowest; c <= highest; ++c)
     intensity[c] = span > 0 ? float((cumulative[c] - first) / span) : 1.0f;
   return intensity;
 }
 
+std::vector<float> countIntensity(const std::vector<uint32_t>& counts, DensityScale scale) {
+  std::vector<uint32_t> histogram;
+  for (uint32_t c : counts) {
+    if (c == 0) continue;
+    if (c >= histogram.size()) histogram.resize(size_t(c) + 1, 0);
+    ++histogram[c];
+  }
+  return intensityFromHistogram(histogram, scale);
+}
+
+std::vector<float> countIntensity(const PixelSums& sums, DensityScale scale) {
+  std::vector<uint32_t> histogram;
+  countHistogram(sums, 0, sums.height, histogram);
+  return intensityFromHistogram(histogram, scale);
+}
+
 void shadeRows(const PixelSums& sums, const ShadeOptions& options,
-               const std::vector<float>& intensity, int rowBegin, int rowEnd, uint8_t* rgba) {
-  const size_t first = size_t(std::max(rowBegin, 0)) * size_t(sums.width);
+               const std::vector<float>& intensity, int rowBegin, int rowEnd, uint8_t* rgb) {
+  const size_t first = size_t(std::clamp(rowBegin, 0, sums.height)) * size_t(sums.width);
   const size_t last = size_t(std::clamp(rowEnd, 0, sums.height)) * size_t(sums.width);
+  // Colours by intensity in 256 steps (the ramp for counts, the opacity otherwise).
+  std::array<Rgb, 256> ramp;
+  std::array<uint32_t, 256> opacity;  // of 256
+  for (int k = 0; k < 256; ++k) {
+    ramp[size_t(k)] = mix(options.countLow, options.countHigh, k / 255.0);
+    const double alpha =
+        options.drawPoints ? 1.0 : options.minimumAlpha + (1.0 - options.minimumAlpha) * k / 255.0;
+    opacity[size_t(k)] = uint32_t(std::lround(alpha * 256));
+  }
+  const Rgb bg = options.background;
+  // Empty pixels are most of a picture: fill the background in one sweep, then visit the rest.
+  if (bg.r == bg.g && bg.g == bg.b) {
+    std::memset(rgb + first * 3, bg.r, (last - first) * 3);
+  } else {
+    for (size_t p = first; p < last; ++p) put(rgb, p, bg);
+  }
+  const size_t stride = size_t(sums.stride);
+  const uint32_t* words = sums.words.data();
   for (size_t p = first; p < last; ++p) {
-    const uint32_t n = sums.count[p];
-    if (n == 0) {
-      put(rgba, p, options.background);
-      continue;
-    }
-    const double t = options.drawPoints || n >= intensity.size() ? 1.0 : double(intensity[n]);
+    const uint32_t* cell = words + p * stride;
+    const uint32_t n = cell[0];
+    if (n == 0) continue;
+    const size_t step =
+        options.drawPoints || n >= intensity.size() ? 255 : size_t(intensity[n] * 255.0f + 0.5f);
     Rgb colour;
     switch (sums.colouring) {
       case Colouring::Count:
-        put(rgba, p,
-            options.drawPoints ? options.pointColour : mix(options.countLow, options.countHigh, t));
+        put(rgb, p, options.drawPoints ? options.pointColour : ramp[step]);
         continue;
       case Colouring::Category:
-        colour = {uint8_t((sums.r[p] + n / 2) / n), uint8_t((sums.g[p] + n / 2) / n),
-                  uint8_t((sums.b[p] + n / 2) / n)};
+        colour = {uint8_t((cell[1] + n / 2) / n), uint8_t((cell[2] + n / 2) / n),
+                  uint8_t((cell[3] + n / 2) / n)};
         break;
       case Colouring::Value:
-        colour = sums.valueCount[p]
-                     ? valueColour(options, double(sums.valueSum[p]) / double(sums.valueCount[p]))
-                     : options.noValue;
+        colour = cell[2] ? valueColour(options, double(sums.valueSum(p)) / double(cell[2]))
+                         : options.noValue;
         break;
     }
-    const double alpha =
-        options.drawPoints ? 1.0 : options.minimumAlpha + (1.0 - options.minimumAlpha) * t;
-    put(rgba, p, mix(options.background, colour, alpha));
+    const uint32_t a = opacity[step], keep = 256 - a;
+    put(rgb, p,
+        {uint8_t((bg.r * keep + colour.r * a + 128) >> 8),
+         uint8_t((bg.g * keep + colour.g * a + 128) >> 8),
+         uint8_t((bg.b * keep + colour.b * a + 128) >> 8)});
   }
 }
 
-void shadePixels(const PixelSums& sums, const ShadeOptions& options, std::vector<uint8_t>& rgba) {
-  rgba.resize(sums.count.size() * 4);
+void shadePixels(const PixelSums& sums, const ShadeOptions& options, std::vector<uint8_t>& rgb) {
+  rgb.resize(sums.pixels() * 3);
   const std::vector<float> intensity =
-      options.drawPoints ? std::vector<float>{} : countIntensity(sums.count, options.scale);
-  shadeRows(sums, options, intensity, 0, sums.height, rgba.data());
+      options.drawPoints ? std::vector<float>{} : countIntensity(sums, options.scale);
+  shadeRows(sums, options, intensity, 0, sums.height, rgb.data());
 }
 
 }  // namespace strata

@@ -6,6 +6,7 @@
 // counts, or the mean of a continuous value. When the view shows few enough points, each is
 // drawn as a small square instead, as a point renderer would.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -35,17 +36,26 @@ struct PointColumns {
 
 enum class Colouring { Count, Category, Value };
 
-// Per-pixel sums for one frame; one per worker, merged at the end.
+// Per-pixel sums for one frame, interleaved so a point touches one cache line: per pixel
+// Count: {count}; Category: {count, r, g, b} (summed palette colours); Value: {count, value
+// sum (float bits), points with a finite value}. Sums of colour channels stay exact up to
+// 16.8 million points in one pixel.
 struct PixelSums {
   int width = 0, height = 0;
   Colouring colouring = Colouring::Count;
-  std::vector<uint32_t> count;       // points per pixel
-  std::vector<uint32_t> r, g, b;     // Category: summed palette colours
-  std::vector<float> valueSum;       // Value: summed values
-  std::vector<uint32_t> valueCount;  // Value: points with a finite value
-  int64_t pointsInView = 0;          // kept by the caller: accumulatePoints returns its share
+  int stride = 1;  // words per pixel
+  std::vector<uint32_t> words;
+  int64_t pointsInView = 0;  // kept by the caller: accumulatePoints returns its share
 
-  void reset(int width, int height, Colouring colouring);
+  static int strideOf(Colouring colouring);
+  size_t pixels() const { return size_t(width) * size_t(height); }
+  uint32_t count(size_t pixel) const { return words[pixel * size_t(stride)]; }
+  const uint32_t* at(size_t pixel) const { return words.data() + pixel * size_t(stride); }
+  float valueSum(size_t pixel) const;
+
+  void reset(int width, int height, Colouring colouring);   // sized and cleared
+  void resize(int width, int height, Colouring colouring);  // sized, contents undefined
+  void clearRows(int rowBegin, int rowEnd);
   void add(const PixelSums& other);  // same size and colouring
 };
 
@@ -61,9 +71,11 @@ struct RasterRequest {
   int rowBegin = 0, rowEnd = -1;
 };
 
-// Sizes `sums` for `request` and clears it (the colouring falls back to Count when the
-// columns lack what it needs). Call once per frame before the workers accumulate.
-void preparePixelSums(const PointColumns& points, const RasterRequest& request, PixelSums& sums);
+// Sizes `sums` for `request` (the colouring falls back to Count when the columns lack what it
+// needs) and, with `clear`, clears it; workers that take bands clear their own rows instead.
+// Call once per frame before the workers accumulate.
+void preparePixelSums(const PointColumns& points, const RasterRequest& request, PixelSums& sums,
+                      bool clear = true);
 
 // Adds points [begin, end) (or, with `indices`, the points indices[begin .. end)) to `sums`,
 // prepared for this request. Returns how many of them lie in the request's rows (by centre).
@@ -86,15 +98,22 @@ struct ShadeOptions {
   double minimumAlpha = 0.35;
 };
 
-// RGBA, rows bottom-up (as OpenGL textures), width * height * 4 bytes.
-void shadePixels(const PixelSums& sums, const ShadeOptions& options, std::vector<uint8_t>& rgba);
+// RGB, rows bottom-up (as OpenGL textures), width * height * 3 bytes: the picture is opaque.
+void shadePixels(const PixelSums& sums, const ShadeOptions& options, std::vector<uint8_t>& rgb);
 // The same for rows [rowBegin, rowEnd) of an image already sized, with the intensities
 // countIntensity gave for the whole frame (workers shade bands of one frame).
 void shadeRows(const PixelSums& sums, const ShadeOptions& options,
-               const std::vector<float>& intensity, int rowBegin, int rowEnd, uint8_t* rgba);
+               const std::vector<float>& intensity, int rowBegin, int rowEnd, uint8_t* rgb);
 
-// Intensity in (0, 1] of each distinct non-zero count under `scale`: index = count, up to the
-// largest count (empty when there are no points). Exposed for tests.
+// Intensity in [0, 1] of each non-zero count under `scale`, indexed by count up to the
+// largest (empty when there are no points).
+std::vector<float> countIntensity(const PixelSums& sums, DensityScale scale);
+// The same in two steps, so workers can each count a band of rows: how many pixels hold each
+// count (index = count, grown as needed; add the bands' histograms), then the intensities.
+void countHistogram(const PixelSums& sums, int rowBegin, int rowEnd,
+                    std::vector<uint32_t>& histogram);
+std::vector<float> intensityFromHistogram(const std::vector<uint32_t>& histogram,
+                                          DensityScale scale);
 std::vector<float> countIntensity(const std::vector<uint32_t>& counts, DensityScale scale);
 
 }  // namespace strata

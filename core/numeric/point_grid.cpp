@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace strata {
 namespace {
@@ -20,9 +21,11 @@ struct PolygonMask {
 
   enum : uint8_t { Outside = 0, Inside = 1, Edge = 2 };
 
+  double perCell = 1;  // 1 / cell
+
   uint8_t at(double u, double v) const {
-    const double i = std::floor((u - originU) / cell), j = std::floor((v - originV) / cell);
-    if (!(i >= 0 && j >= 0 && i < width && j < height)) return Outside;
+    const double i = (u - originU) * perCell, j = (v - originV) * perCell;
+    if (!(i >= 0 && j >= 0 && i < width && j < height)) return Outside;  // also NaN
     return state[size_t(j) * size_t(width) + size_t(i)];
   }
 };
@@ -40,6 +43,7 @@ PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
     minV = std::min(minV, v), maxV = std::max(maxV, v);
   }
   mask.cell = std::max(1.0, std::ceil(std::max(maxU - minU, maxV - minV) / (kMaxMaskSide - 4)));
+  mask.perCell = 1.0 / mask.cell;
   mask.originU = std::floor(minU) - mask.cell;
   mask.originV = std::floor(minV) - mask.cell;
   mask.width = int(std::ceil((maxU - mask.originU) / mask.cell)) + 2;
@@ -102,6 +106,28 @@ bool worldBounds(const ScreenTransform& t, double u0, double v0, double u1, doub
     bounds[2] = std::max(bounds[2], x), bounds[3] = std::max(bounds[3], y);
   }
   return true;
+}
+
+// Calls visit(i) for every visible point the grid places in the world rectangle `bounds`, or
+// for every visible point when there is no grid yet (it is built on a worker).
+template <typename Visit>
+void forEachCandidate(const PointColumns& points, const PointGrid& grid, const double bounds[4],
+                      Visit&& visit) {
+  auto consider = [&](int64_t i) {
+    if (!points.visible || points.visible[i]) visit(i);
+  };
+  const auto ranges = grid.empty() ? std::vector<std::pair<int64_t, int64_t>>{}
+                                   : grid.rangesIn(bounds[0], bounds[1], bounds[2], bounds[3]);
+  int64_t candidates = 0;
+  for (auto [begin, end] : ranges) candidates += end - begin;
+  // Scattered reads through the grid cost about as much as reading sixteen points in order.
+  if (grid.empty() || candidates * 16 > points.count) {
+    for (int64_t i = 0; i < points.count; ++i) consider(i);
+    return;
+  }
+  const std::vector<uint32_t>& order = grid.order();
+  for (auto [begin, end] : ranges)
+    for (int64_t k = begin; k < end; ++k) consider(int64_t(order[size_t(k)]));
 }
 
 }  // namespace
@@ -190,20 +216,16 @@ int64_t nearestOnScreen(const PointColumns& points, const PointGrid& grid, const
   if (!worldBounds(t, u - radius, v - radius, u + radius, v + radius, b)) return -1;
   double best = radius * radius;
   int64_t bestIndex = -1;
-  const std::vector<uint32_t>& order = grid.order();
-  for (auto [begin, end] : grid.rangesIn(b[0], b[1], b[2], b[3]))
-    for (int64_t k = begin; k < end; ++k) {
-      const int64_t i = order[size_t(k)];
-      if (points.visible && !points.visible[i]) continue;
-      const float* p = points.xy + i * points.stride;
-      const double du = t.a * p[0] + t.b * p[1] + t.c - u;
-      const double dv = t.d * p[0] + t.e * p[1] + t.f - v;
-      const double d2 = du * du + dv * dv;
-      if (d2 < best || (d2 == best && bestIndex >= 0 && i < bestIndex)) {
-        best = d2;
-        bestIndex = i;
-      }
+  forEachCandidate(points, grid, b, [&](int64_t i) {
+    const float* p = points.xy + i * points.stride;
+    const double du = t.a * p[0] + t.b * p[1] + t.c - u;
+    const double dv = t.d * p[0] + t.e * p[1] + t.f - v;
+    const double d2 = du * du + dv * dv;
+    if (d2 < best || (d2 == best && bestIndex >= 0 && i < bestIndex)) {
+      best = d2;
+      bestIndex = i;
     }
+  });
   return bestIndex;
 }
 
@@ -222,7 +244,7 @@ std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid
                                      const ScreenTransform& t,
                                      const std::vector<std::pair<double, double>>& polygon) {
   std::vector<int64_t> inside;
-  if (polygon.size() < 3 || grid.empty()) return inside;
+  if (polygon.size() < 3) return inside;
   for (auto [u, v] : polygon)
     if (!std::isfinite(u) || !std::isfinite(v)) return inside;
   const PolygonMask mask = rasterise(polygon);
@@ -230,36 +252,42 @@ std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid
   if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
                    mask.originV + mask.height * mask.cell, b))
     return inside;
-  // Many hits are gathered in a per-point flag array (a scan) rather than sorted.
-  std::vector<uint8_t> hit;
-  const std::vector<uint32_t>& order = grid.order();
-  const auto ranges = grid.rangesIn(b[0], b[1], b[2], b[3]);
-  int64_t candidates = 0;
-  for (auto [begin, end] : ranges) candidates += end - begin;
-  const bool flags = candidates > points.count / 16;
-  if (flags) hit.assign(size_t(points.count), 0);
-  for (auto [begin, end] : ranges)
-    for (int64_t k = begin; k < end; ++k) {
-      const int64_t i = order[size_t(k)];
-      if (points.visible && !points.visible[i]) continue;
-      const float* p = points.xy + i * points.stride;
-      const double u = t.a * p[0] + t.b * p[1] + t.c;
-      const double v = t.d * p[0] + t.e * p[1] + t.f;
-      const uint8_t state = mask.at(u, v);
-      if (state == PolygonMask::Outside ||
-          (state == PolygonMask::Edge && !polygonContains(polygon, u, v)))
-        continue;
-      if (flags)
-        hit[size_t(i)] = 1;
-      else
-        inside.push_back(i);
-    }
-  if (flags) {
-    for (int64_t i = 0; i < points.count; ++i)
-      if (hit[size_t(i)]) inside.push_back(i);
-  } else {
-    std::sort(inside.begin(), inside.end());
+  auto test = [&](int64_t i) {
+    const float* p = points.xy + i * points.stride;
+    const double u = t.a * p[0] + t.b * p[1] + t.c;
+    const double v = t.d * p[0] + t.e * p[1] + t.f;
+    const uint8_t state = mask.at(u, v);
+    return state == PolygonMask::Inside ||
+           (state == PolygonMask::Edge && polygonContains(polygon, u, v));
+  };
+  int64_t candidates = points.count;
+  if (!grid.empty()) {
+    candidates = 0;
+    for (auto [begin, end] : grid.rangesIn(b[0], b[1], b[2], b[3])) candidates += end - begin;
   }
+  if (grid.empty() || candidates * 16 > points.count) {
+    // A scan of every point, in halves on two threads when there are many.
+    const int parts = points.count > 500000 ? 2 : 1;
+    std::vector<std::vector<int64_t>> found(static_cast<size_t>(parts));
+    auto scan = [&](int part) {
+      const int64_t begin = points.count * part / parts, end = points.count * (part + 1) / parts;
+      for (int64_t i = begin; i < end; ++i)
+        if ((!points.visible || points.visible[i]) && test(i)) found[size_t(part)].push_back(i);
+    };
+    std::thread second;
+    if (parts == 2) second = std::thread(scan, 1);
+    scan(0);
+    if (second.joinable()) second.join();
+    inside = std::move(found[0]);
+    for (int part = 1; part < parts; ++part)
+      inside.insert(inside.end(), found[size_t(part)].begin(), found[size_t(part)].end());
+    return inside;
+  }
+  forEachCandidate(points, grid, b, [&](int64_t i) {
+    if (test(i)) inside.push_back(i);
+  });
+  // A scan visits points in order; the grid, cell by cell.
+  if (!std::is_sorted(inside.begin(), inside.end())) std::sort(inside.begin(), inside.end());
   return inside;
 }
 

@@ -43,6 +43,8 @@ class PointGrid {
   std::vector<uint32_t> order_;
 };
 
+// The queries below scan every point when `grid` is empty (not built yet).
+
 // The visible point drawn nearest to display position (u, v) within `radius` pixels, or -1.
 // Ties go to the lower index.
 int64_t nearestOnScreen(const PointColumns& points, const PointGrid& grid,

@@ -3,7 +3,9 @@
 
 #include <QtTest>
 
+#include <cmath>
 #include <numeric>
+#include <random>
 #include <set>
 
 #include "core/figures/palette.h"
@@ -23,6 +25,39 @@ void twoClusters(std::vector<float>& xy, std::vector<int>& labels) {
     xy.push_back(float((i / 10) % 5 * 0.3));
     labels.push_back(c);
   }
+}
+
+// Three overlapping Gaussian clusters of `n` points in all, one category each.
+void largeCloud(int n, std::vector<float>& xy, std::vector<int>& labels) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  for (int i = 0; i < n; ++i) {
+    const int c = i % 3;
+    xy.push_back(normal(rng) + 2.5f * float(c));
+    xy.push_back(normal(rng) * (c == 1 ? 0.5f : 1.0f) + (c == 2 ? 2.0f : 0.0f));
+    labels.push_back(c);
+  }
+}
+
+// Image pixels (x, y from the top) that hold at least one point, by each point's position.
+QSet<qint64> pixelsWithPoints(const ScatterView& view, int n, const QSize& image) {
+  QSet<qint64> pixels;
+  const double ratio = view.devicePixelRatioF();
+  for (int i = 0; i < n; ++i) {
+    const QPointF p = view.widgetPosition(i) * ratio;
+    const int x = int(std::floor(p.x())), y = int(std::floor(p.y()));
+    if (x >= 0 && y >= 0 && x < image.width() && y < image.height())
+      pixels.insert(qint64(y) * image.width() + x);
+  }
+  return pixels;
+}
+
+QSet<qint64> pixelsNotWhite(const QImage& image) {
+  QSet<qint64> pixels;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x)
+      if (image.pixel(x, y) != qRgb(255, 255, 255)) pixels.insert(qint64(y) * image.width() + x);
+  return pixels;
 }
 
 bool near(QRgb a, QColor b, int tol = 12) {
@@ -171,6 +206,84 @@ class TestScatterView : public QObject {
     view_->setVisibleMask({});
     view_->setCategoryColors(labels_, {"left", "right"});
     QCOMPARE(view_->pointAt(view_->widgetPosition(10).toPoint()), 10);
+  }
+
+  // Above 100,000 points the 2-D view draws every point into a density picture: the pixels
+  // it colours are exactly those holding a point, before and after a pan; zoomed in, points
+  // come back as points; hover and lasso answer as a scan of every point would.
+  void largeCloudsAreDrawnExactly() {
+    const int n = 240000;
+    std::vector<float> xy;
+    std::vector<int> labels;
+    largeCloud(n, xy, labels);
+    view_->setPoints(xy, 2);
+    view_->setCategoryColors(labels, {});
+    view_->setCaption({});
+    QVERIFY(view_->drawsDensity());
+    for (int pan = 0; pan < 2; ++pan) {
+      const QImage image = view_->grabFramebuffer();
+      const QSet<qint64> expected = pixelsWithPoints(*view_, n, image.size());
+      const QSet<qint64> drawn = pixelsNotWhite(image);
+      if (drawn != expected) image.save(QDir::temp().filePath("strata-density-actual.png"));
+      QCOMPARE(drawn.size(), expected.size());
+      QVERIFY(drawn == expected);
+      QVERIFY(!view_->lastFrame().drawnAsPoints);
+      QVERIFY(view_->lastFrame().pointsInView > 100000);
+      // Pan right by a third of the view.
+      QTest::mousePress(view_, Qt::LeftButton, {}, QPoint(300, 240));
+      QMouseEvent move(QEvent::MouseMove, QPointF(500, 250), view_->mapToGlobal(QPointF(500, 250)),
+                       Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+      QApplication::sendEvent(view_, &move);
+      QTest::mouseRelease(view_, Qt::LeftButton, {}, QPoint(500, 250));
+    }
+    // Hover: the nearest point within 6 pixels, as a scan finds it.
+    view_->resetCamera();
+    view_->grabFramebuffer();
+    for (const QPoint at : {QPoint(320, 240), QPoint(100, 100), QPoint(5, 5), QPoint(400, 300)}) {
+      int expected = -1;
+      double best = 36.0;
+      for (int i = 0; i < n; ++i) {
+        const QPointF p = view_->widgetPosition(i) - QPointF(at);
+        const double d2 = p.x() * p.x() + p.y() * p.y();
+        if (d2 < best) best = d2, expected = i;
+      }
+      const int found = view_->pointAt(at);
+      QVERIFY2(found == expected || (found >= 0 && expected >= 0 &&
+                                     std::abs(QLineF(view_->widgetPosition(found), at).length() -
+                                              std::sqrt(best)) < 1e-3),
+               qPrintable(QString("%1 vs %2").arg(found).arg(expected)));
+    }
+    // Lasso: a triangle over part of the cloud.
+    const QPolygonF triangle({QPointF(150, 400), QPointF(420, 90), QPointF(520, 420)});
+    std::vector<int> expected;
+    for (int i = 0; i < n; ++i)
+      if (triangle.containsPoint(view_->widgetPosition(i), Qt::OddEvenFill)) expected.push_back(i);
+    QVERIFY(expected.size() > 10000);
+    QCOMPARE(view_->pointsInside(triangle), expected);
+    // The selection is drawn dark into the picture.
+    view_->setSelection(expected);
+    const QImage selected = view_->grabFramebuffer();
+    const QPointF inside = view_->widgetPosition(expected[expected.size() / 2]);
+    QCOMPARE(selected.pixel(int(inside.x()), int(inside.y())), qRgb(25, 25, 25));
+    view_->setSelection({});
+    // Zoomed in far enough to show under 100,000 points: squares of one category colour.
+    for (int i = 0; i < 8; ++i) {
+      QWheelEvent wheel(QPointF(320, 240), view_->mapToGlobal(QPointF(320, 240)), QPoint(),
+                        QPoint(0, 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+      QApplication::sendEvent(view_, &wheel);
+    }
+    const QImage zoomed = view_->grabFramebuffer();
+    QVERIFY(view_->lastFrame().drawnAsPoints);
+    QVERIFY(view_->lastFrame().pointsInView < 100000);
+    QVERIFY(pixelsNotWhite(zoomed).size() > 1000);
+    // 3-D draws VTK points again; back in 2-D, density.
+    view_->setMode(ScatterView::Mode::ThreeD);
+    QVERIFY(!view_->drawsDensity());
+    view_->setMode(ScatterView::Mode::TwoD);
+    QVERIFY(view_->drawsDensity());
+    view_->setPoints(xy_, 2);
+    QVERIFY(!view_->drawsDensity());
+    view_->setCategoryColors(labels_, {"left", "right"});
   }
 
   void scalarColoursUseViridis() {

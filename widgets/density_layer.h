@@ -1,0 +1,70 @@
+#pragma once
+// How ScatterView draws a large 2-D cloud: an exact density picture of every point, made for
+// each frame on the frame pool and shown as the renderer's background texture, with the
+// selection drawn into it; points come back as points when the view shows few enough.
+// Hover and lasso go through a point grid built once on a worker. VTK stays in the .cpp.
+
+#include <QObject>
+#include <QPointer>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/numeric/density_raster.h"
+
+class vtkRenderer;
+
+namespace strata {
+
+class PointGrid;
+
+class DensityLayer {
+ public:
+  // `context` receives the grid when a worker has built it (queued to its thread).
+  explicit DensityLayer(QObject* context);
+  ~DensityLayer();
+
+  // Shares the coordinates ([n, stride], x and y first); they stay alive while in use here
+  // and on the worker building the grid.
+  void setPoints(std::shared_ptr<const std::vector<float>> coords, int stride);
+  // Colours shared with the owner (one copy of a per-point array, however it is drawn).
+  void setCategories(std::shared_ptr<const std::vector<uint16_t>> slots, std::vector<Rgb> palette);
+  void setValues(std::shared_ptr<const std::vector<float>> values, float low, float high,
+                 std::vector<Rgb> colours);
+  void setPlain();
+  void setVisible(const std::vector<char>* visible);  // nullptr or empty: all
+  void setSelection(const std::vector<int>& indices);
+  bool gridReady() const;
+
+  // Shows (or stops showing) the picture as `renderer`'s background.
+  void attach(vtkRenderer* renderer);
+  void detach();
+
+  struct Frame {
+    int64_t pointsInView = 0;
+    bool drawnAsPoints = false;
+    double accumulateMs = 0, shadeMs = 0;
+  };
+  // Makes the picture for a width x height display under `transform`.
+  Frame render(const ScreenTransform& transform, int width, int height);
+
+  // Nearest visible point within `radius` display pixels of (u, v), or -1.
+  int64_t nearest(const ScreenTransform& transform, double u, double v, double radius) const;
+  // Visible points inside a display polygon, ascending.
+  std::vector<int64_t> inside(const ScreenTransform& transform,
+                              const std::vector<std::pair<double, double>>& polygon) const;
+
+  // Bytes held beyond the shared arrays: the grid, frame buffers and the picture.
+  size_t memoryBytes() const;
+
+  // Views showing at most this many points draw them as squares of kPointSide pixels.
+  static constexpr int64_t kPointDrawLimit = 100000;
+  static constexpr int kPointSide = 4;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> d;
+};
+
+}  // namespace strata
