@@ -14,6 +14,7 @@
 
 #include "app/cli_support.h"
 #include "app/command_cache.h"
+#include "app/command_encode.h"
 #include "app/command_figures.h"
 #include "app/command_metrics.h"
 #include "app/gui_arguments.h"
@@ -34,7 +35,7 @@ using cli::runCommand;
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
 const char* const kSubcommands[] = {"validate",  "write-dsprites", "metrics", "render", "traverse",
-                                    "hierarchy", "project",        "compare", "cache"};
+                                    "hierarchy", "project",        "compare", "cache",  "encode"};
 
 QString describe() {
   return QString(
@@ -62,6 +63,8 @@ QString describe() {
       "                         reconstructions and prior samples of models side by side\n"
       "  render RECIPE.json [-o FIG]\n"
       "                         make a figure again from the recipe written beside it\n"
+      "  encode MODEL.pt -o OUT.npy [--data SPEC] [--source all-layers|LAYER] [--samples]\n"
+      "                         write a dataset's latent codes as float32 [N, D]\n"
       "  cache [--clear]        show (or empty) the cache of encodings and metric tables\n\n"
       "Figures: --font, --font-size, --dpi, --title, --seed. Every figure gets a recipe\n"
       "(FIG.json) that 'strata render' turns back into the same figure.\n"
@@ -181,6 +184,10 @@ int runHeadless(int argc, char** argv) {
   if (args.size() >= 2 && args[1] == "cache") {
     args.removeAt(1);
     return cli::cacheCommand(args);
+  }
+  if (args.size() >= 2 && args[1] == "encode") {
+    args.removeAt(1);
+    return cli::encodeCommand(args);
   }
   if (args.size() >= 2 && args[1] == "metrics") {
     args.removeAt(1);

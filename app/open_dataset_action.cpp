@@ -18,7 +18,7 @@ void OpenDatasetAction::choose() {
   const QStringList choices = {
       tr("Fashion-MNIST test split"),   tr("Fashion-MNIST train split"),
       tr("dSprites (generated)"),       tr("Images file (IDX, .npy, .npz)…"),
-      tr("Folder of PNG/JPEG images…"), tr("Embedding or coordinates (.npy, .npz)…")};
+      tr("Folder of PNG/JPEG images…"), tr("Embedding or coordinates (.npy, .npz, shard folder)…")};
   bool ok = false;
   const QString choice = QInputDialog::getItem(parentWidget_, tr("Open Dataset"), tr("Dataset:"),
                                                choices, 0, false, &ok);
@@ -35,7 +35,7 @@ void OpenDatasetAction::choose() {
   const bool embedding = choice == choices[5];
   const QString path = QFileDialog::getOpenFileName(
       parentWidget_, embedding ? tr("Open vectors") : tr("Open images"), fashionMnistDirectory(),
-      embedding ? tr("NumPy arrays (*.npy *.npz)")
+      embedding ? tr("NumPy arrays or a shard folder's manifest (*.npy *.npz manifest.json)")
                 : tr("Images (*idx3* *.idx *.gz *ubyte *.npy *.npz);;All files (*)"));
   if (!path.isEmpty()) Q_EMIT datasetChosen(embedding ? QStringLiteral("embedding:") + path : path);
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/analysis/shard_folder.h"
 #include "core/base/errors.h"
 #include "core/data/array_readers.h"
 #include "core/data/byte_source.h"
@@ -76,8 +77,9 @@ EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const 
   return f;
 }
 
-EmbeddingFile loadEmbeddingFile(const QString& path) {
+EmbeddingFile loadEmbeddingFile(const QString& path, const JobControl& job) {
   return withMemoryCheck(path, [&] {
+    if (isShardFolder(path)) return loadShardFolder(path, job);
     std::map<std::string, NpyArray> arrays;
     if (path.endsWith(".npy", Qt::CaseInsensitive))
       arrays["embedding"] = readNpy(path);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/base/job.h"
 #include "core/data/dataset.h"
 #include "core/data/npy.h"
 #include "core/model/encoding.h"
@@ -24,7 +25,8 @@ struct EmbeddingFile {
 };
 // Throws DataError naming the file (and array) for anything it cannot use: missing or
 // mis-shaped vectors, NaN or infinite values, labels and images as loadArrayDataset refuses.
-EmbeddingFile loadEmbeddingFile(const QString& path);
+// A shard folder (or its manifest.json) is read by loadShardFolder, with progress through `job`.
+EmbeddingFile loadEmbeddingFile(const QString& path, const JobControl& job = {});
 // The same from arrays already read; `path` names them in messages.
 EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const QString& path);
 

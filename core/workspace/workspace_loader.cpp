@@ -24,7 +24,7 @@ OpenedDataset openWithFirstMap(const QString& spec, const EncodingCache& cache,
                                const JobControl& job) {
   OpenedDataset o;
   if (spec.startsWith(QStringLiteral("embedding:"))) {
-    const EmbeddingFile file = loadEmbeddingFile(spec.mid(10));
+    const EmbeddingFile file = loadEmbeddingFile(spec.mid(10), job.range(0.0, 0.5));
     o.dataset = file.dataset;
     o.embedding = file.vectors;
     o.request.source = ProjectionRequest::kEmbedding;
