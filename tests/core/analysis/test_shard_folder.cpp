@@ -16,6 +16,7 @@
 #include "core/analysis/shard_folder.h"
 #include "core/base/errors.h"
 #include "core/data/npy.h"
+#include "tests/support/refusal.h"
 
 using namespace strata;
 
@@ -48,22 +49,6 @@ QJsonObject manifest(const QString& kind, int dims, int64_t items, const QJsonAr
   return {{"format", "strata-shards"}, {"version", 1},    {"kind", kind}, {"dims", dims},
           {"items", qint64(items)},    {"shards", shards}};
 }
-
-QString refusal(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return QStringLiteral("(accepted)");
-}
-
-#define QVERIFY_REFUSED(call, ...)                                                 \
-  do {                                                                             \
-    const QString message_ = refusal([&] { (void)(call); });                       \
-    for (const char* part_ : {__VA_ARGS__})                                        \
-      QVERIFY2(message_.contains(QString::fromUtf8(part_)), qPrintable(message_)); \
-  } while (false)
 
 }  // namespace
 

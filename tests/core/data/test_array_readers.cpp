@@ -18,6 +18,7 @@
 #include "core/data/dataset_source.h"
 #include "core/data/dsprites.h"
 #include "core/data/npy.h"
+#include "tests/support/refusal.h"
 #include "tests/support/test_support.h"
 
 using namespace strata;
@@ -107,28 +108,6 @@ void writeFile(const QString& path, const QByteArray& bytes) {
   QVERIFY(f.open(QIODevice::WriteOnly));
   f.write(bytes);
 }
-
-// The message of the DataError that `read` throws; fails the test if it throws nothing or
-// anything else, or if the message leaks a library's words.
-template <class F>
-QString refusal(F read) {
-  try {
-    read();
-  } catch (const DataError& e) {
-    const QString message = QString::fromStdString(e.what());
-    for (const char* leak : {"stoll", "stoi", "bad_alloc", "max_size", "basic_string"})
-      if (message.contains(leak)) return "LEAKED: " + message;
-    return message;
-  }
-  return QStringLiteral("NOT REFUSED");
-}
-
-#define QVERIFY_REFUSED(call, ...)                                                 \
-  do {                                                                             \
-    const QString message_ = refusal([&] { (void)(call); });                       \
-    for (const char* part_ : {__VA_ARGS__})                                        \
-      QVERIFY2(message_.contains(QString::fromUtf8(part_)), qPrintable(message_)); \
-  } while (false)
 
 }  // namespace
 
