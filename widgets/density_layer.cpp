@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <utility>
 
 #include "core/base/thread_pools.h"
 #include "core/numeric/point_grid.h"
@@ -64,11 +66,16 @@ struct DensityLayer::Impl {
   const GridSlot* sortedFor = nullptr;
   bool columnsChanged = true;
 
-  PixelSums sums, selectedSums;
+  PixelSums sums, previous, selectedSums;
+  // What `sums` holds: the transform (whole-pixel pans of it shift the sums), and whether it
+  // is still current (any change to the points or their colours makes it stale).
+  ScreenTransform shown;
+  bool sumsCurrent = false, sumsArePoints = false;
+  std::function<void()> startGrid;  // set by setPoints, run after the first frame
   // The picture goes into VTK's frame as a framebuffer copy before the renderer draws the
   // overlays on it (the renderer keeps the colour buffer instead of clearing it). Software GL
   // copies pixels; sampling a texture over the whole view cost it 10-20 ms a frame more.
-  std::vector<uint8_t> picture;  // RGB, rows bottom-up
+  std::vector<uint8_t> picture;  // RGBA, rows bottom-up
   int pictureWidth = 0, pictureHeight = 0;
   bool pictureChanged = false;
   vtkNew<vtkTextureObject> pictureTexture;
@@ -84,8 +91,8 @@ struct DensityLayer::Impl {
     pictureTexture->SetContext(window);
     if (pictureChanged || pictureTexture->GetWidth() != unsigned(pictureWidth) ||
         pictureTexture->GetHeight() != unsigned(pictureHeight)) {
-      pictureTexture->Create2DFromRaw(unsigned(pictureWidth), unsigned(pictureHeight), 3,
-                                      VTK_UNSIGNED_CHAR, picture.data());
+      pictureTexture->Create2DFromRaw(unsigned(pictureWidth), unsigned(pictureHeight),
+                                      kPictureChannels, VTK_UNSIGNED_CHAR, picture.data());
       pictureChanged = false;
     }
     vtkOpenGLState* state = window->GetState();
@@ -144,54 +151,97 @@ struct DensityLayer::Impl {
     return c;
   }
 
-  // The grid's ranges for display rows [rowBegin, rowEnd) and how many points they hold.
-  std::vector<std::pair<int64_t, int64_t>> rangesForRows(const ScreenTransform& t, int width,
-                                                         int rowBegin, int rowEnd,
-                                                         int64_t& total) const {
-    total = 0;
+  // The grid's ranges for the display rectangle [x0, x1) x [y0, y1).
+  std::vector<std::pair<int64_t, int64_t>> rangesForRect(const ScreenTransform& t, double x0,
+                                                         double x1, double y0, double y1) const {
     double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
-    for (auto [u, v] : {std::pair<double, double>{0, rowBegin},
-                        {width, rowBegin},
-                        {0, rowEnd},
-                        {width, rowEnd}}) {
+    for (auto [u, v] : {std::pair<double, double>{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}}) {
       double x, y;
       if (!t.unmap(u, v, x, y)) return {};
       minX = std::min(minX, x), maxX = std::max(maxX, x);
       minY = std::min(minY, y), maxY = std::max(maxY, y);
     }
-    auto ranges = grid().rangesIn(minX, minY, maxX, maxY);
-    for (auto [begin, end] : ranges) total += end - begin;
-    return ranges;
+    return grid().rangesIn(minX, minY, maxX, maxY);
   }
 
-  // Bins the visible points into `into` over bands of rows, one band per frame part: the
-  // cells each band shows, in the grid's order, or every point before the grid exists.
-  int64_t binAll(const PointColumns& unsorted, const RasterRequest& request, PixelSums& into) {
+  struct Region {
+    int x0, x1, y0, y1;
+  };
+
+  // Bins the visible points that fall in `region` into `into` (sized, and clear there), one
+  // band of the region's rows per frame part: the cells each band shows, in the grid's
+  // order, or every point before the grid exists.
+  int64_t binRegion(const PointColumns& unsorted, const RasterRequest& request, PixelSums& into,
+                    Region region, bool clearFirst) {
     const PointColumns sorted = sortedColumns();
     const bool useGrid = sorted.xy != nullptr;
     const PointColumns& columns = useGrid ? sorted : unsorted;
-    preparePixelSums(columns, request, into, false);
-    const int parts = std::min(frameParts(), std::max(1, request.height / 16));
+    const int rows = region.y1 - region.y0;
+    if (rows <= 0 || region.x1 <= region.x0) return 0;
+    const int parts = std::min(frameParts(), std::max(1, rows / 16));
     std::vector<int64_t> inView(size_t(parts), 0);
     runFrameParts(parts, [&](int part) {
       RasterRequest band = request;
-      band.rowBegin = request.height * part / parts;
-      band.rowEnd = request.height * (part + 1) / parts;
-      into.clearRows(band.rowBegin, band.rowEnd);
+      band.rowBegin = region.y0 + rows * part / parts;
+      band.rowEnd = region.y0 + rows * (part + 1) / parts;
+      band.columnBegin = region.x0;
+      band.columnEnd = region.x1;
+      if (clearFirst) into.clearRows(band.rowBegin, band.rowEnd);
       if (!useGrid) {
         inView[size_t(part)] = accumulatePoints(columns, band, 0, columns.count, into);
         return;
       }
-      int64_t held = 0;
+      const double margin = request.squareSide;
       for (auto [begin, end] :
-           rangesForRows(request.transform, request.width, band.rowBegin - request.squareSide,
-                         band.rowEnd + request.squareSide, held))
+           rangesForRect(request.transform, band.columnBegin - margin, band.columnEnd + margin,
+                         band.rowBegin - margin, band.rowEnd + margin))
         inView[size_t(part)] += accumulatePoints(columns, band, begin, end, into);
     });
     int64_t total = 0;
     for (int64_t n : inView) total += n;
-    into.pointsInView = total;
     return total;
+  }
+
+  // Points in the picture: the sum of its pixel counts (one pixel per point when binned as
+  // density).
+  int64_t countInView() const {
+    const int parts = frameParts();
+    std::vector<int64_t> partial(size_t(parts), 0);
+    runFrameParts(parts, [&](int part) {
+      const size_t first = sums.pixels() * size_t(part) / size_t(parts);
+      const size_t last = sums.pixels() * size_t(part + 1) / size_t(parts);
+      for (size_t p = first; p < last; ++p) partial[size_t(part)] += sums.count(p);
+    });
+    int64_t total = 0;
+    for (int64_t n : partial) total += n;
+    return total;
+  }
+
+  int64_t binAll(const PointColumns& unsorted, const RasterRequest& request, PixelSums& into) {
+    preparePixelSums(sortedColumns().xy ? sortedColumns() : unsorted, request, into, false);
+    into.pointsInView =
+        binRegion(unsorted, request, into, {0, request.width, 0, request.height}, true);
+    return into.pointsInView;
+  }
+
+  // The frame before moved by (dx, dy) whole pixels: its sums shifted, and only the strips the
+  // move uncovered binned. Exactly what binning every point under the moved transform gives.
+  void shiftAndBinStrips(const PointColumns& unsorted, const RasterRequest& request, int dx,
+                         int dy) {
+    std::swap(sums, previous);
+    sums.resize(previous.width, previous.height, previous.colouring);
+    const int w = request.width, h = request.height;
+    const int parts = std::min(frameParts(), std::max(1, h / 16));
+    runFrameParts(parts, [&](int part) {
+      shiftPixelSums(previous, dx, dy, sums, h * part / parts, h * (part + 1) / parts);
+    });
+    // The uncovered columns over all rows, then the uncovered rows over the other columns.
+    const Region columnsStrip = dx > 0 ? Region{0, dx, 0, h} : Region{std::max(w + dx, 0), w, 0, h};
+    const Region rowsStrip = dy > 0 ? Region{0, w, 0, dy} : Region{0, w, std::max(h + dy, 0), h};
+    if (dx != 0) binRegion(unsorted, request, sums, columnsStrip, false);
+    if (dy != 0)
+      binRegion(unsorted, request, sums,
+                {dx > 0 ? dx : 0, dx < 0 ? w + dx : w, rowsStrip.y0, rowsStrip.y1}, false);
   }
 
   // Pixels holding a selected point are painted dark over the shaded picture.
@@ -206,16 +256,17 @@ struct DensityLayer::Impl {
     accumulatePoints(plain, request, 0, int64_t(selection.size()), selectedSums, selection.data());
     for (size_t p = 0; p < selectedSums.pixels(); ++p)
       if (selectedSums.count(p)) {
-        rgb[3 * p] = kSelected.r;
-        rgb[3 * p + 1] = kSelected.g;
-        rgb[3 * p + 2] = kSelected.b;
+        uint8_t* out = rgb + size_t(kPictureChannels) * p;
+        out[0] = kSelected.r;
+        out[1] = kSelected.g;
+        out[2] = kSelected.b;
       }
   }
 
   uint8_t* pictureBuffer(int width, int height) {
     pictureWidth = width;
     pictureHeight = height;
-    picture.resize(size_t(width) * size_t(height) * 3);
+    picture.resize(size_t(width) * size_t(height) * kPictureChannels);
     pictureChanged = true;
     return picture.data();
   }
@@ -238,38 +289,43 @@ void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, i
   d->stride = std::max(stride, 2);
   setPlain();
   d->selection.clear();
+  d->sumsCurrent = false;
   d->visible = nullptr;
   // A fresh slot: a grid still being built for the previous points lands in the old one.
   const uint64_t generation = d->slot->generation + 1;
   d->slot = std::make_shared<GridSlot>();
   d->slot->generation = generation;
+  d->startGrid = nullptr;
   if (!d->coords || d->coords->empty()) return;
+  // The grid is built after the first frame is on screen, so that frame has both cores.
   std::shared_ptr<const std::vector<float>> shared = d->coords;
   std::shared_ptr<GridSlot> target = d->slot;
   QPointer<QObject> context = d->context;
-  const int stride2 = d->stride;
-  jobPool().start([shared, target, context, stride2, generation] {
-    PointColumns columns;
-    columns.xy = shared->data();
-    columns.stride = stride2;
-    columns.count = int64_t(shared->size() / size_t(stride2));
-    auto grid = std::make_shared<const PointGrid>(columns);
-    auto sorted = std::make_shared<std::vector<float>>(grid->order().size() * 2);
-    for (size_t k = 0; k < grid->order().size(); ++k) {
-      const float* p = columns.xy + int64_t(grid->order()[k]) * columns.stride;
-      (*sorted)[2 * k] = p[0];
-      (*sorted)[2 * k + 1] = p[1];
-    }
-    if (!context) return;
-    QMetaObject::invokeMethod(
-        context,
-        [target, grid, sorted, generation] {
-          if (target->generation != generation) return;
-          target->grid = grid;
-          target->sortedXY = sorted;
-        },
-        Qt::QueuedConnection);
-  });
+  const int pointStride = d->stride;
+  d->startGrid = [shared, target, context, pointStride, generation] {
+    jobPool().start([shared, target, context, pointStride, generation] {
+      PointColumns columns;
+      columns.xy = shared->data();
+      columns.stride = pointStride;
+      columns.count = int64_t(shared->size() / size_t(pointStride));
+      auto grid = std::make_shared<const PointGrid>(columns);
+      auto sorted = std::make_shared<std::vector<float>>(grid->order().size() * 2);
+      for (size_t k = 0; k < grid->order().size(); ++k) {
+        const float* p = columns.xy + int64_t(grid->order()[k]) * columns.stride;
+        (*sorted)[2 * k] = p[0];
+        (*sorted)[2 * k + 1] = p[1];
+      }
+      if (!context) return;
+      QMetaObject::invokeMethod(
+          context,
+          [target, grid, sorted, generation] {
+            if (target->generation != generation) return;
+            target->grid = grid;
+            target->sortedXY = sorted;
+          },
+          Qt::QueuedConnection);
+    });
+  };
 }
 
 void DensityLayer::setCategories(std::shared_ptr<const std::vector<uint16_t>> slots,
@@ -279,6 +335,7 @@ void DensityLayer::setCategories(std::shared_ptr<const std::vector<uint16_t>> sl
   d->values.reset();
   d->colouring = Colouring::Category;
   d->columnsChanged = true;
+  d->sumsCurrent = false;
 }
 
 void DensityLayer::setValues(std::shared_ptr<const std::vector<float>> values, float low,
@@ -290,6 +347,7 @@ void DensityLayer::setValues(std::shared_ptr<const std::vector<float>> values, f
   d->slots.reset();
   d->colouring = Colouring::Value;
   d->columnsChanged = true;
+  d->sumsCurrent = false;
 }
 
 void DensityLayer::setPlain() {
@@ -297,11 +355,13 @@ void DensityLayer::setPlain() {
   d->values.reset();
   d->colouring = Colouring::Count;
   d->columnsChanged = true;
+  d->sumsCurrent = false;
 }
 
 void DensityLayer::setVisible(const std::vector<char>* visible) {
   d->visible = visible && !visible->empty() ? visible : nullptr;
   d->columnsChanged = true;
+  d->sumsCurrent = false;
 }
 
 void DensityLayer::setSelection(const std::vector<int>& indices) {
@@ -342,12 +402,33 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   request.height = height;
   request.colouring = d->colouring;
   request.palette = &d->palette;
-  frame.pointsInView = d->binAll(columns, request, d->sums);
+  // A pan at the same scale moves the picture by whole pixels (the offset snaps to the
+  // previous frame's, at most half a pixel from the camera's): the sums shift and only the
+  // uncovered strips are binned. Anything else bins every point again.
+  const ScreenTransform& last = d->shown;
+  const bool sameScale = d->sumsCurrent && !d->sumsArePoints && d->sums.width == width &&
+                         d->sums.height == height && last.a == transform.a &&
+                         last.b == transform.b && last.d == transform.d && last.e == transform.e;
+  const double dx = std::round(transform.c - last.c), dy = std::round(transform.f - last.f);
+  if (sameScale && std::abs(dx) < width && std::abs(dy) < height) {
+    request.transform.c = last.c + dx;
+    request.transform.f = last.f + dy;
+    if (dx != 0 || dy != 0) d->shiftAndBinStrips(columns, request, int(dx), int(dy));
+    frame.shifted = true;
+    frame.pointsInView = -1;  // counted from the pixels below
+  } else {
+    frame.pointsInView = d->binAll(columns, request, d->sums);
+  }
+  d->shown = request.transform;
+  d->sumsCurrent = true;
+  d->sumsArePoints = false;
+  if (frame.pointsInView < 0) frame.pointsInView = d->countInView();
   if (frame.pointsInView <= kPointDrawLimit) {
     // Few enough to see one by one: squares, as a point renderer draws them.
     request.squareSide = kPointSide;
     d->binAll(columns, request, d->sums);
     frame.drawnAsPoints = true;
+    d->sumsArePoints = true;
   }
   frame.accumulateMs = millisecondsSince(timer);
 
@@ -375,8 +456,19 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
     shadeRows(d->sums, options, intensity, height * part / parts, height * (part + 1) / parts, rgb);
   });
   d->drawSelection(columns, request, rgb);
+  if (d->startGrid) std::exchange(d->startGrid, nullptr)();
   frame.shadeMs = millisecondsSince(timer);
   return frame;
+}
+
+ScreenTransform DensityLayer::shownTransform(const ScreenTransform& fallback) const {
+  // Only the offset may differ (by under a pixel): a zoom since the last frame means the
+  // picture is about to be redrawn, and the camera's transform is the better answer.
+  const ScreenTransform& t = d->shown;
+  const bool sameScale = d->sumsCurrent && t.a == fallback.a && t.b == fallback.b &&
+                         t.d == fallback.d && t.e == fallback.e &&
+                         std::abs(t.c - fallback.c) <= 0.5 && std::abs(t.f - fallback.f) <= 0.5;
+  return sameScale ? t : fallback;
 }
 
 int64_t DensityLayer::nearest(const ScreenTransform& transform, double u, double v,

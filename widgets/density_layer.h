@@ -44,10 +44,15 @@ class DensityLayer {
   struct Frame {
     int64_t pointsInView = 0;
     bool drawnAsPoints = false;
+    bool shifted = false;  // a whole-pixel pan: the last sums moved, only new strips binned
     double accumulateMs = 0, shadeMs = 0;
   };
-  // Makes the picture for a width x height display under `transform`.
+  // Makes the picture for a width x height display under `transform` (its offset snapped to
+  // whole pixels from the last frame's while only panning; shownTransform says what was used).
   Frame render(const ScreenTransform& transform, int width, int height);
+  // The transform of the picture last made (hover and lasso use it, so they match what is
+  // drawn); `fallback` before the first frame.
+  ScreenTransform shownTransform(const ScreenTransform& fallback) const;
 
   // Nearest visible point within `radius` display pixels of (u, v), or -1.
   int64_t nearest(const ScreenTransform& transform, double u, double v, double radius) const;

@@ -336,7 +336,7 @@ struct ScatterView::Impl {
   int nearestPoint(double x, double y, double radius) const {
     const vtkIdType n = count();
     if (n == 0) return -1;
-    if (dense) return int(density->nearest(screenTransform(), x, y, radius));
+    if (dense) return int(density->nearest(drawnTransform(), x, y, radius));
     const int* size = window->GetSize();
     if (size[0] <= 0 || size[1] <= 0) return -1;
     vtkCamera* camera = renderer->GetActiveCamera();
@@ -403,6 +403,10 @@ struct ScatterView::Impl {
             (m->GetElement(0, 3) + 1.0) * halfW, m->GetElement(1, 0) * halfH,
             m->GetElement(1, 1) * halfH,         (m->GetElement(1, 3) + 1.0) * halfH};
   }
+
+  // Where the density picture puts points: the camera's transform, its offset snapped to
+  // whole pixels while panning (hover, lasso and positions follow the picture).
+  ScreenTransform drawnTransform() const { return density->shownTransform(screenTransform()); }
 
   // Chooses how the cloud is drawn: the density layer for large 2-D clouds, VTK points
   // otherwise (built on first need, released when the density layer takes over).
@@ -633,8 +637,8 @@ void ScatterView::setDensityThreshold(int64_t points) {
 }
 
 ScatterView::FrameInfo ScatterView::lastFrame() const {
-  return {d->lastFrame.pointsInView, d->lastFrame.drawnAsPoints, d->lastFrame.accumulateMs,
-          d->lastFrame.shadeMs, d->lastRenderMs};
+  return {d->lastFrame.pointsInView, d->lastFrame.drawnAsPoints, d->lastFrame.shifted,
+          d->lastFrame.accumulateMs, d->lastFrame.shadeMs,       d->lastRenderMs};
 }
 
 size_t ScatterView::drawingBytes() const {
@@ -760,6 +764,10 @@ int ScatterView::pointAt(const QPoint& pos, double radius) const {
 QPointF ScatterView::widgetPosition(int index) const {
   if (index < 0 || index >= d->count()) return {};
   const auto p = d->at(index);
+  if (d->dense) {
+    const ScreenTransform t = d->drawnTransform();
+    return d->displayToWidget(t.a * p[0] + t.b * p[1] + t.c, t.d * p[0] + t.e * p[1] + t.f);
+  }
   d->renderer->SetWorldPoint(p[0], p[1], p[2], 1.0);
   d->renderer->WorldToDisplay();
   double display[3];
@@ -789,7 +797,7 @@ std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
     const double ratio = devicePixelRatioF(), height = d->window->GetSize()[1];
     std::vector<std::pair<double, double>> display;
     for (const QPointF& p : polygon) display.emplace_back(p.x() * ratio, height - p.y() * ratio);
-    for (int64_t i : d->density->inside(d->screenTransform(), display)) inside.push_back(int(i));
+    for (int64_t i : d->density->inside(d->drawnTransform(), display)) inside.push_back(int(i));
     return inside;
   }
   const QRectF bounds = polygon.boundingRect();

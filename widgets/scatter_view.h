@@ -53,6 +53,7 @@ class ScatterView : public QOpenGLWidget {
   struct FrameInfo {
     int64_t pointsInView = 0;
     bool drawnAsPoints = false;
+    bool shifted = false;  // a pan by whole pixels: the picture moved, new strips binned
     double binMs = 0, shadeMs = 0;
     double vtkMs = 0;  // VTK's render of the frame (overlays, and the copy of the picture)
   };

@@ -76,6 +76,29 @@ void PixelSums::add(const PixelSums& other) {
   pointsInView += other.pointsInView;
 }
 
+void shiftPixelSums(const PixelSums& from, int dx, int dy, PixelSums& into, int rowBegin,
+                    int rowEnd) {
+  const size_t stride = size_t(from.stride), width = size_t(from.width);
+  const size_t rowWords = width * stride;
+  rowBegin = std::clamp(rowBegin, 0, from.height);
+  rowEnd = std::clamp(rowEnd, rowBegin, from.height);
+  // Columns of a row that come from the old picture: [x0, x1) in the new one.
+  const int x0 = std::clamp(dx, 0, from.width), x1 = std::clamp(from.width + dx, 0, from.width);
+  for (int y = rowBegin; y < rowEnd; ++y) {
+    uint32_t* out = into.words.data() + size_t(y) * rowWords;
+    const int source = y - dy;
+    if (source < 0 || source >= from.height || x0 >= x1) {
+      std::fill(out, out + rowWords, 0u);
+      continue;
+    }
+    const uint32_t* in = from.words.data() + size_t(source) * rowWords;
+    std::fill(out, out + size_t(x0) * stride, 0u);
+    std::memcpy(out + size_t(x0) * stride, in + size_t(x0 - dx) * stride,
+                size_t(x1 - x0) * stride * sizeof(uint32_t));
+    std::fill(out + size_t(x1) * stride, out + rowWords, 0u);
+  }
+}
+
 namespace {
 
 // One pixel (or square) of one point. `Mode` is a template parameter so the per-point loop has
@@ -127,7 +150,7 @@ struct Binner {
   void addPixel(size_t pixel, int64_t i) { addPixel(pixel, addendOf(i)); }
 
   // One point: returns whether it lies in the request's rows (by its centre).
-  bool binOne(int64_t i, int w, int rowBegin, int rowEnd, int side, double half) {
+  bool binOne(int64_t i, int x0Limit, int w, int rowBegin, int rowEnd, int side, double half) {
     if (points.visible && !points.visible[i]) return false;
     const ScreenTransform& t = request.transform;
     const float* p = points.xy + i * points.stride;
@@ -135,21 +158,25 @@ struct Binner {
     const double v = t.d * p[0] + t.e * p[1] + t.f;
     if (side == 0) {
       // Negated comparisons also reject NaN.
-      if (!(u >= 0 && v >= rowBegin && u < w && v < rowEnd)) return false;
-      addPixel(size_t(int(v)) * size_t(w) + size_t(int(u)), i);
+      if (!(u >= x0Limit && v >= rowBegin && u < w && v < rowEnd)) return false;
+      addPixel(size_t(int(v)) * size_t(request.width) + size_t(int(u)), i);
       return true;
     }
-    if (!(u > -half && v > rowBegin - half && u < w + half && v < rowEnd + half)) return false;
+    if (!(u > x0Limit - half && v > rowBegin - half && u < w + half && v < rowEnd + half))
+      return false;
     const int left = int(std::floor(u - half + 0.5)), bottom = int(std::floor(v - half + 0.5));
-    const int x0 = std::max(0, left), x1 = std::min(w, left + side);
+    const int x0 = std::max(x0Limit, left), x1 = std::min(w, left + side);
     const int y0 = std::max(rowBegin, bottom), y1 = std::min(rowEnd, bottom + side);
     for (int y = y0; y < y1; ++y)
-      for (int x = x0; x < x1; ++x) addPixel(size_t(y) * size_t(w) + size_t(x), i);
-    return v >= rowBegin && v < rowEnd && u >= 0 && u < w;
+      for (int x = x0; x < x1; ++x) addPixel(size_t(y) * size_t(request.width) + size_t(x), i);
+    return v >= rowBegin && v < rowEnd && u >= x0Limit && u < w;
   }
 
   int64_t run(int64_t begin, int64_t end, const uint32_t* indices) {
-    const int w = request.width;
+    // w: the end of the columns written (the picture's width unless a strip ends earlier).
+    const int w =
+        request.columnEnd < 0 ? request.width : std::min(request.columnEnd, request.width);
+    const int x0 = std::max(request.columnBegin, 0);
     const int rowBegin = std::max(request.rowBegin, 0);
     const int rowEnd =
         request.rowEnd < 0 ? request.height : std::min(request.rowEnd, request.height);
@@ -158,10 +185,10 @@ struct Binner {
     int64_t inView = 0;
     if (indices) {
       for (int64_t k = begin; k < end; ++k)
-        inView += binOne(int64_t(indices[k]), w, rowBegin, rowEnd, side, half);
+        inView += binOne(int64_t(indices[k]), x0, w, rowBegin, rowEnd, side, half);
       return inView;
     }
-    for (int64_t k = begin; k < end; ++k) inView += binOne(k, w, rowBegin, rowEnd, side, half);
+    for (int64_t k = begin; k < end; ++k) inView += binOne(k, x0, w, rowBegin, rowEnd, side, half);
     return inView;
   }
 };
@@ -173,11 +200,12 @@ Rgb mix(Rgb low, Rgb high, double t) {
   return {channel(low.r, high.r), channel(low.g, high.g), channel(low.b, high.b)};
 }
 
-void put(uint8_t* rgb, size_t pixel, Rgb c) {
-  uint8_t* out = rgb + pixel * 3;
+void put(uint8_t* rgba, size_t pixel, Rgb c) {
+  uint8_t* out = rgba + pixel * kPictureChannels;
   out[0] = c.r;
   out[1] = c.g;
   out[2] = c.b;
+  out[3] = 255;
 }
 
 Rgb valueColour(const ShadeOptions& o, double mean) {
@@ -296,7 +324,7 @@ void shadeRows(const PixelSums& sums, const ShadeOptions& options,
   const Rgb bg = options.background;
   // Empty pixels are most of a picture: fill the background in one sweep, then visit the rest.
   if (bg.r == bg.g && bg.g == bg.b) {
-    std::memset(rgb + first * 3, bg.r, (last - first) * 3);
+    std::memset(rgb + first * kPictureChannels, bg.r, (last - first) * kPictureChannels);
   } else {
     for (size_t p = first; p < last; ++p) put(rgb, p, bg);
   }
@@ -314,8 +342,14 @@ void shadeRows(const PixelSums& sums, const ShadeOptions& options,
         put(rgb, p, options.drawPoints ? options.pointColour : ramp[step]);
         continue;
       case Colouring::Category:
-        colour = {uint8_t((cell[1] + n / 2) / n), uint8_t((cell[2] + n / 2) / n),
-                  uint8_t((cell[3] + n / 2) / n)};
+        if (n == 1) {
+          colour = {uint8_t(cell[1]), uint8_t(cell[2]), uint8_t(cell[3])};
+        } else {
+          // The mean of each channel, rounded (a multiply: three divisions per pixel showed).
+          const double inverse = 1.0 / double(n);
+          colour = {uint8_t(double(cell[1]) * inverse + 0.5), uint8_t(double(cell[2]) * inverse + 0.5),
+                    uint8_t(double(cell[3]) * inverse + 0.5)};
+        }
         break;
       case Colouring::Value:
         colour = cell[2] ? valueColour(options, double(sums.valueSum(p)) / double(cell[2]))
@@ -331,7 +365,7 @@ void shadeRows(const PixelSums& sums, const ShadeOptions& options,
 }
 
 void shadePixels(const PixelSums& sums, const ShadeOptions& options, std::vector<uint8_t>& rgb) {
-  rgb.resize(sums.pixels() * 3);
+  rgb.resize(sums.pixels() * kPictureChannels);
   const std::vector<float> intensity =
       options.drawPoints ? std::vector<float>{} : countIntensity(sums, options.scale);
   shadeRows(sums, options, intensity, 0, sums.height, rgb.data());

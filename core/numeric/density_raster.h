@@ -67,8 +67,10 @@ struct RasterRequest {
   // 0: each point is one pixel (density); s > 0: a square of side s pixels (point drawing).
   int squareSide = 0;
   // Only pixel rows [rowBegin, rowEnd) are written (rowEnd < 0: to the top), so workers
-  // that each take a band of rows can share one PixelSums without locks.
+  // that each take a band of rows can share one PixelSums without locks; likewise columns
+  // (a strip uncovered by a pan).
   int rowBegin = 0, rowEnd = -1;
+  int columnBegin = 0, columnEnd = -1;
 };
 
 // Sizes `sums` for `request` (the colouring falls back to Count when the columns lack what it
@@ -81,6 +83,12 @@ void preparePixelSums(const PointColumns& points, const RasterRequest& request, 
 // prepared for this request. Returns how many of them lie in the request's rows (by centre).
 int64_t accumulatePoints(const PointColumns& points, const RasterRequest& request, int64_t begin,
                          int64_t end, PixelSums& sums, const uint32_t* indices = nullptr);
+
+// Rows [rowBegin, rowEnd) of `into` = `from` moved by (dx, dy) whole pixels: into(x, y) =
+// from(x - dx, y - dy), zero where that lies outside. A pan by whole pixels then only has to
+// bin the strips it uncovers. `into` is sized like `from`.
+void shiftPixelSums(const PixelSums& from, int dx, int dy, PixelSums& into, int rowBegin,
+                    int rowEnd);
 
 enum class DensityScale { EqualisedHistogram, Log };
 
@@ -98,7 +106,9 @@ struct ShadeOptions {
   double minimumAlpha = 0.35;
 };
 
-// RGB, rows bottom-up (as OpenGL textures), width * height * 3 bytes: the picture is opaque.
+// Opaque RGBA (alpha 255), rows bottom-up as OpenGL textures: width * height * 4 bytes. Four
+// channels, though alpha says nothing, because software GL uploads them without converting.
+constexpr int kPictureChannels = 4;
 void shadePixels(const PixelSums& sums, const ShadeOptions& options, std::vector<uint8_t>& rgb);
 // The same for rows [rowBegin, rowEnd) of an image already sized, with the intensities
 // countIntensity gave for the whole frame (workers shade bands of one frame).

@@ -23,6 +23,22 @@ struct PolygonMask {
 
   double perCell = 1;  // 1 / cell
 
+  // Inside or Outside when every mask cell under the display rectangle is; Edge otherwise.
+  uint8_t region(double u0, double v0, double u1, double v1) const {
+    const int i0 = int(std::floor((u0 - originU) * perCell)),
+              i1 = int(std::floor((u1 - originU) * perCell));
+    const int j0 = int(std::floor((v0 - originV) * perCell)),
+              j1 = int(std::floor((v1 - originV) * perCell));
+    if (i1 < 0 || j1 < 0 || i0 >= width || j0 >= height) return Outside;
+    if (i0 < 0 || j0 < 0 || i1 >= width || j1 >= height) return Edge;
+    const uint8_t first = state[size_t(j0) * size_t(width) + size_t(i0)];
+    if (first == Edge) return Edge;
+    for (int j = j0; j <= j1; ++j)
+      for (int i = i0; i <= i1; ++i)
+        if (state[size_t(j) * size_t(width) + size_t(i)] != first) return Edge;
+    return first;
+  }
+
   uint8_t at(double u, double v) const {
     const double i = (u - originU) * perCell, j = (v - originV) * perCell;
     if (!(i >= 0 && j >= 0 && i < width && j < height)) return Outside;  // also NaN
@@ -206,6 +222,28 @@ std::vector<std::pair<int64_t, int64_t>> PointGrid::rangesOnScreen(const ScreenT
   return rangesIn(b[0], b[1], b[2], b[3]);
 }
 
+void PointGrid::cellBounds(int column, int row, double bounds[4]) const {
+  bounds[0] = minX_ + cellWidth_ * column;
+  bounds[1] = minY_ + cellHeight_ * row;
+  bounds[2] = bounds[0] + cellWidth_;
+  bounds[3] = bounds[1] + cellHeight_;
+}
+
+std::pair<int64_t, int64_t> PointGrid::cellRange(int column, int row) const {
+  const size_t c = size_t(row) * size_t(columns_) + size_t(column);
+  return {cellStart_[c], cellStart_[c + 1]};
+}
+
+bool PointGrid::cellsIn(double minX, double minY, double maxX, double maxY, int cells[4]) const {
+  if (empty() || !(minX <= maxX && minY <= maxY)) return false;
+  if (maxX < minX_ || maxY < minY_ || minX > minX_ + cellWidth_ * columns_ ||
+      minY > minY_ + cellHeight_ * rows_)
+    return false;
+  cells[0] = cellColumn(minX), cells[1] = cellRow(minY);
+  cells[2] = cellColumn(maxX), cells[3] = cellRow(maxY);
+  return true;
+}
+
 size_t PointGrid::memoryBytes() const {
   return (cellStart_.capacity() + order_.capacity()) * sizeof(uint32_t);
 }
@@ -260,6 +298,8 @@ std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid
     return state == PolygonMask::Inside ||
            (state == PolygonMask::Edge && polygonContains(polygon, u, v));
   };
+  // A lasso over much of the cloud scans every point in order (scattered reads and writes
+  // through the grid cost more than that); a smaller one goes through the grid's cells.
   int64_t candidates = points.count;
   if (!grid.empty()) {
     candidates = 0;
@@ -271,8 +311,12 @@ std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid
     std::vector<std::vector<int64_t>> found(static_cast<size_t>(parts));
     auto scan = [&](int part) {
       const int64_t begin = points.count * part / parts, end = points.count * (part + 1) / parts;
+      // A local vector: appending through found[part] reloaded its end on every point.
+      std::vector<int64_t> mine;
+      mine.reserve(size_t(end - begin) / 4);
       for (int64_t i = begin; i < end; ++i)
-        if ((!points.visible || points.visible[i]) && test(i)) found[size_t(part)].push_back(i);
+        if ((!points.visible || points.visible[i]) && test(i)) mine.push_back(i);
+      found[size_t(part)] = std::move(mine);
     };
     std::thread second;
     if (parts == 2) second = std::thread(scan, 1);
@@ -283,9 +327,33 @@ std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid
       inside.insert(inside.end(), found[size_t(part)].begin(), found[size_t(part)].end());
     return inside;
   }
-  forEachCandidate(points, grid, b, [&](int64_t i) {
-    if (test(i)) inside.push_back(i);
-  });
+  // Through the grid: a cell the polygon wholly covers is taken without a test, one it misses
+  // is skipped, only the points of cells its edges cross are tested one by one.
+  int cells[4];
+  if (!grid.cellsIn(b[0], b[1], b[2], b[3], cells)) return inside;
+  const std::vector<uint32_t>& order = grid.order();
+  for (int row = cells[1]; row <= cells[3]; ++row)
+    for (int column = cells[0]; column <= cells[2]; ++column) {
+      const auto [begin, end] = grid.cellRange(column, row);
+      if (begin == end) continue;
+      double cell[4];
+      grid.cellBounds(column, row, cell);
+      double u0 = 1e300, v0 = 1e300, u1 = -1e300, v1 = -1e300;
+      for (auto [x, y] : {std::pair{cell[0], cell[1]},
+                          {cell[2], cell[1]},
+                          {cell[0], cell[3]},
+                          {cell[2], cell[3]}}) {
+        const double u = t.a * x + t.b * y + t.c, v = t.d * x + t.e * y + t.f;
+        u0 = std::min(u0, u), u1 = std::max(u1, u), v0 = std::min(v0, v), v1 = std::max(v1, v);
+      }
+      const uint8_t state = mask.region(u0, v0, u1, v1);
+      if (state == PolygonMask::Outside) continue;
+      for (int64_t k = begin; k < end; ++k) {
+        const int64_t i = order[size_t(k)];
+        if (points.visible && !points.visible[i]) continue;
+        if (state == PolygonMask::Inside || test(i)) inside.push_back(i);
+      }
+    }
   // A scan visits points in order; the grid, cell by cell.
   if (!std::is_sorted(inside.begin(), inside.end())) std::sort(inside.begin(), inside.end());
   return inside;

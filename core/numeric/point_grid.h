@@ -33,6 +33,12 @@ class PointGrid {
 
   size_t memoryBytes() const;
 
+  // Cells: the world rectangle of cell (column, row) as {minX, minY, maxX, maxY}, its range of
+  // order(), and the cells a world rectangle overlaps ({c0, r0, c1, r1}, inclusive).
+  void cellBounds(int column, int row, double bounds[4]) const;
+  std::pair<int64_t, int64_t> cellRange(int column, int row) const;
+  bool cellsIn(double minX, double minY, double maxX, double maxY, int cells[4]) const;
+
  private:
   int cellColumn(double x) const;
   int cellRow(double y) const;

@@ -220,21 +220,30 @@ class TestScatterView : public QObject {
     view_->setCategoryColors(labels, {});
     view_->setCaption({});
     QVERIFY(view_->drawsDensity());
-    for (int pan = 0; pan < 2; ++pan) {
+    // Before the point grid is built (frames scan every point), and after (frames read it
+    // cell by cell, and small pans shift the picture and bin only the uncovered strips).
+    for (int pan = 0; pan < 6; ++pan) {
+      if (pan == 2) QTRY_VERIFY(view_->pickingIndexed());
       const QImage image = view_->grabFramebuffer();
       const QSet<qint64> expected = pixelsWithPoints(*view_, n, image.size());
       const QSet<qint64> drawn = pixelsNotWhite(image);
-      if (drawn != expected) image.save(QDir::temp().filePath("strata-density-actual.png"));
+      if (drawn != expected) {
+        image.save(QDir::temp().filePath("strata-density-actual.png"));
+        qInfo() << "pan" << pan << "grid" << view_->pickingIndexed();
+      }
       QCOMPARE(drawn.size(), expected.size());
       QVERIFY(drawn == expected);
       QVERIFY(!view_->lastFrame().drawnAsPoints);
       QVERIFY(view_->lastFrame().pointsInView > 100000);
-      // Pan right by a third of the view.
+      QCOMPARE(view_->lastFrame().shifted, pan > 0);
+      // Pans right and down, then left and up, by 60 pixels or a few.
+      const QPoint step = pan < 2 ? QPoint(60, 10) : QPoint(pan % 2 ? -7 : 13, pan % 2 ? 5 : -3);
       QTest::mousePress(view_, Qt::LeftButton, {}, QPoint(300, 240));
-      QMouseEvent move(QEvent::MouseMove, QPointF(500, 250), view_->mapToGlobal(QPointF(500, 250)),
-                       Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+      QMouseEvent move(QEvent::MouseMove, QPointF(QPoint(300, 240) + step),
+                       view_->mapToGlobal(QPointF(QPoint(300, 240) + step)), Qt::NoButton,
+                       Qt::LeftButton, Qt::NoModifier);
       QApplication::sendEvent(view_, &move);
-      QTest::mouseRelease(view_, Qt::LeftButton, {}, QPoint(500, 250));
+      QTest::mouseRelease(view_, Qt::LeftButton, {}, QPoint(300, 240) + step);
     }
     // Hover: the nearest point within 6 pixels, as a scan finds it.
     view_->resetCamera();
