@@ -75,11 +75,14 @@ void drag(ScatterView& view, QPoint from, QPoint to, std::vector<double>& frames
   send(QEvent::MouseButtonRelease, to, Qt::LeftButton, Qt::NoButton);
 }
 
-void wheel(ScatterView& view, QPointF at, int delta, std::vector<double>& frames) {
+// Every zoom step bins every point again; `binning` gets the time that took.
+void wheel(ScatterView& view, QPointF at, int delta, std::vector<double>& frames,
+           std::vector<double>& binning) {
   QWheelEvent event(at, view.mapToGlobal(at), QPoint(), QPoint(0, delta), Qt::NoButton,
                     Qt::NoModifier, Qt::NoScrollPhase, false);
   QApplication::sendEvent(&view, &event);
   frames.push_back(renderMs(view));
+  binning.push_back(view.lastFrame().binMs);
 }
 
 void report(const char* impl, int64_t n, const char* what, const Spread& s) {
@@ -134,12 +137,13 @@ void measure(ScatterView& view, int64_t n, bool density, const QString& shots) {
   drag(view, QPoint(400, 400), QPoint(slow ? 420 : 700, 500), pan);
   if (!slow) drag(view, QPoint(700, 500), QPoint(400, 400), pan);
   report(impl, n, "pan_frame", spread(pan));
-  std::vector<double> zoom;
-  for (int i = 0; i < (slow ? 2 : 8); ++i) wheel(view, QPointF(642, 450), 120, zoom);
+  std::vector<double> zoom, binning;
+  for (int i = 0; i < (slow ? 2 : 8); ++i) wheel(view, QPointF(642, 450), 120, zoom, binning);
   if (!shots.isEmpty())
     view.grabFramebuffer().save(QStringLiteral("%1/%2-%3-zoomed.png").arg(shots, impl).arg(n));
-  for (int i = 0; i < (slow ? 2 : 8); ++i) wheel(view, QPointF(642, 450), -120, zoom);
+  for (int i = 0; i < (slow ? 2 : 8); ++i) wheel(view, QPointF(642, 450), -120, zoom, binning);
   report(impl, n, "zoom_frame", spread(zoom));
+  if (density) report(impl, n, "zoom_binning", spread(binning));
   if (!density) return;
 
   view.resetCamera();

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs Strata's benchmarks and their Python peers in the same session and prints a Markdown
 # table with the ratios. Usage: bench/run.sh [model names...]   (build first: tools/dev.sh)
+# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=PASSIVE
 out=$(mktemp -d)
 blas=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || echo unknown)
+sections=" ${STRATA_BENCH_SECTIONS:-inference projections scatter} "
+if [[ $sections == *" inference "* ]]; then
 build/release/bench/bench_inference "$@" > "$out/strata.jsonl"
 /usr/bin/python3 bench/peer_inference.py "$@" > "$out/pytorch.jsonl"
 /usr/bin/python3 - "$out" "$blas" <<'PY'
@@ -26,8 +29,9 @@ for (model, what, batch, threads), r in sorted(rows.items()):
     print(f"| {model} | {what} | {batch} | {threads} | {s['median_ms']:.2f} ({s['p95_ms']:.2f}) | "
           f"{p['median_ms']:.2f} ({p['p95_ms']:.2f}) | {p['median_ms'] / s['median_ms']:.2f}x |")
 PY
+fi
 # Projections (long: scikit-learn's t-SNE on 70,000 points takes minutes) and scatter frames.
-if [ "${STRATA_BENCH_PROJECTIONS:-1}" = 1 ]; then
+if [[ $sections == *" projections "* ]]; then
   build/release/bench/bench_projections "$out" > "$out/proj_strata.jsonl"
   /usr/bin/python3 bench/peer_projections.py "$out" > "$out/proj_python.jsonl"
   /usr/bin/python3 - "$out" <<'PY'
@@ -48,5 +52,33 @@ for (impl, what, data), s in sorted(time.items()):
     print(f"| {what} | {data} | {s:.2f} | {peer[what]} | {p:.2f} | {p / s:.1f}x | {fmt(q1)} | {fmt(q2)} |")
 PY
 fi
-xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/bench_scatter
+# Scatter frames: density drawing, VTK's point path and NumPy's aggregation in one run.
+if [[ $sections == *" scatter "* ]]; then
+xvfb-run -a -s "-screen 0 1600x1000x24" build/release/bench/bench_scatter > "$out/scatter.jsonl"
+/usr/bin/python3 bench/peer_density.py > "$out/density_numpy.jsonl"
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+rows = [json.loads(l) for f in ("scatter.jsonl", "density_numpy.jsonl") for l in open(os.path.join(out, f))]
+get = lambda impl, what, n: next((r for r in rows if r["impl"] == impl and r["what"] == what and r["points"] == n), None)
+fmt = lambda r: "" if r is None else (f"{r['median_ms']:.0f} ({r['min_ms']:.0f}-{r['max_ms']:.0f})" if r.get("max_ms") else f"{r['median_ms']:.0f}")
+print("\n| points | measurement | Strata ms, median (min-max) | VTK points ms | NumPy ms | peer / Strata |")
+print("|---:|---|---:|---:|---:|---:|")
+for n in sorted({r["points"] for r in rows}):
+    for what, peer in (("first_frame", ("vtk-points", "first_frame")), ("pan_frame", ("vtk-points", "pan_frame")),
+                       ("zoom_frame", ("vtk-points", "zoom_frame")), ("zoom_binning", ("numpy", "aggregate_categories")),
+                       ("hover", None), ("lasso", None)):
+        s = get("strata", what, n)
+        if s is None:
+            continue
+        p = get(*peer, n) if peer else None
+        vtk = p if peer and peer[0] == "vtk-points" else None
+        npy = p if peer and peer[0] == "numpy" else None
+        ratio = f"{p['median_ms'] / s['median_ms']:.1f}x" if p and s["median_ms"] > 0 else ""
+        print(f"| {n:,} | {what} | {fmt(s)} | {fmt(vtk)} | {fmt(npy)} | {ratio} |")
+    m = get("strata", "memory", n)
+    if m:
+        print(f"| {n:,} | view memory | {m['view_bytes'] / 2**20:.0f} MB = {m['view_over_coordinates']:.2f} x the coordinates | | | |")
+PY
+fi
 rm -rf "$out"

@@ -1,6 +1,7 @@
 #include "widgets/scatter_view.h"
 
 #include <QElapsedTimer>
+#include <QLocale>
 #include <QMouseEvent>
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
@@ -127,6 +128,7 @@ struct ScatterView::Impl {
   vtkNew<vtkLegendBoxActor> legend;
   vtkNew<vtkScalarBarActor> colorBar;
   vtkNew<vtkTextActor> caption;
+  vtkNew<vtkTextActor> drawingNote;  // lower right: how a density picture was made
   vtkNew<vtkLookupTable> lookupTable;
   vtkNew<vtkCallbackCommand> contextCallback;
   vtkNew<vtkCallbackCommand> renderCallback;
@@ -277,6 +279,11 @@ struct ScatterView::Impl {
     caption->GetTextProperty()->SetFontSize(14);
     caption->GetTextProperty()->SetColor(0.2, 0.2, 0.2);
     caption->SetDisplayPosition(10, 8);
+    drawingNote->GetTextProperty()->SetFontSize(12);
+    drawingNote->GetTextProperty()->SetColor(0.35, 0.35, 0.35);
+    drawingNote->GetTextProperty()->SetJustificationToRight();
+    drawingNote->VisibilityOff();
+    renderer->AddViewProp(drawingNote);
     renderer->AddViewProp(caption);
   }
 
@@ -407,6 +414,19 @@ struct ScatterView::Impl {
   // Where the density picture puts points: the camera's transform, its offset snapped to
   // whole pixels while panning (hover, lasso and positions follow the picture).
   ScreenTransform drawnTransform() const { return density->shownTransform(screenTransform()); }
+
+  // Says how the picture was made, so nobody mistakes a density for points or a sample.
+  QString drawingNoteText() const {
+    const QString shown = QLocale().toString(qlonglong(lastFrame.pointsInView));
+    if (lastFrame.drawnAsPoints) return ScatterView::tr("%1 points in view, each drawn").arg(shown);
+    const QString mix = colourSlots ? ScatterView::tr("colours mixed by count")
+                        : values    ? ScatterView::tr("colour: mean value")
+                                    : ScatterView::tr("shade: count");
+    return ScatterView::tr(
+               "%1 points in view, every one counted per pixel; %2; "
+               "histogram-equalised")
+        .arg(shown, mix);
+  }
 
   // Chooses how the cloud is drawn: the density layer for large 2-D clouds, VTK points
   // otherwise (built on first need, released when the density layer takes over).
@@ -876,9 +896,12 @@ void ScatterView::paintGL() {
   vtkOpenGLState* state = d->window->GetState();
   state->vtkglDepthFunc(GL_LEQUAL);  // Qt leaves GL_LESS; VTK expects GL_LEQUAL
   d->renderer->ResetCameraClippingRange(d->bounds.data());
+  d->drawingNote->SetVisibility(d->dense);
   if (d->dense) {
     const int* size = d->window->GetSize();
     d->lastFrame = d->density->render(d->screenTransform(), size[0], size[1]);
+    d->drawingNote->SetDisplayPosition(size[0] - 10, 8);
+    d->drawingNote->SetInput(d->drawingNoteText().toUtf8().constData());
   }
   QElapsedTimer vtkTime;
   vtkTime.start();
