@@ -11,7 +11,7 @@ PACKAGES=(
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libgl-dev
   libvtk9-dev libeigen3-dev libfftw3-dev zlib1g-dev libgif-dev libhnswlib-dev libxxhash-dev
   libtorch-dev libopenblas0-openmp
-  python3-torch python3-numpy python3-sklearn umap-learn python3-pynndescent
+  python3-torch python3-numpy python3-sklearn umap-learn python3-pynndescent python3-distributed
   dataset-fashion-mnist
   xvfb xauth libgl1-mesa-dri fonts-dejavu-core poppler-utils
 )

@@ -587,6 +587,10 @@ struct ScatterView::Impl {
 };
 
 ScatterView::ScatterView(QWidget* parent) : QOpenGLWidget(parent), d(new Impl(this)) {
+  // A machine whose GPU draws millions of points a frame may move the threshold up.
+  bool ok = false;
+  const qlonglong threshold = qEnvironmentVariableIntValue("STRATA_DENSITY_POINTS", &ok);
+  if (ok && threshold >= 0) d->densityThreshold = vtkIdType(threshold);
   d->settle = new QTimer(this);
   d->settle->setSingleShot(true);
   d->settle->setInterval(200);

@@ -39,14 +39,18 @@ void largeCloud(int n, std::vector<float>& xy, std::vector<int>& labels) {
   }
 }
 
-// Image pixels (x, y from the top) that hold at least one point, by each point's position.
+// The rows at the bottom where the view writes how the picture was made.
+constexpr int kNoteRows = 30;
+
+// Image pixels (x, y from the top, above the note) that hold at least one point, by each
+// point's position.
 QSet<qint64> pixelsWithPoints(const ScatterView& view, int n, const QSize& image) {
   QSet<qint64> pixels;
   const double ratio = view.devicePixelRatioF();
   for (int i = 0; i < n; ++i) {
     const QPointF p = view.widgetPosition(i) * ratio;
     const int x = int(std::floor(p.x())), y = int(std::floor(p.y()));
-    if (x >= 0 && y >= 0 && x < image.width() && y < image.height())
+    if (x >= 0 && y >= 0 && x < image.width() && y < image.height() - kNoteRows)
       pixels.insert(qint64(y) * image.width() + x);
   }
   return pixels;
@@ -54,7 +58,7 @@ QSet<qint64> pixelsWithPoints(const ScatterView& view, int n, const QSize& image
 
 QSet<qint64> pixelsNotWhite(const QImage& image) {
   QSet<qint64> pixels;
-  for (int y = 0; y < image.height(); ++y)
+  for (int y = 0; y < image.height() - kNoteRows; ++y)
     for (int x = 0; x < image.width(); ++x)
       if (image.pixel(x, y) != qRgb(255, 255, 255)) pixels.insert(qint64(y) * image.width() + x);
   return pixels;
@@ -285,6 +289,18 @@ class TestScatterView : public QObject {
     QVERIFY(view_->lastFrame().drawnAsPoints);
     QVERIFY(view_->lastFrame().pointsInView < 100000);
     QVERIFY(pixelsNotWhite(zoomed).size() > 1000);
+    // The VTK point path (what a GPU machine may prefer, STRATA_DENSITY_POINTS) still draws
+    // the same cloud: every point, picked by projection.
+    view_->resetCamera();
+    view_->setDensityThreshold(int64_t(1) << 40);
+    QVERIFY(!view_->drawsDensity());
+    const QImage asPoints = view_->grabFramebuffer();
+    QVERIFY(pixelsNotWhite(asPoints).size() > 10000);
+    const QPoint at = view_->widgetPosition(12345).toPoint();
+    const int found = view_->pointAt(at, 1.0);
+    QVERIFY(found >= 0 && QLineF(view_->widgetPosition(found), at).length() <= 1.0);
+    view_->setDensityThreshold(100000);
+    QVERIFY(view_->drawsDensity());
     // 3-D draws VTK points again; back in 2-D, density.
     view_->setMode(ScatterView::Mode::ThreeD);
     QVERIFY(!view_->drawsDensity());
