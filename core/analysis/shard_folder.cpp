@@ -90,7 +90,9 @@ Plan planFromManifest(const QString& folder, const QString& manifest) {
     shard.vectors = shardPath(folder, s.value("vectors"), where, field + ".vectors");
     if (s.contains("labels"))
       shard.labels = shardPath(folder, s.value("labels"), where, field + ".labels");
-    shard.items = wholeNumber(s, "items", 1, plan.items, where + " (" + field + ")");
+    std::string context = where;
+    context += " (" + field + ")";
+    shard.items = wholeNumber(s, "items", 1, plan.items, context);
     total += shard.items;
     plan.shards.push_back(shard);
   }
@@ -119,6 +121,44 @@ Plan planFromNames(const QString& folder) {
     plan.shards.push_back(shard);
   }
   return plan;
+}
+
+// Appends one shard's vectors (and labels) after checking them against the manifest and the
+// shards before it.
+void appendShard(const Shard& shard, Encoding& vectors, std::vector<int64_t>* labels,
+                 const QString& folder) {
+  const std::string where = shard.vectors.toStdString();
+  const NpyArray part = readNpy(shard.vectors);
+  if (part.kind != 'f')
+    throw DataError(where, "shard vectors must be float32 or float64, not " + part.typeName());
+  if (part.shape.size() != 2 || part.shape[0] < 1 || part.shape[1] < 1 || part.shape[1] > INT32_MAX)
+    throw DataError(where, "shard vectors must be a 2-D array [n, D]");
+  if (vectors.dims < 0) vectors.dims = int(part.shape[1]);
+  if (part.shape[1] != vectors.dims)
+    throw DataError(where, "holds vectors of " + std::to_string(part.shape[1]) +
+                               " values; the other shards' have " + std::to_string(vectors.dims));
+  if (shard.items >= 0 && part.shape[0] != shard.items)
+    throw DataError(where, "holds " + std::to_string(part.shape[0]) + " items; the manifest says " +
+                               std::to_string(shard.items));
+  const uint64_t bytes = uint64_t(vectors.items + part.shape[0]) * uint64_t(vectors.dims) * 4;
+  if (bytes > kMaxArrayBytes)
+    throw DataError(folder.toStdString(), "the shards hold more than " +
+                                              std::to_string(kMaxArrayBytes >> 30) +
+                                              " GB of vectors, the most Strata reads");
+  const std::vector<float> values = part.toFloat();
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      throw DataError(where, "vector " + std::to_string(i / size_t(vectors.dims)) + " holds " +
+                                 part.textAt(int64_t(i)) + "; vectors must be finite");
+  vectors.latents.insert(vectors.latents.end(), values.begin(), values.end());
+  vectors.items += part.shape[0];
+  if (!labels) return;
+  const NpyArray shardLabels = readNpy(shard.labels);
+  if (shardLabels.shape.size() != 1 || shardLabels.shape[0] != part.shape[0])
+    throw DataError(shard.labels.toStdString(),
+                    "labels must be [n] with one per vector of " + where);
+  const std::vector<int64_t> read = shardLabels.toInt();
+  labels->insert(labels->end(), read.begin(), read.end());
 }
 
 }  // namespace
@@ -151,40 +191,7 @@ EmbeddingFile loadShardFolder(const QString& path, const JobControl& job) {
       throw DataError(where,
                       "labels come with some shards only: every shard needs labels-NNNNN.npy "
                       "or none does");
-    NpyArray part = readNpy(shard.vectors);
-    if (part.kind != 'f')
-      throw DataError(where, "shard vectors must be float32 or float64, not " + part.typeName());
-    if (part.shape.size() != 2 || part.shape[0] < 1 || part.shape[1] < 1 ||
-        part.shape[1] > INT32_MAX)
-      throw DataError(where, "shard vectors must be a 2-D array [n, D]");
-    if (vectors->dims < 0) vectors->dims = int(part.shape[1]);
-    if (part.shape[1] != vectors->dims)
-      throw DataError(where, "holds vectors of " + std::to_string(part.shape[1]) +
-                                 " values; the other shards' have " +
-                                 std::to_string(vectors->dims));
-    if (shard.items >= 0 && part.shape[0] != shard.items)
-      throw DataError(where, "holds " + std::to_string(part.shape[0]) +
-                                 " items; the manifest says " + std::to_string(shard.items));
-    const uint64_t bytes = uint64_t(vectors->items + part.shape[0]) * uint64_t(vectors->dims) * 4;
-    if (bytes > kMaxArrayBytes)
-      throw DataError(folder.toStdString(), "the shards hold more than " +
-                                                std::to_string(kMaxArrayBytes >> 30) +
-                                                " GB of vectors, the most Strata reads");
-    const std::vector<float> values = part.toFloat();
-    for (size_t i = 0; i < values.size(); ++i)
-      if (!std::isfinite(values[i]))
-        throw DataError(where, "vector " + std::to_string(i / size_t(vectors->dims)) + " holds " +
-                                   part.textAt(int64_t(i)) + "; vectors must be finite");
-    vectors->latents.insert(vectors->latents.end(), values.begin(), values.end());
-    vectors->items += part.shape[0];
-    if (labelled) {
-      const NpyArray shardLabels = readNpy(shard.labels);
-      if (shardLabels.shape.size() != 1 || shardLabels.shape[0] != part.shape[0])
-        throw DataError(shard.labels.toStdString(),
-                        "labels must be [n] with one per vector of " + where);
-      const std::vector<int64_t> values = shardLabels.toInt();
-      labels.insert(labels.end(), values.begin(), values.end());
-    }
+    appendShard(shard, *vectors, labelled ? &labels : nullptr, folder);
     job.report(double(k + 1) / double(plan.shards.size()));
   }
   if (plan.items >= 0 && vectors->items != plan.items)

@@ -334,8 +334,9 @@ void shadeRows(const PixelSums& sums, const ShadeOptions& options,
     const uint32_t* cell = words + p * stride;
     const uint32_t n = cell[0];
     if (n == 0) continue;
-    const size_t step =
-        options.drawPoints || n >= intensity.size() ? 255 : size_t(intensity[n] * 255.0f + 0.5f);
+    const size_t step = options.drawPoints || n >= intensity.size()
+                            ? 255
+                            : size_t(std::lround(intensity[n] * 255.0f));
     Rgb colour;
     switch (sums.colouring) {
       case Colouring::Count:
@@ -347,8 +348,9 @@ void shadeRows(const PixelSums& sums, const ShadeOptions& options,
         } else {
           // The mean of each channel, rounded (a multiply: three divisions per pixel showed).
           const double inverse = 1.0 / double(n);
-          colour = {uint8_t(double(cell[1]) * inverse + 0.5), uint8_t(double(cell[2]) * inverse + 0.5),
-                    uint8_t(double(cell[3]) * inverse + 0.5)};
+          colour = {uint8_t(std::lround(double(cell[1]) * inverse)),
+                    uint8_t(std::lround(double(cell[2]) * inverse)),
+                    uint8_t(std::lround(double(cell[3]) * inverse))};
         }
         break;
       case Colouring::Value:

@@ -50,23 +50,8 @@ struct PolygonMask {
 // share of points tested one by one grows).
 constexpr int kMaxMaskSide = 4096;
 
-PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
-  PolygonMask mask;
-  double minU = std::numeric_limits<double>::max(), minV = minU;
-  double maxU = std::numeric_limits<double>::lowest(), maxV = maxU;
-  for (auto [u, v] : polygon) {
-    minU = std::min(minU, u), maxU = std::max(maxU, u);
-    minV = std::min(minV, v), maxV = std::max(maxV, v);
-  }
-  mask.cell = std::max(1.0, std::ceil(std::max(maxU - minU, maxV - minV) / (kMaxMaskSide - 4)));
-  mask.perCell = 1.0 / mask.cell;
-  mask.originU = std::floor(minU) - mask.cell;
-  mask.originV = std::floor(minV) - mask.cell;
-  mask.width = int(std::ceil((maxU - mask.originU) / mask.cell)) + 2;
-  mask.height = int(std::ceil((maxV - mask.originV) / mask.cell)) + 2;
-  mask.state.assign(size_t(mask.width) * size_t(mask.height), PolygonMask::Outside);
-
-  // Inside: the centre of each cell on each row, by the crossings of that row's centre line.
+// Inside: the centre of each cell on each row, by the crossings of that row's centre line.
+void fillInside(PolygonMask& mask, const std::vector<std::pair<double, double>>& polygon) {
   std::vector<double> crossings;
   const size_t n = polygon.size();
   for (int j = 0; j < mask.height; ++j) {
@@ -88,8 +73,12 @@ PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
       for (int i = first; i <= last; ++i) row[i] = PolygonMask::Inside;
     }
   }
-  // Edges: every cell an edge passes through, and its neighbours (samples every half cell,
-  // so no cell the segment touches is missed), is tested point by point.
+}
+
+// Edges: every cell an edge passes through, and its neighbours (samples every half cell, so
+// no cell the segment touches is missed), is tested point by point.
+void markEdges(PolygonMask& mask, const std::vector<std::pair<double, double>>& polygon) {
+  const size_t n = polygon.size();
   for (size_t k = 0; k < n; ++k) {
     const auto [x1, y1] = polygon[k];
     const auto [x2, y2] = polygon[(k + 1) % n];
@@ -107,6 +96,25 @@ PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
         }
     }
   }
+}
+
+PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
+  PolygonMask mask;
+  double minU = std::numeric_limits<double>::max(), minV = minU;
+  double maxU = std::numeric_limits<double>::lowest(), maxV = maxU;
+  for (auto [u, v] : polygon) {
+    minU = std::min(minU, u), maxU = std::max(maxU, u);
+    minV = std::min(minV, v), maxV = std::max(maxV, v);
+  }
+  mask.cell = std::max(1.0, std::ceil(std::max(maxU - minU, maxV - minV) / (kMaxMaskSide - 4)));
+  mask.perCell = 1.0 / mask.cell;
+  mask.originU = std::floor(minU) - mask.cell;
+  mask.originV = std::floor(minV) - mask.cell;
+  mask.width = int(std::ceil((maxU - mask.originU) / mask.cell)) + 2;
+  mask.height = int(std::ceil((maxV - mask.originV) / mask.cell)) + 2;
+  mask.state.assign(size_t(mask.width) * size_t(mask.height), PolygonMask::Outside);
+  fillInside(mask, polygon);
+  markEdges(mask, polygon);
   return mask;
 }
 
@@ -278,35 +286,28 @@ bool polygonContains(const std::vector<std::pair<double, double>>& polygon, doub
   return inside;
 }
 
-std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
-                                     const ScreenTransform& t,
-                                     const std::vector<std::pair<double, double>>& polygon) {
-  std::vector<int64_t> inside;
-  if (polygon.size() < 3) return inside;
-  for (auto [u, v] : polygon)
-    if (!std::isfinite(u) || !std::isfinite(v)) return inside;
-  const PolygonMask mask = rasterise(polygon);
-  double b[4];
-  if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
-                   mask.originV + mask.height * mask.cell, b))
-    return inside;
-  auto test = [&](int64_t i) {
+namespace {
+
+// One lasso or box: the polygon, rasterised once, against points under a transform.
+struct PolygonQuery {
+  const PointColumns& points;
+  const ScreenTransform& t;
+  const std::vector<std::pair<double, double>>& polygon;
+  PolygonMask mask;
+
+  bool visible(int64_t i) const { return !points.visible || points.visible[i]; }
+
+  bool contains(int64_t i) const {
     const float* p = points.xy + i * points.stride;
     const double u = t.a * p[0] + t.b * p[1] + t.c;
     const double v = t.d * p[0] + t.e * p[1] + t.f;
     const uint8_t state = mask.at(u, v);
     return state == PolygonMask::Inside ||
            (state == PolygonMask::Edge && polygonContains(polygon, u, v));
-  };
-  // A lasso over much of the cloud scans every point in order (scattered reads and writes
-  // through the grid cost more than that); a smaller one goes through the grid's cells.
-  int64_t candidates = points.count;
-  if (!grid.empty()) {
-    candidates = 0;
-    for (auto [begin, end] : grid.rangesIn(b[0], b[1], b[2], b[3])) candidates += end - begin;
   }
-  if (grid.empty() || candidates * 16 > points.count) {
-    // A scan of every point, in halves on two threads when there are many.
+
+  // Every point, in order, in halves on two threads when there are many.
+  std::vector<int64_t> scanAll() const {
     const int parts = points.count > 500000 ? 2 : 1;
     std::vector<std::vector<int64_t>> found(static_cast<size_t>(parts));
     auto scan = [&](int part) {
@@ -315,48 +316,81 @@ std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid
       std::vector<int64_t> mine;
       mine.reserve(size_t(end - begin) / 4);
       for (int64_t i = begin; i < end; ++i)
-        if ((!points.visible || points.visible[i]) && test(i)) mine.push_back(i);
+        if (visible(i) && contains(i)) mine.push_back(i);
       found[size_t(part)] = std::move(mine);
     };
     std::thread second;
     if (parts == 2) second = std::thread(scan, 1);
     scan(0);
     if (second.joinable()) second.join();
-    inside = std::move(found[0]);
+    std::vector<int64_t> inside = std::move(found[0]);
     for (int part = 1; part < parts; ++part)
       inside.insert(inside.end(), found[size_t(part)].begin(), found[size_t(part)].end());
     return inside;
   }
-  // Through the grid: a cell the polygon wholly covers is taken without a test, one it misses
-  // is skipped, only the points of cells its edges cross are tested one by one.
-  int cells[4];
-  if (!grid.cellsIn(b[0], b[1], b[2], b[3], cells)) return inside;
-  const std::vector<uint32_t>& order = grid.order();
-  for (int row = cells[1]; row <= cells[3]; ++row)
-    for (int column = cells[0]; column <= cells[2]; ++column) {
-      const auto [begin, end] = grid.cellRange(column, row);
-      if (begin == end) continue;
-      double cell[4];
-      grid.cellBounds(column, row, cell);
-      double u0 = 1e300, v0 = 1e300, u1 = -1e300, v1 = -1e300;
-      for (auto [x, y] : {std::pair{cell[0], cell[1]},
-                          {cell[2], cell[1]},
-                          {cell[0], cell[3]},
-                          {cell[2], cell[3]}}) {
-        const double u = t.a * x + t.b * y + t.c, v = t.d * x + t.e * y + t.f;
-        u0 = std::min(u0, u), u1 = std::max(u1, u), v0 = std::min(v0, v), v1 = std::max(v1, v);
-      }
-      const uint8_t state = mask.region(u0, v0, u1, v1);
-      if (state == PolygonMask::Outside) continue;
-      for (int64_t k = begin; k < end; ++k) {
-        const int64_t i = order[size_t(k)];
-        if (points.visible && !points.visible[i]) continue;
-        if (state == PolygonMask::Inside || test(i)) inside.push_back(i);
-      }
+
+  // The display rectangle a grid cell covers.
+  void cellOnScreen(const PointGrid& grid, int column, int row, double box[4]) const {
+    double cell[4];
+    grid.cellBounds(column, row, cell);
+    box[0] = box[1] = 1e300;
+    box[2] = box[3] = -1e300;
+    for (auto [x, y] : {std::pair{cell[0], cell[1]},
+                        {cell[2], cell[1]},
+                        {cell[0], cell[3]},
+                        {cell[2], cell[3]}}) {
+      const double u = t.a * x + t.b * y + t.c, v = t.d * x + t.e * y + t.f;
+      box[0] = std::min(box[0], u), box[2] = std::max(box[2], u);
+      box[1] = std::min(box[1], v), box[3] = std::max(box[3], v);
     }
-  // A scan visits points in order; the grid, cell by cell.
-  if (!std::is_sorted(inside.begin(), inside.end())) std::sort(inside.begin(), inside.end());
-  return inside;
+  }
+
+  // Through the grid: a cell the polygon wholly covers is taken without a test, one it misses
+  // is skipped, only the points of cells its edges cross are tested one by one. Ascending.
+  std::vector<int64_t> throughCells(const PointGrid& grid, const double world[4]) const {
+    std::vector<int64_t> inside;
+    int cells[4];
+    if (!grid.cellsIn(world[0], world[1], world[2], world[3], cells)) return inside;
+    const std::vector<uint32_t>& order = grid.order();
+    for (int row = cells[1]; row <= cells[3]; ++row)
+      for (int column = cells[0]; column <= cells[2]; ++column) {
+        const auto [begin, end] = grid.cellRange(column, row);
+        if (begin == end) continue;
+        double box[4];
+        cellOnScreen(grid, column, row, box);
+        const uint8_t state = mask.region(box[0], box[1], box[2], box[3]);
+        if (state == PolygonMask::Outside) continue;
+        for (int64_t k = begin; k < end; ++k) {
+          const int64_t i = order[size_t(k)];
+          if (visible(i) && (state == PolygonMask::Inside || contains(i))) inside.push_back(i);
+        }
+      }
+    std::sort(inside.begin(), inside.end());
+    return inside;
+  }
+};
+
+}  // namespace
+
+std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
+                                     const ScreenTransform& t,
+                                     const std::vector<std::pair<double, double>>& polygon) {
+  if (polygon.size() < 3) return {};
+  for (auto [u, v] : polygon)
+    if (!std::isfinite(u) || !std::isfinite(v)) return {};
+  const PolygonQuery query{points, t, polygon, rasterise(polygon)};
+  const PolygonMask& mask = query.mask;
+  double world[4];
+  if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
+                   mask.originV + mask.height * mask.cell, world))
+    return {};
+  // A lasso over much of the cloud scans every point in order (scattered reads through the
+  // grid cost more than that); a smaller one goes through the grid's cells.
+  if (grid.empty()) return query.scanAll();
+  int64_t candidates = 0;
+  for (auto [begin, end] : grid.rangesIn(world[0], world[1], world[2], world[3]))
+    candidates += end - begin;
+  return candidates * 16 > points.count ? query.scanAll() : query.throughCells(grid, world);
 }
 
 }  // namespace strata
