@@ -66,7 +66,13 @@ struct DensityLayer::Impl {
   const GridSlot* sortedFor = nullptr;
   bool columnsChanged = true;
 
-  PixelSums sums, previous, selectedSums;
+  PixelSums sums, previous;
+  // The selection's own sums, kept like the picture's when it is large.
+  PixelSums selectedSums, selectedPrevious;
+  std::vector<char> sortedSelected;
+  const GridSlot* selectedFor = nullptr;
+  bool selectionChanged = true, selectionCurrent = false;
+  ScreenTransform selectionShown;
   // What `sums` holds: the transform (whole-pixel pans of it shift the sums), and whether it
   // is still current (any change to the points or their colours makes it stale).
   ScreenTransform shown;
@@ -168,14 +174,24 @@ struct DensityLayer::Impl {
     int x0, x1, y0, y1;
   };
 
+  // The points a frame reads: in the grid's order once the grid exists (binned cell by cell),
+  // else as given (every point scanned).
+  struct Source {
+    PointColumns columns;
+    bool useGrid = false;
+  };
+  Source frameSource(const PointColumns& unsorted) {
+    const PointColumns sorted = sortedColumns();
+    return sorted.xy ? Source{sorted, true} : Source{unsorted, false};
+  }
+
   // Bins the visible points that fall in `region` into `into` (sized, and clear there), one
   // band of the region's rows per frame part: the cells each band shows, in the grid's
   // order, or every point before the grid exists.
-  int64_t binRegion(const PointColumns& unsorted, const RasterRequest& request, PixelSums& into,
+  int64_t binRegion(const Source& source, const RasterRequest& request, PixelSums& into,
                     Region region, bool clearFirst) {
-    const PointColumns sorted = sortedColumns();
-    const bool useGrid = sorted.xy != nullptr;
-    const PointColumns& columns = useGrid ? sorted : unsorted;
+    const PointColumns& columns = source.columns;
+    const bool useGrid = source.useGrid;
     const int rows = region.y1 - region.y0;
     if (rows <= 0 || region.x1 <= region.x0) return 0;
     const int parts = std::min(frameParts(), std::max(1, rows / 16));
@@ -217,17 +233,17 @@ struct DensityLayer::Impl {
     return total;
   }
 
-  int64_t binAll(const PointColumns& unsorted, const RasterRequest& request, PixelSums& into) {
-    preparePixelSums(sortedColumns().xy ? sortedColumns() : unsorted, request, into, false);
+  int64_t binAll(const Source& source, const RasterRequest& request, PixelSums& into) {
+    preparePixelSums(source.columns, request, into, false);
     into.pointsInView =
-        binRegion(unsorted, request, into, {0, request.width, 0, request.height}, true);
+        binRegion(source, request, into, {0, request.width, 0, request.height}, true);
     return into.pointsInView;
   }
 
   // The frame before moved by (dx, dy) whole pixels: its sums shifted, and only the strips the
   // move uncovered binned. Exactly what binning every point under the moved transform gives.
-  void shiftAndBinStrips(const PointColumns& unsorted, const RasterRequest& request, int dx,
-                         int dy) {
+  void shiftAndBinStrips(const Source& source, const RasterRequest& request, int dx, int dy,
+                         PixelSums& sums, PixelSums& previous) {
     std::swap(sums, previous);
     sums.resize(previous.width, previous.height, previous.colouring);
     const int w = request.width, h = request.height;
@@ -238,22 +254,60 @@ struct DensityLayer::Impl {
     // The uncovered columns over all rows, then the uncovered rows over the other columns.
     const Region columnsStrip = dx > 0 ? Region{0, dx, 0, h} : Region{std::max(w + dx, 0), w, 0, h};
     const Region rowsStrip = dy > 0 ? Region{0, w, 0, dy} : Region{0, w, std::max(h + dy, 0), h};
-    if (dx != 0) binRegion(unsorted, request, sums, columnsStrip, false);
+    if (dx != 0) binRegion(source, request, sums, columnsStrip, false);
     if (dy != 0)
-      binRegion(unsorted, request, sums,
+      binRegion(source, request, sums,
                 {dx > 0 ? dx : 0, dx < 0 ? w + dx : w, rowsStrip.y0, rowsStrip.y1}, false);
   }
 
-  // Pixels holding a selected point are painted dark over the shaded picture.
-  void drawSelection(const PointColumns& columns, RasterRequest request, uint8_t* rgb) {
+  // The selection in the grid's order (1: selected and visible), for large selections.
+  void sortSelection(const PointColumns& original) {
+    if (selectedFor == slot.get() && !selectionChanged) return;
+    std::vector<char> byIndex(size_t(original.count), 0);
+    for (uint32_t i : selection) byIndex[i] = char(!original.visible || original.visible[i]);
+    gather(byIndex.data(), slot->grid->order(), sortedSelected);
+    selectedFor = slot.get();
+    selectionChanged = false;
+    selectionCurrent = false;
+  }
+
+  // Pixels holding a selected point are painted dark over the shaded picture. A selection of
+  // an eighth of the points or more is binned like the picture (cell by cell, and shifted
+  // with it on a pan); a smaller one point by point.
+  void drawSelection(const Source& source, const PointColumns& unsorted, RasterRequest request,
+                     const ScreenTransform& before, bool shifted, uint8_t* rgb) {
     if (selection.empty()) return;
     request.colouring = Colouring::Count;
     request.squareSide = request.squareSide > 0 ? kSelectedSide : 0;
-    PointColumns plain = columns;
-    plain.colourSlot = nullptr;
-    plain.value = nullptr;
-    preparePixelSums(plain, request, selectedSums);
-    accumulatePoints(plain, request, 0, int64_t(selection.size()), selectedSums, selection.data());
+    const bool masked = source.useGrid && selection.size() * 8 >= size_t(source.columns.count);
+    if (!masked) {
+      PointColumns plain = unsorted;
+      plain.colourSlot = nullptr;
+      plain.value = nullptr;
+      preparePixelSums(plain, request, selectedSums);
+      accumulatePoints(plain, request, 0, int64_t(selection.size()), selectedSums,
+                       selection.data());
+      selectionCurrent = false;
+    } else {
+      sortSelection(unsorted);
+      Source selected = source;
+      selected.columns.colourSlot = nullptr;
+      selected.columns.value = nullptr;
+      selected.columns.visible = sortedSelected.data();
+      const ScreenTransform& t = request.transform;
+      const bool followsPan = selectionCurrent && shifted && request.squareSide == 0 &&
+                              selectionShown.a == before.a && selectionShown.c == before.c &&
+                              selectionShown.e == before.e && selectionShown.f == before.f &&
+                              selectedSums.width == request.width &&
+                              selectedSums.height == request.height;
+      const int dx = int(t.c - before.c), dy = int(t.f - before.f);
+      if (!followsPan)
+        binAll(selected, request, selectedSums);
+      else if (dx != 0 || dy != 0)
+        shiftAndBinStrips(selected, request, dx, dy, selectedSums, selectedPrevious);
+      selectionShown = t;
+      selectionCurrent = request.squareSide == 0;
+    }
     for (size_t p = 0; p < selectedSums.pixels(); ++p)
       if (selectedSums.count(p)) {
         uint8_t* out = rgb + size_t(kPictureChannels) * p;
@@ -289,6 +343,7 @@ void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, i
   d->stride = std::max(stride, 2);
   setPlain();
   d->selection.clear();
+  d->selectionChanged = true;
   d->sumsCurrent = false;
   d->visible = nullptr;
   // A fresh slot: a grid still being built for the previous points lands in the old one.
@@ -360,12 +415,15 @@ void DensityLayer::setPlain() {
 
 void DensityLayer::setVisible(const std::vector<char>* visible) {
   d->visible = visible && !visible->empty() ? visible : nullptr;
+  d->selectionChanged = true;
   d->columnsChanged = true;
   d->sumsCurrent = false;
 }
 
 void DensityLayer::setSelection(const std::vector<int>& indices) {
   d->selection.clear();
+  d->selectionChanged = true;
+  d->selectionCurrent = false;
   const int64_t n = d->columns().count;
   for (int i : indices)
     if (i >= 0 && i < n) d->selection.push_back(uint32_t(i));
@@ -383,6 +441,12 @@ void DensityLayer::attach(vtkRenderer* renderer) {
   d->drawObserver = renderer->AddObserver(vtkCommand::StartEvent, d->drawCallback);
 }
 
+void DensityLayer::releaseGraphics(vtkWindow* window) {
+  d->pictureFramebuffer->ReleaseGraphicsResources(window);
+  d->pictureTexture->ReleaseGraphicsResources(window);
+  d->pictureChanged = true;  // uploaded again into the next context
+}
+
 void DensityLayer::detach() {
   if (!d->renderer) return;
   d->renderer->RemoveObserver(d->drawObserver);
@@ -396,6 +460,8 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   QElapsedTimer timer;
   timer.start();
   const PointColumns columns = d->columns();
+  const Impl::Source source = d->frameSource(columns);
+  const ScreenTransform before = d->shown;
   RasterRequest request;
   request.transform = transform;
   request.width = width;
@@ -413,11 +479,12 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   if (sameScale && std::abs(dx) < width && std::abs(dy) < height) {
     request.transform.c = last.c + dx;
     request.transform.f = last.f + dy;
-    if (dx != 0 || dy != 0) d->shiftAndBinStrips(columns, request, int(dx), int(dy));
+    if (dx != 0 || dy != 0)
+      d->shiftAndBinStrips(source, request, int(dx), int(dy), d->sums, d->previous);
     frame.shifted = true;
     frame.pointsInView = -1;  // counted from the pixels below
   } else {
-    frame.pointsInView = d->binAll(columns, request, d->sums);
+    frame.pointsInView = d->binAll(source, request, d->sums);
   }
   d->shown = request.transform;
   d->sumsCurrent = true;
@@ -426,7 +493,7 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   if (frame.pointsInView <= kPointDrawLimit) {
     // Few enough to see one by one: squares, as a point renderer draws them.
     request.squareSide = kPointSide;
-    d->binAll(columns, request, d->sums);
+    d->binAll(source, request, d->sums);
     frame.drawnAsPoints = true;
     d->sumsArePoints = true;
   }
@@ -455,7 +522,7 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   runFrameParts(parts, [&](int part) {
     shadeRows(d->sums, options, intensity, height * part / parts, height * (part + 1) / parts, rgb);
   });
-  d->drawSelection(columns, request, rgb);
+  d->drawSelection(source, columns, request, before, frame.shifted, rgb);
   if (d->startGrid) std::exchange(d->startGrid, nullptr)();
   frame.shadeMs = millisecondsSince(timer);
   return frame;

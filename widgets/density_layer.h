@@ -14,6 +14,7 @@
 #include "core/numeric/density_raster.h"
 
 class vtkRenderer;
+class vtkWindow;
 
 namespace strata {
 
@@ -37,9 +38,11 @@ class DensityLayer {
   void setSelection(const std::vector<int>& indices);
   bool gridReady() const;
 
-  // Shows (or stops showing) the picture as `renderer`'s background.
+  // Shows (or stops showing) the picture under what `renderer` draws.
   void attach(vtkRenderer* renderer);
   void detach();
+  // Frees the picture's GL objects while `window`'s context is current (before it goes).
+  void releaseGraphics(vtkWindow* window);
 
   struct Frame {
     int64_t pointsInView = 0;

@@ -605,6 +605,7 @@ ScatterView::~ScatterView() {
   disconnect(d->contextGoingAway);
   if (d->glReady && context()) {
     makeCurrent();
+    d->density->releaseGraphics(d->window);
     d->window->Finalize();
     doneCurrent();
   }
@@ -875,6 +876,7 @@ void ScatterView::initializeGL() {
   d->contextGoingAway = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
     if (!d->glReady) return;
     makeCurrent();
+    d->density->releaseGraphics(d->window);
     d->window->Finalize();
     d->glReady = false;
   });

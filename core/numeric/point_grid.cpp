@@ -25,16 +25,17 @@ struct PolygonMask {
 
   // Inside or Outside when every mask cell under the display rectangle is; Edge otherwise.
   uint8_t region(double u0, double v0, double u1, double v1) const {
-    const int i0 = int(std::floor((u0 - originU) * perCell)),
-              i1 = int(std::floor((u1 - originU) * perCell));
-    const int j0 = int(std::floor((v0 - originV) * perCell)),
-              j1 = int(std::floor((v1 - originV) * perCell));
-    if (i1 < 0 || j1 < 0 || i0 >= width || j0 >= height) return Outside;
-    if (i0 < 0 || j0 < 0 || i1 >= width || j1 >= height) return Edge;
+    // Compared as doubles first: a cell far off the screen may lie beyond int's range.
+    const double i0 = std::floor((u0 - originU) * perCell),
+                 i1 = std::floor((u1 - originU) * perCell);
+    const double j0 = std::floor((v0 - originV) * perCell),
+                 j1 = std::floor((v1 - originV) * perCell);
+    if (!(i1 >= 0 && j1 >= 0 && i0 < width && j0 < height)) return Outside;
+    if (!(i0 >= 0 && j0 >= 0 && i1 < width && j1 < height)) return Edge;
     const uint8_t first = state[size_t(j0) * size_t(width) + size_t(i0)];
     if (first == Edge) return Edge;
-    for (int j = j0; j <= j1; ++j)
-      for (int i = i0; i <= i1; ++i)
+    for (int j = int(j0); j <= int(j1); ++j)
+      for (int i = int(i0); i <= int(i1); ++i)
         if (state[size_t(j) * size_t(width) + size_t(i)] != first) return Edge;
     return first;
   }

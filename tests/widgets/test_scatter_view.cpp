@@ -278,7 +278,35 @@ class TestScatterView : public QObject {
     const QImage selected = view_->grabFramebuffer();
     const QPointF inside = view_->widgetPosition(expected[expected.size() / 2]);
     QCOMPARE(selected.pixel(int(inside.x()), int(inside.y())), qRgb(25, 25, 25));
+    // A selection of half the points is binned like the picture and follows a pan: every
+    // pixel holding a selected point is dark, and only those.
+    std::vector<int> half;
+    for (int i = 0; i < n; i += 2) half.push_back(i);
+    view_->setSelection(half);
+    for (int pan = 0; pan < 2; ++pan) {
+      const QImage image = view_->grabFramebuffer();
+      QSet<qint64> dark, selectedPixels;
+      for (int y = 0; y < image.height() - kNoteRows; ++y)
+        for (int x = 0; x < image.width(); ++x)
+          if (image.pixel(x, y) == qRgb(25, 25, 25)) dark.insert(qint64(y) * image.width() + x);
+      const double ratio = view_->devicePixelRatioF();
+      for (int i : half) {
+        const QPointF p = view_->widgetPosition(i) * ratio;
+        const int x = int(std::floor(p.x())), y = int(std::floor(p.y()));
+        if (x >= 0 && y >= 0 && x < image.width() && y < image.height() - kNoteRows)
+          selectedPixels.insert(qint64(y) * image.width() + x);
+      }
+      QCOMPARE(dark.size(), selectedPixels.size());
+      QVERIFY(dark == selectedPixels);
+      if (pan > 0) QVERIFY(view_->lastFrame().shifted);
+      QTest::mousePress(view_, Qt::LeftButton, {}, QPoint(300, 240));
+      QMouseEvent move(QEvent::MouseMove, QPointF(311, 233), view_->mapToGlobal(QPointF(311, 233)),
+                       Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+      QApplication::sendEvent(view_, &move);
+      QTest::mouseRelease(view_, Qt::LeftButton, {}, QPoint(311, 233));
+    }
     view_->setSelection({});
+    view_->resetCamera();
     // Zoomed in far enough to show under 100,000 points: squares of one category colour.
     for (int i = 0; i < 8; ++i) {
       QWheelEvent wheel(QPointF(320, 240), view_->mapToGlobal(QPointF(320, 240)), QPoint(),
