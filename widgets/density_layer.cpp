@@ -157,19 +157,6 @@ struct DensityLayer::Impl {
     return c;
   }
 
-  // The grid's ranges for the display rectangle [x0, x1) x [y0, y1).
-  std::vector<std::pair<int64_t, int64_t>> rangesForRect(const ScreenTransform& t, double x0,
-                                                         double x1, double y0, double y1) const {
-    double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
-    for (auto [u, v] : {std::pair<double, double>{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}}) {
-      double x, y;
-      if (!t.unmap(u, v, x, y)) return {};
-      minX = std::min(minX, x), maxX = std::max(maxX, x);
-      minY = std::min(minY, y), maxY = std::max(maxY, y);
-    }
-    return grid().rangesIn(minX, minY, maxX, maxY);
-  }
-
   struct Region {
     int x0, x1, y0, y1;
   };
@@ -208,9 +195,9 @@ struct DensityLayer::Impl {
         return;
       }
       const double margin = request.squareSide;
-      for (auto [begin, end] :
-           rangesForRect(request.transform, band.columnBegin - margin, band.columnEnd + margin,
-                         band.rowBegin - margin, band.rowEnd + margin))
+      for (auto [begin, end] : grid().rangesOnScreen(request.transform, band.columnBegin - margin,
+                                                     band.columnEnd + margin,
+                                                     band.rowBegin - margin, band.rowEnd + margin))
         inView[size_t(part)] += accumulatePoints(columns, band, begin, end, into);
     });
     int64_t total = 0;

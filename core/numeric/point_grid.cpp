@@ -225,9 +225,10 @@ std::vector<std::pair<int64_t, int64_t>> PointGrid::rangesIn(double minX, double
 }
 
 std::vector<std::pair<int64_t, int64_t>> PointGrid::rangesOnScreen(const ScreenTransform& t,
-                                                                   int width, int height) const {
+                                                                   double u0, double u1, double v0,
+                                                                   double v1) const {
   double b[4];
-  if (!worldBounds(t, 0, 0, width, height, b)) return {};
+  if (!worldBounds(t, u0, v0, u1, v1, b)) return {};
   return rangesIn(b[0], b[1], b[2], b[3]);
 }
 

@@ -27,9 +27,11 @@ class PointGrid {
   // Ranges [begin, end) of order() covering every cell that overlaps the world rectangle.
   std::vector<std::pair<int64_t, int64_t>> rangesIn(double minX, double minY, double maxX,
                                                     double maxY) const;
-  // The same for the part of the world a screen of width x height shows under `transform`.
+  // The same for the part of the world the display rectangle [u0, u1) x [v0, v1) shows under
+  // `transform`.
   std::vector<std::pair<int64_t, int64_t>> rangesOnScreen(const ScreenTransform& transform,
-                                                          int width, int height) const;
+                                                          double u0, double u1, double v0,
+                                                          double v1) const;
 
   size_t memoryBytes() const;
 
