@@ -76,13 +76,18 @@ void drag(ScatterView& view, QPoint from, QPoint to, std::vector<double>& frames
 }
 
 // Every zoom step bins every point again; `binning` gets the time that took.
+// The rest of each frame goes to `others`: {shading, VTK's render, everything else}.
 void wheel(ScatterView& view, QPointF at, int delta, std::vector<double>& frames,
-           std::vector<double>& binning) {
+           std::vector<double>& binning, double others[3]) {
   QWheelEvent event(at, view.mapToGlobal(at), QPoint(), QPoint(0, delta), Qt::NoButton,
                     Qt::NoModifier, Qt::NoScrollPhase, false);
   QApplication::sendEvent(&view, &event);
   frames.push_back(renderMs(view));
-  binning.push_back(view.lastFrame().binMs);
+  const ScatterView::FrameInfo frame = view.lastFrame();
+  binning.push_back(frame.binMs);
+  others[0] += frame.shadeMs;
+  others[1] += frame.vtkMs;
+  others[2] += frames.back() - frame.binMs - frame.shadeMs - frame.vtkMs;
 }
 
 void report(const char* impl, int64_t n, const char* what, const Spread& s) {
@@ -138,11 +143,20 @@ void measure(ScatterView& view, int64_t n, bool density, const QString& shots) {
   if (!slow) drag(view, QPoint(700, 500), QPoint(400, 400), pan);
   report(impl, n, "pan_frame", spread(pan));
   std::vector<double> zoom, binning;
-  for (int i = 0; i < (slow ? 2 : 8); ++i) wheel(view, QPointF(642, 450), 120, zoom, binning);
+  double others[3] = {0, 0, 0};
+  for (int i = 0; i < (slow ? 2 : 8); ++i)
+    wheel(view, QPointF(642, 450), 120, zoom, binning, others);
   if (!shots.isEmpty())
     view.grabFramebuffer().save(QStringLiteral("%1/%2-%3-zoomed.png").arg(shots, impl).arg(n));
-  for (int i = 0; i < (slow ? 2 : 8); ++i) wheel(view, QPointF(642, 450), -120, zoom, binning);
+  for (int i = 0; i < (slow ? 2 : 8); ++i)
+    wheel(view, QPointF(642, 450), -120, zoom, binning, others);
   report(impl, n, "zoom_frame", spread(zoom));
+  if (density)
+    std::printf(
+        "{\"impl\": \"%s\", \"what\": \"zoom_parts\", \"points\": %lld, \"shade_ms\": %.1f, "
+        "\"vtk_ms\": %.1f, \"other_ms\": %.1f}\n",
+        impl, static_cast<long long>(n), others[0] / double(zoom.size()),
+        others[1] / double(zoom.size()), others[2] / double(zoom.size()));
   if (density) report(impl, n, "zoom_binning", spread(binning));
   if (!density) return;
 
@@ -173,6 +187,20 @@ void measure(ScatterView& view, int64_t n, bool density, const QString& shots) {
       "\"view_bytes\": %zu, \"view_over_coordinates\": %.2f}\n",
       impl, static_cast<long long>(n), selected, view.drawingBytes(),
       double(view.drawingBytes()) / coordinateBytes);
+  // What a user waits for after releasing the mouse: the query, the selection handed to the
+  // view, and the frame that shows it.
+  std::vector<double> shown;
+  for (int i = 0; i < 3; ++i) {
+    view.setSelection({});
+    renderMs(view);
+    QElapsedTimer l;
+    l.start();
+    view.setSelection(view.pointsInside(lasso));
+    renderMs(view);
+    shown.push_back(double(l.nsecsElapsed()) / 1e6);
+  }
+  report(impl, n, "lasso_to_frame", spread(shown));
+  view.setSelection({});
   std::fflush(stdout);
 }
 

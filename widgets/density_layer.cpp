@@ -408,10 +408,12 @@ void DensityLayer::setVisible(const std::vector<char>* visible) {
 }
 
 void DensityLayer::setSelection(const std::vector<int>& indices) {
-  d->selection.clear();
+  // Swapped out rather than cleared: a lasso over ten million points leaves 40 MB behind.
+  std::vector<uint32_t>().swap(d->selection);
   d->selectionChanged = true;
   d->selectionCurrent = false;
   const int64_t n = d->columns().count;
+  d->selection.reserve(indices.size());
   for (int i : indices)
     if (i >= 0 && i < n) d->selection.push_back(uint32_t(i));
 }
@@ -530,8 +532,8 @@ int64_t DensityLayer::nearest(const ScreenTransform& transform, double u, double
   return nearestOnScreen(d->columns(), d->grid(), transform, u, v, radius);
 }
 
-std::vector<int64_t> DensityLayer::inside(
-    const ScreenTransform& transform, const std::vector<std::pair<double, double>>& polygon) const {
+std::vector<int> DensityLayer::inside(const ScreenTransform& transform,
+                                      const std::vector<std::pair<double, double>>& polygon) const {
   return pointsInPolygon(d->columns(), d->grid(), transform, polygon);
 }
 

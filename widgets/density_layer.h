@@ -60,8 +60,8 @@ class DensityLayer {
   // Nearest visible point within `radius` display pixels of (u, v), or -1.
   int64_t nearest(const ScreenTransform& transform, double u, double v, double radius) const;
   // Visible points inside a display polygon, ascending.
-  std::vector<int64_t> inside(const ScreenTransform& transform,
-                              const std::vector<std::pair<double, double>>& polygon) const;
+  std::vector<int> inside(const ScreenTransform& transform,
+                          const std::vector<std::pair<double, double>>& polygon) const;
 
   // Bytes held beyond the shared arrays: the grid, frame buffers and the picture.
   size_t memoryBytes() const;

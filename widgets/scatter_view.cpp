@@ -817,16 +817,15 @@ void ScatterView::setVisibleMask(const std::vector<char>& visible) {
 }
 
 std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
-  std::vector<int> inside;
   if (d->dense) {
     const double ratio = devicePixelRatioF(), height = d->window->GetSize()[1];
     std::vector<std::pair<double, double>> display;
     for (const QPointF& p : polygon) display.emplace_back(p.x() * ratio, height - p.y() * ratio);
-    for (int64_t i : d->density->inside(d->drawnTransform(), display)) inside.push_back(int(i));
-    return inside;
+    return d->density->inside(d->drawnTransform(), display);
   }
   const QRectF bounds = polygon.boundingRect();
   const std::vector<QPointF> at = d->projected();
+  std::vector<int> inside;
   for (size_t i = 0; i < at.size(); ++i)
     if (!std::isnan(at[i].x()) && bounds.contains(at[i]) &&
         polygon.containsPoint(at[i], Qt::OddEvenFill))
@@ -834,12 +833,12 @@ std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
   return inside;
 }
 
-void ScatterView::setSelection(const std::vector<int>& indices) {
-  d->selection = indices;
+void ScatterView::setSelection(std::vector<int> indices) {
+  d->selection = std::move(indices);
   if (d->dense)
-    d->density->setSelection(indices);
+    d->density->setSelection(d->selection);
   else
-    d->fillSubset(d->selected, indices);
+    d->fillSubset(d->selected, d->selection);
   update();
 }
 
@@ -848,7 +847,7 @@ void ScatterView::setNeighbours(const std::vector<int>& indices) {
   update();
 }
 
-std::vector<int> ScatterView::selection() const {
+const std::vector<int>& ScatterView::selection() const {
   return d->selection;
 }
 

@@ -87,9 +87,10 @@ class ScatterView : public QOpenGLWidget {
   std::vector<int> pointsInside(const QPolygonF& polygon) const;
   // Points drawn larger and darker above the others (a selection), and a second set drawn
   // in orange (e.g. nearest neighbours in latent space).
-  void setSelection(const std::vector<int>& indices);
+  // By value: a lasso's result (millions of indices) is moved in, not copied.
+  void setSelection(std::vector<int> indices);
   void setNeighbours(const std::vector<int>& indices);
-  std::vector<int> selection() const;
+  const std::vector<int>& selection() const;
   // While interacting, 3-D clouds above 150,000 points draw an even subsample (the mouse turns
   // this on and off by itself; 2-D clouds that large are drawn as density, never subsampled).
   void setInteracting(bool interacting);

@@ -68,10 +68,25 @@ void SelectionPanel::setSelection(const std::vector<int>& indices) {
   thumbnails_->setImages(images, 6);
   QString text = tr("%n item(s) selected", "", int(indices_.size()));
   if (dataset_->hasLabels()) {
-    std::map<int, int> counts;
-    for (int i : indices_) counts[dataset_->label(i)]++;
+    // Counted in a vector by label (a lasso may hold ten million items; a map lookup per
+    // item took most of a second); labels outside it (negative: unlabelled, or beyond any
+    // class list) in a map. Listed in ascending label order, as before.
+    constexpr int kDirectLabels = 1 << 16;
+    std::vector<int64_t> direct;
+    std::map<int, int64_t> others;
+    for (int i : indices_) {
+      const int label = dataset_->label(i);
+      if (label < 0 || label >= kDirectLabels) {
+        ++others[label];
+        continue;
+      }
+      if (size_t(label) >= direct.size()) direct.resize(size_t(label) + 1, 0);
+      ++direct[size_t(label)];
+    }
+    for (size_t label = 0; label < direct.size(); ++label)
+      if (direct[label] > 0) others[int(label)] = direct[label];
     QStringList parts;
-    for (const auto& [label, count] : counts)
+    for (const auto& [label, count] : others)
       parts << QStringLiteral("%1 %2").arg(count).arg(
           dataset_->classNames().value(label, QString::number(label)));
     text += ": " + parts.join(", ");

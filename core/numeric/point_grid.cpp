@@ -23,6 +23,13 @@ struct PolygonMask {
 
   double perCell = 1;  // 1 / cell
 
+  // A summary of the mask in blocks of kBlock x kBlock cells, small enough to stay in the
+  // nearest cache while a scan looks up every point: Inside or Outside when every cell of the
+  // block is, Edge when the cells must be asked.
+  static constexpr int kBlockShift = 3;
+  int blockWidth = 0, blockHeight = 0;
+  std::vector<uint8_t> blocks;
+
   // Inside or Outside when every mask cell under the display rectangle is; Edge otherwise.
   uint8_t region(double u0, double v0, double u1, double v1) const {
     // Compared as doubles first: a cell far off the screen may lie beyond int's range.
@@ -99,6 +106,29 @@ void markEdges(PolygonMask& mask, const std::vector<std::pair<double, double>>& 
   }
 }
 
+void summariseBlocks(PolygonMask& mask) {
+  const int shift = PolygonMask::kBlockShift;
+  mask.blockWidth = (mask.width >> shift) + 1;
+  mask.blockHeight = (mask.height >> shift) + 1;
+  constexpr uint8_t kUnset = 255;
+  mask.blocks.assign(size_t(mask.blockWidth) * size_t(mask.blockHeight), kUnset);
+  for (int j = 0; j < mask.height; ++j) {
+    const uint8_t* row = mask.state.data() + size_t(j) * size_t(mask.width);
+    uint8_t* blockRow = mask.blocks.data() + size_t(j >> shift) * size_t(mask.blockWidth);
+    for (int i = 0; i < mask.width; ++i) {
+      uint8_t& block = blockRow[i >> shift];
+      if (block == kUnset)
+        block = row[i];
+      else if (block != row[i])
+        block = PolygonMask::Edge;
+    }
+  }
+  // Blocks reaching past the mask's last row or column hold cells beyond it, which are
+  // outside; their points fall off the mask and are caught by the bounds test first.
+  for (uint8_t& block : mask.blocks)
+    if (block == kUnset) block = PolygonMask::Outside;
+}
+
 PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
   PolygonMask mask;
   double minU = std::numeric_limits<double>::max(), minV = minU;
@@ -116,6 +146,7 @@ PolygonMask rasterise(const std::vector<std::pair<double, double>>& polygon) {
   mask.state.assign(size_t(mask.width) * size_t(mask.height), PolygonMask::Outside);
   fillInside(mask, polygon);
   markEdges(mask, polygon);
+  summariseBlocks(mask);
   return mask;
 }
 
@@ -308,26 +339,59 @@ struct PolygonQuery {
            (state == PolygonMask::Edge && polygonContains(polygon, u, v));
   }
 
-  // Every point, in order, in halves on two threads when there are many.
-  std::vector<int64_t> scanAll() const {
+  // Writes the index of every point of [begin, end) inside the polygon to out, ascending, and
+  // returns how many. Written without a branch on the outcome (every index is stored, the
+  // count advances only for points inside): in a cloud whose categories interleave, inside
+  // and outside alternate unpredictably and a mispredicted branch cost more than the store.
+  int64_t scanInto(int64_t begin, int64_t end, int* out) const {
+    const double a = t.a, b = t.b, c = t.c, d = t.d, e = t.e, f = t.f;
+    const double originU = mask.originU, originV = mask.originV, perCell = mask.perCell;
+    const double width = mask.width, height = mask.height;
+    const int rowLength = mask.width;
+    const uint8_t* state = mask.state.data();
+    const uint8_t* blocks = mask.blocks.data();
+    const int blockWidth = mask.blockWidth, shift = PolygonMask::kBlockShift;
+    const float* xy = points.xy;
+    const int64_t stride = points.stride;
+    const char* shown = points.visible;
+    int64_t found = 0;
+    for (int64_t k = begin; k < end; ++k) {
+      const float* p = xy + k * stride;
+      const double u = a * p[0] + b * p[1] + c, v = d * p[0] + e * p[1] + f;
+      const double column = (u - originU) * perCell, row = (v - originV) * perCell;
+      const bool onMask = (column >= 0) & (row >= 0) & (column < width) & (row < height);
+      // int, not size_t: a double converts to a signed int in one instruction.
+      const int i = onMask ? int(column) : 0, j = onMask ? int(row) : 0;
+      uint8_t here = onMask ? blocks[(j >> shift) * blockWidth + (i >> shift)] : 0;
+      if (here == PolygonMask::Edge) here = state[j * rowLength + i];
+      if (here == PolygonMask::Edge) here = polygonContains(polygon, u, v) ? 1 : 0;
+      if (shown && !shown[k]) here = 0;
+      out[found] = int(k);
+      found += here;
+    }
+    return found;
+  }
+
+  // Every point, in order, in halves on two threads when there are many. Both halves write
+  // into the result (each into its own part, sized for all its points), and the second
+  // half's indices then move down behind the first's: no vector grows, nothing is copied
+  // twice.
+  std::vector<int> scanAll() const {
     const int parts = points.count > 500000 ? 2 : 1;
-    std::vector<std::vector<int64_t>> found(static_cast<size_t>(parts));
-    auto scan = [&](int part) {
-      const int64_t begin = points.count * part / parts, end = points.count * (part + 1) / parts;
-      // A local vector: appending through found[part] reloaded its end on every point.
-      std::vector<int64_t> mine;
-      mine.reserve(size_t(end - begin) / 4);
-      for (int64_t i = begin; i < end; ++i)
-        if (visible(i) && contains(i)) mine.push_back(i);
-      found[size_t(part)] = std::move(mine);
-    };
-    std::thread second;
-    if (parts == 2) second = std::thread(scan, 1);
-    scan(0);
-    if (second.joinable()) second.join();
-    std::vector<int64_t> inside = std::move(found[0]);
-    for (int part = 1; part < parts; ++part)
-      inside.insert(inside.end(), found[size_t(part)].begin(), found[size_t(part)].end());
+    const int64_t middle = points.count * (parts - 1) / parts;
+    std::vector<int> inside(size_t(points.count));
+    if (parts == 1) {
+      inside.resize(size_t(scanInto(0, points.count, inside.data())));
+      return inside;
+    }
+    int64_t secondFound = 0;
+    std::thread worker(
+        [&] { secondFound = scanInto(middle, points.count, inside.data() + middle); });
+    const int64_t firstFound = scanInto(0, middle, inside.data());
+    worker.join();
+    std::copy(inside.begin() + middle, inside.begin() + middle + secondFound,
+              inside.begin() + firstFound);
+    inside.resize(size_t(firstFound + secondFound));
     return inside;
   }
 
@@ -349,8 +413,8 @@ struct PolygonQuery {
 
   // Through the grid: a cell the polygon wholly covers is taken without a test, one it misses
   // is skipped, only the points of cells its edges cross are tested one by one. Ascending.
-  std::vector<int64_t> throughCells(const PointGrid& grid, const double world[4]) const {
-    std::vector<int64_t> inside;
+  std::vector<int> throughCells(const PointGrid& grid, const double world[4]) const {
+    std::vector<int> inside;
     int cells[4];
     if (!grid.cellsIn(world[0], world[1], world[2], world[3], cells)) return inside;
     const std::vector<uint32_t>& order = grid.order();
@@ -364,7 +428,7 @@ struct PolygonQuery {
         if (state == PolygonMask::Outside) continue;
         for (int64_t k = begin; k < end; ++k) {
           const int64_t i = order[size_t(k)];
-          if (visible(i) && (state == PolygonMask::Inside || contains(i))) inside.push_back(i);
+          if (visible(i) && (state == PolygonMask::Inside || contains(i))) inside.push_back(int(i));
         }
       }
     std::sort(inside.begin(), inside.end());
@@ -374,9 +438,9 @@ struct PolygonQuery {
 
 }  // namespace
 
-std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
-                                     const ScreenTransform& t,
-                                     const std::vector<std::pair<double, double>>& polygon) {
+std::vector<int> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
+                                 const ScreenTransform& t,
+                                 const std::vector<std::pair<double, double>>& polygon) {
   if (polygon.size() < 3) return {};
   for (auto [u, v] : polygon)
     if (!std::isfinite(u) || !std::isfinite(v)) return {};

@@ -61,9 +61,10 @@ int64_t nearestOnScreen(const PointColumns& points, const PointGrid& grid,
 // Visible points whose display position lies inside `polygon` (display coordinates, even-odd
 // rule), in ascending order. The polygon is rasterised once: points in pixels it wholly
 // covers are taken without a test, only those in pixels its edges cross are tested exactly.
-std::vector<int64_t> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
-                                     const ScreenTransform& transform,
-                                     const std::vector<std::pair<double, double>>& polygon);
+// Indices are ints, as a view's selection is (clouds up to 2^31 points).
+std::vector<int> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
+                                 const ScreenTransform& transform,
+                                 const std::vector<std::pair<double, double>>& polygon);
 
 // Even-odd containment of one display position, exact (also used for the tests' reference).
 bool polygonContains(const std::vector<std::pair<double, double>>& polygon, double u, double v);

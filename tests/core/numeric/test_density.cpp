@@ -332,17 +332,43 @@ class TestDensity : public QObject {
     for (const auto& polygon : polygons) {
       QPolygonF qt;
       for (auto [u, v] : polygon) qt << QPointF(u, v);
-      std::vector<int64_t> expected;
+      std::vector<int> expected;
       for (int64_t i = 0; i < columns.count; ++i) {
         const QPointF p = display(i);
         if (cloud.visible[size_t(i)] && !std::isnan(p.x()) && qt.containsPoint(p, Qt::OddEvenFill))
-          expected.push_back(i);
+          expected.push_back(int(i));
       }
-      const std::vector<int64_t> found = pointsInPolygon(columns, grid, t, polygon);
+      const std::vector<int> found = pointsInPolygon(columns, grid, t, polygon);
       QVERIFY(!expected.empty());
       QCOMPARE(found, expected);
       QCOMPARE(pointsInPolygon(columns, PointGrid(), t, polygon), expected);
     }
+  }
+
+  // A lasso over most of a cloud large enough to be scanned on two threads, drawn freehand
+  // (hundreds of vertices, a wobbling outline), answers as Qt's own polygon test does.
+  void aFreehandLassoOverManyPointsIsExact() {
+    const Cloud cloud = makeCloud(600000, 17);
+    const PointColumns columns = cloud.columns();
+    const ScreenTransform t{20, 0, 600, 0, 30, 400};
+    std::vector<std::pair<double, double>> outline;
+    QPolygonF qt;
+    for (int k = 0; k < 300; ++k) {
+      const double angle = 2 * M_PI * k / 300;
+      const double radius = 380 + 40 * std::sin(17 * angle) + 15 * std::cos(53 * angle);
+      outline.emplace_back(600 + radius * std::cos(angle), 420 + 0.8 * radius * std::sin(angle));
+      qt << QPointF(outline.back().first, outline.back().second);
+    }
+    std::vector<int> expected;
+    for (int64_t i = 0; i < columns.count; ++i) {
+      const double x = cloud.xy[size_t(2 * i)], y = cloud.xy[size_t(2 * i + 1)];
+      const QPointF p(t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f);
+      if (cloud.visible[size_t(i)] && !std::isnan(p.x()) && qt.containsPoint(p, Qt::OddEvenFill))
+        expected.push_back(int(i));
+    }
+    QVERIFY(expected.size() > size_t(columns.count / 2));
+    QCOMPARE(pointsInPolygon(columns, PointGrid(columns), t, outline), expected);
+    QCOMPARE(pointsInPolygon(columns, PointGrid(), t, outline), expected);
   }
 
   void degenerateCloudsAreHandled() {
