@@ -172,6 +172,54 @@ struct Binner {
     return v >= rowBegin && v < rowEnd && u >= x0Limit && u < w;
   }
 
+  // One pixel per point (density), the frame's hot loop: everything it reads is held in
+  // locals so the compiler keeps it in registers (through the members it reloaded and spilled
+  // every point), and a category's addend {1, r, g, b} is read from a table built once.
+  template <bool Indexed>
+  int64_t runPixels(int64_t begin, int64_t end, const uint32_t* indices, int x0, int w,
+                    int rowBegin, int rowEnd) {
+    const ScreenTransform t = request.transform;
+    const double left = x0, right = w, low = rowBegin, high = rowEnd;
+    const size_t width = size_t(request.width);
+    const float* xy = points.xy;
+    const int64_t xyStride = points.stride;
+    const char* shown = points.visible;
+    uint32_t* words = sums.words.data();
+    std::vector<std::array<uint32_t, 4>> addends;
+    const uint16_t* slots = nullptr;
+    size_t lastSlot = 0;
+    if constexpr (Mode == Colouring::Category) {
+      for (const Rgb& c : *request.palette) addends.push_back({1, c.r, c.g, c.b});
+      slots = points.colourSlot;
+      lastSlot = addends.size() - 1;
+    }
+    int64_t inView = 0;
+    for (int64_t k = begin; k < end; ++k) {
+      const int64_t i = Indexed ? int64_t(indices[k]) : k;
+      if (shown && !shown[i]) continue;
+      const float* p = xy + i * xyStride;
+      const double u = t.a * p[0] + t.b * p[1] + t.c;
+      const double v = t.d * p[0] + t.e * p[1] + t.f;
+      // Negated comparisons also reject NaN.
+      if (!(u >= left && v >= low && u < right && v < high)) continue;
+      const size_t pixel = size_t(int(v)) * width + size_t(int(u));
+      ++inView;
+      if constexpr (Mode == Colouring::Category) {
+        const std::array<uint32_t, 4>& add = addends[std::min<size_t>(slots[i], lastSlot)];
+        uint32_t* cell = words + pixel * 4;
+        cell[0] += add[0];
+        cell[1] += add[1];
+        cell[2] += add[2];
+        cell[3] += add[3];
+      } else if constexpr (Mode == Colouring::Count) {
+        ++words[pixel];
+      } else {
+        addPixel(pixel, i);
+      }
+    }
+    return inView;
+  }
+
   int64_t run(int64_t begin, int64_t end, const uint32_t* indices) {
     // w: the end of the columns written (the picture's width unless a strip ends earlier).
     const int w =
@@ -181,7 +229,10 @@ struct Binner {
     const int rowEnd =
         request.rowEnd < 0 ? request.height : std::min(request.rowEnd, request.height);
     const int side = request.squareSide;
-    const double half = side > 0 ? 0.5 * side : 0.0;
+    if (side == 0)
+      return indices ? runPixels<true>(begin, end, indices, x0, w, rowBegin, rowEnd)
+                     : runPixels<false>(begin, end, nullptr, x0, w, rowBegin, rowEnd);
+    const double half = 0.5 * side;
     int64_t inView = 0;
     if (indices) {
       for (int64_t k = begin; k < end; ++k)
