@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QGuiApplication>
 #include <QTextStream>
+#include <QThread>
 
 #include <algorithm>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "core/analysis/projection_names.h"
 #include "core/base/errors.h"
 #include "core/data/dsprites.h"
+#include "core/model/encoding.h"
 #include "core/model/model.h"
 #include "core/model/torch_runtime.h"
 
@@ -153,6 +155,8 @@ int runHeadless(int argc, char** argv) {
       drawsFigures ? std::make_unique<QGuiApplication>(argc, argv)
                    : std::make_unique<QCoreApplication>(argc, argv);
   QCoreApplication& app = *application;
+  // Nobody is at a window: an encoding takes both cores when there are two.
+  if (QThread::idealThreadCount() >= 2) setDefaultEncodingLanes({2, {}});
   QCoreApplication::setApplicationVersion(QStringLiteral("%1 (Qt %2, LibTorch %3)")
                                               .arg(QCoreApplication::applicationVersion(),
                                                    QString::fromLatin1(qVersion()),

@@ -17,6 +17,7 @@
 #include "app/main_window.h"
 #include "app/session.h"
 #include "app/signal_forwarder.h"
+#include "app/user_activity_filter.h"
 #include "app/view_names.h"
 #include "core/base/thread_pools.h"
 #include "core/model/model_vetting.h"
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
     return kBadArguments;
   }
   strata::configureTorch({});
+  strata::useIdleCoresForEncoding(&app);
 
   auto owned = std::make_unique<strata::MainWindow>();
   strata::MainWindow& window = *owned;

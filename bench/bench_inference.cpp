@@ -12,6 +12,7 @@
 #include "core/base/resources.h"
 #include "core/data/fashion_mnist.h"
 #include "core/data/image_convert.h"
+#include "core/model/encoding.h"
 #include "core/model/model.h"
 #include "core/model/torch_runtime.h"
 #include "core/model/traversal.h"
@@ -92,6 +93,14 @@ int main(int argc, char** argv) {
                 model->posterior(images.data() + first * 784, 500, false);
             }));
     }
+    // A whole dataset encoded as the application does (posterior means, KL and log p(x|z)
+    // per item), on one lane and on two (a second copy of the model on its own thread, which
+    // the window allows only while the user is idle). "threads" is the lanes here.
+    configureTorch({1});
+    for (int lanes : {1, 2})
+      print("encode_dataset_lanes", name, lanes, 500, timeIt(3, [&] {
+              encodeDataset(*model, *dataset, EncodingChoice{}, {}, 500, {lanes, {}});
+            }));
   }
   return 0;
 }

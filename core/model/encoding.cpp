@@ -5,7 +5,13 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
 
 #include "core/base/cache_folder.h"
 #include "core/base/errors.h"
@@ -63,8 +69,112 @@ void storeItem(Encoding& e, const std::vector<LayerInfo>& layers, const std::vec
 
 }  // namespace
 
+namespace {
+
+// One encoding's batches, taken in order by one or two lanes (threads), each with its own
+// copy of the model. Each batch writes its own rows, so lanes never write the same memory;
+// the dataset is read and progress reported under a lock.
+class BatchRun {
+ public:
+  BatchRun(const Dataset& dataset, const std::vector<size_t>& chosen, const JobControl& job,
+           int64_t batch, Encoding& e)
+      : dataset_(dataset), chosen_(chosen), job_(job), batch_(batch), e_(e) {}
+
+  // Runs batches until none is left, the job is cancelled or a batch before this lane's next
+  // one failed. `mayRun`, when set, is asked before each batch; while it says no, the lane
+  // waits and the other lane takes the batches.
+  void runLane(const Model& model, SampleStream* stream, const std::function<bool()>& mayRun) {
+    std::vector<float> x;
+    for (;;) {
+      while (mayRun && !mayRun()) {
+        if (next_.load() >= e_.items || job_.cancel.isCancelled()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      const int64_t first = take();
+      if (first < 0) return;
+      try {
+        job_.cancel.throwIfCancelled();
+        encodeBatch(model, stream, first, x);
+      } catch (const ModelOutputError& error) {
+        fail(first, std::make_exception_ptr(error.offsetBy(first)));  // the dataset's items
+        return;
+      } catch (...) {
+        fail(first, std::current_exception());
+        return;
+      }
+    }
+  }
+
+  // The failure of the earliest batch that failed: every batch before it was run, so the
+  // error names the same item however the batches were shared between lanes.
+  void rethrowFailure() const {
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  int64_t take() {
+    const int64_t first = next_.fetch_add(batch_);
+    if (first >= e_.items) return -1;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return first > failedAt_ ? -1 : first;
+  }
+
+  void fail(int64_t first, std::exception_ptr error) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (first < failedAt_) failedAt_ = first, failure_ = std::move(error);
+  }
+
+  void encodeBatch(const Model& model, SampleStream* stream, int64_t first, std::vector<float>& x) {
+    const int64_t count = std::min<int64_t>(batch_, e_.items - first);
+    x.resize(size_t(count) * size_t(dataset_.itemShape().pixelCount()));
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      dataset_.copyBatch(first, count, x.data());
+    }
+    const Posterior q = stream ? model.posterior(x.data(), count, *stream)
+                               : model.posterior(x.data(), count, false);
+    const std::vector<float> logPx = model.logPx(x.data(), count, q.z);
+    const auto& layers = model.info().layers;
+    for (int64_t i = 0; i < count; ++i) storeItem(e_, layers, chosen_, q, logPx, first, i);
+    const std::lock_guard<std::mutex> lock(mutex_);
+    done_ += count;
+    job_.report(double(done_) / double(e_.items));
+  }
+
+  const Dataset& dataset_;
+  const std::vector<size_t>& chosen_;
+  const JobControl& job_;
+  const int64_t batch_;
+  Encoding& e_;
+  std::atomic<int64_t> next_{0};
+  std::mutex mutex_;  // the dataset, progress and the failure below
+  int64_t done_ = 0;
+  int64_t failedAt_ = std::numeric_limits<int64_t>::max();
+  std::exception_ptr failure_;
+};
+
+EncodingLanes& processLanes() {
+  static EncodingLanes lanes;
+  return lanes;
+}
+
+}  // namespace
+
+void setDefaultEncodingLanes(EncodingLanes lanes) {
+  processLanes() = std::move(lanes);
+}
+
+EncodingLanes defaultEncodingLanes() {
+  return processLanes();
+}
+
 Encoding encodeDataset(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
                        const JobControl& job, int batch) {
+  return encodeDataset(model, dataset, choice, job, batch, defaultEncodingLanes());
+}
+
+Encoding encodeDataset(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
+                       const JobControl& job, int batch, const EncodingLanes& lanes) {
   requireCompatible(model, dataset);
   const auto& layers = model.info().layers;
   std::vector<size_t> chosen;
@@ -83,26 +193,26 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
                model.info().name,
                choice.sample ? QStringLiteral("posterior samples (seed %1)").arg(choice.seed)
                              : QStringLiteral("posterior means"));
-  SampleStream stream(choice.seed);
-  const size_t pixels = size_t(dataset.itemShape().pixelCount());
-  std::vector<float> x;
-  for (int64_t first = 0; first < e.items; first += batch) {
-    job.cancel.throwIfCancelled();
-    const int64_t count = std::min<int64_t>(batch, e.items - first);
-    x.resize(size_t(count) * pixels);
-    dataset.copyBatch(first, count, x.data());
-    Posterior q;
-    std::vector<float> logPx;
-    try {
-      q = choice.sample ? model.posterior(x.data(), count, stream)
-                        : model.posterior(x.data(), count, false);
-      logPx = model.logPx(x.data(), count, q.z);
-    } catch (const ModelOutputError& e) {
-      throw e.offsetBy(first);  // name the dataset's items, not the batch's
-    }
-    for (int64_t i = 0; i < count; ++i) storeItem(e, layers, chosen, q, logPx, first, i);
-    job.report(double(first + count) / double(e.items));
+  BatchRun run(dataset, chosen, job, std::max(batch, 1), e);
+  // Posterior samples come from one stream drawn batch after batch, so they take one lane:
+  // the same seed must give the same codes (they are cached under it). Means take two when
+  // asked and there are batches enough to share.
+  if (choice.sample || lanes.count < 2 || e.items < 3 * int64_t(std::max(batch, 1))) {
+    SampleStream stream(choice.seed);
+    run.runLane(model, choice.sample ? &stream : nullptr, {});
+  } else {
+    std::thread second([&] {
+      try {
+        const std::shared_ptr<Model> copy = model.replica();
+        run.runLane(*copy, nullptr, lanes.secondMayRun);
+      } catch (...) {
+        // No copy (out of memory, say): the first lane encodes everything.
+      }
+    });
+    run.runLane(model, nullptr, {});
+    second.join();
   }
+  run.rethrowFailure();
   return e;
 }
 

@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/base/job.h"
@@ -38,9 +39,25 @@ QString encodingKey(const Model& model, const Dataset& dataset, const EncodingCh
 // unitLabel writes it: "z_top[3]", "z1[c2, 4, 5]".
 QString encodedUnitLabel(const ModelInfo& info, int layer, int column);
 
+// How many threads encode a dataset. With two, a second copy of the model (Model::replica)
+// encodes every other free batch on its own thread, asking `secondMayRun` before each (the
+// application lets it run only while the user is idle, so the window keeps a core). Results
+// are the same whatever the lanes: each batch is encoded alone, and posterior samples, drawn
+// from one seeded stream, always take one lane.
+struct EncodingLanes {
+  int count = 1;
+  std::function<bool()> secondMayRun;  // empty: always
+};
+
+// The lanes encodeDataset uses when not told: one, unless the application set more.
+void setDefaultEncodingLanes(EncodingLanes lanes);
+EncodingLanes defaultEncodingLanes();
+
 // Encodes in batches (progress and cancel through `job`).
 Encoding encodeDataset(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
                        const JobControl& job = {}, int batch = 500);
+Encoding encodeDataset(const Model& model, const Dataset& dataset, const EncodingChoice& choice,
+                       const JobControl& job, int batch, const EncodingLanes& lanes);
 
 // A disk cache of encodings, one .npz per key.
 class EncodingCache {

@@ -560,6 +560,15 @@ std::shared_ptr<Model> Model::load(const QString& path) {
   return model;
 }
 
+std::shared_ptr<Model> Model::replica() const {
+  std::shared_ptr<Model> copy(new Model);
+  std::lock_guard<std::mutex> lock(d->mutex);
+  copy->d->module = d->module.deepcopy();
+  copy->d->module.eval();
+  copy->d->info = d->info;
+  return copy;
+}
+
 Posterior Model::posterior(const float* x, int64_t batch, bool sample) const {
   if (!sample) return d->posterior(x, batch, false);
   std::lock_guard<std::mutex> lock(torchRandomMutex());

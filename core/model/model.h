@@ -105,6 +105,11 @@ class Model {
 
   const ModelInfo& info() const;
 
+  // An independent copy of this model (its module deep-copied, the same info), so that a
+  // second thread can run calls while this one runs its own: calls on one model are
+  // serialised, since TorchScript modules are not documented as re-entrant.
+  std::shared_ptr<Model> replica() const;
+
   // Images cross this API in [0, 1], the datasets' units, whatever range the model declares:
   // inputs are mapped to the declared input range on the way in and decoded means back on the
   // way out (unclipped). log p(x | z) and everything built on it are the model's own, on
