@@ -67,7 +67,7 @@ print("|---:|---|---:|---:|---:|---:|")
 for n in sorted({r["points"] for r in rows}):
     for what, peer in (("first_frame", ("vtk-points", "first_frame")), ("pan_frame", ("vtk-points", "pan_frame")),
                        ("zoom_frame", ("vtk-points", "zoom_frame")), ("zoom_binning", ("numpy", "aggregate_categories")),
-                       ("hover", None), ("lasso", None)):
+                       ("hover", None), ("lasso", None), ("lasso_to_frame", None)):
         s = get("strata", what, n)
         if s is None:
             continue

@@ -26,13 +26,12 @@ class TestSelectionPanel : public QObject {
   void countsEachClassInLabelOrder() {
     auto data = std::make_shared<ArrayDataset>(QStringLiteral("tiny"), ItemShape{1, 2, 2},
                                                std::vector<float>(6 * 4, 0.5f));
-    data->setLabels({2, 0, -1, 70000, 0, 1}, {QStringLiteral("zero"), QStringLiteral("one"),
-                                              QStringLiteral("two")});
+    data->setLabels({2, 0, -1, 70000, 0, 1},
+                    {QStringLiteral("zero"), QStringLiteral("one"), QStringLiteral("two")});
     SelectionPanel panel;
     panel.setDataset(data);
     panel.setSelection({0, 1, 2, 3, 4});
-    QCOMPARE(summaryOf(panel),
-             QStringLiteral("5 item(s) selected: 1 -1, 2 zero, 1 two, 1 70000"));
+    QCOMPARE(summaryOf(panel), QStringLiteral("5 item(s) selected: 1 -1, 2 zero, 1 two, 1 70000"));
   }
 
   void aSelectionOfMillionsIsCounted() {
