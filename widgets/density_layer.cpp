@@ -55,7 +55,7 @@ struct DensityLayer::Impl {
   ShadeOptions shade;
   std::vector<Rgb> valueColours;
   const std::vector<char>* visible = nullptr;
-  std::vector<uint32_t> selection;
+  const std::vector<int>* selection = nullptr;  // borrowed from the view
 
   // Frames read the points cell by cell: consecutive points then land in nearby pixels, and
   // a zoomed-in frame reads only the cells it shows, in order. The per-point columns follow
@@ -129,11 +129,18 @@ struct DensityLayer::Impl {
 
   const PointGrid& grid() const { return slot->grid ? *slot->grid : emptyGrid; }
 
+  // into[k] = from[order[k]]: scattered reads, split over the frame threads when there are
+  // millions (a selection is gathered on the frame that first shows it).
   template <typename T>
   static void gather(const T* from, const std::vector<uint32_t>& order, std::vector<T>& into) {
     into.resize(from ? order.size() : 0);
-    if (from)
-      for (size_t k = 0; k < order.size(); ++k) into[k] = from[order[k]];
+    if (!from) return;
+    const int parts = order.size() > 1000000 ? frameParts() : 1;
+    runFrameParts(parts, [&](int part) {
+      const size_t first = order.size() * size_t(part) / size_t(parts);
+      const size_t last = order.size() * size_t(part + 1) / size_t(parts);
+      for (size_t k = first; k < last; ++k) into[k] = from[order[k]];
+    });
   }
 
   // The columns in the grid's order, or nullptr columns (xy unset) before the grid exists.
@@ -251,7 +258,7 @@ struct DensityLayer::Impl {
   void sortSelection(const PointColumns& original) {
     if (selectedFor == slot.get() && !selectionChanged) return;
     std::vector<char> byIndex(size_t(original.count), 0);
-    for (uint32_t i : selection) byIndex[i] = char(!original.visible || original.visible[i]);
+    for (int i : *selection) byIndex[size_t(i)] = char(!original.visible || original.visible[i]);
     gather(byIndex.data(), slot->grid->order(), sortedSelected);
     selectedFor = slot.get();
     selectionChanged = false;
@@ -263,17 +270,18 @@ struct DensityLayer::Impl {
   // with it on a pan); a smaller one point by point.
   void drawSelection(const Source& source, const PointColumns& unsorted, RasterRequest request,
                      const ScreenTransform& before, bool shifted, uint8_t* rgb) {
-    if (selection.empty()) return;
+    if (!selection || selection->empty()) return;
     request.colouring = Colouring::Count;
     request.squareSide = request.squareSide > 0 ? kSelectedSide : 0;
-    const bool masked = source.useGrid && selection.size() * 8 >= size_t(source.columns.count);
+    const bool masked = source.useGrid && selection->size() * 8 >= size_t(source.columns.count);
     if (!masked) {
       PointColumns plain = unsorted;
       plain.colourSlot = nullptr;
       plain.value = nullptr;
       preparePixelSums(plain, request, selectedSums);
-      accumulatePoints(plain, request, 0, int64_t(selection.size()), selectedSums,
-                       selection.data());
+      // The indices are valid, so non-negative: read as the unsigned indices binning takes.
+      accumulatePoints(plain, request, 0, int64_t(selection->size()), selectedSums,
+                       reinterpret_cast<const uint32_t*>(selection->data()));
       selectionCurrent = false;
     } else {
       sortSelection(unsorted);
@@ -329,7 +337,7 @@ void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, i
   d->coords = std::move(coords);
   d->stride = std::max(stride, 2);
   setPlain();
-  d->selection.clear();
+  d->selection = nullptr;
   d->selectionChanged = true;
   d->sumsCurrent = false;
   d->visible = nullptr;
@@ -407,15 +415,10 @@ void DensityLayer::setVisible(const std::vector<char>* visible) {
   d->sumsCurrent = false;
 }
 
-void DensityLayer::setSelection(const std::vector<int>& indices) {
-  // Swapped out rather than cleared: a lasso over ten million points leaves 40 MB behind.
-  std::vector<uint32_t>().swap(d->selection);
+void DensityLayer::setSelection(const std::vector<int>* indices) {
+  d->selection = indices;
   d->selectionChanged = true;
   d->selectionCurrent = false;
-  const int64_t n = d->columns().count;
-  d->selection.reserve(indices.size());
-  for (int i : indices)
-    if (i >= 0 && i < n) d->selection.push_back(uint32_t(i));
 }
 
 bool DensityLayer::gridReady() const {
@@ -539,8 +542,8 @@ std::vector<int> DensityLayer::inside(const ScreenTransform& transform,
 
 size_t DensityLayer::memoryBytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  size_t total = bytes(d->selection) + bytes(d->sums.words) + bytes(d->selectedSums.words) +
-                 bytes(d->sortedSlots) + bytes(d->sortedValues) + bytes(d->sortedVisible);
+  size_t total = bytes(d->sums.words) + bytes(d->selectedSums.words) + bytes(d->sortedSlots) +
+                 bytes(d->sortedValues) + bytes(d->sortedVisible);
   if (d->slot->sortedXY) total += bytes(*d->slot->sortedXY);
   if (d->slot->grid) total += d->slot->grid->memoryBytes();
   total += bytes(d->picture);

@@ -35,7 +35,10 @@ class DensityLayer {
                  std::vector<Rgb> colours);
   void setPlain();
   void setVisible(const std::vector<char>* visible);  // nullptr or empty: all
-  void setSelection(const std::vector<int>& indices);
+  // Borrowed, as the visibility is: the owner keeps the indices alive and valid (each in
+  // [0, points)) while they are set, and sets them again after changing them (a lasso's
+  // millions of indices are not copied). nullptr: no selection.
+  void setSelection(const std::vector<int>* indices);
   bool gridReady() const;
 
   // Shows (or stops showing) the picture under what `renderer` draws.

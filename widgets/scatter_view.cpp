@@ -443,7 +443,7 @@ struct ScatterView::Impl {
         vtkCloudBuilt = false;
       }
       fillSubset(selected, {});
-      density->setSelection(selection);
+      density->setSelection(&selection);
       return;
     }
     density->detach();
@@ -834,9 +834,13 @@ std::vector<int> ScatterView::pointsInside(const QPolygonF& polygon) const {
 }
 
 void ScatterView::setSelection(std::vector<int> indices) {
+  const int64_t n = d->count();
+  indices.erase(
+      std::remove_if(indices.begin(), indices.end(), [n](int i) { return i < 0 || i >= n; }),
+      indices.end());
   d->selection = std::move(indices);
   if (d->dense)
-    d->density->setSelection(d->selection);
+    d->density->setSelection(&d->selection);
   else
     d->fillSubset(d->selected, d->selection);
   update();

@@ -273,6 +273,10 @@ class TestScatterView : public QObject {
       if (triangle.containsPoint(view_->widgetPosition(i), Qt::OddEvenFill)) expected.push_back(i);
     QVERIFY(expected.size() > 10000);
     QCOMPARE(view_->pointsInside(triangle), expected);
+    // Indices that name no point are dropped (the density picture reads the view's own list).
+    view_->setSelection({-3, expected[0], n, n + 1000});
+    QCOMPARE(view_->selection(), std::vector<int>{expected[0]});
+    view_->grabFramebuffer();
     // The selection is drawn dark into the picture.
     view_->setSelection(expected);
     const QImage selected = view_->grabFramebuffer();
