@@ -5,6 +5,12 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -153,6 +159,14 @@ class BatchRun {
   std::exception_ptr failure_;
 };
 
+// The second lane runs on cycles nobody else wants: when the window (or a job) needs the core
+// at the same moment, the scheduler gives it to them first.
+void lowerThisThreadsPriority() {
+#ifdef __linux__
+  setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 10);
+#endif
+}
+
 EncodingLanes& processLanes() {
   static EncodingLanes lanes;
   return lanes;
@@ -202,6 +216,7 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
     run.runLane(model, choice.sample ? &stream : nullptr, {});
   } else {
     std::thread second([&] {
+      lowerThisThreadsPriority();
       try {
         const std::shared_ptr<Model> copy = model.replica();
         run.runLane(*copy, nullptr, lanes.secondMayRun);
