@@ -129,6 +129,11 @@ struct DensityLayer::Impl {
 
   const PointGrid& grid() const { return slot->grid ? *slot->grid : emptyGrid; }
 
+  // The share [first, last) of `total` items that part `part` of `parts` takes.
+  static std::pair<size_t, size_t> partOf(size_t total, int part, int parts) {
+    return {total * size_t(part) / size_t(parts), total * size_t(part + 1) / size_t(parts)};
+  }
+
   // into[k] = from[order[k]]: scattered reads, split over the frame threads when there are
   // millions (a selection is gathered on the frame that first shows it).
   template <typename T>
@@ -137,8 +142,7 @@ struct DensityLayer::Impl {
     if (!from) return;
     const int parts = order.size() > 1000000 ? frameParts() : 1;
     runFrameParts(parts, [&](int part) {
-      const size_t first = order.size() * size_t(part) / size_t(parts);
-      const size_t last = order.size() * size_t(part + 1) / size_t(parts);
+      const auto [first, last] = partOf(order.size(), part, parts);
       for (size_t k = first; k < last; ++k) into[k] = from[order[k]];
     });
   }
@@ -218,8 +222,7 @@ struct DensityLayer::Impl {
     const int parts = frameParts();
     std::vector<int64_t> partial(size_t(parts), 0);
     runFrameParts(parts, [&](int part) {
-      const size_t first = sums.pixels() * size_t(part) / size_t(parts);
-      const size_t last = sums.pixels() * size_t(part + 1) / size_t(parts);
+      const auto [first, last] = partOf(sums.pixels(), part, parts);
       for (size_t p = first; p < last; ++p) partial[size_t(part)] += sums.count(p);
     });
     int64_t total = 0;

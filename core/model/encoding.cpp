@@ -215,6 +215,8 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
     SampleStream stream(choice.seed);
     run.runLane(model, choice.sample ? &stream : nullptr, {});
   } else {
+    // A thread of its own, not one of the job pool's: the lane lasts the whole encoding,
+    // and holding a pool thread that long would leave the other jobs one thread.
     std::thread second([&] {
       lowerThisThreadsPriority();
       try {
