@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include "core/data/array_dataset.h"
+#include "tests/support/test_support.h"
 #include "widgets/selection_panel.h"
 
 using namespace strata;
@@ -50,5 +51,5 @@ class TestSelectionPanel : public QObject {
   }
 };
 
-QTEST_MAIN(TestSelectionPanel)
+STRATA_TEST_MAIN(TestSelectionPanel)
 #include "test_selection_panel.moc"

@@ -17,6 +17,7 @@
 #include "core/base/errors.h"
 #include "core/data/npy.h"
 #include "tests/support/refusal.h"
+#include "tests/support/test_support.h"
 
 using namespace strata;
 
@@ -190,5 +191,5 @@ class TestShardFolder : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestShardFolder)
+STRATA_TEST_GUILESS_MAIN(TestShardFolder)
 #include "test_shard_folder.moc"

@@ -14,6 +14,7 @@
 #include "core/data/array_dataset.h"
 #include "core/model/encoding.h"
 #include "core/model/model.h"
+#include "tests/support/test_support.h"
 
 using namespace strata;
 
@@ -114,5 +115,5 @@ class TestEncodingLanes : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestEncodingLanes)
+STRATA_TEST_GUILESS_MAIN(TestEncodingLanes)
 #include "test_encoding_lanes.moc"

@@ -17,6 +17,7 @@
 #include "core/data/npy.h"
 #include "core/numeric/density_raster.h"
 #include "core/numeric/point_grid.h"
+#include "tests/support/test_support.h"
 
 using namespace strata;
 
@@ -398,5 +399,5 @@ class TestDensity : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestDensity)
+STRATA_TEST_GUILESS_MAIN(TestDensity)
 #include "test_density.moc"
