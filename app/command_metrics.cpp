@@ -59,8 +59,10 @@ int metricsCommand(const QStringList& arguments) {
     parser.setApplicationDescription(QStringLiteral(
         "Compute the metrics table (ELBO, importance-weighted bound, KL and active units per "
         "layer, and MIG, SAP, DCI, FactorVAE and beta-VAE scores when the data has "
-        "ground-truth factors) of one to four models on the same items. Definitions: "
-        "docs/metrics.md."));
+        "ground-truth factors) of one to four models on the same items. MIG, SAP, DCI and "
+        "FactorVAE follow disentanglement_lib's convention (as published tables); Strata's "
+        "earlier definitions are the rows mig/binned-factors, sap/continuous, dci-lasso/* and "
+        "factorvae/variance-pruned. Definitions: docs/metrics.md."));
     parser.addHelpOption();
     parser.addPositionalArgument("models", "TorchScript model files", "MODEL.pt...");
     const QCommandLineOption data("data", "dataset (default: fashion-mnist:test)", "SPEC",

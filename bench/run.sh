@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Strata's benchmarks and their Python peers in the same session and prints a Markdown
 # table with the ratios. Usage: bench/run.sh [model names...]   (build first: tools/dev.sh)
-# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter").
+# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter"; also "metrics").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=PASSIVE
@@ -79,6 +79,24 @@ for n in sorted({r["points"] for r in rows}):
     m = get("strata", "memory", n)
     if m:
         print(f"| {n:,} | view memory | {m['view_bytes'] / 2**20:.0f} MB = {m['view_over_coordinates']:.2f} x the coordinates | | | |")
+PY
+fi
+# Disentanglement scores in disentanglement_lib's convention against scikit-learn (minutes:
+# scikit-learn's boosted trees on 3,200 items take about two). Not in the default sections.
+if [[ $sections == *" metrics "* ]]; then
+  build/release/bench/bench_metrics "$out" "${STRATA_BENCH_METRIC_ITEMS:-4000}" 3 > "$out/metrics_strata.jsonl"
+  /usr/bin/python3 bench/peer_metrics.py "$out" > "$out/metrics_sklearn.jsonl"
+  /usr/bin/python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+rows = {(r["impl"], r["what"]): r for f in ("metrics_strata.jsonl", "metrics_sklearn.jsonl")
+        for r in map(json.loads, open(os.path.join(out, f)))}
+print("\n| score | items | Strata s, median (min-max) | scikit-learn s | scikit-learn / Strata | Strata score | scikit-learn score |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for what, name in (("sap", "SAP (LinearSVC gap)"), ("dci", "DCI disentanglement (boosted trees)")):
+    s, p = rows[("strata", what)], rows[("scikit-learn", what)]
+    print(f"| {name} | {s['items']:,} | {s['median_s']:.2f} ({s['min_s']:.2f}-{s['max_s']:.2f}) | "
+          f"{p['median_s']:.1f} | {p['median_s'] / s['median_s']:.0f}x | {s['score']:.4f} | {p['score']:.4f} |")
 PY
 fi
 rm -rf "$out"

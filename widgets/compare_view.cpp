@@ -630,8 +630,10 @@ void CompareView::computeMetrics() {
         for (const ModelMetrics& m : metrics_) seconds += m.seconds;
         metricsNote_->setText(
             tr("%1 on %2 items of %3. Bold: the best model of the row. Intervals: 95% (standard "
-               "error of the mean for the bounds, bootstrap for FactorVAE and beta-VAE). "
-               "Computed in %4 s (cached afterwards).")
+               "error of the mean for the bounds, bootstrap for FactorVAE and beta-VAE). MIG, "
+               "SAP, DCI and FactorVAE follow disentanglement_lib's convention, as published "
+               "tables do; rows whose parameters say \"Strata variant\" are Strata's earlier "
+               "definitions (docs/metrics.md). Computed in %4 s (cached afterwards).")
                 .arg(metrics_.empty()                   ? QString()
                      : metrics_.front().options.samples ? tr("Posterior samples")
                                                         : tr("Posterior means"))

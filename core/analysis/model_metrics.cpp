@@ -14,6 +14,8 @@
 #include <numeric>
 #include <random>
 
+#include "core/analysis/disentanglement_rows.h"
+#include "core/analysis/representation_rows.h"
 #include "core/base/cache_folder.h"
 #include "core/base/csv_field.h"
 #include "core/base/errors.h"
@@ -28,7 +30,10 @@
 namespace strata {
 namespace {
 
-constexpr int kCacheVersion = 2;
+// 3: MIG, SAP, DCI and FactorVAE follow disentanglement_lib's convention under their old keys;
+// Strata's earlier definitions moved to variant keys (mig/binned-factors, ...); rows on mean
+// and sampled representations (units/*, tc/*, mi/*) were added.
+constexpr int kCacheVersion = 3;
 
 QJsonArray toArray(const std::vector<double>& v) {
   QJsonArray a;
@@ -67,60 +72,25 @@ MetricRow row(QString key, QString name, double value, QString parameters, doubl
 void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& dataset,
                         const std::vector<int64_t>& items, const MetricsOptions& o,
                         const JobControl& job, MetricInputs* inputs) {
-  CodeMatrix codes =
+  const CodeMatrix codes =
       encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, job.range(0.0, 0.6));
   const QStringList names = dataset.factorNames();
-  std::vector<double> values = factorValues(dataset, items);
-  const FactorClasses classes = factorClasses(values, int64_t(items.size()), int(names.size()));
-  if (classes.factors() == 0 || codes.dims < 2) return;  // scores need two units to compare
-  for (int k : classes.kept) m.factorNames << names[k];
-  m.codeDims = codes.dims;
-  const QString on = codesText(o, model, int64_t(items.size()));
+  const std::vector<double> values = factorValues(dataset, items);
+  addDisentanglementRows(m,
+                         {codes, values, names, codesText(o, model, int64_t(items.size())), o.seed},
+                         job.range(0.6, 1.0), inputs);
+}
+
+// Passive, mixed and active units and the dependence of mean and sampled codes.
+void addRepresentation(ModelMetrics& m, const Model& model, const Dataset& dataset,
+                       const std::vector<int64_t>& items, const MetricsOptions& o,
+                       const QString& subset, const JobControl& job) {
   job.cancel.throwIfCancelled();
-  const MigScore mig = mutualInformationGap(codes, classes);
-  m.migPerFactor = mig.perFactor;
-  m.rows.push_back(
-      row("mig", "MIG", mig.score, QStringLiteral("%1 bins; %2").arg(mig.bins).arg(on)));
-  const SapScore sap = separatedAttributePredictability(codes, classes);
-  m.sapPerFactor = sap.perFactor;
-  m.rows.push_back(row("sap", "SAP", sap.score, "continuous form (R^2); " + on));
-  job.cancel.throwIfCancelled();
-  if (classes.factors() >= 2 && codes.dims >= 2 && codes.items >= 10) {
-    const DciScore dci = dciScore(codes, classes);
-    m.dciImportance = dci.importance;
-    const QString lasso = QStringLiteral("Lasso alpha %1, %2% train; %3")
-                              .arg(dci.alpha)
-                              .arg(int(dci.trainFraction * 100))
-                              .arg(on);
-    m.rows.push_back(row("dci/disentanglement", "DCI disentanglement", dci.disentanglement, lasso));
-    m.rows.push_back(row("dci/completeness", "DCI completeness", dci.completeness, lasso));
-    m.rows.push_back(
-        row("dci/informativeness", "DCI informativeness (test R^2)", dci.informativeness, lasso));
-  }
-  job.report(0.7);
-  job.cancel.throwIfCancelled();
-  const SamplingPlan plan = makeSamplingPlan(classes, o.seed + 11);
-  const ClassifierScore fv = factorVaeScore(codes, classes, plan, o.seed + 13);
-  m.rows.push_back(row("factorvae", "FactorVAE score", fv.score,
-                       QStringLiteral("%1/%2 votes of %3, majority vote, %4 dims pruned; %5")
-                           .arg(plan.fvTrainFactor.size())
-                           .arg(plan.fvEvalFactor.size())
-                           .arg(plan.groupSize)
-                           .arg(fv.prunedDims.size())
-                           .arg(on),
-                       fv.low, fv.high));
-  job.report(0.8);
-  job.cancel.throwIfCancelled();
-  const ClassifierScore bv = betaVaeScore(codes, classes, plan, o.seed + 17);
-  m.rows.push_back(row("betavae", "beta-VAE score", bv.score,
-                       QStringLiteral("%1/%2 examples of %3 pairs, logistic regression C=1; %4")
-                           .arg(plan.bvTrainFactor.size())
-                           .arg(plan.bvEvalFactor.size())
-                           .arg(plan.groupSize)
-                           .arg(on),
-                       bv.low, bv.high));
-  job.report(1.0);
-  if (inputs) *inputs = {std::move(codes), std::move(values), int(names.size()), plan};
+  if (items.size() < 2) return;
+  const QString layer =
+      o.layer < 0 ? QStringLiteral("all layers") : model.info().layers[size_t(o.layer)].name;
+  addRepresentationRows(m, encodePosteriors(model, dataset, items, o.layer, o.seed + 5, job),
+                        QStringLiteral("units of %1, %2").arg(layer, subset));
 }
 
 std::vector<int64_t> widen(const std::vector<int>& v) {
@@ -170,6 +140,15 @@ void writeMetricInputs(const QString& path, const MetricInputs& in, const CodeMa
       {"bv_eval", makeNpy(p.bvEval, {count(p.bvEvalFactor), g, 2})},
       {"bv_eval_factor", makeNpy(widen(p.bvEvalFactor), {count(p.bvEvalFactor)})}};
   if (second) arrays["codes_b"] = makeNpy(second->values, {second->items, second->dims});
+  const SamplingPlan& lib = in.libraryVotes;
+  if (!lib.fvTrainFactor.empty()) {
+    const int64_t lg = lib.groupSize;
+    arrays["dlib_fv_train"] = makeNpy(lib.fvTrain, {count(lib.fvTrainFactor), lg});
+    arrays["dlib_fv_train_factor"] = makeNpy(widen(lib.fvTrainFactor), {count(lib.fvTrainFactor)});
+    arrays["dlib_fv_eval"] = makeNpy(lib.fvEval, {count(lib.fvEvalFactor), lg});
+    arrays["dlib_fv_eval_factor"] = makeNpy(widen(lib.fvEvalFactor), {count(lib.fvEvalFactor)});
+    arrays["n_train"] = makeNpy(std::vector<int64_t>{in.trainItems}, {});
+  }
   writeNpz(path, arrays);
 }
 
@@ -274,6 +253,33 @@ std::vector<int64_t> metricItems(const MetricsOptions& options, int64_t size) {
   return items;
 }
 
+void forEachPosteriorBatch(const Model& model, const Dataset& dataset,
+                           const std::vector<int64_t>& items, SampleStream* stream,
+                           const JobControl& job, const PosteriorVisitor& visit) {
+  const size_t pixels = size_t(dataset.itemShape().pixelCount()), batch = 500;
+  std::vector<float> x;
+  for (size_t first = 0; first < items.size(); first += batch) {
+    job.cancel.throwIfCancelled();
+    const size_t count = std::min(batch, items.size() - first);
+    x.resize(count * pixels);
+    for (size_t i = 0; i < count; ++i) dataset.copyImage(items[first + i], x.data() + i * pixels);
+    visit(stream ? model.posterior(x.data(), int64_t(count), *stream)
+                 : model.posterior(x.data(), int64_t(count), false),
+          first, count);
+    job.report(double(first + count) / double(items.size()));
+  }
+}
+
+void copyLayerUnits(const Latents& latents, const ModelInfo& info, size_t item, int layer,
+                    double* out) {
+  for (size_t l = 0; l < info.layers.size(); ++l) {
+    if (layer >= 0 && size_t(layer) != l) continue;
+    const size_t units = size_t(info.layers[l].size());
+    const float* v = latents.layers[l].data() + item * units;
+    out = std::copy(v, v + units, out);
+  }
+}
+
 CodeMatrix encodeItems(const Model& model, const Dataset& dataset,
                        const std::vector<int64_t>& items, int layer, bool samples, uint64_t seed,
                        const JobControl& job) {
@@ -286,26 +292,12 @@ CodeMatrix encodeItems(const Model& model, const Dataset& dataset,
     if (layer < 0 || size_t(layer) == l) codes.dims += int(layers[l].size());
   codes.values.resize(size_t(codes.items) * size_t(codes.dims));
   SampleStream stream(seed);
-  const size_t pixels = size_t(dataset.itemShape().pixelCount()), batch = 500;
-  std::vector<float> x;
-  for (size_t first = 0; first < items.size(); first += batch) {
-    job.cancel.throwIfCancelled();
-    const size_t count = std::min(batch, items.size() - first);
-    x.resize(count * pixels);
-    for (size_t i = 0; i < count; ++i) dataset.copyImage(items[first + i], x.data() + i * pixels);
-    const Posterior q = samples ? model.posterior(x.data(), int64_t(count), stream)
-                                : model.posterior(x.data(), int64_t(count), false);
-    for (size_t i = 0; i < count; ++i) {
-      double* out = codes.values.data() + (first + i) * size_t(codes.dims);
-      for (size_t l = 0; l < layers.size(); ++l) {
-        if (layer >= 0 && size_t(layer) != l) continue;
-        const size_t units = size_t(layers[l].size());
-        const float* z = q.z.layers[l].data() + i * units;
-        out = std::copy(z, z + units, out);
-      }
-    }
-    job.report(double(first + count) / double(items.size()));
-  }
+  forEachPosteriorBatch(model, dataset, items, samples ? &stream : nullptr, job,
+                        [&](const Posterior& q, size_t first, size_t count) {
+                          for (size_t i = 0; i < count; ++i)
+                            copyLayerUnits(q.z, model.info(), i, layer,
+                                           codes.values.data() + (first + i) * size_t(codes.dims));
+                        });
   return codes;
 }
 
@@ -355,7 +347,8 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
   }
   const double klTotal = std::accumulate(elbo.klPerLayer.begin(), elbo.klPerLayer.end(), 0.0);
   m.rows.push_back(row("kl", "KL total (nats)", klTotal, subset, NAN, NAN, false));
-  const LatentStats stats = computeLatentStats(model, dataset, items, job.range(iwEnd, statsEnd));
+  const double unitsEnd = iwEnd + 0.6 * (statsEnd - iwEnd);
+  const LatentStats stats = computeLatentStats(model, dataset, items, job.range(iwEnd, unitsEnd));
   const auto& layers = model.info().layers;
   int active = 0, collapsed = 0, units = 0;
   for (size_t l = 0; l < layers.size(); ++l) {
@@ -383,6 +376,7 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                        QStringLiteral("mean KL < %1 nats").arg(LatentStats::kCollapsedUnitKl), NAN,
                        NAN, false));
   m.rows.back().outOf = units;
+  addRepresentation(m, model, dataset, items, options, subset, job.range(unitsEnd, statsEnd));
   if (factors)
     addDisentanglement(m, model, dataset, items, options, job.range(statsEnd, 1.0), inputs);
   m.seconds = double(timer.elapsed()) / 1000.0;

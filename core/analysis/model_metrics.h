@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/base/job.h"
@@ -66,6 +67,16 @@ CodeMatrix encodeItems(const Model& model, const Dataset& dataset,
                        const std::vector<int64_t>& items, int layer, bool samples, uint64_t seed,
                        const JobControl& job = {});
 
+// Runs the posterior over `items` in batches: means when `stream` is null, else samples drawn
+// from it; visit(posterior, position of the batch's first item in `items`, items in the batch).
+using PosteriorVisitor = std::function<void(const Posterior&, size_t, size_t)>;
+void forEachPosteriorBatch(const Model& model, const Dataset& dataset,
+                           const std::vector<int64_t>& items, SampleStream* stream,
+                           const JobControl& job, const PosteriorVisitor& visit);
+// The units of the chosen layer (-1: all, top first) of one item of `latents` into `out`.
+void copyLayerUnits(const Latents& latents, const ModelInfo& info, size_t item, int layer,
+                    double* out);
+
 // Factor values of the given items, [items, factorNames().size()].
 std::vector<double> factorValues(const Dataset& dataset, const std::vector<int64_t>& items);
 
@@ -76,6 +87,10 @@ struct MetricInputs {
   std::vector<double> factors;  // [items, factorCount]
   int factorCount = 0;
   SamplingPlan plan;
+  // disentanglement_lib's convention: its FactorVAE votes and the SAP/DCI train split (the
+  // first trainItems items). Written as dlib_fv_* and n_train when there are votes.
+  SamplingPlan libraryVotes;
+  int64_t trainItems = 0;
 };
 void writeMetricInputs(const QString& path, const MetricInputs& inputs,
                        const CodeMatrix* secondCodes = nullptr);

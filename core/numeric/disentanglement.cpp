@@ -14,20 +14,6 @@
 namespace strata {
 namespace {
 
-// np.digitize(x, linspace(min, max, bins + 1)[:-1]): values in 1..bins. The edges are built
-// the way numpy builds them (start + i * step) so both sides put edge values in the same bin.
-std::vector<int> histogramBins(const std::vector<double>& x, int bins) {
-  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
-  const double start = x.empty() ? 0.0 : *lo;
-  const double step = x.empty() ? 0.0 : (*hi - *lo) / bins;
-  std::vector<double> edges(static_cast<size_t>(bins));
-  for (int i = 0; i < bins; ++i) edges[static_cast<size_t>(i)] = double(i) * step + start;
-  std::vector<int> out(x.size());
-  for (size_t i = 0; i < x.size(); ++i)
-    out[i] = int(std::upper_bound(edges.begin(), edges.end(), x[i]) - edges.begin());
-  return out;
-}
-
 // Sorted unique values numbered 0, 1, ...
 std::vector<int> rankClasses(const std::vector<double>& x, int* count) {
   std::vector<double> unique(x);
@@ -60,28 +46,6 @@ double entropy(const std::vector<int64_t>& counts, int64_t total) {
       h -= p * std::log(p);
     }
   return h;
-}
-
-double mutualInformation(const std::vector<int>& a, int aCount, const std::vector<int>& b,
-                         int bCount) {
-  const int64_t n = int64_t(a.size());
-  std::vector<int64_t> joint(static_cast<size_t>(aCount) * static_cast<size_t>(bCount), 0),
-      pa(static_cast<size_t>(aCount), 0), pb(static_cast<size_t>(bCount), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const size_t x = size_t(a[size_t(i)]), y = size_t(b[size_t(i)]);
-    ++joint[x * size_t(bCount) + y];
-    ++pa[x];
-    ++pb[y];
-  }
-  double mi = 0;
-  for (int x = 0; x < aCount; ++x)
-    for (int y = 0; y < bCount; ++y) {
-      const int64_t c = joint[size_t(x) * size_t(bCount) + size_t(y)];
-      if (c == 0) continue;
-      mi += double(c) / double(n) *
-            std::log(double(c) * double(n) / (double(pa[size_t(x)]) * double(pb[size_t(y)])));
-    }
-  return std::max(mi, 0.0);
 }
 
 double squaredCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
@@ -292,7 +256,44 @@ int factorVaeVote(const CodeMatrix& codes, const std::vector<int64_t>& items, si
 
 }  // namespace
 
-FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, int count) {
+// The edges are built the way numpy builds them (start + i * step) so both sides put edge
+// values in the same bin.
+std::vector<int> histogramBins(const std::vector<double>& x, int bins) {
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  const double start = x.empty() ? 0.0 : *lo;
+  const double step = x.empty() ? 0.0 : (*hi - *lo) / bins;
+  std::vector<double> edges(static_cast<size_t>(bins));
+  for (int i = 0; i < bins; ++i) edges[static_cast<size_t>(i)] = double(i) * step + start;
+  std::vector<int> out(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    out[i] = int(std::upper_bound(edges.begin(), edges.end(), x[i]) - edges.begin());
+  return out;
+}
+
+double discreteMutualInformation(const std::vector<int>& a, int aCount, const std::vector<int>& b,
+                                 int bCount) {
+  const int64_t n = int64_t(a.size());
+  std::vector<int64_t> joint(static_cast<size_t>(aCount) * static_cast<size_t>(bCount), 0),
+      pa(static_cast<size_t>(aCount), 0), pb(static_cast<size_t>(bCount), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t x = size_t(a[size_t(i)]), y = size_t(b[size_t(i)]);
+    ++joint[x * size_t(bCount) + y];
+    ++pa[x];
+    ++pb[y];
+  }
+  double mi = 0;
+  for (int x = 0; x < aCount; ++x)
+    for (int y = 0; y < bCount; ++y) {
+      const int64_t c = joint[size_t(x) * size_t(bCount) + size_t(y)];
+      if (c == 0) continue;
+      mi += double(c) / double(n) *
+            std::log(double(c) * double(n) / (double(pa[size_t(x)]) * double(pb[size_t(y)])));
+    }
+  return std::max(mi, 0.0);
+}
+
+FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, int count,
+                            FactorBinning binning) {
   if (int64_t(factors.size()) != items * count)
     throw std::invalid_argument("factor array does not match items x factors");
   FactorClasses f;
@@ -304,7 +305,7 @@ FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, i
     int classCount = 0;
     std::vector<int> classes = rankClasses(values, &classCount);
     if (classCount < 2) continue;
-    if (classCount > 20) {
+    if (classCount > 20 && binning == FactorBinning::WideIntoTwentyBins) {
       const std::vector<int> bins = histogramBins(values, 20);
       classes = rankClasses(std::vector<double>(bins.begin(), bins.end()), &classCount);
     }
@@ -335,7 +336,7 @@ MigScore mutualInformationGap(const CodeMatrix& codes, const FactorClasses& fact
     std::vector<double> info;
     info.reserve(binned.size());
     for (const auto& b : binned)
-      info.push_back(mutualInformation(b, bins + 1, v, factors.classCount[size_t(k)]));
+      info.push_back(discreteMutualInformation(b, bins + 1, v, factors.classCount[size_t(k)]));
     m.perFactor.push_back(gapOfTopTwo(info) / entropy(counts, factors.items));
   }
   if (!m.perFactor.empty())

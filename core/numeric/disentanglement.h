@@ -28,8 +28,22 @@ struct FactorClasses {
   int at(int64_t i, int k) const { return classes[static_cast<size_t>(i * factors() + k)]; }
 };
 
-// factors: [items, count] row-major.
-FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, int count);
+// np.digitize(x, linspace(min, max, bins + 1)[:-1]): bin numbers in 1..bins (a constant x falls
+// in one bin). The binning of MIG and of the mutual information between units.
+std::vector<int> histogramBins(const std::vector<double>& x, int bins);
+
+// Mutual information (nats, empirical frequencies) of two discrete variables with values in
+// 0..aCount-1 and 0..bCount-1, as sklearn.metrics.mutual_info_score computes it.
+double discreteMutualInformation(const std::vector<int>& a, int aCount, const std::vector<int>& b,
+                                 int bCount);
+
+// How factor values become classes: Strata's convention puts a factor with more than 20
+// values into 20 equal-width bins; disentanglement_lib's uses every value as a class.
+enum class FactorBinning { WideIntoTwentyBins, RawValues };
+
+// factors: [items, count] row-major. Constant factors are dropped.
+FactorClasses factorClasses(const std::vector<double>& factors, int64_t items, int count,
+                            FactorBinning binning = FactorBinning::WideIntoTwentyBins);
 
 struct MigScore {
   double score = 0;

@@ -25,9 +25,12 @@
 #include "core/model/model.h"
 #include "core/numeric/disentanglement.h"
 #include "core/numeric/unit_matching.h"
+#include "tests/support/json_compare.h"
 #include "tests/support/test_support.h"
 
 using namespace strata;
+using strata::test::flatten;
+using strata::test::maxDiff;
 
 namespace {
 
@@ -105,23 +108,6 @@ QJsonObject runReference(const QString& planPath, const QString& outPath) {
   QFile f(outPath);
   if (!f.open(QIODevice::ReadOnly)) return {};
   return QJsonDocument::fromJson(f.readAll()).object();
-}
-
-double maxDiff(const std::vector<double>& a, const QJsonArray& b) {
-  if (size_t(b.size()) != a.size()) return INFINITY;
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[int(i)].toDouble()));
-  return m;
-}
-
-QJsonArray flatten(const QJsonArray& nested) {
-  QJsonArray flat;
-  for (const auto& row : nested)
-    if (row.isArray())
-      for (const auto& v : row.toArray()) flat.append(v);
-    else
-      flat.append(row);
-  return flat;
 }
 
 // The model with input range [-1, 1] and its references (tools/make_reference.py), whose
@@ -257,7 +243,7 @@ class TestMetrics : public QObject {
     const SamplingPlan plan = makeSamplingPlan(f, 21);
     QTemporaryDir dir;
     const QString planPath = dir.filePath("plan.npz");
-    writeMetricInputs(planPath, {codes, factors, factorCount, plan}, &codesB);
+    writeMetricInputs(planPath, {codes, factors, factorCount, plan, {}, 0}, &codesB);
     const QJsonObject ref = runReference(planPath, dir.filePath("reference.json"));
     QVERIFY2(!ref.isEmpty(), "the Python reference failed");
 
@@ -333,14 +319,18 @@ class TestMetrics : public QObject {
     o.iwItems = 0;
     o.seed = uint64_t(scores["seed"].toInt());
     const ModelMetrics m = computeModelMetrics(*model, *data, o);
-    for (const QString key : {"mig", "sap", "dci/disentanglement", "dci/completeness",
-                              "dci/informativeness", "factorvae", "betavae"}) {
+    int checked = 0;
+    for (auto it = scores.begin(); it != scores.end(); ++it) {
+      if (!it.value().isObject()) continue;  // seed, items, ...: what the scores were run on
+      const QString key = it.key();
+      ++checked;
       const MetricRow* r = m.find(key);
       QVERIFY2(r, qPrintable(key));
       const double expected = scores[key].toObject()["value"].toDouble(NAN);
       QVERIFY2(std::abs(r->value - expected) < 1e-6,
                qPrintable(QStringLiteral("%1: %2, card %3").arg(key).arg(r->value).arg(expected)));
     }
+    QCOMPARE(checked, 13);  // both conventions and the beta-VAE score
   }
 
   // The metrics table of a model whose input range is [-1, 1] (Gaussian likelihood) on the
@@ -517,6 +507,7 @@ class TestMetrics : public QObject {
     const MetricRow* fv = first.find("factorvae");
     QVERIFY(fv && fv->low <= fv->value && fv->value <= fv->high);
     QVERIFY(first.find("mig") && first.find("kl/z") && first.find("active"));
+    QVERIFY(first.find("units/passive") && first.find("tc/sampled/without-passive"));
 
     const QString csv = metricsCsv({first, again});
     const QStringList lines = csv.trimmed().split('\n');
