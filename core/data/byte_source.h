@@ -95,7 +95,11 @@ class ByteStream {
   uint32_t crc() const { return crc_; }
 
  protected:
-  void addToCrc(const uint8_t* data, uint64_t n) { crc_ = uint32_t(crc32_z(crc_, data, n)); }
+  // zlib returns 0 for a null buffer whatever the running value, so an empty read (an array
+  // with no elements) must leave the CRC alone rather than reset it.
+  void addToCrc(const uint8_t* data, uint64_t n) {
+    if (n > 0) crc_ = uint32_t(crc32_z(crc_, data, n));
+  }
 
  private:
   std::string where_;

@@ -322,7 +322,8 @@ NpyArray makeTyped(const std::vector<T>& values, std::vector<int64_t> shape, cha
   a.wordSize = sizeof(T);
   a.shape = std::move(shape);
   a.bytes.resize(values.size() * sizeof(T));
-  std::memcpy(a.bytes.data(), values.data(), a.bytes.size());
+  // An empty array (a plan without beta-VAE pairs) has no data pointer to copy from.
+  if (!values.empty()) std::memcpy(a.bytes.data(), values.data(), a.bytes.size());
   return a;
 }
 }  // namespace

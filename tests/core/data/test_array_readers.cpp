@@ -130,6 +130,17 @@ class TestArrayReaders : public QObject {
     QCOMPARE(ds->label(2), 2);
   }
 
+  // Empty members (a metrics plan without beta-VAE pairs) are written and read back.
+  void roundTripsEmptyMembers() {
+    const QString path = dir_.filePath("empty.npz");
+    writeNpz(path, {{"pairs", makeNpy(std::vector<int64_t>{}, {0, 64, 2})},
+                    {"scalar", makeNpy(std::vector<int64_t>{7}, {})}});
+    const auto arrays = readNpz(path);
+    QCOMPARE(arrays.at("pairs").shape, (std::vector<int64_t>{0, 64, 2}));
+    QCOMPARE(arrays.at("pairs").bytes.size(), size_t(0));
+    QCOMPARE(arrays.at("scalar").bytes.size(), sizeof(int64_t));
+  }
+
   // Float images stored in another range say so with pixel_range and are mapped once, on
   // reading; without it they are refused with a message that says how to declare it.
   void mapsADeclaredPixelRange() {
@@ -179,7 +190,7 @@ class TestArrayReaders : public QObject {
     QCOMPARE(ds->image(1)[0], 0.75f);
     QCOMPARE(describeDatasetSpec("range=-1,1:" + npy),
              QStringLiteral("signed.npy (stored in [-1,1])"));
-    for (const QString& bad : {"range=1,-1:", "range=-1:", "range=a,1:", "range=0,inf:"})
+    for (const QString bad : {"range=1,-1:", "range=-1:", "range=a,1:", "range=0,inf:"})
       QVERIFY_REFUSED(openDataset(bad + npy), "expected range=LOW,HIGH:FILE");
 
     const QString npz = dir_.filePath("declared.npz");
