@@ -58,7 +58,9 @@ int metricsCommand(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Compute the metrics table (ELBO, importance-weighted bound, KL and active units per "
-        "layer, and MIG, SAP, DCI, FactorVAE and beta-VAE scores when the data has "
+        "layer, passive, mixed and active units with the total correlation and pairwise "
+        "mutual information of mean and sampled codes, units relevant in the ARD-VAE sense, "
+        "and MIG, SAP, DCI, FactorVAE and beta-VAE scores when the data has "
         "ground-truth factors) of one to four models on the same items. MIG, SAP, DCI and "
         "FactorVAE follow disentanglement_lib's convention (as published tables); Strata's "
         "earlier definitions are the rows mig/binned-factors, sap/continuous, dci-lasso/* and "

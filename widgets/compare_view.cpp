@@ -33,6 +33,7 @@
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"
 #include "widgets/metrics_table.h"
+#include "widgets/unit_table.h"
 
 namespace strata {
 namespace {
@@ -86,9 +87,11 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   QWidget* images = buildImageRows();
   QWidget* metricsPage = buildMetricsPage();
   QWidget* matchPage = buildMatchingPage();
+  QWidget* unitsPage = buildUnitsPage();
   bottom_ = new QTabWidget(this);
   bottom_->addTab(metricsPage, tr("Metrics"));
   bottom_->addTab(matchPage, tr("Unit matching"));
+  bottom_->addTab(unitsPage, tr("Units"));
 
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(images);
@@ -270,6 +273,37 @@ QWidget* CompareView::buildMatchingPage() {
   return page;
 }
 
+// Per-unit criteria of one model, from its metrics table.
+QWidget* CompareView::buildUnitsPage() {
+  auto* page = new QWidget(this);
+  auto* controls = new QHBoxLayout;
+  unitModel_ = new QComboBox(page);
+  unitModel_->setToolTip(tr("The model whose units are listed"));
+  controls->addWidget(new QLabel(tr("Model"), page));
+  controls->addWidget(unitModel_);
+  controls->addStretch(1);
+  unitTable_ = new UnitTable(page);
+  auto* layout = new QVBoxLayout(page);
+  layout->addLayout(controls);
+  layout->addWidget(unitTable_, 1);
+  connect(unitModel_, &QComboBox::currentIndexChanged, this, [this](int m) {
+    unitTable_->setMetrics(m >= 0 && size_t(m) < metrics_.size() ? metrics_[size_t(m)]
+                                                                 : ModelMetrics{});
+  });
+  return page;
+}
+
+void CompareView::showMetricsTables() {
+  metricsTable_->setMetrics(metrics_);
+  const QSignalBlocker block(unitModel_);
+  const int keep = unitModel_->currentIndex();
+  unitModel_->clear();
+  for (const ModelMetrics& m : metrics_) unitModel_->addItem(m.modelName);
+  const int shown = keep >= 0 && keep < unitModel_->count() ? keep : 0;
+  unitModel_->setCurrentIndex(metrics_.empty() ? -1 : shown);
+  unitTable_->setMetrics(metrics_.empty() ? ModelMetrics{} : metrics_[size_t(shown)]);
+}
+
 // The shared settings and choices, and the runners' failures (shown by the window).
 void CompareView::connectSettings() {
   for (QSpinBox* box : {offset_, seed_, from_, to_})
@@ -298,7 +332,7 @@ void CompareView::setDataset(DatasetPtr dataset) {
   for (JobRunner* runner : {metricJobs_, matchJobs_, traversalJobs_}) runner->cancel();
   metrics_.clear();
   matched_.reset();
-  metricsTable_->setMetrics({});
+  showMetricsTables();
   matrix_->clear(tr("Choose two models and press Match units."));
   if (dataset_) {
     offset_->setMaximum(int(std::min<int64_t>(dataset_->size() - 1, 10000000)));
@@ -312,7 +346,7 @@ void CompareView::clearModels() {
   models_.clear();
   shown_.next();
   metrics_.clear();
-  metricsTable_->setMetrics({});
+  showMetricsTables();
   matched_.reset();
   matrix_->clear(tr("Choose two models and press Match units."));
   rebuildColumns();
@@ -326,7 +360,7 @@ bool CompareView::addModel(ModelPtr model, int position) {
   models_.insert(models_.begin() + position, std::move(model));
   shown_.next();
   metrics_.clear();
-  metricsTable_->setMetrics({});
+  showMetricsTables();
   matched_.reset();  // the matrix named columns that have moved
   matrix_->clear(tr("Choose two models and press Match units."));
   rebuildColumns();
@@ -339,7 +373,7 @@ void CompareView::removeModel(int column) {
   models_.erase(models_.begin() + column);
   shown_.next();
   if (size_t(column) < metrics_.size()) metrics_.erase(metrics_.begin() + column);
-  metricsTable_->setMetrics(metrics_);
+  showMetricsTables();
   matched_.reset();
   matrix_->clear(tr("Choose two models and press Match units."));
   rebuildColumns();
@@ -415,7 +449,9 @@ void CompareView::rebuildColumns() {
 }
 
 void CompareView::showPage(const QString& name) {
-  bottom_->setCurrentIndex(name == QStringLiteral("matching") ? 1 : 0);
+  bottom_->setCurrentIndex(name == QStringLiteral("matching") ? 1
+                           : name == QStringLiteral("units")  ? 2
+                                                              : 0);
 }
 
 void CompareView::updateMatchChoices() {
@@ -624,7 +660,7 @@ void CompareView::computeMetrics() {
       },
       shown_.whileCurrent([this](std::vector<ModelMetrics> tables) {
         metrics_ = std::move(tables);
-        metricsTable_->setMetrics(metrics_);
+        showMetricsTables();
         showKlProfiles();
         double seconds = 0;
         for (const ModelMetrics& m : metrics_) seconds += m.seconds;

@@ -1,8 +1,9 @@
 #pragma once
 // Two to four models side by side on the same dataset: reconstructions of the same inputs,
 // prior samples from the same noise, interpolations (linear and spherical) with the prior
-// log-density along the path, the metrics table, and cross-model unit matching with
-// matched units traversed in sync. All model work runs on workers.
+// log-density along the path, the metrics table, cross-model unit matching with matched
+// units traversed in sync, and the units of one model under every criterion of a unit's use. All
+// model work runs on workers.
 
 #include <QWidget>
 
@@ -32,6 +33,7 @@ class ImageGrid;
 class JobRunner;
 class LineChart;
 class MetricsTable;
+class UnitTable;
 
 using ModelPtr = std::shared_ptr<const Model>;
 
@@ -62,6 +64,7 @@ class CompareView : public QWidget {
   const std::vector<ModelMetrics>& metrics() const { return metrics_; }
   const MatchedUnits* matchedUnits() const { return matched_.get(); }
   MetricsTable* metricsTable() const { return metricsTable_; }
+  UnitTable* unitTable() const { return unitTable_; }
   ImageGrid* reconstructionGrid(int column) const;
   ImageGrid* sampleGrid(int column) const;
   ImageGrid* interpolationGrid(int column) const;
@@ -86,6 +89,9 @@ class CompareView : public QWidget {
   QWidget* buildImageRows();
   QWidget* buildMetricsPage();
   QWidget* buildMatchingPage();
+  QWidget* buildUnitsPage();
+  // The metrics table and the units page from metrics_.
+  void showMetricsTables();
   void connectSettings();
   void rebuildColumns();
   void refreshReconstructions();
@@ -131,6 +137,8 @@ class CompareView : public QWidget {
   CorrelationMatrix* matrix_ = nullptr;
   ImageGrid* matchedTraversal_ = nullptr;
   QLabel* matchNote_ = nullptr;
+  QComboBox* unitModel_ = nullptr;
+  UnitTable* unitTable_ = nullptr;
   JobRunner* imageJobs_ = nullptr;
   JobRunner* sampleJobs_ = nullptr;
   JobRunner* pathJobs_ = nullptr;

@@ -44,7 +44,7 @@ int MetricsTable::bestColumn(const QString& key) const {
   if (atBest > 1) return -1;
   // Counts and raw KL are facts, not scores: nothing to win.
   if (key.startsWith("active") || key.startsWith("kl") || key == "collapsed" || key == "log_px" ||
-      key.startsWith("units/"))
+      key.startsWith("units/") || key.startsWith("relevance/"))
     return -1;
   return count == int(models_.size()) ? best : -1;
 }

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "core/analysis/disentanglement_rows.h"
+#include "core/analysis/relevance_rows.h"
 #include "core/analysis/representation_rows.h"
 #include "core/base/cache_folder.h"
 #include "core/base/csv_field.h"
@@ -33,7 +34,9 @@ namespace {
 // 3: MIG, SAP, DCI and FactorVAE follow disentanglement_lib's convention under their old keys;
 // Strata's earlier definitions moved to variant keys (mig/binned-factors, ...); rows on mean
 // and sampled representations (units/*, tc/*, mi/*) were added.
-constexpr int kCacheVersion = 3;
+// 4: rows and per-unit numbers on ARD-VAE relevance (relevance/*), and per unit the variance
+// of the means and the Bonheme & Grzes class, were added.
+constexpr int kCacheVersion = 4;
 
 QJsonArray toArray(const std::vector<double>& v) {
   QJsonArray a;
@@ -81,7 +84,8 @@ void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& data
                          job.range(0.6, 1.0), inputs);
 }
 
-// Passive, mixed and active units and the dependence of mean and sampled codes.
+// Passive, mixed and active units, the dependence of mean and sampled codes, and the units
+// relevant in the ARD-VAE sense.
 void addRepresentation(ModelMetrics& m, const Model& model, const Dataset& dataset,
                        const std::vector<int64_t>& items, const MetricsOptions& o,
                        const QString& subset, const JobControl& job) {
@@ -89,8 +93,11 @@ void addRepresentation(ModelMetrics& m, const Model& model, const Dataset& datas
   if (items.size() < 2) return;
   const QString layer =
       o.layer < 0 ? QStringLiteral("all layers") : model.info().layers[size_t(o.layer)].name;
-  addRepresentationRows(m, encodePosteriors(model, dataset, items, o.layer, o.seed + 5, job),
-                        QStringLiteral("units of %1, %2").arg(layer, subset));
+  const PosteriorCodes codes =
+      encodePosteriors(model, dataset, items, o.layer, o.seed + 5, job.range(0, 0.6));
+  const QString codesText = QStringLiteral("units of %1, %2").arg(layer, subset);
+  addRepresentationRows(m, codes, codesText);
+  addRelevanceRows(m, model, dataset, items, codes, o.layer, codesText, job.range(0.6, 1.0));
 }
 
 std::vector<int64_t> widen(const std::vector<int>& v) {
@@ -182,8 +189,9 @@ QJsonObject ModelMetrics::toJson() const {
                                 {"parameters", r.parameters},
                                 {"out_of", number(r.outOf)},
                                 {"higher_is_better", r.higherIsBetter}});
-  QJsonArray units;
+  QJsonArray units, meanVariances;
   for (const auto& layer : unitKl) units.append(toArray(layer));
+  for (const auto& layer : unitMeanVariance) meanVariances.append(toArray(layer));
   return {{"model", modelName},
           {"model_file", modelFile},
           {"dataset", dataset},
@@ -192,11 +200,15 @@ QJsonObject ModelMetrics::toJson() const {
           {"metrics", rowArray},
           {"layers", QJsonArray::fromStringList(layerNames)},
           {"unit_kl", units},
+          {"unit_mean_variance", meanVariances},
+          {"unit_classes", QJsonArray::fromStringList(unitClasses)},
           {"factors", QJsonArray::fromStringList(factorNames)},
           {"mig_per_factor", toArray(migPerFactor)},
           {"sap_per_factor", toArray(sapPerFactor)},
           {"dci_importance", toArray(dciImportance)},
           {"code_dims", codeDims},
+          {"unit_prior_variance", toArray(unitPriorVariance)},
+          {"unit_jacobian_weight", toArray(unitJacobianWeight)},
           {"seconds", seconds}};
 }
 
@@ -224,11 +236,16 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
   }
   for (const auto& v : json["layers"].toArray()) m.layerNames << v.toString();
   for (const auto& v : json["unit_kl"].toArray()) m.unitKl.push_back(fromArray(v));
+  for (const auto& v : json["unit_mean_variance"].toArray())
+    m.unitMeanVariance.push_back(fromArray(v));
+  for (const auto& v : json["unit_classes"].toArray()) m.unitClasses << v.toString();
   for (const auto& v : json["factors"].toArray()) m.factorNames << v.toString();
   m.migPerFactor = fromArray(json["mig_per_factor"]);
   m.sapPerFactor = fromArray(json["sap_per_factor"]);
   m.dciImportance = fromArray(json["dci_importance"]);
   m.codeDims = json["code_dims"].toInt();
+  m.unitPriorVariance = fromArray(json["unit_prior_variance"]);
+  m.unitJacobianWeight = fromArray(json["unit_jacobian_weight"]);
   m.seconds = json["seconds"].toDouble();
   return m;
 }
@@ -354,9 +371,10 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
   for (size_t l = 0; l < layers.size(); ++l) {
     const LayerStats& s = stats.layers[l];
     m.layerNames << layers[l].name;
-    std::vector<double> kl;
-    for (const UnitStats& u : s.units) kl.push_back(u.kl);
+    std::vector<double> kl, meanVariance;
+    for (const UnitStats& u : s.units) kl.push_back(u.kl), meanVariance.push_back(u.meanVariance);
     m.unitKl.push_back(std::move(kl));
+    m.unitMeanVariance.push_back(std::move(meanVariance));
     m.rows.push_back(row("kl/" + layers[l].name, QStringLiteral("KL %1 (nats)").arg(layers[l].name),
                          elbo.klPerLayer[l], subset, NAN, NAN, false));
     m.rows.push_back(row("active/" + layers[l].name,

@@ -48,10 +48,16 @@ struct ModelMetrics {
   MetricsOptions options;
   std::vector<MetricRow> rows;
   QStringList layerNames;
-  std::vector<std::vector<double>> unitKl;  // per layer, per unit (posterior means)
-  QStringList factorNames;                  // kept factors, when scored
+  std::vector<std::vector<double>> unitKl;            // per layer, per unit (posterior means)
+  std::vector<std::vector<double>> unitMeanVariance;  // per layer, per unit: Var_x E_q[z]
+  QStringList factorNames;                            // kept factors, when scored
   std::vector<double> migPerFactor, sapPerFactor, dciImportance;  // importance [dims, factors]
   int codeDims = 0;
+  // ARD-VAE per unit of the chosen codes (empty when not computed): prior variance (Eq. 17)
+  // and Jacobian weight (Eq. 18); their product is the relevance.
+  std::vector<double> unitPriorVariance, unitJacobianWeight;
+  // Bonheme & Grzes's class per unit of the chosen codes: "passive", "mixed" or "active".
+  QStringList unitClasses;
   double seconds = 0;
 
   const MetricRow* find(const QString& key) const;

@@ -46,6 +46,7 @@ void addRepresentationRows(ModelMetrics& m, const PosteriorCodes& c, const QStri
     all.push_back(j);
     ++counts[int(units[size_t(j)].activity)];
     if (units[size_t(j)].activity != UnitActivity::Passive) withoutPassive.push_back(j);
+    m.unitClasses << unitActivityName(units[size_t(j)].activity);
   }
   const QString rule =
       QStringLiteral("Bonheme & Grzes: posterior variance steady over items (variance < 0.1) and ");

@@ -3,12 +3,16 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QScopeGuard>
 
+#include <torch/autograd.h>
+#include <torch/csrc/autograd/forward_grad.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
 #include <cmath>
 #include <mutex>
+#include <optional>
 #include <random>
 
 #include "core/base/errors.h"
@@ -616,6 +620,121 @@ std::vector<float> Model::decode(const Latents& z) const {
   const at::Tensor& images = result.toTensor();
   Impl::checkResult(images, d->imageShape(z.batch), "decode");
   return d->toDataUnits(images);
+}
+
+namespace {
+
+// The unit range [first, first + count) of the chosen layers, as one-hot tangents: copy c of
+// the batch (rows c * batch ... c * batch + batch - 1) carries unit first + c.
+std::vector<at::Tensor> unitTangents(const ModelInfo& info, int layer, int64_t first, int64_t count,
+                                     int64_t batch) {
+  std::vector<at::Tensor> tangents;
+  int64_t offset = 0;  // of the layer's first unit among the chosen units
+  for (size_t l = 0; l < info.layers.size(); ++l) {
+    if (layer >= 0 && size_t(layer) != l) continue;
+    const int64_t size = info.layers[l].size();
+    at::Tensor t = torch::zeros({count * batch, size}, torch::kFloat32);
+    for (int64_t c = 0; c < count; ++c) {
+      const int64_t unit = first + c - offset;
+      if (unit >= 0 && unit < size) t.narrow(0, c * batch, batch).select(1, unit).fill_(1);
+    }
+    tangents.push_back(t.reshape(batchShape(count * batch, info.layers[l].shape)));
+    offset += size;
+  }
+  return tangents;
+}
+
+// Squared norms per copy of the batch: tangents [copies * batch, P] -> [copies].
+std::vector<double> copyNorms(const at::Tensor& tangents, int64_t copies, int64_t batch) {
+  std::vector<double> norms(size_t(copies), 0.0);
+  if (!tangents.defined()) return norms;  // the output does not depend on these units
+  const at::Tensor sums =
+      tangents.detach().to(torch::kFloat64).square().reshape({copies, batch, -1}).sum({1, 2});
+  for (int64_t c = 0; c < copies; ++c) norms[size_t(c)] = sums[c].item<double>();
+  return norms;
+}
+
+// g(u) = J^T u is linear in u, so d <g(u), e> / du = J e: two reverse passes give the
+// Jacobian-vector products of every copy's unit at once.
+std::vector<double> doubleBackwardNorms(const at::Tensor& decoded,
+                                        const std::vector<at::Tensor>& chosen,
+                                        const std::vector<at::Tensor>& tangents, int64_t copies,
+                                        int64_t batch) {
+  if (!decoded.requires_grad()) return copyNorms({}, copies, batch);
+  const at::Tensor u = torch::zeros_like(decoded).requires_grad_(true);
+  const auto vjp = torch::autograd::grad({decoded}, chosen, {u}, true, true, true);
+  at::Tensor projected;
+  for (size_t i = 0; i < vjp.size(); ++i) {
+    if (!vjp[i].defined()) continue;
+    const at::Tensor term = (vjp[i] * tangents[i]).sum();
+    projected = projected.defined() ? projected + term : term;
+  }
+  if (!projected.defined() || !projected.requires_grad()) return copyNorms({}, copies, batch);
+  return copyNorms(torch::autograd::grad({projected}, {u}, {}, false, false, true)[0], copies,
+                   batch);
+}
+
+// LibTorch has one forward-AD level per process (nesting is refused), so two models computing
+// Jacobians on two threads take turns.
+std::mutex& forwardLevelMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+}  // namespace
+
+std::vector<double> Model::jacobianColumnSquaredNorms(const Latents& point, int layer,
+                                                      int64_t firstUnit, int64_t units,
+                                                      JacobianMode mode) const {
+  if (mode == JacobianMode::Automatic) {
+    try {
+      return jacobianColumnSquaredNorms(point, layer, firstUnit, units, JacobianMode::ForwardMode);
+    } catch (const ModelOutputError&) {
+      return jacobianColumnSquaredNorms(point, layer, firstUnit, units,
+                                        JacobianMode::DoubleBackward);
+    }
+  }
+  std::lock_guard<std::mutex> lock(d->mutex);
+  const ModelInfo& info = d->info;
+  const int64_t rows = units * point.batch;
+  std::vector<at::Tensor> tangents = unitTangents(info, layer, firstUnit, units, point.batch);
+  std::vector<at::Tensor> inputs, chosen;
+  const bool forward = mode == JacobianMode::ForwardMode;
+  std::unique_lock<std::mutex> levelLock(forwardLevelMutex(), std::defer_lock);
+  std::optional<uint64_t> level;
+  auto releaseLevel = qScopeGuard([&] {
+    if (level) torch::autograd::ForwardADLevel::release_idx(*level);
+  });
+  try {
+    if (forward) {
+      levelLock.lock();
+      level = torch::autograd::ForwardADLevel::get_next_idx();
+    }
+    torch::AutoGradMode enableGrad(!forward);  // forward mode needs no graph
+    for (size_t l = 0; l < info.layers.size(); ++l) {
+      at::Tensor t = d->toTensors(Latents{point.batch, {point.layers[l]}}, l).front();
+      std::vector<int64_t> repeats(size_t(t.dim()), 1);
+      repeats[0] = units;
+      t = t.repeat(repeats);  // row c * batch + i holds item i
+      if (layer < 0 || size_t(layer) == l) {
+        if (forward) t = at::_make_dual(t, tangents[chosen.size()], int64_t(*level));
+        chosen.push_back(forward ? t : t.requires_grad_(true));
+      }
+      inputs.push_back(t);
+    }
+    const c10::IValue result = d->module.get_method("decode")({tensorList(inputs)});
+    if (!result.isTensor())
+      throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
+    Impl::checkResult(result.toTensor().detach(), d->imageShape(rows), "decode");
+    const at::Tensor decoded = decodedToDataUnits(result.toTensor(), info).reshape({rows, -1});
+    if (forward)
+      return copyNorms(std::get<1>(at::_unpack_dual(decoded, int64_t(*level))), units, point.batch);
+    return doubleBackwardNorms(decoded, chosen, tangents, units, point.batch);
+  } catch (const c10::Error& e) {
+    throw ModelOutputError(
+        "decode", std::string(forward ? "forward-mode" : "reverse-mode") + " autograd failed (" +
+                      QString::fromUtf8(e.what()).section('\n', 0, 0).toStdString() + ")");
+  }
 }
 
 Latents Model::priorSample(const Latents& fixed, const Latents& eps,

@@ -130,6 +130,19 @@ class Model {
   // log p(x | z) per item.
   std::vector<float> logPx(const float* x, int64_t batch, const Latents& z) const;
 
+  // For the ARD-VAE relevance (docs/metrics.md): at every item of `point` (all layers given, as a
+  // deterministic posterior returns them), the squared Euclidean norm of the Jacobian column of
+  // the decoded mean in data units (what `decode` returns to callers) with respect to each of
+  // the units [firstUnit, firstUnit + units) of the chosen layer (-1: all layers, top first),
+  // summed over the items. One decode of `units` copies of the batch, copy c carrying the
+  // tangent of unit firstUnit + c: forward-mode autograd, or where the decoder uses an operation
+  // without a forward derivative, a Jacobian-vector product from two reverse passes (slower,
+  // and it holds the graph). A decoder neither can differentiate throws ModelOutputError.
+  enum class JacobianMode { Automatic, ForwardMode, DoubleBackward };
+  std::vector<double> jacobianColumnSquaredNorms(const Latents& point, int layer, int64_t firstUnit,
+                                                 int64_t units,
+                                                 JacobianMode mode = JacobianMode::Automatic) const;
+
   // Fills `eps` with standard-normal noise for layers first..L-1 from a seeded generator.
   Latents noise(int64_t batch, int firstLayer, uint64_t seed) const;
 

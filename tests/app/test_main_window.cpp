@@ -8,6 +8,7 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QSettings>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -36,6 +37,7 @@
 #include "widgets/selection_panel.h"
 #include "widgets/temperature_controls.h"
 #include "widgets/traverse_view.h"
+#include "widgets/unit_table.h"
 
 using namespace strata;
 
@@ -296,6 +298,15 @@ class TestMainWindow : public QObject {
     QVERIFY(table->rowCount() >= 8);
     // The hierarchical model has the better ELBO (-237.8 against -239.6 in the cards).
     QCOMPARE(table->bestColumn("elbo"), 0);
+    // The units page lists the first model's 220 units, ranked by ARD-VAE relevance, beside
+    // KL and the active mark.
+    QTableWidget* units = compare->unitTable()->table();
+    QCOMPARE(units->rowCount(), 220);
+    QVERIFY2(compare->unitTable()->summary().contains("relevant (ARD-VAE, 99%)"),
+             qPrintable(compare->unitTable()->summary()));
+    const double first = units->item(0, UnitTable::Relevance)->data(Qt::UserRole).toDouble();
+    const double last = units->item(219, UnitTable::Relevance)->data(Qt::UserRole).toDouble();
+    QVERIFY(first > 0 && first >= last);
 
     qInfo("compare: metrics shown");
     QSignalSpy matched(compare, &CompareView::matchingShown);
@@ -307,6 +318,9 @@ class TestMainWindow : public QObject {
     compare->showPage("matching");
     QTest::qWait(100);
     if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare-matching.png")));
+    compare->showPage("units");
+    QTest::qWait(100);
+    if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare-units.png")));
 
     QTemporaryDir dir;
     writeMetricsTable(dir.filePath("m.csv"), compare->metrics());

@@ -24,6 +24,7 @@
 #include "core/numeric/disentanglement_lib_scores.h"
 #include "core/numeric/gradient_boosting.h"
 #include "tests/support/json_compare.h"
+#include "tests/support/python_reference.h"
 #include "tests/support/test_support.h"
 
 using namespace strata;
@@ -65,15 +66,7 @@ Codes syntheticCodes(int64_t n, uint64_t seed) {
 }
 
 QJsonObject runPython(const QString& script, const QStringList& args) {
-  QProcess python;
-  python.start("/usr/bin/python3", QStringList{kSource + "/tools/" + script} + args);
-  if (!python.waitForFinished(600000) || python.exitCode() != 0) {
-    qWarning() << python.readAllStandardError();
-    return {};
-  }
-  QFile f(args.last());
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(f.readAll()).object();
+  return runPythonReference(QStringList{kSource + "/tools/" + script} + args, args.last());
 }
 
 }  // namespace

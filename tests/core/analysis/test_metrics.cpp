@@ -5,7 +5,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -26,6 +25,7 @@
 #include "core/numeric/disentanglement.h"
 #include "core/numeric/unit_matching.h"
 #include "tests/support/json_compare.h"
+#include "tests/support/python_reference.h"
 #include "tests/support/test_support.h"
 
 using namespace strata;
@@ -99,15 +99,8 @@ CodeMatrix rotated(const CodeMatrix& c, uint64_t seed) {
 
 // Runs the Python reference on a plan file; returns its JSON.
 QJsonObject runReference(const QString& planPath, const QString& outPath) {
-  QProcess python;
-  python.start("/usr/bin/python3", {kSource + "/tools/metrics_reference.py", planPath, outPath});
-  if (!python.waitForFinished(300000) || python.exitCode() != 0) {
-    qWarning() << python.readAllStandardError();
-    return {};
-  }
-  QFile f(outPath);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(f.readAll()).object();
+  return runPythonReference({kSource + "/tools/metrics_reference.py", planPath, outPath}, outPath,
+                            300000);
 }
 
 // The model with input range [-1, 1] and its references (tools/make_reference.py), whose

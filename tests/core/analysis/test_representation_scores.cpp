@@ -4,11 +4,8 @@
 // log-variances and samples, with the tolerances the page states; on synthetic units of every
 // class and on a bundled model's posteriors.
 
-#include <QFile>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -22,6 +19,7 @@
 #include "core/data/npy.h"
 #include "core/model/model.h"
 #include "core/numeric/representation_scores.h"
+#include "tests/support/python_reference.h"
 #include "tests/support/test_support.h"
 
 using namespace strata;
@@ -58,22 +56,15 @@ QJsonObject reference(const PosteriorCodes& c, const QTemporaryDir& dir) {
   writeNpz(dir.filePath("codes.npz"), {{"means", makeNpy(c.means.values, shape)},
                                        {"logvars", makeNpy(c.logVariances.values, shape)},
                                        {"samples", makeNpy(c.samples.values, shape)}});
-  QProcess python;
-  python.start("/usr/bin/python3",
-               {"-c",
-                "import json, sys; sys.path.insert(0, sys.argv[1]); import numpy as np\n"
-                "from strata_tools import representation_scores as rs\n"
-                "d = np.load(sys.argv[2])\n"
-                "r = rs.evaluate(d['means'], d['logvars'], d['samples'])\n"
-                "json.dump(r, open(sys.argv[3], 'w'), allow_nan=False)\n",
-                kSource + "/tools", dir.filePath("codes.npz"), dir.filePath("ref.json")});
-  if (!python.waitForFinished(300000) || python.exitCode() != 0) {
-    qWarning() << python.readAllStandardError();
-    return {};
-  }
-  QFile f(dir.filePath("ref.json"));
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(f.readAll()).object();
+  return runPythonReference(
+      {"-c",
+       "import json, sys; sys.path.insert(0, sys.argv[1]); import numpy as np\n"
+       "from strata_tools import representation_scores as rs\n"
+       "d = np.load(sys.argv[2])\n"
+       "r = rs.evaluate(d['means'], d['logvars'], d['samples'])\n"
+       "json.dump(r, open(sys.argv[3], 'w'), allow_nan=False)\n",
+       kSource + "/tools", dir.filePath("codes.npz"), dir.filePath("ref.json")},
+      dir.filePath("ref.json"), 300000);
 }
 
 bool close(double a, double b, double relative, double absolute) {

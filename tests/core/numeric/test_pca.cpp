@@ -4,9 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -23,6 +21,7 @@
 #include "core/data/npy.h"
 #include "core/numeric/non_finite.h"
 #include "core/numeric/pca.h"
+#include "tests/support/python_reference.h"
 #include "tests/support/test_support.h"
 
 using namespace strata;
@@ -75,16 +74,8 @@ QJsonObject sklearnPca(const RowMatrixF& x, int components, const QTemporaryDir&
   if (!f.open(QIODevice::WriteOnly)) return {};
   f.write(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size()));
   f.close();
-  QProcess python;
-  python.start("/usr/bin/python3",
-               {kSource + "/tools/pca_reference.py", data, QString::number(components), out});
-  if (!python.waitForFinished(300000) || python.exitCode() != 0) {
-    qInfo() << python.readAllStandardError();
-    return {};
-  }
-  QFile result(out);
-  if (!result.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(result.readAll()).object();
+  return runPythonReference(
+      {kSource + "/tools/pca_reference.py", data, QString::number(components), out}, out, 300000);
 }
 
 int64_t peakResidentKilobytes() {

@@ -1,0 +1,46 @@
+#pragma once
+// The units of one model's metrics table side by side under the criteria papers use to call a
+// unit used (docs/metrics.md): ARD-VAE relevance with its share and running share, and its two
+// factors (prior variance, Jacobian weight); mean KL with the collapsed mark; the variance of
+// the posterior means with the active mark; Bonheme & Grzes's class. Sorted by relevance, the
+// units within the 99 % shaded; every column sorts on a click.
+
+#include <QWidget>
+
+#include "core/analysis/model_metrics.h"
+
+class QLabel;
+class QTableWidget;
+
+namespace strata {
+
+class UnitTable : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum Column {
+    Rank,
+    Unit,
+    Relevance,
+    Share,
+    Cumulative,
+    PriorVariance,
+    JacobianWeight,
+    Kl,
+    MeanVariance,
+    Class,
+    ColumnCount
+  };
+
+  explicit UnitTable(QWidget* parent = nullptr);
+  // Shows the units of `metrics` (its chosen codes); an empty table clears the view.
+  void setMetrics(const ModelMetrics& metrics);
+  QTableWidget* table() const { return table_; }
+  QString summary() const;
+
+ private:
+  QLabel* summary_ = nullptr;
+  QTableWidget* table_ = nullptr;
+};
+
+}  // namespace strata
