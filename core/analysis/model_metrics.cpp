@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "core/analysis/disentanglement_rows.h"
@@ -74,9 +75,13 @@ MetricRow row(QString key, QString name, double value, QString parameters, doubl
 
 void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& dataset,
                         const std::vector<int64_t>& items, const MetricsOptions& o,
-                        const JobControl& job, MetricInputs* inputs) {
+                        const CodeMatrix* means, const JobControl& job, MetricInputs* inputs) {
+  // Posterior means are those the representation rows encoded already (the same batches, so
+  // the same numbers); samples are drawn from a stream of their own.
   const CodeMatrix codes =
-      encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, job.range(0.0, 0.6));
+      means && !o.samples
+          ? *means
+          : encodeItems(model, dataset, items, o.layer, o.samples, o.seed + 7, job.range(0.0, 0.6));
   const QStringList names = dataset.factorNames();
   const std::vector<double> values = factorValues(dataset, items);
   addDisentanglementRows(m,
@@ -85,12 +90,15 @@ void addDisentanglement(ModelMetrics& m, const Model& model, const Dataset& data
 }
 
 // Passive, mixed and active units, the dependence of mean and sampled codes, and the units
-// relevant in the ARD-VAE sense.
-void addRepresentation(ModelMetrics& m, const Model& model, const Dataset& dataset,
-                       const std::vector<int64_t>& items, const MetricsOptions& o,
-                       const QString& subset, const JobControl& job) {
+// relevant in the ARD-VAE sense; returns the posteriors they were computed on (none for fewer
+// than two items).
+std::optional<PosteriorCodes> addRepresentation(ModelMetrics& m, const Model& model,
+                                                const Dataset& dataset,
+                                                const std::vector<int64_t>& items,
+                                                const MetricsOptions& o, const QString& subset,
+                                                const JobControl& job) {
   job.cancel.throwIfCancelled();
-  if (items.size() < 2) return;
+  if (items.size() < 2) return std::nullopt;
   const QString layer =
       o.layer < 0 ? QStringLiteral("all layers") : model.info().layers[size_t(o.layer)].name;
   const PosteriorCodes codes =
@@ -98,6 +106,7 @@ void addRepresentation(ModelMetrics& m, const Model& model, const Dataset& datas
   const QString codesText = QStringLiteral("units of %1, %2").arg(layer, subset);
   addRepresentationRows(m, codes, codesText);
   addRelevanceRows(m, model, dataset, items, codes, o.layer, codesText, job.range(0.6, 1.0));
+  return codes;
 }
 
 std::vector<int64_t> widen(const std::vector<int>& v) {
@@ -394,9 +403,11 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                        QStringLiteral("mean KL < %1 nats").arg(LatentStats::kCollapsedUnitKl), NAN,
                        NAN, false));
   m.rows.back().outOf = units;
-  addRepresentation(m, model, dataset, items, options, subset, job.range(unitsEnd, statsEnd));
+  const std::optional<PosteriorCodes> posteriors =
+      addRepresentation(m, model, dataset, items, options, subset, job.range(unitsEnd, statsEnd));
   if (factors)
-    addDisentanglement(m, model, dataset, items, options, job.range(statsEnd, 1.0), inputs);
+    addDisentanglement(m, model, dataset, items, options, posteriors ? &posteriors->means : nullptr,
+                       job.range(statsEnd, 1.0), inputs);
   m.seconds = double(timer.elapsed()) / 1000.0;
   job.report(1.0);
   return m;

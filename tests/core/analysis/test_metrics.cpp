@@ -501,6 +501,14 @@ class TestMetrics : public QObject {
     QVERIFY(fv && fv->low <= fv->value && fv->value <= fv->high);
     QVERIFY(first.find("mig") && first.find("kl/z") && first.find("active"));
     QVERIFY(first.find("units/passive") && first.find("tc/sampled/without-passive"));
+    QVERIFY(first.find("relevance/relevant-units") && first.find("relevance/prior-variance-only"));
+    // The per-unit numbers of the units page come back from the cache as they were written.
+    QCOMPARE(first.unitPriorVariance.size(), size_t(10));
+    QCOMPARE(again.unitPriorVariance, first.unitPriorVariance);
+    QCOMPARE(again.unitJacobianWeight, first.unitJacobianWeight);
+    QCOMPARE(again.unitMeanVariance, first.unitMeanVariance);
+    QCOMPARE(again.unitClasses, first.unitClasses);
+    QCOMPARE(first.unitClasses.size(), 10);
 
     const QString csv = metricsCsv({first, again});
     const QStringList lines = csv.trimmed().split('\n');
