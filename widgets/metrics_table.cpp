@@ -43,8 +43,9 @@ int MetricsTable::bestColumn(const QString& key) const {
   for (const ModelMetrics& m : models_) atBest += m.find(key)->value == bestValue;
   if (atBest > 1) return -1;
   // Counts and raw KL are facts, not scores: nothing to win.
-  if (key.startsWith("active") || key.startsWith("kl") || key == "collapsed" || key == "log_px" ||
-      key.startsWith("units/") || key.startsWith("relevance/"))
+  if (key.startsWith("active") || key.startsWith("kl") || key.startsWith("collapsed") ||
+      key == "inactive-layers" || key == "log_px" || key.startsWith("units/") ||
+      key.startsWith("relevance/"))
     return -1;
   return count == int(models_.size()) ? best : -1;
 }

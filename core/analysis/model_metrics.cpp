@@ -138,6 +138,39 @@ void addGroupRows(ModelMetrics& m, const ModelInfo& info, const LatentStats& sta
   }
 }
 
+// Layers collapsed as a whole under the two criteria in use (docs/metrics.md): every unit's
+// KL below the collapsed threshold, or no unit active. A hierarchical layer can be collapsed
+// by KL and still "active" by variance (its conditional prior moves with the layers above),
+// which is why both are shown.
+void addLayerCollapseRows(ModelMetrics& m, const ModelInfo& info, const LatentStats& stats) {
+  QStringList collapsed, inactive;
+  for (size_t l = 0; l < info.layers.size(); ++l) {
+    const LayerStats& s = stats.layers[l];
+    if (s.collapsedUnits == int(s.units.size())) collapsed << info.layers[l].name;
+    if (s.activeUnits == 0) inactive << info.layers[l].name;
+  }
+  auto named = [](const QStringList& layers) {
+    if (layers.isEmpty()) return QString();
+    const QStringList shown = layers.mid(0, 12);
+    return QStringLiteral(": ") + shown.join(QStringLiteral(", ")) +
+           (layers.size() > shown.size() ? QStringLiteral(" and %1 more").arg(layers.size() - 12)
+                                         : QString());
+  };
+  const double layers = double(info.layers.size());
+  m.rows.push_back(
+      row("collapsed-layers", "layers collapsed (KL)", double(collapsed.size()),
+          QStringLiteral("every unit's mean KL < %1 nats").arg(LatentStats::kCollapsedUnitKl) +
+              named(collapsed),
+          NAN, NAN, false));
+  m.rows.back().outOf = layers;
+  m.rows.push_back(
+      row("inactive-layers", "layers without active units", double(inactive.size()),
+          QStringLiteral("no unit with Var E_q[z] > %1").arg(LatentStats::kActiveThreshold) +
+              named(inactive),
+          NAN, NAN, false));
+  m.rows.back().outOf = layers;
+}
+
 }  // namespace
 
 void writeMetricInputs(const QString& path, const MetricInputs& in, const CodeMatrix* second) {
@@ -395,6 +428,7 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
     units += int(s.units.size());
   }
   addGroupRows(m, model.info(), stats, elbo.klPerLayer, subset);
+  addLayerCollapseRows(m, model.info(), stats);
   m.rows.push_back(
       row("active", "active units", active,
           QStringLiteral("Var E_q[z] > %1 (Burda et al.)").arg(LatentStats::kActiveThreshold)));

@@ -394,6 +394,7 @@ class TestMetrics : public QObject {
 
   // A deep model's table also gives KL and active units per layer group (60 layers in 5
   // groups): each group's numbers are the sums of its layers' rows; shallow models get none.
+  // The layers collapsed as a whole agree with the per-unit numbers.
   void deepModelsGetGroupRows() {
     if (!fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
     auto model = Model::load(kSource + "/tests/data/models/deep60.pt");
@@ -419,6 +420,20 @@ class TestMetrics : public QObject {
       QCOMPARE(active->value, activeSum);
       QCOMPARE(active->outOf, units);
     }
+    // Whole layers collapsed under each criterion, counted from the per-unit numbers.
+    int collapsedLayers = 0, inactiveLayers = 0;
+    for (size_t l = 0; l < layers.size(); ++l) {
+      const std::vector<double>& kl = m.unitKl[l];
+      const std::vector<double>& variance = m.unitMeanVariance[l];
+      collapsedLayers += std::all_of(kl.begin(), kl.end(), [](double v) { return v < 0.01; });
+      inactiveLayers +=
+          std::none_of(variance.begin(), variance.end(), [](double v) { return v > 0.01; });
+    }
+    qInfo("%d of 60 layers collapsed by KL, %d without active units", collapsedLayers,
+          inactiveLayers);
+    QCOMPARE(m.find("collapsed-layers")->value, double(collapsedLayers));
+    QCOMPARE(m.find("inactive-layers")->value, double(inactiveLayers));
+    QCOMPARE(m.find("collapsed-layers")->outOf, 60.0);
     const ModelMetrics shallow = computeModelMetrics(*Model::load(kRangeModel), *data, o);
     for (const MetricRow& r : shallow.rows) QVERIFY(!r.key.startsWith("kl-group/"));
   }
