@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Strata's benchmarks and their Python peers in the same session and prints a Markdown
 # table with the ratios. Usage: bench/run.sh [model names...]   (build first: tools/dev.sh)
-# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter"; also "metrics").
+# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter"; also "metrics",
+# "relevance").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=PASSIVE
@@ -97,6 +98,26 @@ for what, name in (("sap", "SAP (LinearSVC gap)"), ("dci", "DCI disentanglement 
     s, p = rows[("strata", what)], rows[("scikit-learn", what)]
     print(f"| {name} | {s['items']:,} | {s['median_s']:.2f} ({s['min_s']:.2f}-{s['max_s']:.2f}) | "
           f"{p['median_s']:.1f} | {p['median_s'] / s['median_s']:.0f}x | {s['score']:.4f} | {p['score']:.4f} |")
+PY
+fi
+# ARD-VAE Jacobian weights against PyTorch's forward-mode autograd on the same points.
+if [[ $sections == *" relevance "* ]]; then
+  build/release/bench/bench_relevance "$out" 3 > "$out/relevance_strata.jsonl"
+  /usr/bin/python3 bench/peer_relevance.py "$out" 3 > "$out/relevance_pytorch.jsonl"
+  /usr/bin/python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+rows = {(r["impl"], r["model"]): r for f in ("relevance_strata.jsonl", "relevance_pytorch.jsonl")
+        for r in map(json.loads, open(os.path.join(out, f)))}
+print("\n| model | units | Jacobian items | Strata s, median (min-max) | PyTorch s, median (min-max) | PyTorch / Strata | sum of weights, Strata / PyTorch |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for (impl, model), s in sorted(rows.items()):
+    p = rows.get(("pytorch", model))
+    if impl != "strata" or not p:
+        continue
+    print(f"| {model} | {s['units']} | {s['items']} | {s['median_s']:.2f} ({s['min_s']:.2f}-{s['max_s']:.2f}) | "
+          f"{p['median_s']:.2f} ({p['min_s']:.2f}-{p['max_s']:.2f}) | {p['median_s'] / s['median_s']:.2f}x | "
+          f"{s['weight_sum'] / p['weight_sum']:.6f} |")
 PY
 fi
 rm -rf "$out"

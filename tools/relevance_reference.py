@@ -22,7 +22,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from strata_tools import contract  # noqa: E402
 from strata_tools import relevance as rel  # noqa: E402
 
 
@@ -30,19 +29,12 @@ def main(model_path, points_path, out_path):
     torch.set_num_threads(1)
     model = torch.jit.load(model_path).double().eval()
     meta = json.loads(model.strata_meta)
-    shapes = [tuple(layer["shape"]) for layer in meta["layers"]]
     with np.load(points_path, allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
-    points = [torch.as_tensor(arrays["z%d" % l], dtype=torch.float64) for l in range(len(shapes))]
-    m = points[0].shape[0]
-
-    def decode(z):
-        layers = [t.reshape((t.shape[0],) + s) for t, s in zip(z, shapes)]
-        return contract.to_data_units(model.decode(layers), meta)
-
-    flat = [p.reshape(m, -1) for p in points]
-    f = rel.flat_decoder(decode, [p.shape[1] for p in flat])
-    weights = rel.jacobian_weights(f, torch.cat(flat, dim=1), "forward")["mean_sq"]
+    points = [arrays["z%d" % l].astype(np.float64) for l in range(len(meta["layers"]))]
+    f, z = rel.strata_model_decoder(model, meta, points)
+    m = z.shape[0]
+    weights = rel.jacobian_weights(f, z, "forward")["mean_sq"]
     out = {"weights": weights.tolist(), "items": m}
     if "units" in arrays:
         first, count = (int(v) for v in arrays["units"])

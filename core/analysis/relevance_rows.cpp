@@ -43,12 +43,18 @@ MetricRow countRow(QString key, QString name, double value, double outOf, QStrin
 std::vector<double> jacobianWeights(const Model& model, const Dataset& dataset,
                                     const std::vector<int64_t>& items, int layer,
                                     const JobControl& job) {
-  const ModelInfo& info = model.info();
   const std::vector<int64_t> chosen(
       items.begin(),
       items.begin() + std::min<int64_t>(int64_t(items.size()), kRelevanceJacobianItems));
-  const Latents means = posteriorMeans(model, dataset, chosen, job.range(0, 0.1));
+  return jacobianWeightsAt(model, posteriorMeans(model, dataset, chosen, job.range(0, 0.1)), layer,
+                           job.range(0.1, 1.0));
+}
+
+std::vector<double> jacobianWeightsAt(const Model& model, const Latents& means, int layer,
+                                      const JobControl& job) {
+  const ModelInfo& info = model.info();
   const int64_t units = layer < 0 ? info.totalLatentSize() : info.layers[size_t(layer)].size();
+  if (means.batch < 1 || units < 1) return std::vector<double>(size_t(units), 0.0);
   // Each call decodes items x units rows; bound the decoded values held at once (with their
   // tangents) to about a million values (4 MB).
   const int64_t pixels = int64_t(info.input.channels) * info.input.height * info.input.width;
@@ -66,7 +72,7 @@ std::vector<double> jacobianWeights(const Model& model, const Dataset& dataset,
       const int64_t count = std::min(unitsPerCall, units - unit);
       const std::vector<double> norms = model.jacobianColumnSquaredNorms(at, layer, unit, count);
       for (int64_t c = 0; c < count; ++c) sums[size_t(unit + c)] += norms[size_t(c)];
-      job.report(0.1 + 0.9 * ++done / calls);
+      job.report(++done / calls);
     }
   }
   for (double& s : sums) s /= double(means.batch);

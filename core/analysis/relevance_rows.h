@@ -24,6 +24,11 @@ std::vector<double> jacobianWeights(const Model& model, const Dataset& dataset,
                                     const std::vector<int64_t>& items, int layer,
                                     const JobControl& job = {});
 
+// The same from the points themselves: every layer of the Jacobian items, as `posterior` returns
+// its means. Calls hold about a million decoded values at a time.
+std::vector<double> jacobianWeightsAt(const Model& model, const Latents& means, int layer,
+                                      const JobControl& job = {});
+
 // Adds the rows and the per-unit numbers (ModelMetrics::unitRelevance); a decoder autograd
 // cannot differentiate, or too many units, gives rows without a value that say why.
 void addRelevanceRows(ModelMetrics& m, const Model& model, const Dataset& dataset,

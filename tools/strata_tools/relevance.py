@@ -79,6 +79,21 @@ def flat_decoder(decode, sizes=None):
     return f
 
 
+def strata_model_decoder(model, meta, points):
+    """A Strata model file's decoder as z [M, D] -> [M, P] in data units (what Strata shows,
+    strata_tools.contract.to_data_units), with `points` (one array [M, *shape] per layer,
+    top first) flattened into that z; the tensors take the points' dtype."""
+    from strata_tools import contract
+    shapes = [tuple(layer["shape"]) for layer in meta["layers"]]
+    flat = [torch.as_tensor(p).reshape(len(p), -1) for p in points]
+
+    def decode(z):
+        layers = [t.reshape((t.shape[0],) + s) for t, s in zip(z, shapes)]
+        return contract.to_data_units(model.decode(layers), meta)
+
+    return flat_decoder(decode, [p.shape[1] for p in flat]), torch.cat(flat, dim=1)
+
+
 # ---------------------------------------------------------------- prior variance
 
 def prior_variance(means, logvars, prior_eps=None):
