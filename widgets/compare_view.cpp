@@ -33,6 +33,7 @@
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"
 #include "widgets/metrics_table.h"
+#include "widgets/unit_inspector.h"
 #include "widgets/unit_table.h"
 
 namespace strata {
@@ -286,11 +287,23 @@ QWidget* CompareView::buildUnitsPage() {
   auto* layout = new QVBoxLayout(page);
   layout->addLayout(controls);
   layout->addWidget(unitTable_, 1);
+  inspector_ = new UnitInspector(this);
+  inspector_->setWindowFlag(Qt::Window);
+  inspector_->resize(1100, 820);
+  connect(unitTable_, &UnitTable::unitActivated, this, &CompareView::inspectUnit);
   connect(unitModel_, &QComboBox::currentIndexChanged, this, [this](int m) {
     unitTable_->setMetrics(m >= 0 && size_t(m) < metrics_.size() ? metrics_[size_t(m)]
                                                                  : ModelMetrics{});
   });
   return page;
+}
+
+void CompareView::inspectUnit(int layer, int unit) {
+  const int m = unitModel_->currentIndex();
+  if (m < 0 || size_t(m) >= metrics_.size() || size_t(m) >= models_.size() || !dataset_) return;
+  inspector_->inspect(models_[size_t(m)], dataset_, metrics_[size_t(m)], layer, unit);
+  inspector_->show();
+  inspector_->raise();
 }
 
 void CompareView::showMetricsTables() {
@@ -322,7 +335,13 @@ void CompareView::connectSettings() {
 CompareView::~CompareView() = default;
 
 QList<JobRunner*> CompareView::jobRunners() const {
-  return {imageJobs_, sampleJobs_, pathJobs_, metricJobs_, matchJobs_, traversalJobs_};
+  return {imageJobs_,
+          sampleJobs_,
+          pathJobs_,
+          metricJobs_,
+          matchJobs_,
+          traversalJobs_,
+          inspector_->jobRunner()};
 }
 
 void CompareView::setDataset(DatasetPtr dataset) {

@@ -33,6 +33,7 @@ class ImageGrid;
 class JobRunner;
 class LineChart;
 class MetricsTable;
+class UnitInspector;
 class UnitTable;
 
 using ModelPtr = std::shared_ptr<const Model>;
@@ -65,6 +66,7 @@ class CompareView : public QWidget {
   const MatchedUnits* matchedUnits() const { return matched_.get(); }
   MetricsTable* metricsTable() const { return metricsTable_; }
   UnitTable* unitTable() const { return unitTable_; }
+  UnitInspector* unitInspector() const { return inspector_; }
   ImageGrid* reconstructionGrid(int column) const;
   ImageGrid* sampleGrid(int column) const;
   ImageGrid* interpolationGrid(int column) const;
@@ -92,6 +94,8 @@ class CompareView : public QWidget {
   QWidget* buildUnitsPage();
   // The metrics table and the units page from metrics_.
   void showMetricsTables();
+  // Opens the unit inspector on a unit of the model shown on the units page.
+  void inspectUnit(int layer, int unit);
   void connectSettings();
   void rebuildColumns();
   void refreshReconstructions();
@@ -139,6 +143,7 @@ class CompareView : public QWidget {
   QLabel* matchNote_ = nullptr;
   QComboBox* unitModel_ = nullptr;
   UnitTable* unitTable_ = nullptr;
+  UnitInspector* inspector_ = nullptr;
   JobRunner* imageJobs_ = nullptr;
   JobRunner* sampleJobs_ = nullptr;
   JobRunner* pathJobs_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <QHeaderView>
 #include <QLabel>
+#include <QPoint>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -97,6 +98,12 @@ UnitTable::UnitTable(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(summary_);
   layout->addWidget(table_, 1);
+  connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+    const QTableWidgetItem* name = table_->item(row, Unit);
+    if (!name) return;
+    const QPoint unit = name->data(Qt::UserRole).toPoint();
+    Q_EMIT unitActivated(unit.x(), unit.y());
+  });
   setMetrics({});
 }
 
@@ -140,7 +147,10 @@ void UnitTable::setMetrics(const ModelMetrics& m) {
     collapsed += kl < LatentStats::kCollapsedUnitKl;
     const int row = int(rank);
     table_->setItem(row, Rank, number(double(rank + 1), 'f', 0));
-    table_->setItem(row, Unit, new QTableWidgetItem(u.name));
+    auto* name = new QTableWidgetItem(u.name);
+    name->setData(Qt::UserRole, QPoint(int(u.layer), int(u.index)));
+    name->setToolTip(tr("Double-click to inspect this unit"));
+    table_->setItem(row, Unit, name);
     table_->setItem(row, Relevance, number(score[j]));
     table_->setItem(row, Share, number(share, 'f', 4));
     table_->setItem(row, Cumulative, number(total > 0 ? running : double(NAN), 'f', 4));

@@ -38,6 +38,10 @@ class UnitTable : public QWidget {
   QTableWidget* table() const { return table_; }
   QString summary() const;
 
+ Q_SIGNALS:
+  // A double-click on a unit's row: its layer and flat index within the layer.
+  void unitActivated(int layer, int unit);
+
  private:
   QLabel* summary_ = nullptr;
   QTableWidget* table_ = nullptr;

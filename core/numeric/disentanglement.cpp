@@ -49,17 +49,9 @@ double entropy(const std::vector<int64_t>& counts, int64_t total) {
 }
 
 double squaredCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = double(a.size());
-  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n;
-  const double mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
-  double saa = 0, sbb = 0, sab = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-    sab += (a[i] - ma) * (b[i] - mb);
-  }
-  if (saa <= 0 || sbb <= 0) return 0.0;
-  return sab * sab / (saa * sbb);
+  const CentredMoments m = centredMoments(a, b);
+  if (m.aa <= 0 || m.bb <= 0) return 0.0;
+  return m.ab * m.ab / (m.aa * m.bb);
 }
 
 double gapOfTopTwo(std::vector<double> v) {
@@ -255,6 +247,24 @@ int factorVaeVote(const CodeMatrix& codes, const std::vector<int64_t>& items, si
 }
 
 }  // namespace
+
+CentredMoments centredMoments(const std::vector<double>& a, const std::vector<double>& b) {
+  const double n = double(a.size());
+  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n;
+  const double mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
+  CentredMoments m;
+  for (size_t i = 0; i < a.size(); ++i) {
+    m.aa += (a[i] - ma) * (a[i] - ma);
+    m.bb += (b[i] - mb) * (b[i] - mb);
+    m.ab += (a[i] - ma) * (b[i] - mb);
+  }
+  return m;
+}
+
+double pearsonCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
+  const CentredMoments m = centredMoments(a, b);
+  return m.aa > 0 && m.bb > 0 ? m.ab / std::sqrt(m.aa * m.bb) : double(NAN);
+}
 
 // The edges are built the way numpy builds them (start + i * step) so both sides put edge
 // values in the same bin.

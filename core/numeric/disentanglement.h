@@ -28,6 +28,14 @@ struct FactorClasses {
   int at(int64_t i, int k) const { return classes[static_cast<size_t>(i * factors() + k)]; }
 };
 
+// Sums of centred products of two equally long series (about their own means).
+struct CentredMoments {
+  double aa = 0, bb = 0, ab = 0;
+};
+CentredMoments centredMoments(const std::vector<double>& a, const std::vector<double>& b);
+// Pearson's r; NaN when either series is constant.
+double pearsonCorrelation(const std::vector<double>& a, const std::vector<double>& b);
+
 // np.digitize(x, linspace(min, max, bins + 1)[:-1]): bin numbers in 1..bins (a constant x falls
 // in one bin). The binning of MIG and of the mutual information between units.
 std::vector<int> histogramBins(const std::vector<double>& x, int bins);

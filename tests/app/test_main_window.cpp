@@ -37,6 +37,7 @@
 #include "widgets/selection_panel.h"
 #include "widgets/temperature_controls.h"
 #include "widgets/traverse_view.h"
+#include "widgets/unit_inspector.h"
 #include "widgets/unit_table.h"
 
 using namespace strata;
@@ -321,6 +322,19 @@ class TestMainWindow : public QObject {
     compare->showPage("units");
     QTest::qWait(100);
     if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare-units.png")));
+    // Double-clicking the top-ranked unit opens the inspector on it.
+    UnitInspector* inspector = compare->unitInspector();
+    QSignalSpy profiled(inspector, &UnitInspector::profileShown);
+    Q_EMIT units->cellDoubleClicked(0, UnitTable::Unit);
+    QTRY_VERIFY_WITH_TIMEOUT(profiled.count() == 1, 120000);
+    QVERIFY(inspector->isVisible());
+    const QPoint top = units->item(0, UnitTable::Unit)->data(Qt::UserRole).toPoint();
+    QCOMPARE(inspector->profile()->layer, top.x());
+    QCOMPARE(inspector->profile()->unit, top.y());
+    QCOMPARE(inspector->profile()->highest.size(), size_t(UnitProfile::kExtremeItems));
+    QTest::qWait(100);
+    if (!shots.isEmpty())
+      QVERIFY(inspector->grab().save(QDir(shots).filePath("unit-inspector.png")));
 
     QTemporaryDir dir;
     writeMetricsTable(dir.filePath("m.csv"), compare->metrics());

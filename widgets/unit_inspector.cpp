@@ -1,0 +1,208 @@
+#include "widgets/unit_inspector.h"
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "core/base/job_runner.h"
+#include "core/data/image_convert.h"
+#include "core/model/latent_stats.h"
+#include "core/model/traversal.h"
+#include "widgets/image_grid.h"
+#include "widgets/line_chart.h"
+
+namespace strata {
+namespace {
+
+constexpr int kTraversalSteps = 9;
+
+struct InspectorResult {
+  UnitProfile profile;
+  std::vector<float> traversal;
+  std::vector<double> values;
+};
+
+QLabel* heading(const QString& text, QWidget* parent) {
+  auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(text), parent);
+  return label;
+}
+
+QString number(double v) {
+  return std::isfinite(v) ? QString::number(v, 'g', 3) : QStringLiteral("–");
+}
+
+}  // namespace
+
+UnitInspector::UnitInspector(QWidget* parent) : QWidget(parent) {
+  setWindowTitle(tr("Unit inspector"));
+  jobs_ = new JobRunner(this);
+  title_ = new QLabel(tr("Double-click a unit on the Units page to inspect it."), this);
+  title_->setWordWrap(true);
+  facts_ = new QLabel(this);
+  facts_->setWordWrap(true);
+  facts_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  histogram_ = new LineChart(this);
+  extremes_ = new ImageGrid(this);
+  quantiles_ = new ImageGrid(this);
+  traversal_ = new ImageGrid(this);
+  neighbours_ = new QLabel(this);
+  neighbours_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  neighbours_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  auto* grid = new QGridLayout;
+  grid->addWidget(heading(tr("Posterior means over the items"), this), 0, 0);
+  grid->addWidget(histogram_, 1, 0);
+  grid->addWidget(heading(tr("Most correlated units and factors"), this), 0, 1);
+  grid->addWidget(neighbours_, 1, 1);
+  grid->addWidget(heading(tr("Items where the unit is highest and lowest"), this), 2, 0, 1, 2);
+  grid->addWidget(extremes_, 3, 0, 1, 2);
+  grid->addWidget(heading(tr("Items at quantiles of the unit"), this), 4, 0);
+  grid->addWidget(quantiles_, 5, 0);
+  grid->addWidget(heading(tr("Decoder traversal from the median item"), this), 4, 1);
+  grid->addWidget(traversal_, 5, 1);
+  grid->setRowStretch(3, 3);
+  grid->setRowStretch(5, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(title_);
+  layout->addWidget(facts_);
+  layout->addLayout(grid, 1);
+  connect(extremes_, &ImageGrid::cellClicked, this, [this](int cell) {
+    if (!profile_) return;
+    const int k = cell % UnitProfile::kExtremeItems;
+    const auto& items = cell < UnitProfile::kExtremeItems ? profile_->highest : profile_->lowest;
+    if (size_t(k) < items.size()) extremes_->setCaption(tr("item %1").arg(items[size_t(k)]));
+  });
+}
+
+QString UnitInspector::metricsText(const ModelMetrics& m) const {
+  if (!profile_) return {};
+  const UnitProfile& p = *profile_;
+  QStringList parts;
+  parts << tr("beyond its own noise (|mean| > posterior sd) on %1% of %2 items")
+               .arg(QString::number(100.0 * p.beyondNoise, 'f', 1))
+               .arg(p.items.size());
+  if (size_t(p.layer) < m.unitKl.size() && size_t(p.unit) < m.unitKl[size_t(p.layer)].size()) {
+    const double kl = m.unitKl[size_t(p.layer)][size_t(p.unit)];
+    parts << tr("KL %1 nats%2")
+                 .arg(number(kl),
+                      kl < LatentStats::kCollapsedUnitKl ? tr(" (collapsed)") : QString());
+  }
+  if (size_t(p.layer) < m.unitMeanVariance.size() &&
+      size_t(p.unit) < m.unitMeanVariance[size_t(p.layer)].size()) {
+    const double v = m.unitMeanVariance[size_t(p.layer)][size_t(p.unit)];
+    parts << tr("Var E[z] %1%2")
+                 .arg(number(v), v > LatentStats::kActiveThreshold ? tr(" (active)") : QString());
+  }
+  // Per-unit numbers of the chosen codes: all layers, or this layer alone.
+  const int index = m.options.layer < 0 ? p.codeIndex : m.options.layer == p.layer ? p.unit : -1;
+  if (index >= 0 && size_t(index) < m.unitPriorVariance.size() &&
+      size_t(index) < m.unitJacobianWeight.size()) {
+    const double r = m.unitPriorVariance[size_t(index)] * m.unitJacobianWeight[size_t(index)];
+    int rank = 1;
+    for (size_t j = 0; j < m.unitPriorVariance.size(); ++j)
+      rank += m.unitPriorVariance[j] * m.unitJacobianWeight[j] > r;
+    const MetricRow* relevant = m.find("relevance/relevant-units");
+    const bool within = relevant && std::isfinite(relevant->value) && rank <= relevant->value;
+    parts << tr("ARD-VAE relevance %1, rank %2 of %3%4")
+                 .arg(number(r))
+                 .arg(rank)
+                 .arg(m.unitPriorVariance.size())
+                 .arg(within ? tr(" (within the 99%)") : QString());
+  }
+  if (index >= 0 && index < m.unitClasses.size())
+    parts << tr("Bonheme & Grzes: %1").arg(m.unitClasses[index]);
+  return parts.join(QStringLiteral(" · "));
+}
+
+void UnitInspector::inspect(std::shared_ptr<const Model> model, DatasetPtr dataset,
+                            const ModelMetrics& metrics, int layer, int unit) {
+  if (!model || !dataset) return;
+  const ModelInfo& info = model->info();
+  const QString label = unitLabel(info, layer, unit);
+  title_->setText(QStringLiteral("<b>%1</b> · %2").arg(label, info.name.toHtmlEscaped()));
+  facts_->setText(tr("Profiling %1 on a worker…").arg(label));
+  const std::vector<int64_t> items = metricItems(metrics.options, dataset->size());
+  const uint64_t seed = metrics.options.seed + 11;
+  jobs_->start<std::shared_ptr<InspectorResult>>(
+      tr("Profiling %1").arg(label),
+      [model, dataset, items, layer, unit, seed](const JobControl& job) {
+        auto r = std::make_shared<InspectorResult>();
+        r->profile = profileUnit(*model, *dataset, items, layer, unit, seed, job.range(0, 0.9));
+        const int64_t median = r->profile.quantileItems[r->profile.quantiles.size() / 2];
+        const LatentStart start = startFromItem(*model, *dataset, median, false, seed);
+        // Over the data's own range of the unit (its 1% to 99% quantiles), which a prior-sigma
+        // range can miss entirely in a hierarchical model.
+        const UnitGroup group = singleUnit(model->info(), layer, unit);
+        const double low = r->profile.quantileValues.front();
+        const double high = r->profile.quantileValues.back();
+        Latents batch;
+        for (int s = 0; s < kTraversalSteps; ++s) {
+          const double value = low + (high - low) * s / (kTraversalSteps - 1);
+          const Latents z = applyEdits(*model, start, {{group, value}}, Propagation::KeepLower);
+          batch.layers.resize(z.layers.size());
+          for (size_t l = 0; l < z.layers.size(); ++l)
+            batch.layers[l].insert(batch.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
+          ++batch.batch;
+          r->values.push_back(value);
+        }
+        r->traversal = model->decode(batch);
+        job.report(1.0);
+        return r;
+      },
+      [this, model, dataset, metrics](std::shared_ptr<InspectorResult> r) {
+        display(model, dataset, metrics, std::move(r->profile), std::move(r->traversal),
+                std::move(r->values));
+      },
+      [this](const QString& message) { facts_->setText(message); });
+}
+
+void UnitInspector::display(std::shared_ptr<const Model> model, DatasetPtr dataset,
+                            const ModelMetrics& metrics, UnitProfile p,
+                            std::vector<float> traversal, std::vector<double> values) {
+  profile_ = std::make_unique<UnitProfile>(std::move(p));
+  const UnitProfile& profile = *profile_;
+  facts_->setText(metricsText(metrics));
+  histogram_->setSeries(
+      {{tr("items"), profile.histogram, QColor(60, 100, 170)}},
+      tr("posterior mean, %1 to %2").arg(number(profile.low), number(profile.high)), tr("items"));
+  QVector<QImage> images;
+  for (int64_t item : profile.highest) images << datasetImage(*dataset, item);
+  for (int64_t item : profile.lowest) images << datasetImage(*dataset, item);
+  extremes_->setImages(images, UnitProfile::kExtremeItems, {tr("highest"), tr("lowest")});
+  extremes_->setCaption(tr("highest %1, lowest %2").arg(number(profile.high), number(profile.low)));
+  images.clear();
+  QStringList caption;
+  for (size_t q = 0; q < profile.quantileItems.size(); ++q) {
+    images << datasetImage(*dataset, profile.quantileItems[q]);
+    caption << QStringLiteral("%1%: %2")
+                   .arg(100.0 * profile.quantiles[q])
+                   .arg(number(profile.quantileValues[q]));
+  }
+  quantiles_->setImages(images, int(images.size()));
+  quantiles_->setCaption(caption.join(QStringLiteral(", ")));
+  traversal_->setImages(toQImages(traversal, model->info().input), kTraversalSteps);
+  traversal_->setCaption(tr("%1 to %2 (1% to 99% quantiles); other units as the median item's")
+                             .arg(number(values.front()), number(values.back())));
+  QString html = QStringLiteral(
+                     "<table cellspacing=4><tr><th align=left>%1</th><th>%2</th>"
+                     "<th>%3</th></tr>")
+                     .arg(tr("unit"), tr("r, means"), tr("r, samples"));
+  for (const UnitProfile::Neighbour& n : profile.correlated)
+    html +=
+        QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>%3</td></tr>")
+            .arg(n.label.toHtmlEscaped(), number(n.meanCorrelation), number(n.sampledCorrelation));
+  html += QStringLiteral("</table>");
+  if (!profile.factorNames.isEmpty()) {
+    html += tr("<p>Mutual information with the factors (nats, 20 bins as MIG):<br>");
+    for (int k = 0; k < profile.factorNames.size(); ++k)
+      html += QStringLiteral("%1 %2<br>")
+                  .arg(profile.factorNames[k].toHtmlEscaped(),
+                       number(profile.factorInformation[size_t(k)]));
+  }
+  neighbours_->setText(html);
+  Q_EMIT profileShown();
+}
+
+}  // namespace strata

@@ -1,0 +1,57 @@
+#pragma once
+// The unit inspector: everything about one latent unit on one page (docs/metrics.md, "Unit
+// inspector"). The distribution of its posterior means with the share beyond its own noise,
+// the items where it is highest, lowest and at seven quantiles, a traversal of the decoder
+// from the median item, the units most correlated with it in mean and in sampled codes, its
+// mutual information with each factor, and, from the metrics table, its KL, relevance and
+// class. Computed on a worker; a newer request drops the older one's result.
+
+#include <QWidget>
+
+#include <memory>
+
+#include "core/analysis/model_metrics.h"
+#include "core/analysis/unit_profile.h"
+#include "core/data/dataset.h"
+#include "core/model/model.h"
+
+class QLabel;
+
+namespace strata {
+
+class ImageGrid;
+class JobRunner;
+class LineChart;
+
+class UnitInspector : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit UnitInspector(QWidget* parent = nullptr);
+  // Profiles `unit` of `layer` on the items of `metrics`' options (its other numbers are shown
+  // beside the profile).
+  void inspect(std::shared_ptr<const Model> model, DatasetPtr dataset, const ModelMetrics& metrics,
+               int layer, int unit);
+  JobRunner* jobRunner() const { return jobs_; }
+  const UnitProfile* profile() const { return profile_.get(); }
+
+ Q_SIGNALS:
+  void profileShown();
+
+ private:
+  void display(std::shared_ptr<const Model> model, DatasetPtr dataset, const ModelMetrics& metrics,
+               UnitProfile profile, std::vector<float> traversal, std::vector<double> values);
+  QString metricsText(const ModelMetrics& metrics) const;
+
+  JobRunner* jobs_ = nullptr;
+  std::unique_ptr<UnitProfile> profile_;
+  QLabel* title_ = nullptr;
+  QLabel* facts_ = nullptr;
+  LineChart* histogram_ = nullptr;
+  ImageGrid* extremes_ = nullptr;
+  ImageGrid* quantiles_ = nullptr;
+  ImageGrid* traversal_ = nullptr;
+  QLabel* neighbours_ = nullptr;
+};
+
+}  // namespace strata
