@@ -39,24 +39,24 @@ namespace {
 // of the means and the Bonheme & Grzes class, were added.
 constexpr int kCacheVersion = 4;
 
-QJsonArray toArray(const std::vector<double>& v) {
-  QJsonArray a;
-  for (double x : v) a.append(x);
-  return a;
-}
-
-std::vector<double> fromArray(const QJsonValue& v) {
-  std::vector<double> out;
-  for (const auto& x : v.toArray()) out.push_back(x.toDouble());
-  return out;
-}
-
 // JSON has no NaN: absent values are written as null and read back as NaN.
 QJsonValue number(double v) {
   return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
 }
 double readNumber(const QJsonValue& v) {
   return v.isDouble() ? v.toDouble() : NAN;
+}
+
+QJsonArray toArray(const std::vector<double>& v) {
+  QJsonArray a;
+  for (double x : v) a.append(number(x));
+  return a;
+}
+
+std::vector<double> fromArray(const QJsonValue& v) {
+  std::vector<double> out;
+  for (const auto& x : v.toArray()) out.push_back(readNumber(x));
+  return out;
 }
 
 QString codesText(const MetricsOptions& o, const Model& model, int64_t items) {

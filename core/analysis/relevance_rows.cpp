@@ -1,6 +1,9 @@
 #include "core/analysis/relevance_rows.h"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace strata {
 namespace {
@@ -71,7 +74,13 @@ std::vector<double> jacobianWeightsAt(const Model& model, const Latents& means, 
       job.cancel.throwIfCancelled();
       const int64_t count = std::min(unitsPerCall, units - unit);
       const std::vector<double> norms = model.jacobianColumnSquaredNorms(at, layer, unit, count);
-      for (int64_t c = 0; c < count; ++c) sums[size_t(unit + c)] += norms[size_t(c)];
+      for (int64_t c = 0; c < count; ++c) {
+        // A finite decode can still have an infinite slope (sqrt at 0, a saturated exp).
+        if (!std::isfinite(norms[size_t(c)]))
+          throw ModelOutputError(
+              "decode", "Jacobian column for unit " + std::to_string(unit + c) + " is not finite");
+        sums[size_t(unit + c)] += norms[size_t(c)];
+      }
       job.report(++done / calls);
     }
   }
@@ -101,8 +110,12 @@ void addRelevanceRows(ModelMetrics& m, const Model& model, const Dataset& datase
       countRow("relevance/relevant-units", "relevant units (ARD-VAE, 99%)", NAN, units, how);
   MetricRow prior = countRow("relevance/prior-variance-only", "units by prior variance alone (99%)",
                              NAN, units, priorOnly);
-  prior.value = unitsExplaining(ardPriorVariance(codes.means, codes.logVariances),
-                                kRelevanceExplained, nullptr, nullptr);
+  try {
+    prior.value = unitsExplaining(ardPriorVariance(codes.means, codes.logVariances),
+                                  kRelevanceExplained, nullptr, nullptr);
+  } catch (const std::invalid_argument& e) {  // non-finite codes: say so, keep the other rows
+    prior.parameters = QStringLiteral("not computed: %1; %2").arg(e.what(), codesText);
+  }
   if (units > kMaxUnitsForRelevance) {
     relevant.parameters =
         QStringLiteral("not computed: %1 units, at most %2 (choose one layer); %3")
@@ -119,6 +132,8 @@ void addRelevanceRows(ModelMetrics& m, const Model& model, const Dataset& datase
     } catch (const ModelOutputError& e) {
       relevant.parameters =
           QStringLiteral("not computed: %1; %2").arg(QString::fromStdString(e.what()), codesText);
+    } catch (const std::invalid_argument& e) {
+      relevant.parameters = QStringLiteral("not computed: %1; %2").arg(e.what(), codesText);
     }
   }
   m.rows.push_back(relevant);

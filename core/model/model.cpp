@@ -4,12 +4,14 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QScopeGuard>
+#include <QStringList>
 
 #include <torch/autograd.h>
 #include <torch/csrc/autograd/forward_grad.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <optional>
@@ -235,6 +237,20 @@ struct Model::Impl {
     std::vector<int64_t> items(badItems.data_ptr<int64_t>(),
                                badItems.data_ptr<int64_t>() + badItems.numel());
     throw ModelOutputError(what, "returned NaN or Inf", items);
+  }
+  // As checkResult, for a batch repeated once per unit (row c * batch + i is item i): the
+  // items named are those of the original batch.
+  static void checkReplicatedResult(const at::Tensor& t, const std::vector<int64_t>& expected,
+                                    int64_t batch) {
+    try {
+      checkResult(t, expected, "decode");
+    } catch (const ModelOutputError& e) {
+      std::vector<int64_t> items;
+      for (int64_t row : e.items())
+        if (std::find(items.begin(), items.end(), row % batch) == items.end())
+          items.push_back(row % batch);
+      throw ModelOutputError(e.method(), e.problem(), items);
+    }
   }
   Latents layersResult(const c10::IValue& value, int64_t batch, size_t firstLayer,
                        const std::string& what) const {
@@ -674,6 +690,23 @@ std::vector<double> doubleBackwardNorms(const at::Tensor& decoded,
                    batch);
 }
 
+constexpr const char* kForwardModeFailed = "forward-mode autograd failed";
+
+// One sentence from an autograd or interpreter failure: the "RuntimeError:" line the
+// TorchScript interpreter puts after its traceback, else the first line.
+ModelOutputError autogradFailure(bool forward, const char* what) {
+  const QStringList lines = QString::fromUtf8(what).split('\n', Qt::SkipEmptyParts);
+  QString reason = lines.value(0).trimmed();
+  for (const QString& line : lines)
+    if (line.trimmed().startsWith(QLatin1String("RuntimeError:"))) {
+      reason = line.trimmed().mid(int(qstrlen("RuntimeError:"))).trimmed();
+      break;
+    }
+  return ModelOutputError(
+      "decode", std::string(forward ? kForwardModeFailed : "reverse-mode autograd failed") + " (" +
+                    reason.toStdString() + ")");
+}
+
 // LibTorch has one forward-AD level per process (nesting is refused), so two models computing
 // Jacobians on two threads take turns.
 std::mutex& forwardLevelMutex() {
@@ -689,7 +722,10 @@ std::vector<double> Model::jacobianColumnSquaredNorms(const Latents& point, int 
   if (mode == JacobianMode::Automatic) {
     try {
       return jacobianColumnSquaredNorms(point, layer, firstUnit, units, JacobianMode::ForwardMode);
-    } catch (const ModelOutputError&) {
+    } catch (const ModelOutputError& e) {
+      // Only an operator without a forward-mode formula is worth a second try; a decoder that
+      // returns NaN or the wrong shape fails the same way in reverse mode.
+      if (e.problem().rfind(kForwardModeFailed, 0) != 0) throw;
       return jacobianColumnSquaredNorms(point, layer, firstUnit, units,
                                         JacobianMode::DoubleBackward);
     }
@@ -725,15 +761,17 @@ std::vector<double> Model::jacobianColumnSquaredNorms(const Latents& point, int 
     const c10::IValue result = d->module.get_method("decode")({tensorList(inputs)});
     if (!result.isTensor())
       throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
-    Impl::checkResult(result.toTensor().detach(), d->imageShape(rows), "decode");
+    Impl::checkReplicatedResult(result.toTensor().detach(), d->imageShape(rows), point.batch);
     const at::Tensor decoded = decodedToDataUnits(result.toTensor(), info).reshape({rows, -1});
     if (forward)
       return copyNorms(std::get<1>(at::_unpack_dual(decoded, int64_t(*level))), units, point.batch);
     return doubleBackwardNorms(decoded, chosen, tangents, units, point.batch);
-  } catch (const c10::Error& e) {
-    throw ModelOutputError(
-        "decode", std::string(forward ? "forward-mode" : "reverse-mode") + " autograd failed (" +
-                      QString::fromUtf8(e.what()).section('\n', 0, 0).toStdString() + ")");
+  } catch (const Error&) {
+    throw;  // already says what went wrong, in Strata's words
+  } catch (const std::exception& e) {
+    // c10::Error from LibTorch itself, or the std::runtime_error the TorchScript interpreter
+    // rethrows when an operator inside the model's decode fails.
+    throw autogradFailure(forward, e.what());
   }
 }
 

@@ -1,5 +1,7 @@
 #include "tests/support/test_support.h"
 
+#include "core/base/thread_pools.h"
+
 #include <QCoreApplication>
 #include <QSet>
 #include <QThread>
@@ -28,6 +30,9 @@ bool allowed(const QString& message) {
     if (message.startsWith(prefix)) return true;
   return false;
 }
+
+// How long the jobs left by the last test function may take to finish before exit.
+constexpr int kJobDrainMs = 120000;
 
 // Failures reported per test function (and data row); later warnings are still logged.
 constexpr int kFailuresPerFunction = 10;
@@ -95,6 +100,15 @@ int runTests(QObject* test, int argc, char** argv) {
   // one from before.
   state().testlib = qInstallMessageHandler(failOnWarnings);
   int failures = QTest::qRun();
+  // A view destroyed at the end of a test function cancels its jobs but does not wait for
+  // them; one still inside a model call would otherwise run on while exit() tears LibTorch's
+  // statics down under it (a double free, and Qt Test's crash handler then hangs). A job that
+  // outlives the wait is a test that left work running: a failure, named, not a hang.
+  if (!strata::jobPool().waitForDone(kJobDrainMs)) {
+    std::printf("FAIL!  : %s: a job was still running %d s after the last test function\n",
+                test->metaObject()->className(), kJobDrainMs / 1000);
+    ++failures;
+  }
   {
     const std::lock_guard<std::recursive_mutex> lock(state().mutex);
     for (const QString& message : state().lateMessages)

@@ -4,6 +4,7 @@
 // of other ranges, normalisations, logits and layer counts, and the metrics rows on the bundled
 // dSprites model.
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -199,6 +200,72 @@ class TestRelevance : public QObject {
     QCOMPARE(relevant->value, ref["n_explained"].toDouble());
     QCOMPARE(prior->value, ref["n_prior_variance_only"].toDouble());
     QVERIFY(relevant->value < prior->value);
+  }
+
+  // Decoders that break autograd, made at test time from the tiny contract model: one whose
+  // output is finite but whose slope is not (sqrt at 0), and one that writes into its input in
+  // place (refused by reverse-mode autograd, fine in forward mode). Each failure is one typed
+  // sentence naming decode, never the interpreter's traceback or a NaN weight.
+  void hostileDecodersGiveModelErrors() {
+    QTemporaryDir dir;
+    QFile script(dir.filePath("hostile.py"));
+    QVERIFY(script.open(QIODevice::WriteOnly));
+    script.write(QStringLiteral(R"(import json, sys
+from typing import List
+sys.path.insert(0, %1)
+import torch
+import make_broken_models as broken
+
+class SqrtAtZero(broken.Valid):
+    @torch.jit.export
+    def decode(self, z: List[torch.Tensor]) -> torch.Tensor:
+        return torch.sqrt(broken._decode(z) * 0.0)
+
+class InPlace(broken.Valid):
+    @torch.jit.export
+    def decode(self, z: List[torch.Tensor]) -> torch.Tensor:
+        b = z[1]
+        b.add_(0.0)
+        return broken._decode(z)
+
+torch.jit.script(SqrtAtZero(broken.tiny_meta())).save(sys.argv[1] + "/sqrt.pt")
+torch.jit.script(InPlace(broken.tiny_meta())).save(sys.argv[1] + "/inplace.pt")
+json.dump({"ok": True}, open(sys.argv[1] + "/done.json", "w"))
+)")
+                     .arg('"' + kSource + "/tools\"")
+                     .toUtf8());
+    script.close();
+    const QJsonObject made =
+        runPythonReference({script.fileName(), dir.path()}, dir.filePath("done.json"));
+    QVERIFY(made["ok"].toBool());
+    Latents z;
+    z.batch = 2;
+    z.layers = {{0.1f, 0.2f, 0.3f, 0.4f}, std::vector<float>(8, 0.5f)};
+
+    const auto sqrtModel = Model::load(dir.filePath("sqrt.pt"));
+    QVERIFY(sqrtModel);
+    try {
+      jacobianWeightsAt(*sqrtModel, z, -1);
+      QFAIL("an infinite slope gave weights");
+    } catch (const ModelOutputError& e) {
+      QCOMPARE(QString::fromStdString(e.method()), QStringLiteral("decode"));
+      QVERIFY2(QString(e.what()).contains("not finite"), e.what());
+    }
+
+    const auto inPlace = Model::load(dir.filePath("inplace.pt"));
+    QVERIFY(inPlace);
+    try {
+      inPlace->jacobianColumnSquaredNorms(z, -1, 0, 6, Model::JacobianMode::DoubleBackward);
+      QFAIL("reverse mode through an in-place write succeeded");
+    } catch (const ModelOutputError& e) {
+      const QString text = e.what();
+      QVERIFY2(text.startsWith("decode: reverse-mode autograd failed ("), e.what());
+      QVERIFY2(!text.contains('\n') && !text.contains("Traceback"), e.what());
+    }
+    // Automatic mode uses forward mode, which the in-place write does not trouble.
+    const std::vector<double> norms = inPlace->jacobianColumnSquaredNorms(z, -1, 0, 6);
+    QCOMPARE(norms.size(), size_t(6));
+    for (double n : norms) QVERIFY(std::isfinite(n));
   }
 
   // A 60-layer model's 3,840 units would take 3,840 decodes per item: the row says so and asks

@@ -1,5 +1,6 @@
 // The job runner delivers only the newest result, on the owner's thread, and cancels.
 
+#include <QScopeGuard>
 #include <QtTest>
 
 #include <atomic>
@@ -106,6 +107,11 @@ class TestJobRunner : public QObject {
         QStringLiteral("where"), [](const JobControl&) { return 0; }, [](int) {});
     std::atomic<bool> inside{false};
     std::atomic<bool> release{false};
+    // The job reads these locals: it must end before they go, also when a check fails.
+    const auto releaseBlocker = qScopeGuard([&] {
+      release = true;
+      jobPool().waitForDone();
+    });
     JobRunner blocker;
     blocker.start<int>(
         QStringLiteral("hold"),
@@ -121,7 +127,6 @@ class TestJobRunner : public QObject {
     QVERIFY(jobPool().activeThreadCount() >= 1);
     QCOMPARE(QThreadPool::globalInstance()->activeThreadCount(), 0);
     QVERIFY(jobPool().maxThreadCount() >= 2);
-    release = true;
   }
 
   void failuresCarryTheMessage() {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/base/resources.h"
 #include "core/data/dsprites.h"
@@ -237,7 +238,8 @@ class TestModelParity : public QObject {
   // Contract 2: inputs standardised per channel (input.normalize) and decode returning logits
   // or a standardised mean (output.decode), tools/make_contract_v2_models.py. The API still
   // takes and returns [0, 1] data; the references are PyTorch through the contract's mapping.
-  // Tolerances: 1e-5 for latents and images, 1e-4 for log p(x|z) (float32 sums of 192 terms).
+  // Tolerances: 1e-5 for latents and images, 1e-4 for log p(x|z) (float32 sums of 192 terms),
+  // or four float32 steps where the sum is large.
   void readsContractTwoModels_data() {
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("logits");
@@ -274,8 +276,16 @@ class TestModelParity : public QObject {
     for (size_t l = 0; l < 2; ++l)
       QVERIFY(maxAbsDiff(q.qMean.layers[l], ref(name, QStringLiteral("qmean%1").arg(l))) <= 1e-5);
     const std::vector<float> logPx = model->logPx(x.data(), 4, q.z);
-    const double logPxDiff = maxAbsDiff(logPx, ref(name, "logpx"));
-    QVERIFY2(logPxDiff <= 1e-4, qPrintable(QString::number(logPxDiff)));
+    const std::vector<float> logPxRef = ref(name, "logpx");
+    const double logPxDiff = maxAbsDiff(logPx, logPxRef);
+    // A sum near -17,000 nats is held in float32 steps of 0.002: 1e-4, or four such steps of
+    // the largest reference value (CPUs with other vector units round the sum differently).
+    double largest = 0;
+    for (float v : logPxRef) largest = std::max(largest, std::abs(double(v)));
+    const double tolerance =
+        std::max(1e-4, 4 * largest * double(std::numeric_limits<float>::epsilon()));
+    QVERIFY2(logPxDiff <= tolerance,
+             qPrintable(QStringLiteral("%1 > %2").arg(logPxDiff).arg(tolerance)));
     QVERIFY(maxAbsDiff(model->decode(q.z), ref(name, "recon")) <= 1e-5);
 
     // A reader that ignored input.normalize would report other bounds (see the JSON).
