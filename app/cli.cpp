@@ -36,8 +36,9 @@ using cli::parseArguments;
 using cli::runCommand;
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
-const char* const kSubcommands[] = {"validate",  "write-dsprites", "metrics", "render", "traverse",
-                                    "hierarchy", "project",        "compare", "cache",  "encode"};
+const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics", "render",
+                                    "traverse", "hierarchy",      "project", "compare",
+                                    "unit",     "cache",          "encode"};
 
 QString describe() {
   return QString(
@@ -66,6 +67,10 @@ QString describe() {
       "                         scatter plot of a projection, one mark per point\n"
       "  compare MODEL.pt... -o FIG [--items LIST]\n"
       "                         reconstructions and prior samples of models side by side\n"
+      "  unit MODEL.pt --unit LABEL -o FIG [--data SPEC] [--items N]\n"
+      "                         one latent unit as the unit inspector shows it: the items\n"
+      "                         where it is highest, lowest and at its quantiles, and a\n"
+      "                         decoder traversal over its data range\n"
       "  render RECIPE.json [-o FIG]\n"
       "                         make a figure again from the recipe written beside it\n"
       "  encode MODEL.pt -o OUT.npy [--data SPEC] [--source all-layers|LAYER] [--samples]\n"
@@ -150,8 +155,9 @@ bool isHeadlessInvocation(int argc, char** argv) {
 int runHeadless(int argc, char** argv) {
   // Figures draw text, which needs a GUI application; headless, on the offscreen platform.
   const bool drawsFigures =
-      argc >= 2 && QStringList{"render", "traverse", "hierarchy", "project", "compare"}.contains(
-                       QString::fromLocal8Bit(argv[1]));
+      argc >= 2 &&
+      QStringList{"render", "traverse", "hierarchy", "project", "compare", "unit"}.contains(
+          QString::fromLocal8Bit(argv[1]));
   if (drawsFigures && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
     qputenv("QT_QPA_PLATFORM", "offscreen");
   std::unique_ptr<QCoreApplication> application =
@@ -178,11 +184,9 @@ int runHeadless(int argc, char** argv) {
     });
   }
   const std::map<QString, int (*)(const QStringList&)> figureCommands{
-      {"render", cli::renderCommand},
-      {"traverse", cli::traverseCommand},
-      {"hierarchy", cli::hierarchyCommand},
-      {"project", cli::projectCommand},
-      {"compare", cli::compareCommand}};
+      {"render", cli::renderCommand},       {"traverse", cli::traverseCommand},
+      {"hierarchy", cli::hierarchyCommand}, {"project", cli::projectCommand},
+      {"compare", cli::compareCommand},     {"unit", cli::unitCommand}};
   if (args.size() >= 2 && figureCommands.count(args[1])) {
     const auto command = figureCommands.at(args[1]);
     args.removeAt(1);

@@ -8,6 +8,7 @@
 #include <QTextStream>
 
 #include "app/cli_support.h"
+#include "core/analysis/unit_profile.h"
 #include "core/data/dataset_source.h"
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
@@ -326,6 +327,35 @@ int compareCommand(const QStringList& arguments) {
     recipe.temperature =
         numberOption("temperature", p.value(temperature), recipeField(figure, "temperature"));
     return common.finish(p, "compare", recipe);
+  });
+}
+
+int unitCommand(const QStringList& arguments) {
+  return runCommand("unit", [&] {
+    QCommandLineParser p;
+    describe(p,
+             "One latent unit as the unit inspector shows it: the items where it is highest, "
+             "lowest and at its quantiles, and a decoder traversal over its data range.");
+    p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption unit("unit", "the unit, e.g. z_top[3] (as the views name it)",
+                                  "LABEL");
+    const QCommandLineOption items(
+        "items", "items profiled, a seeded sample as the metrics draw (default 10000)", "N",
+        QString::number(kDefaultProfileItems));
+    p.addOptions({unit, items});
+    if (!common.parse(p, arguments, "unit")) return int(kOk);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
+    if (!p.isSet(unit)) throw CommandError(kUsage, "--unit LABEL is required");
+    const QString figure = figureKindName(FigureKind::Unit);
+    UnitRecipe recipe;
+    recipe.models = modelReferences(p.positionalArguments());
+    recipe.dataset = p.value(common.data);
+    recipe.unit = textOption("unit", p.value(unit), recipeField(figure, "unit"));
+    recipe.profileItems =
+        integerOption("items", p.value(items), recipeField(figure, "profile_items"));
+    return common.finish(p, "unit", recipe);
   });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Headless figure subcommands: `render RECIPE.json` and `traverse`, `hierarchy`, `project`,
-// `compare`, which write a recipe from their arguments and render it.
+// `compare`, `unit`, which write a recipe from their arguments and render it.
 
 #include <QStringList>
 
@@ -11,5 +11,6 @@ int traverseCommand(const QStringList& arguments);
 int hierarchyCommand(const QStringList& arguments);
 int projectCommand(const QStringList& arguments);
 int compareCommand(const QStringList& arguments);
+int unitCommand(const QStringList& arguments);
 
 }  // namespace strata::cli

@@ -113,6 +113,12 @@ void MainWindow::connectViews() {
     showView(QStringLiteral("traverse"));
     traverse_->focusUnit(layer, unit);
   });
+  // Every place that names a unit opens the one unit inspector, on the open model.
+  auto inspect = [this](int layer, int unit) {
+    compare_->inspectModelUnit(workspace_->model(), layer, unit);
+  };
+  connect(hierarchy_, &HierarchyView::unitInspectRequested, this, inspect);
+  connect(traverse_, &TraverseView::unitInspectRequested, this, inspect);
   connect(itemPanel_, &ItemPanel::traverseRequested, this, [this](int64_t index) {
     showView(QStringLiteral("traverse"));
     traverse_->startFromItem(index);

@@ -29,6 +29,7 @@
 #include "core/model/latent_stats.h"
 #include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
+#include "core/model/traversal.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"
@@ -306,6 +307,18 @@ void CompareView::inspectUnit(int layer, int unit) {
   inspector_->raise();
 }
 
+void CompareView::inspectModelUnit(const ModelPtr& model, int layer, int unit) {
+  if (!model || !dataset_ || !model->info().hasEncoder) return;
+  ModelMetrics metrics;
+  metrics.modelName = model->info().name;
+  metrics.options = metricOptions();
+  for (size_t m = 0; m < models_.size() && m < metrics_.size(); ++m)
+    if (models_[m] == model || models_[m]->info().path == model->info().path) metrics = metrics_[m];
+  inspector_->inspect(model, dataset_, metrics, layer, unit);
+  inspector_->show();
+  inspector_->raise();
+}
+
 void CompareView::showMetricsTables() {
   metricsTable_->setMetrics(metrics_);
   const QSignalBlocker block(unitModel_);
@@ -323,6 +336,14 @@ void CompareView::connectSettings() {
     connect(box, &QSpinBox::editingFinished, this, &CompareView::refresh);
   connect(temperature_, &QDoubleSpinBox::editingFinished, this, &CompareView::refresh);
   connect(matrix_, &CorrelationMatrix::pairClicked, this, &CompareView::showMatchedTraversal);
+  connect(matrix_, &CorrelationMatrix::unitInspectRequested, this, [this](int pair, bool a) {
+    if (!matched_ || pair < 0 || size_t(pair) >= matched_->matching.pairs.size()) return;
+    const ModelPtr& model = a ? matchedA_ : matchedB_;
+    const int layer = a ? matched_->layerA : matched_->layerB;
+    const auto [ua, ub] = matched_->matching.pairs[size_t(pair)];
+    const auto [l, u] = unitOfCode(model->info(), layer, a ? ua : ub);
+    inspectModelUnit(model, l, u);
+  });
   connect(matchA_, &QComboBox::currentIndexChanged, this, &CompareView::updateMatchChoices);
   connect(matchB_, &QComboBox::currentIndexChanged, this, &CompareView::updateMatchChoices);
   for (JobRunner* runner : jobRunners())
@@ -351,6 +372,7 @@ void CompareView::setDataset(DatasetPtr dataset) {
   for (JobRunner* runner : {metricJobs_, matchJobs_, traversalJobs_}) runner->cancel();
   metrics_.clear();
   matched_.reset();
+  inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matrix_->clear(tr("Choose two models and press Match units."));
   if (dataset_) {
@@ -365,6 +387,7 @@ void CompareView::clearModels() {
   models_.clear();
   shown_.next();
   metrics_.clear();
+  inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();
   matrix_->clear(tr("Choose two models and press Match units."));
@@ -379,6 +402,7 @@ bool CompareView::addModel(ModelPtr model, int position) {
   models_.insert(models_.begin() + position, std::move(model));
   shown_.next();
   metrics_.clear();
+  inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();  // the matrix named columns that have moved
   matrix_->clear(tr("Choose two models and press Match units."));
@@ -392,6 +416,7 @@ void CompareView::removeModel(int column) {
   models_.erase(models_.begin() + column);
   shown_.next();
   if (size_t(column) < metrics_.size()) metrics_.erase(metrics_.begin() + column);
+  inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();
   matrix_->clear(tr("Choose two models and press Match units."));

@@ -67,6 +67,10 @@ class CompareView : public QWidget {
   MetricsTable* metricsTable() const { return metricsTable_; }
   UnitTable* unitTable() const { return unitTable_; }
   UnitInspector* unitInspector() const { return inspector_; }
+  // Opens the unit inspector on a unit of `model` (any open model, compared or not) over the
+  // current dataset: with the model's metrics when they have been computed here, else on the
+  // items of the current metric options with the profile alone.
+  void inspectModelUnit(const ModelPtr& model, int layer, int unit);
   ImageGrid* reconstructionGrid(int column) const;
   ImageGrid* sampleGrid(int column) const;
   ImageGrid* interpolationGrid(int column) const;

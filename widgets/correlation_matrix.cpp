@@ -1,5 +1,7 @@
 #include "widgets/correlation_matrix.h"
 
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 
@@ -141,8 +143,22 @@ void CorrelationMatrix::paintEvent(QPaintEvent*) {
 }
 
 void CorrelationMatrix::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
   const int pair = pairAt(event->position().toPoint());
   if (pair >= 0) Q_EMIT pairClicked(pair);
+}
+
+void CorrelationMatrix::contextMenuEvent(QContextMenuEvent* event) {
+  const int pair = pairAt(event->pos());
+  if (pair < 0) return;
+  const auto [row, column] = matching_.pairs[size_t(pair)];
+  QMenu menu(this);
+  menu.addAction(tr("Traverse the matched pair"), this, [this, pair] { Q_EMIT pairClicked(pair); });
+  menu.addAction(tr("Inspect %1 %2…").arg(rowTitle_, rows_.value(row)), this,
+                 [this, pair] { Q_EMIT unitInspectRequested(pair, true); });
+  menu.addAction(tr("Inspect %1 %2…").arg(columnTitle_, columns_.value(column)), this,
+                 [this, pair] { Q_EMIT unitInspectRequested(pair, false); });
+  menu.exec(event->globalPos());
 }
 
 }  // namespace strata

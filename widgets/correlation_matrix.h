@@ -25,10 +25,13 @@ class CorrelationMatrix : public QWidget {
 
  Q_SIGNALS:
   void pairClicked(int pair);
+  // "Inspect" in a matched cell's context menu: the row's unit (model A) or the column's (B).
+  void unitInspectRequested(int pair, bool rowUnit);
 
  protected:
   void paintEvent(QPaintEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
 
  private:
   struct Geometry {

@@ -146,6 +146,7 @@ HierarchyView::HierarchyView(InferenceWorker* worker, QWidget* parent)
     runResampling();
   });
   connect(heatmap_, &KlHeatmap::unitClicked, this, &HierarchyView::unitActivated);
+  connect(heatmap_, &KlHeatmap::unitInspectRequested, this, &HierarchyView::unitInspectRequested);
 }
 
 bool HierarchyView::showPage(const QString& name) {

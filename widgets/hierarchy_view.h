@@ -50,6 +50,7 @@ class HierarchyView : public QWidget {
 
  Q_SIGNALS:
   void unitActivated(int layer, int unit);
+  void unitInspectRequested(int layer, int unit);
   void resamplingShown();
   void temperatureShown();
   void mixingShown();

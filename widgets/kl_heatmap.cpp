@@ -1,5 +1,7 @@
 #include "widgets/kl_heatmap.h"
 
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 
@@ -7,6 +9,7 @@
 
 #include "core/figures/palette.h"
 #include "core/model/layer_groups.h"
+#include "core/model/traversal.h"
 
 namespace strata {
 namespace {
@@ -102,8 +105,21 @@ void KlHeatmap::resizeEvent(QResizeEvent* event) {
 }
 
 void KlHeatmap::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
   const auto [layer, unit] = unitAt(event->pos());
   if (layer >= 0) Q_EMIT unitClicked(layer, unit);
+}
+
+void KlHeatmap::contextMenuEvent(QContextMenuEvent* event) {
+  const auto [layer, unit] = unitAt(event->pos());
+  if (layer < 0) return;
+  const QString label = unitLabel(info_, layer, unit);
+  QMenu menu(this);
+  menu.addAction(tr("Traverse %1").arg(label), this,
+                 [this, layer, unit] { Q_EMIT unitClicked(layer, unit); });
+  menu.addAction(tr("Inspect %1…").arg(label), this,
+                 [this, layer, unit] { Q_EMIT unitInspectRequested(layer, unit); });
+  menu.exec(event->globalPos());
 }
 
 void KlHeatmap::paintEvent(QPaintEvent*) {
@@ -118,7 +134,7 @@ void KlHeatmap::paintEvent(QPaintEvent*) {
   }
   p.drawText(QRect(8, 6, width() - 16, 24), Qt::AlignLeft | Qt::AlignVCenter,
              tr("KL(q‖p) per unit, mean over %1 items of %2 (posterior means). Units sorted by KL; "
-                "✕ = collapsed. Click a unit to traverse it.")
+                "✕ = collapsed. Click a unit to traverse it, right-click to inspect it.")
                  .arg(stats_->items)
                  .arg(source_));
   for (const Cell& c : cells_) {

@@ -28,10 +28,13 @@ class KlHeatmap : public QWidget {
 
  Q_SIGNALS:
   void unitClicked(int layer, int unit);
+  // "Inspect" in a cell's context menu (right click): the unit inspector for that unit.
+  void unitInspectRequested(int layer, int unit);
 
  protected:
   void paintEvent(QPaintEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
 
  private:

@@ -481,6 +481,14 @@ void TraverseView::addSliderRow(QGridLayout* form, int row, const UnitGroup& gro
                          : group.label,
                       box);
   r.name->setTextFormat(Qt::RichText);
+  if (group.units.size() == 1 && !group.additive) {
+    r.name->setText(r.name->text() +
+                    QStringLiteral("  <a href='inspect'>%1</a>").arg(tr("inspect")));
+    r.name->setToolTip(tr("Open the unit inspector on %1").arg(group.label));
+    const int layer = group.layer, unit = group.units.front();
+    connect(r.name, &QLabel::linkActivated, this,
+            [this, layer, unit] { Q_EMIT unitInspectRequested(layer, unit); });
+  }
   r.slider = new QSlider(Qt::Horizontal, box);
   r.slider->setRange(0, kSliderSteps);
   r.slider->setMinimumWidth(120);

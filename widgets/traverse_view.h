@@ -70,6 +70,8 @@ class TraverseView : public QWidget {
   void imageShown();
   void gridShown();
   void statusMessage(const QString& message);
+  // The "inspect" link beside a single unit's slider: the unit inspector for that unit.
+  void unitInspectRequested(int layer, int unit);
   // The PNG and GIF buttons: the grid's or the animation's recipe, rendered by the window's
   // figure export.
   void figureExportRequested(const QJsonObject& recipe, const QString& suffix);

@@ -1,14 +1,19 @@
 #include "widgets/unit_inspector.h"
 
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/base/job_runner.h"
 #include "core/data/image_convert.h"
+#include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
 #include "core/model/traversal.h"
 #include "widgets/image_grid.h"
@@ -17,13 +22,17 @@
 namespace strata {
 namespace {
 
-constexpr int kTraversalSteps = 9;
+constexpr int kTraversalSteps = UnitInspection::kTraversalSteps;
 
-struct InspectorResult {
-  UnitProfile profile;
-  std::vector<float> traversal;
-  std::vector<double> values;
-};
+// The figure of what is shown, without dataset and style (the window adds them).
+QJsonObject unitRecipe(const Model& model, const QString& label, uint64_t seed, int64_t items) {
+  UnitRecipe r;
+  r.models = std::vector<RecipeModel>{recipeModel(model.info().path, false)};
+  r.seed = qint64(seed);
+  r.unit = label;
+  r.profileItems = items;
+  return r.toJson();
+}
 
 QLabel* heading(const QString& text, QWidget* parent) {
   auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(text), parent);
@@ -39,7 +48,7 @@ QString number(double v) {
 UnitInspector::UnitInspector(QWidget* parent) : QWidget(parent) {
   setWindowTitle(tr("Unit inspector"));
   jobs_ = new JobRunner(this);
-  title_ = new QLabel(tr("Double-click a unit on the Units page to inspect it."), this);
+  title_ = new QLabel(this);
   title_->setWordWrap(true);
   facts_ = new QLabel(this);
   facts_->setWordWrap(true);
@@ -64,16 +73,46 @@ UnitInspector::UnitInspector(QWidget* parent) : QWidget(parent) {
   grid->addWidget(traversal_, 5, 1);
   grid->setRowStretch(3, 3);
   grid->setRowStretch(5, 2);
+  exportButton_ = new QPushButton(tr("Export figure…"), this);
+  exportButton_->setToolTip(
+      tr("The extremes, quantiles and traversal of this unit as a PDF, SVG or PNG figure, with "
+         "a recipe that makes it again"));
+  connect(exportButton_, &QPushButton::clicked, this,
+          [this] { Q_EMIT figureExportRequested(recipe_, QStringLiteral("pdf")); });
+  auto* top = new QHBoxLayout;
+  top->addWidget(title_, 1);
+  top->addWidget(exportButton_);
   auto* layout = new QVBoxLayout(this);
-  layout->addWidget(title_);
+  layout->addLayout(top);
   layout->addWidget(facts_);
   layout->addLayout(grid, 1);
   connect(extremes_, &ImageGrid::cellClicked, this, [this](int cell) {
-    if (!profile_) return;
-    const int k = cell % UnitProfile::kExtremeItems;
-    const auto& items = cell < UnitProfile::kExtremeItems ? profile_->highest : profile_->lowest;
+    if (!profile_ || profile_->highest.empty()) return;
+    const int columns = int(profile_->highest.size());  // one row each, as display() lays out
+    const int k = cell % columns;
+    const auto& items = cell < columns ? profile_->highest : profile_->lowest;
     if (size_t(k) < items.size()) extremes_->setCaption(tr("item %1").arg(items[size_t(k)]));
   });
+  clear();
+}
+
+void UnitInspector::clear() {
+  jobs_->cancel();
+  codes_.reset();
+  codesKey_ = {};
+  profile_.reset();
+  recipe_ = {};
+  exportButton_->setEnabled(false);
+  title_->setText(tr("Double-click a unit on the Units page to inspect it."));
+  facts_->clear();
+  histogram_->setSeries({}, {}, {});
+  extremes_->setImages({}, 1);
+  extremes_->setCaption({});
+  quantiles_->setImages({}, 1);
+  quantiles_->setCaption({});
+  traversal_->setImages({}, 1);
+  traversal_->setCaption({});
+  neighbours_->clear();
 }
 
 QString UnitInspector::metricsText(const ModelMetrics& m) const {
@@ -124,34 +163,24 @@ void UnitInspector::inspect(std::shared_ptr<const Model> model, DatasetPtr datas
   title_->setText(QStringLiteral("<b>%1</b> · %2").arg(label, info.name.toHtmlEscaped()));
   facts_->setText(tr("Profiling %1 on a worker…").arg(label));
   const std::vector<int64_t> items = metricItems(metrics.options, dataset->size());
-  const uint64_t seed = metrics.options.seed + 11;
-  jobs_->start<std::shared_ptr<InspectorResult>>(
+  const uint64_t seed = metrics.options.seed;
+  CodesKey key{model.get(), dataset.get(), items, seed};
+  if (!(key == codesKey_)) codes_.reset();
+  codesKey_ = std::move(key);
+  recipe_ = {};
+  exportButton_->setEnabled(false);
+  jobs_->start<std::shared_ptr<UnitInspection>>(
       tr("Profiling %1").arg(label),
-      [model, dataset, items, layer, unit, seed](const JobControl& job) {
-        auto r = std::make_shared<InspectorResult>();
-        r->profile = profileUnit(*model, *dataset, items, layer, unit, seed, job.range(0, 0.9));
-        const int64_t median = r->profile.quantileItems[r->profile.quantiles.size() / 2];
-        const LatentStart start = startFromItem(*model, *dataset, median, false, seed);
-        // Over the data's own range of the unit (its 1% to 99% quantiles), which a prior-sigma
-        // range can miss entirely in a hierarchical model.
-        const UnitGroup group = singleUnit(model->info(), layer, unit);
-        const double low = r->profile.quantileValues.front();
-        const double high = r->profile.quantileValues.back();
-        Latents batch;
-        for (int s = 0; s < kTraversalSteps; ++s) {
-          const double value = low + (high - low) * s / (kTraversalSteps - 1);
-          const Latents z = applyEdits(*model, start, {{group, value}}, Propagation::KeepLower);
-          batch.layers.resize(z.layers.size());
-          for (size_t l = 0; l < z.layers.size(); ++l)
-            batch.layers[l].insert(batch.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
-          ++batch.batch;
-          r->values.push_back(value);
-        }
-        r->traversal = model->decode(batch);
-        job.report(1.0);
-        return r;
+      [model, dataset, items, layer, unit, seed, codes = codes_](const JobControl& job) {
+        return std::make_shared<UnitInspection>(
+            inspectUnit(*model, *dataset, items, codes, layer, unit, seed, job));
       },
-      [this, model, dataset, metrics](std::shared_ptr<InspectorResult> r) {
+      [this, model, dataset, metrics, key = codesKey_, label,
+       seed](std::shared_ptr<UnitInspection> r) {
+        if (key == codesKey_) codes_ = r->codes;
+        // Items given one by one (the command line's --items) have no recipe field.
+        if (metrics.options.explicitItems.empty())
+          recipe_ = unitRecipe(*model, label, seed, int64_t(key.items.size()));
         display(model, dataset, metrics, std::move(r->profile), std::move(r->traversal),
                 std::move(r->values));
       },
@@ -170,7 +199,9 @@ void UnitInspector::display(std::shared_ptr<const Model> model, DatasetPtr datas
   QVector<QImage> images;
   for (int64_t item : profile.highest) images << datasetImage(*dataset, item);
   for (int64_t item : profile.lowest) images << datasetImage(*dataset, item);
-  extremes_->setImages(images, UnitProfile::kExtremeItems, {tr("highest"), tr("lowest")});
+  // As many columns as extremes: fewer items than kExtremeItems must not wrap the rows.
+  extremes_->setImages(images, std::max(1, int(profile.highest.size())),
+                       {tr("highest"), tr("lowest")});
   extremes_->setCaption(tr("highest %1, lowest %2").arg(number(profile.high), number(profile.low)));
   images.clear();
   QStringList caption;
@@ -202,6 +233,7 @@ void UnitInspector::display(std::shared_ptr<const Model> model, DatasetPtr datas
                        number(profile.factorInformation[size_t(k)]));
   }
   neighbours_->setText(html);
+  exportButton_->setEnabled(!recipe_.isEmpty());
   Q_EMIT profileShown();
 }
 

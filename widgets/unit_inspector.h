@@ -6,6 +6,7 @@
 // mutual information with each factor, and, from the metrics table, its KL, relevance and
 // class. Computed on a worker; a newer request drops the older one's result.
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include <memory>
@@ -16,6 +17,7 @@
 #include "core/model/model.h"
 
 class QLabel;
+class QPushButton;
 
 namespace strata {
 
@@ -32,17 +34,38 @@ class UnitInspector : public QWidget {
   // beside the profile).
   void inspect(std::shared_ptr<const Model> model, DatasetPtr dataset, const ModelMetrics& metrics,
                int layer, int unit);
+  // Forgets the unit shown and the codes kept for it: the model or dataset it came from is
+  // no longer open.
+  void clear();
   JobRunner* jobRunner() const { return jobs_; }
   const UnitProfile* profile() const { return profile_.get(); }
+  // The figure of the unit shown (docs/recipes.md, "unit"), without dataset and style; empty
+  // until a profile is shown.
+  QJsonObject figureRecipe() const { return recipe_; }
 
  Q_SIGNALS:
   void profileShown();
+  // The export button: the recipe, for the window's figure export.
+  void figureExportRequested(const QJsonObject& recipe, const QString& suffix);
 
  private:
   void display(std::shared_ptr<const Model> model, DatasetPtr dataset, const ModelMetrics& metrics,
                UnitProfile profile, std::vector<float> traversal, std::vector<double> values);
   QString metricsText(const ModelMetrics& metrics) const;
 
+  // The codes of the last model, dataset and items profiled, so that opening another unit of
+  // the same model does not encode the items again.
+  struct CodesKey {
+    const Model* model = nullptr;
+    const Dataset* dataset = nullptr;
+    std::vector<int64_t> items;
+    uint64_t seed = 0;
+    bool operator==(const CodesKey& o) const {
+      return model == o.model && dataset == o.dataset && items == o.items && seed == o.seed;
+    }
+  };
+  CodesKey codesKey_;
+  std::shared_ptr<const PosteriorCodes> codes_;
   JobRunner* jobs_ = nullptr;
   std::unique_ptr<UnitProfile> profile_;
   QLabel* title_ = nullptr;
@@ -52,6 +75,8 @@ class UnitInspector : public QWidget {
   ImageGrid* quantiles_ = nullptr;
   ImageGrid* traversal_ = nullptr;
   QLabel* neighbours_ = nullptr;
+  QPushButton* exportButton_ = nullptr;
+  QJsonObject recipe_;
 };
 
 }  // namespace strata

@@ -19,14 +19,6 @@ std::vector<double> column(const CodeMatrix& codes, int j) {
   return out;
 }
 
-// (layer, unit within it) of a code index, top first.
-std::pair<int, int> unitOf(const ModelInfo& info, int codeIndex) {
-  int layer = 0;
-  while (codeIndex >= info.layers[size_t(layer)].size())
-    codeIndex -= int(info.layers[size_t(layer++)].size());
-  return {layer, codeIndex};
-}
-
 void addDistribution(UnitProfile& p, const std::vector<double>& logVariances) {
   const auto [lo, hi] = std::minmax_element(p.means.begin(), p.means.end());
   p.low = *lo, p.high = *hi;
@@ -51,7 +43,7 @@ void addDistribution(UnitProfile& p, const std::vector<double>& logVariances) {
     p.highest.push_back(p.items[order[order.size() - 1 - k]]);
   }
   for (double q : p.quantiles) {
-    const size_t at = size_t(std::lround(q * double(order.size() - 1)));
+    const size_t at = size_t(std::nearbyint(q * double(order.size() - 1)));
     p.quantileItems.push_back(p.items[order[at]]);
     p.quantileValues.push_back(p.means[order[at]]);
   }
@@ -67,7 +59,20 @@ UnitProfile profileUnit(const Model& model, const Dataset& dataset,
       unit >= info.layers[size_t(layer)].size())
     throw std::invalid_argument("unit profile: no such unit");
   if (items.size() < 2) throw std::invalid_argument("unit profile: fewer than two items");
-  const PosteriorCodes codes = encodePosteriors(model, dataset, items, -1, seed, job);
+  return profileUnit(model, dataset, items, encodePosteriors(model, dataset, items, -1, seed, job),
+                     layer, unit);
+}
+
+UnitProfile profileUnit(const Model& model, const Dataset& dataset,
+                        const std::vector<int64_t>& items, const PosteriorCodes& codes, int layer,
+                        int unit) {
+  const ModelInfo& info = model.info();
+  if (layer < 0 || size_t(layer) >= info.layers.size() || unit < 0 ||
+      unit >= info.layers[size_t(layer)].size())
+    throw std::invalid_argument("unit profile: no such unit");
+  if (items.size() < 2) throw std::invalid_argument("unit profile: fewer than two items");
+  if (codes.means.items != int64_t(items.size()) || codes.means.dims != info.totalLatentSize())
+    throw std::invalid_argument("unit profile: the codes are not those of these items");
   UnitProfile p;
   p.layer = layer, p.unit = unit, p.items = items;
   for (int l = 0; l < layer; ++l) p.codeIndex += int(info.layers[size_t(l)].size());
@@ -77,7 +82,7 @@ UnitProfile profileUnit(const Model& model, const Dataset& dataset,
   const std::vector<double> sampled = column(codes.samples, p.codeIndex);
   for (int j = 0; j < codes.means.dims; ++j) {
     if (j == p.codeIndex) continue;
-    const auto [l, u] = unitOf(info, j);
+    const auto [l, u] = unitOfCode(info, -1, j);
     p.correlated.push_back({j, unitLabel(info, l, u),
                             pearsonCorrelation(p.means, column(codes.means, j)),
                             pearsonCorrelation(sampled, column(codes.samples, j))});
@@ -102,6 +107,39 @@ UnitProfile profileUnit(const Model& model, const Dataset& dataset,
     }
   }
   return p;
+}
+
+UnitInspection inspectUnit(const Model& model, const Dataset& dataset,
+                           const std::vector<int64_t>& items,
+                           std::shared_ptr<const PosteriorCodes> codes, int layer, int unit,
+                           uint64_t seed, const JobControl& job) {
+  const uint64_t codesSeed = seed + kInspectionSeedOffset;
+  UnitInspection r;
+  r.codes = codes ? std::move(codes)
+                  : std::make_shared<const PosteriorCodes>(
+                        encodePosteriors(model, dataset, items, -1, codesSeed, job.range(0, 0.9)));
+  r.profile = profileUnit(model, dataset, items, *r.codes, layer, unit);
+  job.cancel.throwIfCancelled();
+  const int64_t median = r.profile.quantileItems[r.profile.quantiles.size() / 2];
+  const LatentStart start = startFromItem(model, dataset, median, false, codesSeed);
+  // Over the data's own range of the unit, which a prior-sigma range can miss entirely in a
+  // hierarchical model.
+  const UnitGroup group = singleUnit(model.info(), layer, unit);
+  const double low = r.profile.quantileValues.front();
+  const double high = r.profile.quantileValues.back();
+  Latents batch;
+  for (int s = 0; s < UnitInspection::kTraversalSteps; ++s) {
+    const double value = low + (high - low) * s / (UnitInspection::kTraversalSteps - 1);
+    const Latents z = applyEdits(model, start, {{group, value}}, Propagation::KeepLower);
+    batch.layers.resize(z.layers.size());
+    for (size_t l = 0; l < z.layers.size(); ++l)
+      batch.layers[l].insert(batch.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
+    ++batch.batch;
+    r.values.push_back(value);
+  }
+  r.traversal = model.decode(batch);
+  job.report(1.0);
+  return r;
 }
 
 }  // namespace strata

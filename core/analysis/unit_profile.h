@@ -7,8 +7,10 @@
 #include <QStringList>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "core/analysis/representation_rows.h"
 #include "core/base/job.h"
 #include "core/data/dataset.h"
 #include "core/model/model.h"
@@ -48,5 +50,33 @@ struct UnitProfile {
 UnitProfile profileUnit(const Model& model, const Dataset& dataset,
                         const std::vector<int64_t>& items, int layer, int unit, uint64_t seed,
                         const JobControl& job = {});
+
+// The same on codes already encoded (every layer, one row per item of `items`): the unit
+// inspector encodes a model's items once and profiles each unit the user opens from them.
+UnitProfile profileUnit(const Model& model, const Dataset& dataset,
+                        const std::vector<int64_t>& items, const PosteriorCodes& codes, int layer,
+                        int unit);
+
+// What the unit inspector shows and its figure draws, made by the same code: the profile and
+// a decoder traversal from the median item over the unit's 1% to 99% quantiles, the other
+// units as that item's posterior means (lower layers kept, not regenerated).
+struct UnitInspection {
+  static constexpr int kTraversalSteps = 9;
+  std::shared_ptr<const PosteriorCodes> codes;  // of `items`, for the next unit of this model
+  UnitProfile profile;
+  std::vector<float> traversal;  // kTraversalSteps decoded images, in data units
+  std::vector<double> values;    // the unit's value in each
+};
+
+// The sampled codes use `seed` + kInspectionSeedOffset, so that they differ from the draws of
+// the metrics computed with `seed`. `codes`: the items' codes already encoded with that seed,
+// or null to encode them here.
+constexpr uint64_t kInspectionSeedOffset = 11;
+// Items a unit figure profiles when its recipe does not say (the metrics' default).
+constexpr int64_t kDefaultProfileItems = 10000;
+UnitInspection inspectUnit(const Model& model, const Dataset& dataset,
+                           const std::vector<int64_t>& items,
+                           std::shared_ptr<const PosteriorCodes> codes, int layer, int unit,
+                           uint64_t seed, const JobControl& job = {});
 
 }  // namespace strata

@@ -11,6 +11,26 @@ namespace {
 
 const QColor kText(0x22, 0x22, 0x22);
 const QColor kAxis(0x55, 0x55, 0x55);
+constexpr double kMinCaptionWidth = 420;  // points: a grid's caption wraps at its width or this
+
+// Words of `text` in lines no wider than `width` (a longer word gets a line of its own).
+QStringList wrappedLines(const Figure& probe, const QString& text, double scale, double width) {
+  QStringList lines;
+  for (const QString& paragraph : text.split('\n')) {
+    QString line;
+    for (const QString& word : paragraph.split(' ', Qt::SkipEmptyParts)) {
+      const QString longer = line.isEmpty() ? word : line + ' ' + word;
+      if (!line.isEmpty() && probe.textWidth(longer, scale) > width) {
+        lines << line;
+        line = word;
+      } else {
+        line = longer;
+      }
+    }
+    lines << line;
+  }
+  return lines;
+}
 
 double lineHeight(const FigureStyle& s, double size = 1) {
   return s.fontSize * size * 1.35;
@@ -66,10 +86,18 @@ Figure layoutGrid(const GridFigure& g, const FigureStyle& style) {
   const double margin = 8;
   const double titleHeight = g.title.isEmpty() ? 0 : lineHeight(style, 1.15) + 2;
   const double headerHeight = g.columnLabels.isEmpty() ? 0 : lineHeight(style, 0.8);
-  const double captionHeight = g.caption.isEmpty() ? 0 : lineHeight(style, 0.85) + 2;
   const double gridWidth = g.columns * g.cellSize + (g.columns - 1) * g.gap;
   const double gridHeight = g.rows * g.cellSize + (g.rows - 1) * g.gap;
-  const double captionWidth = probe.textWidth(g.caption, 0.85);
+  // A wrapped caption fits under the grid (or a column of text, if wider).
+  const double captionLimit = std::max(labelWidth + gridWidth, kMinCaptionWidth);
+  const QStringList caption = g.caption.isEmpty() ? QStringList()
+                              : g.wrapCaption ? wrappedLines(probe, g.caption, 0.85, captionLimit)
+                                              : QStringList{g.caption};
+  double captionWidth = 0;
+  for (const QString& line : caption)
+    captionWidth = std::max(captionWidth, probe.textWidth(line, 0.85));
+  const double captionLine = lineHeight(style, 0.85);
+  const double captionHeight = caption.isEmpty() ? 0 : captionLine * double(caption.size()) + 2;
   const double width = std::max(margin * 2 + labelWidth + gridWidth, captionWidth + 2 * margin);
   const double height = margin * 2 + titleHeight + headerHeight + gridHeight + captionHeight;
   Figure f(width, height, style);
@@ -93,8 +121,9 @@ Figure layoutGrid(const GridFigure& g, const FigureStyle& style) {
         f.rect(cell.adjusted(-1, -1, 1, 1), Qt::transparent, QColor(0xe1, 0x57, 0x59), 1.2);
     }
   }
-  if (!g.caption.isEmpty())
-    f.text({margin, height - margin}, g.caption, 0.85, Figure::Anchor::Left, false, 0, kAxis);
+  for (qsizetype i = 0; i < caption.size(); ++i)
+    f.text({margin, height - margin - double(caption.size() - 1 - i) * captionLine}, caption[i],
+           0.85, Figure::Anchor::Left, false, 0, kAxis);
   return f;
 }
 

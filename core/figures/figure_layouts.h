@@ -21,6 +21,9 @@ struct GridFigure {
   std::vector<int> marked;  // outlined cells (e.g. a traversal's start)
   double cellSize = 40;     // points
   double gap = 2;
+  // Wrap the caption at the grid's width (at least a column of text) instead of widening the
+  // figure to one line: for captions that hold a paragraph of numbers.
+  bool wrapCaption = false;
 };
 Figure layoutGrid(const GridFigure& grid, const FigureStyle& style);
 

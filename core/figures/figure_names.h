@@ -12,13 +12,14 @@
 
 namespace strata {
 
-enum class FigureKind { Traversal, Hierarchy, Comparison, Projection };
+enum class FigureKind { Traversal, Hierarchy, Comparison, Projection, Unit };
 
 inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Traversal, "traversal", "traversal grid or animation"},
     {FigureKind::Hierarchy, "hierarchy", "a page of the hierarchy view"},
     {FigureKind::Comparison, "comparison", "models side by side"},
     {FigureKind::Projection, "projection", "scatter plot of a map"},
+    {FigureKind::Unit, "unit", "one latent unit, as the unit inspector shows it"},
 };
 
 inline QString figureKindName(FigureKind kind) {

@@ -13,7 +13,9 @@
 #include <variant>
 
 #include "core/analysis/comparison.h"
+#include "core/analysis/model_metrics.h"
 #include "core/analysis/projection.h"
+#include "core/analysis/unit_profile.h"
 #include "core/base/errors.h"
 #include "core/base/file_checks.h"
 #include "core/base/file_io.h"
@@ -129,11 +131,12 @@ DatasetPtr datasetOf(const RecipeCommon& recipe, const QString& baseDir) {
 }
 
 // "z_top[3]" -> (layer, unit), by the labels the views show.
-std::pair<int, int> parseUnit(const ModelInfo& info, const QString& label) {
+std::pair<int, int> parseUnit(const ModelInfo& info, const QString& label,
+                              const char* key = "units") {
   for (size_t l = 0; l < info.layers.size(); ++l)
     for (int64_t u = 0; u < info.layers[l].size(); ++u)
       if (unitLabel(info, int(l), int(u)) == label) return {int(l), int(u)};
-  bad(QStringLiteral("field `units`: model %1 has no unit '%2'").arg(info.name, label));
+  bad(QStringLiteral("field `%1`: model %2 has no unit '%3'").arg(key, info.name, label));
 }
 
 QString cellValue(double v) {
@@ -486,7 +489,88 @@ void renderProjection(const ProjectionRecipe& r, const QString& output, const QS
   layoutScatter(s, styleOf(r)).save(output);
 }
 
+// The caption of a unit figure: what the rows show, then the numbers the inspector lists.
+QString unitCaption(const UnitInspection& u, const Dataset& dataset, uint64_t seed) {
+  const UnitProfile& p = u.profile;
+  QStringList parts;
+  parts << QStringLiteral(
+               "Posterior means over %1 items of %2 (seed %3): from %4 to %5, beyond the unit's "
+               "own posterior sd on %6% of items")
+               .arg(p.items.size())
+               .arg(dataset.name())
+               .arg(seed)
+               .arg(cellValue(p.low), cellValue(p.high))
+               .arg(100.0 * p.beyondNoise, 0, 'f', 1);
+  QStringList quantiles;
+  for (size_t q = 0; q < p.quantiles.size(); ++q)
+    quantiles << QStringLiteral("%1%: %2")
+                     .arg(100.0 * p.quantiles[q])
+                     .arg(cellValue(p.quantileValues[q]));
+  parts << QStringLiteral("quantiles %1").arg(quantiles.join(QStringLiteral(", ")));
+  parts << QStringLiteral("traversal from the median item, %1 to %2, lower layers kept")
+               .arg(cellValue(u.values.front()), cellValue(u.values.back()));
+  QStringList neighbours;
+  for (size_t n = 0; n < p.correlated.size() && n < 4; ++n)
+    neighbours << QStringLiteral("%1 (r %2, sampled %3)")
+                      .arg(p.correlated[n].label, cellValue(p.correlated[n].meanCorrelation),
+                           cellValue(p.correlated[n].sampledCorrelation));
+  if (!neighbours.isEmpty())
+    parts << QStringLiteral("most correlated: %1").arg(neighbours.join(QStringLiteral(", ")));
+  QStringList information;
+  for (int k = 0; k < p.factorNames.size(); ++k)
+    information << QStringLiteral("%1 %2").arg(p.factorNames[k],
+                                               cellValue(p.factorInformation[size_t(k)]));
+  if (!information.isEmpty())
+    parts << QStringLiteral("mutual information with the factors (nats, 20 bins): %1")
+                 .arg(information.join(QStringLiteral(", ")));
+  return parts.join(QStringLiteral("; ")) + '.';
+}
+
+void renderUnit(const UnitRecipe& r, const QString& output, const QString& baseDir,
+                const JobControl& job, bool checkHash) {
+  const auto model = loadModels(r, baseDir, checkHash).front();
+  const DatasetPtr dataset = datasetOf(r, baseDir);
+  requireCompatible(*model, *dataset);
+  if (!model->info().hasEncoder) bad("field `models`: a unit figure needs a model with an encoder");
+  if (!r.unit) bad("field `unit` is missing; name the unit, e.g. \"z[0]\"");
+  const auto [layer, unit] = parseUnit(model->info(), *r.unit, "unit");
+  MetricsOptions options;
+  options.items = r.profileItems.value_or(kDefaultProfileItems);
+  options.seed = uint64_t(r.seed.value_or(0));
+  const std::vector<int64_t> items = metricItems(options, dataset->size());
+  if (items.size() < 2) bad("field `dataset`: a unit figure needs at least two items");
+  const UnitInspection u =
+      inspectUnit(*model, *dataset, items, nullptr, layer, unit, options.seed, job);
+  const UnitProfile& p = u.profile;
+  GridFigure grid;
+  grid.columns = UnitInspection::kTraversalSteps;
+  auto addRow = [&](const QVector<QImage>& images, const QString& label) {
+    for (int c = 0; c < grid.columns; ++c) grid.cells.push_back(images.value(c));
+    grid.rowLabels << label;
+    ++grid.rows;
+  };
+  auto itemImages = [&](const std::vector<int64_t>& chosen) {
+    QVector<QImage> images;
+    for (int64_t i : chosen) images << datasetImage(*dataset, i);
+    return images;
+  };
+  addRow(itemImages(p.highest), QStringLiteral("highest"));
+  addRow(itemImages(p.lowest), QStringLiteral("lowest"));
+  addRow(itemImages(p.quantileItems), QStringLiteral("quantiles"));
+  addRow(toQImages(u.traversal, model->info().input), QStringLiteral("traversal"));
+  grid.title = titleOf(r, QStringLiteral("Unit %1 of %2").arg(*r.unit, model->info().name));
+  grid.caption = unitCaption(u, *dataset, options.seed);
+  grid.wrapCaption = true;
+  grid.cellSize = cellSizeOf(r, 36);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
 }  // namespace
+
+void UnitRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                        bool checkHash) const {
+  renderUnit(*this, output, baseDir, job, checkHash);
+}
 
 void TraversalRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
                              bool checkHash) const {

@@ -263,6 +263,22 @@ QJsonObject ProjectionRecipe::toJson() const {
   return json;
 }
 
+UnitRecipe UnitRecipe::fromJson(const QJsonObject& json, const QString& where) {
+  check(json, kKind, where);
+  UnitRecipe r;
+  readCommon(json, r);
+  r.unit = text(json, "unit");
+  r.profileItems = integer(json, "profile_items");
+  return r;
+}
+
+QJsonObject UnitRecipe::toJson() const {
+  QJsonObject json = writeCommon(*this, kKind);
+  put(json, "unit", unit);
+  put(json, "profile_items", profileItems);
+  return json;
+}
+
 ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
                                     const QStringList& layerNames) {
   ProjectionRecipe r;
@@ -286,6 +302,8 @@ FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where)
       return HierarchyRecipe::fromJson(json, file);
     case FigureKind::Comparison:
       return ComparisonRecipe::fromJson(json, file);
+    case FigureKind::Unit:
+      return UnitRecipe::fromJson(json, file);
     case FigureKind::Projection:
       break;
   }

@@ -131,6 +131,21 @@ struct ProjectionRecipe : RecipeCommon {
               bool checkHash) const;
 };
 
+// One latent unit as the unit inspector shows it (core/analysis/unit_profile.h): the items
+// where it is highest and lowest, the items at its quantiles and a decoder traversal, with
+// its most correlated units and its information about each factor in the caption.
+struct UnitRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Unit;
+  std::optional<QString> unit;         // a single unit's label: "z_top[3]"
+  std::optional<qint64> profileItems;  // items profiled: the first this many of a seeded shuffle
+                                       // (as the metrics choose theirs); default 2,000
+
+  static UnitRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
 // The map fields of a projection recipe as the window's map exports them: method, samples,
 // seed, perplexity, neighbours, minimum distance, and the source by name ("pixels",
 // "all-layers" or the layer's name in `layerNames`). Models, colour, dataset and style are the
@@ -139,7 +154,7 @@ ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
                                     const QStringList& layerNames);
 
 using FigureRecipe =
-    std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe, ProjectionRecipe>;
+    std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe, ProjectionRecipe, UnitRecipe>;
 
 // Any recipe, by its "figure" field; throws DataError as the fromJson above.
 FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where = {});

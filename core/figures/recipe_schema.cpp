@@ -48,8 +48,9 @@ std::vector<RecipeField> buildTable() {
   const QString kHierarchy = figureKindName(FigureKind::Hierarchy);
   const QString kComparison = figureKindName(FigureKind::Comparison);
   const QString kProjection = figureKindName(FigureKind::Projection);
+  const QString kUnit = figureKindName(FigureKind::Unit);
   const QStringList all;
-  const QStringList grids{kTraversal, kHierarchy, kComparison};
+  const QStringList grids{kTraversal, kHierarchy, kComparison, kUnit};
   auto number = [](QString key, QStringList figures, K kind, double low, double high) {
     RecipeField f;
     f.key = std::move(key);
@@ -81,7 +82,7 @@ std::vector<RecipeField> buildTable() {
   return {
       number("strata_recipe", all, K::Integer, 1, 1),
       choice("figure", all, recipeFigures()),
-      list("models", {kTraversal, kHierarchy}, K::ObjectList, 1, 1, 0, 0),
+      list("models", {kTraversal, kHierarchy, kUnit}, K::ObjectList, 1, 1, 0, 0),
       list("models", {kComparison}, K::ObjectList, 1, 4, 0, 0),
       list("models", {kProjection}, K::ObjectList, 0, 1, 0, 0),
       text("models.path", all, 1, 4096, isModelPath,
@@ -133,6 +134,9 @@ std::vector<RecipeField> buildTable() {
       number("neighbours", {kProjection}, K::Integer, 2, 200),
       number("min_dist", {kProjection}, K::Number, 0, 1),
       text("colour", {kProjection}, 1, 200, isColouring, colouringNamesText()),
+      // unit
+      text("unit", {kUnit}, 1, 100),
+      number("profile_items", {kUnit}, K::Integer, 2, 100000000),
   };
 }
 

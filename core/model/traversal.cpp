@@ -105,6 +105,14 @@ LatentStart startFromPrior(const Model& model, uint64_t seed, double temperature
       QStringLiteral("prior sample (seed %1, temperature %2)").arg(seed).arg(temperature));
 }
 
+std::pair<int, int> unitOfCode(const ModelInfo& info, int layer, int code) {
+  if (layer >= 0) return {layer, code};
+  layer = 0;
+  while (size_t(layer) + 1 < info.layers.size() && code >= info.layers[size_t(layer)].size())
+    code -= int(info.layers[size_t(layer++)].size());
+  return {layer, code};
+}
+
 QString unitLabel(const ModelInfo& info, int layer, int unit) {
   const LayerInfo& l = info.layers[size_t(layer)];
   if (l.shape.size() == 3) {

@@ -4,6 +4,7 @@
 
 #include <QString>
 
+#include <utility>
 #include <vector>
 
 #include "core/data/dataset.h"
@@ -44,6 +45,9 @@ UnitGroup singleUnit(const ModelInfo& info, int layer, int unit);
 UnitGroup wholeChannel(const ModelInfo& info, int layer, int channel);
 // "z_top[3]" or "z_bottom[c1, 2, 5]".
 QString unitLabel(const ModelInfo& info, int layer, int unit);
+// The (layer, unit) of column `code` of codes taken from `layer` alone, or from every layer top
+// first when `layer` is -1 (the metrics' and matching's "chosen codes").
+std::pair<int, int> unitOfCode(const ModelInfo& info, int layer, int code);
 
 enum class RangeMode { PriorSigma, PosteriorSpread, DataQuantiles, DataMinMax };
 QString describeRangeMode(RangeMode mode, double k);

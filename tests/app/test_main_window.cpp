@@ -5,6 +5,7 @@
 #include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QMessageBox>
 #include <QProcess>
 #include <QSettings>
@@ -21,6 +22,8 @@
 #include "core/data/fashion_mnist.h"
 #include "core/data/npy.h"
 #include "core/data/selection_export.h"
+#include "core/figures/recipe.h"
+#include "core/model/traversal.h"
 #include "core/workspace/workspace.h"
 #include "tests/support/test_support.h"
 #include "widgets/compare_view.h"
@@ -259,6 +262,26 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(traverse));
     QTRY_VERIFY_WITH_TIMEOUT(grid.count() >= 1, 30000);
     QCOMPARE(traverse->focusedUnitLabel(), QStringLiteral("z_mid[3]"));
+
+    // Every place that names a unit opens the inspector: the heatmap's context menu ...
+    UnitInspector* inspector = window.compareView()->unitInspector();
+    QSignalSpy profiled(inspector, &UnitInspector::profileShown);
+    Q_EMIT heatmap->unitInspectRequested(1, 3);
+    QTRY_VERIFY_WITH_TIMEOUT(profiled.count() == 1, 120000);
+    QVERIFY(inspector->isVisible());
+    QCOMPARE(inspector->profile()->layer, 1);
+    QCOMPARE(inspector->profile()->unit, 3);
+    // ... and the link beside a single unit's slider, reusing the codes of the same items.
+    QLabel* link = nullptr;
+    for (QLabel* label : traverse->findChildren<QLabel*>())
+      if (label->text().contains("href='inspect'") && label->text().startsWith("z_top[0]"))
+        link = label;
+    QVERIFY(link);
+    Q_EMIT link->linkActivated(QStringLiteral("inspect"));
+    QTRY_VERIFY_WITH_TIMEOUT(profiled.count() == 2, 60000);
+    QCOMPARE(inspector->profile()->layer, 0);
+    QCOMPARE(inspector->profile()->unit, 0);
+    inspector->hide();
   }
 
   // The two Fashion-MNIST models side by side: images, metrics, unit matching, export.
@@ -335,6 +358,16 @@ class TestMainWindow : public QObject {
     QTest::qWait(100);
     if (!shots.isEmpty())
       QVERIFY(inspector->grab().save(QDir(shots).filePath("unit-inspector.png")));
+    // Its figure: the unit, the table's items and seed, rendered by the same code headless.
+    QJsonObject recipe = inspector->figureRecipe();
+    QCOMPARE(recipe["figure"].toString(), QStringLiteral("unit"));
+    QCOMPARE(recipe["unit"].toString(), unitLabel(compare->models()[0]->info(), top.x(), top.y()));
+    QCOMPARE(recipe["profile_items"].toInteger(), qint64(2000));
+    QCOMPARE(recipe["seed"].toInteger(), qint64(options.seed));
+    QTemporaryDir figures;
+    recipe["dataset"] = "fashion-mnist:test";
+    const RenderedFigure figure = renderRecipe(recipe, figures.filePath("unit.png"));
+    QVERIFY(!QImage(figure.figurePath).isNull());
 
     QTemporaryDir dir;
     writeMetricsTable(dir.filePath("m.csv"), compare->metrics());
@@ -350,6 +383,9 @@ class TestMainWindow : public QObject {
     Q_EMIT compare->removeRequested(columns - 1);
     QCOMPARE(int(window.workspace()->comparedModels().size()), columns - 1);
     QCOMPARE(compare->modelCount(), columns - 1);
+    // The inspector forgets a unit whose numbers belonged to the columns that were open.
+    QVERIFY(!inspector->profile());
+    QVERIFY(inspector->figureRecipe().isEmpty());
   }
 
   // File > Export Figure on the hierarchy view: the figure and its recipe, and the recipe

@@ -180,6 +180,12 @@ class TestFigures : public QObject {
         "hierarchy", model("fashion_lvae.pt"), "--items", "3,9", "--samples", "4", "--seed", "2"};
     QTest::newRow("comparison") << QStringList{"compare", model("fashion_lvae.pt"),
                                                model("fashion_vae.pt"), "--items", "0,5,9"};
+    QTest::newRow("unit, dSprites") << QStringList{"unit",    model("dsprites_tcvae.pt"),
+                                                   "--data",  "dsprites",
+                                                   "--unit",  "z[3]",
+                                                   "--items", "400",
+                                                   "--seed",  "5",
+                                                   "--dpi",   "100"};
   }
   void recipesReproduceRasterFiguresExactly() {
     QFETCH(QStringList, arguments);
@@ -426,6 +432,21 @@ class TestFigures : public QObject {
                                                  "z[99]",    "-o",
                                                  "x.png"}
                                   << 1 << "has no unit 'z[99]'";
+    QTest::newRow("unit figure, unknown unit") << QStringList{"unit",    model("dsprites_tcvae.pt"),
+                                                              "--data",  "dsprites",
+                                                              "--unit",  "z[10]",
+                                                              "--items", "50",
+                                                              "-o",      "x.png"}
+                                               << 1 << "field `unit`: model";
+    QTest::newRow("unit figure, no unit")
+        << QStringList{"unit", model("dsprites_tcvae.pt"), "-o", "x.png"} << 2
+        << "--unit LABEL is required";
+    QTest::newRow("unit figure, one item") << QStringList{"unit",    model("dsprites_tcvae.pt"),
+                                                          "--data",  "dsprites",
+                                                          "--unit",  "z[0]",
+                                                          "--items", "1",
+                                                          "-o",      "x.png"}
+                                           << 2 << "--items must be an integer from 2";
     QTest::newRow("missing dataset")
         << QStringList{"hierarchy", model("fashion_lvae.pt"), "--data", "missing.npy", "-o",
                        "x.png"}
@@ -478,8 +499,8 @@ class TestFigures : public QObject {
     bad.close();
     const Run unknown = runStrata({"render", dir.filePath("bad.json")});
     QCOMPARE(unknown.exitCode, 1);
-    QVERIFY2(unknown.err.contains("field `figure` must be traversal, hierarchy, comparison or "
-                                  "projection, got \"sculpture\""),
+    QVERIFY2(unknown.err.contains("field `figure` must be traversal, hierarchy, comparison, "
+                                  "projection or unit, got \"sculpture\""),
              qPrintable(unknown.err));
   }
 
@@ -743,7 +764,7 @@ class TestFigures : public QObject {
     const Run r = runStrata({"--help"});
     QCOMPARE(r.exitCode, 0);
     for (const char* command :
-         {"traverse", "hierarchy", "project", "compare", "render", "metrics", "validate"})
+         {"traverse", "hierarchy", "project", "compare", "unit", "render", "metrics", "validate"})
       QVERIFY2(r.out.contains(QLatin1String(command)), command);
   }
 

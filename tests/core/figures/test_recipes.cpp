@@ -93,6 +93,9 @@ class TestRecipes : public QObject {
         R"({"figure": "projection", "method": "umap", "samples": false, "seed": 0, )"
         R"("perplexity": 200, "neighbours": 2, "min_dist": 0, "source": "all-layers", )"
         R"("colour": "unit:3"})");
+    QTest::newRow("unit") << QByteArray(
+        R"({"figure": "unit", "unit": "z_bottom[c1, 2, 5]", "profile_items": 10000, "seed": 0, )"
+        R"("style": {"cell_size": 36}})");
     QTest::newRow("projection of pixels") << QByteArray(
         R"({"figure": "projection", "method": "tsne", "perplexity": 2, "iterations": 10000, )"
         R"("source": "pixels", "colour": "factor:pos_x", "style": {"width": 420, "height": 330}})");
@@ -165,7 +168,7 @@ class TestRecipes : public QObject {
                           << "field `seed` must be an integer from 0 to 9007199254740992, got null";
     QTest::newRow("unknown figure")
         << QByteArray(R"("figure": "sculpture")")
-        << "field `figure` must be traversal, hierarchy, comparison or projection, got "
+        << "field `figure` must be traversal, hierarchy, comparison, projection or unit, got "
            "\"sculpture\"";
     QTest::newRow("no figure") << QByteArray(R"("seed": 1)") << "field `figure` is missing";
   }
