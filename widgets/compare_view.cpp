@@ -30,6 +30,7 @@
 #include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 #include "core/model/traversal.h"
+#include "widgets/code_correlation_page.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
 #include "widgets/line_chart.h"
@@ -90,10 +91,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   QWidget* metricsPage = buildMetricsPage();
   QWidget* matchPage = buildMatchingPage();
   QWidget* unitsPage = buildUnitsPage();
+  correlations_ = new CodeCorrelationPage([this] { return metricOptions(); }, this);
   bottom_ = new QTabWidget(this);
   bottom_->addTab(metricsPage, tr("Metrics"));
   bottom_->addTab(matchPage, tr("Unit matching"));
   bottom_->addTab(unitsPage, tr("Units"));
+  bottom_->addTab(correlations_, tr("Correlations"));
 
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(images);
@@ -362,11 +365,13 @@ QList<JobRunner*> CompareView::jobRunners() const {
           metricJobs_,
           matchJobs_,
           traversalJobs_,
-          inspector_->jobRunner()};
+          inspector_->jobRunner(),
+          correlations_->jobRunner()};
 }
 
 void CompareView::setDataset(DatasetPtr dataset) {
   dataset_ = std::move(dataset);
+  correlations_->setDataset(dataset_);
   shown_.next();
   // Work on the previous dataset must not land in this one's table or matrix.
   for (JobRunner* runner : {metricJobs_, matchJobs_, traversalJobs_}) runner->cancel();
@@ -387,6 +392,7 @@ void CompareView::clearModels() {
   models_.clear();
   shown_.next();
   metrics_.clear();
+  correlations_->setModels(models_);
   inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();
@@ -402,6 +408,7 @@ bool CompareView::addModel(ModelPtr model, int position) {
   models_.insert(models_.begin() + position, std::move(model));
   shown_.next();
   metrics_.clear();
+  correlations_->setModels(models_);
   inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();  // the matrix named columns that have moved
@@ -416,6 +423,7 @@ void CompareView::removeModel(int column) {
   models_.erase(models_.begin() + column);
   shown_.next();
   if (size_t(column) < metrics_.size()) metrics_.erase(metrics_.begin() + column);
+  correlations_->setModels(models_);
   inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();
@@ -493,9 +501,10 @@ void CompareView::rebuildColumns() {
 }
 
 void CompareView::showPage(const QString& name) {
-  bottom_->setCurrentIndex(name == QStringLiteral("matching") ? 1
-                           : name == QStringLiteral("units")  ? 2
-                                                              : 0);
+  bottom_->setCurrentIndex(name == QStringLiteral("matching")       ? 1
+                           : name == QStringLiteral("units")        ? 2
+                           : name == QStringLiteral("correlations") ? 3
+                                                                    : 0);
 }
 
 void CompareView::updateMatchChoices() {

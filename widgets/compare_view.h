@@ -34,6 +34,7 @@ class JobRunner;
 class LineChart;
 class MetricsTable;
 class UnitInspector;
+class CodeCorrelationPage;
 class UnitTable;
 
 using ModelPtr = std::shared_ptr<const Model>;
@@ -67,6 +68,7 @@ class CompareView : public QWidget {
   MetricsTable* metricsTable() const { return metricsTable_; }
   UnitTable* unitTable() const { return unitTable_; }
   UnitInspector* unitInspector() const { return inspector_; }
+  CodeCorrelationPage* correlationPage() const { return correlations_; }
   // Opens the unit inspector on a unit of `model` (any open model, compared or not) over the
   // current dataset: with the model's metrics when they have been computed here, else on the
   // items of the current metric options with the profile alone.
@@ -148,6 +150,7 @@ class CompareView : public QWidget {
   QComboBox* unitModel_ = nullptr;
   UnitTable* unitTable_ = nullptr;
   UnitInspector* inspector_ = nullptr;
+  CodeCorrelationPage* correlations_ = nullptr;
   JobRunner* imageJobs_ = nullptr;
   JobRunner* sampleJobs_ = nullptr;
   JobRunner* pathJobs_ = nullptr;

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace strata {
 namespace {
 
 QColor diverging(double r) {
+  if (std::isnan(r)) return {200, 200, 200};  // a constant unit has no correlation
   const double t = std::clamp(std::abs(r), 0.0, 1.0);
   const QColor end = r < 0 ? QColor(33, 102, 172) : QColor(178, 24, 43);
   auto mix = [t](int white, int c) { return int(std::lround(white + (c - white) * t)); };
@@ -47,6 +49,21 @@ void CorrelationMatrix::setMatching(const UnitMatching& matching, const QStringL
   addRest(rowOrder_, matching.unitsA);
   addRest(columnOrder_, matching.unitsB);
   columnTitle_ = columnTitle;
+  message_.clear();
+  updateGeometry();
+  update();
+}
+
+void CorrelationMatrix::setMatrix(const UnitMatching& matrix, const QStringList& names,
+                                  const QString& title) {
+  matching_ = matrix;
+  matching_.pairs.clear();
+  rows_ = columns_ = names;
+  rowTitle_ = columnTitle_ = title;
+  rowOrder_.resize(size_t(matrix.unitsA));
+  std::iota(rowOrder_.begin(), rowOrder_.end(), 0);
+  columnOrder_.resize(size_t(matrix.unitsB));
+  std::iota(columnOrder_.begin(), columnOrder_.end(), 0);
   message_.clear();
   updateGeometry();
   update();
@@ -137,9 +154,10 @@ void CorrelationMatrix::paintEvent(QPaintEvent*) {
   painter.setPen(palette().color(QPalette::Text));
   painter.drawText(g.left - 24, barTop + 10, QStringLiteral("-1"));
   const bool partial = shownRows < matching_.unitsA || shownColumns < matching_.unitsB;
-  painter.drawText(g.left + barWidth + 4, barTop + 10,
-                   partial ? tr("+1  correlation; outlined: matched (matched units only)")
-                           : tr("+1  correlation; outlined: matched"));
+  const QString legend = matching_.pairs.empty() ? tr("+1  correlation; grey: constant unit")
+                         : partial ? tr("+1  correlation; outlined: matched (matched units only)")
+                                   : tr("+1  correlation; outlined: matched");
+  painter.drawText(g.left + barWidth + 4, barTop + 10, legend);
 }
 
 void CorrelationMatrix::mousePressEvent(QMouseEvent* event) {

@@ -19,6 +19,8 @@ class CorrelationMatrix : public QWidget {
   void setMatching(const UnitMatching& matching, const QStringList& rowNames,
                    const QStringList& columnNames, const QString& rowTitle,
                    const QString& columnTitle);
+  // One set of units against itself, every unit in the given order, no pairs.
+  void setMatrix(const UnitMatching& matrix, const QStringList& names, const QString& title);
   void clear(const QString& message);
   int pairAt(const QPoint& pos) const;  // index into matching.pairs, or -1
   QSize sizeHint() const override;

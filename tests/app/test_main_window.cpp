@@ -26,6 +26,7 @@
 #include "core/model/traversal.h"
 #include "core/workspace/workspace.h"
 #include "tests/support/test_support.h"
+#include "widgets/code_correlation_page.h"
 #include "widgets/compare_view.h"
 #include "widgets/gl_format.h"
 #include "widgets/hierarchy_view.h"
@@ -368,6 +369,20 @@ class TestMainWindow : public QObject {
     recipe["dataset"] = "fashion-mnist:test";
     const RenderedFigure figure = renderRecipe(recipe, figures.filePath("unit.png"));
     QVERIFY(!QImage(figure.figurePath).isNull());
+
+    // The correlations page: the hierarchical model's 64 most varying units, means beside
+    // samples, over the metrics' items.
+    CodeCorrelationPage* correlations = compare->correlationPage();
+    QSignalSpy correlated(correlations, &CodeCorrelationPage::correlationsShown);
+    compare->showPage("correlations");
+    correlations->compute();
+    QTRY_VERIFY_WITH_TIMEOUT(correlated.count() == 1, 120000);
+    QCOMPARE(correlations->result()->totalUnits, 220);
+    QCOMPARE(int(correlations->result()->units.size()), CodeCorrelations::kMaxUnits);
+    QCOMPARE(correlations->result()->items, qint64(2000));
+    QTest::qWait(100);
+    if (!shots.isEmpty())
+      QVERIFY(window.grab().save(QDir(shots).filePath("compare-correlations.png")));
 
     QTemporaryDir dir;
     writeMetricsTable(dir.filePath("m.csv"), compare->metrics());

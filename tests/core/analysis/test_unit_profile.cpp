@@ -14,6 +14,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/analysis/code_correlations.h"
 #include "core/analysis/model_metrics.h"
 #include "core/analysis/representation_rows.h"
 #include "core/analysis/unit_profile.h"
@@ -53,6 +54,44 @@ const char* kReference =
     "    out['mi'] = [mutual_info_score(classes[:, k], b) for k in range(classes.shape[1])]\n"
     "json.dump(out, open(sys.argv[3], 'w'))\n";
 
+// The correlation page's matrices: every unit's variance of its mean and np.corrcoef of all
+// units' means and samples; the test picks the shown units' cells.
+const char* kCorrelationReference =
+    "import json, sys; import numpy as np\n"
+    "d = np.load(sys.argv[1]); mu, s = d['means'], d['samples']\n"
+    "def corr(x):\n"
+    "    return [None if not np.isfinite(v) else float(v)\n"
+    "            for v in np.corrcoef(x, rowvar=False).ravel()]\n"
+    "json.dump({'variance': [float(v) for v in mu.var(axis=0)], 'means': corr(mu),\n"
+    "           'samples': corr(s)}, open(sys.argv[2], 'w'))\n";
+
+// Cell (a, b) of `mine` against cell (units[a], units[b]) of the full reference matrix.
+// "dsprites": the bundled dSprites model on its held-out items; "range": a three-layer model
+// with inputs in [-1, 1] on the Fashion-MNIST test split.
+std::pair<std::shared_ptr<Model>, std::shared_ptr<Dataset>> modelAndData(const QString& name) {
+  if (name == "dsprites")
+    return {Model::load(bundledModelPath("dsprites_tcvae.pt")),
+            std::make_shared<DSpritesDataset>(
+                readNpy(kSource + "/tests/data/models/dsprites_tcvae_eval_indices.npy").toInt())};
+  return {Model::load(kSource + "/tests/data/models/fashion_range_lvae.pt"),
+          loadFashionMnist(Split::Test)};
+}
+
+bool matrixAgrees(const UnitMatching& mine, const std::vector<int>& units, const QJsonArray& ref,
+                  int dims) {
+  for (int a = 0; a < mine.unitsA; ++a)
+    for (int b = 0; b < mine.unitsB; ++b) {
+      const double r = mine.at(a, b);
+      const QJsonValue v = ref[qsizetype(units[size_t(a)]) * dims + units[size_t(b)]];
+      if (v.isNull() ? !std::isnan(r) : !(std::abs(r - v.toDouble()) <= 1e-9)) {
+        qWarning("cell (%d, %d): %.12g against %s", a, b, r,
+                 qPrintable(QString::number(v.toDouble())));
+        return false;
+      }
+    }
+  return true;
+}
+
 }  // namespace
 
 class TestUnitProfile : public QObject {
@@ -70,17 +109,8 @@ class TestUnitProfile : public QObject {
     QFETCH(QString, model);
     QFETCH(int, layer);
     QFETCH(int, unit);
-    const bool dsprites = model == "dsprites";
-    const auto m = Model::load(dsprites ? bundledModelPath("dsprites_tcvae.pt")
-                                        : kSource + "/tests/data/models/fashion_range_lvae.pt");
-    std::shared_ptr<Dataset> data;
-    if (dsprites) {
-      data = std::make_shared<DSpritesDataset>(
-          readNpy(kSource + "/tests/data/models/dsprites_tcvae_eval_indices.npy").toInt());
-    } else {
-      STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
-      data = loadFashionMnist(Split::Test);
-    }
+    STRATA_REQUIRE_DATA(model == "dsprites" || fashionMnistAvailable(), "dataset-fashion-mnist");
+    const auto [m, data] = modelAndData(model);
     std::vector<int64_t> items(std::min<int64_t>(600, data->size()));
     for (size_t i = 0; i < items.size(); ++i) items[i] = int64_t(i);
     const UnitProfile p = profileUnit(*m, *data, items, layer, unit, 4);
@@ -135,6 +165,49 @@ class TestUnitProfile : public QObject {
     for (size_t k = 0; k < p.factorInformation.size(); ++k)
       QVERIFY(std::abs(p.factorInformation[k] - ref["mi"][int(k)].toDouble()) <= 1e-9);
     qInfo() << "beyond noise" << p.beyondNoise << "factors" << p.factorNames;
+  }
+
+  // A 220-unit model (the 64 most varying shown) and the 10-unit dSprites model with its
+  // collapsed units (constant means: NaN rows, grey in the view).
+  void codeCorrelationsAgreeWithNumPy_data() {
+    QTest::addColumn<QString>("model");
+    QTest::newRow("dSprites, 10 units") << "dsprites";
+    QTest::newRow("range [-1, 1], 220 units") << "range";
+  }
+  void codeCorrelationsAgreeWithNumPy() {
+    QFETCH(QString, model);
+    STRATA_REQUIRE_DATA(model == "dsprites" || fashionMnistAvailable(), "dataset-fashion-mnist");
+    const auto [m, data] = modelAndData(model);
+    std::vector<int64_t> items(std::min<int64_t>(500, data->size()));
+    for (size_t i = 0; i < items.size(); ++i) items[i] = int64_t(i) * 3;
+    const PosteriorCodes codes = encodePosteriors(*m, *data, items, -1, 9);
+    const CodeCorrelations c = codeCorrelations(codes, m->info());
+    QCOMPARE(c.totalUnits, int(m->info().totalLatentSize()));
+    QCOMPARE(int(c.units.size()), std::min(c.totalUnits, CodeCorrelations::kMaxUnits));
+    QCOMPARE(c.labels.size(), qsizetype(c.units.size()));
+
+    QTemporaryDir dir;
+    const std::vector<int64_t> shape{codes.means.items, codes.means.dims};
+    writeNpz(dir.filePath("c.npz"), {{"means", makeNpy(codes.means.values, shape)},
+                                     {"samples", makeNpy(codes.samples.values, shape)}});
+    const QJsonObject ref = runPythonReference(
+        {"-c", kCorrelationReference, dir.filePath("c.npz"), dir.filePath("r.json")},
+        dir.filePath("r.json"), 300000);
+    QVERIFY2(!ref.isEmpty(), "the Python reference failed");
+    // Shown: by falling variance of the means, and no unit left out varies more than the
+    // least varying one shown (relative 1e-9: near-equal variances of collapsed units may
+    // order either way).
+    const QJsonArray variance = ref["variance"].toArray();
+    auto var = [&](int unit) { return variance[unit].toDouble(); };
+    for (size_t k = 1; k < c.units.size(); ++k)
+      QVERIFY(var(c.units[k]) <= var(c.units[k - 1]) * (1 + 1e-9) + 1e-300);
+    const double least = var(c.units.back());
+    for (int u = 0; u < c.totalUnits; ++u)
+      if (std::find(c.units.begin(), c.units.end(), u) == c.units.end())
+        QVERIFY(var(u) <= least * (1 + 1e-9));
+    QVERIFY(matrixAgrees(c.means, c.units, ref["means"].toArray(), c.totalUnits));
+    QVERIFY(matrixAgrees(c.samples, c.units, ref["samples"].toArray(), c.totalUnits));
+    qInfo("mean |r|: means %.3f, samples %.3f", c.meanAbsMeans, c.meanAbsSamples);
   }
 
   void refusesUnitsThatDoNotExist() {
