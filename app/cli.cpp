@@ -38,7 +38,7 @@ using cli::runCommand;
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
 const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics", "render",
                                     "traverse", "hierarchy",      "project", "compare",
-                                    "unit",     "cache",          "encode"};
+                                    "unit",     "correlations",   "cache",   "encode"};
 
 QString describe() {
   return QString(
@@ -71,6 +71,8 @@ QString describe() {
       "                         one latent unit as the unit inspector shows it: the items\n"
       "                         where it is highest, lowest and at its quantiles, and a\n"
       "                         decoder traversal over its data range\n"
+      "  correlations MODEL.pt -o FIG [--data SPEC] [--items N]\n"
+      "                         correlation matrices of mean and sampled codes side by side\n"
       "  render RECIPE.json [-o FIG]\n"
       "                         make a figure again from the recipe written beside it\n"
       "  encode MODEL.pt -o OUT.npy [--data SPEC] [--source all-layers|LAYER] [--samples]\n"
@@ -156,8 +158,8 @@ int runHeadless(int argc, char** argv) {
   // Figures draw text, which needs a GUI application; headless, on the offscreen platform.
   const bool drawsFigures =
       argc >= 2 &&
-      QStringList{"render", "traverse", "hierarchy", "project", "compare", "unit"}.contains(
-          QString::fromLocal8Bit(argv[1]));
+      QStringList{"render", "traverse", "hierarchy", "project", "compare", "unit", "correlations"}
+          .contains(QString::fromLocal8Bit(argv[1]));
   if (drawsFigures && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
     qputenv("QT_QPA_PLATFORM", "offscreen");
   std::unique_ptr<QCoreApplication> application =
@@ -184,9 +186,13 @@ int runHeadless(int argc, char** argv) {
     });
   }
   const std::map<QString, int (*)(const QStringList&)> figureCommands{
-      {"render", cli::renderCommand},       {"traverse", cli::traverseCommand},
-      {"hierarchy", cli::hierarchyCommand}, {"project", cli::projectCommand},
-      {"compare", cli::compareCommand},     {"unit", cli::unitCommand}};
+      {"render", cli::renderCommand},
+      {"traverse", cli::traverseCommand},
+      {"hierarchy", cli::hierarchyCommand},
+      {"project", cli::projectCommand},
+      {"compare", cli::compareCommand},
+      {"unit", cli::unitCommand},
+      {"correlations", cli::correlationsCommand}};
   if (args.size() >= 2 && figureCommands.count(args[1])) {
     const auto command = figureCommands.at(args[1]);
     args.removeAt(1);

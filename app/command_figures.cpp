@@ -8,7 +8,7 @@
 #include <QTextStream>
 
 #include "app/cli_support.h"
-#include "core/analysis/unit_profile.h"
+#include "core/analysis/model_metrics.h"
 #include "core/data/dataset_source.h"
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
@@ -343,7 +343,7 @@ int unitCommand(const QStringList& arguments) {
                                   "LABEL");
     const QCommandLineOption items(
         "items", "items profiled, a seeded sample as the metrics draw (default 10000)", "N",
-        QString::number(kDefaultProfileItems));
+        QString::number(kDefaultMetricItems));
     p.addOptions({unit, items});
     if (!common.parse(p, arguments, "unit")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
@@ -353,9 +353,34 @@ int unitCommand(const QStringList& arguments) {
     recipe.models = modelReferences(p.positionalArguments());
     recipe.dataset = p.value(common.data);
     recipe.unit = textOption("unit", p.value(unit), recipeField(figure, "unit"));
-    recipe.profileItems =
-        integerOption("items", p.value(items), recipeField(figure, "profile_items"));
+    recipe.metricItems =
+        integerOption("items", p.value(items), recipeField(figure, "metric_items"));
     return common.finish(p, "unit", recipe);
+  });
+}
+
+int correlationsCommand(const QStringList& arguments) {
+  return runCommand("correlations", [&] {
+    QCommandLineParser p;
+    describe(p,
+             "Correlation matrices of a model's mean codes and of its sampled codes over the same "
+             "items, side by side (up to 64 units, those whose means vary most).");
+    p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption items(
+        "items", "items encoded, a seeded sample as the metrics draw (default 10000)", "N",
+        QString::number(kDefaultMetricItems));
+    p.addOption(items);
+    if (!common.parse(p, arguments, "correlations")) return int(kOk);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
+    const QString figure = figureKindName(FigureKind::Correlations);
+    CorrelationsRecipe recipe;
+    recipe.models = modelReferences(p.positionalArguments());
+    recipe.dataset = p.value(common.data);
+    recipe.metricItems =
+        integerOption("items", p.value(items), recipeField(figure, "metric_items"));
+    return common.finish(p, "correlations", recipe);
   });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Headless figure subcommands: `render RECIPE.json` and `traverse`, `hierarchy`, `project`,
-// `compare`, `unit`, which write a recipe from their arguments and render it.
+// `compare`, `unit`, `correlations`, which write a recipe from their arguments and render it.
 
 #include <QStringList>
 
@@ -12,5 +12,6 @@ int hierarchyCommand(const QStringList& arguments);
 int projectCommand(const QStringList& arguments);
 int compareCommand(const QStringList& arguments);
 int unitCommand(const QStringList& arguments);
+int correlationsCommand(const QStringList& arguments);
 
 }  // namespace strata::cli

@@ -14,11 +14,13 @@
 #include "app/open_model_action.h"
 #include "app/reactions.h"
 #include "core/workspace/workspace_loader.h"
+#include "widgets/code_correlation_page.h"
 #include "widgets/compare_view.h"
 #include "widgets/hierarchy_view.h"
 #include "widgets/scatter_view.h"
 #include "widgets/selection_panel.h"
 #include "widgets/traverse_view.h"
+#include "widgets/unit_inspector.h"
 
 namespace strata {
 namespace {
@@ -94,6 +96,10 @@ void connectViewExports(MainWindow& window, ExportFigureAction* exportFigure) {
                    exportFromView);
   QObject::connect(window.hierarchyView(), &HierarchyView::figureExportRequested, &window,
                    exportFromView);
+  QObject::connect(window.compareView()->unitInspector(), &UnitInspector::figureExportRequested,
+                   &window, exportFromView);
+  QObject::connect(window.compareView()->correlationPage(),
+                   &CodeCorrelationPage::figureExportRequested, &window, exportFromView);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <QVBoxLayout>
 
 #include "core/base/job_runner.h"
+#include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "widgets/correlation_matrix.h"
 
 namespace strata {
@@ -20,11 +22,16 @@ CodeCorrelationPage::CodeCorrelationPage(std::function<MetricsOptions()> options
   compute->setToolTip(
       tr("Encode the metrics' items once, keep each item's posterior mean and one seeded "
          "posterior sample, and correlate the units of each"));
+  export_ = new QPushButton(tr("Export figure…"), this);
+  export_->setToolTip(tr("Both matrices as a PDF, SVG or PNG figure, with its recipe"));
+  connect(export_, &QPushButton::clicked, this,
+          [this] { Q_EMIT figureExportRequested(recipe_, QStringLiteral("pdf")); });
   auto* controls = new QHBoxLayout;
   controls->addWidget(new QLabel(tr("Model"), this));
   controls->addWidget(model_);
   controls->addWidget(compute);
   controls->addStretch(1);
+  controls->addWidget(export_);
   means_ = new CorrelationMatrix(this);
   samples_ = new CorrelationMatrix(this);
   auto* split = new QSplitter(Qt::Horizontal, this);
@@ -46,6 +53,8 @@ CodeCorrelationPage::CodeCorrelationPage(std::function<MetricsOptions()> options
 void CodeCorrelationPage::reset(const QString& message) {
   jobs_->cancel();
   result_.reset();
+  recipe_ = {};
+  export_->setEnabled(false);
   means_->clear(message);
   samples_->clear(QString());
   note_->setText(
@@ -87,8 +96,19 @@ void CodeCorrelationPage::compute() {
         const PosteriorCodes codes = encodePosteriors(*model, *dataset, items, -1, o.seed, job);
         return std::make_shared<const CodeCorrelations>(codeCorrelations(codes, model->info()));
       },
-      [this, name = model->info().name, seed = o.seed](std::shared_ptr<const CodeCorrelations> c) {
+      [this, model, o](std::shared_ptr<const CodeCorrelations> c) {
+        const QString name = model->info().name;
+        const uint64_t seed = o.seed;
         result_ = c;
+        // Items given one by one (the command line's --items) have no recipe field.
+        if (o.explicitItems.empty()) {
+          CorrelationsRecipe recipe;
+          recipe.models = std::vector<RecipeModel>{recipeModel(model->info().path, false)};
+          recipe.seed = qint64(seed);
+          recipe.metricItems = c->items;
+          recipe_ = recipe.toJson();
+        }
+        export_->setEnabled(!recipe_.isEmpty());
         means_->setMatrix(c->means, c->labels, tr("posterior means"));
         samples_->setMatrix(c->samples, c->labels, tr("posterior samples (one draw per item)"));
         const QString shown =

@@ -3,6 +3,7 @@
 // sampled codes over the same items, side by side (core/analysis/code_correlations.h), computed
 // on a worker when asked; a result for models or data no longer open is dropped.
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include <functional>
@@ -16,6 +17,7 @@
 
 class QComboBox;
 class QLabel;
+class QPushButton;
 
 namespace strata {
 
@@ -35,9 +37,13 @@ class CodeCorrelationPage : public QWidget {
   const CodeCorrelations* result() const { return result_.get(); }
   CorrelationMatrix* meansMatrix() const { return means_; }
   CorrelationMatrix* samplesMatrix() const { return samples_; }
+  // The figure of what is shown (docs/recipes.md, "correlations"), without dataset and style;
+  // empty until matrices are shown.
+  QJsonObject figureRecipe() const { return recipe_; }
 
  Q_SIGNALS:
   void correlationsShown();
+  void figureExportRequested(const QJsonObject& recipe, const QString& suffix);
 
  private:
   void reset(const QString& message);
@@ -51,6 +57,8 @@ class CodeCorrelationPage : public QWidget {
   CorrelationMatrix* means_ = nullptr;
   CorrelationMatrix* samples_ = nullptr;
   QLabel* note_ = nullptr;
+  QPushButton* export_ = nullptr;
+  QJsonObject recipe_;
 };
 
 }  // namespace strata

@@ -30,7 +30,7 @@ QJsonObject unitRecipe(const Model& model, const QString& label, uint64_t seed, 
   r.models = std::vector<RecipeModel>{recipeModel(model.info().path, false)};
   r.seed = qint64(seed);
   r.unit = label;
-  r.profileItems = items;
+  r.metricItems = items;
   return r.toJson();
 }
 

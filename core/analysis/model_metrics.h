@@ -20,14 +20,17 @@
 
 namespace strata {
 
+// The items a metrics table (and the figures drawn over its items) take by default.
+constexpr int64_t kDefaultMetricItems = 10000;
+
 struct MetricsOptions {
-  int64_t items = 10000;               // seeded random subset of the split (all if smaller)
-  std::vector<int64_t> explicitItems;  // overrides `items` when not empty
-  int iwSamples = 100;                 // k of the importance-weighted bound
-  int64_t iwItems = 1000;              // first items of the subset used for it (0: skip)
-  int layer = -1;                      // codes for disentanglement: -1 = all layers
-  bool samples = false;                // posterior samples instead of means
-  bool disentanglement = true;         // when the data has factors
+  int64_t items = kDefaultMetricItems;  // seeded random subset of the split (all if smaller)
+  std::vector<int64_t> explicitItems;   // overrides `items` when not empty
+  int iwSamples = 100;                  // k of the importance-weighted bound
+  int64_t iwItems = 1000;               // first items of the subset used for it (0: skip)
+  int layer = -1;                       // codes for disentanglement: -1 = all layers
+  bool samples = false;                 // posterior samples instead of means
+  bool disentanglement = true;          // when the data has factors
   uint64_t seed = 0;
   QJsonObject toJson() const;
 };

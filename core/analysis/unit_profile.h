@@ -72,8 +72,6 @@ struct UnitInspection {
 // the metrics computed with `seed`. `codes`: the items' codes already encoded with that seed,
 // or null to encode them here.
 constexpr uint64_t kInspectionSeedOffset = 11;
-// Items a unit figure profiles when its recipe does not say (the metrics' default).
-constexpr int64_t kDefaultProfileItems = 10000;
 UnitInspection inspectUnit(const Model& model, const Dataset& dataset,
                            const std::vector<int64_t>& items,
                            std::shared_ptr<const PosteriorCodes> codes, int layer, int unit,

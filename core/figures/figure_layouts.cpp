@@ -409,4 +409,74 @@ Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QS
   return f;
 }
 
+Figure layoutMatrices(const MatrixFigure& m, const FigureStyle& style) {
+  constexpr double kGap = 24, kBarWidth = 160, kBarHeight = 8;
+  const Figure probe(1, 1, style);
+  const int units = int(m.labels.size());
+  const bool labelled = units > 0 && units <= MatrixFigure::kMaxLabelledUnits;
+  double labelWidth = 0;
+  if (labelled)
+    for (const QString& l : m.labels) labelWidth = std::max(labelWidth, probe.textWidth(l, 0.7));
+  const double margin = 8;
+  const double titleHeight = m.title.isEmpty() ? 0 : lineHeight(style, 1.15) + 2;
+  const double panelTitle = lineHeight(style, 0.9);
+  const double columnLabels = labelled ? labelWidth * 0.87 + 4 : 0;  // rotated by 60 degrees
+  const double panels = double(m.panels.size());
+  const double panelsWidth = panels * m.panelSize + std::max(0.0, panels - 1) * kGap;
+  const double contentWidth = (labelled ? labelWidth + 4 : 0) + panelsWidth;
+  const QStringList caption =
+      m.caption.isEmpty()
+          ? QStringList()
+          : wrappedLines(probe, m.caption, 0.85, std::max(contentWidth, kMinCaptionWidth));
+  double captionWidth = 0;
+  for (const QString& line : caption)
+    captionWidth = std::max(captionWidth, probe.textWidth(line, 0.85));
+  const double captionLine = lineHeight(style, 0.85);
+  const double barHeight = kBarHeight + lineHeight(style, 0.8) + 6;
+  const double width = 2 * margin + std::max(contentWidth, captionWidth);
+  const double height = 2 * margin + titleHeight + panelTitle + columnLabels + m.panelSize +
+                        barHeight + captionLine * double(caption.size()) + 2;
+  Figure f(width, height, style);
+  if (!m.title.isEmpty())
+    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, m.title, width - 2 * margin);
+  const double top = margin + titleHeight + panelTitle + columnLabels;
+  const double left = margin + (labelled ? labelWidth + 4 : 0);
+  const double cell = units > 0 ? m.panelSize / units : 0;
+  for (size_t p = 0; p < m.panels.size(); ++p) {
+    const double x = left + double(p) * (m.panelSize + kGap);
+    f.text({x, top - columnLabels - 4}, m.panels[p].title, 0.9, Figure::Anchor::Left, true, 0,
+           kText);
+    QImage image(units, units, QImage::Format_RGB32);
+    for (int a = 0; a < units; ++a)
+      for (int b = 0; b < units; ++b)
+        image.setPixel(b, a,
+                       diverging(m.panels[p].values[size_t(a) * size_t(units) + size_t(b)]).rgb());
+    if (units > 0) f.image(QRectF(x, top, m.panelSize, m.panelSize), image);
+    if (!labelled) continue;
+    for (int b = 0; b < units; ++b)
+      f.text({x + (b + 0.5) * cell + 2, top - 3}, m.labels[b], 0.7, Figure::Anchor::Left, false,
+             -60, kAxis);
+  }
+  if (labelled)
+    for (int a = 0; a < units; ++a)
+      f.text({left - 4, top + (a + 0.5) * cell + style.fontSize * 0.25}, m.labels[a], 0.7,
+             Figure::Anchor::Right, false, 0, kAxis);
+  const double barTop = top + m.panelSize + 6;
+  QImage bar(int(kBarWidth), 1, QImage::Format_RGB32);
+  for (int x = 0; x < bar.width(); ++x)
+    bar.setPixel(x, 0, diverging(-1.0 + 2.0 * x / (bar.width() - 1)).rgb());
+  f.image(QRectF(left, barTop, kBarWidth, kBarHeight), bar);
+  const double barText = barTop + kBarHeight + lineHeight(style, 0.8);
+  f.text({left, barText}, QStringLiteral("-1"), 0.8, Figure::Anchor::Left, false, 0, kAxis);
+  f.text({left + kBarWidth, barText}, QStringLiteral("+1"), 0.8, Figure::Anchor::Right, false, 0,
+         kAxis);
+  f.text({left + kBarWidth + 8, barTop + kBarHeight},
+         QStringLiteral("Pearson r; grey: constant unit"), 0.8, Figure::Anchor::Left, false, 0,
+         kAxis);
+  for (qsizetype i = 0; i < caption.size(); ++i)
+    f.text({margin, height - margin - double(caption.size() - 1 - i) * captionLine}, caption[i],
+           0.85, Figure::Anchor::Left, false, 0, kAxis);
+  return f;
+}
+
 }  // namespace strata

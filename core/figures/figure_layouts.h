@@ -45,6 +45,22 @@ Figure layoutScatter(const ScatterFigure& scatter, const FigureStyle& style);
 Figure layoutKlHeatmap(const ModelInfo& info, const LatentStats& stats, const QString& title,
                        const QString& caption, const FigureStyle& style);
 
+// Square correlation matrices side by side over the same units (mean and sampled codes): each
+// a pixel-exact image with the diverging palette, unit labels when few enough to read, a
+// colour bar and a caption wrapped under the panels.
+struct MatrixFigure {
+  static constexpr int kMaxLabelledUnits = 24;  // beyond, labels would be under 6 points
+  struct Panel {
+    QString title;
+    std::vector<double> values;  // [units, units], row-major; NaN: no value (grey)
+  };
+  QString title, caption;
+  QStringList labels;  // one per unit, rows top to bottom and columns left to right
+  std::vector<Panel> panels;
+  double panelSize = 220;  // points
+};
+Figure layoutMatrices(const MatrixFigure& matrices, const FigureStyle& style);
+
 // "Nice" axis ticks covering [low, high].
 std::vector<double> axisTicks(double low, double high, int target = 5);
 

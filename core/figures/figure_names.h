@@ -12,7 +12,7 @@
 
 namespace strata {
 
-enum class FigureKind { Traversal, Hierarchy, Comparison, Projection, Unit };
+enum class FigureKind { Traversal, Hierarchy, Comparison, Projection, Unit, Correlations };
 
 inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Traversal, "traversal", "traversal grid or animation"},
@@ -20,6 +20,7 @@ inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Comparison, "comparison", "models side by side"},
     {FigureKind::Projection, "projection", "scatter plot of a map"},
     {FigureKind::Unit, "unit", "one latent unit, as the unit inspector shows it"},
+    {FigureKind::Correlations, "correlations", "correlations of mean and sampled codes"},
 };
 
 inline QString figureKindName(FigureKind kind) {

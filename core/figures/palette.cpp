@@ -39,4 +39,12 @@ QColor viridis(double t) {
   return QColor::fromRgbF(float(mix(0)), float(mix(1)), float(mix(2)));
 }
 
+QColor diverging(double r) {
+  if (std::isnan(r)) return {200, 200, 200};  // a constant unit has no correlation
+  const double t = std::clamp(std::abs(r), 0.0, 1.0);
+  const QColor end = r < 0 ? QColor(33, 102, 172) : QColor(178, 24, 43);
+  auto mix = [t](int white, int c) { return int(std::lround(white + (c - white) * t)); };
+  return {mix(247, end.red()), mix(247, end.green()), mix(247, end.blue())};
+}
+
 }  // namespace strata

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <variant>
 
+#include "core/analysis/code_correlations.h"
 #include "core/analysis/comparison.h"
 #include "core/analysis/model_metrics.h"
 #include "core/analysis/projection.h"
@@ -535,7 +536,7 @@ void renderUnit(const UnitRecipe& r, const QString& output, const QString& baseD
   if (!r.unit) bad("field `unit` is missing; name the unit, e.g. \"z[0]\"");
   const auto [layer, unit] = parseUnit(model->info(), *r.unit, "unit");
   MetricsOptions options;
-  options.items = r.profileItems.value_or(kDefaultProfileItems);
+  options.items = r.metricItems.value_or(kDefaultMetricItems);
   options.seed = uint64_t(r.seed.value_or(0));
   const std::vector<int64_t> items = metricItems(options, dataset->size());
   if (items.size() < 2) bad("field `dataset`: a unit figure needs at least two items");
@@ -565,7 +566,51 @@ void renderUnit(const UnitRecipe& r, const QString& output, const QString& baseD
   layoutGrid(grid, styleOf(r)).save(output);
 }
 
+void renderCorrelations(const CorrelationsRecipe& r, const QString& output, const QString& baseDir,
+                        const JobControl& job, bool checkHash) {
+  const auto model = loadModels(r, baseDir, checkHash).front();
+  const DatasetPtr dataset = datasetOf(r, baseDir);
+  requireCompatible(*model, *dataset);
+  if (!model->info().hasEncoder)
+    bad("field `models`: correlations of codes need a model with an encoder");
+  MetricsOptions options;
+  options.items = r.metricItems.value_or(kDefaultMetricItems);
+  options.seed = uint64_t(r.seed.value_or(0));
+  const std::vector<int64_t> items = metricItems(options, dataset->size());
+  if (items.size() < 2) bad("field `dataset`: correlations need at least two items");
+  const CodeCorrelations c = codeCorrelations(
+      encodePosteriors(*model, *dataset, items, -1, options.seed, job), model->info());
+  MatrixFigure m;
+  m.labels = c.labels;
+  m.panels = {{QStringLiteral("posterior means"), c.means.correlation},
+              {QStringLiteral("posterior samples (one draw per item)"), c.samples.correlation}};
+  m.title = titleOf(r, QStringLiteral("Correlations of the codes of %1").arg(model->info().name));
+  const QString shown =
+      c.totalUnits > int(c.units.size())
+          ? QStringLiteral("the %1 of %2 units whose means vary most")
+                .arg(c.units.size())
+                .arg(c.totalUnits)
+          : QStringLiteral("all %1 units, by falling variance of their means").arg(c.totalUnits);
+  m.caption = QStringLiteral(
+                  "%1 items of %2 (seed %3), %4. Mean |r| between different units: %5 for the "
+                  "means, %6 for the samples.")
+                  .arg(c.items)
+                  .arg(dataset->name())
+                  .arg(options.seed)
+                  .arg(shown)
+                  .arg(cellValue(c.meanAbsMeans), cellValue(c.meanAbsSamples));
+  if (m.labels.size() > MatrixFigure::kMaxLabelledUnits)
+    m.caption +=
+        QStringLiteral(" Units, top to bottom: %1.").arg(m.labels.join(QStringLiteral(", ")));
+  layoutMatrices(m, styleOf(r)).save(output);
+}
+
 }  // namespace
+
+void CorrelationsRecipe::render(const QString& output, const QString& baseDir,
+                                const JobControl& job, bool checkHash) const {
+  renderCorrelations(*this, output, baseDir, job, checkHash);
+}
 
 void UnitRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
                         bool checkHash) const {

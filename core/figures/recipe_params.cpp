@@ -268,14 +268,28 @@ UnitRecipe UnitRecipe::fromJson(const QJsonObject& json, const QString& where) {
   UnitRecipe r;
   readCommon(json, r);
   r.unit = text(json, "unit");
-  r.profileItems = integer(json, "profile_items");
+  r.metricItems = integer(json, "metric_items");
   return r;
 }
 
 QJsonObject UnitRecipe::toJson() const {
   QJsonObject json = writeCommon(*this, kKind);
   put(json, "unit", unit);
-  put(json, "profile_items", profileItems);
+  put(json, "metric_items", metricItems);
+  return json;
+}
+
+CorrelationsRecipe CorrelationsRecipe::fromJson(const QJsonObject& json, const QString& where) {
+  check(json, kKind, where);
+  CorrelationsRecipe r;
+  readCommon(json, r);
+  r.metricItems = integer(json, "metric_items");
+  return r;
+}
+
+QJsonObject CorrelationsRecipe::toJson() const {
+  QJsonObject json = writeCommon(*this, kKind);
+  put(json, "metric_items", metricItems);
   return json;
 }
 
@@ -304,6 +318,8 @@ FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where)
       return ComparisonRecipe::fromJson(json, file);
     case FigureKind::Unit:
       return UnitRecipe::fromJson(json, file);
+    case FigureKind::Correlations:
+      return CorrelationsRecipe::fromJson(json, file);
     case FigureKind::Projection:
       break;
   }

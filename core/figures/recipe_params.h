@@ -136,11 +136,23 @@ struct ProjectionRecipe : RecipeCommon {
 // its most correlated units and its information about each factor in the caption.
 struct UnitRecipe : RecipeCommon {
   static constexpr FigureKind kKind = FigureKind::Unit;
-  std::optional<QString> unit;         // a single unit's label: "z_top[3]"
-  std::optional<qint64> profileItems;  // items profiled: the first this many of a seeded shuffle
-                                       // (as the metrics choose theirs); default 2,000
+  std::optional<QString> unit;        // a single unit's label: "z_top[3]"
+  std::optional<qint64> metricItems;  // items profiled: the first this many of a seeded shuffle
+                                      // (as the metrics choose theirs); default 2,000
 
   static UnitRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
+// One model's correlation matrices of mean codes and of sampled codes over the same items
+// (core/analysis/code_correlations.h), as the compare view's Correlations page shows them.
+struct CorrelationsRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Correlations;
+  std::optional<qint64> metricItems;  // as UnitRecipe's
+
+  static CorrelationsRecipe fromJson(const QJsonObject& json, const QString& where = {});
   QJsonObject toJson() const;
   void render(const QString& output, const QString& baseDir, const JobControl& job,
               bool checkHash) const;
@@ -153,8 +165,8 @@ struct UnitRecipe : RecipeCommon {
 ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
                                     const QStringList& layerNames);
 
-using FigureRecipe =
-    std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe, ProjectionRecipe, UnitRecipe>;
+using FigureRecipe = std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe,
+                                  ProjectionRecipe, UnitRecipe, CorrelationsRecipe>;
 
 // Any recipe, by its "figure" field; throws DataError as the fromJson above.
 FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where = {});

@@ -363,7 +363,7 @@ class TestMainWindow : public QObject {
     QJsonObject recipe = inspector->figureRecipe();
     QCOMPARE(recipe["figure"].toString(), QStringLiteral("unit"));
     QCOMPARE(recipe["unit"].toString(), unitLabel(compare->models()[0]->info(), top.x(), top.y()));
-    QCOMPARE(recipe["profile_items"].toInteger(), qint64(2000));
+    QCOMPARE(recipe["metric_items"].toInteger(), qint64(2000));
     QCOMPARE(recipe["seed"].toInteger(), qint64(options.seed));
     QTemporaryDir figures;
     recipe["dataset"] = "fashion-mnist:test";
@@ -380,6 +380,12 @@ class TestMainWindow : public QObject {
     QCOMPARE(correlations->result()->totalUnits, 220);
     QCOMPARE(int(correlations->result()->units.size()), CodeCorrelations::kMaxUnits);
     QCOMPARE(correlations->result()->items, qint64(2000));
+    QJsonObject matrices = correlations->figureRecipe();
+    QCOMPARE(matrices["figure"].toString(), QStringLiteral("correlations"));
+    QCOMPARE(matrices["metric_items"].toInteger(), qint64(2000));
+    matrices["dataset"] = "fashion-mnist:test";
+    QTemporaryDir matrixFigures;
+    QVERIFY(!QImage(renderRecipe(matrices, matrixFigures.filePath("c.png")).figurePath).isNull());
     QTest::qWait(100);
     if (!shots.isEmpty())
       QVERIFY(window.grab().save(QDir(shots).filePath("compare-correlations.png")));

@@ -186,6 +186,9 @@ class TestFigures : public QObject {
                                                    "--items", "400",
                                                    "--seed",  "5",
                                                    "--dpi",   "100"};
+    QTest::newRow("correlations, dSprites") << QStringList{
+        "correlations", model("dsprites_tcvae.pt"), "--data", "dsprites", "--items", "300", "--dpi",
+        "100"};
   }
   void recipesReproduceRasterFiguresExactly() {
     QFETCH(QStringList, arguments);
@@ -500,7 +503,7 @@ class TestFigures : public QObject {
     const Run unknown = runStrata({"render", dir.filePath("bad.json")});
     QCOMPARE(unknown.exitCode, 1);
     QVERIFY2(unknown.err.contains("field `figure` must be traversal, hierarchy, comparison, "
-                                  "projection or unit, got \"sculpture\""),
+                                  "projection, unit or correlations, got \"sculpture\""),
              qPrintable(unknown.err));
   }
 
@@ -763,8 +766,8 @@ class TestFigures : public QObject {
   void helpListsTheSubcommands() {
     const Run r = runStrata({"--help"});
     QCOMPARE(r.exitCode, 0);
-    for (const char* command :
-         {"traverse", "hierarchy", "project", "compare", "unit", "render", "metrics", "validate"})
+    for (const char* command : {"traverse", "hierarchy", "project", "compare", "unit",
+                                "correlations", "render", "metrics", "validate"})
       QVERIFY2(r.out.contains(QLatin1String(command)), command);
   }
 

@@ -94,8 +94,10 @@ class TestRecipes : public QObject {
         R"("perplexity": 200, "neighbours": 2, "min_dist": 0, "source": "all-layers", )"
         R"("colour": "unit:3"})");
     QTest::newRow("unit") << QByteArray(
-        R"({"figure": "unit", "unit": "z_bottom[c1, 2, 5]", "profile_items": 10000, "seed": 0, )"
+        R"({"figure": "unit", "unit": "z_bottom[c1, 2, 5]", "metric_items": 10000, "seed": 0, )"
         R"("style": {"cell_size": 36}})");
+    QTest::newRow("correlations") << QByteArray(
+        R"({"figure": "correlations", "metric_items": 2, "seed": 9007199254740992})");
     QTest::newRow("projection of pixels") << QByteArray(
         R"({"figure": "projection", "method": "tsne", "perplexity": 2, "iterations": 10000, )"
         R"("source": "pixels", "colour": "factor:pos_x", "style": {"width": 420, "height": 330}})");
@@ -168,8 +170,8 @@ class TestRecipes : public QObject {
                           << "field `seed` must be an integer from 0 to 9007199254740992, got null";
     QTest::newRow("unknown figure")
         << QByteArray(R"("figure": "sculpture")")
-        << "field `figure` must be traversal, hierarchy, comparison, projection or unit, got "
-           "\"sculpture\"";
+        << "field `figure` must be traversal, hierarchy, comparison, projection, unit or "
+           "correlations, got \"sculpture\"";
     QTest::newRow("no figure") << QByteArray(R"("seed": 1)") << "field `figure` is missing";
   }
   void badFieldsAreRefusedByName() {
