@@ -29,6 +29,7 @@
 #include "widgets/scatter_view.h"
 #include "widgets/selection_panel.h"
 #include "widgets/traverse_view.h"
+#include "widgets/unit_inspector.h"
 #include "widgets/view_subscriptions.h"
 
 namespace strata {
@@ -104,6 +105,12 @@ void MainWindow::buildDocks() {
   item->raise();
   connect(workspace_, &Workspace::selectionChanged, selection, [this, selection] {
     if (!workspace_->selection().empty()) selection->raise();
+  });
+  // A thumbnail clicked in the unit inspector is pinned in the item panel, which offers to
+  // traverse from it.
+  connect(compare_->unitInspector(), &UnitInspector::itemChosen, item, [this, item](int64_t index) {
+    workspace_->pinItem(index);
+    item->raise();
   });
 }
 

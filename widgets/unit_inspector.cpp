@@ -91,7 +91,13 @@ UnitInspector::UnitInspector(QWidget* parent) : QWidget(parent) {
     const int columns = int(profile_->highest.size());  // one row each, as display() lays out
     const int k = cell % columns;
     const auto& items = cell < columns ? profile_->highest : profile_->lowest;
-    if (size_t(k) < items.size()) extremes_->setCaption(tr("item %1").arg(items[size_t(k)]));
+    if (size_t(k) >= items.size()) return;
+    extremes_->setCaption(tr("item %1").arg(items[size_t(k)]));
+    Q_EMIT itemChosen(items[size_t(k)]);
+  });
+  connect(quantiles_, &ImageGrid::cellClicked, this, [this](int cell) {
+    if (!profile_ || cell < 0 || size_t(cell) >= profile_->quantileItems.size()) return;
+    Q_EMIT itemChosen(profile_->quantileItems[size_t(cell)]);
   });
   clear();
 }

@@ -45,6 +45,8 @@ class UnitInspector : public QWidget {
 
  Q_SIGNALS:
   void profileShown();
+  // A thumbnail was clicked: that dataset item, for the window to pin in its item panel.
+  void itemChosen(int64_t item);
   // The export button: the recipe, for the window's figure export.
   void figureExportRequested(const QJsonObject& recipe, const QString& suffix);
 

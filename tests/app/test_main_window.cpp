@@ -359,6 +359,12 @@ class TestMainWindow : public QObject {
     QTest::qWait(100);
     if (!shots.isEmpty())
       QVERIFY(inspector->grab().save(QDir(shots).filePath("unit-inspector.png")));
+    // A thumbnail is an item: clicking the first of the highest pins it in the item panel.
+    ImageGrid* extremes = inspector->findChildren<ImageGrid*>().value(0);
+    QVERIFY(extremes);
+    Q_EMIT extremes->cellClicked(0);
+    QCOMPARE(window.workspace()->currentItem(), inspector->profile()->highest.front());
+    QVERIFY(window.workspace()->isItemPinned());
     // Its figure: the unit, the table's items and seed, rendered by the same code headless.
     QJsonObject recipe = inspector->figureRecipe();
     QCOMPARE(recipe["figure"].toString(), QStringLiteral("unit"));
