@@ -125,6 +125,8 @@ void MainWindow::connectViews() {
     compare_->inspectModelUnit(workspace_->model(), layer, unit);
   };
   connect(hierarchy_, &HierarchyView::unitInspectRequested, this, inspect);
+  // A unit of a model that is no longer open is not shown (nor its codes kept).
+  connect(workspace_, &Workspace::modelChanged, compare_->unitInspector(), &UnitInspector::clear);
   connect(traverse_, &TraverseView::unitInspectRequested, this, inspect);
   connect(itemPanel_, &ItemPanel::traverseRequested, this, [this](int64_t index) {
     showView(QStringLiteral("traverse"));

@@ -7,12 +7,22 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 #include "core/base/job_runner.h"
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
 #include "widgets/correlation_matrix.h"
 
 namespace strata {
+namespace {
+
+// No pairs of varying units (one unit, or all but one constant): no mean to show.
+QString meanAbs(double value) {
+  return std::isfinite(value) ? QString::number(value, 'f', 3) : QStringLiteral("–");
+}
+
+}  // namespace
 
 CodeCorrelationPage::CodeCorrelationPage(std::function<MetricsOptions()> options, QWidget* parent)
     : QWidget(parent), options_(std::move(options)), jobs_(new JobRunner(this)) {
@@ -63,12 +73,18 @@ void CodeCorrelationPage::reset(const QString& message) {
 }
 
 void CodeCorrelationPage::setModels(const std::vector<ModelPtr>& models) {
-  const QString kept = model_->currentText();
+  // Kept by identity: two checkpoints of one model share a name.
+  const int was = model_->currentIndex();
+  const ModelPtr kept = was >= 0 && size_t(was) < models_.size() ? models_[size_t(was)] : nullptr;
   models_ = models;
   const QSignalBlocker block(model_);
   model_->clear();
-  for (const ModelPtr& m : models_) model_->addItem(m->info().name);
-  model_->setCurrentIndex(std::max(0, model_->findText(kept)));
+  int keep = 0;
+  for (size_t m = 0; m < models_.size(); ++m) {
+    model_->addItem(models_[m]->info().name);
+    if (models_[m] == kept) keep = int(m);
+  }
+  model_->setCurrentIndex(models_.empty() ? -1 : keep);
   reset(tr("Choose a model and press Correlate codes."));
 }
 
@@ -87,8 +103,7 @@ void CodeCorrelationPage::compute() {
   }
   const DatasetPtr dataset = dataset_;
   const MetricsOptions o = options_();
-  means_->clear(tr("Encoding the items of %1…").arg(model->info().name));
-  samples_->clear(QString());
+  reset(tr("Encoding the items of %1…").arg(model->info().name));  // nothing stale to export
   jobs_->start<std::shared_ptr<const CodeCorrelations>>(
       tr("Correlating the codes of %1").arg(model->info().name),
       [model, dataset, o](const JobControl& job) {
@@ -124,11 +139,10 @@ void CodeCorrelationPage::compute() {
                            .arg(c->items)
                            .arg(seed)
                            .arg(shown)
-                           .arg(c->meanAbsMeans, 0, 'f', 3)
-                           .arg(c->meanAbsSamples, 0, 'f', 3));
+                           .arg(meanAbs(c->meanAbsMeans), meanAbs(c->meanAbsSamples)));
         Q_EMIT correlationsShown();
       },
-      [this](const QString& message) { means_->clear(tr("Not computed: %1").arg(message)); });
+      [this](const QString& message) { reset(tr("Not computed: %1").arg(message)); });
 }
 
 }  // namespace strata

@@ -170,7 +170,7 @@ void UnitInspector::inspect(std::shared_ptr<const Model> model, DatasetPtr datas
   facts_->setText(tr("Profiling %1 on a worker…").arg(label));
   const std::vector<int64_t> items = metricItems(metrics.options, dataset->size());
   const uint64_t seed = metrics.options.seed;
-  CodesKey key{model.get(), dataset.get(), items, seed};
+  CodesKey key{model, dataset, items, seed};
   if (!(key == codesKey_)) codes_.reset();
   codesKey_ = std::move(key);
   recipe_ = {};

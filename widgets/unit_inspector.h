@@ -56,10 +56,11 @@ class UnitInspector : public QWidget {
   QString metricsText(const ModelMetrics& metrics) const;
 
   // The codes of the last model, dataset and items profiled, so that opening another unit of
-  // the same model does not encode the items again.
+  // the same model does not encode the items again. The key owns the model and dataset: a
+  // model opened later at a freed one's address must not match.
   struct CodesKey {
-    const Model* model = nullptr;
-    const Dataset* dataset = nullptr;
+    std::shared_ptr<const Model> model;
+    DatasetPtr dataset;
     std::vector<int64_t> items;
     uint64_t seed = 0;
     bool operator==(const CodesKey& o) const {

@@ -433,7 +433,10 @@ Figure layoutMatrices(const MatrixFigure& m, const FigureStyle& style) {
     captionWidth = std::max(captionWidth, probe.textWidth(line, 0.85));
   const double captionLine = lineHeight(style, 0.85);
   const double barHeight = kBarHeight + lineHeight(style, 0.8) + 6;
-  const double width = 2 * margin + std::max(contentWidth, captionWidth);
+  // The last column's label, rotated by 60 degrees, reaches half its width to the right.
+  const double cell = units > 0 ? m.panelSize / units : 0;
+  const double overhang = labelled ? std::max(0.0, 0.5 * labelWidth - cell / 2) : 0;
+  const double width = 2 * margin + std::max(contentWidth + overhang, captionWidth);
   const double height = 2 * margin + titleHeight + panelTitle + columnLabels + m.panelSize +
                         barHeight + captionLine * double(caption.size()) + 2;
   Figure f(width, height, style);
@@ -441,7 +444,6 @@ Figure layoutMatrices(const MatrixFigure& m, const FigureStyle& style) {
     fittedTitle(f, {margin, margin + style.fontSize * 1.15}, m.title, width - 2 * margin);
   const double top = margin + titleHeight + panelTitle + columnLabels;
   const double left = margin + (labelled ? labelWidth + 4 : 0);
-  const double cell = units > 0 ? m.panelSize / units : 0;
   for (size_t p = 0; p < m.panels.size(); ++p) {
     const double x = left + double(p) * (m.panelSize + kGap);
     f.text({x, top - columnLabels - 4}, m.panels[p].title, 0.9, Figure::Anchor::Left, true, 0,

@@ -138,7 +138,7 @@ struct UnitRecipe : RecipeCommon {
   static constexpr FigureKind kKind = FigureKind::Unit;
   std::optional<QString> unit;        // a single unit's label: "z_top[3]"
   std::optional<qint64> metricItems;  // items profiled: the first this many of a seeded shuffle
-                                      // (as the metrics choose theirs); default 2,000
+                                      // (as the metrics choose theirs); default 10,000
 
   static UnitRecipe fromJson(const QJsonObject& json, const QString& where = {});
   QJsonObject toJson() const;

@@ -723,8 +723,9 @@ std::vector<double> Model::jacobianColumnSquaredNorms(const Latents& point, int 
     try {
       return jacobianColumnSquaredNorms(point, layer, firstUnit, units, JacobianMode::ForwardMode);
     } catch (const ModelOutputError& e) {
-      // Only an operator without a forward-mode formula is worth a second try; a decoder that
-      // returns NaN or the wrong shape fails the same way in reverse mode.
+      // A failure of the forward-mode pass itself (typically an operator without a forward
+      // formula) gets a second try in reverse mode, whose error then stands; a decoder that
+      // returns NaN or the wrong shape would fail the same way there, so that error stands now.
       if (e.problem().rfind(kForwardModeFailed, 0) != 0) throw;
       return jacobianColumnSquaredNorms(point, layer, firstUnit, units,
                                         JacobianMode::DoubleBackward);
