@@ -111,6 +111,15 @@ int FigureOptions::finish(const QCommandLineParser& p, const QString& command,
   return render(command, json, p.value(output));
 }
 
+// --items N of the figures drawn over the items a metrics table draws (unit, correlations).
+QCommandLineOption metricItemsOption(const char* what) {
+  return {QStringLiteral("items"),
+          QStringLiteral("items %1, a seeded sample as the metrics draw (default %2)")
+              .arg(QLatin1String(what))
+              .arg(kDefaultMetricItems),
+          QStringLiteral("N"), QString::number(kDefaultMetricItems)};
+}
+
 QCommandLineParser& describe(QCommandLineParser& p, const QString& text) {
   p.setApplicationDescription(text);
   p.addHelpOption();
@@ -341,9 +350,7 @@ int unitCommand(const QStringList& arguments) {
     common.add(p);
     const QCommandLineOption unit("unit", "the unit, e.g. z_top[3] (as the views name it)",
                                   "LABEL");
-    const QCommandLineOption items(
-        "items", "items profiled, a seeded sample as the metrics draw (default 10000)", "N",
-        QString::number(kDefaultMetricItems));
+    const QCommandLineOption items = metricItemsOption("profiled");
     p.addOptions({unit, items});
     if (!common.parse(p, arguments, "unit")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
@@ -368,9 +375,7 @@ int correlationsCommand(const QStringList& arguments) {
     p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
     FigureOptions common;
     common.add(p);
-    const QCommandLineOption items(
-        "items", "items encoded, a seeded sample as the metrics draw (default 10000)", "N",
-        QString::number(kDefaultMetricItems));
+    const QCommandLineOption items = metricItemsOption("encoded");
     p.addOption(items);
     if (!common.parse(p, arguments, "correlations")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");

@@ -168,16 +168,18 @@ void UnitInspector::inspect(std::shared_ptr<const Model> model, DatasetPtr datas
   const QString label = unitLabel(info, layer, unit);
   title_->setText(QStringLiteral("<b>%1</b> · %2").arg(label, info.name.toHtmlEscaped()));
   facts_->setText(tr("Profiling %1 on a worker…").arg(label));
-  const std::vector<int64_t> items = metricItems(metrics.options, dataset->size());
-  const uint64_t seed = metrics.options.seed;
-  CodesKey key{model, dataset, items, seed};
+  const MetricsOptions options = metrics.options;
+  const uint64_t seed = options.seed;
+  CodesKey key{model, dataset, options.items, options.explicitItems, seed};
   if (!(key == codesKey_)) codes_.reset();
   codesKey_ = std::move(key);
   recipe_ = {};
   exportButton_->setEnabled(false);
   jobs_->start<std::shared_ptr<UnitInspection>>(
       tr("Profiling %1").arg(label),
-      [model, dataset, items, layer, unit, seed, codes = codes_](const JobControl& job) {
+      [model, dataset, options, layer, unit, seed, codes = codes_](const JobControl& job) {
+        // A seeded shuffle of the whole dataset's indices: not on the GUI thread.
+        const std::vector<int64_t> items = metricItems(options, dataset->size());
         return std::make_shared<UnitInspection>(
             inspectUnit(*model, *dataset, items, codes, layer, unit, seed, job));
       },
@@ -186,7 +188,7 @@ void UnitInspector::inspect(std::shared_ptr<const Model> model, DatasetPtr datas
         if (key == codesKey_) codes_ = r->codes;
         // Items given one by one (the command line's --items) have no recipe field.
         if (metrics.options.explicitItems.empty())
-          recipe_ = unitRecipe(*model, label, seed, int64_t(key.items.size()));
+          recipe_ = unitRecipe(*model, label, seed, int64_t(r->profile.items.size()));
         display(model, dataset, metrics, std::move(r->profile), std::move(r->traversal),
                 std::move(r->values));
       },

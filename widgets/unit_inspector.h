@@ -56,15 +56,18 @@ class UnitInspector : public QWidget {
   QString metricsText(const ModelMetrics& metrics) const;
 
   // The codes of the last model, dataset and items profiled, so that opening another unit of
-  // the same model does not encode the items again. The key owns the model and dataset: a
-  // model opened later at a freed one's address must not match.
+  // the same model does not encode the items again. The items are drawn on the worker; the
+  // key holds what determines them. It owns the model and dataset: a model opened later at a
+  // freed one's address must not match.
   struct CodesKey {
     std::shared_ptr<const Model> model;
     DatasetPtr dataset;
-    std::vector<int64_t> items;
+    int64_t itemCount = 0;
+    std::vector<int64_t> explicitItems;
     uint64_t seed = 0;
     bool operator==(const CodesKey& o) const {
-      return model == o.model && dataset == o.dataset && items == o.items && seed == o.seed;
+      return model == o.model && dataset == o.dataset && itemCount == o.itemCount &&
+             explicitItems == o.explicitItems && seed == o.seed;
     }
   };
   CodesKey codesKey_;

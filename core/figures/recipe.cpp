@@ -490,6 +490,32 @@ void renderProjection(const ProjectionRecipe& r, const QString& output, const QS
   layoutScatter(s, styleOf(r)).save(output);
 }
 
+// The model (with an encoder), dataset and items of a figure drawn over the items a metrics
+// table draws (unit, correlations): `count` of the dataset shuffled with the recipe's seed.
+struct OverMetricItems {
+  std::shared_ptr<Model> model;
+  DatasetPtr dataset;
+  std::vector<int64_t> items;
+  uint64_t seed = 0;
+};
+OverMetricItems overMetricItems(const RecipeCommon& r, std::optional<qint64> count,
+                                const QString& baseDir, bool checkHash, const char* figureNeeds) {
+  OverMetricItems in{loadModels(r, baseDir, checkHash).front(),
+                     datasetOf(r, baseDir),
+                     {},
+                     uint64_t(r.seed.value_or(0))};
+  requireCompatible(*in.model, *in.dataset);
+  if (!in.model->info().hasEncoder)
+    bad(QStringLiteral("field `models`: %1 a model with an encoder").arg(figureNeeds));
+  MetricsOptions options;
+  options.items = count.value_or(kDefaultMetricItems);
+  options.seed = in.seed;
+  in.items = metricItems(options, in.dataset->size());
+  if (in.items.size() < 2)
+    bad(QStringLiteral("field `dataset`: %1 at least two items").arg(figureNeeds));
+  return in;
+}
+
 // The caption of a unit figure: what the rows show, then the numbers the inspector lists.
 QString unitCaption(const UnitInspection& u, const Dataset& dataset, uint64_t seed) {
   const UnitProfile& p = u.profile;
@@ -529,19 +555,12 @@ QString unitCaption(const UnitInspection& u, const Dataset& dataset, uint64_t se
 
 void renderUnit(const UnitRecipe& r, const QString& output, const QString& baseDir,
                 const JobControl& job, bool checkHash) {
-  const auto model = loadModels(r, baseDir, checkHash).front();
-  const DatasetPtr dataset = datasetOf(r, baseDir);
-  requireCompatible(*model, *dataset);
-  if (!model->info().hasEncoder) bad("field `models`: a unit figure needs a model with an encoder");
+  const OverMetricItems in =
+      overMetricItems(r, r.metricItems, baseDir, checkHash, "a unit figure needs");
+  const auto& [model, dataset, items, seed] = in;
   if (!r.unit) bad("field `unit` is missing; name the unit, e.g. \"z[0]\"");
   const auto [layer, unit] = parseUnit(model->info(), *r.unit, "unit");
-  MetricsOptions options;
-  options.items = r.metricItems.value_or(kDefaultMetricItems);
-  options.seed = uint64_t(r.seed.value_or(0));
-  const std::vector<int64_t> items = metricItems(options, dataset->size());
-  if (items.size() < 2) bad("field `dataset`: a unit figure needs at least two items");
-  const UnitInspection u =
-      inspectUnit(*model, *dataset, items, nullptr, layer, unit, options.seed, job);
+  const UnitInspection u = inspectUnit(*model, *dataset, items, nullptr, layer, unit, seed, job);
   const UnitProfile& p = u.profile;
   GridFigure grid;
   grid.columns = UnitInspection::kTraversalSteps;
@@ -560,7 +579,7 @@ void renderUnit(const UnitRecipe& r, const QString& output, const QString& baseD
   addRow(itemImages(p.quantileItems), QStringLiteral("quantiles"));
   addRow(toQImages(u.traversal, model->info().input), QStringLiteral("traversal"));
   grid.title = titleOf(r, QStringLiteral("Unit %1 of %2").arg(*r.unit, model->info().name));
-  grid.caption = unitCaption(u, *dataset, options.seed);
+  grid.caption = unitCaption(u, *dataset, seed);
   grid.wrapCaption = true;
   grid.cellSize = cellSizeOf(r, 36);
   layoutGrid(grid, styleOf(r)).save(output);
@@ -568,18 +587,11 @@ void renderUnit(const UnitRecipe& r, const QString& output, const QString& baseD
 
 void renderCorrelations(const CorrelationsRecipe& r, const QString& output, const QString& baseDir,
                         const JobControl& job, bool checkHash) {
-  const auto model = loadModels(r, baseDir, checkHash).front();
-  const DatasetPtr dataset = datasetOf(r, baseDir);
-  requireCompatible(*model, *dataset);
-  if (!model->info().hasEncoder)
-    bad("field `models`: correlations of codes need a model with an encoder");
-  MetricsOptions options;
-  options.items = r.metricItems.value_or(kDefaultMetricItems);
-  options.seed = uint64_t(r.seed.value_or(0));
-  const std::vector<int64_t> items = metricItems(options, dataset->size());
-  if (items.size() < 2) bad("field `dataset`: correlations need at least two items");
-  const CodeCorrelations c = codeCorrelations(
-      encodePosteriors(*model, *dataset, items, -1, options.seed, job), model->info());
+  const OverMetricItems in =
+      overMetricItems(r, r.metricItems, baseDir, checkHash, "correlations of codes need");
+  const auto& [model, dataset, items, seed] = in;
+  const CodeCorrelations c =
+      codeCorrelations(encodePosteriors(*model, *dataset, items, -1, seed, job), model->info());
   MatrixFigure m;
   m.labels = c.labels;
   m.panels = {{QStringLiteral("posterior means"), c.means.correlation},
@@ -596,7 +608,7 @@ void renderCorrelations(const CorrelationsRecipe& r, const QString& output, cons
                   "means, %6 for the samples.")
                   .arg(c.items)
                   .arg(dataset->name())
-                  .arg(options.seed)
+                  .arg(seed)
                   .arg(shown)
                   .arg(cellValue(c.meanAbsMeans), cellValue(c.meanAbsSamples));
   if (m.labels.size() > MatrixFigure::kMaxLabelledUnits)
