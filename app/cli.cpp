@@ -36,9 +36,9 @@ using cli::parseArguments;
 using cli::runCommand;
 
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
-const char* const kSubcommands[] = {"validate", "write-dsprites", "metrics", "render",
-                                    "traverse", "hierarchy",      "project", "compare",
-                                    "unit",     "correlations",   "cache",   "encode"};
+const char* const kSubcommands[] = {
+    "validate", "write-dsprites", "metrics",      "render",  "traverse", "hierarchy", "project",
+    "compare",  "unit",           "correlations", "analogy", "cache",    "encode"};
 
 QString describe() {
   return QString(
@@ -73,6 +73,8 @@ QString describe() {
       "                         decoder traversal over its data range\n"
       "  correlations MODEL.pt -o FIG [--data SPEC] [--items N]\n"
       "                         correlation matrices of mean and sampled codes side by side\n"
+      "  analogy MODEL.pt -o FIG [--data SPEC] [--items LIST]\n"
+      "                         a conditional model's items decoded under every class\n"
       "  render RECIPE.json [-o FIG]\n"
       "                         make a figure again from the recipe written beside it\n"
       "  encode MODEL.pt -o OUT.npy [--data SPEC] [--source all-layers|LAYER] [--samples]\n"
@@ -157,9 +159,9 @@ bool isHeadlessInvocation(int argc, char** argv) {
 int runHeadless(int argc, char** argv) {
   // Figures draw text, which needs a GUI application; headless, on the offscreen platform.
   const bool drawsFigures =
-      argc >= 2 &&
-      QStringList{"render", "traverse", "hierarchy", "project", "compare", "unit", "correlations"}
-          .contains(QString::fromLocal8Bit(argv[1]));
+      argc >= 2 && QStringList{"render",  "traverse", "hierarchy",    "project",
+                               "compare", "unit",     "correlations", "analogy"}
+                       .contains(QString::fromLocal8Bit(argv[1]));
   if (drawsFigures && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
     qputenv("QT_QPA_PLATFORM", "offscreen");
   std::unique_ptr<QCoreApplication> application =
@@ -192,7 +194,8 @@ int runHeadless(int argc, char** argv) {
       {"project", cli::projectCommand},
       {"compare", cli::compareCommand},
       {"unit", cli::unitCommand},
-      {"correlations", cli::correlationsCommand}};
+      {"correlations", cli::correlationsCommand},
+      {"analogy", cli::analogyCommand}};
   if (args.size() >= 2 && figureCommands.count(args[1])) {
     const auto command = figureCommands.at(args[1]);
     args.removeAt(1);

@@ -170,7 +170,11 @@ int traverseCommand(const QStringList& arguments) {
                                    rangeModeName(RangeMode::PriorSigma));
     const QCommandLineOption k("k", "sigmas for the sigma ranges (default 3)", "K", "3");
     const QCommandLineOption keep("keep-lower", "keep lower layers instead of regenerating them");
-    p.addOptions({item, prior, units, top, steps, range, k, keep});
+    const QCommandLineOption cls("class",
+                                 "a conditional model's class to decode under (default: as "
+                                 "encoded, or the first class for --prior)",
+                                 "NAME");
+    p.addOptions({item, prior, units, top, steps, range, k, keep, cls});
     if (!common.parse(p, arguments, "traverse")) return int(kOk);
     if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
     const QString modelPath = p.positionalArguments().front();
@@ -194,6 +198,7 @@ int traverseCommand(const QStringList& arguments) {
       recipe.start = TraversalRecipe::Start{
           integerOption("item", p.value(item), field("start.item")), std::nullopt, std::nullopt};
     }
+    if (p.isSet(cls)) recipe.start->cls = textOption("class", p.value(cls), field("start.class"));
     // As many units as a recipe holds: --top takes the same limit as the unit list.
     const RecipeField& unitsField = field("units");
     const RecipeField topField = [&] {
@@ -324,7 +329,8 @@ int compareCommand(const QStringList& arguments) {
     const QCommandLineOption items("items", "input items (default 0,...,7)", "LIST",
                                    "0,1,2,3,4,5,6,7");
     const QCommandLineOption temperature("temperature", "prior temperature (default 1)", "T", "1");
-    p.addOptions({items, temperature});
+    const QCommandLineOption cls("class", "conditional models' samples under this class", "NAME");
+    p.addOptions({items, temperature, cls});
     if (!common.parse(p, arguments, "compare")) return int(kOk);
     const QStringList paths = p.positionalArguments();
     if (paths.size() < 1 || paths.size() > 4) throw CommandError(kUsage, "give one to four models");
@@ -335,6 +341,7 @@ int compareCommand(const QStringList& arguments) {
     recipe.items = itemsOption(figure, p.value(items));
     recipe.temperature =
         numberOption("temperature", p.value(temperature), recipeField(figure, "temperature"));
+    if (p.isSet(cls)) recipe.cls = textOption("class", p.value(cls), recipeField(figure, "class"));
     return common.finish(p, "compare", recipe);
   });
 }
@@ -386,6 +393,30 @@ int correlationsCommand(const QStringList& arguments) {
     recipe.metricItems =
         integerOption("items", p.value(items), recipeField(figure, "metric_items"));
     return common.finish(p, "correlations", recipe);
+  });
+}
+
+int analogyCommand(const QStringList& arguments) {
+  return runCommand("analogy", [&] {
+    QCommandLineParser p;
+    describe(p,
+             "A conditional model's analogies (Kingma et al.'s M2 figure): each item encoded under "
+             "its label, its z kept and decoded under every class.");
+    p.addPositionalArgument("model", "TorchScript model file with strata_meta.condition",
+                            "MODEL.pt");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption items("items", "items, e.g. 0,7,42 (default 8 spread over the data)",
+                                   "LIST");
+    p.addOption(items);
+    if (!common.parse(p, arguments, "analogy")) return int(kOk);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
+    const QString figure = figureKindName(FigureKind::Analogy);
+    AnalogyRecipe recipe;
+    recipe.models = modelReferences(p.positionalArguments());
+    recipe.dataset = p.value(common.data);
+    if (p.isSet(items)) recipe.items = itemsOption(figure, p.value(items));
+    return common.finish(p, "analogy", recipe);
   });
 }
 

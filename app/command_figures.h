@@ -13,5 +13,6 @@ int projectCommand(const QStringList& arguments);
 int compareCommand(const QStringList& arguments);
 int unitCommand(const QStringList& arguments);
 int correlationsCommand(const QStringList& arguments);
+int analogyCommand(const QStringList& arguments);
 
 }  // namespace strata::cli

@@ -19,6 +19,7 @@
 #include "core/data/dataset_source.h"
 #include "core/workspace/workspace.h"
 #include "core/workspace/workspace_loader.h"
+#include "widgets/class_page.h"
 #include "widgets/compare_view.h"
 #include "widgets/hierarchy_view.h"
 #include "widgets/item_panel.h"
@@ -108,10 +109,13 @@ void MainWindow::buildDocks() {
   });
   // A thumbnail clicked in the unit inspector is pinned in the item panel, which offers to
   // traverse from it.
-  connect(compare_->unitInspector(), &UnitInspector::itemChosen, item, [this, item](int64_t index) {
+  auto pin = [this, item](int64_t index) {
     workspace_->pinItem(index);
     item->raise();
-  });
+  };
+  connect(compare_->unitInspector(), &UnitInspector::itemChosen, item, pin);
+  // So is a row of the analogy grid.
+  connect(compare_->classPage(), &ClassPage::itemChosen, item, pin);
 }
 
 // Views that lead the user to another view: the window only brings that view to the front.

@@ -14,6 +14,7 @@
 #include "app/open_model_action.h"
 #include "app/reactions.h"
 #include "core/workspace/workspace_loader.h"
+#include "widgets/class_page.h"
 #include "widgets/code_correlation_page.h"
 #include "widgets/compare_view.h"
 #include "widgets/hierarchy_view.h"
@@ -100,6 +101,8 @@ void connectViewExports(MainWindow& window, ExportFigureAction* exportFigure) {
                    &window, exportFromView);
   QObject::connect(window.compareView()->correlationPage(),
                    &CodeCorrelationPage::figureExportRequested, &window, exportFromView);
+  QObject::connect(window.compareView()->classPage(), &ClassPage::figureExportRequested, &window,
+                   exportFromView);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ import torch  # noqa: E402
 
 from strata_tools import common, data, evaluate  # noqa: E402
 
-MODELS = ["fashion_lvae", "fashion_vae", "dsprites_tcvae", "fashion_vdvae"]
+MODELS = ["fashion_lvae", "fashion_vae", "dsprites_tcvae", "fashion_vdvae", "fashion_m2"]
 DSPRITES_REF_INDICES = [0, 1234, 98765, 200000, 333333, 456789, 600000, 737279]
 TOLERANCE = 1e-5
 
@@ -72,8 +72,12 @@ def make(name, out_dir):
     L = len(shapes)
     gen = torch.Generator().manual_seed(0)
     eps = [torch.randn([4] + s, generator=gen) for s in shapes]
-    z = m.prior_sample([], eps, [1.0] * L)
-    dec = m.decode(z)
+    # A conditional model gets y where Strata gives it by default (docs/model-contract.md):
+    # the first class when sampling and decoding, q(y|x)'s class when encoding.
+    k = len(meta["condition"]["classes"]) if meta.get("condition") else 0
+    y_gen = [torch.nn.functional.one_hot(torch.zeros(4, dtype=torch.long), k).float()] if k else []
+    z = m.prior_sample([], eps, [1.0] * L, *y_gen)
+    dec = m.decode(z, *y_gen)
     files = {}
     for l in range(L):
         save(os.path.join(out_dir, "%s_ref_eps%d.npy" % (name, l)), eps[l].numpy())
@@ -87,7 +91,10 @@ def make(name, out_dir):
     x = torch.from_numpy(np.ascontiguousarray(x_np))
     save(os.path.join(out_dir, "%s_ref_x.npy" % name), x.numpy())
     files["x"] = list(x.shape)
-    post = m.posterior(x, False)
+    y_post = ([torch.nn.functional.one_hot(m.classify(x).argmax(1), k).float()]
+              if k and meta["condition"].get("classifier") else
+              [torch.full((x.shape[0], k), 1.0 / k)] if k else [])
+    post = m.posterior(x, False, *y_post)
     kls = []
     for l in range(L):
         qm, qlv = post["q_mean"][l], post["q_logvar"][l]
@@ -99,7 +106,7 @@ def make(name, out_dir):
     kl_all = torch.cat(kls)
     save(os.path.join(out_dir, "%s_ref_kl.npy" % name), kl_all.numpy())
     files["kl"] = list(kl_all.shape)
-    lp = m.log_px(x, post["z"])
+    lp = m.log_px(x, post["z"], *y_post)
     save(os.path.join(out_dir, "%s_ref_logpx.npy" % name), lp.numpy())
     files["logpx"] = list(lp.shape)
 
@@ -115,6 +122,8 @@ def make(name, out_dir):
         "kl": "mean over the 8 images of 0.5*(p_logvar - q_logvar + (exp(q_logvar) + (q_mean - p_mean)^2)"
               " * exp(-p_logvar) - 1) from posterior(x, sample=False); layers flattened and concatenated",
         "logpx": "log_px(x, posterior(x, sample=False)['z'])",
+        "condition": ("y one-hot of the first class for prior_sample and decode; of "
+                      "argmax classify(x) for posterior and log_px") if k else "none",
         "tolerance_abs": TOLERANCE,
         "format": "numpy .npy, float32 little-endian, C order",
         "torch_version": torch.__version__,

@@ -30,6 +30,7 @@
 #include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 #include "core/model/traversal.h"
+#include "widgets/class_page.h"
 #include "widgets/code_correlation_page.h"
 #include "widgets/correlation_matrix.h"
 #include "widgets/image_grid.h"
@@ -92,11 +93,13 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   QWidget* matchPage = buildMatchingPage();
   QWidget* unitsPage = buildUnitsPage();
   correlations_ = new CodeCorrelationPage([this] { return metricOptions(); }, this);
+  classes_ = new ClassPage([this] { return metricOptions(); }, this);
   bottom_ = new QTabWidget(this);
   bottom_->addTab(metricsPage, tr("Metrics"));
   bottom_->addTab(matchPage, tr("Unit matching"));
   bottom_->addTab(unitsPage, tr("Units"));
   bottom_->addTab(correlations_, tr("Correlations"));
+  bottom_->addTab(classes_, tr("Classes"));
 
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(images);
@@ -127,6 +130,9 @@ QLayout* CompareView::buildControls() {
   temperature_->setRange(0.0, 2.0);
   temperature_->setSingleStep(0.1);
   temperature_->setValue(1.0);
+  class_ = new QComboBox(this);
+  class_->setToolTip(tr("The class the conditional models' samples are decoded under"));
+  classLabel_ = new QLabel(tr("Class"), this);
   from_ = new QSpinBox(this);
   from_->setRange(0, 10000000);
   to_ = new QSpinBox(this);
@@ -143,6 +149,11 @@ QLayout* CompareView::buildControls() {
   controls->addWidget(seed_);
   controls->addWidget(new QLabel(tr("Temperature"), this));
   controls->addWidget(temperature_);
+  controls->addWidget(classLabel_);
+  controls->addWidget(class_);
+  class_->hide();
+  classLabel_->hide();
+  connect(class_, &QComboBox::currentIndexChanged, this, [this] { refreshSamples(); });
   controls->addWidget(new QLabel(tr("Interpolate item"), this));
   controls->addWidget(from_);
   controls->addWidget(new QLabel(QStringLiteral("→"), this));
@@ -366,12 +377,14 @@ QList<JobRunner*> CompareView::jobRunners() const {
           matchJobs_,
           traversalJobs_,
           inspector_->jobRunner(),
-          correlations_->jobRunner()};
+          correlations_->jobRunner(),
+          classes_->jobRunner()};
 }
 
 void CompareView::setDataset(DatasetPtr dataset) {
   dataset_ = std::move(dataset);
   correlations_->setDataset(dataset_);
+  classes_->setDataset(dataset_);
   shown_.next();
   // Work on the previous dataset must not land in this one's table or matrix.
   for (JobRunner* runner : {metricJobs_, matchJobs_, traversalJobs_}) runner->cancel();
@@ -393,6 +406,7 @@ void CompareView::clearModels() {
   shown_.next();
   metrics_.clear();
   correlations_->setModels(models_);
+  classes_->setModels(models_);
   inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();
@@ -409,6 +423,7 @@ bool CompareView::addModel(ModelPtr model, int position) {
   shown_.next();
   metrics_.clear();
   correlations_->setModels(models_);
+  classes_->setModels(models_);
   inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();  // the matrix named columns that have moved
@@ -424,6 +439,7 @@ void CompareView::removeModel(int column) {
   shown_.next();
   if (size_t(column) < metrics_.size()) metrics_.erase(metrics_.begin() + column);
   correlations_->setModels(models_);
+  classes_->setModels(models_);
   inspector_->clear();  // its unit and numbers belong to the models and data that were open
   showMetricsTables();
   matched_.reset();
@@ -504,6 +520,7 @@ void CompareView::showPage(const QString& name) {
   bottom_->setCurrentIndex(name == QStringLiteral("matching")       ? 1
                            : name == QStringLiteral("units")        ? 2
                            : name == QStringLiteral("correlations") ? 3
+                           : name == QStringLiteral("classes")      ? 4
                                                                     : 0);
 }
 
@@ -584,35 +601,58 @@ void CompareView::refreshReconstructions() {
       });
 }
 
+// The classes of the conditional models among the columns (the first one's order, then any
+// other's), shown only when there are some.
+void CompareView::syncClasses() {
+  QStringList classes;
+  for (const ModelPtr& m : models_)
+    for (const QString& c : m->info().classes)
+      if (!classes.contains(c)) classes << c;
+  QStringList shown;
+  for (int i = 0; i < class_->count(); ++i) shown << class_->itemText(i);
+  if (shown == classes) return;
+  const QSignalBlocker quiet(class_);
+  class_->clear();
+  class_->addItems(classes);
+  class_->setVisible(!classes.isEmpty());
+  classLabel_->setVisible(!classes.isEmpty());
+}
+
 void CompareView::refreshSamples() {
   if (models_.empty()) return;
+  syncClasses();
   const auto models = models_;
   const quint64 seed = quint64(seed_->value());
   const double temperature = temperature_->value();
+  const QString className = class_->currentText();
+  const QString under = className.isEmpty() ? QString() : tr(", class %1").arg(className);
   sampleJobs_->start<std::vector<PriorSamples>>(
       tr("Sampling"),
-      [models, seed, temperature](const JobControl&) {
+      [models, seed, temperature, className](const JobControl&) {
         std::vector<const Model*> raw;
         raw.reserve(models.size());
         for (const ModelPtr& m : models) raw.push_back(m.get());
-        return comparePriorSamples(raw, kItems, seed, temperature);
+        return comparePriorSamples(raw, kItems, seed, temperature, className);
       },
-      shown_.whileCurrent([this, models, seed, temperature](std::vector<PriorSamples> samples) {
-        bool allShared = true;
-        for (size_t m = 0; m < models.size(); ++m) {
-          columns_[m]->samples->setImages(toQImages(samples[m].images, models[m]->info().input),
-                                          kGridColumns);
-          allShared = allShared && samples[m].sharedNoise;
-        }
-        sampleNote_->setText(
-            allShared ? tr("Seed %1, temperature %2: the same noise for every model.")
-                            .arg(seed)
-                            .arg(temperature, 0, 'f', 2)
-                      : tr("Seed %1, temperature %2. Latent shapes differ, so the models get "
-                           "noise from the same seed, not the same noise.")
-                            .arg(seed)
-                            .arg(temperature, 0, 'f', 2));
-      }),
+      shown_.whileCurrent(
+          [this, models, seed, temperature, under](std::vector<PriorSamples> samples) {
+            bool allShared = true;
+            for (size_t m = 0; m < models.size(); ++m) {
+              columns_[m]->samples->setImages(toQImages(samples[m].images, models[m]->info().input),
+                                              kGridColumns);
+              allShared = allShared && samples[m].sharedNoise;
+            }
+            sampleNote_->setText(
+                allShared ? tr("Seed %1, temperature %2%3: the same noise for every model.")
+                                .arg(seed)
+                                .arg(temperature, 0, 'f', 2)
+                                .arg(under)
+                          : tr("Seed %1, temperature %2%3. Latent shapes differ, so the models get "
+                               "noise from the same seed, not the same noise.")
+                                .arg(seed)
+                                .arg(temperature, 0, 'f', 2)
+                                .arg(under));
+          }),
       [this](const QString& message) {
         for (auto& column : columns_)
           column->samples->setMessage(tr("No samples: %1").arg(message));
@@ -852,6 +892,7 @@ QJsonObject CompareView::figureRecipe() const {
   recipe.seed = qint64(seed_->value());
   recipe.samples = kItems;
   recipe.temperature = temperature_->value();
+  if (!class_->currentText().isEmpty()) recipe.cls = class_->currentText();
   return recipe.toJson();
 }
 

@@ -34,6 +34,7 @@ class JobRunner;
 class LineChart;
 class MetricsTable;
 class UnitInspector;
+class ClassPage;
 class CodeCorrelationPage;
 class UnitTable;
 
@@ -69,6 +70,7 @@ class CompareView : public QWidget {
   UnitTable* unitTable() const { return unitTable_; }
   UnitInspector* unitInspector() const { return inspector_; }
   CodeCorrelationPage* correlationPage() const { return correlations_; }
+  ClassPage* classPage() const { return classes_; }
   // Opens the unit inspector on a unit of `model` (any open model, compared or not) over the
   // current dataset: with the model's metrics when they have been computed here, else on the
   // items of the current metric options with the profile alone.
@@ -151,6 +153,10 @@ class CompareView : public QWidget {
   UnitTable* unitTable_ = nullptr;
   UnitInspector* inspector_ = nullptr;
   CodeCorrelationPage* correlations_ = nullptr;
+  ClassPage* classes_ = nullptr;
+  QComboBox* class_ = nullptr;  // conditional models' sample class
+  QLabel* classLabel_ = nullptr;
+  void syncClasses();
   JobRunner* imageJobs_ = nullptr;
   JobRunner* sampleJobs_ = nullptr;
   JobRunner* pathJobs_ = nullptr;

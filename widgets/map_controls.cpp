@@ -95,12 +95,14 @@ void MapControls::setContext(const ModelInfo* model, const Dataset* dataset, boo
   updateVisibility();
 }
 
-void MapControls::setLatentColoursAvailable(bool available, int units) {
+void MapControls::setLatentColoursAvailable(bool available, int units, bool classes) {
   const QSignalBlocker block(color_);
   const QVariant current = color_->currentData();
   for (int i = color_->count() - 1; i >= 0; --i) {
     const int kind = color_->itemData(i).toList().value(0).toInt();
-    if (kind == ColorChoice::Kl || kind == ColorChoice::Reconstruction || kind == ColorChoice::Unit)
+    if (kind == ColorChoice::Kl || kind == ColorChoice::Reconstruction ||
+        kind == ColorChoice::Unit || kind == ColorChoice::PredictedClass ||
+        kind == ColorChoice::ClassEntropy)
       color_->removeItem(i);
   }
   if (available) {
@@ -108,6 +110,11 @@ void MapControls::setLatentColoursAvailable(bool available, int units) {
     color_->addItem(tr("reconstruction error"), QVariantList{int(ColorChoice::Reconstruction), 0});
     color_->addItem(tr("latent unit"), QVariantList{int(ColorChoice::Unit), 0});
     unit_->setRange(0, std::max(0, units - 1));
+  }
+  if (available && classes) {
+    color_->addItem(tr("class predicted by q(y|x)"),
+                    QVariantList{int(ColorChoice::PredictedClass), 0});
+    color_->addItem(tr("entropy of q(y|x)"), QVariantList{int(ColorChoice::ClassEntropy), 0});
   }
   const int again = color_->findData(current);
   color_->setCurrentIndex(again >= 0 ? again : 0);

@@ -32,7 +32,9 @@ class MapControls : public QWidget {
   void setSource(int source);
   void setMethod(ProjectionMethod method);
   // Latent colour modes need an encoding; they are offered once one exists.
-  void setLatentColoursAvailable(bool available, int units);
+  // `classes`: the map's model has a classifier q(y|x), whose predicted class and entropy can
+  // colour the points too.
+  void setLatentColoursAvailable(bool available, int units, bool classes = false);
 
  Q_SIGNALS:
   void projectRequested();

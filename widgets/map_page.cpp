@@ -42,6 +42,10 @@ Colouring recipeColouring(const MapColouring& colour, const Dataset* dataset) {
       return {Colouring::Reconstruction, {}, 0};
     case MapColouring::Factor:
       return factorColouring(dataset ? dataset->factorNames().value(colour.index) : QString());
+    case MapColouring::PredictedClass:
+      return {Colouring::PredictedClass, {}, 0};
+    case MapColouring::ClassEntropy:
+      return {Colouring::ClassEntropy, {}, 0};
     case MapColouring::Unit:
       break;
   }
@@ -169,7 +173,8 @@ void MapPage::showMap() {
   if (controls_->request().source != request.source) controls_->setSource(request.source);
   if (controls_->request().method != request.method) controls_->setMethod(request.method);
   controls_->setLatentColoursAvailable(map.encoding != nullptr,
-                                       map.encoding ? map.encoding->dims : 0);
+                                       map.encoding ? map.encoding->dims : 0,
+                                       map.encoding && !map.encoding->classEntropy.empty());
   if (map.dims < 3) threeD_ = false;  // the 3-D action is disabled for such maps
   applyDimensions();
   QString message =
@@ -247,6 +252,19 @@ void MapPage::applyColours() {
             },
             model ? encodedUnitLabel(model->info(), map.source, choice.index)
                   : tr("unit %1").arg(choice.index));
+      break;
+    case MapColouring::ClassEntropy:
+      if (e && !e->classEntropy.empty())
+        return scalars([&](int64_t i) { return e->classEntropy[size_t(i)]; },
+                       tr("entropy of q(y|x) (nats)"));
+      break;
+    case MapColouring::PredictedClass:
+      if (e && !e->predictedClass.empty() && model) {
+        scatter_->setCategoryColors(
+            std::vector<int>(e->predictedClass.begin(), e->predictedClass.end()),
+            model->info().classes);
+        return;
+      }
       break;
     case MapColouring::Class:
       break;

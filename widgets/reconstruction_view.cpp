@@ -1,5 +1,6 @@
 #include "widgets/reconstruction_view.h"
 
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -40,6 +41,9 @@ ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
   temperature_->setSingleStep(0.1);
   temperature_->setValue(1.0);
   temperature_->setToolTip(tr("Scales the prior standard deviation of every layer"));
+  class_ = new QComboBox(this);
+  class_->setToolTip(tr("The class y the samples are decoded under (conditional models)"));
+  classLabel_ = new QLabel(tr("Class"), this);
   auto* refresh = new QPushButton(tr("Refresh"), this);
   controls->addWidget(new QLabel(tr("Inputs from item"), this));
   controls->addWidget(offset_);
@@ -48,6 +52,10 @@ ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
   controls->addWidget(seed_);
   controls->addWidget(new QLabel(tr("Temperature"), this));
   controls->addWidget(temperature_);
+  controls->addWidget(classLabel_);
+  controls->addWidget(class_);
+  class_->hide();
+  classLabel_->hide();
   controls->addStretch(1);
   controls->addWidget(refresh);
 
@@ -70,6 +78,7 @@ ReconstructionView::ReconstructionView(QWidget* parent) : QWidget(parent) {
     connect(box, &QSpinBox::editingFinished, this, &ReconstructionView::refreshRequested);
   connect(temperature_, &QDoubleSpinBox::editingFinished, this,
           &ReconstructionView::refreshRequested);
+  connect(class_, &QComboBox::currentIndexChanged, this, &ReconstructionView::refreshSamples);
   showUnavailable(tr("Open a model to see reconstructions."), tr("Open a model to see samples."));
 }
 
@@ -81,6 +90,20 @@ quint64 ReconstructionView::sampleSeed() const {
 }
 double ReconstructionView::temperature() const {
   return temperature_->value();
+}
+int ReconstructionView::sampleClass() const {
+  return class_->isVisibleTo(this) ? class_->currentIndex() : -1;
+}
+
+void ReconstructionView::syncClasses(const ModelInfo& info) {
+  QStringList shown;
+  for (int i = 0; i < class_->count(); ++i) shown << class_->itemText(i);
+  if (shown == info.classes) return;
+  const QSignalBlocker quiet(class_);
+  class_->clear();
+  class_->addItems(info.classes);
+  class_->setVisible(info.conditional());
+  classLabel_->setVisible(info.conditional());
 }
 
 void ReconstructionView::showReconstructions(const QVector<QImage>& inputs,
@@ -131,13 +154,17 @@ void ReconstructionView::refreshSamples() {
   const ItemShape shape = model->info().input;
   const quint64 seed = sampleSeed();
   const double t = temperature();
+  syncClasses(model->info());
+  const int cls = sampleClass();
+  const QString under = cls >= 0 ? tr(", class %1").arg(model->info().classes[cls]) : QString();
   inference_->submit<std::vector<float>>(
-      RequestChannel::Samples, [=] { return samplePrior(*model, kSampleCount, seed, t); },
-      [this, shape, seed, t](const std::vector<float>& batch) {
-        showSamples(toQImages(batch, shape), tr("%1 samples, seed %2, temperature %3")
+      RequestChannel::Samples, [=] { return samplePrior(*model, kSampleCount, seed, t, cls); },
+      [this, shape, seed, t, under](const std::vector<float>& batch) {
+        showSamples(toQImages(batch, shape), tr("%1 samples, seed %2, temperature %3%4")
                                                  .arg(kSampleCount)
                                                  .arg(seed)
-                                                 .arg(t, 0, 'f', 2));
+                                                 .arg(t, 0, 'f', 2)
+                                                 .arg(under));
         Q_EMIT samplesShown();
       },
       [this](const QString& message) { samples_->setMessage(tr("No samples: %1").arg(message)); });
@@ -183,6 +210,7 @@ QJsonObject ReconstructionView::figureRecipe() const {
   recipe.samples = kFigureItems;
   recipe.seed = qint64(sampleSeed());
   recipe.temperature = temperature();
+  if (sampleClass() >= 0) recipe.cls = model->info().classes[sampleClass()];
   return recipe.toJson();
 }
 

@@ -5,11 +5,14 @@
 #include <QJsonObject>
 #include <QWidget>
 
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QSpinBox;
 
 namespace strata {
+
+struct ModelInfo;
 
 class ImageGrid;
 class InferenceWorker;
@@ -31,6 +34,8 @@ class ReconstructionView : public QWidget {
   int inputOffset() const;
   quint64 sampleSeed() const;
   double temperature() const;
+  // A conditional model's class the samples are decoded under (-1 for other models).
+  int sampleClass() const;
 
   // `inputs` and `reconstructions` pair up; shown as alternating rows.
   void showReconstructions(const QVector<QImage>& inputs, const QVector<QImage>& reconstructions,
@@ -56,6 +61,10 @@ class ReconstructionView : public QWidget {
   QSpinBox* offset_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QDoubleSpinBox* temperature_ = nullptr;
+  QComboBox* class_ = nullptr;
+  QLabel* classLabel_ = nullptr;
+  // Lists the open model's classes, shown only for a conditional model.
+  void syncClasses(const ModelInfo& info);
 };
 
 }  // namespace strata

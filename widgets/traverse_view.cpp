@@ -87,15 +87,22 @@ QGroupBox* TraverseView::buildStartBox() {
   startSeed_->setRange(0, 1000000);
   startSeed_->setValue(1);
   auto* use = new QPushButton(tr("Start here"), box);
+  startClass_ = new QComboBox(box);
+  startClass_->setToolTip(
+      tr("The class y the latents are decoded under (conditional models): as the start was "
+         "encoded, or any class of the model"));
   startLabel_ = new QLabel(box);
   startLabel_->setWordWrap(true);
   auto* form = new QFormLayout(box);
   form->addRow(startKind_);
   form->addRow(tr("Item"), startItem_);
   form->addRow(tr("Seed"), startSeed_);
+  form->addRow(tr("Class"), startClass_);
+  form->setRowVisible(startClass_, false);
   form->addRow(use);
   form->addRow(startLabel_);
   connect(use, &QPushButton::clicked, this, &TraverseView::resetStart);
+  connect(startClass_, &QComboBox::currentIndexChanged, this, &TraverseView::resetStart);
   return box;
 }
 
@@ -259,6 +266,14 @@ void TraverseView::setModel(ModelPtr model) {
   spatialColumn_->setRange(0, std::max(0, maxW - 1));
   spatialRow_->setValue(maxH / 2);
   spatialColumn_->setValue(maxW / 2);
+  {
+    const QSignalBlocker quiet(startClass_);
+    startClass_->clear();
+    startClass_->addItem(tr("as encoded (label or q(y|x))"));
+    startClass_->addItems(model_->info().classes);
+    if (auto* form = qobject_cast<QFormLayout*>(startClass_->parentWidget()->layout()))
+      form->setRowVisible(startClass_, model_->info().conditional());
+  }
   if (!model_->info().hasEncoder) startKind_->setCurrentIndex(2);
   startKind_->setItemData(0, model_->info().hasEncoder ? QVariant() : QVariant(0),
                           Qt::UserRole - 1);
@@ -319,6 +334,7 @@ void TraverseView::resetStart() {
   const int kind = startKind_->currentIndex();
   const int64_t item = startItem_->value();
   const quint64 seed = quint64(startSeed_->value());
+  const int cls = startClass_->currentIndex() - 1;  // -1: as encoded
   const bool encodes = dataset && canEncode(model->info(), *dataset);
   // Until a dataset the model can encode is open, start from a prior sample.
   const bool fromPrior = kind == 2 || !encodes;
@@ -328,8 +344,10 @@ void TraverseView::resetStart() {
   worker_->submit<LatentStart>(
       RequestChannel::TraverseStart,
       [=] {
-        return fromPrior ? strata::startFromPrior(*model, seed, 1.0)
-                         : strata::startFromItem(*model, *dataset, item, kind == 1, seed);
+        const LatentStart start =
+            fromPrior ? strata::startFromPrior(*model, seed, 1.0)
+                      : strata::startFromItem(*model, *dataset, item, kind == 1, seed);
+        return cls >= 0 ? underClass(*model, start, cls) : start;
       },
       modelGeneration_.whileCurrent([this, model,
                                      fellBack = kind < 2 && fromPrior](LatentStart start) {
@@ -352,6 +370,10 @@ void TraverseView::reportFailure(const QString& what, const QString& message) {
 
 QString TraverseView::startText() const {
   return startLabel_->text();
+}
+
+void TraverseView::setStartClass(int cls) {
+  startClass_->setCurrentIndex(cls + 1);
 }
 
 void TraverseView::applyStart(const LatentStart& start) {
@@ -664,6 +686,7 @@ QJsonObject TraverseView::figureRecipe() const {
     start.priorSeed = qint64(startSeed_->value());
     start.temperature = 1.0;
   }
+  if (startClass_->currentIndex() > 0) start.cls = startClass_->currentText();
   recipe.start = start;
   recipe.steps = gridSteps_->value();
   recipe.range = TraversalRecipe::Range{rangeMode(), rangeK_->value()};

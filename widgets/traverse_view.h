@@ -65,6 +65,8 @@ class TraverseView : public QWidget {
   void setLayerFilter(const QString& text);
   // What the sliders start from, e.g. "item 42, posterior mean".
   QString startText() const;
+  // A conditional model's class to decode under (-1: as the start was encoded); restarts.
+  void setStartClass(int cls);
 
  Q_SIGNALS:
   void imageShown();
@@ -117,6 +119,8 @@ class TraverseView : public QWidget {
   QComboBox* startKind_ = nullptr;
   QSpinBox* startItem_ = nullptr;
   QSpinBox* startSeed_ = nullptr;
+  // A conditional model's class y: "as encoded" (the label's or q(y|x)'s) or a chosen class.
+  QComboBox* startClass_ = nullptr;
   QLabel* startLabel_ = nullptr;
   QComboBox* rangeMode_ = nullptr;
   QDoubleSpinBox* rangeK_ = nullptr;

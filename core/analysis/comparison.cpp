@@ -52,14 +52,17 @@ void columnStatistics(const CodeMatrix& c, std::vector<double>& mean, std::vecto
 }  // namespace
 
 std::vector<PriorSamples> comparePriorSamples(const std::vector<const Model*>& models, int count,
-                                              uint64_t seed, double temperature) {
+                                              uint64_t seed, double temperature,
+                                              const QString& className) {
   std::vector<PriorSamples> out;
   if (models.empty()) return out;
   const Latents shared = models.front()->noise(count, 0, seed);
   for (const Model* m : models) {
     PriorSamples s;
     s.sharedNoise = sameLatentShapes(m->info(), models.front()->info());
-    const Latents eps = s.sharedNoise ? shared : m->noise(count, 0, seed);
+    Latents eps = s.sharedNoise ? shared : m->noise(count, 0, seed);
+    const int cls = int(m->info().classes.indexOf(className));
+    if (cls >= 0) eps.condition = oneHotCondition(int(m->info().classes.size()), cls);
     const Latents z = m->priorSample(Latents{count, {}}, eps,
                                      std::vector<double>(m->info().layers.size(), temperature));
     s.images = m->decode(z);

@@ -24,9 +24,11 @@ struct PriorSamples {
 };
 
 // The same noise for every model whose latent layers have the same shapes as the first
-// model's; otherwise noise from the same seed.
+// model's; otherwise noise from the same seed. Conditional models decode under the class named
+// `className` where they have it, else under their first class.
 std::vector<PriorSamples> comparePriorSamples(const std::vector<const Model*>& models, int count,
-                                              uint64_t seed, double temperature);
+                                              uint64_t seed, double temperature,
+                                              const QString& className = {});
 
 struct InterpolationPath {
   std::vector<float> images;     // [steps, C, H, W]

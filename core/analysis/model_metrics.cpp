@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 
+#include "core/analysis/class_conditioning.h"
 #include "core/analysis/disentanglement_rows.h"
 #include "core/analysis/relevance_rows.h"
 #include "core/analysis/representation_rows.h"
@@ -107,6 +108,16 @@ std::optional<PosteriorCodes> addRepresentation(ModelMetrics& m, const Model& mo
   addRepresentationRows(m, codes, codesText);
   addRelevanceRows(m, model, dataset, items, codes, o.layer, codesText, job.range(0.6, 1.0));
   return codes;
+}
+
+// The rows scored against the data's ground truth: disentanglement against its factors, and a
+// conditional model's classifiers against its labels (seed + 9).
+void addGroundTruthRows(ModelMetrics& m, const Model& model, const Dataset& dataset,
+                        const std::vector<int64_t>& items, const MetricsOptions& o,
+                        const CodeMatrix* means, const JobControl& job, MetricInputs* inputs) {
+  if (o.disentanglement && !dataset.factorNames().isEmpty())
+    addDisentanglement(m, model, dataset, items, o, means, job, inputs);
+  addClassifierRows(m, model, dataset, items, o.seed + 9, {job.cancel, {}});
 }
 
 std::vector<int64_t> widen(const std::vector<int>& v) {
@@ -234,25 +245,53 @@ QJsonObject ModelMetrics::toJson() const {
   QJsonArray units, meanVariances;
   for (const auto& layer : unitKl) units.append(toArray(layer));
   for (const auto& layer : unitMeanVariance) meanVariances.append(toArray(layer));
-  return {{"model", modelName},
-          {"model_file", modelFile},
-          {"dataset", dataset},
-          {"items", qint64(items)},
-          {"options", options.toJson()},
-          {"metrics", rowArray},
-          {"layers", QJsonArray::fromStringList(layerNames)},
-          {"unit_kl", units},
-          {"unit_mean_variance", meanVariances},
-          {"unit_classes", QJsonArray::fromStringList(unitClasses)},
-          {"factors", QJsonArray::fromStringList(factorNames)},
-          {"mig_per_factor", toArray(migPerFactor)},
-          {"sap_per_factor", toArray(sapPerFactor)},
-          {"dci_importance", toArray(dciImportance)},
-          {"code_dims", codeDims},
-          {"unit_prior_variance", toArray(unitPriorVariance)},
-          {"unit_jacobian_weight", toArray(unitJacobianWeight)},
-          {"seconds", seconds}};
+  QJsonObject json{{"model", modelName},
+                   {"model_file", modelFile},
+                   {"dataset", dataset},
+                   {"items", qint64(items)},
+                   {"options", options.toJson()},
+                   {"metrics", rowArray},
+                   {"layers", QJsonArray::fromStringList(layerNames)},
+                   {"unit_kl", units},
+                   {"unit_mean_variance", meanVariances},
+                   {"unit_classes", QJsonArray::fromStringList(unitClasses)},
+                   {"factors", QJsonArray::fromStringList(factorNames)},
+                   {"mig_per_factor", toArray(migPerFactor)},
+                   {"sap_per_factor", toArray(sapPerFactor)},
+                   {"dci_importance", toArray(dciImportance)},
+                   {"code_dims", codeDims},
+                   {"unit_prior_variance", toArray(unitPriorVariance)},
+                   {"unit_jacobian_weight", toArray(unitJacobianWeight)},
+                   {"seconds", seconds}};
+  // Only conditional models have these: every other table is written as before.
+  if (!classNames.isEmpty()) {
+    json["classes"] = QJsonArray::fromStringList(classNames);
+    QJsonArray confusion;
+    for (int64_t count : classConfusion) confusion.append(qint64(count));
+    json["class_confusion"] = confusion;
+  }
+  return json;
 }
+
+namespace {
+
+// A conditional model's classes and confusion matrix (absent from other tables); a matrix that
+// does not fit the classes is dropped.
+void readClasses(const QJsonObject& json, ModelMetrics& m) {
+  for (const auto& v : json["classes"].toArray()) m.classNames << v.toString();
+  for (const auto& v : json["class_confusion"].toArray()) m.classConfusion.push_back(v.toInteger());
+  const auto k = size_t(m.classNames.size());
+  if (m.classConfusion.size() != k * k) m.classNames.clear(), m.classConfusion.clear();
+}
+
+// What the ELBO row of a conditional model is computed under, as the start of its parameters.
+QString givenClass(const ModelInfo& info) {
+  if (!info.conditional()) return {};
+  return info.hasClassifier ? QStringLiteral("y = the class q(y|x) predicts, without log p(y); ")
+                            : QStringLiteral("y = uniform class probabilities; ");
+}
+
+}  // namespace
 
 ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
   ModelMetrics m;
@@ -277,6 +316,7 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
                       r["higher_is_better"].toBool(true), readNumber(r["out_of"])});
   }
   for (const auto& v : json["layers"].toArray()) m.layerNames << v.toString();
+  readClasses(json, m);
   for (const auto& v : json["unit_kl"].toArray()) m.unitKl.push_back(fromArray(v));
   for (const auto& v : json["unit_mean_variance"].toArray())
     m.unitMeanVariance.push_back(fromArray(v));
@@ -388,8 +428,9 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                statsEnd = factors ? 0.65 : 1.0;
 
   const ElboStats elbo = evaluateElbo(model, dataset, items, options.seed, job.range(0, boundsEnd));
+  // A conditional model's ELBO is that of p(x | y) at the y each item is encoded under.
   m.rows.push_back(row("elbo", "ELBO (nats)", elbo.elbo,
-                       "1 posterior sample, analytic KL; " + subset,
+                       "1 posterior sample, analytic KL; " + givenClass(model.info()) + subset,
                        elbo.elbo - 1.96 * elbo.elboStdError, elbo.elbo + 1.96 * elbo.elboStdError));
   m.rows.push_back(row("log_px", "E log p(x|z) (nats)", elbo.logPx, subset));
   if (options.iwItems > 0 && options.iwSamples > 0) {
@@ -439,9 +480,8 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
   m.rows.back().outOf = units;
   const std::optional<PosteriorCodes> posteriors =
       addRepresentation(m, model, dataset, items, options, subset, job.range(unitsEnd, statsEnd));
-  if (factors)
-    addDisentanglement(m, model, dataset, items, options, posteriors ? &posteriors->means : nullptr,
-                       job.range(statsEnd, 1.0), inputs);
+  addGroundTruthRows(m, model, dataset, items, options, posteriors ? &posteriors->means : nullptr,
+                     job.range(statsEnd, 1.0), inputs);
   m.seconds = double(timer.elapsed()) / 1000.0;
   job.report(1.0);
   return m;

@@ -61,6 +61,11 @@ struct ModelMetrics {
   std::vector<double> unitPriorVariance, unitJacobianWeight;
   // Bonheme & Grzes's class per unit of the chosen codes: "passive", "mixed" or "active".
   QStringList unitClasses;
+  // A conditional model on labelled data (core/analysis/class_conditioning.h): its classes and
+  // the confusion matrix [true][predicted] of q(y|x), or of the generative classifier for a
+  // model without q(y|x); empty otherwise.
+  QStringList classNames;
+  std::vector<int64_t> classConfusion;
   double seconds = 0;
 
   const MetricRow* find(const QString& key) const;

@@ -17,6 +17,13 @@ Latents sliceItems(const Latents& all, const ModelInfo& info, int64_t first, int
     const auto begin = all.layers[l].begin() + first * size;
     out.layers.emplace_back(begin, begin + count * size);
   }
+  // A conditional model's y, one row per item (or one shared row, kept as it is).
+  const size_t k = size_t(info.classes.size());
+  if (k > 0 && all.condition.size() == size_t(all.batch) * k)
+    out.condition.assign(all.condition.begin() + first * int64_t(k),
+                         all.condition.begin() + (first + count) * int64_t(k));
+  else
+    out.condition = all.condition;
   return out;
 }
 
@@ -30,6 +37,7 @@ Latents posteriorMeans(const Model& model, const Dataset& dataset,
         all.batch += int64_t(count);
         for (size_t l = 0; l < all.layers.size(); ++l)
           all.layers[l].insert(all.layers[l].end(), q.z.layers[l].begin(), q.z.layers[l].end());
+        all.condition.insert(all.condition.end(), q.z.condition.begin(), q.z.condition.end());
       });
   return all;
 }

@@ -12,7 +12,7 @@
 
 namespace strata {
 
-enum class FigureKind { Traversal, Hierarchy, Comparison, Projection, Unit, Correlations };
+enum class FigureKind { Traversal, Hierarchy, Comparison, Projection, Unit, Correlations, Analogy };
 
 inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Traversal, "traversal", "traversal grid or animation"},
@@ -21,6 +21,7 @@ inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Projection, "projection", "scatter plot of a map"},
     {FigureKind::Unit, "unit", "one latent unit, as the unit inspector shows it"},
     {FigureKind::Correlations, "correlations", "correlations of mean and sampled codes"},
+    {FigureKind::Analogy, "analogy", "items decoded under every class of a conditional model"},
 };
 
 inline QString figureKindName(FigureKind kind) {
@@ -51,10 +52,10 @@ inline QStringList hierarchyPageNames() {
 }
 
 // What colours the points of a projection: "class", "kl", "reconstruction", "none",
-// "factor:NAME" (a ground-truth factor of the dataset) or "unit:N" (column N of the encoded
-// latents).
+// "predicted-class" and "class-entropy" (of a conditional model's q(y|x)), "factor:NAME" (a
+// ground-truth factor of the dataset) or "unit:N" (column N of the encoded latents).
 struct Colouring {
-  enum Kind { Class, Kl, Reconstruction, None, Factor, Unit };
+  enum Kind { Class, Kl, Reconstruction, None, Factor, Unit, PredictedClass, ClassEntropy };
   Kind kind = Class;
   QString factor;  // Factor
   int unit = 0;    // Unit
@@ -72,6 +73,8 @@ inline constexpr NamedValue<Colouring::Kind> kColouringNames[] = {
     {Colouring::Kl, "kl", "KL per item"},
     {Colouring::Reconstruction, "reconstruction", "reconstruction error"},
     {Colouring::None, "none", "no colour"},
+    {Colouring::PredictedClass, "predicted-class", "the class q(y|x) predicts"},
+    {Colouring::ClassEntropy, "class-entropy", "entropy of q(y|x)"},
 };
 inline constexpr char kFactorColouringPrefix[] = "factor:";
 inline constexpr char kUnitColouringPrefix[] = "unit:";

@@ -9,9 +9,11 @@
 #include <QLocale>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cmath>
 #include <variant>
 
+#include "core/analysis/class_conditioning.h"
 #include "core/analysis/code_correlations.h"
 #include "core/analysis/comparison.h"
 #include "core/analysis/model_metrics.h"
@@ -257,6 +259,17 @@ void renderTraversal(const TraversalRecipe& r, const QString& output, const QStr
     startPoint = startFromPrior(*model, uint64_t(r.start ? r.start->priorSeed.value_or(0) : 0),
                                 r.start ? r.start->temperature.value_or(1.0) : 1.0);
   }
+  if (r.start && r.start->cls) {
+    const int cls = int(info.classes.indexOf(*r.start->cls));
+    if (cls < 0)
+      bad(info.conditional()
+              ? QStringLiteral("field `start.class`: model %1 has no class '%2' (its classes: %3)")
+                    .arg(info.name, *r.start->cls, info.classes.join(QStringLiteral(", ")))
+              : QStringLiteral("field `start.class`: model %1 takes no class "
+                               "(strata_meta.condition)")
+                    .arg(info.name));
+    startPoint = underClass(*model, startPoint, cls);
+  }
   std::vector<UnitGroup> rows;
   for (const QString& label : r.units.value_or(QStringList{})) {
     const auto [layer, unit] = parseUnit(info, label);
@@ -384,7 +397,11 @@ void renderComparison(const ComparisonRecipe& r, const QString& output, const QS
                      models[m]->info().input),
            QStringLiteral("%1 recon.").arg(QChar('A' + int(m))));
   }
-  const std::vector<PriorSamples> drawn = comparePriorSamples(raw, draws, drawSeed, t);
+  const QString className = r.cls.value_or(QString());
+  if (r.cls && std::none_of(models.begin(), models.end(),
+                            [&](const auto& m) { return m->info().classes.contains(className); }))
+    bad(QStringLiteral("field `class`: no model of the figure has a class '%1'").arg(className));
+  const std::vector<PriorSamples> drawn = comparePriorSamples(raw, draws, drawSeed, t, className);
   for (size_t m = 0; m < models.size(); ++m)
     addRow(toQImages(drawn[m].images, models[m]->info().input),
            QStringLiteral("%1 sample").arg(QChar('A' + int(m))));
@@ -392,10 +409,11 @@ void renderComparison(const ComparisonRecipe& r, const QString& output, const QS
   for (size_t m = 0; m < models.size(); ++m)
     names << QStringLiteral("%1 = %2").arg(QChar('A' + int(m))).arg(models[m]->info().name);
   grid.title = titleOf(r, QStringLiteral("Model comparison"));
-  grid.caption = QStringLiteral("%1; samples: seed %2, temperature %3.")
+  grid.caption = QStringLiteral("%1; samples: seed %2, temperature %3%4.")
                      .arg(names.join(QStringLiteral("; ")))
                      .arg(drawSeed)
-                     .arg(t);
+                     .arg(t)
+                     .arg(r.cls ? QStringLiteral(", class %1").arg(className) : QString());
   grid.cellSize = cellSizeOf(r, 36);
   layoutGrid(grid, styleOf(r)).save(output);
 }
@@ -457,6 +475,20 @@ void renderProjection(const ProjectionRecipe& r, const QString& output, const QS
       s.values = by.kind == Colouring::Kl ? map.encoding->kl : map.encoding->reconstruction;
       s.valueLabel =
           by.kind == Colouring::Kl ? QStringLiteral("KL (nats)") : QStringLiteral("−log p(x|z)");
+      break;
+    case Colouring::PredictedClass:
+    case Colouring::ClassEntropy:
+      if (!map.encoding || map.encoding->classEntropy.empty())
+        bad("field `colour`: the class q(y|x) predicts and its entropy need a latent map of a "
+            "conditional model with a classifier (strata_meta.condition)");
+      if (by.kind == Colouring::ClassEntropy) {
+        s.values = map.encoding->classEntropy;
+        s.valueLabel = QStringLiteral("entropy of q(y|x) (nats)");
+      } else {
+        s.categories.assign(map.encoding->predictedClass.begin(),
+                            map.encoding->predictedClass.end());
+        s.categoryNames = model->info().classes;
+      }
       break;
     case Colouring::Factor: {
       const int f = int(dataset->factorNames().indexOf(by.factor));
@@ -617,7 +649,51 @@ void renderCorrelations(const CorrelationsRecipe& r, const QString& output, cons
   layoutMatrices(m, styleOf(r)).save(output);
 }
 
+void renderAnalogy(const AnalogyRecipe& r, const QString& output, const QString& baseDir,
+                   const JobControl& job, bool checkHash) {
+  const auto model = loadModels(r, baseDir, checkHash).front();
+  const DatasetPtr dataset = datasetOf(r, baseDir);
+  requireCompatible(*model, *dataset);
+  const ModelInfo& info = model->info();
+  if (!info.conditional())
+    bad(QStringLiteral("field `models`: an analogy figure needs a conditional model "
+                       "(strata_meta.condition); %1 has no classes")
+            .arg(info.name));
+  if (!info.hasEncoder) bad(QStringLiteral("field `models`: an analogy figure needs an encoder"));
+  const std::vector<int64_t> items =
+      r.items ? itemList(r.items, "items", *dataset) : spreadIndices(dataset->size(), 8);
+  const AnalogyGrid a = analogyGrid(*model, *dataset, items, job);
+  GridFigure grid;
+  grid.columns = a.classes + 1;
+  grid.columnLabels << QStringLiteral("input") << info.classes;
+  const QVector<QImage> decoded = toQImages(a.images, info.input);
+  for (size_t i = 0; i < items.size(); ++i) {
+    grid.cells.push_back(datasetImage(*dataset, items[i]));
+    for (int c = 0; c < a.classes; ++c) grid.cells.push_back(decoded.value(int(i) * a.classes + c));
+    const EncodingClass& under = a.encodedUnder[i];
+    grid.rowLabels << QStringLiteral("%1 (%2)").arg(items[i]).arg(
+        under.cls < 0     ? QStringLiteral("uniform y")
+        : under.fromLabel ? info.classes[under.cls]
+                          : QStringLiteral("q: %1").arg(info.classes[under.cls]));
+    ++grid.rows;
+  }
+  grid.title = titleOf(r, QStringLiteral("Analogies of %1").arg(info.name));
+  grid.caption = QStringLiteral(
+                     "Each item of %1 encoded under its label (\"q:\" the class q(y|x) predicts "
+                     "where it has none), z = the posterior mean kept and decoded under every "
+                     "class.")
+                     .arg(dataset->name());
+  grid.wrapCaption = true;
+  grid.cellSize = cellSizeOf(r, 36);
+  layoutGrid(grid, styleOf(r)).save(output);
+}
+
 }  // namespace
+
+void AnalogyRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                           bool checkHash) const {
+  renderAnalogy(*this, output, baseDir, job, checkHash);
+}
 
 void CorrelationsRecipe::render(const QString& output, const QString& baseDir,
                                 const JobControl& job, bool checkHash) const {

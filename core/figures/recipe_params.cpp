@@ -154,7 +154,8 @@ TraversalRecipe TraversalRecipe::fromJson(const QJsonObject& json, const QString
   TraversalRecipe r;
   readCommon(json, r);
   if (const auto s = object(json, "start"))
-    r.start = Start{integer(*s, "item"), integer(*s, "prior_seed"), number(*s, "temperature")};
+    r.start = Start{integer(*s, "item"), integer(*s, "prior_seed"), number(*s, "temperature"),
+                    text(*s, "class")};
   r.units = texts(json, "units");
   r.steps = smallInteger(json, "steps");
   if (const auto range = object(json, "range"))
@@ -172,6 +173,7 @@ QJsonObject TraversalRecipe::toJson() const {
     put(s, "item", start->item);
     put(s, "prior_seed", start->priorSeed);
     put(s, "temperature", start->temperature);
+    put(s, "class", start->cls);
     json["start"] = s;
   }
   put(json, "units", units);
@@ -223,6 +225,7 @@ ComparisonRecipe ComparisonRecipe::fromJson(const QJsonObject& json, const QStri
   r.items = integers(json, "items");
   r.samples = smallInteger(json, "samples");
   r.temperature = number(json, "temperature");
+  r.cls = text(json, "class");
   return r;
 }
 
@@ -231,6 +234,7 @@ QJsonObject ComparisonRecipe::toJson() const {
   put(json, "items", items);
   put(json, "samples", samples);
   put(json, "temperature", temperature);
+  put(json, "class", cls);
   return json;
 }
 
@@ -293,6 +297,20 @@ QJsonObject CorrelationsRecipe::toJson() const {
   return json;
 }
 
+AnalogyRecipe AnalogyRecipe::fromJson(const QJsonObject& json, const QString& where) {
+  check(json, kKind, where);
+  AnalogyRecipe r;
+  readCommon(json, r);
+  r.items = integers(json, "items");
+  return r;
+}
+
+QJsonObject AnalogyRecipe::toJson() const {
+  QJsonObject json = writeCommon(*this, kKind);
+  put(json, "items", items);
+  return json;
+}
+
 ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
                                     const QStringList& layerNames) {
   ProjectionRecipe r;
@@ -320,6 +338,8 @@ FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where)
       return UnitRecipe::fromJson(json, file);
     case FigureKind::Correlations:
       return CorrelationsRecipe::fromJson(json, file);
+    case FigureKind::Analogy:
+      return AnalogyRecipe::fromJson(json, file);
     case FigureKind::Projection:
       break;
   }

@@ -55,6 +55,7 @@ struct TraversalRecipe : RecipeCommon {
     std::optional<qint64> item;
     std::optional<qint64> priorSeed;
     std::optional<double> temperature;
+    std::optional<QString> cls = {};  // "class": a conditional model's class to decode under
   };
   struct Range {
     std::optional<RangeMode> mode;
@@ -105,6 +106,7 @@ struct ComparisonRecipe : RecipeCommon {
   std::optional<std::vector<qint64>> items;
   std::optional<int> samples;
   std::optional<double> temperature;
+  std::optional<QString> cls;  // "class": conditional models' samples decoded under it
 
   static ComparisonRecipe fromJson(const QJsonObject& json, const QString& where = {});
   QJsonObject toJson() const;
@@ -158,6 +160,19 @@ struct CorrelationsRecipe : RecipeCommon {
               bool checkHash) const;
 };
 
+// Kingma et al.'s analogy figure for a conditional model (core/analysis/class_conditioning.h):
+// each item encoded under its label (or predicted class), its z kept and decoded under every
+// class, one row per item.
+struct AnalogyRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Analogy;
+  std::optional<std::vector<qint64>> items;  // default: 8 items spread over the dataset
+
+  static AnalogyRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
 // The map fields of a projection recipe as the window's map exports them: method, samples,
 // seed, perplexity, neighbours, minimum distance, and the source by name ("pixels",
 // "all-layers" or the layer's name in `layerNames`). Models, colour, dataset and style are the
@@ -166,7 +181,7 @@ ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
                                     const QStringList& layerNames);
 
 using FigureRecipe = std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe,
-                                  ProjectionRecipe, UnitRecipe, CorrelationsRecipe>;
+                                  ProjectionRecipe, UnitRecipe, CorrelationsRecipe, AnalogyRecipe>;
 
 // Any recipe, by its "figure" field; throws DataError as the fromJson above.
 FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where = {});

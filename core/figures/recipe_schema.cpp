@@ -50,8 +50,9 @@ std::vector<RecipeField> buildTable() {
   const QString kProjection = figureKindName(FigureKind::Projection);
   const QString kUnit = figureKindName(FigureKind::Unit);
   const QString kCorrelations = figureKindName(FigureKind::Correlations);
+  const QString kAnalogy = figureKindName(FigureKind::Analogy);
   const QStringList all;
-  const QStringList grids{kTraversal, kHierarchy, kComparison, kUnit};
+  const QStringList grids{kTraversal, kHierarchy, kComparison, kUnit, kAnalogy};
   auto number = [](QString key, QStringList figures, K kind, double low, double high) {
     RecipeField f;
     f.key = std::move(key);
@@ -83,7 +84,8 @@ std::vector<RecipeField> buildTable() {
   return {
       number("strata_recipe", all, K::Integer, 1, 1),
       choice("figure", all, recipeFigures()),
-      list("models", {kTraversal, kHierarchy, kUnit, kCorrelations}, K::ObjectList, 1, 1, 0, 0),
+      list("models", {kTraversal, kHierarchy, kUnit, kCorrelations, kAnalogy}, K::ObjectList, 1, 1,
+           0, 0),
       list("models", {kComparison}, K::ObjectList, 1, 4, 0, 0),
       list("models", {kProjection}, K::ObjectList, 0, 1, 0, 0),
       text("models.path", all, 1, 4096, isModelPath,
@@ -106,6 +108,7 @@ std::vector<RecipeField> buildTable() {
       number("start.item", {kTraversal}, K::Integer, 0, kMaxItem),
       number("start.prior_seed", {kTraversal}, K::Integer, 0, kMaxSeed),
       number("start.temperature", {kTraversal}, K::Number, 0, 5),
+      text("start.class", {kTraversal}, 1, 200),
       list("units", {kTraversal}, K::TextList, 1, 64, 1, 100),
       number("steps", {kTraversal}, K::Integer, 2, 64),
       number("range", {kTraversal}, K::Object, 0, 0),
@@ -116,7 +119,7 @@ std::vector<RecipeField> buildTable() {
       number("gif_delay_ms", {kTraversal}, K::Integer, 20, 10000),
       // hierarchy
       choice("page", {kHierarchy}, hierarchyPageNames()),
-      list("items", {kHierarchy, kComparison}, K::IntegerList, 1, 64, 0, kMaxItem),
+      list("items", {kHierarchy, kComparison, kAnalogy}, K::IntegerList, 1, 64, 0, kMaxItem),
       number("samples", {kHierarchy}, K::Integer, 1, 32),
       // as many as a model may have layers (ModelLimits::maxLayers)
       list("temperatures", {kHierarchy}, K::NumberList, 1, 1024, 0, 3),
@@ -126,6 +129,7 @@ std::vector<RecipeField> buildTable() {
       // comparison
       number("samples", {kComparison}, K::Integer, 1, 64),
       number("temperature", {kComparison}, K::Number, 0, 5),
+      text("class", {kComparison}, 1, 200),
       // projection
       text("source", {kProjection}, 1, 200),
       number("samples", {kProjection}, K::Flag, 0, 0),

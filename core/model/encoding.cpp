@@ -73,6 +73,24 @@ void storeItem(Encoding& e, const std::vector<LayerInfo>& layers, const std::vec
   e.reconstruction[size_t(first + i)] = -logPx[size_t(i)];
 }
 
+// Items first.. of a batch: the entropy of q(y|x) and its most probable class, from the logits.
+void storeClasses(Encoding& e, const std::vector<float>& logits, int k, int64_t first) {
+  const size_t count = logits.size() / size_t(k);
+  for (size_t i = 0; i < count; ++i) {
+    const float* row = logits.data() + i * size_t(k);
+    const float top = *std::max_element(row, row + k);
+    double sum = 0;
+    for (int c = 0; c < k; ++c) sum += std::exp(double(row[c]) - top);
+    double entropy = 0;
+    for (int c = 0; c < k; ++c) {
+      const double logP = double(row[c]) - top - std::log(sum);
+      entropy -= std::exp(logP) * logP;
+    }
+    e.classEntropy[size_t(first) + i] = float(entropy);
+    e.predictedClass[size_t(first) + i] = int32_t(std::max_element(row, row + k) - row);
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -142,6 +160,8 @@ class BatchRun {
     const std::vector<float> logPx = model.logPx(x.data(), count, q.z);
     const auto& layers = model.info().layers;
     for (int64_t i = 0; i < count; ++i) storeItem(e_, layers, chosen_, q, logPx, first, i);
+    if (model.info().hasClassifier)
+      storeClasses(e_, model.classLogits(x.data(), count), int(model.info().classes.size()), first);
     const std::lock_guard<std::mutex> lock(mutex_);
     done_ += count;
     job_.report(double(done_) / double(e_.items));
@@ -201,6 +221,10 @@ Encoding encodeDataset(const Model& model, const Dataset& dataset, const Encodin
   e.latents.resize(size_t(e.items) * size_t(e.dims));
   e.kl.resize(size_t(e.items));
   e.reconstruction.resize(size_t(e.items));
+  if (model.info().hasClassifier) {
+    e.classEntropy.resize(size_t(e.items));
+    e.predictedClass.resize(size_t(e.items));
+  }
   e.description =
       QStringLiteral("%1 of %2, %3")
           .arg(choice.layer < 0 ? QStringLiteral("all layers") : layers[size_t(choice.layer)].name,
@@ -261,6 +285,13 @@ bool EncodingCache::load(const QString& key, Encoding& out) const {
     e.description =
         QString::fromUtf8(reinterpret_cast<const char*>(text.data()), qsizetype(text.size()));
     if (e.kl.size() != size_t(e.items) || e.reconstruction.size() != size_t(e.items)) return false;
+    // Only conditional models with a classifier write these; both or neither.
+    if (arrays.count("class_entropy") || arrays.count("predicted_class")) {
+      e.classEntropy = arrays.at("class_entropy").toFloat();
+      for (int64_t c : arrays.at("predicted_class").toInt()) e.predictedClass.push_back(int32_t(c));
+      if (e.classEntropy.size() != size_t(e.items) || e.predictedClass.size() != size_t(e.items))
+        return false;
+    }
     out = std::move(e);
     CacheFolder::touch(path(key));
     return true;
@@ -272,12 +303,18 @@ bool EncodingCache::load(const QString& key, Encoding& out) const {
 void EncodingCache::store(const QString& key, const Encoding& e) const {
   QDir().mkpath(directory_);
   const QByteArray text = e.description.toUtf8();
-  writeNpz(path(key) + ".part",
-           {{"latents", makeNpy(e.latents, {e.items, e.dims})},
-            {"kl", makeNpy(e.kl, {e.items})},
-            {"reconstruction", makeNpy(e.reconstruction, {e.items})},
-            {"description",
-             makeNpy(std::vector<uint8_t>(text.begin(), text.end()), {int64_t(text.size())})}});
+  std::map<std::string, NpyArray> arrays{
+      {"latents", makeNpy(e.latents, {e.items, e.dims})},
+      {"kl", makeNpy(e.kl, {e.items})},
+      {"reconstruction", makeNpy(e.reconstruction, {e.items})},
+      {"description",
+       makeNpy(std::vector<uint8_t>(text.begin(), text.end()), {int64_t(text.size())})}};
+  if (!e.classEntropy.empty()) {
+    arrays["class_entropy"] = makeNpy(e.classEntropy, {e.items});
+    arrays["predicted_class"] =
+        makeNpy(std::vector<int64_t>(e.predictedClass.begin(), e.predictedClass.end()), {e.items});
+  }
+  writeNpz(path(key) + ".part", arrays);
   QFile::remove(path(key));
   QFile::rename(path(key) + ".part", path(key));
   CacheFolder::prune();

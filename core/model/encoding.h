@@ -27,6 +27,11 @@ struct Encoding {
   std::vector<float> latents;         // [items, dims]
   std::vector<float> kl;              // [items] KL(q || p) summed over all layers, nats
   std::vector<float> reconstruction;  // [items] -log p(x | z) at the encoded z, nats
+  // A conditional model with a classifier (contract 2, condition.classifier): per item the
+  // entropy of q(y|x) in nats and its most probable class, the class the item is encoded
+  // under. Empty for every other model (and absent from its cache file).
+  std::vector<float> classEntropy;
+  std::vector<int32_t> predictedClass;
   QString description;
 };
 

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -289,9 +290,43 @@ struct Model::Impl {
   std::vector<int64_t> imageShape(int64_t batch) const {
     return {batch, info.input.channels, info.input.height, info.input.width};
   }
+  // y for a batch, [batch, K]: `condition` as given ([batch, K], or [K] for every item), or
+  // the first class when empty.
+  at::Tensor conditionTensor(const std::vector<float>& condition, int64_t batch) const {
+    const int64_t k = info.classes.size();
+    if (condition.empty())
+      return at::one_hot(torch::zeros({batch}, torch::kLong), k).to(torch::kFloat32);
+    if (int64_t(condition.size()) == k)
+      return torch::tensor(condition, torch::kFloat32).reshape({1, k}).repeat({batch, 1});
+    if (int64_t(condition.size()) != batch * k)
+      throw ModelError("condition: " + std::to_string(condition.size()) + " values, expected " +
+                       std::to_string(k) + " (one y) or " + std::to_string(batch * k) +
+                       " (one per item)");
+    return torch::tensor(condition, torch::kFloat32).reshape({batch, k});
+  }
+  // The method's arguments, with y appended for a conditional model.
+  std::vector<c10::IValue> withCondition(std::vector<c10::IValue> args, const at::Tensor& y) const {
+    if (info.conditional()) args.emplace_back(y);
+    return args;
+  }
+  at::Tensor classLogits(const at::Tensor& images, int64_t batch) const {
+    const c10::IValue result = module.get_method("classify")({images});
+    if (!result.isTensor())
+      throw ModelOutputError("classify", "returned " + result.tagKind() + ", expected a tensor");
+    checkResult(result.toTensor(), {batch, int64_t(info.classes.size())}, "classify");
+    return result.toTensor();
+  }
   // Draws from LibTorch's default generator when sampling: callers hold torchRandomMutex.
-  Posterior posterior(const float* x, int64_t batch, bool sample) const;
+  // `condition` null: the model's default y (Model's comment).
+  Posterior posterior(const float* x, int64_t batch, bool sample,
+                      const std::vector<float>* condition = nullptr) const;
 };
+
+std::vector<float> oneHotCondition(int classes, int cls) {
+  std::vector<float> y(size_t(std::max(classes, 0)), 0.0f);
+  if (cls >= 0 && cls < classes) y[size_t(cls)] = 1.0f;
+  return y;
+}
 
 Model::Model() : d(new Impl) {}
 Model::~Model() = default;
@@ -309,6 +344,14 @@ struct Probe {
   Module& module;
   const ModelInfo& info;
   QStringList& violations;
+
+  // A conditional model's probe y: item i in class i mod K.
+  std::vector<c10::IValue> args(std::vector<c10::IValue> a) const {
+    if (!info.conditional()) return a;
+    const int64_t k = info.classes.size();
+    a.emplace_back(at::one_hot(torch::arange(batch) % k, k).to(torch::kFloat32));
+    return a;
+  }
 
   static QString firstLine(const std::exception& e) {
     return QString::fromUtf8(e.what()).section('\n', 0, 0);
@@ -352,8 +395,8 @@ struct Probe {
     try {
       c10::List<double> temps;
       for (size_t l = 0; l < info.layers.size(); ++l) temps.push_back(1.0);
-      sampled =
-          toTensors(module.get_method("prior_sample")({tensorList({}), tensorList(eps), temps}));
+      sampled = toTensors(
+          module.get_method("prior_sample")(args({tensorList({}), tensorList(eps), temps})));
       if (!checkLayers(sampled, "prior_sample")) sampled.clear();
     } catch (const std::exception& e) {
       violations << QStringLiteral("prior_sample: raised %1").arg(firstLine(e));
@@ -371,7 +414,7 @@ struct Probe {
         c10::List<double> temps;
         for (size_t l = k; l < L; ++l) temps.push_back(1.0);
         const auto out = toTensors(
-            module.get_method("prior_sample")({tensorList(fixed), tensorList(rest), temps}));
+            module.get_method("prior_sample")(args({tensorList(fixed), tensorList(rest), temps})));
         if (checkLayers(out, QStringLiteral("prior_sample(k=%1)").arg(k))) {
           for (size_t l = 0; l < k; ++l)
             if (!torch::equal(out[l], fixed[l]))
@@ -393,7 +436,7 @@ struct Probe {
     const std::vector<int64_t> imageShape = {batch, info.input.channels, info.input.height,
                                              info.input.width};
     try {
-      images = module.get_method("decode")({tensorList(sampled)}).toTensor();
+      images = module.get_method("decode")(args({tensorList(sampled)})).toTensor();
       if (images.sizes().vec() != imageShape) {
         violations << QStringLiteral("decode: shape %1, expected %2")
                           .arg(shapeString(images.sizes()), shapeString(imageShape));
@@ -433,7 +476,7 @@ struct Probe {
   void posterior(const at::Tensor& images, bool sample) {
     const QString what = QStringLiteral("posterior(sample=%1)").arg(sample ? "true" : "false");
     try {
-      const c10::IValue result = module.get_method("posterior")({images, sample});
+      const c10::IValue result = module.get_method("posterior")(args({images, sample}));
       const auto dict = result.toGenericDict();
       std::vector<at::Tensor> z, qMean;
       bool complete = true;
@@ -460,8 +503,23 @@ struct Probe {
     }
   }
 
+  void classify(const at::Tensor& images) {
+    try {
+      const at::Tensor logits = module.get_method("classify")({images}).toTensor();
+      const std::vector<int64_t> expected{batch, int64_t(info.classes.size())};
+      if (logits.sizes().vec() != expected)
+        violations << QStringLiteral("classify: shape %1, expected %2")
+                          .arg(shapeString(logits.sizes()), shapeString(expected));
+      else if (logits.scalar_type() != torch::kFloat32 ||
+               !torch::isfinite(logits).all().item<bool>())
+        violations << QStringLiteral("classify: expected finite float32 logits");
+    } catch (const std::exception& e) {
+      violations << QStringLiteral("classify: raised %1").arg(firstLine(e));
+    }
+  }
+
   void logPx(const at::Tensor& images, const std::vector<at::Tensor>& z) {
-    const at::Tensor lp = module.get_method("log_px")({images, tensorList(z)}).toTensor();
+    const at::Tensor lp = module.get_method("log_px")(args({images, tensorList(z)})).toTensor();
     if (lp.sizes().vec() != std::vector<int64_t>{batch})
       violations << QStringLiteral("log_px: shape %1, expected [%2]")
                         .arg(shapeString(lp.sizes()))
@@ -484,6 +542,51 @@ void probe(Module& module, ModelInfo& info, QStringList& violations, bool hasEnc
   const at::Tensor images = p.decode(sampled);
   if (!hasEncoder || !images.defined()) return;
   for (bool sample : {false, true}) p.posterior(images, sample);
+  if (info.hasClassifier) p.classify(images);
+}
+
+}  // namespace
+
+namespace {
+
+// Every contract method present with its argument count (one more, y, for a conditional
+// model), and classify where the metadata promises it; appends violations, returns whether
+// the probe can call them.
+bool checkMethodArguments(const Module& module, ValidationReport& report) {
+  const struct {
+    const char* name;
+    int args;
+    bool required;
+  } methods[] = {{"decode", 1, true},
+                 {"prior_sample", 3, true},
+                 {"posterior", 2, false},
+                 {"log_px", 2, false}};
+  bool methodsOk = true;
+  // A conditional model (strata_meta.condition) takes y as one more, last argument.
+  const int extra = report.info.conditional() ? 1 : 0;
+  for (const auto& m : methods) {
+    const int count = argumentCount(module, m.name);
+    if (count < 0 && m.required) {
+      report.violations << QStringLiteral("method %1: missing (required)").arg(m.name);
+      methodsOk = false;
+    } else if (count >= 0 && count != m.args + extra) {
+      report.violations << QStringLiteral("method %1: takes %2 arguments, expected %3%4")
+                               .arg(m.name)
+                               .arg(count)
+                               .arg(m.args + extra)
+                               .arg(extra ? QStringLiteral(" (the last one y, for "
+                                                           "strata_meta.condition)")
+                                          : QString());
+      methodsOk = false;
+    }
+  }
+  if (report.info.hasClassifier && argumentCount(module, "classify") != 1) {
+    report.violations << QStringLiteral(
+        "method classify: missing or not taking 1 argument (strata_meta.condition.classifier "
+        "is true)");
+    methodsOk = false;
+  }
+  return methodsOk;
 }
 
 }  // namespace
@@ -526,28 +629,7 @@ ValidationReport Model::validate(const QString& path) {
   }
   report.info.path = path;
 
-  const struct {
-    const char* name;
-    int args;
-    bool required;
-  } methods[] = {{"decode", 1, true},
-                 {"prior_sample", 3, true},
-                 {"posterior", 2, false},
-                 {"log_px", 2, false}};
-  bool methodsOk = true;
-  for (const auto& m : methods) {
-    const int count = argumentCount(module, m.name);
-    if (count < 0 && m.required) {
-      report.violations << QStringLiteral("method %1: missing (required)").arg(m.name);
-      methodsOk = false;
-    } else if (count >= 0 && count != m.args) {
-      report.violations << QStringLiteral("method %1: takes %2 arguments, expected %3")
-                               .arg(m.name)
-                               .arg(count)
-                               .arg(m.args);
-      methodsOk = false;
-    }
-  }
+  bool methodsOk = checkMethodArguments(module, report);
   const bool hasPosterior = argumentCount(module, "posterior") >= 0;
   const bool hasLogPx = argumentCount(module, "log_px") >= 0;
   if (hasPosterior != hasLogPx) {
@@ -596,11 +678,22 @@ Posterior Model::posterior(const float* x, int64_t batch, bool sample) const {
 }
 
 Posterior Model::posterior(const float* x, int64_t batch, SampleStream& stream) const {
+  return sampleFrom(stream, [&] { return d->posterior(x, batch, true); });
+}
+
+Posterior Model::posteriorGiven(const float* x, int64_t batch, const std::vector<float>& condition,
+                                SampleStream& stream) const {
+  if (!d->info.conditional())
+    throw ModelError("posterior: the model takes no condition (strata_meta.condition)");
+  return sampleFrom(stream, [&] { return d->posterior(x, batch, true, &condition); });
+}
+
+Posterior Model::sampleFrom(SampleStream& stream, const std::function<Posterior()>& draw) const {
   std::lock_guard<std::mutex> lock(torchRandomMutex());
   const at::Tensor saved = generatorState();
   setGeneratorState(stream.state_->generator);
   try {
-    Posterior q = d->posterior(x, batch, true);
+    Posterior q = draw();
     stream.state_->generator = generatorState();
     setGeneratorState(saved);
     return q;
@@ -610,11 +703,23 @@ Posterior Model::posterior(const float* x, int64_t batch, SampleStream& stream) 
   }
 }
 
-Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample) const {
+Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample,
+                                 const std::vector<float>* condition) const {
   if (!info.hasEncoder) throw ModelError(info.encoderUnavailableReason.toStdString());
   std::lock_guard<std::mutex> lock(mutex);
   c10::InferenceMode inference;
-  const c10::IValue result = module.get_method("posterior")({images(x, batch), sample});
+  const at::Tensor inputs = images(x, batch);
+  at::Tensor y;
+  if (info.conditional()) {
+    const int64_t k = info.classes.size();
+    if (condition)
+      y = conditionTensor(*condition, batch);
+    else if (info.hasClassifier)
+      y = at::one_hot(classLogits(inputs, batch).argmax(1), k).to(torch::kFloat32);
+    else
+      y = torch::full({batch, k}, 1.0f / float(k), torch::kFloat32);
+  }
+  const c10::IValue result = module.get_method("posterior")(withCondition({inputs, sample}, y));
   if (!result.isGenericDict())
     throw ModelOutputError("posterior", "returned " + result.tagKind() + ", expected a dict");
   const auto dict = result.toGenericDict();
@@ -624,13 +729,35 @@ Posterior Model::Impl::posterior(const float* x, int64_t batch, bool sample) con
       throw ModelOutputError("posterior", std::string("returned no key ") + key);
     return layersResult(it->value(), batch, 0, std::string("posterior.") + key);
   };
-  return {get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
+  Posterior q{get("z"), get("q_mean"), get("q_logvar"), get("p_mean"), get("p_logvar")};
+  if (y.defined())
+    for (Latents* l : {&q.z, &q.qMean, &q.qLogVar, &q.pMean, &q.pLogVar}) l->condition = values(y);
+  return q;
+}
+
+Posterior Model::posteriorGiven(const float* x, int64_t batch, const std::vector<float>& condition,
+                                bool sample) const {
+  if (!d->info.conditional())
+    throw ModelError("posterior: the model takes no condition (strata_meta.condition)");
+  if (!sample) return d->posterior(x, batch, false, &condition);
+  std::lock_guard<std::mutex> lock(torchRandomMutex());
+  return d->posterior(x, batch, true, &condition);
+}
+
+std::vector<float> Model::classLogits(const float* x, int64_t batch) const {
+  if (!d->info.hasClassifier)
+    throw ModelError("classify: the model has no classifier q(y|x) (strata_meta.condition)");
+  std::lock_guard<std::mutex> lock(d->mutex);
+  c10::InferenceMode inference;
+  return Impl::values(d->classLogits(d->images(x, batch), batch));
 }
 
 std::vector<float> Model::decode(const Latents& z) const {
   std::lock_guard<std::mutex> lock(d->mutex);
   c10::InferenceMode inference;
-  const c10::IValue result = d->module.get_method("decode")({tensorList(d->toTensors(z, 0))});
+  const c10::IValue result = d->module.get_method("decode")(d->withCondition(
+      {tensorList(d->toTensors(z, 0))},
+      d->info.conditional() ? d->conditionTensor(z.condition, z.batch) : at::Tensor()));
   if (!result.isTensor())
     throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
   const at::Tensor& images = result.toTensor();
@@ -759,7 +886,10 @@ std::vector<double> Model::jacobianColumnSquaredNorms(const Latents& point, int 
       }
       inputs.push_back(t);
     }
-    const c10::IValue result = d->module.get_method("decode")({tensorList(inputs)});
+    const c10::IValue result = d->module.get_method("decode")(d->withCondition(
+        {tensorList(inputs)},
+        info.conditional() ? d->conditionTensor(point.condition, point.batch).repeat({units, 1})
+                           : at::Tensor()));
     if (!result.isTensor())
       throw ModelOutputError("decode", "returned " + result.tagKind() + ", expected a tensor");
     Impl::checkReplicatedResult(result.toTensor().detach(), d->imageShape(rows), point.batch);
@@ -784,18 +914,24 @@ Latents Model::priorSample(const Latents& fixed, const Latents& eps,
   for (double t : temperature) temps.push_back(t);
   const size_t k = fixed.layers.size();
   const int64_t batch = k > 0 ? fixed.batch : eps.batch;
-  return d->layersResult(
-      d->module.get_method("prior_sample")(
-          {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps}),
+  at::Tensor y;
+  if (d->info.conditional())
+    y = d->conditionTensor(fixed.condition.empty() ? eps.condition : fixed.condition, batch);
+  Latents z = d->layersResult(
+      d->module.get_method("prior_sample")(d->withCondition(
+          {tensorList(d->toTensors(fixed, 0)), tensorList(d->toTensors(eps, k)), temps}, y)),
       batch, 0, "prior_sample");
+  if (y.defined()) z.condition = Impl::values(y);
+  return z;
 }
 
 std::vector<float> Model::logPx(const float* x, int64_t batch, const Latents& z) const {
   if (!d->info.hasEncoder) throw ModelError(d->info.encoderUnavailableReason.toStdString());
   std::lock_guard<std::mutex> lock(d->mutex);
   c10::InferenceMode inference;
-  const c10::IValue result =
-      d->module.get_method("log_px")({d->images(x, batch), tensorList(d->toTensors(z, 0))});
+  const c10::IValue result = d->module.get_method("log_px")(d->withCondition(
+      {d->images(x, batch), tensorList(d->toTensors(z, 0))},
+      d->info.conditional() ? d->conditionTensor(z.condition, batch) : at::Tensor()));
   if (!result.isTensor())
     throw ModelOutputError("log_px", "returned " + result.tagKind() + ", expected a tensor");
   const at::Tensor& logPx = result.toTensor();

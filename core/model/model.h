@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct ModelInfo {
   QJsonObject training;
   QStringList factors;
   QString metaJson;
+  // Contract 2, optional (strata_meta.condition): the classes y of a conditional model, which
+  // then takes y as the last argument of every method, and whether it has a classifier q(y|x).
+  QStringList classes;
+  bool hasClassifier = false;
+  bool conditional() const { return !classes.isEmpty(); }
   bool hasEncoder = false;
   QString encoderUnavailableReason;  // why encoder features are off, when they are
   int64_t totalLatentSize() const;
@@ -61,7 +67,14 @@ struct ModelInfo {
 struct Latents {
   int64_t batch = 0;
   std::vector<std::vector<float>> layers;
+  // For a conditional model, the y these latents are decoded under: [batch, K] (a one-hot row
+  // or class probabilities per item), or [K] for one y shared by the whole batch; empty for
+  // the model's default (see Model). Ignored by unconditional models.
+  std::vector<float> condition = {};
 };
+
+// y of one class, as a condition row.
+std::vector<float> oneHotCondition(int classes, int cls);
 
 struct Posterior {
   Latents z, qMean, qLogVar, pMean, pLogVar;
@@ -121,6 +134,12 @@ class Model {
   Posterior posterior(const float* x, int64_t batch, bool sample) const;
   // Posterior samples drawn from `stream`.
   Posterior posterior(const float* x, int64_t batch, SampleStream& stream) const;
+  //
+  // Conditional models (ModelInfo::conditional) take y from the latents' `condition`. Without
+  // one, posterior encodes each item under the class its classifier q(y|x) predicts (uniform
+  // class probabilities if it has none), and decode, priorSample and logPx use the first class;
+  // every result carries the y it was computed under.
+  //
   // Returns the mean of p(x | z), [batch, C, H, W], mapped to [0, 1] (values outside it stay).
   std::vector<float> decode(const Latents& z) const;
   // fixed: the first k layers; eps: standard-normal noise for layers k..L-1;
@@ -129,6 +148,14 @@ class Model {
                       const std::vector<double>& temperature) const;
   // log p(x | z) per item.
   std::vector<float> logPx(const float* x, int64_t batch, const Latents& z) const;
+  // The logits of q(y|x), [batch, K], for a model with a classifier; throws ModelError otherwise.
+  std::vector<float> classLogits(const float* x, int64_t batch) const;
+  // Posterior of each item under the given y ([batch, K] or [K]), a conditional model only.
+  Posterior posteriorGiven(const float* x, int64_t batch, const std::vector<float>& condition,
+                           bool sample) const;
+  // ... with its samples drawn from `stream`.
+  Posterior posteriorGiven(const float* x, int64_t batch, const std::vector<float>& condition,
+                           SampleStream& stream) const;
 
   // For the ARD-VAE relevance (docs/metrics.md): at every item of `point` (all layers given, as a
   // deterministic posterior returns them), the squared Euclidean norm of the Jacobian column of
@@ -148,6 +175,8 @@ class Model {
 
  private:
   Model();
+  // Runs `draw` with LibTorch's generator set to the stream's state, and keeps what it drew.
+  Posterior sampleFrom(SampleStream& stream, const std::function<Posterior()>& draw) const;
   struct Impl;
   std::unique_ptr<Impl> d;
 };

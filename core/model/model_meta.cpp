@@ -190,6 +190,35 @@ void parseOutput(const QJsonValue& value, ModelInfo& info, QStringList& violatio
   }
 }
 
+// Contract 2's optional strata_meta.condition: {"classes": [K distinct names], "classifier":
+// bool}. The model's methods then take y ([B, K]) as their last argument.
+void parseCondition(const QJsonValue& value, ModelInfo& info, QStringList& violations) {
+  const QJsonObject condition = value.toObject();
+  const QJsonArray classes = condition.value("classes").toArray();
+  QStringList names;
+  for (const QJsonValue v : classes) {
+    const QString name = v.toString();
+    if (!v.isString() || name.trimmed().isEmpty() || name.size() > 200 || names.contains(name))
+      break;
+    names << name;
+  }
+  if (!value.isObject() || names.size() != classes.size() || names.size() < 2 ||
+      names.size() > ModelLimits::maxClasses) {
+    violations << QStringLiteral(
+                      "strata_meta.condition.classes: expected a list of 2 to %1 distinct "
+                      "non-empty class names")
+                      .arg(ModelLimits::maxClasses);
+    return;
+  }
+  const QJsonValue classifier = condition.value("classifier");
+  if (!classifier.isUndefined() && !classifier.isBool()) {
+    violations << QStringLiteral("strata_meta.condition.classifier: expected true or false");
+    return;
+  }
+  info.classes = names;
+  info.hasClassifier = classifier.toBool(false);
+}
+
 // Contract 2's optional per-layer "group" and "display_name": non-empty strings when present.
 void parseLayerExtras(const QJsonArray& layers, ModelInfo& info, QStringList& violations) {
   for (int i = 0; i < layers.size() && size_t(i) < info.layers.size(); ++i) {
@@ -248,6 +277,7 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
     parseNormalize(meta.value("input").toObject().value("normalize"), info, violations);
     parseOutput(meta.value("output"), info, violations);
     parseLayerExtras(meta.value("layers").toArray(), info, violations);
+    if (meta.contains("condition")) parseCondition(meta.value("condition"), info, violations);
   }
   info.training = meta.value("training").toObject();
   for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();

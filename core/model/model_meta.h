@@ -24,6 +24,8 @@ struct ModelLimits {
   static constexpr int64_t maxInputValues = 64LL << 20;
   static constexpr int maxChannels = 64;
   static constexpr int maxSide = 16384;
+  // Conditioning classes (strata_meta.condition.classes).
+  static constexpr int maxClasses = 1000;
 };
 
 // Parses strata_meta into `info`; appends every problem to `violations` ("strata_meta.FIELD:

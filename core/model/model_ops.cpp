@@ -67,8 +67,10 @@ Reconstructions reconstruct(const Model& model, const Dataset& dataset,
   return r;
 }
 
-std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature) {
-  const Latents eps = model.noise(count, 0, seed);
+std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature,
+                               int cls) {
+  Latents eps = model.noise(count, 0, seed);
+  if (cls >= 0) eps.condition = oneHotCondition(int(model.info().classes.size()), cls);
   const std::vector<double> temps(model.info().layers.size(), temperature);
   return model.decode(model.priorSample({count, {}}, eps, temps));
 }

@@ -38,7 +38,9 @@ std::vector<int64_t> spreadIndices(int64_t datasetSize, int count, int64_t offse
 Reconstructions reconstruct(const Model& model, const Dataset& dataset,
                             const std::vector<int64_t>& indices);
 
-// `count` images from the prior with noise from `seed`, every layer at `temperature`.
-std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature);
+// `count` images from the prior with noise from `seed`, every layer at `temperature`; a
+// conditional model's under class `cls` (-1: the first class, the contract's default).
+std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature,
+                               int cls = -1);
 
 }  // namespace strata

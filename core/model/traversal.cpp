@@ -1,5 +1,6 @@
 #include "core/model/traversal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -9,7 +10,7 @@ namespace strata {
 namespace {
 
 Latents slice(const Latents& z, size_t first, size_t count) {
-  Latents out{z.batch, {}};
+  Latents out{z.batch, {}, z.condition};
   for (size_t l = first; l < first + count; ++l) out.layers.push_back(z.layers[l]);
   return out;
 }
@@ -19,6 +20,19 @@ Latents filled(const ModelInfo& info, size_t first, float value) {
   for (size_t l = first; l < info.layers.size(); ++l)
     out.layers.emplace_back(size_t(info.layers[l].size()), value);
   return out;
+}
+
+const QString kClassMark = QStringLiteral(" · y = ");
+
+// " · y = Coat (q(y|x))": the class a conditional model's start is decoded under; empty for
+// other models.
+QString classText(const ModelInfo& info, const std::vector<float>& condition, const QString& how) {
+  const int k = int(info.classes.size());
+  if (k == 0 || int(condition.size()) != k) return {};
+  const auto top = std::max_element(condition.begin(), condition.end());
+  if (*top < 1.0f) return kClassMark + QStringLiteral("class probabilities");
+  return kClassMark +
+         QStringLiteral("%1 (%2)").arg(info.classes[int(top - condition.begin())], how);
 }
 
 double mean(const std::vector<float>& v, const std::vector<int>& idx) {
@@ -78,6 +92,9 @@ LatentStart startFromItem(const Model& model, const Dataset& dataset, int64_t it
   s.description = sample ? QStringLiteral("item %1 (posterior sample, seed %2)").arg(item).arg(seed)
                          : QStringLiteral("item %1 (posterior mean)").arg(item);
   s.z = q.z;
+  s.description += classText(model.info(), q.z.condition,
+                             model.info().hasClassifier ? QStringLiteral("predicted by q(y|x)")
+                                                        : QStringLiteral("uniform"));
   s.pMean = q.pMean;
   s.pStd = q.pLogVar;
   for (auto& layer : s.pStd.layers)
@@ -97,12 +114,26 @@ LatentStart startFromLatents(const Model& model, const Latents& z, const QString
   return s;
 }
 
+LatentStart underClass(const Model& model, LatentStart start, int cls) {
+  const ModelInfo& info = model.info();
+  if (!info.conditional()) return start;
+  if (cls < 0 || cls >= info.classes.size())
+    throw std::invalid_argument("class " + std::to_string(cls) + " is not one of the model's " +
+                                std::to_string(info.classes.size()) + " classes");
+  start.z.condition = oneHotCondition(int(info.classes.size()), cls);
+  conditionalPrior(model, start.z, start.pMean, start.pStd);
+  start.description = start.description.section(kClassMark, 0, 0) +
+                      classText(info, start.z.condition, QStringLiteral("chosen"));
+  return start;
+}
+
 LatentStart startFromPrior(const Model& model, uint64_t seed, double temperature) {
   const std::vector<double> temps(model.info().layers.size(), temperature);
   const Latents z = model.priorSample({1, {}}, model.noise(1, 0, seed), temps);
   return startFromLatents(
       model, z,
-      QStringLiteral("prior sample (seed %1, temperature %2)").arg(seed).arg(temperature));
+      QStringLiteral("prior sample (seed %1, temperature %2)").arg(seed).arg(temperature) +
+          classText(model.info(), z.condition, QStringLiteral("the first class")));
 }
 
 std::pair<int, int> unitOfCode(const ModelInfo& info, int layer, int code) {
@@ -226,7 +257,7 @@ void regenerateBelow(const Model& model, const LatentStart& start,
         for (int s = 0; s < steps; ++s) items.push_back(r * size_t(steps) + size_t(s));
     if (items.empty()) continue;
     const int64_t n = int64_t(items.size());
-    Latents fixed{n, std::vector<std::vector<float>>(layer + 1)};
+    Latents fixed{n, std::vector<std::vector<float>>(layer + 1), start.z.condition};
     for (size_t l = 0; l <= layer; ++l) {
       const size_t width = start.z.layers[l].size();
       for (size_t i : items)
@@ -254,7 +285,7 @@ TraversalGrid traversalGrid(const Model& model, const LatentStart& start, const 
   grid.steps = std::max(2, steps);
   const size_t L = start.z.layers.size();
   // Every step of every row as edited latents (batch = rows x steps), before propagation.
-  Latents edited{0, std::vector<std::vector<float>>(L)};
+  Latents edited{0, std::vector<std::vector<float>>(L), start.z.condition};
   for (const UnitGroup& g : rows) {
     const Range r = unitRange(mode, k, start, stats, g);
     const double origin = startValue(start, g);

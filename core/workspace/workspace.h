@@ -23,7 +23,8 @@ struct Encoding;
 
 // What colours the points of the map.
 struct MapColouring {
-  enum Kind { Class, Kl, Reconstruction, Factor, Unit } kind = Class;
+  // PredictedClass and ClassEntropy: of a conditional model's q(y|x) (Encoding::classEntropy).
+  enum Kind { Class, Kl, Reconstruction, Factor, Unit, PredictedClass, ClassEntropy } kind = Class;
   int index = 0;  // factor or unit index
   bool operator==(const MapColouring& o) const { return kind == o.kind && index == o.index; }
 };

@@ -26,6 +26,7 @@
 #include "core/model/traversal.h"
 #include "core/workspace/workspace.h"
 #include "tests/support/test_support.h"
+#include "widgets/class_page.h"
 #include "widgets/code_correlation_page.h"
 #include "widgets/compare_view.h"
 #include "widgets/gl_format.h"
@@ -413,6 +414,51 @@ class TestMainWindow : public QObject {
     // The inspector forgets a unit whose numbers belonged to the columns that were open.
     QVERIFY(!inspector->profile());
     QVERIFY(inspector->figureRecipe().isEmpty());
+  }
+
+  // A semi-supervised model (M2): the traverse view decodes under a chosen class, and the
+  // compare view's Classes page shows the analogy grid and both classifiers.
+  void semiSupervisedModel() {
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
+    const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");
+    MainWindow window;
+    window.resize(1500, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.openStartup("fashion-mnist:test", bundledModelPath("fashion_m2.pt"));
+    window.showView("traverse");
+    TraverseView* traverse = window.traverseView();
+    QTRY_VERIFY_WITH_TIMEOUT(traverse->startText().contains("predicted by q(y|x)"), 60000);
+    traverse->setStartClass(9);
+    QTRY_VERIFY_WITH_TIMEOUT(traverse->startText().contains("y = Ankle boot (chosen)"), 60000);
+    QVERIFY(traverse->figureRecipe()["start"].toObject()["class"].toString() == "Ankle boot");
+    QTest::qWait(300);
+    if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("traverse-class.png")));
+
+    // The sample grid decodes under the first class until another is chosen, and says so.
+    ReconstructionView* samples = window.reconstructionView();
+    window.showView("reconstructions");
+    QTRY_VERIFY_WITH_TIMEOUT(samples->sampleGrid()->caption().contains("class T-shirt/top"), 60000);
+    QCOMPARE(samples->sampleClass(), 0);
+    QVERIFY(samples->figureRecipe()["class"].toString() == "T-shirt/top");
+
+    window.showView("compare");
+    CompareView* compare = window.compareView();
+    QTRY_VERIFY_WITH_TIMEOUT(compare->modelCount() == 1, 60000);
+    ClassPage* classes = compare->classPage();
+    QSignalSpy shown(classes, &ClassPage::classesShown);
+    compare->showPage("classes");
+    classes->compute();
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() == 1, 120000);
+    QCOMPARE(classes->analogyGrid()->imageCount(), 8 * 11);
+    QCOMPARE(classes->confusionTable()->rowCount(), 10);
+    QVERIFY2(classes->summary().contains("q(y|x) accuracy"), qPrintable(classes->summary()));
+    QCOMPARE(classes->figureRecipe()["figure"].toString(), QStringLiteral("analogy"));
+    QTest::qWait(100);
+    if (!shots.isEmpty()) QVERIFY(window.grab().save(QDir(shots).filePath("compare-classes.png")));
+    // A row of the grid is an item: clicking it pins the item.
+    Q_EMIT classes->analogyGrid()->cellClicked(11 * 2 + 3);
+    QVERIFY(window.workspace()->isItemPinned());
   }
 
   // File > Export Figure on the hierarchy view: the figure and its recipe, and the recipe

@@ -21,6 +21,7 @@ ENCODER_METHODS = ("posterior", "log_px")
 DECODER_METHODS = ("decode", "prior_sample")
 # Argument count of each method, not counting self.
 METHOD_ARGS = {"posterior": 2, "decode": 1, "prior_sample": 3, "log_px": 2}
+MAX_CLASSES = 1000           # condition.classes
 POSTERIOR_KEYS = ("z", "q_mean", "q_logvar", "p_mean", "p_logvar")
 PROBE_BATCH = 3
 PROBE_SEED = 1234
@@ -33,13 +34,15 @@ def make_meta(name: str, channels: int, height: int, width: int,
               layers: List[Dict], training: Optional[Dict] = None,
               factors: Optional[List[str]] = None,
               value_range=(0.0, 1.0), likelihood: str = "bernoulli",
-              normalize: Optional[Dict] = None, decode_output: Optional[str] = None) -> Dict:
+              normalize: Optional[Dict] = None, decode_output: Optional[str] = None,
+              classes: Optional[List[str]] = None, classifier: bool = False) -> Dict:
     """Build the strata_meta dictionary. `layers` is a list of {"name", "shape"} (contract 2:
     also "group" and "display_name"), top first. `normalize` ({"mean": [...], "std": [...]},
     one number per channel, as torchvision's Normalize) and `decode_output` ("mean" or
-    "logits") are contract 2 parts; asking for any makes the metadata version 2."""
+    "logits") and `classes` (the conditioning classes, with `classifier` if the model has
+    q(y|x)) are contract 2 parts; asking for any makes the metadata version 2."""
     keys = ("name", "shape", "group", "display_name")
-    v2 = (normalize is not None or decode_output is not None
+    v2 = (normalize is not None or decode_output is not None or classes is not None
           or any(k in l for l in layers for k in keys[2:]))
     meta = {
         "contract": 2 if v2 else CONTRACT_VERSION,
@@ -56,6 +59,8 @@ def make_meta(name: str, channels: int, height: int, width: int,
                                       "std": [float(v) for v in normalize["std"]]}
     if decode_output is not None:
         meta["output"] = {"decode": decode_output}
+    if classes is not None:
+        meta["condition"] = {"classes": [str(c) for c in classes], "classifier": bool(classifier)}
     if factors:
         meta["factors"] = list(factors)
     return meta
@@ -240,6 +245,16 @@ def _check_meta_v2(meta: Dict, errors: List[str]) -> None:
         decode = out.get("decode", "mean") if isinstance(out, dict) else out
         if decode not in ("mean", "logits"):
             errors.append("strata_meta.output.decode: expected \"mean\" or \"logits\", got %r" % (decode,))
+    if "condition" in meta:
+        cond = meta["condition"]
+        classes = cond.get("classes") if isinstance(cond, dict) else None
+        if (not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES
+                or not all(isinstance(c, str) and c.strip() and len(c) <= 200 for c in classes)
+                or len(set(classes)) != len(classes)):
+            errors.append("strata_meta.condition.classes: expected a list of 2 to %d distinct "
+                          "non-empty class names" % MAX_CLASSES)
+        elif not isinstance(cond.get("classifier", False), bool):
+            errors.append("strata_meta.condition.classifier: expected true or false")
     for i, layer in enumerate(meta["layers"]):
         for key in ("group", "display_name"):
             if key in layer and (not isinstance(layer[key], str) or not layer[key].strip()
@@ -304,17 +319,25 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
     info: Dict = {}
     meta = check_meta(getattr(module, "strata_meta", None), errors)
 
+    # A conditional model (strata_meta.condition) takes y as one more, last argument.
+    classes = condition_classes(meta)
+    extra = 1 if classes else 0
     present = {}   # method exists with the right argument count
     found = {}
     for name in DECODER_METHODS + ENCODER_METHODS:
         n = _method_arg_count(module, name)
         found[name] = n is not None
-        present[name] = n == METHOD_ARGS[name]
+        present[name] = n == METHOD_ARGS[name] + extra
         if n is None:
             if name in DECODER_METHODS:
                 errors.append("method %s: missing (required)" % name)
-        elif n != METHOD_ARGS[name]:
-            errors.append("method %s: takes %d arguments, expected %d" % (name, n, METHOD_ARGS[name]))
+        elif n != METHOD_ARGS[name] + extra:
+            errors.append("method %s: takes %d arguments, expected %d%s" % (
+                name, n, METHOD_ARGS[name] + extra, " (the last one y, for strata_meta.condition)" if extra else ""))
+    wants_classifier = bool(classes) and meta["condition"].get("classifier") is True
+    if wants_classifier and _method_arg_count(module, "classify") != 1:
+        errors.append("method classify: missing or not taking 1 argument (strata_meta.condition.classifier is true)")
+        wants_classifier = False
     if found["posterior"] != found["log_px"]:
         errors.append("methods posterior/log_px: provide both or neither (only %s found)"
                       % ("posterior" if found["posterior"] else "log_px"))
@@ -333,6 +356,7 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
     info.update({"name": meta.get("name"), "layers": [l["name"] for l in meta["layers"]],
                  "shapes": [l["shape"] for l in meta["layers"]]})
     gen = torch.Generator().manual_seed(seed)
+    y_args = [probe_condition(B, len(classes))] if classes else []
     z_full = None
     with torch.no_grad():
         # prior_sample with k = 0 .. L-1 fixed layers
@@ -342,7 +366,7 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
                 fixed = z_full[:k] if z_full is not None else []
                 what = "prior_sample(k=%d)" % k
                 try:
-                    out = module.prior_sample(fixed, eps, [1.0] * (L - k))
+                    out = module.prior_sample(fixed, eps, [1.0] * (L - k), *y_args)
                 except Exception as e:  # noqa: BLE001 - report anything the model raises
                     errors.append("%s: raised %s" % (what, str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
                     break
@@ -360,7 +384,7 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
         x = None
         if present["decode"]:
             try:
-                x = module.decode(z_full)
+                x = module.decode(z_full, *y_args)
             except Exception as e:  # noqa: BLE001
                 errors.append("decode: raised %s" % (str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
             if x is not None:
@@ -382,7 +406,7 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
             for sample in (False, True):
                 what = "posterior(sample=%s)" % sample
                 try:
-                    post = module.posterior(x, sample)
+                    post = module.posterior(x, sample, *y_args)
                 except Exception as e:  # noqa: BLE001
                     errors.append("%s: raised %s" % (what, str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
                     break
@@ -402,12 +426,32 @@ def validate_module(module, probe_batch: int = PROBE_BATCH, seed: int = PROBE_SE
                         if not torch.equal(post["z"][l], post["q_mean"][l]):
                             errors.append("%s: z[%d] differs from q_mean[%d]" % (what, l, l))
                 try:
-                    lp = module.log_px(x, post["z"])
+                    lp = module.log_px(x, post["z"], *y_args)
                 except Exception as e:  # noqa: BLE001
                     errors.append("log_px: raised %s" % (str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
                     break
                 _check_tensor(lp, [B], "log_px", errors)
+        if wants_classifier:
+            try:
+                _check_tensor(module.classify(x), [B, len(classes)], "classify", errors)
+            except Exception as e:  # noqa: BLE001
+                errors.append("classify: raised %s" % (str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
     return {"ok": not errors, "errors": errors, "info": info}
+
+
+def condition_classes(meta: Optional[Dict]) -> List[str]:
+    """The conditioning classes a valid strata_meta declares (contract 2), else []."""
+    if not meta or meta.get("contract") != 2 or not isinstance(meta.get("condition"), dict):
+        return []
+    classes = meta["condition"].get("classes")
+    if not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES:
+        return []
+    return classes
+
+
+def probe_condition(batch: int, k: int) -> torch.Tensor:
+    """The probe's y: item i is one-hot in class i mod K."""
+    return torch.nn.functional.one_hot(torch.arange(batch) % k, k).float()
 
 
 def validate(path: str, verbose: bool = True) -> Dict:

@@ -189,11 +189,21 @@ class TestFigures : public QObject {
     QTest::newRow("correlations, dSprites") << QStringList{
         "correlations", model("dsprites_tcvae.pt"), "--data", "dsprites", "--items", "300", "--dpi",
         "100"};
+    QTest::newRow("analogy, M2") << QStringList{
+        "analogy", model("fashion_m2.pt"), "--items", "0,3,8", "--dpi", "100"};
+    QTest::newRow("comparison, samples of a class") << QStringList{
+        "compare", model("fashion_m2.pt"), model("fashion_vae.pt"), "--items", "0,1", "--class",
+        "Sandal"};
+    QTest::newRow("map coloured by q(y|x)")
+        << QStringList{"project", "--model", model("fashion_m2.pt"), "--colour", "predicted-class"};
+    QTest::newRow("traversal under a chosen class") << QStringList{
+        "traverse", model("fashion_m2.pt"), "--item", "3", "--class", "Bag", "--units",
+        "z[0],z[1]"};
   }
   void recipesReproduceRasterFiguresExactly() {
     QFETCH(QStringList, arguments);
     if (arguments.contains("hierarchy") || arguments.contains("compare") ||
-        arguments.contains("--prior"))
+        arguments.contains("--prior") || arguments.contains(model("fashion_m2.pt")))
       if (!strata::fashionMnistAvailable() && !arguments.contains("--prior"))
         QSKIP("dataset-fashion-mnist is not installed");
     QTemporaryDir dir;
@@ -435,6 +445,25 @@ class TestFigures : public QObject {
                                                  "z[99]",    "-o",
                                                  "x.png"}
                                   << 1 << "has no unit 'z[99]'";
+    QTest::newRow("analogy of an unconditional model")
+        << QStringList{"analogy", model("fashion_vae.pt"), "-o", "x.png"} << 1
+        << "an analogy figure needs a conditional model (strata_meta.condition)";
+    QTest::newRow("unknown class") << QStringList{"traverse", model("fashion_m2.pt"),
+                                                  "--prior",  "--class",
+                                                  "Hat",      "--units",
+                                                  "z[0]",     "-o",
+                                                  "x.png"}
+                                   << 1 << "field `start.class`: model Fashion-MNIST M2";
+    QTest::newRow("comparison, unknown class")
+        << QStringList{"compare", model("fashion_m2.pt"), "--class", "Hat", "-o", "x.png"} << 1
+        << "field `class`: no model of the figure has a class 'Hat'";
+    QTest::newRow("class of an unconditional model")
+        << QStringList{"traverse", model("fashion_vae.pt"),
+                       "--prior",  "--class",
+                       "Bag",      "--units",
+                       "z[0]",     "-o",
+                       "x.png"}
+        << 1 << "takes no class (strata_meta.condition)";
     QTest::newRow("unit figure, unknown unit") << QStringList{"unit",    model("dsprites_tcvae.pt"),
                                                               "--data",  "dsprites",
                                                               "--unit",  "z[10]",
@@ -503,7 +532,7 @@ class TestFigures : public QObject {
     const Run unknown = runStrata({"render", dir.filePath("bad.json")});
     QCOMPARE(unknown.exitCode, 1);
     QVERIFY2(unknown.err.contains("field `figure` must be traversal, hierarchy, comparison, "
-                                  "projection, unit or correlations, got \"sculpture\""),
+                                  "projection, unit, correlations or analogy, got \"sculpture\""),
              qPrintable(unknown.err));
   }
 
@@ -595,8 +624,9 @@ class TestFigures : public QObject {
                                                 "1e300"}
                                  << "--temperature must be a number from 0 to 5, not '1e300'";
     QTest::newRow("colour") << QStringList{"project", "--colour", "unit:x"}
-                            << "--colour must be class, kl, reconstruction, none, factor:NAME or "
-                               "unit:N, not 'unit:x'";
+                            << "--colour must be class, kl, reconstruction, none, "
+                               "predicted-class, class-entropy, factor:NAME or unit:N, not "
+                               "'unit:x'";
     QStringList many;
     for (int i = 0; i < 65; ++i) many << QString::number(i);
     QTest::newRow("many items") << QStringList{"compare", model("fashion_vae.pt"), "--items",
@@ -767,7 +797,7 @@ class TestFigures : public QObject {
     const Run r = runStrata({"--help"});
     QCOMPARE(r.exitCode, 0);
     for (const char* command : {"traverse", "hierarchy", "project", "compare", "unit",
-                                "correlations", "render", "metrics", "validate"})
+                                "correlations", "analogy", "render", "metrics", "validate"})
       QVERIFY2(r.out.contains(QLatin1String(command)), command);
   }
 

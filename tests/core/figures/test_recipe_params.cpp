@@ -371,7 +371,8 @@ class TestRecipeParams : public QObject {
     for (const char* bad : {"", "Class", "factor:", "unit:", "unit:-1", "unit:12345678", "unit:1x"})
       QVERIFY2(!colouringFromName(bad), bad);
     QCOMPARE(colouringNamesText(),
-             QStringLiteral("class, kl, reconstruction, none, factor:NAME or unit:N"));
+             QStringLiteral("class, kl, reconstruction, none, predicted-class, class-entropy, "
+                            "factor:NAME or unit:N"));
   }
 };
 

@@ -162,7 +162,8 @@ class TestRecipes : public QObject {
            "data-minmax, got \"wide\"";
     QTest::newRow("bad colour") << QByteArray(R"("figure": "projection", "colour": "unit:x")")
                                 << "field `colour` must be class, kl, reconstruction, none, "
-                                   "factor:NAME or unit:N, got \"unit:x\"";
+                                   "predicted-class, class-entropy, factor:NAME or unit:N, got "
+                                   "\"unit:x\"";
     QTest::newRow("start twice")
         << QByteArray(R"("figure": "traversal", "start": {"item": 3, "prior_seed": 1})")
         << "field `start` must hold either `item` or `prior_seed` and `temperature`, not both";
@@ -170,8 +171,8 @@ class TestRecipes : public QObject {
                           << "field `seed` must be an integer from 0 to 9007199254740992, got null";
     QTest::newRow("unknown figure")
         << QByteArray(R"("figure": "sculpture")")
-        << "field `figure` must be traversal, hierarchy, comparison, projection, unit or "
-           "correlations, got \"sculpture\"";
+        << "field `figure` must be traversal, hierarchy, comparison, projection, unit, "
+           "correlations or analogy, got \"sculpture\"";
     QTest::newRow("no figure") << QByteArray(R"("seed": 1)") << "field `figure` is missing";
   }
   void badFieldsAreRefusedByName() {
