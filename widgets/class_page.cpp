@@ -175,6 +175,7 @@ void ClassPage::compute() {
   }
   const DatasetPtr dataset = dataset_;
   const MetricsOptions o = options_();
+  const bool chosen = !items_->text().trimmed().isEmpty();  // as asked, not as edited since
   reset(tr("Decoding under every class of %1…").arg(model->info().name));
   jobs_->start<std::shared_ptr<const Result>>(
       tr("Classes of %1").arg(model->info().name),
@@ -187,13 +188,12 @@ void ClassPage::compute() {
                                         job.range(0.2, 1.0));
         return std::shared_ptr<const Result>(std::move(r));
       },
-      [this, model, items](std::shared_ptr<const Result> r) {
+      [this, model, items, chosen](std::shared_ptr<const Result> r) {
         shownItems_ = items;
         // Without chosen items the recipe leaves `items` out: the same default rows.
         AnalogyRecipe recipe;
         recipe.models = std::vector<RecipeModel>{recipeModel(model->info().path, false)};
-        if (!items_->text().trimmed().isEmpty())
-          recipe.items = std::vector<qint64>(items.begin(), items.end());
+        if (chosen) recipe.items = std::vector<qint64>(items.begin(), items.end());
         recipe_ = recipe.toJson();
         export_->setEnabled(true);
         show(model, *r);

@@ -59,7 +59,8 @@ LatentPath computePath(const Model& model, const Dataset& dataset, const Project
   dataset.copyImage(from, x.data());
   dataset.copyImage(to, x.data() + x.size() / 2);
   const Posterior q = model.posterior(x.data(), 2, false);
-  Latents a{1, {}}, b{1, {}};
+  const int classes = int(model.info().classes.size());
+  Latents a{1, {}, conditionRow(q.z, 0, classes)}, b{1, {}, conditionRow(q.z, 1, classes)};
   for (const auto& layer : q.z.layers) {
     a.layers.emplace_back(layer.begin(), layer.begin() + int64_t(layer.size() / 2));
     b.layers.emplace_back(layer.begin() + int64_t(layer.size() / 2), layer.end());

@@ -269,7 +269,7 @@ void TraverseView::setModel(ModelPtr model) {
   {
     const QSignalBlocker quiet(startClass_);
     startClass_->clear();
-    startClass_->addItem(tr("as encoded (label or q(y|x))"));
+    startClass_->addItem(tr("as encoded (q(y|x)'s class)"));
     startClass_->addItems(model_->info().classes);
     if (auto* form = qobject_cast<QFormLayout*>(startClass_->parentWidget()->layout()))
       form->setRowVisible(startClass_, model_->info().conditional());

@@ -42,6 +42,26 @@ int argmax(const float* v, int k) {
   return int(std::max_element(v, v + k) - v);
 }
 
+// The model's class of each dataset label: matched by name when the dataset names its classes
+// (an image folder sorts them by name, not in the model's order), else by index; -1 for a
+// label the model does not have.
+std::vector<int> classOfLabel(const ModelInfo& info, const Dataset& dataset) {
+  const QStringList names = dataset.classNames();
+  std::vector<int> map;
+  if (names.isEmpty()) {
+    for (int c = 0; c < info.classes.size(); ++c) map.push_back(c);
+    return map;
+  }
+  for (const QString& name : names) map.push_back(int(info.classes.indexOf(name)));
+  return map;
+}
+
+// The model's class of an item's label, or -1.
+int modelClass(const std::vector<int>& classOf, const Dataset& dataset, int64_t item) {
+  const int label = dataset.hasLabels() ? dataset.label(item) : -1;
+  return label >= 0 && size_t(label) < classOf.size() ? classOf[size_t(label)] : -1;
+}
+
 MetricRow row(QString key, QString name, double value, QString parameters) {
   return {std::move(key), std::move(name), value, NAN, NAN, std::move(parameters)};
 }
@@ -56,12 +76,13 @@ AnalogyGrid analogyGrid(const Model& model, const Dataset& dataset,
   AnalogyGrid grid;
   grid.items = items;
   grid.classes = k;
+  const std::vector<int> classOf = classOfLabel(info, dataset);
   for (size_t i = 0; i < items.size(); ++i) {
     job.cancel.throwIfCancelled();
     const std::vector<float> x = images(dataset, items, i, 1);
     EncodingClass under;
-    const int label = dataset.hasLabels() ? dataset.label(items[i]) : -1;
-    if (label >= 0 && label < k) {
+    const int label = modelClass(classOf, dataset, items[i]);
+    if (label >= 0) {
       under = {label, true};
     } else if (info.hasClassifier) {
       const std::vector<float> logits = model.classLogits(x.data(), 1);
@@ -187,10 +208,11 @@ ClassifierEvaluation evaluateClassifiers(const Model& model, const Dataset& data
   ClassifierEvaluation e;
   e.classes = k;
   std::vector<int64_t> labelled;
+  const std::vector<int> classOf = classOfLabel(info, dataset);
   if (dataset.hasLabels())
     for (int64_t i : items) {
-      const int label = dataset.label(i);
-      if (label >= 0 && label < k) labelled.push_back(i), e.labels.push_back(label);
+      const int label = modelClass(classOf, dataset, i);
+      if (label >= 0) labelled.push_back(i), e.labels.push_back(label);
     }
   e.items = int64_t(labelled.size());
   e.confusion.assign(size_t(k) * size_t(k), 0);

@@ -34,7 +34,8 @@ struct AnalogyGrid {
 AnalogyGrid analogyGrid(const Model& model, const Dataset& dataset,
                         const std::vector<int64_t>& items, const JobControl& job = {});
 
-// Both classifiers on the items whose label is one of the model's classes.
+// Both classifiers on the items whose label is one of the model's classes: matched by name when
+// the dataset names its classes (an image folder's are sorted by name), else by index.
 struct ClassifierEvaluation {
   int classes = 0;
   int64_t items = 0;                         // labelled items scored

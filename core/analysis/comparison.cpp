@@ -34,6 +34,7 @@ Latents appendBatch(Latents all, const Latents& one) {
   if (all.layers.empty()) all.layers.resize(one.layers.size());
   for (size_t l = 0; l < one.layers.size(); ++l)
     all.layers[l].insert(all.layers[l].end(), one.layers[l].begin(), one.layers[l].end());
+  all.condition.insert(all.condition.end(), one.condition.begin(), one.condition.end());
   all.batch += one.batch;
   return all;
 }
@@ -92,7 +93,7 @@ InterpolationPath interpolateItems(const Model& model, const Dataset& dataset, i
   InterpolationPath p;
   p.images = model.decode(path);
   for (int s = 0; s < steps; ++s) {
-    Latents one{1, {}};
+    Latents one{1, {}, conditionRow(path, s, int(model.info().classes.size()))};
     for (const auto& layer : path.layers) {
       const size_t units = layer.size() / size_t(steps);
       one.layers.emplace_back(layer.begin() + int64_t(size_t(s) * units),

@@ -441,9 +441,10 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
     const double iw =
         importanceWeightedBound(model, dataset, iwItems, options.iwSamples, options.seed + 1,
                                 job.range(boundsEnd, iwEnd), &error);
-    m.rows.push_back(row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples),
-                         iw, QStringLiteral("first %1 of the items").arg(iwItems.size()),
-                         iw - 1.96 * error, iw + 1.96 * error));
+    m.rows.push_back(
+        row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples), iw,
+            givenClass(model.info()) + QStringLiteral("first %1 of the items").arg(iwItems.size()),
+            iw - 1.96 * error, iw + 1.96 * error));
   }
   const double klTotal = std::accumulate(elbo.klPerLayer.begin(), elbo.klPerLayer.end(), 0.0);
   m.rows.push_back(row("kl", "KL total (nats)", klTotal, subset, NAN, NAN, false));

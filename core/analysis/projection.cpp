@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -252,6 +253,18 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
   if (coords.size() > 1) coords[1] = float(y);
   const std::vector<float> row = map.latentPca->inverseTransform(coords.data(), 1);
   Latents z{1, {}};
+  // A conditional model decodes the spot under the class q(y|x) predicts for the nearest item.
+  if (map.encoding && !map.encoding->predictedClass.empty() && !map.coords.empty()) {
+    size_t nearest = 0;
+    double best = std::numeric_limits<double>::max();
+    for (size_t i = 0; i * 3 < map.coords.size(); ++i) {
+      const double dx = map.coords[i * 3] - x, dy = map.coords[i * 3 + 1] - y;
+      if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, nearest = i;
+    }
+    z.condition = oneHotCondition(
+        int(info.classes.size()),
+        map.encoding->predictedClass[std::min(nearest, map.encoding->predictedClass.size() - 1)]);
+  }
   size_t offset = 0;
   for (const LayerInfo& l : info.layers) {
     z.layers.emplace_back(row.begin() + int64_t(offset),
@@ -279,6 +292,17 @@ Latents interpolate(const Latents& a, const Latents& b, int steps, bool spherica
         wb = std::sin(t * omega) / std::sin(omega);
       }
       for (size_t c = 0; c < u.size(); ++c) out.layers[l].push_back(float(wa * u[c] + wb * v[c]));
+    }
+  }
+  // A conditional model's y (one row each end): shared when the ends agree, else blended
+  // linearly as class probabilities, so each end decodes under its own class.
+  if (a.condition == b.condition) {
+    out.condition = a.condition;
+  } else if (a.condition.size() == b.condition.size()) {
+    for (int s = 0; s < steps; ++s) {
+      const double t = steps > 1 ? double(s) / (steps - 1) : 0.0;
+      for (size_t c = 0; c < a.condition.size(); ++c)
+        out.condition.push_back(float((1 - t) * a.condition[c] + t * b.condition[c]));
     }
   }
   return out;

@@ -128,6 +128,7 @@ UnitInspection inspectUnit(const Model& model, const Dataset& dataset,
   const double low = r.profile.quantileValues.front();
   const double high = r.profile.quantileValues.back();
   Latents batch;
+  batch.condition = start.z.condition;  // a conditional model's y, shared by the steps
   for (int s = 0; s < UnitInspection::kTraversalSteps; ++s) {
     const double value = low + (high - low) * s / (UnitInspection::kTraversalSteps - 1);
     const Latents z = applyEdits(model, start, {{group, value}}, Propagation::KeepLower);

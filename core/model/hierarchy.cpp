@@ -27,6 +27,12 @@ void appendRepeated(const Latents& z, int64_t row, int times, size_t firstLayer,
   }
 }
 
+// A conditional model's y of row `row` of `z`, repeated `times` times onto `out`.
+void appendCondition(const Latents& z, int64_t row, int times, int classes, Latents& out) {
+  const std::vector<float> y = conditionRow(z, row, classes);
+  for (int t = 0; t < times; ++t) out.condition.insert(out.condition.end(), y.begin(), y.end());
+}
+
 }  // namespace
 
 LayerwiseResampling layerwiseResampling(const Model& model, const Dataset& dataset,
@@ -54,12 +60,14 @@ LayerwiseResampling layerwiseResampling(const Model& model, const Dataset& datas
       const size_t k = size_t(std::clamp(level, 0, int(L)));
       Latents fixed{samples, {}};
       appendRepeated(q.z, int64_t(i), samples, 0, k, fixed);
+      appendCondition(q.z, int64_t(i), samples, int(model.info().classes.size()), fixed);
       const Latents eps{samples, std::vector<std::vector<float>>(noise.layers.begin() + int64_t(k),
                                                                  noise.layers.end())};
       const Latents z =
           k == L ? fixed : model.priorSample(fixed, eps, std::vector<double>(L - k, 1.0));
       for (size_t l = 0; l < L; ++l)
         all.layers[l].insert(all.layers[l].end(), z.layers[l].begin(), z.layers[l].end());
+      appendCondition(q.z, int64_t(i), samples, int(model.info().classes.size()), all);
       all.batch += samples;
     }
   }
@@ -86,6 +94,9 @@ std::vector<float> layerMixing(const Model& model, const Dataset& dataset, int64
       const auto begin = q.z.layers[l].begin() + int64_t(l < s ? 0 : width);
       mixed.layers[l].insert(mixed.layers[l].end(), begin, begin + int64_t(width));
     }
+    // A conditional model's mix keeps the class of A, whose top layers it keeps (of B when it
+    // keeps none).
+    appendCondition(q.z, s == 0 ? 1 : 0, 1, int(model.info().classes.size()), mixed);
     ++mixed.batch;
   }
   return model.decode(mixed);

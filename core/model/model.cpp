@@ -322,6 +322,15 @@ struct Model::Impl {
                       const std::vector<float>* condition = nullptr) const;
 };
 
+std::vector<float> conditionRow(const Latents& z, int64_t item, int classes) {
+  const size_t k = size_t(std::max(classes, 0));
+  if (k == 0 || z.condition.empty()) return {};
+  if (z.condition.size() == k) return z.condition;
+  const auto begin = z.condition.begin() + item * int64_t(k);
+  if (z.condition.size() < size_t(item + 1) * k) return {};
+  return {begin, begin + int64_t(k)};
+}
+
 std::vector<float> oneHotCondition(int classes, int cls) {
   std::vector<float> y(size_t(std::max(classes, 0)), 0.0f);
   if (cls >= 0 && cls < classes) y[size_t(cls)] = 1.0f;

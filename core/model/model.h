@@ -75,6 +75,9 @@ struct Latents {
 
 // y of one class, as a condition row.
 std::vector<float> oneHotCondition(int classes, int cls);
+// The y of item `item` of `z` for a model of `classes` classes: its row, the shared row, or
+// nothing when `z` carries none.
+std::vector<float> conditionRow(const Latents& z, int64_t item, int classes);
 
 struct Posterior {
   Latents z, qMean, qLogVar, pMean, pLogVar;

@@ -33,7 +33,8 @@ LatentStart startFromItem(const Model& model, const Dataset& dataset, int64_t it
 LatentStart startFromPrior(const Model& model, uint64_t seed, double temperature);
 LatentStart startFromLatents(const Model& model, const Latents& z, const QString& description);
 // The same latents decoded under class `cls` of a conditional model (its conditional priors
-// recomputed under it); unconditional models return `start` unchanged.
+// recomputed under it): z is kept, as the analogy grid keeps it, so the posterior spread
+// stays that of the class it was encoded under. Unconditional models return `start` unchanged.
 LatentStart underClass(const Model& model, LatentStart start, int cls);
 
 // What a slider moves: one unit, or every position of one channel of a spatial layer (then

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "core/analysis/class_conditioning.h"
+#include "core/analysis/comparison.h"
 #include "core/analysis/model_metrics.h"
 #include "core/base/errors.h"
 #include "core/base/resources.h"
@@ -51,7 +52,7 @@ import make_broken_models as broken
 
 out = sys.argv[1]
 torch.manual_seed(0)
-classes = ["a", "b", "c"]
+classes = ["T-shirt/top", "Trouser", "Pullover"]  # Fashion-MNIST's first three, by name
 layers = [{"name": "z", "shape": [4]}]
 
 def save(model, name, meta):
@@ -248,6 +249,18 @@ class TestClassConditioning : public QObject {
     QVERIFY2(worst < 1e-6, qPrintable(QString::number(worst)));
     QVERIFY2(apart > 0.1, qPrintable(QString::number(apart)));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, underClass(*model, start, 10));
+    // An interpolation between two items of different classes ends on each item's own
+    // reconstruction: each end keeps its y.
+    const int64_t second = 1;  // a pullover, not an ankle boot
+    const InterpolationPath path = interpolateItems(*model, *test_, 0, second, 5, false);
+    const std::vector<float> endA = model->decode(start.z),
+                             endB =
+                                 model->decode(startFromItem(*model, *test_, second, false, 0).z);
+    double ends = 0;
+    for (size_t p = 0; p < endA.size(); ++p)
+      ends = std::max({ends, double(std::abs(path.images[p] - endA[p])),
+                       double(std::abs(path.images[4 * endA.size() + p] - endB[p]))});
+    QVERIFY2(ends < 1e-5, qPrintable(QString::number(ends)));
     Latents wrong = start.z;
     wrong.condition = {1.0f, 0.0f};
     QVERIFY_THROWS_EXCEPTION(ModelError, model->decode(wrong));
