@@ -24,24 +24,6 @@ std::vector<float> images(const Dataset& dataset, const std::vector<int64_t>& it
   return x;
 }
 
-// Softmax of one row of logits, in place; returns its entropy (nats).
-double softmaxEntropy(float* logits, int k) {
-  const float top = *std::max_element(logits, logits + k);
-  double sum = 0;
-  for (int c = 0; c < k; ++c) sum += std::exp(double(logits[c]) - top);
-  double entropy = 0;
-  for (int c = 0; c < k; ++c) {
-    const double logP = double(logits[c]) - top - std::log(sum);
-    logits[c] = float(std::exp(logP));
-    entropy -= std::exp(logP) * logP;
-  }
-  return entropy;
-}
-
-int argmax(const float* v, int k) {
-  return int(std::max_element(v, v + k) - v);
-}
-
 // The model's class of each dataset label: matched by name when the dataset names its classes
 // (an image folder sorts them by name, not in the model's order), else by index; -1 for a
 // label the model does not have.
@@ -86,7 +68,7 @@ AnalogyGrid analogyGrid(const Model& model, const Dataset& dataset,
       under = {label, true};
     } else if (info.hasClassifier) {
       const std::vector<float> logits = model.classLogits(x.data(), 1);
-      under = {argmax(logits.data(), k), false};
+      under = {classPosterior(logits.data(), k).predicted, false};
     }
     const std::vector<float> y = under.cls >= 0 ? oneHotCondition(k, under.cls)
                                                 : std::vector<float>(size_t(k), 1.0f / float(k));
@@ -154,10 +136,11 @@ struct ClassifierSums {
     if (model.info().hasClassifier) {
       probabilities = model.classLogits(x.data(), int64_t(b));
       for (size_t i = 0; i < b; ++i) {
-        e.qPredicted.push_back(argmax(probabilities.data() + i * size_t(k), k));
-        const double h = softmaxEntropy(probabilities.data() + i * size_t(k), k);
-        entropy += h;
-        bound += h;
+        float* row = probabilities.data() + i * size_t(k);  // logits, then the softmax
+        const ClassPosterior c = classPosterior(row, k, row);
+        e.qPredicted.push_back(c.predicted);
+        entropy += c.entropy;
+        bound += c.entropy;
       }
     }
     const std::vector<double> elbo = elboPerClass(model, x, b, stream);

@@ -74,21 +74,19 @@ void storeItem(Encoding& e, const std::vector<LayerInfo>& layers, const std::vec
 }
 
 // Items first.. of a batch: the entropy of q(y|x) and its most probable class, from the logits.
-void storeClasses(Encoding& e, const std::vector<float>& logits, int k, int64_t first) {
+// Returns the batch's y: each item's predicted class, one-hot (what posterior would choose).
+std::vector<float> storeClasses(Encoding& e, const std::vector<float>& logits, int k,
+                                int64_t first) {
   const size_t count = logits.size() / size_t(k);
+  std::vector<float> y;
   for (size_t i = 0; i < count; ++i) {
-    const float* row = logits.data() + i * size_t(k);
-    const float top = *std::max_element(row, row + k);
-    double sum = 0;
-    for (int c = 0; c < k; ++c) sum += std::exp(double(row[c]) - top);
-    double entropy = 0;
-    for (int c = 0; c < k; ++c) {
-      const double logP = double(row[c]) - top - std::log(sum);
-      entropy -= std::exp(logP) * logP;
-    }
-    e.classEntropy[size_t(first) + i] = float(entropy);
-    e.predictedClass[size_t(first) + i] = int32_t(std::max_element(row, row + k) - row);
+    const ClassPosterior c = classPosterior(logits.data() + i * size_t(k), k);
+    e.classEntropy[size_t(first) + i] = float(c.entropy);
+    e.predictedClass[size_t(first) + i] = int32_t(c.predicted);
+    const std::vector<float> row = oneHotCondition(k, c.predicted);
+    y.insert(y.end(), row.begin(), row.end());
   }
+  return y;
 }
 
 }  // namespace
@@ -155,13 +153,21 @@ class BatchRun {
       const std::lock_guard<std::mutex> lock(mutex_);
       dataset_.copyBatch(first, count, x.data());
     }
-    const Posterior q = stream ? model.posterior(x.data(), count, *stream)
-                               : model.posterior(x.data(), count, false);
+    // A model with a classifier: q(y|x) runs once, for the map's colourings and as the y the
+    // items are encoded under (the one posterior would choose by itself).
+    const ModelInfo& info = model.info();
+    const std::vector<float> y =
+        info.hasClassifier
+            ? storeClasses(e_, model.classLogits(x.data(), count), int(info.classes.size()), first)
+            : std::vector<float>{};
+    const Posterior q = !info.hasClassifier ? (stream ? model.posterior(x.data(), count, *stream)
+                                                      : model.posterior(x.data(), count, false))
+                        : stream            ? model.posteriorGiven(x.data(), count, y, *stream)
+                                            : model.posteriorGiven(x.data(), count, y, false);
     const std::vector<float> logPx = model.logPx(x.data(), count, q.z);
     const auto& layers = model.info().layers;
     for (int64_t i = 0; i < count; ++i) storeItem(e_, layers, chosen_, q, logPx, first, i);
-    if (model.info().hasClassifier)
-      storeClasses(e_, model.classLogits(x.data(), count), int(model.info().classes.size()), first);
+
     const std::lock_guard<std::mutex> lock(mutex_);
     done_ += count;
     job_.report(double(done_) / double(e_.items));

@@ -67,6 +67,20 @@ Reconstructions reconstruct(const Model& model, const Dataset& dataset,
   return r;
 }
 
+ClassPosterior classPosterior(const float* logits, int k, float* probabilities) {
+  ClassPosterior out;
+  out.predicted = int(std::max_element(logits, logits + k) - logits);
+  const double top = logits[out.predicted];
+  double sum = 0;
+  for (int c = 0; c < k; ++c) sum += std::exp(double(logits[c]) - top);
+  for (int c = 0; c < k; ++c) {
+    const double logP = double(logits[c]) - top - std::log(sum);
+    out.entropy -= std::exp(logP) * logP;
+    if (probabilities) probabilities[c] = float(std::exp(logP));
+  }
+  return out;
+}
+
 std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature,
                                int cls) {
   Latents eps = model.noise(count, 0, seed);

@@ -38,6 +38,14 @@ std::vector<int64_t> spreadIndices(int64_t datasetSize, int count, int64_t offse
 Reconstructions reconstruct(const Model& model, const Dataset& dataset,
                             const std::vector<int64_t>& indices);
 
+// One row of q(y|x)'s logits read as a distribution: its most probable class and its entropy
+// (nats), and, when `probabilities` is given, the softmax written there (k values).
+struct ClassPosterior {
+  int predicted = 0;
+  double entropy = 0;
+};
+ClassPosterior classPosterior(const float* logits, int k, float* probabilities = nullptr);
+
 // `count` images from the prior with noise from `seed`, every layer at `temperature`; a
 // conditional model's under class `cls` (-1: the first class, the contract's default).
 std::vector<float> samplePrior(const Model& model, int count, uint64_t seed, double temperature,
