@@ -3,6 +3,7 @@
 //            Fashion-MNIST images, reduced to 50 dimensions with PCA;
 //   million: 1,000,000 points from a 32-dimensional mixture of 20 Gaussians.
 // Writes the inputs and every layout as .npy into OUT_DIR so quality is scored by one script.
+// Usage: bench_projections OUT_DIR [--no-tsne] [--fashion-only]
 
 #include <QCoreApplication>
 #include <QDir>
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
   const QString out = app.arguments().value(1, QDir::tempPath());
   const bool skipTsne = app.arguments().contains("--no-tsne");
+  const bool fashionOnly = app.arguments().contains("--fashion-only");
   configureTorch({1});
 
   // Fashion-MNIST latents, 70k x 220 -> PCA 50.
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
     report("tsne", "fashion", timed([&] { y = tsne(x.data(), 70000, 50, tp); }));
     save(out + "/strata_tsne_fashion.npy", y, {70000, 2});
   }
+  if (fashionOnly) return 0;
 
   // One million points, 32-D mixture of 20 Gaussians.
   std::mt19937_64 rng(11);

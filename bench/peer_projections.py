@@ -40,6 +40,7 @@ def graph_recall(found, x, rows, k=15):
 def main():
     out = sys.argv[1]
     tsne_too = "--no-tsne" not in sys.argv
+    fashion_only = "--fashion-only" in sys.argv
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     import umap
@@ -56,21 +57,37 @@ def main():
     y, s = timed(lambda: umap.UMAP(random_state=0).fit_transform(x))
     report("umap", "fashion", s)
     np.save(os.path.join(out, "python_umap_fashion.npy"), y.astype(np.float32))
+    # Without random_state umap-learn runs its layout on every core (not reproducible).
+    y, s = timed(lambda: umap.UMAP(n_jobs=-1).fit_transform(x))
+    report("umap-unseeded", "fashion", s)
+    np.save(os.path.join(out, "python_umap-unseeded_fashion.npy"), y.astype(np.float32))
     if tsne_too:
         y, s = timed(lambda: TSNE(init="pca", learning_rate="auto", n_jobs=2, random_state=0).fit_transform(x))
         report("tsne", "fashion", s)
         np.save(os.path.join(out, "python_tsne_fashion.npy"), y.astype(np.float32))
 
-    m = np.load(os.path.join(out, "million_input.npy"))
+    m = None if fashion_only else np.load(os.path.join(out, "million_input.npy"))
+    if m is not None:
+        run_million(out, m)
+    score_fashion(out, x)
+    if m is not None:
+        score_million_graphs(out, m)
+
+
+def run_million(out, m):
+    import pynndescent
+    from sklearn.decomposition import PCA
     _, s = timed(lambda: PCA(n_components=2, svd_solver="randomized", random_state=0).fit_transform(m))
     report("pca", "million", s)
     idx, s = timed(lambda: pynndescent.NNDescent(m, n_neighbors=16, random_state=0, n_jobs=2).neighbor_graph[0][:, 1:])
     report("knn15", "million", s)
     np.save(os.path.join(out, "python_knn_million_first20k.npy"), idx[:20000].astype(np.float32))
 
-    # Quality of every layout and graph, scored identically.
+
+def score_fashion(out, x):
+    """Quality of every layout and graph, scored identically."""
     for impl in ("strata", "python"):
-        for method in ("pca", "umap", "tsne"):
+        for method in ("pca", "umap", "umap-unseeded", "tsne"):
             path = os.path.join(out, "%s_%s_fashion.npy" % (impl, method))
             if os.path.exists(path):
                 print(json.dumps({"impl": impl, "quality": method, "data": "fashion",
@@ -79,6 +96,11 @@ def main():
         g = np.load(os.path.join(out, "%s_knn_fashion.npy" % impl)).astype(np.int64)
         print(json.dumps({"impl": impl, "quality": "knn15", "data": "fashion",
                           "graph_recall": round(graph_recall(g, x, rows), 4)}), flush=True)
+
+
+def score_million_graphs(out, m):
+    rows = np.arange(2000)
+    for impl in ("strata", "python"):
         g = np.load(os.path.join(out, "%s_knn_million_first20k.npy" % impl)).astype(np.int64)
         print(json.dumps({"impl": impl, "quality": "knn15", "data": "million",
                           "graph_recall": round(graph_recall(g, m, rows), 4)}), flush=True)

@@ -33,24 +33,28 @@ PY
 fi
 # Projections (long: scikit-learn's t-SNE on 70,000 points takes minutes) and scatter frames.
 if [[ $sections == *" projections "* ]]; then
-  build/release/bench/bench_projections "$out" > "$out/proj_strata.jsonl"
-  /usr/bin/python3 bench/peer_projections.py "$out" > "$out/proj_python.jsonl"
+  # STRATA_BENCH_PROJECTIONS="--fashion-only --no-tsne" runs only the 70,000-point UMAP and PCA.
+  read -r -a projection_args <<< "${STRATA_BENCH_PROJECTIONS:-}"
+  build/release/bench/bench_projections "$out" "${projection_args[@]}" > "$out/proj_strata.jsonl"
+  /usr/bin/python3 bench/peer_projections.py "$out" "${projection_args[@]}" > "$out/proj_python.jsonl"
   /usr/bin/python3 - "$out" <<'PY'
 import json, sys, os
 out = sys.argv[1]
 rows = [json.loads(l) for f in ("proj_strata.jsonl", "proj_python.jsonl") for l in open(os.path.join(out, f))]
 time = {(r["impl"], r["what"], r["data"]): r["seconds"] for r in rows if "seconds" in r}
 quality = {(r["impl"], r["quality"], r["data"]): r.get("knn_recall_10", r.get("graph_recall")) for r in rows if "quality" in r}
-peer = {"pca": "scikit-learn PCA", "tsne": "scikit-learn TSNE", "umap": "umap-learn", "knn15": "pynndescent"}
+peer = {"pca": "scikit-learn PCA", "tsne": "scikit-learn TSNE", "umap": "umap-learn (seeded)",
+        "umap-unseeded": "umap-learn (unseeded, parallel)", "knn15": "pynndescent"}
 print("\n| task | data | Strata s | peer | peer s | peer / Strata | Strata quality | peer quality |")
 print("|---|---|---:|---|---:|---:|---:|---:|")
-for (impl, what, data), s in sorted(time.items()):
-    if impl != "strata" or (("python", what, data) not in time):
+for (impl, what, data), p in sorted(time.items()):
+    mine = what.split("-")[0]  # a peer's variant is compared with Strata's one way
+    if impl != "python" or (("strata", mine, data) not in time):
         continue
-    p = time[("python", what, data)]
-    q1, q2 = quality.get(("strata", what, data)), quality.get(("python", what, data))
+    s = time[("strata", mine, data)]
+    q1, q2 = quality.get(("strata", mine, data)), quality.get(("python", what, data))
     fmt = lambda q: "" if q is None else f"{q:.3f}"
-    print(f"| {what} | {data} | {s:.2f} | {peer[what]} | {p:.2f} | {p / s:.1f}x | {fmt(q1)} | {fmt(q2)} |")
+    print(f"| {mine} | {data} | {s:.2f} | {peer[what]} | {p:.2f} | {p / s:.1f}x | {fmt(q1)} | {fmt(q2)} |")
 PY
 fi
 # Scatter frames: density drawing, VTK's point path and NumPy's aggregation in one run.

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/base/errors.h"
@@ -145,12 +146,15 @@ void appendShard(const Shard& shard, Encoding& vectors, std::vector<int64_t>* la
     throw DataError(folder.toStdString(), "the shards hold more than " +
                                               std::to_string(kMaxArrayBytes >> 30) +
                                               " GB of vectors, the most Strata reads");
-  const std::vector<float> values = part.toFloat();
-  for (size_t i = 0; i < values.size(); ++i)
+  // Converted straight into the joined vectors (no copy of each shard in between).
+  const size_t start = vectors.latents.size(), count = size_t(part.count());
+  vectors.latents.resize(start + count);
+  float* values = vectors.latents.data() + start;
+  part.toFloat(values);
+  for (size_t i = 0; i < count; ++i)
     if (!std::isfinite(values[i]))
       throw DataError(where, "vector " + std::to_string(i / size_t(vectors.dims)) + " holds " +
                                  part.textAt(int64_t(i)) + "; vectors must be finite");
-  vectors.latents.insert(vectors.latents.end(), values.begin(), values.end());
   vectors.items += part.shape[0];
   if (!labels) return;
   const NpyArray shardLabels = readNpy(shard.labels);
@@ -159,6 +163,19 @@ void appendShard(const Shard& shard, Encoding& vectors, std::vector<int64_t>* la
                     "labels must be [n] with one per vector of " + where);
   const std::vector<int64_t> read = shardLabels.toInt();
   labels->insert(labels->end(), read.begin(), read.end());
+}
+
+// Room for every shard's vectors up front, so joining them never copies what is already read
+// (a growing vector holds three times its data while it moves). Bounded by the files' sizes,
+// so a manifest that overstates its items cannot make Strata take memory the shards lack.
+void reserveForShards(const Plan& plan, std::vector<float>& latents) {
+  uint64_t fileValues = 0;  // every value takes at least 4 bytes of a shard file
+  for (const Shard& shard : plan.shards)
+    fileValues += uint64_t(QFileInfo(shard.vectors).size()) / 4;
+  uint64_t wanted = fileValues;
+  if (plan.items >= 0 && plan.dims > 0)
+    wanted = std::min(wanted, uint64_t(plan.items) * uint64_t(plan.dims));
+  if (wanted * 4 <= kMaxArrayBytes) latents.reserve(size_t(wanted));
 }
 
 }  // namespace
@@ -181,6 +198,7 @@ EmbeddingFile loadShardFolder(const QString& path, const JobControl& job) {
 
   auto vectors = std::make_shared<Encoding>();
   vectors->dims = plan.dims;
+  reserveForShards(plan, vectors->latents);
   std::vector<int64_t> labels;
   const bool labelled = !plan.shards.front().labels.isEmpty();
   for (size_t k = 0; k < plan.shards.size(); ++k) {

@@ -225,12 +225,17 @@ std::vector<float> NpyArray::toFloat() const {
   const int64_t n = count();
   checkCopySize(where, n, sizeof(float));
   std::vector<float> out(static_cast<size_t>(n));
+  toFloat(out.data());
+  return out;
+}
+
+void NpyArray::toFloat(float* out) const {
+  const int64_t n = count();
   if (kind == 'f' && wordSize == 4) {
-    std::memcpy(out.data(), bytes.data(), out.size() * 4);
-    return out;
+    std::memcpy(out, bytes.data(), size_t(n) * 4);
+    return;
   }
   for (int64_t i = 0; i < n; ++i) out[size_t(i)] = float(valueAt(i));
-  return out;
 }
 
 std::vector<int64_t> NpyArray::toInt() const {

@@ -31,6 +31,8 @@ struct NpyArray {
   // Converted copies. Throw DataError naming `where` if the copy would exceed kMaxArrayBytes;
   // toInt also for any element that is not a whole number in the int64 range.
   std::vector<float> toFloat() const;
+  // The same into `out`, which holds count() floats (no size check: the caller allocated it).
+  void toFloat(float* out) const;
   std::vector<double> toDouble() const;
   std::vector<int64_t> toInt() const;
 };

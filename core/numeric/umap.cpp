@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 
 #include "core/numeric/knn.h"
 #include "core/numeric/pca.h"
+#include "core/numeric/umap_layout.h"
 
 namespace strata {
 
@@ -43,15 +43,12 @@ void umapCurve(double spread, double minDistance, double& a, double& b) {
 
 namespace {
 
-struct Edge {
-  int32_t a, b;
-  float w;
-};
-
-// Fuzzy membership of each directed edge: exp(-(d - rho) / sigma), sum = log2(k).
+// Fuzzy membership of each directed edge: exp(-(d - rho) / sigma), summing to
+// log2(neighbourhood) over the k = neighbourhood - 1 neighbours (umap-learn's n_neighbors counts
+// the point itself).
 std::vector<float> directedMemberships(const KnnGraph& g, int64_t n, int k) {
   std::vector<float> weight(size_t(n) * size_t(k));
-  const double target = std::log2(double(k));
+  const double target = std::log2(double(k + 1));
   for (int64_t i = 0; i < n; ++i) {
     const float* d = g.distances.data() + size_t(i) * size_t(k);
     double rho = 0;
@@ -81,9 +78,9 @@ std::vector<float> directedMemberships(const KnnGraph& g, int64_t n, int k) {
 }
 
 // Fuzzy union: w_ij + w_ji - w_ij w_ji over the symmetric edge set.
-std::vector<Edge> fuzzyUnion(const KnnGraph& g, const std::vector<float>& weight, int64_t n,
-                             int k) {
-  std::vector<Edge> edges;
+std::vector<UmapEdge> fuzzyUnion(const KnnGraph& g, const std::vector<float>& weight, int64_t n,
+                                 int k) {
+  std::vector<UmapEdge> edges;
   std::vector<std::pair<int64_t, float>> directed;  // key a * n + b
   directed.reserve(size_t(n) * size_t(k));
   for (int64_t i = 0; i < n; ++i)
@@ -105,8 +102,8 @@ std::vector<Edge> fuzzyUnion(const KnnGraph& g, const std::vector<float>& weight
 }
 
 // PCA initialisation scaled to a box of side 10, as umap-learn does for its init arrays.
-std::vector<double> pcaStart(const float* data, int64_t n, int dims) {
-  std::vector<double> y(size_t(n) * 2);
+std::vector<float> pcaStart(const float* data, int64_t n, int dims) {
+  std::vector<float> y(size_t(n) * 2);
   const PcaModel pca = fitPca(data, n, dims, std::min(2, dims));
   const std::vector<float> init = pca.transform(data, n);
   for (int c = 0; c < 2; ++c) {
@@ -117,73 +114,10 @@ std::vector<double> pcaStart(const float* data, int64_t n, int dims) {
     }
     for (int64_t i = 0; i < n; ++i) {
       const double v = c < pca.components ? init[size_t(i * pca.components + c)] : 0.0;
-      y[size_t(2 * i + c)] = hi > lo ? 10.0 * (v - lo) / (hi - lo) : 0.0;
+      y[size_t(2 * i + c)] = hi > lo ? float(10.0 * (v - lo) / (hi - lo)) : 0.0f;
     }
   }
   return y;
-}
-
-// The SGD schedule of umap-learn: each edge is sampled every maxWeight / w epochs, with
-// `negativeSamples` negative samples per positive one.
-struct EdgeSchedule {
-  std::vector<Edge> edges;
-  std::vector<double> epochsPerSample, nextSample, epochsPerNegative, nextNegative;
-};
-
-EdgeSchedule scheduleEdges(const std::vector<Edge>& edges, int epochs, int negativeSamples) {
-  float maxWeight = 0;
-  for (const Edge& e : edges) maxWeight = std::max(maxWeight, e.w);
-  // Edges far below the strongest are never sampled in umap-learn's schedule; drop them.
-  EdgeSchedule s;
-  for (const Edge& e : edges)
-    if (e.w >= maxWeight / double(epochs)) s.edges.push_back(e);
-  for (const Edge& e : s.edges) {
-    s.epochsPerSample.push_back(maxWeight / e.w);
-    s.nextSample.push_back(maxWeight / e.w);
-    s.epochsPerNegative.push_back(maxWeight / e.w / negativeSamples);
-    s.nextNegative.push_back(maxWeight / e.w / negativeSamples);
-  }
-  return s;
-}
-
-double clip(double v) {
-  return std::clamp(v, -4.0, 4.0);
-}
-
-// One epoch of SGD: attraction along every edge due, repulsion from random points.
-void layoutEpoch(EdgeSchedule& s, std::vector<double>& y, int epoch, double alpha, double a,
-                 double b, std::mt19937_64& rng, std::uniform_int_distribution<int64_t>& anyPoint) {
-  const std::vector<Edge>& kept = s.edges;
-  for (size_t e = 0; e < kept.size(); ++e) {
-    if (s.nextSample[e] > epoch) continue;
-    // Each edge is applied in both directions, as in umap-learn's symmetric graph.
-    for (int side = 0; side < 2; ++side) {
-      const int64_t i = side ? kept[e].b : kept[e].a, j = side ? kept[e].a : kept[e].b;
-      double dx = y[size_t(2 * i)] - y[size_t(2 * j)],
-             dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
-      double d2 = dx * dx + dy * dy;
-      if (d2 > 0) {
-        const double powB = std::pow(d2, b);  // d2^(b-1) = powB / d2
-        const double coeff = -2.0 * a * b * (powB / d2) / (a * powB + 1.0);
-        const double gx = clip(coeff * dx) * alpha, gy = clip(coeff * dy) * alpha;
-        y[size_t(2 * i)] += gx, y[size_t(2 * i + 1)] += gy;
-        y[size_t(2 * j)] -= gx, y[size_t(2 * j + 1)] -= gy;
-      }
-      const int negatives = int((epoch - s.nextNegative[e]) / s.epochsPerNegative[e]);
-      for (int n = 0; n < negatives; ++n) {
-        const int64_t m = anyPoint(rng);
-        if (m == i) continue;
-        dx = y[size_t(2 * i)] - y[size_t(2 * m)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * m + 1)];
-        d2 = dx * dx + dy * dy;
-        const double coeff = d2 > 0 ? 2.0 * b / ((0.001 + d2) * (a * std::pow(d2, b) + 1.0)) : 0.0;
-        y[size_t(2 * i)] += (coeff > 0 ? clip(coeff * dx) : 4.0) * alpha;
-        y[size_t(2 * i + 1)] += (coeff > 0 ? clip(coeff * dy) : 4.0) * alpha;
-      }
-    }
-    s.nextSample[e] += s.epochsPerSample[e];
-    s.nextNegative[e] += s.epochsPerNegative[e] *
-                         std::max(1, int((epoch - s.nextNegative[e]) / s.epochsPerNegative[e]));
-  }
 }
 
 }  // namespace
@@ -191,28 +125,24 @@ void layoutEpoch(EdgeSchedule& s, std::vector<double>& y, int epoch, double alph
 std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParameters& p,
                         const JobControl& job) {
   if (n < 4) throw std::invalid_argument("UMAP needs at least four points");
-  const int k = int(std::min<int64_t>(p.neighbours, n - 1));
+  // umap-learn's n_neighbors includes the point itself: n_neighbors - 1 others.
+  const int k = int(std::min<int64_t>(std::max(1, p.neighbours - 1), n - 1));
   JobControl knnJob{job.cancel, [&job](double f) { job.report(0.3 * f); }};
   const KnnGraph g = approximateKnn(data, n, dims, k, p.seed, knnJob, p.threads);
-  const std::vector<Edge> edges = fuzzyUnion(g, directedMemberships(g, n, k), n, k);
+  const std::vector<UmapEdge> edges = fuzzyUnion(g, directedMemberships(g, n, k), n, k);
   job.report(0.35);
 
-  std::vector<double> y = pcaStart(data, n, dims);
-  double a = 0, b = 0;
-  umapCurve(p.spread, p.minDistance, a, b);
-  const int epochs = p.epochs > 0 ? p.epochs : (n <= 10000 ? 500 : 200);
-  EdgeSchedule schedule = scheduleEdges(edges, epochs, p.negativeSamples);
-  std::mt19937_64 rng(p.seed);
-  std::uniform_int_distribution<int64_t> anyPoint(0, n - 1);
-  for (int epoch = 0; epoch < epochs; ++epoch) {
-    job.cancel.throwIfCancelled();
-    const double alpha = p.learningRate * (1.0 - double(epoch) / epochs);
-    layoutEpoch(schedule, y, epoch, alpha, a, b, rng, anyPoint);
-    if (epoch % 5 == 0) job.report(0.35 + 0.65 * double(epoch) / epochs);
-  }
-  std::vector<float> out(y.begin(), y.end());
+  std::vector<float> y = pcaStart(data, n, dims);
+  UmapLayoutSettings layout;
+  umapCurve(p.spread, p.minDistance, layout.a, layout.b);
+  layout.epochs = p.epochs > 0 ? p.epochs : (n <= 10000 ? 500 : 200);
+  layout.learningRate = p.learningRate;
+  layout.negativeSamples = p.negativeSamples;
+  layout.seed = p.seed;
+  layout.threads = p.threads;
+  layoutUmap(edges, y, layout, job.range(0.35, 1.0));
   job.report(1.0);
-  return out;
+  return y;
 }
 
 }  // namespace strata

@@ -10,14 +10,14 @@
 namespace strata {
 
 struct UmapParameters {
-  int neighbours = 15;
+  int neighbours = 15;  // as umap-learn's n_neighbors, which counts the point itself
   double minDistance = 0.1;
   double spread = 1.0;
   int epochs = 0;  // 0: 500 below 10,000 points, else 200 (as umap-learn)
   double learningRate = 1.0;
   int negativeSamples = 5;
   uint64_t seed = 0;
-  int threads = 2;  // for the kNN search
+  int threads = 2;  // for the kNN search and the layout (the result does not depend on it)
 };
 
 // The curve 1 / (1 + a d^(2b)) that best fits the target membership for these settings.

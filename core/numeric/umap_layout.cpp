@@ -1,0 +1,172 @@
+#include "core/numeric/umap_layout.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <thread>
+
+namespace strata {
+namespace {
+
+// Parallel SGD that stays reproducible: the points are split into two halves by the starting
+// layout's first coordinate. In each epoch the edges inside a half are followed by that half's
+// own thread, then the edges across the halves on one thread; negative samples read the
+// positions as they stood at the start of the epoch. No thread reads a position another thread
+// writes, so one thread or two give the same layout bit for bit. (umap-learn's parallel layout
+// races instead, which is why it runs on one thread when given a random_state.)
+constexpr int kHalves = 2;
+
+// splitmix64: a fast stream, fixed by its seed, for choosing negative samples.
+class SampleRandom {
+ public:
+  explicit SampleRandom(uint64_t seed) : state_(seed) {}
+  // Uniform in [0, n) for n < 2^32 (Lemire's multiply-shift; its bias is below 2^-15 here).
+  int64_t below(uint64_t n) { return int64_t(((next() >> 32) * n) >> 32); }
+
+ private:
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  uint64_t state_;
+};
+
+// umap-learn's schedule: each edge is due every maxWeight / w epochs, with `negativeSamples`
+// negative samples per positive one. Edges far below the strongest are never due; dropped.
+struct Schedule {
+  std::vector<UmapEdge> edges;
+  std::vector<double> epochsPerSample, nextSample, epochsPerNegative, nextNegative;
+};
+
+Schedule scheduleEdges(const std::vector<UmapEdge>& edges, int epochs, int negativeSamples) {
+  float maxWeight = 0;
+  for (const UmapEdge& e : edges) maxWeight = std::max(maxWeight, e.w);
+  Schedule s;
+  for (const UmapEdge& e : edges)
+    if (e.w >= maxWeight / double(epochs)) s.edges.push_back(e);
+  for (const UmapEdge& e : s.edges) {
+    const double every = double(maxWeight) / e.w;
+    s.epochsPerSample.push_back(every);
+    s.nextSample.push_back(every);
+    s.epochsPerNegative.push_back(every / negativeSamples);
+    s.nextNegative.push_back(every / negativeSamples);
+  }
+  return s;
+}
+
+// Which half each point is in: below or above the median of the starting first coordinate
+// (ties by index), so the edges of a kNN graph mostly stay inside a half.
+std::vector<uint8_t> halves(const std::vector<float>& y) {
+  const size_t n = y.size() / 2;
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  auto byFirst = [&y](int64_t i, int64_t j) {
+    return y[size_t(2 * i)] != y[size_t(2 * j)] ? y[size_t(2 * i)] < y[size_t(2 * j)] : i < j;
+  };
+  std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(n / 2), order.end(), byFirst);
+  std::vector<uint8_t> half(n, 1);
+  for (size_t r = 0; r < n / 2; ++r) half[size_t(order[r])] = 0;
+  return half;
+}
+
+float clip(float v) {
+  return std::clamp(v, -4.0f, 4.0f);
+}
+
+struct Step {
+  float alpha, a, b;
+  int epoch;
+  int64_t n;
+};
+
+// Pulls i and j together along one edge (both move, as umap-learn's move_other).
+void attract(float* y, int64_t i, int64_t j, const Step& st) {
+  const float dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+  const float d2 = dx * dx + dy * dy;
+  if (!(d2 > 0)) return;
+  const float powB = std::pow(d2, st.b);  // d2^(b-1) = powB / d2
+  const float coeff = -2.0f * st.a * st.b * (powB / d2) / (st.a * powB + 1.0f);
+  const float gx = clip(coeff * dx) * st.alpha, gy = clip(coeff * dy) * st.alpha;
+  y[2 * i] += gx, y[2 * i + 1] += gy;
+  y[2 * j] -= gx, y[2 * j + 1] -= gy;
+}
+
+// Pushes i away from `count` random points, read from the epoch's starting positions. The
+// gradients are taken at i's position before this edge's negative samples and then summed: the
+// samples are independent of each other, so their powf calls overlap instead of waiting on the
+// previous sample's move.
+void repel(float* y, const float* start, int64_t i, int count, SampleRandom& random,
+           const Step& st) {
+  const float xi = y[2 * i], yi = y[2 * i + 1];
+  float gx = 0, gy = 0;
+  for (int s = 0; s < count; ++s) {
+    const int64_t m = random.below(uint64_t(st.n));
+    if (m == i) continue;
+    const float dx = xi - start[2 * m], dy = yi - start[2 * m + 1];
+    const float d2 = dx * dx + dy * dy;
+    const float coeff =
+        d2 > 0 ? 2.0f * st.b / ((0.001f + d2) * (st.a * std::pow(d2, st.b) + 1.0f)) : 0.0f;
+    gx += coeff > 0 ? clip(coeff * dx) : 4.0f;
+    gy += coeff > 0 ? clip(coeff * dy) : 4.0f;
+  }
+  y[2 * i] += gx * st.alpha;
+  y[2 * i + 1] += gy * st.alpha;
+}
+
+// Follows the listed edges that are due this epoch, in order.
+void followEdges(Schedule& s, const std::vector<int32_t>& list, float* y, const float* start,
+                 SampleRandom& random, const Step& st) {
+  for (const int32_t e : list) {
+    if (s.nextSample[size_t(e)] > st.epoch) continue;
+    const UmapEdge& edge = s.edges[size_t(e)];
+    const int negatives =
+        int((st.epoch - s.nextNegative[size_t(e)]) / s.epochsPerNegative[size_t(e)]);
+    // Each edge is followed from both ends, as in umap-learn's symmetric graph.
+    attract(y, edge.a, edge.b, st);
+    repel(y, start, edge.a, negatives, random, st);
+    attract(y, edge.b, edge.a, st);
+    repel(y, start, edge.b, negatives, random, st);
+    s.nextSample[size_t(e)] += s.epochsPerSample[size_t(e)];
+    s.nextNegative[size_t(e)] += s.epochsPerNegative[size_t(e)] * std::max(1, negatives);
+  }
+}
+
+}  // namespace
+
+void layoutUmap(const std::vector<UmapEdge>& edges, std::vector<float>& y,
+                const UmapLayoutSettings& s, const JobControl& job) {
+  Schedule schedule = scheduleEdges(edges, s.epochs, s.negativeSamples);
+  const std::vector<uint8_t> half = halves(y);
+  // Lists 0 and 1: edges inside each half; list 2: edges across.
+  std::vector<int32_t> lists[kHalves + 1];
+  for (size_t e = 0; e < schedule.edges.size(); ++e) {
+    const UmapEdge& edge = schedule.edges[e];
+    const int ha = half[size_t(edge.a)], hb = half[size_t(edge.b)];
+    lists[ha == hb ? ha : kHalves].push_back(int32_t(e));
+  }
+  std::vector<float> start(y.size());
+  for (int epoch = 0; epoch < s.epochs; ++epoch) {
+    job.cancel.throwIfCancelled();
+    const Step st{float(s.learningRate * (1.0 - double(epoch) / s.epochs)), float(s.a), float(s.b),
+                  epoch, int64_t(y.size() / 2)};
+    std::copy(y.begin(), y.end(), start.begin());
+    auto run = [&](int list) {
+      SampleRandom random(s.seed * 0x100000001B3ull + uint64_t(epoch) * (kHalves + 1) +
+                          uint64_t(list));
+      followEdges(schedule, lists[list], y.data(), start.data(), random, st);
+    };
+    if (s.threads >= 2) {
+      std::thread other([&] { run(1); });
+      run(0);
+      other.join();
+    } else {
+      run(0), run(1);
+    }
+    run(kHalves);
+    if (epoch % 5 == 0) job.report(double(epoch) / s.epochs);
+  }
+}
+
+}  // namespace strata
