@@ -1,7 +1,7 @@
 """The peers of bench_projections.cpp on the very inputs it wrote: scikit-learn PCA and TSNE,
 umap-learn UMAP and pynndescent kNN. Then scores every layout the same way.
 
-    /usr/bin/python3 bench/peer_projections.py OUT_DIR [--no-tsne]
+    /usr/bin/python3 bench/peer_projections.py OUT_DIR [--no-tsne] [--fashion-only]
 """
 import json
 import os

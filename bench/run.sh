@@ -35,8 +35,8 @@ fi
 if [[ $sections == *" projections "* ]]; then
   # STRATA_BENCH_PROJECTIONS="--fashion-only --no-tsne" runs only the 70,000-point UMAP and PCA.
   read -r -a projection_args <<< "${STRATA_BENCH_PROJECTIONS:-}"
-  build/release/bench/bench_projections "$out" "${projection_args[@]}" > "$out/proj_strata.jsonl"
-  /usr/bin/python3 bench/peer_projections.py "$out" "${projection_args[@]}" > "$out/proj_python.jsonl"
+  build/release/bench/bench_projections "$out" ${projection_args[@]+"${projection_args[@]}"} > "$out/proj_strata.jsonl"
+  /usr/bin/python3 bench/peer_projections.py "$out" ${projection_args[@]+"${projection_args[@]}"} > "$out/proj_python.jsonl"
   /usr/bin/python3 - "$out" <<'PY'
 import json, sys, os
 out = sys.argv[1]

@@ -169,13 +169,16 @@ void appendShard(const Shard& shard, Encoding& vectors, std::vector<int64_t>* la
 // (a growing vector holds three times its data while it moves). Bounded by the files' sizes,
 // so a manifest that overstates its items cannot make Strata take memory the shards lack.
 void reserveForShards(const Plan& plan, std::vector<float>& latents) {
+  const uint64_t most = kMaxArrayBytes / 4;
   uint64_t fileValues = 0;  // every value takes at least 4 bytes of a shard file
-  for (const Shard& shard : plan.shards)
-    fileValues += uint64_t(QFileInfo(shard.vectors).size()) / 4;
+  for (const Shard& shard : plan.shards) {
+    fileValues += uint64_t(std::max<qint64>(0, QFileInfo(shard.vectors).size())) / 4;
+    if (fileValues > most) return;  // more than Strata reads: appendShard says so
+  }
   uint64_t wanted = fileValues;
   if (plan.items >= 0 && plan.dims > 0)
     wanted = std::min(wanted, uint64_t(plan.items) * uint64_t(plan.dims));
-  if (wanted * 4 <= kMaxArrayBytes) latents.reserve(size_t(wanted));
+  latents.reserve(size_t(wanted));
 }
 
 }  // namespace

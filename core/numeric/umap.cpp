@@ -125,6 +125,7 @@ std::vector<float> pcaStart(const float* data, int64_t n, int dims) {
 std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParameters& p,
                         const JobControl& job) {
   if (n < 4) throw std::invalid_argument("UMAP needs at least four points");
+  if (n > INT32_MAX) throw std::invalid_argument("UMAP takes at most 2^31 - 1 points");
   // umap-learn's n_neighbors includes the point itself: n_neighbors - 1 others.
   const int k = int(std::min<int64_t>(std::max(1, p.neighbours - 1), n - 1));
   JobControl knnJob{job.cancel, [&job](double f) { job.report(0.3 * f); }};
