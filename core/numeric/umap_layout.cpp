@@ -34,29 +34,6 @@ class SampleRandom {
   uint64_t state_;
 };
 
-// umap-learn's schedule: each edge is due every maxWeight / w epochs, with `negativeSamples`
-// negative samples per positive one. Edges far below the strongest are never due; dropped.
-struct Schedule {
-  std::vector<UmapEdge> edges;
-  std::vector<double> epochsPerSample, nextSample, epochsPerNegative, nextNegative;
-};
-
-Schedule scheduleEdges(const std::vector<UmapEdge>& edges, int epochs, int negativeSamples) {
-  float maxWeight = 0;
-  for (const UmapEdge& e : edges) maxWeight = std::max(maxWeight, e.w);
-  Schedule s;
-  for (const UmapEdge& e : edges)
-    if (e.w >= maxWeight / double(epochs)) s.edges.push_back(e);
-  for (const UmapEdge& e : s.edges) {
-    const double every = double(maxWeight) / e.w;
-    s.epochsPerSample.push_back(every);
-    s.nextSample.push_back(every);
-    s.epochsPerNegative.push_back(every / negativeSamples);
-    s.nextNegative.push_back(every / negativeSamples);
-  }
-  return s;
-}
-
 // Which half each point is in: below or above the median of the starting first coordinate
 // (ties by index), so the edges of a kNN graph mostly stay inside a half.
 std::vector<uint8_t> halves(const std::vector<float>& y) {
@@ -70,6 +47,43 @@ std::vector<uint8_t> halves(const std::vector<float>& y) {
   std::vector<uint8_t> half(n, 1);
   for (size_t r = 0; r < n / 2; ++r) half[size_t(order[r])] = 0;
   return half;
+}
+
+// umap-learn's schedule: each edge is due every maxWeight / w epochs, with `negativeSamples`
+// negative samples per positive one. Edges far below the strongest are never due; dropped.
+// The edges are grouped by who follows them: those inside half 0, inside half 1, then across
+// (each group in the graph's order), so each thread reads and writes its own stretch of the
+// arrays and never shares a cache line's worth of schedule with the other.
+struct Schedule {
+  std::vector<UmapEdge> edges;
+  std::vector<double> epochsPerSample, nextSample, epochsPerNegative, nextNegative;
+  size_t begin[kHalves + 2] = {};  // group g is [begin[g], begin[g + 1])
+};
+
+Schedule scheduleEdges(const std::vector<UmapEdge>& edges, const std::vector<uint8_t>& half,
+                       int epochs, int negativeSamples) {
+  float maxWeight = 0;
+  for (const UmapEdge& e : edges) maxWeight = std::max(maxWeight, e.w);
+  std::vector<UmapEdge> groups[kHalves + 1];
+  for (const UmapEdge& e : edges) {
+    if (!(e.w >= maxWeight / double(epochs))) continue;
+    const int ha = half[size_t(e.a)], hb = half[size_t(e.b)];
+    groups[ha == hb ? ha : kHalves].push_back(e);
+  }
+  Schedule s;
+  for (int g = 0; g <= kHalves; ++g) {
+    s.begin[g] = s.edges.size();
+    s.edges.insert(s.edges.end(), groups[g].begin(), groups[g].end());
+  }
+  s.begin[kHalves + 1] = s.edges.size();
+  for (const UmapEdge& e : s.edges) {
+    const double every = double(maxWeight) / e.w;
+    s.epochsPerSample.push_back(every);
+    s.nextSample.push_back(every);
+    s.epochsPerNegative.push_back(every / negativeSamples);
+    s.nextNegative.push_back(every / negativeSamples);
+  }
+  return s;
 }
 
 float clip(float v) {
@@ -116,21 +130,20 @@ void repel(float* y, const float* start, int64_t i, int count, SampleRandom& ran
   y[2 * i + 1] += gy * st.alpha;
 }
 
-// Follows the listed edges that are due this epoch, in order.
-void followEdges(Schedule& s, const std::vector<int32_t>& list, float* y, const float* start,
-                 SampleRandom& random, const Step& st) {
-  for (const int32_t e : list) {
-    if (s.nextSample[size_t(e)] > st.epoch) continue;
-    const UmapEdge& edge = s.edges[size_t(e)];
-    const int negatives =
-        int((st.epoch - s.nextNegative[size_t(e)]) / s.epochsPerNegative[size_t(e)]);
+// Follows group g's edges that are due this epoch, in order.
+void followEdges(Schedule& s, int g, float* y, const float* start, SampleRandom& random,
+                 const Step& st) {
+  for (size_t e = s.begin[g]; e < s.begin[g + 1]; ++e) {
+    if (s.nextSample[e] > st.epoch) continue;
+    const UmapEdge& edge = s.edges[e];
+    const int negatives = int((st.epoch - s.nextNegative[e]) / s.epochsPerNegative[e]);
     // Each edge is followed from both ends, as in umap-learn's symmetric graph.
     attract(y, edge.a, edge.b, st);
     repel(y, start, edge.a, negatives, random, st);
     attract(y, edge.b, edge.a, st);
     repel(y, start, edge.b, negatives, random, st);
-    s.nextSample[size_t(e)] += s.epochsPerSample[size_t(e)];
-    s.nextNegative[size_t(e)] += s.epochsPerNegative[size_t(e)] * negatives;  // as umap-learn
+    s.nextSample[e] += s.epochsPerSample[e];
+    s.nextNegative[e] += s.epochsPerNegative[e] * negatives;  // as umap-learn
   }
 }
 
@@ -138,15 +151,7 @@ void followEdges(Schedule& s, const std::vector<int32_t>& list, float* y, const 
 
 void layoutUmap(const std::vector<UmapEdge>& edges, std::vector<float>& y,
                 const UmapLayoutSettings& s, const JobControl& job) {
-  Schedule schedule = scheduleEdges(edges, s.epochs, s.negativeSamples);
-  const std::vector<uint8_t> half = halves(y);
-  // Lists 0 and 1: edges inside each half; list 2: edges across.
-  std::vector<int32_t> lists[kHalves + 1];
-  for (size_t e = 0; e < schedule.edges.size(); ++e) {
-    const UmapEdge& edge = schedule.edges[e];
-    const int ha = half[size_t(edge.a)], hb = half[size_t(edge.b)];
-    lists[ha == hb ? ha : kHalves].push_back(int32_t(e));
-  }
+  Schedule schedule = scheduleEdges(edges, halves(y), s.epochs, s.negativeSamples);
   std::vector<float> start(y.size());
   for (int epoch = 0; epoch < s.epochs; ++epoch) {
     job.cancel.throwIfCancelled();
@@ -156,7 +161,7 @@ void layoutUmap(const std::vector<UmapEdge>& edges, std::vector<float>& y,
     auto run = [&](int list) {
       SampleRandom random(s.seed * 0x100000001B3ull + uint64_t(epoch) * (kHalves + 1) +
                           uint64_t(list));
-      followEdges(schedule, lists[list], y.data(), start.data(), random, st);
+      followEdges(schedule, list, y.data(), start.data(), random, st);
     };
     if (s.threads >= 2) {
       std::thread other([&] { run(1); });
