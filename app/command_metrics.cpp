@@ -6,6 +6,7 @@
 #include <QSaveFile>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cmath>
 
 #include "app/cli_support.h"
@@ -35,9 +36,15 @@ void printTable(const std::vector<ModelMetrics>& models) {
   QTextStream out(stdout);
   for (const ModelMetrics& m : models) {
     out << m.modelName << " on " << m.dataset << " (" << m.items << " items)\n";
+    // Columns as wide as their longest entry, so long names never run into their values.
+    qsizetype nameWidth = 0, valueWidth = 0;
+    for (const MetricRow& r : m.rows) {
+      nameWidth = std::max(nameWidth, r.name.size());
+      valueWidth = std::max(valueWidth, formatted(r).size());
+    }
     for (const MetricRow& r : m.rows)
-      out << "  " << r.name.leftJustified(32) << formatted(r).leftJustified(28) << r.parameters
-          << "\n";
+      out << "  " << r.name.leftJustified(nameWidth + 2)
+          << formatted(r).leftJustified(valueWidth + 2) << r.parameters << "\n";
   }
 }
 

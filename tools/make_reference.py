@@ -41,7 +41,8 @@ import torch  # noqa: E402
 
 from strata_tools import common, data, evaluate  # noqa: E402
 
-MODELS = ["fashion_lvae", "fashion_vae", "dsprites_tcvae", "fashion_vdvae", "fashion_m2"]
+MODELS = ["fashion_lvae", "fashion_vae", "dsprites_tcvae", "fashion_vdvae", "fashion_m2",
+          "fashion_cvae"]
 DSPRITES_REF_INDICES = [0, 1234, 98765, 200000, 333333, 456789, 600000, 737279]
 TOLERANCE = 1e-5
 

@@ -6,6 +6,14 @@
 #include <cmath>
 
 namespace strata {
+namespace {
+
+// An axis end with as many decimals as the span needs: KL of a few nats reads 1.62, not 2.
+QString axisText(double value, double span) {
+  return QString::number(value, 'f', span >= 20 ? 0 : span >= 2 ? 1 : 2);
+}
+
+}  // namespace
 
 LineChart::LineChart(QWidget* parent) : QWidget(parent) {}
 
@@ -47,9 +55,9 @@ void LineChart::paintEvent(QPaintEvent*) {
   painter.drawRect(plot);
   painter.setPen(palette().color(QPalette::Text));
   painter.drawText(QRectF(0, plot.top() - 2, left - 4, fm.height()), Qt::AlignRight,
-                   QString::number(high, 'f', 0));
+                   axisText(high, high - low));
   painter.drawText(QRectF(0, plot.bottom() - fm.height() + 2, left - 4, fm.height()),
-                   Qt::AlignRight, QString::number(low, 'f', 0));
+                   Qt::AlignRight, axisText(low, high - low));
   painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()),
                    Qt::AlignCenter, xLabel_);
   painter.save();

@@ -9,6 +9,7 @@
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
 #include "core/model/encoding.h"
+#include "core/model/item_conditions.h"
 #include "core/numeric/knn.h"
 #include "core/workspace/workspace.h"
 #include "core/workspace/workspace_loader.h"
@@ -58,7 +59,8 @@ LatentPath computePath(const Model& model, const Dataset& dataset, const Project
   std::vector<float> x(2 * size_t(dataset.itemShape().pixelCount()));
   dataset.copyImage(from, x.data());
   dataset.copyImage(to, x.data() + x.size() / 2);
-  const Posterior q = model.posterior(x.data(), 2, false);
+  const int64_t ends[] = {from, to};
+  const Posterior q = posteriorOfItems(model, dataset, ends, 2, x.data(), nullptr);
   const int classes = int(model.info().classes.size());
   Latents a{1, {}, conditionRow(q.z, 0, classes)}, b{1, {}, conditionRow(q.z, 1, classes)};
   for (const auto& layer : q.z.layers) {

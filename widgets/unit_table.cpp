@@ -6,10 +6,13 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "core/model/latent_stats.h"
+#include "widgets/line_chart.h"
 
 namespace strata {
 namespace {
@@ -97,7 +100,16 @@ UnitTable::UnitTable(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(summary_);
+  collapseChart_ = new LineChart(this);
+  collapseChart_->setToolTip(
+      tr("Dang et al.'s linear theory: a linear (conditional) VAE with the model's beta and "
+         "decoder standard deviation keeps unit i active when the i-th eigenvalue of the data's "
+         "covariance left unexplained by y exceeds beta eta_dec^2, with KL 1/2 ln(lambda_i / "
+         "(beta eta_dec^2)); beside it the model's own KL per unit, largest first"));
+  collapseChart_->setMinimumHeight(150);
+  layout->addWidget(collapseChart_);
   layout->addWidget(table_, 1);
+
   connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
     const QTableWidgetItem* name = table_->item(row, Unit);
     if (!name) return;
@@ -117,6 +129,7 @@ void UnitTable::setMetrics(const ModelMetrics& m) {
   const std::vector<UnitRef> units = chosenUnits(m);
   if (units.empty()) {
     summary_->setText(tr("Compute metrics to list the units of a model."));
+    collapseChart_->hide();
     return;
   }
   const bool relevance =
@@ -185,9 +198,43 @@ void UnitTable::setMetrics(const ModelMetrics& m) {
           .arg(n)
           .arg(LatentStats::kCollapsedUnitKl)
           .arg(collapsed);
+  const MetricRow* predicted = m.find("collapse/linear-theory");
+  if (predicted && std::isfinite(predicted->value))
+    text += tr(" · predicted collapsed by the linear theory (Dang et al., beta eta_dec<sup>2</sup> "
+               "= %1): %2.")
+                .arg(m.collapseThreshold, 0, 'g', 4)
+                .arg(countText(predicted));
   if (relevantRow)
     text += QStringLiteral("<br><small>%1</small>").arg(relevantRow->parameters.toHtmlEscaped());
   summary_->setText(text);
+  std::vector<double> observed;
+  for (const UnitRef& u : units) observed.push_back(at(m.unitKl, u));
+  showCollapsePrediction(m, std::move(observed));
+}
+
+void UnitTable::showCollapsePrediction(const ModelMetrics& m, std::vector<double> observedKl) {
+  const MetricRow* row = m.find("collapse/linear-theory");
+  if (!row || !std::isfinite(row->value) || m.unexplainedSpectrum.empty() ||
+      !(m.collapseThreshold > 0) || observedKl.size() < 2) {
+    collapseChart_->hide();
+    return;
+  }
+  // Both curves over the unit rank, largest KL first: the theory orders its units by
+  // eigenvalue, the model's are sorted by their KL.
+  std::sort(observedKl.begin(), observedKl.end(), std::greater<>());
+  std::vector<double> theory;
+  for (size_t i = 0; i < observedKl.size(); ++i) {
+    const double lambda = i < m.unexplainedSpectrum.size() ? m.unexplainedSpectrum[i] : 0.0;
+    theory.push_back(lambda > m.collapseThreshold ? 0.5 * std::log(lambda / m.collapseThreshold)
+                                                  : 0.0);
+  }
+  collapseChart_->setSeries(
+      {{tr("model's KL per unit, sorted"), std::move(observedKl), QColor(31, 119, 180)},
+       {tr("linear theory, 1/2 ln(lambda_i / (beta eta_dec^2)): %1 active")
+            .arg(qint64(row->outOf - row->value)),
+        std::move(theory), QColor(255, 127, 14)}},
+      tr("unit rank"), tr("KL (nats)"));
+  collapseChart_->show();
 }
 
 }  // namespace strata

@@ -3,7 +3,9 @@
 // unit used (docs/metrics.md): ARD-VAE relevance with its share and running share, and its two
 // factors (prior variance, Jacobian weight); mean KL with the collapsed mark; the variance of
 // the posterior means with the active mark; Bonheme & Grzes's class. Sorted by relevance, the
-// units within the 99 % shaded; every column sorts on a click.
+// units within the 99 % shaded; every column sorts on a click. Where Dang et al.'s linear theory
+// applies (a one-layer model declaring its Gaussian decoder's standard deviation), a chart sets
+// the KL it predicts per unit beside the KL the model shows.
 
 #include <QWidget>
 
@@ -13,6 +15,8 @@ class QLabel;
 class QTableWidget;
 
 namespace strata {
+
+class LineChart;
 
 class UnitTable : public QWidget {
   Q_OBJECT
@@ -37,13 +41,17 @@ class UnitTable : public QWidget {
   void setMetrics(const ModelMetrics& metrics);
   QTableWidget* table() const { return table_; }
   QString summary() const;
+  LineChart* collapseChart() const { return collapseChart_; }
 
  Q_SIGNALS:
   // A double-click on a unit's row: its layer and flat index within the layer.
   void unitActivated(int layer, int unit);
 
  private:
+  void showCollapsePrediction(const ModelMetrics& metrics, std::vector<double> observedKl);
+
   QLabel* summary_ = nullptr;
+  LineChart* collapseChart_ = nullptr;
   QTableWidget* table_ = nullptr;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/base/errors.h"
+#include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 
 namespace strata {
@@ -24,31 +25,44 @@ std::vector<float> images(const Dataset& dataset, const std::vector<int64_t>& it
   return x;
 }
 
-// The model's class of each dataset label: matched by name when the dataset names its classes
-// (an image folder sorts them by name, not in the model's order), else by index; -1 for a
-// label the model does not have.
-std::vector<int> classOfLabel(const ModelInfo& info, const Dataset& dataset) {
-  const QStringList names = dataset.classNames();
-  std::vector<int> map;
-  if (names.isEmpty()) {
-    for (int c = 0; c < info.classes.size(); ++c) map.push_back(c);
-    return map;
-  }
-  for (const QString& name : names) map.push_back(int(info.classes.indexOf(name)));
-  return map;
-}
-
-// The model's class of an item's label, or -1.
-int modelClass(const std::vector<int>& classOf, const Dataset& dataset, int64_t item) {
-  const int label = dataset.hasLabels() ? dataset.label(item) : -1;
-  return label >= 0 && size_t(label) < classOf.size() ? classOf[size_t(label)] : -1;
-}
-
 MetricRow row(QString key, QString name, double value, QString parameters) {
   return {std::move(key), std::move(name), value, NAN, NAN, std::move(parameters)};
 }
 
 }  // namespace
+
+std::vector<EncodingClass> conditioningClasses(const Model& model, const Dataset& dataset,
+                                               const std::vector<int64_t>& items,
+                                               const JobControl& job) {
+  requireConditional(model, dataset, "the class of each item");
+  const ModelInfo& info = model.info();
+  const int k = int(info.classes.size());
+  const std::vector<int> classOf = modelClassOfLabels(info, dataset);
+  std::vector<EncodingClass> out(items.size());
+  std::vector<int64_t> unlabelled;  // positions in `items`
+  for (size_t i = 0; i < items.size(); ++i) {
+    const int label = modelClassOfItem(classOf, dataset, items[i]);
+    if (label >= 0)
+      out[i] = {label, true};
+    else
+      unlabelled.push_back(int64_t(i));
+  }
+  if (!info.hasClassifier || !info.hasEncoder) return out;
+  constexpr size_t kBatch = 256;
+  for (size_t first = 0; first < unlabelled.size(); first += kBatch) {
+    job.cancel.throwIfCancelled();
+    const size_t count = std::min(kBatch, unlabelled.size() - first);
+    std::vector<int64_t> batch;
+    for (size_t j = 0; j < count; ++j) batch.push_back(items[size_t(unlabelled[first + j])]);
+    const std::vector<float> x = images(dataset, batch, 0, count);
+    const std::vector<float> logits = model.classLogits(x.data(), int64_t(count));
+    for (size_t j = 0; j < count; ++j)
+      out[size_t(unlabelled[first + j])] = {
+          classPosterior(logits.data() + j * size_t(k), k).predicted, false};
+    job.report(double(first + count) / double(unlabelled.size()));
+  }
+  return out;
+}
 
 AnalogyGrid analogyGrid(const Model& model, const Dataset& dataset,
                         const std::vector<int64_t>& items, const JobControl& job) {
@@ -58,12 +72,12 @@ AnalogyGrid analogyGrid(const Model& model, const Dataset& dataset,
   AnalogyGrid grid;
   grid.items = items;
   grid.classes = k;
-  const std::vector<int> classOf = classOfLabel(info, dataset);
+  const std::vector<int> classOf = modelClassOfLabels(info, dataset);
   for (size_t i = 0; i < items.size(); ++i) {
     job.cancel.throwIfCancelled();
     const std::vector<float> x = images(dataset, items, i, 1);
     EncodingClass under;
-    const int label = modelClass(classOf, dataset, items[i]);
+    const int label = modelClassOfItem(classOf, dataset, items[i]);
     if (label >= 0) {
       under = {label, true};
     } else if (info.hasClassifier) {
@@ -191,10 +205,10 @@ ClassifierEvaluation evaluateClassifiers(const Model& model, const Dataset& data
   ClassifierEvaluation e;
   e.classes = k;
   std::vector<int64_t> labelled;
-  const std::vector<int> classOf = classOfLabel(info, dataset);
+  const std::vector<int> classOf = modelClassOfLabels(info, dataset);
   if (dataset.hasLabels())
     for (int64_t i : items) {
-      const int label = modelClass(classOf, dataset, i);
+      const int label = modelClassOfItem(classOf, dataset, i);
       if (label >= 0) labelled.push_back(i), e.labels.push_back(label);
     }
   e.items = int64_t(labelled.size());

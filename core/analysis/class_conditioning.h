@@ -29,6 +29,13 @@ struct AnalogyGrid {
   std::vector<float> images;  // items x classes decoded images, item-major, in [0, 1]
 };
 
+// The class each item is conditioned on where the data decide it: its label when the dataset
+// has one among the model's classes, else the class q(y|x) predicts (in batches), else -1.
+// Throws DataError when the model is not conditional or cannot read the dataset.
+std::vector<EncodingClass> conditioningClasses(const Model& model, const Dataset& dataset,
+                                               const std::vector<int64_t>& items,
+                                               const JobControl& job = {});
+
 // Each item encoded (posterior mean) under its EncodingClass, then decoded under every class.
 // Throws DataError when the model is not conditional or cannot read the dataset.
 AnalogyGrid analogyGrid(const Model& model, const Dataset& dataset,

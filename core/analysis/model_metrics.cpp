@@ -16,6 +16,7 @@
 #include <random>
 
 #include "core/analysis/class_conditioning.h"
+#include "core/analysis/collapse_prediction.h"
 #include "core/analysis/disentanglement_rows.h"
 #include "core/analysis/relevance_rows.h"
 #include "core/analysis/representation_rows.h"
@@ -26,6 +27,7 @@
 #include "core/data/npy.h"
 #include "core/model/encoding.h"
 #include "core/model/evaluation.h"
+#include "core/model/item_conditions.h"
 #include "core/model/latent_stats.h"
 #include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
@@ -38,7 +40,9 @@ namespace {
 // and sampled representations (units/*, tc/*, mi/*) were added.
 // 4: rows and per-unit numbers on ARD-VAE relevance (relevance/*), and per unit the variance
 // of the means and the Bonheme & Grzes class, were added.
-constexpr int kCacheVersion = 4;
+// 5: rows on Dang et al.'s linear-theory collapse prediction (collapse/*), with the spectrum
+// and threshold behind them, were added.
+constexpr int kCacheVersion = 5;
 
 // JSON has no NaN: absent values are written as null and read back as NaN.
 QJsonValue number(double v) {
@@ -270,6 +274,10 @@ QJsonObject ModelMetrics::toJson() const {
     for (int64_t count : classConfusion) confusion.append(qint64(count));
     json["class_confusion"] = confusion;
   }
+  if (!unexplainedSpectrum.empty()) {
+    json["unexplained_spectrum"] = toArray(unexplainedSpectrum);
+    json["collapse_threshold"] = number(collapseThreshold);
+  }
   return json;
 }
 
@@ -285,10 +293,15 @@ void readClasses(const QJsonObject& json, ModelMetrics& m) {
 }
 
 // What the ELBO row of a conditional model is computed under, as the start of its parameters.
-QString givenClass(const ModelInfo& info) {
+QString givenClass(const ModelInfo& info, const Dataset& dataset) {
   if (!info.conditional()) return {};
-  return info.hasClassifier ? QStringLiteral("y = the class q(y|x) predicts, without log p(y); ")
-                            : QStringLiteral("y = uniform class probabilities; ");
+  if (info.hasClassifier)
+    return QStringLiteral("y = the class q(y|x) predicts, without log p(y); ");
+  return encodesUnderLabels(info, dataset)
+             ? QStringLiteral(
+                   "y = each item's label (uniform where it has none among the "
+                   "model's classes), without log p(y); ")
+             : QStringLiteral("y = uniform class probabilities; ");
 }
 
 }  // namespace
@@ -328,6 +341,8 @@ ModelMetrics ModelMetrics::fromJson(const QJsonObject& json) {
   m.codeDims = json["code_dims"].toInt();
   m.unitPriorVariance = fromArray(json["unit_prior_variance"]);
   m.unitJacobianWeight = fromArray(json["unit_jacobian_weight"]);
+  m.unexplainedSpectrum = fromArray(json["unexplained_spectrum"]);
+  m.collapseThreshold = readNumber(json["collapse_threshold"]);
   m.seconds = json["seconds"].toDouble();
   return m;
 }
@@ -362,9 +377,8 @@ void forEachPosteriorBatch(const Model& model, const Dataset& dataset,
     const size_t count = std::min(batch, items.size() - first);
     x.resize(count * pixels);
     for (size_t i = 0; i < count; ++i) dataset.copyImage(items[first + i], x.data() + i * pixels);
-    visit(stream ? model.posterior(x.data(), int64_t(count), *stream)
-                 : model.posterior(x.data(), int64_t(count), false),
-          first, count);
+    visit(posteriorOfItems(model, dataset, items.data() + first, count, x.data(), stream), first,
+          count);
     job.report(double(first + count) / double(items.size()));
   }
 }
@@ -429,9 +443,10 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
 
   const ElboStats elbo = evaluateElbo(model, dataset, items, options.seed, job.range(0, boundsEnd));
   // A conditional model's ELBO is that of p(x | y) at the y each item is encoded under.
-  m.rows.push_back(row("elbo", "ELBO (nats)", elbo.elbo,
-                       "1 posterior sample, analytic KL; " + givenClass(model.info()) + subset,
-                       elbo.elbo - 1.96 * elbo.elboStdError, elbo.elbo + 1.96 * elbo.elboStdError));
+  m.rows.push_back(
+      row("elbo", "ELBO (nats)", elbo.elbo,
+          "1 posterior sample, analytic KL; " + givenClass(model.info(), dataset) + subset,
+          elbo.elbo - 1.96 * elbo.elboStdError, elbo.elbo + 1.96 * elbo.elboStdError));
   m.rows.push_back(row("log_px", "E log p(x|z) (nats)", elbo.logPx, subset));
   if (options.iwItems > 0 && options.iwSamples > 0) {
     const std::vector<int64_t> iwItems(
@@ -441,10 +456,11 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
     const double iw =
         importanceWeightedBound(model, dataset, iwItems, options.iwSamples, options.seed + 1,
                                 job.range(boundsEnd, iwEnd), &error);
-    m.rows.push_back(
-        row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples), iw,
-            givenClass(model.info()) + QStringLiteral("first %1 of the items").arg(iwItems.size()),
-            iw - 1.96 * error, iw + 1.96 * error));
+    m.rows.push_back(row("iw_bound", QStringLiteral("IW bound k=%1 (nats)").arg(options.iwSamples),
+                         iw,
+                         givenClass(model.info(), dataset) +
+                             QStringLiteral("first %1 of the items").arg(iwItems.size()),
+                         iw - 1.96 * error, iw + 1.96 * error));
   }
   const double klTotal = std::accumulate(elbo.klPerLayer.begin(), elbo.klPerLayer.end(), 0.0);
   m.rows.push_back(row("kl", "KL total (nats)", klTotal, subset, NAN, NAN, false));
@@ -479,6 +495,7 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                        QStringLiteral("mean KL < %1 nats").arg(LatentStats::kCollapsedUnitKl), NAN,
                        NAN, false));
   m.rows.back().outOf = units;
+  addCollapsePredictionRows(m, model, dataset, items, {job.cancel, {}});
   const std::optional<PosteriorCodes> posteriors =
       addRepresentation(m, model, dataset, items, options, subset, job.range(unitsEnd, statsEnd));
   addGroundTruthRows(m, model, dataset, items, options, posteriors ? &posteriors->means : nullptr,

@@ -66,6 +66,10 @@ struct ModelMetrics {
   // model without q(y|x); empty otherwise.
   QStringList classNames;
   std::vector<int64_t> classConfusion;
+  // Dang et al.'s linear theory (core/analysis/collapse_prediction.h), when it applies: the
+  // largest eigenvalues of the covariance of x left unexplained by y, and beta * eta_dec^2.
+  std::vector<double> unexplainedSpectrum;
+  double collapseThreshold = NAN;
   double seconds = 0;
 
   const MetricRow* find(const QString& key) const;

@@ -17,11 +17,13 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 #include "core/base/cache_folder.h"
 #include "core/base/errors.h"
 #include "core/data/npy.h"
+#include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 #include "core/model/traversal.h"
 
@@ -49,6 +51,9 @@ QString encodingKey(const Model& model, const Dataset& dataset, const EncodingCh
   hash.addData(QByteArray::number(choice.layer));
   hash.addData(QByteArray::number(int(choice.sample)));
   hash.addData(QByteArray::number(qulonglong(choice.sample ? choice.seed : 0)));
+  // Only models encoded under the items' labels add them: every other key stays as it was.
+  if (const uint64_t labels = labelConditionFingerprint(model.info(), dataset))
+    hash.addData("labels " + QByteArray::number(qulonglong(labels)));
   return QString::fromLatin1(hash.result().toHex());
 }
 
@@ -149,9 +154,13 @@ class BatchRun {
   void encodeBatch(const Model& model, SampleStream* stream, int64_t first, std::vector<float>& x) {
     const int64_t count = std::min<int64_t>(batch_, e_.items - first);
     x.resize(size_t(count) * size_t(dataset_.itemShape().pixelCount()));
+    std::vector<int64_t> items(static_cast<size_t>(count), 0);
+    std::iota(items.begin(), items.end(), first);
+    std::vector<float> labelY;  // a model without q(y|x) on labelled data: the items' labels
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       dataset_.copyBatch(first, count, x.data());
+      labelY = labelConditions(model, dataset_, items.data(), items.size());
     }
     // A model with a classifier: q(y|x) runs once, for the map's colourings and as the y the
     // items are encoded under (the one posterior would choose by itself).
@@ -160,10 +169,11 @@ class BatchRun {
         info.hasClassifier
             ? storeClasses(e_, model.classLogits(x.data(), count), int(info.classes.size()), first)
             : std::vector<float>{};
-    const Posterior q = !info.hasClassifier ? (stream ? model.posterior(x.data(), count, *stream)
-                                                      : model.posterior(x.data(), count, false))
-                        : stream            ? model.posteriorGiven(x.data(), count, y, *stream)
-                                            : model.posteriorGiven(x.data(), count, y, false);
+    const std::vector<float>& given = info.hasClassifier ? y : labelY;
+    const Posterior q = given.empty() ? (stream ? model.posterior(x.data(), count, *stream)
+                                                : model.posterior(x.data(), count, false))
+                        : stream      ? model.posteriorGiven(x.data(), count, given, *stream)
+                                      : model.posteriorGiven(x.data(), count, given, false);
     const std::vector<float> logPx = model.logPx(x.data(), count, q.z);
     const auto& layers = model.info().layers;
     for (int64_t i = 0; i < count; ++i) storeItem(e_, layers, chosen_, q, logPx, first, i);

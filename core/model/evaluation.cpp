@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 
 namespace strata {
@@ -91,7 +92,8 @@ ElboStats evaluateElbo(const Model& model, const Dataset& dataset,
     job.cancel.throwIfCancelled();
     const size_t count = std::min(size_t(batch), items.size() - first);
     const std::vector<float> x = gather(dataset, items, first, count);
-    const Posterior q = model.posterior(x.data(), int64_t(count), stream);
+    const Posterior q =
+        posteriorOfItems(model, dataset, items.data() + first, count, x.data(), &stream);
     const std::vector<float> lp = model.logPx(x.data(), int64_t(count), q.z);
     for (size_t i = 0; i < count; ++i) {
       const double kl = addItemKl(q, layers, i, s);
@@ -149,19 +151,23 @@ double importanceWeightedBound(const Model& model, const Dataset& dataset,
   std::vector<float> image(pixels);
   int64_t imageItem = -1;
   std::vector<double> logw(static_cast<size_t>(k));
+  std::vector<int64_t> rowItems;
   double total = 0, totalSq = 0;
   for (int64_t first = 0; first < totalRows; first += perCall) {
     job.cancel.throwIfCancelled();
     const int64_t rows = std::min(perCall, totalRows - first);
+    rowItems.clear();
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t item = (first + r) / k;
+      rowItems.push_back(items[size_t(item)]);
       if (item != imageItem) {
         dataset.copyImage(items[size_t(item)], image.data());
         imageItem = item;
       }
       std::copy(image.begin(), image.end(), x.begin() + r * int64_t(pixels));
     }
-    const Posterior q = model.posterior(x.data(), rows, stream);
+    const Posterior q =
+        posteriorOfItems(model, dataset, rowItems.data(), size_t(rows), x.data(), &stream);
     const std::vector<float> lp = model.logPx(x.data(), rows, q.z);
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t sample = (first + r) % k;
@@ -200,7 +206,8 @@ ActiveUnits activeUnits(const Model& model, const Dataset& dataset,
     job.cancel.throwIfCancelled();
     const size_t count = std::min(size_t(batch), items.size() - first);
     const std::vector<float> x = gather(dataset, items, first, count);
-    const Posterior q = model.posterior(x.data(), int64_t(count), false);
+    const Posterior q =
+        posteriorOfItems(model, dataset, items.data() + first, count, x.data(), nullptr);
     for (size_t l = 0; l < layers.size(); ++l) {
       const size_t units = size_t(layers[l].size());
       for (size_t i = 0; i < count; ++i)

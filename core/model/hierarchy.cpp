@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/model/item_conditions.h"
 #include "core/model/layer_groups.h"
 #include "core/model/model_ops.h"
 
@@ -12,7 +13,7 @@ Posterior meansOf(const Model& model, const Dataset& dataset, const std::vector<
   const size_t pixels = size_t(dataset.itemShape().pixelCount());
   std::vector<float> x(items.size() * pixels);
   for (size_t i = 0; i < items.size(); ++i) dataset.copyImage(items[i], x.data() + i * pixels);
-  return model.posterior(x.data(), int64_t(items.size()), false);
+  return posteriorOfItems(model, dataset, items.data(), items.size(), x.data(), nullptr);
 }
 
 // Rows [from, from + 1) of every layer, repeated `times`.

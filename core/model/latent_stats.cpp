@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/model/evaluation.h"
+#include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 
 namespace strata {
@@ -114,7 +115,8 @@ LatentStats computeLatentStats(const Model& model, const Dataset& dataset,
     const size_t count = std::min(size_t(batch), n - first);
     x.resize(count * pixels);
     for (size_t i = 0; i < count; ++i) dataset.copyImage(items[first + i], x.data() + i * pixels);
-    const Posterior q = model.posterior(x.data(), int64_t(count), false);
+    const Posterior q =
+        posteriorOfItems(model, dataset, items.data() + first, count, x.data(), nullptr);
     for (size_t l = 0; l < layers.size(); ++l) sums[l].add(q, l, count, first, keptSlot);
     job.report(0.9 * double(first + count) / double(n));
   }

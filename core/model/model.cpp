@@ -120,6 +120,12 @@ QString ValidationReport::text() const {
                .arg(info.likelihood);
     if (!info.mappingText().isEmpty())
       out += QStringLiteral("  mapping: %1\n").arg(info.mappingText());
+    if (std::isfinite(info.objectiveBeta) || std::isfinite(info.decoderStd))
+      out += QStringLiteral("  objective: beta %1, decoder std %2\n")
+                 .arg(std::isfinite(info.objectiveBeta) ? QString::number(info.objectiveBeta)
+                                                        : QStringLiteral("not declared"),
+                      std::isfinite(info.decoderStd) ? QString::number(info.decoderStd)
+                                                     : QStringLiteral("not declared"));
     for (const LayerInfo& l : info.layers) out += QStringLiteral("  layer %1\n").arg(l.title());
   }
   for (const QString& n : notes) out += QStringLiteral("  note: %1\n").arg(n);

@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +55,11 @@ struct ModelInfo {
   QStringList classes;
   bool hasClassifier = false;
   bool conditional() const { return !classes.isEmpty(); }
+  // Contract 2, optional (strata_meta.objective): the weight beta the objective put on KL and a
+  // Gaussian decoder's fixed standard deviation (Dang et al.'s eta_dec) in the model's input
+  // space; NaN when not declared. Informative: Strata's bounds use log_px as the model gives it.
+  double objectiveBeta = std::nan("");
+  double decoderStd = std::nan("");
   bool hasEncoder = false;
   QString encoderUnavailableReason;  // why encoder features are off, when they are
   int64_t totalLatentSize() const;

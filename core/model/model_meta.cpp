@@ -219,6 +219,30 @@ void parseCondition(const QJsonValue& value, ModelInfo& info, QStringList& viola
   info.hasClassifier = classifier.toBool(false);
 }
 
+// Contract 2's optional "objective": {"beta": b, "decoder_std": s}, each a number in (0, 1e6].
+void parseObjective(const QJsonValue& value, ModelInfo& info, QStringList& violations) {
+  if (!value.isObject()) {
+    violations
+        << QStringLiteral("strata_meta.objective: expected an object, got %1").arg(jsonText(value));
+    return;
+  }
+  const QJsonObject objective = value.toObject();
+  const std::pair<const char*, double*> fields[] = {{"beta", &info.objectiveBeta},
+                                                    {"decoder_std", &info.decoderStd}};
+  for (const auto& [key, target] : fields) {
+    const QJsonValue v = objective.value(QLatin1String(key));
+    if (v.isUndefined()) continue;
+    // QJsonValue holds only finite doubles; the bound keeps beta * std^2 finite.
+    if (!v.isDouble() || !(v.toDouble() > 0) || v.toDouble() > 1e6) {
+      violations << QStringLiteral(
+                        "strata_meta.objective.%1: expected a number in (0, 1e6], got %2")
+                        .arg(QLatin1String(key), jsonText(v));
+      continue;
+    }
+    *target = v.toDouble();
+  }
+}
+
 // Contract 2's optional per-layer "group" and "display_name": non-empty strings when present.
 void parseLayerExtras(const QJsonArray& layers, ModelInfo& info, QStringList& violations) {
   for (int i = 0; i < layers.size() && size_t(i) < info.layers.size(); ++i) {
@@ -278,6 +302,7 @@ bool parseModelMeta(const QString& json, ModelInfo& info, QStringList& violation
     parseOutput(meta.value("output"), info, violations);
     parseLayerExtras(meta.value("layers").toArray(), info, violations);
     if (meta.contains("condition")) parseCondition(meta.value("condition"), info, violations);
+    if (meta.contains("objective")) parseObjective(meta.value("objective"), info, violations);
   }
   info.training = meta.value("training").toObject();
   for (const QJsonValue v : meta.value("factors").toArray()) info.factors << v.toString();

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/base/errors.h"
+#include "core/model/item_conditions.h"
 
 namespace strata {
 
@@ -62,7 +63,8 @@ Reconstructions reconstruct(const Model& model, const Dataset& dataset,
   r.inputs.resize(indices.size() * size_t(pixels));
   for (size_t i = 0; i < indices.size(); ++i)
     dataset.copyImage(indices[i], r.inputs.data() + i * size_t(pixels));
-  const Posterior q = model.posterior(r.inputs.data(), int64_t(indices.size()), false);
+  const Posterior q =
+      posteriorOfItems(model, dataset, indices.data(), indices.size(), r.inputs.data(), nullptr);
   r.reconstructions = model.decode(q.z);
   return r;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 
 namespace strata {
@@ -86,7 +87,7 @@ LatentStart startFromItem(const Model& model, const Dataset& dataset, int64_t it
   const std::vector<float> x = dataset.image(item);
   SampleStream stream(seed);
   const Posterior q =
-      sample ? model.posterior(x.data(), 1, stream) : model.posterior(x.data(), 1, false);
+      posteriorOfItems(model, dataset, &item, 1, x.data(), sample ? &stream : nullptr);
   LatentStart s;
   s.item = item;
   s.description = sample ? QStringLiteral("item %1 (posterior sample, seed %2)").arg(item).arg(seed)

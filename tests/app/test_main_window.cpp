@@ -34,6 +34,7 @@
 #include "widgets/image_grid.h"
 #include "widgets/item_panel.h"
 #include "widgets/kl_heatmap.h"
+#include "widgets/line_chart.h"
 #include "widgets/map_controls.h"
 #include "widgets/metrics_table.h"
 #include "widgets/model_panel.h"
@@ -459,6 +460,40 @@ class TestMainWindow : public QObject {
     // A row of the grid is an item: clicking it pins the item.
     Q_EMIT classes->analogyGrid()->cellClicked(11 * 2 + 3);
     QVERIFY(window.workspace()->isItemPinned());
+  }
+
+  // A conditional VAE with a Gaussian decoder: the units page sets Dang et al.'s linear-theory
+  // prediction beside the collapse the model shows, with the threshold it uses.
+  void conditionalVaeCollapsePrediction() {
+    STRATA_REQUIRE_DATA(fashionMnistAvailable(), "dataset-fashion-mnist");
+    const QString shots = qEnvironmentVariable("STRATA_SCREENSHOT_DIR");
+    MainWindow window;
+    window.resize(1500, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.openStartup("fashion-mnist:test", bundledModelPath("fashion_cvae.pt"));
+    window.showView("compare");
+    CompareView* compare = window.compareView();
+    QTRY_VERIFY_WITH_TIMEOUT(compare->modelCount() == 1, 60000);
+    // Metrics asked for before the images arrive would be dropped as stale.
+    QTRY_VERIFY_WITH_TIMEOUT(compare->reconstructionGrid(0)->imageCount() == 8, 60000);
+    QSignalSpy metrics(compare, &CompareView::metricsShown);
+    MetricsOptions options = compare->metricOptions();
+    options.items = 2000;
+    options.iwItems = 100;
+    options.iwSamples = 20;
+    compare->setMetricOptions(options);
+    compare->computeMetrics();
+    QTRY_VERIFY_WITH_TIMEOUT(metrics.count() == 1, 240000);
+    compare->showPage("units");
+    const QString summary = compare->unitTable()->summary();
+    QVERIFY2(summary.contains("predicted collapsed by the linear theory") &&
+                 summary.contains("= 0.5625): ") && summary.contains(" of 16."),
+             qPrintable(summary));
+    QVERIFY(compare->unitTable()->collapseChart()->isVisible());
+    QTest::qWait(100);
+    if (!shots.isEmpty())
+      QVERIFY(window.grab().save(QDir(shots).filePath("compare-units-collapse.png")));
   }
 
   // File > Export Figure on the hierarchy view: the figure and its recipe, and the recipe

@@ -35,14 +35,18 @@ def make_meta(name: str, channels: int, height: int, width: int,
               factors: Optional[List[str]] = None,
               value_range=(0.0, 1.0), likelihood: str = "bernoulli",
               normalize: Optional[Dict] = None, decode_output: Optional[str] = None,
-              classes: Optional[List[str]] = None, classifier: bool = False) -> Dict:
+              classes: Optional[List[str]] = None, classifier: bool = False,
+              objective: Optional[Dict] = None) -> Dict:
     """Build the strata_meta dictionary. `layers` is a list of {"name", "shape"} (contract 2:
     also "group" and "display_name"), top first. `normalize` ({"mean": [...], "std": [...]},
     one number per channel, as torchvision's Normalize) and `decode_output` ("mean" or
     "logits") and `classes` (the conditioning classes, with `classifier` if the model has
-    q(y|x)) are contract 2 parts; asking for any makes the metadata version 2."""
+    q(y|x)) and `objective` ({"beta": b, "decoder_std": s}: the ELBO's weight on KL and a
+    Gaussian decoder's fixed standard deviation) are contract 2 parts; asking for any makes
+    the metadata version 2."""
     keys = ("name", "shape", "group", "display_name")
     v2 = (normalize is not None or decode_output is not None or classes is not None
+          or objective is not None
           or any(k in l for l in layers for k in keys[2:]))
     meta = {
         "contract": 2 if v2 else CONTRACT_VERSION,
@@ -61,6 +65,8 @@ def make_meta(name: str, channels: int, height: int, width: int,
         meta["output"] = {"decode": decode_output}
     if classes is not None:
         meta["condition"] = {"classes": [str(c) for c in classes], "classifier": bool(classifier)}
+    if objective is not None:
+        meta["objective"] = {k: float(v) for k, v in objective.items()}
     if factors:
         meta["factors"] = list(factors)
     return meta
@@ -255,6 +261,15 @@ def _check_meta_v2(meta: Dict, errors: List[str]) -> None:
                           "non-empty class names" % MAX_CLASSES)
         elif not isinstance(cond.get("classifier", False), bool):
             errors.append("strata_meta.condition.classifier: expected true or false")
+    if "objective" in meta:
+        obj = meta["objective"]
+        if not isinstance(obj, dict):
+            errors.append("strata_meta.objective: expected an object")
+        else:
+            for key in ("beta", "decoder_std"):
+                if key in obj and not (_number(obj[key]) and 0 < obj[key] <= 1e6):
+                    errors.append("strata_meta.objective.%s: expected a number in (0, 1e6], got %r"
+                                  % (key, obj[key]))
     for i, layer in enumerate(meta["layers"]):
         for key in ("group", "display_name"):
             if key in layer and (not isinstance(layer[key], str) or not layer[key].strip()
