@@ -38,7 +38,7 @@ using cli::runCommand;
 const char* const kTextOnlyOptions[] = {"-h", "--help", "-v", "--version", "--help-all"};
 const char* const kSubcommands[] = {
     "validate", "write-dsprites", "metrics",      "render",  "traverse", "hierarchy", "project",
-    "compare",  "unit",           "correlations", "analogy", "cache",    "encode"};
+    "compare",  "unit",           "correlations", "analogy", "collapse", "cache",     "encode"};
 
 QString describe() {
   return QString(
@@ -75,6 +75,8 @@ QString describe() {
       "                         correlation matrices of mean and sampled codes side by side\n"
       "  analogy MODEL.pt -o FIG [--data SPEC] [--items LIST]\n"
       "                         a conditional model's items decoded under every class\n"
+      "  collapse MODEL.pt -o FIG [--data SPEC] [--items N]\n"
+      "                         KL per unit beside Dang et al.'s linear-theory prediction\n"
       "  render RECIPE.json [-o FIG]\n"
       "                         make a figure again from the recipe written beside it\n"
       "  encode MODEL.pt -o OUT.npy [--data SPEC] [--source all-layers|LAYER] [--samples]\n"
@@ -159,8 +161,8 @@ bool isHeadlessInvocation(int argc, char** argv) {
 int runHeadless(int argc, char** argv) {
   // Figures draw text, which needs a GUI application; headless, on the offscreen platform.
   const bool drawsFigures =
-      argc >= 2 && QStringList{"render",  "traverse", "hierarchy",    "project",
-                               "compare", "unit",     "correlations", "analogy"}
+      argc >= 2 && QStringList{"render", "traverse",     "hierarchy", "project", "compare",
+                               "unit",   "correlations", "analogy",   "collapse"}
                        .contains(QString::fromLocal8Bit(argv[1]));
   if (drawsFigures && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
     qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -195,7 +197,8 @@ int runHeadless(int argc, char** argv) {
       {"compare", cli::compareCommand},
       {"unit", cli::unitCommand},
       {"correlations", cli::correlationsCommand},
-      {"analogy", cli::analogyCommand}};
+      {"analogy", cli::analogyCommand},
+      {"collapse", cli::collapseCommand}};
   if (args.size() >= 2 && figureCommands.count(args[1])) {
     const auto command = figureCommands.at(args[1]);
     args.removeAt(1);

@@ -396,6 +396,30 @@ int correlationsCommand(const QStringList& arguments) {
   });
 }
 
+int collapseCommand(const QStringList& arguments) {
+  return runCommand("collapse", [&] {
+    QCommandLineParser p;
+    describe(p,
+             "A model's KL per unit, sorted, beside the KL Dang et al.'s linear theory predicts "
+             "for each unit from the data's covariance left unexplained by the condition, for a "
+             "one-layer model that declares strata_meta.objective.decoder_std.");
+    p.addPositionalArgument("model", "TorchScript model file", "MODEL.pt");
+    FigureOptions common;
+    common.add(p);
+    const QCommandLineOption items = metricItemsOption("used");
+    p.addOption(items);
+    if (!common.parse(p, arguments, "collapse")) return int(kOk);
+    if (p.positionalArguments().size() != 1) throw CommandError(kUsage, "give one model file");
+    const QString figure = figureKindName(FigureKind::Collapse);
+    CollapseRecipe recipe;
+    recipe.models = modelReferences(p.positionalArguments());
+    recipe.dataset = p.value(common.data);
+    recipe.metricItems =
+        integerOption("items", p.value(items), recipeField(figure, "metric_items"));
+    return common.finish(p, "collapse", recipe);
+  });
+}
+
 int analogyCommand(const QStringList& arguments) {
   return runCommand("analogy", [&] {
     QCommandLineParser p;

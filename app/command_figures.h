@@ -1,6 +1,7 @@
 #pragma once
 // Headless figure subcommands: `render RECIPE.json` and `traverse`, `hierarchy`, `project`,
-// `compare`, `unit`, `correlations`, which write a recipe from their arguments and render it.
+// `compare`, `unit`, `correlations`, `analogy`, `collapse`, which write a recipe from their
+// arguments and render it.
 
 #include <QStringList>
 
@@ -13,6 +14,7 @@ int projectCommand(const QStringList& arguments);
 int compareCommand(const QStringList& arguments);
 int unitCommand(const QStringList& arguments);
 int correlationsCommand(const QStringList& arguments);
+int collapseCommand(const QStringList& arguments);
 int analogyCommand(const QStringList& arguments);
 
 }  // namespace strata::cli

@@ -22,6 +22,7 @@
 #include "widgets/selection_panel.h"
 #include "widgets/traverse_view.h"
 #include "widgets/unit_inspector.h"
+#include "widgets/unit_table.h"
 
 namespace strata {
 namespace {
@@ -101,6 +102,8 @@ void connectViewExports(MainWindow& window, ExportFigureAction* exportFigure) {
                    &window, exportFromView);
   QObject::connect(window.compareView()->correlationPage(),
                    &CodeCorrelationPage::figureExportRequested, &window, exportFromView);
+  QObject::connect(window.compareView()->unitTable(), &UnitTable::figureExportRequested, &window,
+                   exportFromView);
   QObject::connect(window.compareView()->classPage(), &ClassPage::figureExportRequested, &window,
                    exportFromView);
 }

@@ -123,8 +123,10 @@ def make(name, out_dir):
         "kl": "mean over the 8 images of 0.5*(p_logvar - q_logvar + (exp(q_logvar) + (q_mean - p_mean)^2)"
               " * exp(-p_logvar) - 1) from posterior(x, sample=False); layers flattened and concatenated",
         "logpx": "log_px(x, posterior(x, sample=False)['z'])",
-        "condition": ("y one-hot of the first class for prior_sample and decode; of "
-                      "argmax classify(x) for posterior and log_px") if k else "none",
+        "condition": ("y one-hot of the first class for prior_sample and decode; for posterior "
+                      "and log_px " + ("one-hot of argmax classify(x)"
+                                       if meta["condition"].get("classifier")
+                                       else "uniform class probabilities")) if k else "none",
         "tolerance_abs": TOLERANCE,
         "format": "numpy .npy, float32 little-endian, C order",
         "torch_version": torch.__version__,

@@ -307,8 +307,9 @@ QWidget* CompareView::buildUnitsPage() {
   inspector_->resize(1100, 820);
   connect(unitTable_, &UnitTable::unitActivated, this, &CompareView::inspectUnit);
   connect(unitModel_, &QComboBox::currentIndexChanged, this, [this](int m) {
-    unitTable_->setMetrics(m >= 0 && size_t(m) < metrics_.size() ? metrics_[size_t(m)]
-                                                                 : ModelMetrics{});
+    unitTable_->setMetrics(
+        m >= 0 && size_t(m) < metrics_.size() ? metrics_[size_t(m)] : ModelMetrics{},
+        m >= 0 && size_t(m) < models_.size() ? models_[size_t(m)]->info().path : QString());
   });
   return page;
 }
@@ -341,7 +342,9 @@ void CompareView::showMetricsTables() {
   for (const ModelMetrics& m : metrics_) unitModel_->addItem(m.modelName);
   const int shown = keep >= 0 && keep < unitModel_->count() ? keep : 0;
   unitModel_->setCurrentIndex(metrics_.empty() ? -1 : shown);
-  unitTable_->setMetrics(metrics_.empty() ? ModelMetrics{} : metrics_[size_t(shown)]);
+  unitTable_->setMetrics(
+      metrics_.empty() ? ModelMetrics{} : metrics_[size_t(shown)],
+      size_t(shown) < models_.size() ? models_[size_t(shown)]->info().path : QString());
 }
 
 // The shared settings and choices, and the runners' failures (shown by the window).

@@ -325,11 +325,13 @@ void MapPage::decodeSpot(const QPointF& world) {
   const ModelPtr model = workspace_->model();
   if (!model) return;
   const ProjectionResult map = workspace_->map();
+  const DatasetPtr dataset = workspace_->dataset();
   inference_->submit<DecodedSpot>(
       RequestChannel::DecodeSpot,
       [=] {
         DecodedSpot spot;
-        spot.image = model->decode(latentsAtMapPoint(model->info(), map, world.x(), world.y()));
+        spot.image = model->decode(
+            latentsAtMapPoint(model->info(), map, world.x(), world.y(), dataset.get()));
         spot.shape = model->info().input;
         spot.caption = QObject::tr("Decoded at the map point (%1, %2)")
                            .arg(world.x(), 0, 'f', 2)

@@ -1,8 +1,11 @@
 #include "widgets/unit_table.h"
 
+#include <QFileInfo>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPoint>
+#include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -11,6 +14,8 @@
 #include <functional>
 #include <numeric>
 
+#include "core/figures/recipe.h"
+#include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
 #include "widgets/line_chart.h"
 
@@ -100,14 +105,28 @@ UnitTable::UnitTable(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(summary_);
-  collapseChart_ = new LineChart(this);
+  collapseBox_ = new QWidget(this);
+  collapseChart_ = new LineChart(collapseBox_);
   collapseChart_->setToolTip(
       tr("Dang et al.'s linear theory: a linear (conditional) VAE with the model's beta and "
          "decoder standard deviation keeps unit i active when the i-th eigenvalue of the data's "
          "covariance left unexplained by y exceeds beta eta_dec^2, with KL 1/2 ln(lambda_i / "
          "(beta eta_dec^2)); beside it the model's own KL per unit, largest first"));
   collapseChart_->setMinimumHeight(150);
-  layout->addWidget(collapseChart_);
+  export_ = new QPushButton(tr("Export figure…"), collapseBox_);
+  export_->setToolTip(
+      tr("The model's KL per unit beside the linear theory's, as a PDF, SVG or PNG figure with "
+         "its recipe"));
+  connect(export_, &QPushButton::clicked, this,
+          [this] { Q_EMIT figureExportRequested(recipe_, QStringLiteral("pdf")); });
+  auto* collapseLayout = new QHBoxLayout(collapseBox_);
+  collapseLayout->setContentsMargins(0, 0, 0, 0);
+  collapseLayout->addWidget(collapseChart_, 1);
+  auto* buttons = new QVBoxLayout;
+  buttons->addWidget(export_);
+  buttons->addStretch(1);
+  collapseLayout->addLayout(buttons);
+  layout->addWidget(collapseBox_);
   layout->addWidget(table_, 1);
 
   connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
@@ -123,13 +142,14 @@ QString UnitTable::summary() const {
   return summary_->text();
 }
 
-void UnitTable::setMetrics(const ModelMetrics& m) {
+void UnitTable::setMetrics(const ModelMetrics& m, const QString& modelPath) {
   table_->setSortingEnabled(false);
   table_->setRowCount(0);
   const std::vector<UnitRef> units = chosenUnits(m);
   if (units.empty()) {
     summary_->setText(tr("Compute metrics to list the units of a model."));
-    collapseChart_->hide();
+    recipe_ = {};
+    collapseBox_->hide();
     return;
   }
   const bool relevance =
@@ -209,16 +229,29 @@ void UnitTable::setMetrics(const ModelMetrics& m) {
   summary_->setText(text);
   std::vector<double> observed;
   for (const UnitRef& u : units) observed.push_back(at(m.unitKl, u));
-  showCollapsePrediction(m, std::move(observed));
+  showCollapsePrediction(m, std::move(observed), modelPath);
 }
 
-void UnitTable::showCollapsePrediction(const ModelMetrics& m, std::vector<double> observedKl) {
+void UnitTable::showCollapsePrediction(const ModelMetrics& m, std::vector<double> observedKl,
+                                       const QString& modelPath) {
+  recipe_ = {};
   const MetricRow* row = m.find("collapse/linear-theory");
   if (!row || !std::isfinite(row->value) || m.unexplainedSpectrum.empty() ||
       !(m.collapseThreshold > 0) || observedKl.size() < 2) {
-    collapseChart_->hide();
+    collapseBox_->hide();
     return;
   }
+  // The figure draws the same items as the table: a seeded sample of m.items (items given one
+  // by one, as the command line's --indices, have no recipe field), of the same model file.
+  if (!modelPath.isEmpty() && QFileInfo(modelPath).fileName() == m.modelFile &&
+      m.options.explicitItems.empty()) {
+    CollapseRecipe recipe;
+    recipe.models = std::vector<RecipeModel>{recipeModel(modelPath, false)};
+    recipe.seed = qint64(m.options.seed);
+    recipe.metricItems = m.items;
+    recipe_ = recipe.toJson();
+  }
+  export_->setEnabled(!recipe_.isEmpty());
   // Both curves over the unit rank, largest KL first: the theory orders its units by
   // eigenvalue, the model's are sorted by their KL.
   std::sort(observedKl.begin(), observedKl.end(), std::greater<>());
@@ -234,7 +267,7 @@ void UnitTable::showCollapsePrediction(const ModelMetrics& m, std::vector<double
             .arg(qint64(row->outOf - row->value)),
         std::move(theory), QColor(255, 127, 14)}},
       tr("unit rank"), tr("KL (nats)"));
-  collapseChart_->show();
+  collapseBox_->show();
 }
 
 }  // namespace strata

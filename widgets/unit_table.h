@@ -7,11 +7,13 @@
 // applies (a one-layer model declaring its Gaussian decoder's standard deviation), a chart sets
 // the KL it predicts per unit beside the KL the model shows.
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include "core/analysis/model_metrics.h"
 
 class QLabel;
+class QPushButton;
 class QTableWidget;
 
 namespace strata {
@@ -37,21 +39,29 @@ class UnitTable : public QWidget {
   };
 
   explicit UnitTable(QWidget* parent = nullptr);
-  // Shows the units of `metrics` (its chosen codes); an empty table clears the view.
-  void setMetrics(const ModelMetrics& metrics);
+  // Shows the units of `metrics` (its chosen codes); an empty table clears the view. With the
+  // path of the model the table was computed for, the collapse chart can be exported.
+  void setMetrics(const ModelMetrics& metrics, const QString& modelPath = {});
   QTableWidget* table() const { return table_; }
   QString summary() const;
   LineChart* collapseChart() const { return collapseChart_; }
+  // The collapse figure's recipe (empty when the chart is hidden or has no model file).
+  QJsonObject figureRecipe() const { return recipe_; }
 
  Q_SIGNALS:
   // A double-click on a unit's row: its layer and flat index within the layer.
   void unitActivated(int layer, int unit);
+  void figureExportRequested(const QJsonObject& recipe, const QString& suffix);
 
  private:
-  void showCollapsePrediction(const ModelMetrics& metrics, std::vector<double> observedKl);
+  void showCollapsePrediction(const ModelMetrics& metrics, std::vector<double> observedKl,
+                              const QString& modelPath);
 
   QLabel* summary_ = nullptr;
+  QWidget* collapseBox_ = nullptr;
   LineChart* collapseChart_ = nullptr;
+  QPushButton* export_ = nullptr;
+  QJsonObject recipe_;
   QTableWidget* table_ = nullptr;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 #include "core/analysis/class_conditioning.h"
 #include "core/model/model_ops.h"
@@ -32,6 +33,16 @@ QString notApplicable(const ModelInfo& info) {
     return QStringLiteral(
         "the model declares no Gaussian decoder standard deviation "
         "(strata_meta.objective.decoder_std, docs/model-contract.md)");
+  if (!info.likelihood.contains(QLatin1String("gauss"), Qt::CaseInsensitive) &&
+      !info.likelihood.contains(QLatin1String("normal"), Qt::CaseInsensitive))
+    return QStringLiteral(
+               "the linear theory needs a Gaussian decoder; the model's likelihood is \"%1\"")
+        .arg(info.likelihood);
+  const double beta = std::isfinite(info.objectiveBeta) ? info.objectiveBeta : 1.0;
+  if (!std::isnormal(beta * info.decoderStd * info.decoderStd))
+    return QStringLiteral("beta x decoder_std^2 = %1 x %2^2 is too small to compare with")
+        .arg(beta)
+        .arg(info.decoderStd);
   return {};
 }
 
@@ -77,6 +88,68 @@ QString CollapsePrediction::parametersText() const {
       .arg(from);
 }
 
+namespace {
+
+// The items' pixels in the model's input space and, for a conditional model, their one-hot y;
+// `p` receives the counts, or the reason when the items do not fit.
+struct SpectrumInputs {
+  std::vector<double> x, condition;
+  int64_t pixels = 0;
+  int classes = 0;
+};
+
+SpectrumInputs gatherInputs(const Model& model, const Dataset& dataset,
+                            const std::vector<int64_t>& items, CollapsePrediction& p,
+                            const JobControl& job) {
+  const ModelInfo& info = model.info();
+  SpectrumInputs in;
+  in.pixels = dataset.itemShape().pixelCount();
+  in.classes = int(info.classes.size());
+  // The items that fit: the residuals and the condition rows are both items x their width.
+  const int64_t widest = std::max<int64_t>({in.pixels, int64_t(in.classes), 1});
+  if (2 * widest > kMaxSpectrumValues) {
+    p.reason = QStringLiteral("an item has %1 values; the spectrum holds at most %2 per item")
+                   .arg(widest)
+                   .arg(kMaxSpectrumValues / 2);
+    return in;
+  }
+  int64_t cap = kMaxSpectrumValues / widest;
+  if (in.pixels > kMaxSpectrumSide) cap = std::min(cap, kMaxSpectrumSide);
+  const std::vector<int64_t> candidates(
+      items.begin(), items.begin() + std::ptrdiff_t(std::min<int64_t>(int64_t(items.size()), cap)));
+  const std::vector<EncodingClass> classes =
+      p.conditional ? conditioningClasses(model, dataset, candidates, job)
+                    : std::vector<EncodingClass>(candidates.size(), EncodingClass{0, false});
+  in.x.reserve(candidates.size() * size_t(in.pixels));
+  if (p.conditional) in.condition.reserve(candidates.size() * size_t(in.classes));
+  std::vector<float> image(static_cast<size_t>(in.pixels), 0.0f);
+  const int64_t perChannel =
+      std::max<int64_t>(1, in.pixels / std::max(1, dataset.itemShape().channels));
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const EncodingClass under = classes[i];
+    if (under.cls < 0) continue;
+    job.cancel.throwIfCancelled();
+    dataset.copyImage(candidates[i], image.data());
+    in.x.resize(in.x.size() + size_t(in.pixels));
+    toModelSpace(info, perChannel, image.data(), in.pixels,
+                 in.x.data() + in.x.size() - size_t(in.pixels));
+    if (p.conditional) {
+      in.condition.resize(in.condition.size() + size_t(in.classes), 0.0);
+      in.condition[in.condition.size() - size_t(in.classes) + size_t(under.cls)] = 1.0;
+      ++(under.fromLabel ? p.fromLabels : p.fromClassifier);
+    }
+    ++p.items;
+  }
+  if (p.items < 2)
+    p.reason = p.conditional ? QStringLiteral(
+                                   "fewer than two items have a label among the model's classes "
+                                   "or a class from q(y|x)")
+                             : QStringLiteral("fewer than two items");
+  return in;
+}
+
+}  // namespace
+
 CollapsePrediction predictCollapse(const Model& model, const Dataset& dataset,
                                    const std::vector<int64_t>& items, const JobControl& job) {
   requireCompatible(model, dataset);
@@ -90,42 +163,12 @@ CollapsePrediction predictCollapse(const Model& model, const Dataset& dataset,
   p.beta = p.betaDeclared ? info.objectiveBeta : 1.0;
   p.threshold = p.beta * p.decoderStd * p.decoderStd;
   p.conditional = info.conditional();
-
-  const int64_t pixels = dataset.itemShape().pixelCount();
-  int64_t cap = std::max<int64_t>(1, kMaxSpectrumValues / std::max<int64_t>(1, pixels));
-  if (pixels > kMaxSpectrumSide) cap = std::min(cap, kMaxSpectrumSide);
-  const int k = int(info.classes.size());
-  const std::vector<EncodingClass> classes =
-      p.conditional ? conditioningClasses(model, dataset, items, job.range(0, 0.3))
-                    : std::vector<EncodingClass>(items.size(), EncodingClass{0, false});
-  std::vector<double> x, condition;
-  std::vector<float> image(static_cast<size_t>(pixels), 0.0f);
-  const int64_t perChannel =
-      std::max<int64_t>(1, pixels / std::max(1, dataset.itemShape().channels));
-  for (size_t i = 0; i < items.size() && p.items < cap; ++i) {
-    const EncodingClass under = classes[i];
-    if (under.cls < 0) continue;
-    job.cancel.throwIfCancelled();
-    dataset.copyImage(items[i], image.data());
-    x.resize(x.size() + size_t(pixels));
-    toModelSpace(info, perChannel, image.data(), pixels, x.data() + x.size() - size_t(pixels));
-    if (p.conditional) {
-      condition.resize(condition.size() + size_t(k), 0.0);
-      condition[condition.size() - size_t(k) + size_t(under.cls)] = 1.0;
-      ++(under.fromLabel ? p.fromLabels : p.fromClassifier);
-    }
-    ++p.items;
-  }
-  if (p.items < 2) {
-    p.reason = p.conditional ? QStringLiteral(
-                                   "fewer than two items have a label among the model's classes "
-                                   "or a class from q(y|x)")
-                             : QStringLiteral("fewer than two items");
-    return p;
-  }
+  SpectrumInputs in = gatherInputs(model, dataset, items, p, job.range(0, 0.3));
+  if (!p.reason.isEmpty()) return p;
   try {
-    const UnexplainedSpectrum s = unexplainedSpectrum(x, p.items, pixels, condition,
-                                                      p.conditional ? k : 0, job.range(0.3, 1.0));
+    const UnexplainedSpectrum s =
+        unexplainedSpectrum(std::move(in.x), p.items, in.pixels, in.condition,
+                            p.conditional ? in.classes : 0, job.range(0.3, 1.0));
     p.eigenvalues = s.eigenvalues;
     p.fromGram = s.fromGram;
   } catch (const std::invalid_argument& e) {

@@ -32,8 +32,9 @@ struct CollapsePrediction {
 
 // The data in the model's input space (the declared range, then any normalisation) and, for a
 // conditional model, each item's class: its label among the model's classes, else the class
-// q(y|x) predicts; items with neither are left out. At most kMaxSpectrumValues / pixels items
-// are used (at most kMaxSpectrumSide when the items are wider than that), the first of `items`.
+// q(y|x) predicts; items with neither are left out. Of `items`, the first kMaxSpectrumValues /
+// max(pixels, classes) are considered (at most kMaxSpectrumSide when the items are wider than
+// that).
 CollapsePrediction predictCollapse(const Model& model, const Dataset& dataset,
                                    const std::vector<int64_t>& items, const JobControl& job = {});
 

@@ -495,9 +495,10 @@ ModelMetrics computeModelMetrics(const Model& model, const Dataset& dataset,
                        QStringLiteral("mean KL < %1 nats").arg(LatentStats::kCollapsedUnitKl), NAN,
                        NAN, false));
   m.rows.back().outOf = units;
-  addCollapsePredictionRows(m, model, dataset, items, {job.cancel, {}});
-  const std::optional<PosteriorCodes> posteriors =
-      addRepresentation(m, model, dataset, items, options, subset, job.range(unitsEnd, statsEnd));
+  const double collapseEnd = unitsEnd + 0.1 * (statsEnd - unitsEnd);
+  addCollapsePredictionRows(m, model, dataset, items, job.range(unitsEnd, collapseEnd));
+  const std::optional<PosteriorCodes> posteriors = addRepresentation(
+      m, model, dataset, items, options, subset, job.range(collapseEnd, statsEnd));
   addGroundTruthRows(m, model, dataset, items, options, posteriors ? &posteriors->means : nullptr,
                      job.range(statsEnd, 1.0), inputs);
   m.seconds = double(timer.elapsed()) / 1000.0;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/analysis/map_input_checks.h"
+#include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 #include "core/numeric/knn.h"
 #include "core/numeric/pca.h"
@@ -243,7 +244,8 @@ std::vector<float> placeOnMap(const ProjectionResult& map, const std::vector<flo
   return out;
 }
 
-Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y) {
+Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y,
+                          const Dataset* dataset) {
   if (!map.latentPca) throw std::invalid_argument("decoding a spot needs a PCA map of latents");
   if (map.source >= 0 && info.layers.size() > 1)
     throw std::invalid_argument(
@@ -253,17 +255,28 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
   if (coords.size() > 1) coords[1] = float(y);
   const std::vector<float> row = map.latentPca->inverseTransform(coords.data(), 1);
   Latents z{1, {}};
-  // A conditional model decodes the spot under the class q(y|x) predicts for the nearest item.
-  if (map.encoding && !map.encoding->predictedClass.empty() && !map.coords.empty()) {
+  // A conditional model decodes the spot under the y its nearest item was encoded under.
+  const bool predicted = map.encoding && !map.encoding->predictedClass.empty();
+  const bool labelled = dataset && encodesUnderLabels(info, *dataset);
+  if ((predicted || labelled) && !map.coords.empty()) {
     size_t nearest = 0;
     double best = std::numeric_limits<double>::max();
     for (size_t i = 0; i * 3 < map.coords.size(); ++i) {
       const double dx = map.coords[i * 3] - x, dy = map.coords[i * 3 + 1] - y;
       if (dx * dx + dy * dy < best) best = dx * dx + dy * dy, nearest = i;
     }
-    z.condition = oneHotCondition(
-        int(info.classes.size()),
-        map.encoding->predictedClass[std::min(nearest, map.encoding->predictedClass.size() - 1)]);
+    if (predicted) {
+      z.condition = oneHotCondition(
+          int(info.classes.size()),
+          map.encoding->predictedClass[std::min(nearest, map.encoding->predictedClass.size() - 1)]);
+    } else if (int64_t(nearest) < dataset->size()) {
+      const int64_t item = int64_t(nearest);
+      // Only the model's info is at hand: the rows as labelConditions builds them.
+      const int k = int(info.classes.size());
+      const int cls = modelClassOfItem(modelClassOfLabels(info, *dataset), *dataset, item);
+      z.condition =
+          cls >= 0 ? oneHotCondition(k, cls) : std::vector<float>(size_t(k), 1.0f / float(k));
+    }
   }
   size_t offset = 0;
   for (const LayerInfo& l : info.layers) {

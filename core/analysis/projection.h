@@ -55,8 +55,11 @@ std::vector<float> sourceRows(const ModelInfo& info, int source, const Latents& 
 std::vector<float> placeOnMap(const ProjectionResult& map, const std::vector<float>& rows);
 
 // The latents of all layers at a spot (x, y) of a PCA map of all layers (or of the only
-// layer). Throws std::invalid_argument for maps where that is not defined.
-Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y);
+// layer). A conditional model decodes it under the y of the nearest encoded item: the class
+// q(y|x) predicted, or for a model without q(y|x) that item's label in `dataset` (the map's
+// items). Throws std::invalid_argument for maps where that is not defined.
+Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, double x, double y,
+                          const Dataset* dataset = nullptr);
 
 // Straight-line (or spherical, per layer) interpolation between two single latents, `steps`
 // points from a to b inclusive.

@@ -481,4 +481,72 @@ Figure layoutMatrices(const MatrixFigure& m, const FigureStyle& style) {
   return f;
 }
 
+Figure layoutLines(const LineFigure& l, const FigureStyle& style) {
+  const Figure probe(1, 1, style);
+  const double margin = 8, axisLeft = 40, axisBottom = 30;
+  const double titleHeight = l.title.isEmpty() ? 0 : lineHeight(style, 1.15) + 2;
+  const double legendLine = lineHeight(style, 0.85), captionLine = lineHeight(style, 0.85);
+  const QStringList caption = l.caption.isEmpty()
+                                  ? QStringList()
+                                  : wrappedLines(probe, l.caption, 0.85, l.width - 2 * margin);
+  const double height = 2 * margin + titleHeight + l.plotHeight + axisBottom +
+                        legendLine * double(l.series.size()) + 4 +
+                        captionLine * double(caption.size());
+  Figure f(l.width, height, style);
+  if (!l.title.isEmpty())
+    fittedTitle(f, {margin, margin + style.fontSize * 1.15}, l.title, l.width - 2 * margin);
+  const QRectF plot(margin + axisLeft, margin + titleHeight, l.width - 2 * margin - axisLeft - 6,
+                    l.plotHeight);
+  size_t n = 0;
+  double low = 0, high = -INFINITY;  // the y axis starts at 0 or below
+  for (const LineFigure::Series& s : l.series) {
+    n = std::max(n, s.values.size());
+    for (double v : s.values) low = std::min(low, v), high = std::max(high, v);
+  }
+  if (!(high > low)) high = low + 1;
+  high += (high - low) * 0.04;
+  const double xLow = l.firstX, xHigh = l.firstX + double(std::max<size_t>(n, 2) - 1);
+  auto toPlot = [&](double x, double y) {
+    return QPointF(plot.left() + (x - xLow) / (xHigh - xLow) * plot.width(),
+                   plot.bottom() - (y - low) / (high - low) * plot.height());
+  };
+  f.rect(plot, Qt::transparent, kAxis, 0.6);
+  const std::vector<double> xt = axisTicks(xLow, xHigh, 8), yt = axisTicks(low, high);
+  const double xStep = xt.size() > 1 ? xt[1] - xt[0] : 1, yStep = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  for (double t : xt) {
+    const QPointF p = toPlot(t, low);
+    f.line(p, p + QPointF(0, 3), kAxis, 0.6);
+    f.text(p + QPointF(0, 3 + style.fontSize * 0.8), tickText(t, std::max(xStep, 1.0)), 0.75,
+           Figure::Anchor::Centre, false, 0, kAxis);
+  }
+  for (double t : yt) {
+    const QPointF p = toPlot(xLow, t);
+    f.line(p, p - QPointF(3, 0), kAxis, 0.6);
+    f.text(p - QPointF(5, -style.fontSize * 0.25), tickText(t, yStep), 0.75, Figure::Anchor::Right,
+           false, 0, kAxis);
+  }
+  f.text({plot.center().x(), plot.bottom() + 24}, l.xLabel, 0.85, Figure::Anchor::Centre, false, 0,
+         kText);
+  f.text({margin + 6, plot.center().y()}, l.yLabel, 0.85, Figure::Anchor::Centre, false, -90,
+         kText);
+  double y = plot.bottom() + axisBottom + legendLine - 2;
+  for (const LineFigure::Series& s : l.series) {
+    std::vector<QPointF> points;
+    for (size_t i = 0; i < s.values.size(); ++i)
+      points.push_back(toPlot(l.firstX + double(i), s.values[i]));
+    if (points.size() > 1) f.polyline(points, s.color, 1.2);
+    f.marks(points, std::vector<QColor>(points.size(), s.color), 1.6);
+    f.line({plot.left(), y - style.fontSize * 0.3}, {plot.left() + 16, y - style.fontSize * 0.3},
+           s.color, 1.2);
+    f.text({plot.left() + 20, y}, s.name, 0.85, Figure::Anchor::Left, false, 0, kText);
+    y += legendLine;
+  }
+  y += 4;
+  for (const QString& line : caption) {
+    f.text({margin, y}, line, 0.85, Figure::Anchor::Left, false, 0, kAxis);
+    y += captionLine;
+  }
+  return f;
+}
+
 }  // namespace strata

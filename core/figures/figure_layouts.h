@@ -61,6 +61,21 @@ struct MatrixFigure {
 };
 Figure layoutMatrices(const MatrixFigure& matrices, const FigureStyle& style);
 
+// Curves over a shared x (firstX, firstX + 1, ...): axes with ticks, one polyline with a dot
+// per value for each series, a legend under the plot and a caption wrapped under it.
+struct LineFigure {
+  struct Series {
+    QString name;
+    std::vector<double> values;  // finite
+    QColor color;
+  };
+  QString title, caption, xLabel, yLabel;
+  std::vector<Series> series;
+  double firstX = 1;
+  double width = 380, plotHeight = 170;  // points
+};
+Figure layoutLines(const LineFigure& lines, const FigureStyle& style);
+
 // "Nice" axis ticks covering [low, high].
 std::vector<double> axisTicks(double low, double high, int target = 5);
 

@@ -12,7 +12,16 @@
 
 namespace strata {
 
-enum class FigureKind { Traversal, Hierarchy, Comparison, Projection, Unit, Correlations, Analogy };
+enum class FigureKind {
+  Traversal,
+  Hierarchy,
+  Comparison,
+  Projection,
+  Unit,
+  Correlations,
+  Analogy,
+  Collapse
+};
 
 inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Traversal, "traversal", "traversal grid or animation"},
@@ -22,6 +31,7 @@ inline constexpr NamedValue<FigureKind> kFigureKindNames[] = {
     {FigureKind::Unit, "unit", "one latent unit, as the unit inspector shows it"},
     {FigureKind::Correlations, "correlations", "correlations of mean and sampled codes"},
     {FigureKind::Analogy, "analogy", "items decoded under every class of a conditional model"},
+    {FigureKind::Collapse, "collapse", "KL per unit beside Dang et al.'s linear-theory prediction"},
 };
 
 inline QString figureKindName(FigureKind kind) {

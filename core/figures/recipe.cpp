@@ -11,10 +11,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 #include <variant>
 
 #include "core/analysis/class_conditioning.h"
 #include "core/analysis/code_correlations.h"
+#include "core/analysis/collapse_prediction.h"
 #include "core/analysis/comparison.h"
 #include "core/analysis/model_metrics.h"
 #include "core/analysis/projection.h"
@@ -689,6 +692,61 @@ void renderAnalogy(const AnalogyRecipe& r, const QString& output, const QString&
 }
 
 }  // namespace
+
+void CollapseRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
+                            bool checkHash) const {
+  const auto model = loadModels(*this, baseDir, checkHash).front();
+  const DatasetPtr dataset = datasetOf(*this, baseDir);
+  requireCompatible(*model, *dataset);
+  if (!model->info().hasEncoder)
+    bad("field `models`: the model's KL per unit needs a model with an encoder");
+  MetricsOptions options;
+  options.items = metricItems.value_or(kDefaultMetricItems);
+  options.seed = uint64_t(seed.value_or(0));
+  const std::vector<int64_t> items = strata::metricItems(options, dataset->size());
+  const CollapsePrediction p = predictCollapse(*model, *dataset, items, job.range(0, 0.3));
+  if (!p.computed) bad("field `models`: no linear-theory prediction: " + p.reason);
+  const LatentStats stats = computeLatentStats(*model, *dataset, items, job.range(0.3, 1.0));
+  std::vector<double> observed;
+  for (const UnitStats& u : stats.layers.front().units) observed.push_back(u.kl);
+  std::sort(observed.begin(), observed.end(), std::greater<>());
+  const auto kept = std::count_if(observed.begin(), observed.end(),
+                                  [](double kl) { return kl >= LatentStats::kCollapsedUnitKl; });
+  LineFigure f;
+  f.title = titleOf(
+      *this,
+      QStringLiteral("Collapse of %1: KL per unit and the linear theory").arg(model->info().name));
+  f.xLabel = QStringLiteral("unit rank (largest KL first)");
+  f.yLabel = QStringLiteral("KL (nats)");
+  f.series = {
+      {QStringLiteral("model: KL per unit, sorted (%1 of %2 at or above %3 nats)")
+           .arg(kept)
+           .arg(p.units)
+           .arg(LatentStats::kCollapsedUnitKl),
+       observed, QColor(31, 119, 180)},
+      {QStringLiteral("linear theory: 1/2 ln(lambda_i / (beta eta_dec^2)) (%1 of %2 active)")
+           .arg(p.predictedActive)
+           .arg(p.units),
+       p.unitKl, QColor(255, 127, 14)}};
+  f.caption = QStringLiteral(
+                  "%1 items of %2 (seed %3). Dang et al. (ICLR 2024): a linear %4VAE with "
+                  "learnable encoder variance keeps unit i active when the i-th eigenvalue "
+                  "lambda_i of %5 exceeds beta eta_dec^2 = %6 x %7^2 = %8 (the model's "
+                  "strata_meta.objective%9). KL in all: the model %10 nats, the theory %11 nats.")
+                  .arg(p.items)
+                  .arg(dataset->name())
+                  .arg(options.seed)
+                  .arg(p.conditional ? QStringLiteral("conditional ") : QString(),
+                       p.conditional ? QStringLiteral("Cov(x) - Cov(x,y) Cov(y)^+ Cov(y,x)")
+                                     : QStringLiteral("Cov(x)"))
+                  .arg(p.beta)
+                  .arg(p.decoderStd)
+                  .arg(p.threshold, 0, 'g', 4)
+                  .arg(p.betaDeclared ? QString() : QStringLiteral(", beta not declared: 1"))
+                  .arg(std::accumulate(observed.begin(), observed.end(), 0.0), 0, 'f', 2)
+                  .arg(p.predictedKl(), 0, 'f', 2);
+  layoutLines(f, styleOf(*this)).save(output);
+}
 
 void AnalogyRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
                            bool checkHash) const {

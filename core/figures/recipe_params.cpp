@@ -297,6 +297,20 @@ QJsonObject CorrelationsRecipe::toJson() const {
   return json;
 }
 
+CollapseRecipe CollapseRecipe::fromJson(const QJsonObject& json, const QString& where) {
+  check(json, kKind, where);
+  CollapseRecipe r;
+  readCommon(json, r);
+  r.metricItems = integer(json, "metric_items");
+  return r;
+}
+
+QJsonObject CollapseRecipe::toJson() const {
+  QJsonObject json = writeCommon(*this, kKind);
+  put(json, "metric_items", metricItems);
+  return json;
+}
+
 AnalogyRecipe AnalogyRecipe::fromJson(const QJsonObject& json, const QString& where) {
   check(json, kKind, where);
   AnalogyRecipe r;
@@ -340,6 +354,8 @@ FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where)
       return CorrelationsRecipe::fromJson(json, file);
     case FigureKind::Analogy:
       return AnalogyRecipe::fromJson(json, file);
+    case FigureKind::Collapse:
+      return CollapseRecipe::fromJson(json, file);
     case FigureKind::Projection:
       break;
   }

@@ -173,6 +173,18 @@ struct AnalogyRecipe : RecipeCommon {
               bool checkHash) const;
 };
 
+// A model's KL per unit, sorted, beside the KL Dang et al.'s linear theory predicts for each
+// unit (core/analysis/collapse_prediction.h), over the same items as the metrics take them.
+struct CollapseRecipe : RecipeCommon {
+  static constexpr FigureKind kKind = FigureKind::Collapse;
+  std::optional<qint64> metricItems;  // as UnitRecipe's
+
+  static CollapseRecipe fromJson(const QJsonObject& json, const QString& where = {});
+  QJsonObject toJson() const;
+  void render(const QString& output, const QString& baseDir, const JobControl& job,
+              bool checkHash) const;
+};
+
 // The map fields of a projection recipe as the window's map exports them: method, samples,
 // seed, perplexity, neighbours, minimum distance, and the source by name ("pixels",
 // "all-layers" or the layer's name in `layerNames`). Models, colour, dataset and style are the
@@ -180,8 +192,9 @@ struct AnalogyRecipe : RecipeCommon {
 ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
                                     const QStringList& layerNames);
 
-using FigureRecipe = std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe,
-                                  ProjectionRecipe, UnitRecipe, CorrelationsRecipe, AnalogyRecipe>;
+using FigureRecipe =
+    std::variant<TraversalRecipe, HierarchyRecipe, ComparisonRecipe, ProjectionRecipe, UnitRecipe,
+                 CorrelationsRecipe, AnalogyRecipe, CollapseRecipe>;
 
 // Any recipe, by its "figure" field; throws DataError as the fromJson above.
 FigureRecipe figureRecipeFromJson(const QJsonObject& json, const QString& where = {});

@@ -50,6 +50,7 @@ std::vector<RecipeField> buildTable() {
   const QString kProjection = figureKindName(FigureKind::Projection);
   const QString kUnit = figureKindName(FigureKind::Unit);
   const QString kCorrelations = figureKindName(FigureKind::Correlations);
+  const QString kCollapse = figureKindName(FigureKind::Collapse);
   const QString kAnalogy = figureKindName(FigureKind::Analogy);
   const QStringList all;
   const QStringList grids{kTraversal, kHierarchy, kComparison, kUnit, kAnalogy};
@@ -84,8 +85,8 @@ std::vector<RecipeField> buildTable() {
   return {
       number("strata_recipe", all, K::Integer, 1, 1),
       choice("figure", all, recipeFigures()),
-      list("models", {kTraversal, kHierarchy, kUnit, kCorrelations, kAnalogy}, K::ObjectList, 1, 1,
-           0, 0),
+      list("models", {kTraversal, kHierarchy, kUnit, kCorrelations, kAnalogy, kCollapse},
+           K::ObjectList, 1, 1, 0, 0),
       list("models", {kComparison}, K::ObjectList, 1, 4, 0, 0),
       list("models", {kProjection}, K::ObjectList, 0, 1, 0, 0),
       text("models.path", all, 1, 4096, isModelPath,
@@ -141,7 +142,7 @@ std::vector<RecipeField> buildTable() {
       text("colour", {kProjection}, 1, 200, isColouring, colouringNamesText()),
       // unit
       text("unit", {kUnit}, 1, 100),
-      number("metric_items", {kUnit, kCorrelations}, K::Integer, 2, 100000000),
+      number("metric_items", {kUnit, kCorrelations, kCollapse}, K::Integer, 2, 100000000),
   };
 }
 

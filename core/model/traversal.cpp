@@ -93,9 +93,9 @@ LatentStart startFromItem(const Model& model, const Dataset& dataset, int64_t it
   s.description = sample ? QStringLiteral("item %1 (posterior sample, seed %2)").arg(item).arg(seed)
                          : QStringLiteral("item %1 (posterior mean)").arg(item);
   s.z = q.z;
-  s.description += classText(model.info(), q.z.condition,
-                             model.info().hasClassifier ? QStringLiteral("predicted by q(y|x)")
-                                                        : QStringLiteral("uniform"));
+  s.description += classText(
+      model.info(), q.z.condition,
+      model.info().hasClassifier ? QStringLiteral("predicted by q(y|x)") : QStringLiteral("label"));
   s.pMean = q.pMean;
   s.pStd = q.pLogVar;
   for (auto& layer : s.pStd.layers)

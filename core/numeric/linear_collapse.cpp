@@ -12,11 +12,10 @@ namespace {
 
 using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// Columns minus their means.
-Matrix centred(const std::vector<double>& values, int64_t rows, int64_t cols) {
-  Matrix m = Eigen::Map<const Matrix>(values.data(), rows, cols);
-  m.rowwise() -= m.colwise().mean();
-  return m;
+// Columns minus their means, in place.
+void centre(Eigen::Map<Matrix> m) {
+  const Eigen::RowVectorXd means = m.colwise().mean();
+  m.rowwise() -= means;
 }
 
 // Moore-Penrose inverse of a symmetric positive semi-definite matrix. Eigenvalues below 1e-9 of
@@ -34,7 +33,7 @@ Eigen::MatrixXd symmetricPseudoInverse(const Eigen::MatrixXd& s) {
 
 }  // namespace
 
-UnexplainedSpectrum unexplainedSpectrum(const std::vector<double>& x, int64_t items, int64_t dims,
+UnexplainedSpectrum unexplainedSpectrum(std::vector<double> x, int64_t items, int64_t dims,
                                         const std::vector<double>& condition, int conditionDims,
                                         const JobControl& job) {
   if (items < 2 || dims < 1) throw std::invalid_argument("needs at least two items of one value");
@@ -51,15 +50,17 @@ UnexplainedSpectrum unexplainedSpectrum(const std::vector<double>& x, int64_t it
   if (!finite(x) || !finite(condition)) throw std::invalid_argument("a value is not finite");
 
   const double n = double(items);
-  Matrix residual = centred(x, items, dims);
+  Eigen::Map<Matrix> residual(x.data(), items, dims);
+  centre(residual);
   job.cancel.throwIfCancelled();
   if (conditionDims > 0) {
-    const Matrix y = centred(condition, items, conditionDims);
+    Matrix y = Eigen::Map<const Matrix>(condition.data(), items, conditionDims);
+    centre(Eigen::Map<Matrix>(y.data(), items, conditionDims));
     const Eigen::MatrixXd yy = (y.transpose() * y) / n;
     // Least squares map of y to x: B = Cov(y)^+ Cov(y, x); the residual R = Xc - Yc B has the
     // covariance Cov(x) - Cov(x, y) Cov(y)^+ Cov(y, x).
     const Matrix map = symmetricPseudoInverse(yy) * ((y.transpose() * residual) / n);
-    residual -= y * map;
+    residual.noalias() -= y * map;
   }
   job.report(0.3);
   job.cancel.throwIfCancelled();

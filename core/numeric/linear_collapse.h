@@ -17,7 +17,8 @@ namespace strata {
 // Above this many dimensions the spectrum comes from the items' Gram matrix instead of the
 // dimensions' covariance (the same non-zero eigenvalues), so no matrix is wider than this.
 constexpr int64_t kMaxSpectrumSide = 2048;
-// Values (items x dimensions) the residuals may hold in float64: 128 MB.
+// Values (items x dimensions) the residuals may hold in float64: 128 MB, worked on in place;
+// the covariance or Gram matrix adds at most 2,048^2 (32 MB).
 constexpr int64_t kMaxSpectrumValues = int64_t(16) << 20;
 
 // Directions of the condition whose variance is below this fraction of the largest count as
@@ -34,11 +35,11 @@ struct UnexplainedSpectrum {
 // The eigenvalues of Cov(x) - Cov(x, y) Cov(y)^+ Cov(y, x) (population covariances, float64,
 // the pseudo-inverse with kConditionRankCutoff, as a one-hot y's columns sum to one): the
 // covariance of the residuals of x after the least-squares linear map of y with an intercept. `x`
-// is [items, dims], `condition` [items, conditionDims] (conditionDims 0: no condition, the
-// covariance of x). Throws std::invalid_argument on fewer than two items, a shape mismatch, more
-// than kMaxSpectrumValues values, more than kMaxSpectrumSide items and dims both, or a non-finite
-// value.
-UnexplainedSpectrum unexplainedSpectrum(const std::vector<double>& x, int64_t items, int64_t dims,
+// is [items, dims] (taken, and turned into the residuals in place), `condition` [items,
+// conditionDims] (conditionDims 0: no condition, the covariance of x). Throws std::invalid_argument
+// on fewer than two items, a shape mismatch, more than kMaxSpectrumValues values, more than
+// kMaxSpectrumSide items and dims both, or a non-finite value.
+UnexplainedSpectrum unexplainedSpectrum(std::vector<double> x, int64_t items, int64_t dims,
                                         const std::vector<double>& condition, int conditionDims,
                                         const JobControl& job = {});
 

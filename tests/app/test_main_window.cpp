@@ -491,6 +491,10 @@ class TestMainWindow : public QObject {
                  summary.contains("= 0.5625): ") && summary.contains(" of 16."),
              qPrintable(summary));
     QVERIFY(compare->unitTable()->collapseChart()->isVisible());
+    // Its figure: the same items and seed, the model by file.
+    const QJsonObject recipe = compare->unitTable()->figureRecipe();
+    QCOMPARE(recipe["figure"].toString(), QStringLiteral("collapse"));
+    QCOMPARE(recipe["metric_items"].toInt(), 2000);
     QTest::qWait(100);
     if (!shots.isEmpty())
       QVERIFY(window.grab().save(QDir(shots).filePath("compare-units-collapse.png")));

@@ -191,6 +191,8 @@ class TestFigures : public QObject {
         "100"};
     QTest::newRow("analogy, M2") << QStringList{
         "analogy", model("fashion_m2.pt"), "--items", "0,3,8", "--dpi", "100"};
+    QTest::newRow("collapse, conditional VAE")
+        << QStringList{"collapse", model("fashion_cvae.pt"), "--items", "1000", "--dpi", "100"};
     QTest::newRow("comparison, samples of a class") << QStringList{
         "compare", model("fashion_m2.pt"), model("fashion_vae.pt"), "--items", "0,1", "--class",
         "Sandal"};
@@ -203,7 +205,8 @@ class TestFigures : public QObject {
   void recipesReproduceRasterFiguresExactly() {
     QFETCH(QStringList, arguments);
     if (arguments.contains("hierarchy") || arguments.contains("compare") ||
-        arguments.contains("--prior") || arguments.contains(model("fashion_m2.pt")))
+        arguments.contains("--prior") || arguments.contains(model("fashion_m2.pt")) ||
+        arguments.contains(model("fashion_cvae.pt")))
       if (!strata::fashionMnistAvailable() && !arguments.contains("--prior"))
         QSKIP("dataset-fashion-mnist is not installed");
     QTemporaryDir dir;
@@ -445,6 +448,10 @@ class TestFigures : public QObject {
                                                  "z[99]",    "-o",
                                                  "x.png"}
                                   << 1 << "has no unit 'z[99]'";
+    QTest::newRow("collapse figure without decoder_std")
+        << QStringList{"collapse", model("fashion_m2.pt"), "--items", "50", "-o", "x.png"} << 1
+        << "no linear-theory prediction: the model declares no Gaussian decoder standard "
+           "deviation (strata_meta.objective.decoder_std";
     QTest::newRow("analogy of an unconditional model")
         << QStringList{"analogy", model("fashion_vae.pt"), "-o", "x.png"} << 1
         << "an analogy figure needs a conditional model (strata_meta.condition)";
@@ -531,8 +538,9 @@ class TestFigures : public QObject {
     bad.close();
     const Run unknown = runStrata({"render", dir.filePath("bad.json")});
     QCOMPARE(unknown.exitCode, 1);
-    QVERIFY2(unknown.err.contains("field `figure` must be traversal, hierarchy, comparison, "
-                                  "projection, unit, correlations or analogy, got \"sculpture\""),
+    QVERIFY2(unknown.err.contains(
+                 "field `figure` must be traversal, hierarchy, comparison, "
+                 "projection, unit, correlations, analogy or collapse, got \"sculpture\""),
              qPrintable(unknown.err));
   }
 

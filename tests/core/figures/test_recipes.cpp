@@ -98,6 +98,8 @@ class TestRecipes : public QObject {
         R"("style": {"cell_size": 36}})");
     QTest::newRow("correlations") << QByteArray(
         R"({"figure": "correlations", "metric_items": 2, "seed": 9007199254740992})");
+    QTest::newRow("collapse") << QByteArray(
+        R"({"figure": "collapse", "metric_items": 10000, "seed": 3})");
     QTest::newRow("projection of pixels") << QByteArray(
         R"({"figure": "projection", "method": "tsne", "perplexity": 2, "iterations": 10000, )"
         R"("source": "pixels", "colour": "factor:pos_x", "style": {"width": 420, "height": 330}})");
@@ -172,7 +174,7 @@ class TestRecipes : public QObject {
     QTest::newRow("unknown figure")
         << QByteArray(R"("figure": "sculpture")")
         << "field `figure` must be traversal, hierarchy, comparison, projection, unit, "
-           "correlations or analogy, got \"sculpture\"";
+           "correlations, analogy or collapse, got \"sculpture\"";
     QTest::newRow("no figure") << QByteArray(R"("seed": 1)") << "field `figure` is missing";
   }
   void badFieldsAreRefusedByName() {
