@@ -95,7 +95,8 @@ void MapControls::setContext(const ModelInfo* model, const Dataset* dataset, boo
   updateVisibility();
 }
 
-void MapControls::setLatentColoursAvailable(bool available, int units, bool classes) {
+void MapControls::setLatentColoursAvailable(bool available, int units, bool classes,
+                                            bool modelTerms) {
   const QSignalBlocker block(color_);
   const QVariant current = color_->currentData();
   for (int i = color_->count() - 1; i >= 0; --i) {
@@ -105,9 +106,11 @@ void MapControls::setLatentColoursAvailable(bool available, int units, bool clas
         kind == ColorChoice::ClassEntropy)
       color_->removeItem(i);
   }
-  if (available) {
+  if (available && modelTerms) {
     color_->addItem(tr("KL per item"), QVariantList{int(ColorChoice::Kl), 0});
     color_->addItem(tr("reconstruction error"), QVariantList{int(ColorChoice::Reconstruction), 0});
+  }
+  if (available) {
     color_->addItem(tr("latent unit"), QVariantList{int(ColorChoice::Unit), 0});
     unit_->setRange(0, std::max(0, units - 1));
   }

@@ -34,7 +34,10 @@ class MapControls : public QWidget {
   // Latent colour modes need an encoding; they are offered once one exists.
   // `classes`: the map's model has a classifier q(y|x), whose predicted class and entropy can
   // colour the points too.
-  void setLatentColoursAvailable(bool available, int units, bool classes = false);
+  // `available`: colours by latent unit; `modelTerms`: by KL and reconstruction error too (an
+  // encoding by a model, not vectors from a file); `classes`: by q(y|x)'s class and entropy.
+  void setLatentColoursAvailable(bool available, int units, bool classes = false,
+                                 bool modelTerms = true);
 
  Q_SIGNALS:
   void projectRequested();

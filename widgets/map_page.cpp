@@ -177,7 +177,8 @@ void MapPage::showMap() {
   if (controls_->request().method != request.method) controls_->setMethod(request.method);
   controls_->setLatentColoursAvailable(map.encoding != nullptr,
                                        map.encoding ? map.encoding->dims : 0,
-                                       map.encoding && !map.encoding->classEntropy.empty());
+                                       map.encoding && !map.encoding->classEntropy.empty(),
+                                       map.encoding && !map.encoding->kl.empty());
   if (map.dims < 3) threeD_ = false;  // the 3-D action is disabled for such maps
   applyDimensions();
   QString message =
@@ -240,10 +241,11 @@ void MapPage::applyColours() {
       return scalars([&](int64_t i) { return dataset->factor(i, choice.index); },
                      dataset->factorNames().value(choice.index));
     case MapColouring::Kl:
-      if (e) return scalars([&](int64_t i) { return e->kl[size_t(i)]; }, tr("KL (nats)"));
+      if (e && !e->kl.empty())
+        return scalars([&](int64_t i) { return e->kl[size_t(i)]; }, tr("KL (nats)"));
       break;
     case MapColouring::Reconstruction:
-      if (e)
+      if (e && !e->reconstruction.empty())
         return scalars([&](int64_t i) { return e->reconstruction[size_t(i)]; },
                        tr("-log p(x|z) (nats)"));
       break;

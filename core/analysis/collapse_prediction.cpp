@@ -24,7 +24,7 @@ MetricRow countRow(QString key, QString name, double value, double outOf, QStrin
 }
 
 // Why the theory does not apply to this model, or empty.
-QString notApplicable(const ModelInfo& info) {
+QString notApplicableTo(const ModelInfo& info) {
   if (info.layers.size() != 1)
     return QStringLiteral(
                "the linear theory covers models with one latent layer; this model has %1")
@@ -59,6 +59,10 @@ void toModelSpace(const ModelInfo& info, int64_t pixelsPerChannel, float* x, int
 
 }  // namespace
 
+QString collapsePredictionUnavailable(const ModelInfo& info) {
+  return notApplicableTo(info);
+}
+
 double CollapsePrediction::predictedKl() const {
   return std::accumulate(unitKl.begin(), unitKl.end(), 0.0);
 }
@@ -73,7 +77,7 @@ QString CollapsePrediction::parametersText() const {
                 .arg(fromLabels)
                 .arg(fromClassifier);
   return QStringLiteral(
-             "Dang et al. (ICLR 2024), linear CVAE with learnable encoder variance: a unit stays "
+             "Dang et al. (ICLR 2024), linear %9 with learnable encoder variance: a unit stays "
              "active when its eigenvalue of %1 exceeds beta eta_dec^2 = %2 x %3^2 = %4 "
              "(strata_meta.objective%5); %6 of the eigenvalues exceed it; x in the model's input "
              "space%7, %8")
@@ -85,7 +89,8 @@ QString CollapsePrediction::parametersText() const {
       .arg(std::count_if(eigenvalues.begin(), eigenvalues.end(),
                          [&](double v) { return v > threshold; }))
       .arg(fromGram ? QStringLiteral(", spectrum from the items' Gram matrix") : QString())
-      .arg(from);
+      .arg(from)
+      .arg(conditional ? QStringLiteral("CVAE") : QStringLiteral("VAE"));
 }
 
 namespace {
@@ -155,7 +160,7 @@ CollapsePrediction predictCollapse(const Model& model, const Dataset& dataset,
   requireCompatible(model, dataset);
   const ModelInfo& info = model.info();
   CollapsePrediction p;
-  p.reason = notApplicable(info);
+  p.reason = collapsePredictionUnavailable(info);
   if (!p.reason.isEmpty()) return p;
   p.units = int(info.layers[0].size());
   p.decoderStd = info.decoderStd;
@@ -189,7 +194,7 @@ void addCollapsePredictionRows(ModelMetrics& m, const Model& model, const Datase
   const ModelInfo& info = model.info();
   const int units = int(std::min<int64_t>(info.totalLatentSize(), INT32_MAX));
   CollapsePrediction p;
-  p.reason = notApplicable(info);
+  p.reason = collapsePredictionUnavailable(info);
   if (p.reason.isEmpty()) p = predictCollapse(model, dataset, items, job);
   const QString text = p.parametersText();
   m.rows.push_back(countRow("collapse/linear-theory", "units predicted collapsed (linear theory)",

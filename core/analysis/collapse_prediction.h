@@ -30,6 +30,11 @@ struct CollapsePrediction {
   QString parametersText() const;
 };
 
+// Why the theory does not cover this model (several latent layers, no Gaussian decoder
+// standard deviation declared, a likelihood that is not Gaussian, a threshold that underflows),
+// or empty.
+QString collapsePredictionUnavailable(const ModelInfo& info);
+
 // The data in the model's input space (the declared range, then any normalisation) and, for a
 // conditional model, each item's class: its label among the model's classes, else the class
 // q(y|x) predicts; items with neither are left out. Of `items`, the first kMaxSpectrumValues /

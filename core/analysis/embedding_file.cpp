@@ -31,8 +31,7 @@ std::shared_ptr<Encoding> vectorsOf(const NpyArray& v, bool coordinates, const s
     if (!std::isfinite(e->latents[i]))
       throw DataError(where, "vector " + std::to_string(i / size_t(dims)) + " holds " +
                                  v.textAt(int64_t(i)) + "; vectors must be finite");
-  e->kl.assign(size_t(n), 0.0f);
-  e->reconstruction.assign(size_t(n), 0.0f);
+  // No model: no KL or reconstruction terms (empty, so no map is coloured by zeros).
   e->description = name;
   return e;
 }

@@ -42,7 +42,9 @@ namespace {
 // of the means and the Bonheme & Grzes class, were added.
 // 5: rows on Dang et al.'s linear-theory collapse prediction (collapse/*), with the spectrum
 // and threshold behind them, were added.
-constexpr int kCacheVersion = 5;
+// 6: that prediction refuses non-Gaussian likelihoods and takes its items from the first
+// that fit (not refilled past unlabelled ones).
+constexpr int kCacheVersion = 6;
 
 // JSON has no NaN: absent values are written as null and read back as NaN.
 QJsonValue number(double v) {

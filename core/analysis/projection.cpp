@@ -254,6 +254,8 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
   coords[0] = float(x);
   if (coords.size() > 1) coords[1] = float(y);
   const std::vector<float> row = map.latentPca->inverseTransform(coords.data(), 1);
+  if (int64_t(row.size()) != info.totalLatentSize())
+    throw std::invalid_argument("the map was not made from this model's latents");
   Latents z{1, {}};
   // A conditional model decodes the spot under the y its nearest item was encoded under.
   const bool predicted = map.encoding && !map.encoding->predictedClass.empty();
@@ -269,7 +271,7 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
       z.condition = oneHotCondition(
           int(info.classes.size()),
           map.encoding->predictedClass[std::min(nearest, map.encoding->predictedClass.size() - 1)]);
-    } else if (int64_t(nearest) < dataset->size()) {
+    } else if (int64_t(nearest) < dataset->size()) {  // labelled
       const int64_t item = int64_t(nearest);
       // Only the model's info is at hand: the rows as labelConditions builds them.
       const int k = int(info.classes.size());
@@ -278,6 +280,9 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
           cls >= 0 ? oneHotCondition(k, cls) : std::vector<float>(size_t(k), 1.0f / float(k));
     }
   }
+  // A model without q(y|x) encoded items without labels under uniform class probabilities.
+  if (z.condition.empty() && info.conditional() && !info.hasClassifier)
+    z.condition.assign(info.classes.size(), 1.0f / float(info.classes.size()));
   size_t offset = 0;
   for (const LayerInfo& l : info.layers) {
     z.layers.emplace_back(row.begin() + int64_t(offset),

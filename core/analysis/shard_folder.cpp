@@ -220,8 +220,6 @@ EmbeddingFile loadShardFolder(const QString& path, const JobControl& job) {
                                                 " items but 'items' says " +
                                                 std::to_string(plan.items));
   const QString name = QFileInfo(folder).fileName();
-  vectors->kl.assign(size_t(vectors->items), 0.0f);
-  vectors->reconstruction.assign(size_t(vectors->items), 0.0f);
   vectors->description = name;
 
   EmbeddingFile file;

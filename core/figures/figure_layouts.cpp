@@ -36,8 +36,11 @@ double lineHeight(const FigureStyle& s, double size = 1) {
   return s.fontSize * size * 1.35;
 }
 
+// As many decimals as the step has: 1 for 0.5, 2 for 0.25, none for 5 or 1.
 QString tickText(double v, double step) {
-  const int decimals = std::max(0, int(std::ceil(-std::log10(step) + 1e-9)));
+  const double magnitude = std::floor(std::log10(step) + 1e-9);
+  const double mantissa = step / std::pow(10.0, magnitude);
+  const int decimals = std::max(0, int(-magnitude) + (std::abs(mantissa - 2.5) < 1e-6 ? 1 : 0));
   return QString::number(v, 'f', decimals);
 }
 
@@ -511,12 +514,14 @@ Figure layoutLines(const LineFigure& l, const FigureStyle& style) {
                    plot.bottom() - (y - low) / (high - low) * plot.height());
   };
   f.rect(plot, Qt::transparent, kAxis, 0.6);
-  const std::vector<double> xt = axisTicks(xLow, xHigh, 8), yt = axisTicks(low, high);
-  const double xStep = xt.size() > 1 ? xt[1] - xt[0] : 1, yStep = yt.size() > 1 ? yt[1] - yt[0] : 1;
-  for (double t : xt) {
+  // x counts (ranks): whole-number ticks only.
+  const std::vector<double> nice = axisTicks(xLow, xHigh, 8), yt = axisTicks(low, high);
+  const double xStep = std::max(1.0, std::ceil(nice.size() > 1 ? nice[1] - nice[0] : 1.0));
+  const double yStep = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  for (double t = std::ceil(xLow); t <= xHigh + 1e-9; t += xStep) {
     const QPointF p = toPlot(t, low);
     f.line(p, p + QPointF(0, 3), kAxis, 0.6);
-    f.text(p + QPointF(0, 3 + style.fontSize * 0.8), tickText(t, std::max(xStep, 1.0)), 0.75,
+    f.text(p + QPointF(0, 3 + style.fontSize * 0.8), QString::number(qint64(t)), 0.75,
            Figure::Anchor::Centre, false, 0, kAxis);
   }
   for (double t : yt) {

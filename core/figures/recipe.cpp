@@ -474,7 +474,9 @@ void renderProjection(const ProjectionRecipe& r, const QString& output, const QS
       break;
     case Colouring::Kl:
     case Colouring::Reconstruction:
-      if (!map.encoding) bad("field `colour`: KL and reconstruction error need a latent map");
+      if (!map.encoding || map.encoding->kl.empty())
+        bad("field `colour`: KL and reconstruction error need a model's latent map (vectors read "
+            "from a file have neither)");
       s.values = by.kind == Colouring::Kl ? map.encoding->kl : map.encoding->reconstruction;
       s.valueLabel =
           by.kind == Colouring::Kl ? QStringLiteral("KL (nats)") : QStringLiteral("−log p(x|z)");
@@ -695,15 +697,11 @@ void renderAnalogy(const AnalogyRecipe& r, const QString& output, const QString&
 
 void CollapseRecipe::render(const QString& output, const QString& baseDir, const JobControl& job,
                             bool checkHash) const {
-  const auto model = loadModels(*this, baseDir, checkHash).front();
-  const DatasetPtr dataset = datasetOf(*this, baseDir);
-  requireCompatible(*model, *dataset);
-  if (!model->info().hasEncoder)
-    bad("field `models`: the model's KL per unit needs a model with an encoder");
-  MetricsOptions options;
-  options.items = metricItems.value_or(kDefaultMetricItems);
-  options.seed = uint64_t(seed.value_or(0));
-  const std::vector<int64_t> items = strata::metricItems(options, dataset->size());
+  const OverMetricItems in =
+      overMetricItems(*this, metricItems, baseDir, checkHash, "a collapse figure needs");
+  const auto& [model, dataset, items, figureSeed] = in;
+  const QString unavailable = collapsePredictionUnavailable(model->info());
+  if (!unavailable.isEmpty()) bad("field `models`: no linear-theory prediction: " + unavailable);
   const CollapsePrediction p = predictCollapse(*model, *dataset, items, job.range(0, 0.3));
   if (!p.computed) bad("field `models`: no linear-theory prediction: " + p.reason);
   const LatentStats stats = computeLatentStats(*model, *dataset, items, job.range(0.3, 1.0));
@@ -728,23 +726,28 @@ void CollapseRecipe::render(const QString& output, const QString& baseDir, const
            .arg(p.predictedActive)
            .arg(p.units),
        p.unitKl, QColor(255, 127, 14)}};
-  f.caption = QStringLiteral(
-                  "%1 items of %2 (seed %3). Dang et al. (ICLR 2024): a linear %4VAE with "
-                  "learnable encoder variance keeps unit i active when the i-th eigenvalue "
-                  "lambda_i of %5 exceeds beta eta_dec^2 = %6 x %7^2 = %8 (the model's "
-                  "strata_meta.objective%9). KL in all: the model %10 nats, the theory %11 nats.")
-                  .arg(p.items)
-                  .arg(dataset->name())
-                  .arg(options.seed)
-                  .arg(p.conditional ? QStringLiteral("conditional ") : QString(),
-                       p.conditional ? QStringLiteral("Cov(x) - Cov(x,y) Cov(y)^+ Cov(y,x)")
-                                     : QStringLiteral("Cov(x)"))
-                  .arg(p.beta)
-                  .arg(p.decoderStd)
-                  .arg(p.threshold, 0, 'g', 4)
-                  .arg(p.betaDeclared ? QString() : QStringLiteral(", beta not declared: 1"))
-                  .arg(std::accumulate(observed.begin(), observed.end(), 0.0), 0, 'f', 2)
-                  .arg(p.predictedKl(), 0, 'f', 2);
+  // Every number is substituted in one pass, so a dataset name holding "%1" stays as it is.
+  const QString over =
+      p.items == int64_t(items.size())
+          ? QStringLiteral("%1 items of %2 (seed %3).")
+                .arg(QString::number(p.items), dataset->name(), QString::number(figureSeed))
+          : QStringLiteral("KL over %1 items of %2 (seed %3), the spectrum over the first %4.")
+                .arg(QString::number(items.size()), dataset->name(), QString::number(figureSeed),
+                     QString::number(p.items));
+  f.caption = over + QStringLiteral(
+                         " Dang et al. (ICLR 2024): a linear %1VAE with learnable encoder variance "
+                         "keeps unit i active when the i-th eigenvalue lambda_i of %2 exceeds "
+                         "beta eta_dec^2 = %3 x %4^2 = %5 (the model's strata_meta.objective%6). "
+                         "KL in all: the model %7 nats, the theory %8 nats.")
+                         .arg(p.conditional ? QStringLiteral("conditional ") : QString(),
+                              p.conditional ? QStringLiteral("Cov(x) - Cov(x,y) Cov(y)^+ Cov(y,x)")
+                                            : QStringLiteral("Cov(x)"),
+                              QString::number(p.beta), QString::number(p.decoderStd),
+                              QString::number(p.threshold, 'g', 4),
+                              p.betaDeclared ? QString() : QStringLiteral(", beta not declared: 1"),
+                              QString::number(
+                                  std::accumulate(observed.begin(), observed.end(), 0.0), 'f', 2),
+                              QString::number(p.predictedKl(), 'f', 2));
   layoutLines(f, styleOf(*this)).save(output);
 }
 

@@ -24,9 +24,11 @@ struct EncodingChoice {
 struct Encoding {
   int64_t items = 0;
   int dims = 0;
-  std::vector<float> latents;         // [items, dims]
-  std::vector<float> kl;              // [items] KL(q || p) summed over all layers, nats
-  std::vector<float> reconstruction;  // [items] -log p(x | z) at the encoded z, nats
+  std::vector<float> latents;  // [items, dims]
+  // A model's encoding: [items] KL(q || p) summed over all layers, and -log p(x | z) at the
+  // encoded z, nats. Empty for vectors read from a file (no model gives them).
+  std::vector<float> kl;
+  std::vector<float> reconstruction;
   // A conditional model with a classifier (contract 2, condition.classifier): per item the
   // entropy of q(y|x) in nats and its most probable class, the class the item is encoded
   // under. Empty for every other model (and absent from its cache file).

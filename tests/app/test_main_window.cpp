@@ -1,5 +1,6 @@
 // The default launch: Fashion-MNIST test split, PCA on a worker, scatter coloured by class.
 
+#include <QComboBox>
 #include <QCryptographicHash>
 #include <QDirIterator>
 #include <QGroupBox>
@@ -736,6 +737,15 @@ class TestMainWindow : public QObject {
     window.openDatasetSpec("embedding:" + dir.filePath("v.npz"));
     QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, 60000);
     QCOMPARE(window.scatterView()->pointCount(), 2000);
+    // Vectors from a file have no KL or reconstruction error: neither is held (as zeros) nor
+    // offered as a colouring, while a latent unit is.
+    QVERIFY(window.workspace()->map().encoding->kl.empty());
+    QStringList colourings;
+    for (const QComboBox* box : window.mapControls()->findChildren<QComboBox*>())
+      for (int i = 0; i < box->count(); ++i) colourings << box->itemText(i);
+    QVERIFY2(colourings.contains("latent unit") && !colourings.contains("KL per item") &&
+                 !colourings.contains("reconstruction error"),
+             qPrintable(colourings.join('|')));
     window.mapControls()->setMethod(ProjectionMethod::Umap);
     window.requestMap();
     QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 2, 120000);
