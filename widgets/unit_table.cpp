@@ -17,6 +17,7 @@
 #include "core/figures/recipe.h"
 #include "core/figures/recipe_params.h"
 #include "core/model/latent_stats.h"
+#include "core/numeric/linear_collapse.h"
 #include "widgets/line_chart.h"
 
 namespace strata {
@@ -255,12 +256,8 @@ void UnitTable::showCollapsePrediction(const ModelMetrics& m, std::vector<double
   // Both curves over the unit rank, largest KL first: the theory orders its units by
   // eigenvalue, the model's are sorted by their KL.
   std::sort(observedKl.begin(), observedKl.end(), std::greater<>());
-  std::vector<double> theory;
-  for (size_t i = 0; i < observedKl.size(); ++i) {
-    const double lambda = i < m.unexplainedSpectrum.size() ? m.unexplainedSpectrum[i] : 0.0;
-    theory.push_back(lambda > m.collapseThreshold ? 0.5 * std::log(lambda / m.collapseThreshold)
-                                                  : 0.0);
-  }
+  std::vector<double> theory =
+      linearTheoryUnitKl(m.unexplainedSpectrum, int(observedKl.size()), m.collapseThreshold);
   collapseChart_->setSeries(
       {{tr("model's KL per unit, sorted"), std::move(observedKl), QColor(31, 119, 180)},
        {tr("linear theory, 1/2 ln(lambda_i / (beta eta_dec^2)): %1 active")

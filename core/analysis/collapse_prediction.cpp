@@ -181,10 +181,7 @@ CollapsePrediction predictCollapse(const Model& model, const Dataset& dataset,
     return p;
   }
   p.predictedActive = linearTheoryActiveUnits(p.eigenvalues, p.units, p.beta, p.decoderStd);
-  for (int i = 0; i < p.units; ++i) {
-    const double lambda = size_t(i) < p.eigenvalues.size() ? p.eigenvalues[size_t(i)] : 0.0;
-    p.unitKl.push_back(lambda > p.threshold ? 0.5 * std::log(lambda / p.threshold) : 0.0);
-  }
+  p.unitKl = linearTheoryUnitKl(p.eigenvalues, p.units, p.threshold);
   p.computed = true;
   return p;
 }

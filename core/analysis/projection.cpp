@@ -273,11 +273,7 @@ Latents latentsAtMapPoint(const ModelInfo& info, const ProjectionResult& map, do
           map.encoding->predictedClass[std::min(nearest, map.encoding->predictedClass.size() - 1)]);
     } else if (int64_t(nearest) < dataset->size()) {  // labelled
       const int64_t item = int64_t(nearest);
-      // Only the model's info is at hand: the rows as labelConditions builds them.
-      const int k = int(info.classes.size());
-      const int cls = modelClassOfItem(modelClassOfLabels(info, *dataset), *dataset, item);
-      z.condition =
-          cls >= 0 ? oneHotCondition(k, cls) : std::vector<float>(size_t(k), 1.0f / float(k));
+      z.condition = labelConditions(info, *dataset, &item, 1);
     }
   }
   // A model without q(y|x) encoded items without labels under uniform class probabilities.

@@ -160,7 +160,7 @@ class BatchRun {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       dataset_.copyBatch(first, count, x.data());
-      labelY = labelConditions(model, dataset_, items.data(), items.size());
+      labelY = labelConditions(model.info(), dataset_, items.data(), items.size());
     }
     // A model with a classifier: q(y|x) runs once, for the map's colourings and as the y the
     // items are encoded under (the one posterior would choose by itself).

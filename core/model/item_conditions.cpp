@@ -34,9 +34,8 @@ uint64_t labelConditionFingerprint(const ModelInfo& info, const Dataset& dataset
   return hash;
 }
 
-std::vector<float> labelConditions(const Model& model, const Dataset& dataset, const int64_t* items,
-                                   size_t count) {
-  const ModelInfo& info = model.info();
+std::vector<float> labelConditions(const ModelInfo& info, const Dataset& dataset,
+                                   const int64_t* items, size_t count) {
   if (!encodesUnderLabels(info, dataset)) return {};
   const int k = int(info.classes.size());
   const std::vector<int> classOf = modelClassOfLabels(info, dataset);
@@ -53,7 +52,7 @@ std::vector<float> labelConditions(const Model& model, const Dataset& dataset, c
 
 Posterior posteriorOfItems(const Model& model, const Dataset& dataset, const int64_t* items,
                            size_t count, const float* x, SampleStream* stream) {
-  const std::vector<float> y = labelConditions(model, dataset, items, count);
+  const std::vector<float> y = labelConditions(model.info(), dataset, items, count);
   const auto n = int64_t(count);
   if (y.empty()) return stream ? model.posterior(x, n, *stream) : model.posterior(x, n, false);
   return stream ? model.posteriorGiven(x, n, y, *stream) : model.posteriorGiven(x, n, y, false);

@@ -31,8 +31,8 @@ uint64_t labelConditionFingerprint(const ModelInfo& info, const Dataset& dataset
 // The condition rows, [count, K], of the items: each label's one-hot row, or uniform class
 // probabilities for an item without a label among the model's classes. Empty when
 // encodesUnderLabels is false (the model chooses y itself).
-std::vector<float> labelConditions(const Model& model, const Dataset& dataset, const int64_t* items,
-                                   size_t count);
+std::vector<float> labelConditions(const ModelInfo& info, const Dataset& dataset,
+                                   const int64_t* items, size_t count);
 
 // The posterior of the dataset items `items[0 .. count)` whose images are `x`, under
 // labelConditions where they apply, else the model's own choice of y; samples drawn from

@@ -98,4 +98,14 @@ int linearTheoryActiveUnits(const std::vector<double>& eigenvalues, int units, d
   return int(std::min<int64_t>(units, int64_t(above)));
 }
 
+std::vector<double> linearTheoryUnitKl(const std::vector<double>& eigenvalues, int units,
+                                       double threshold) {
+  std::vector<double> kl;
+  for (int i = 0; i < units; ++i) {
+    const double lambda = size_t(i) < eigenvalues.size() ? eigenvalues[size_t(i)] : 0.0;
+    kl.push_back(lambda > threshold ? 0.5 * std::log(lambda / threshold) : 0.0);
+  }
+  return kl;
+}
+
 }  // namespace strata

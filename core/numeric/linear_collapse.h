@@ -48,4 +48,9 @@ UnexplainedSpectrum unexplainedSpectrum(std::vector<double> x, int64_t items, in
 int linearTheoryActiveUnits(const std::vector<double>& eigenvalues, int units, double beta,
                             double decoderStd);
 
+// The KL the theory gives each of `units` units, in eigenvalue order: 1/2 ln(lambda_i /
+// threshold) above the threshold (beta * decoderStd^2), 0 below it or past the spectrum.
+std::vector<double> linearTheoryUnitKl(const std::vector<double>& eigenvalues, int units,
+                                       double threshold);
+
 }  // namespace strata

@@ -333,7 +333,7 @@ class TestCollapsePrediction : public QObject {
     const auto cvae = Model::load(bundledModelPath("fashion_cvae.pt"));
     QVERIFY(encodesUnderLabels(cvae->info(), *test_));
     const std::vector<int64_t> items{0, 1, 2};
-    const std::vector<float> y = labelConditions(*cvae, *test_, items.data(), items.size());
+    const std::vector<float> y = labelConditions(cvae->info(), *test_, items.data(), items.size());
     std::vector<float> expected;
     for (int64_t i : items) {
       const std::vector<float> row = oneHotCondition(10, test_->label(i));
