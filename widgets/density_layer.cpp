@@ -25,11 +25,12 @@ namespace strata {
 namespace {
 
 // The grid, and x and y in its order, arrive from a worker; a newer setPoints makes them
-// stale.
+// stale. `arrived` tells the layer's owner (cleared when the layer goes).
 struct GridSlot {
   uint64_t generation = 0;
   std::shared_ptr<const PointGrid> grid;
   std::shared_ptr<const std::vector<float>> sortedXY;  // [n, 2] cell by cell
+  std::function<void()> arrived;
 };
 
 const Rgb kSelected{25, 25, 25};
@@ -43,8 +44,12 @@ double millisecondsSince(const QElapsedTimer& timer) {
 
 struct DensityLayer::Impl {
   QPointer<QObject> context;
+  // The coordinates in their own order, until releaseOriginal: from then on the grid-ordered
+  // copy is the only one, and the points' own indices come from the grid's order.
   std::shared_ptr<const std::vector<float>> coords;
+  int64_t pointCount = 0;
   int stride = 2;
+  std::function<void()> gridReady;
   std::shared_ptr<GridSlot> slot = std::make_shared<GridSlot>();
   const PointGrid emptyGrid;
 
@@ -59,17 +64,19 @@ struct DensityLayer::Impl {
 
   // Frames read the points cell by cell: consecutive points then land in nearby pixels, and
   // a zoomed-in frame reads only the cells it shows, in order. The per-point columns follow
-  // the grid's order, rebuilt when they or the grid change.
-  std::vector<uint16_t> sortedSlots;
-  std::vector<float> sortedValues;
-  std::vector<char> sortedVisible;
-  const GridSlot* sortedFor = nullptr;
-  bool columnsChanged = true;
+  // the grid's order, rebuilt when they or the grid change (also on a query's demand).
+  mutable std::vector<uint16_t> sortedSlots;
+  mutable std::vector<float> sortedValues;
+  mutable std::vector<char> sortedVisible;
+  mutable const GridSlot* sortedFor = nullptr;
+  mutable bool columnsChanged = true;
 
-  PixelSums sums, previous;
+  // A pan shifts these in place (no second frame of sums is kept).
+  PixelSums sums;
   // The selection's own sums, kept like the picture's when it is large.
-  PixelSums selectedSums, selectedPrevious;
-  std::vector<char> sortedSelected;
+  PixelSums selectedSums;
+  std::vector<char> sortedSelected;  // a large selection, in the grid's order
+  std::vector<uint32_t> selectedAt;  // a small one: its points' grid positions
   const GridSlot* selectedFor = nullptr;
   bool selectionChanged = true, selectionCurrent = false;
   ScreenTransform selectionShown;
@@ -113,12 +120,14 @@ struct DensityLayer::Impl {
     state->PopReadFramebufferBinding();
   }
 
+  // The columns in the points' own order; xy is unset once the coordinates are released.
   PointColumns columns() const {
     PointColumns c;
-    if (!coords) return c;
-    c.xy = coords->data();
-    c.stride = stride;
-    c.count = int64_t(coords->size() / size_t(stride));
+    c.count = pointCount;
+    if (coords) {
+      c.xy = coords->data();
+      c.stride = stride;
+    }
     if (colouring == Colouring::Category && slots && slots->size() == size_t(c.count))
       c.colourSlot = slots->data();
     if (colouring == Colouring::Value && values && values->size() == size_t(c.count))
@@ -148,7 +157,7 @@ struct DensityLayer::Impl {
   }
 
   // The columns in the grid's order, or nullptr columns (xy unset) before the grid exists.
-  PointColumns sortedColumns() {
+  PointColumns sortedColumns() const {
     PointColumns c;
     if (!slot->grid || !slot->sortedXY) return c;
     const PointColumns original = columns();
@@ -240,14 +249,9 @@ struct DensityLayer::Impl {
   // The frame before moved by (dx, dy) whole pixels: its sums shifted, and only the strips the
   // move uncovered binned. Exactly what binning every point under the moved transform gives.
   void shiftAndBinStrips(const Source& source, const RasterRequest& request, int dx, int dy,
-                         PixelSums& sums, PixelSums& previous) {
-    std::swap(sums, previous);
-    sums.resize(previous.width, previous.height, previous.colouring);
+                         PixelSums& sums) {
+    shiftPixelSums(sums, dx, dy);
     const int w = request.width, h = request.height;
-    const int parts = std::min(frameParts(), std::max(1, h / 16));
-    runFrameParts(parts, [&](int part) {
-      shiftPixelSums(previous, dx, dy, sums, h * part / parts, h * (part + 1) / parts);
-    });
     // The uncovered columns over all rows, then the uncovered rows over the other columns.
     const Region columnsStrip = dx > 0 ? Region{0, dx, 0, h} : Region{std::max(w + dx, 0), w, 0, h};
     const Region rowsStrip = dy > 0 ? Region{0, w, 0, dy} : Region{0, w, std::max(h + dy, 0), h};
@@ -255,6 +259,20 @@ struct DensityLayer::Impl {
     if (dy != 0)
       binRegion(source, request, sums,
                 {dx > 0 ? dx : 0, dx < 0 ? w + dx : w, rowsStrip.y0, rowsStrip.y1}, false);
+  }
+
+  // Where a small selection's points are in the grid's order (one pass over the order; the
+  // coordinates in their own order may be gone). Hidden points are skipped when binned.
+  void locateSelection() {
+    if (selectedFor == slot.get() && !selectionChanged) return;
+    std::vector<char> byIndex(size_t(pointCount), 0);
+    for (int i : *selection) byIndex[size_t(i)] = 1;
+    const std::vector<uint32_t>& order = slot->grid->order();
+    selectedAt.clear();
+    for (size_t k = 0; k < order.size(); ++k)
+      if (byIndex[order[k]]) selectedAt.push_back(uint32_t(k));
+    selectedFor = slot.get();
+    selectionChanged = false;
   }
 
   // The selection in the grid's order (1: selected and visible), for large selections.
@@ -278,13 +296,19 @@ struct DensityLayer::Impl {
     request.squareSide = request.squareSide > 0 ? kSelectedSide : 0;
     const bool masked = source.useGrid && selection->size() * 8 >= size_t(source.columns.count);
     if (!masked) {
-      PointColumns plain = unsorted;
+      PointColumns plain = source.useGrid ? source.columns : unsorted;
       plain.colourSlot = nullptr;
       plain.value = nullptr;
       preparePixelSums(plain, request, selectedSums);
-      // The indices are valid, so non-negative: read as the unsigned indices binning takes.
-      accumulatePoints(plain, request, 0, int64_t(selection->size()), selectedSums,
-                       reinterpret_cast<const uint32_t*>(selection->data()));
+      if (source.useGrid) {
+        locateSelection();
+        accumulatePoints(plain, request, 0, int64_t(selectedAt.size()), selectedSums,
+                         selectedAt.data());
+      } else {
+        // The indices are valid, so non-negative: read as the unsigned indices binning takes.
+        accumulatePoints(plain, request, 0, int64_t(selection->size()), selectedSums,
+                         reinterpret_cast<const uint32_t*>(selection->data()));
+      }
       selectionCurrent = false;
     } else {
       sortSelection(unsorted);
@@ -302,7 +326,7 @@ struct DensityLayer::Impl {
       if (!followsPan)
         binAll(selected, request, selectedSums);
       else if (dx != 0 || dy != 0)
-        shiftAndBinStrips(selected, request, dx, dy, selectedSums, selectedPrevious);
+        shiftAndBinStrips(selected, request, dx, dy, selectedSums);
       selectionShown = t;
       selectionCurrent = request.squareSide == 0;
     }
@@ -333,12 +357,14 @@ DensityLayer::DensityLayer(QObject* context) : d(new Impl) {
 }
 
 DensityLayer::~DensityLayer() {
+  d->slot->arrived = nullptr;
   detach();
 }
 
 void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, int stride) {
   d->coords = std::move(coords);
   d->stride = std::max(stride, 2);
+  d->pointCount = d->coords ? int64_t(d->coords->size() / size_t(d->stride)) : 0;
   setPlain();
   d->selection = nullptr;
   d->selectionChanged = true;
@@ -346,8 +372,12 @@ void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, i
   d->visible = nullptr;
   // A fresh slot: a grid still being built for the previous points lands in the old one.
   const uint64_t generation = d->slot->generation + 1;
+  d->slot->arrived = nullptr;
   d->slot = std::make_shared<GridSlot>();
   d->slot->generation = generation;
+  d->slot->arrived = [impl = d.get()] {
+    if (impl->gridReady) impl->gridReady();
+  };
   d->startGrid = nullptr;
   if (!d->coords || d->coords->empty()) return;
   // The grid is built after the first frame is on screen, so that frame has both cores.
@@ -362,12 +392,7 @@ void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, i
       columns.stride = pointStride;
       columns.count = int64_t(shared->size() / size_t(pointStride));
       auto grid = std::make_shared<const PointGrid>(columns);
-      auto sorted = std::make_shared<std::vector<float>>(grid->order().size() * 2);
-      for (size_t k = 0; k < grid->order().size(); ++k) {
-        const float* p = columns.xy + int64_t(grid->order()[k]) * columns.stride;
-        (*sorted)[2 * k] = p[0];
-        (*sorted)[2 * k + 1] = p[1];
-      }
+      auto sorted = std::make_shared<const std::vector<float>>(gatherInGridOrder(columns, *grid));
       if (!context) return;
       QMetaObject::invokeMethod(
           context,
@@ -375,6 +400,7 @@ void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, i
             if (target->generation != generation) return;
             target->grid = grid;
             target->sortedXY = sorted;
+            if (target->arrived) target->arrived();
           },
           Qt::QueuedConnection);
     });
@@ -428,6 +454,65 @@ bool DensityLayer::gridReady() const {
   return bool(d->slot->grid);
 }
 
+void DensityLayer::setGridReadyHandler(std::function<void()> handler) {
+  d->gridReady = std::move(handler);
+}
+
+int64_t DensityLayer::count() const {
+  return d->pointCount;
+}
+
+bool DensityLayer::releaseOriginal() {
+  if (!d->slot->grid || !d->slot->sortedXY || d->stride != 2) return false;
+  d->coords.reset();
+  return true;
+}
+
+std::shared_ptr<const std::vector<float>> DensityLayer::originalCoordinates() {
+  if (d->coords || d->pointCount == 0) return d->coords;
+  auto rebuilt = std::make_shared<std::vector<float>>(size_t(d->pointCount) * 2, NAN);
+  const std::vector<uint32_t>& order = d->slot->grid->order();
+  const std::vector<float>& sorted = *d->slot->sortedXY;
+  for (size_t k = 0; k < order.size(); ++k) {
+    (*rebuilt)[2 * size_t(order[k])] = sorted[2 * k];
+    (*rebuilt)[2 * size_t(order[k]) + 1] = sorted[2 * k + 1];
+  }
+  d->coords = rebuilt;
+  return d->coords;
+}
+
+std::vector<std::array<float, 2>> DensityLayer::positions(const std::vector<int>& indices) const {
+  std::vector<std::array<float, 2>> out(indices.size(), {NAN, NAN});
+  if (d->coords) {
+    for (size_t j = 0; j < indices.size(); ++j)
+      if (indices[j] >= 0 && indices[j] < d->pointCount) {
+        const float* p = d->coords->data() + size_t(indices[j]) * size_t(d->stride);
+        out[j] = {p[0], p[1]};
+      }
+    return out;
+  }
+  if (!d->slot->grid || indices.empty()) return out;
+  // One pass over the grid's order: a bit per point says whether it is asked for.
+  std::vector<uint64_t> asked(size_t(d->pointCount + 63) / 64, 0);
+  std::vector<std::pair<uint32_t, size_t>> wanted;
+  for (size_t j = 0; j < indices.size(); ++j)
+    if (indices[j] >= 0 && indices[j] < d->pointCount) {
+      asked[size_t(indices[j]) / 64] |= uint64_t(1) << (indices[j] % 64);
+      wanted.emplace_back(uint32_t(indices[j]), j);
+    }
+  std::sort(wanted.begin(), wanted.end());
+  const std::vector<uint32_t>& order = d->slot->grid->order();
+  const std::vector<float>& sorted = *d->slot->sortedXY;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const uint32_t i = order[k];
+    if (!(asked[i / 64] >> (i % 64) & 1)) continue;
+    auto at = std::lower_bound(wanted.begin(), wanted.end(), std::pair<uint32_t, size_t>{i, 0});
+    for (; at != wanted.end() && at->first == i; ++at)
+      out[at->second] = {sorted[2 * k], sorted[2 * k + 1]};
+  }
+  return out;
+}
+
 void DensityLayer::attach(vtkRenderer* renderer) {
   if (d->renderer == renderer) return;
   detach();
@@ -474,8 +559,7 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   if (sameScale && std::abs(dx) < width && std::abs(dy) < height) {
     request.transform.c = last.c + dx;
     request.transform.f = last.f + dy;
-    if (dx != 0 || dy != 0)
-      d->shiftAndBinStrips(source, request, int(dx), int(dy), d->sums, d->previous);
+    if (dx != 0 || dy != 0) d->shiftAndBinStrips(source, request, int(dx), int(dy), d->sums);
     frame.shifted = true;
     frame.pointsInView = -1;  // counted from the pixels below
   } else {
@@ -535,18 +619,23 @@ ScreenTransform DensityLayer::shownTransform(const ScreenTransform& fallback) co
 
 int64_t DensityLayer::nearest(const ScreenTransform& transform, double u, double v,
                               double radius) const {
+  const PointColumns sorted = d->sortedColumns();
+  if (sorted.xy) return nearestInGridOrder(sorted, d->grid(), transform, u, v, radius);
   return nearestOnScreen(d->columns(), d->grid(), transform, u, v, radius);
 }
 
 std::vector<int> DensityLayer::inside(const ScreenTransform& transform,
                                       const std::vector<std::pair<double, double>>& polygon) const {
+  const PointColumns sorted = d->sortedColumns();
+  if (sorted.xy) return pointsInPolygonInGridOrder(sorted, d->grid(), transform, polygon);
   return pointsInPolygon(d->columns(), d->grid(), transform, polygon);
 }
 
 size_t DensityLayer::memoryBytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   size_t total = bytes(d->sums.words) + bytes(d->selectedSums.words) + bytes(d->sortedSlots) +
-                 bytes(d->sortedValues) + bytes(d->sortedVisible);
+                 bytes(d->sortedValues) + bytes(d->sortedVisible) + bytes(d->sortedSelected) +
+                 bytes(d->selectedAt);
   if (d->slot->sortedXY) total += bytes(*d->slot->sortedXY);
   if (d->slot->grid) total += d->slot->grid->memoryBytes();
   total += bytes(d->picture);

@@ -7,7 +7,9 @@
 #include <QObject>
 #include <QPointer>
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -40,6 +42,21 @@ class DensityLayer {
   // millions of indices are not copied). nullptr: no selection.
   void setSelection(const std::vector<int>* indices);
   bool gridReady() const;
+  // Called on the context's thread when a grid has arrived.
+  void setGridReadyHandler(std::function<void()> handler);
+  int64_t count() const;
+
+  // Drops this layer's share of the 2-D coordinates in their own order once the grid-ordered
+  // copy exists: frames, hover and lasso read only that copy, and the points' own indices
+  // come from the grid's order. False (nothing dropped) before, or for 3-D coordinates.
+  bool releaseOriginal();
+  // The coordinates in their own order: those shared, or rebuilt from the grid-ordered copy
+  // (NaN for non-finite points) and kept again from then on.
+  std::shared_ptr<const std::vector<float>> originalCoordinates();
+  // x and y of points by their own index (NaN for non-finite or unknown ones). Once the
+  // coordinates are released this is one pass over the grid's order (milliseconds at ten
+  // million points), so ask for many points at once, not one by one.
+  std::vector<std::array<float, 2>> positions(const std::vector<int>& indices) const;
 
   // Shows (or stops showing) the picture under what `renderer` draws.
   void attach(vtkRenderer* renderer);
@@ -66,7 +83,8 @@ class DensityLayer {
   std::vector<int> inside(const ScreenTransform& transform,
                           const std::vector<std::pair<double, double>>& polygon) const;
 
-  // Bytes held beyond the shared arrays: the grid, frame buffers and the picture.
+  // Bytes held beyond the shared arrays: the grid, the grid-ordered copies, frame buffers and
+  // the picture.
   size_t memoryBytes() const;
 
   // Views showing at most this many points draw them as squares of kPointSide pixels.

@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <tuple>
 
@@ -133,8 +134,11 @@ struct ScatterView::Impl {
   vtkNew<vtkCallbackCommand> contextCallback;
   vtkNew<vtkCallbackCommand> renderCallback;
 
-  // [n, dims] as given; shared with the density layer and the worker building its grid.
+  // [n, dims] as given; shared with the density layer and the worker building its grid. A
+  // large 2-D cloud drops it once the layer holds the points in its grid's order (the one
+  // copy from then on); the VTK path asks the layer for it again.
   std::shared_ptr<const std::vector<float>> coords = std::make_shared<std::vector<float>>();
+  vtkIdType pointTotal = 0;
   int dims = 3;
   std::array<double, 6> bounds = {-1, 1, -1, 1, 0, 0};
   // Colours as given, kept so either way of drawing can use them.
@@ -159,6 +163,7 @@ struct ScatterView::Impl {
   int legendEntries = 0;
 
   explicit Impl(ScatterView* owner) : widget(owner), density(new DensityLayer(owner)) {
+    density->setGridReadyHandler([this] { dropOwnOrderCopy(); });
     window->SetReadyForRendering(false);
     window->SetFrameBlitModeToNoBlit();
     window->SetMultiSamples(0);
@@ -393,11 +398,28 @@ struct ScatterView::Impl {
 
   bool isVisible(vtkIdType i) const { return visible.empty() || visible[size_t(i)]; }
 
-  vtkIdType count() const { return vtkIdType(coords->size() / size_t(dims)); }
+  vtkIdType count() const { return pointTotal; }
   std::array<float, 3> at(vtkIdType i) const {
+    if (!coords) {
+      const auto p = density->positions({int(i)}).front();
+      return {p[0], p[1], 0.0f};
+    }
     const float* p = coords->data() + size_t(i) * size_t(dims);
     return {p[0], p[1], dims == 3 ? p[2] : 0.0f};
   }
+
+  // Once the density layer holds the points in its grid's order, the view's copy in their own
+  // order goes: at ten million points that is 80 MB of the view's 2 x budget.
+  void dropOwnOrderCopy() {
+    if (dense && dims == 2 && density->releaseOriginal()) coords.reset();
+  }
+
+  void restoreOwnOrderCopy() {
+    if (!coords) coords = density->originalCoordinates();
+  }
+
+  // Where a world point is drawn, in widget coordinates.
+  QPointF widgetPositionOf(const std::array<float, 3>& p) const;
 
   // Display pixel of a world point in 2-D (origin bottom-left), from the camera.
   ScreenTransform screenTransform() const {
@@ -432,6 +454,7 @@ struct ScatterView::Impl {
   // otherwise (built on first need, released when the density layer takes over).
   void syncDrawing() {
     dense = mode == Mode::TwoD && count() > densityThreshold;
+    if (!dense) restoreOwnOrderCopy();
     if (dense) {
       density->attach(renderer);
       cloudActor->VisibilityOff();
@@ -499,14 +522,20 @@ struct ScatterView::Impl {
   }
 
   void fillSubset(vtkPolyData* data, const std::vector<int>& indices) {
-    vtkNew<vtkPoints> points;
+    vtkNew<vtkPoints> shown;
+    std::vector<int> kept;
     for (int i : indices)
-      if (i >= 0 && i < count() && isVisible(i)) {
+      if (i >= 0 && i < count() && isVisible(i)) kept.push_back(i);
+    if (coords) {
+      for (int i : kept) {
         const auto p = at(i);
-        points->InsertNextPoint(p[0], p[1], p[2]);
+        shown->InsertNextPoint(p[0], p[1], p[2]);
       }
-    data->SetPoints(points);
-    data->SetVerts(vertexCells(points->GetNumberOfPoints()));
+    } else {
+      for (const auto& p : density->positions(kept)) shown->InsertNextPoint(p[0], p[1], 0.0);
+    }
+    data->SetPoints(shown);
+    data->SetVerts(vertexCells(shown->GetNumberOfPoints()));
     data->Modified();
   }
 
@@ -618,6 +647,7 @@ void ScatterView::setPoints(const std::vector<float>& coords, int dims) {
 void ScatterView::setPoints(std::shared_ptr<const std::vector<float>> coords, int dims) {
   d->dims = (dims == 2 || dims == 3) ? dims : 3;
   d->coords = coords ? std::move(coords) : std::make_shared<const std::vector<float>>();
+  d->pointTotal = vtkIdType(d->coords->size() / size_t(d->dims));
   d->colourSlots.reset();
   d->values.reset();
   d->visible.clear();
@@ -643,10 +673,6 @@ int ScatterView::pointCount() const {
   return int(d->count());
 }
 
-std::shared_ptr<const std::vector<float>> ScatterView::sharedPoints() const {
-  return d->coords;
-}
-
 bool ScatterView::pickingIndexed() const {
   return d->density->gridReady();
 }
@@ -667,7 +693,8 @@ ScatterView::FrameInfo ScatterView::lastFrame() const {
 }
 
 size_t ScatterView::drawingBytes() const {
-  size_t bytes = d->coords->capacity() * sizeof(float) + d->density->memoryBytes();
+  size_t bytes =
+      (d->coords ? d->coords->capacity() * sizeof(float) : 0) + d->density->memoryBytes();
   if (d->colourSlots) bytes += d->colourSlots->capacity() * sizeof(uint16_t);
   if (d->values) bytes += d->values->capacity() * sizeof(float);
   if (d->vtkCloudBuilt) bytes += size_t(d->cloud->GetActualMemorySize()) * 1024;
@@ -788,16 +815,38 @@ int ScatterView::pointAt(const QPoint& pos, double radius) const {
 
 QPointF ScatterView::widgetPosition(int index) const {
   if (index < 0 || index >= d->count()) return {};
-  const auto p = d->at(index);
-  if (d->dense) {
-    const ScreenTransform t = d->drawnTransform();
-    return d->displayToWidget(t.a * p[0] + t.b * p[1] + t.c, t.d * p[0] + t.e * p[1] + t.f);
+  return d->widgetPositionOf(d->at(index));
+}
+
+std::vector<QPointF> ScatterView::widgetPositions() const {
+  std::vector<int> all(size_t(d->count()));
+  std::iota(all.begin(), all.end(), 0);
+  std::vector<QPointF> out(all.size(), QPointF(NAN, NAN));
+  if (!d->coords) {
+    const auto xy = d->density->positions(all);
+    for (size_t i = 0; i < xy.size(); ++i)
+      if (std::isfinite(xy[i][0]) && std::isfinite(xy[i][1]))
+        out[i] = d->widgetPositionOf({xy[i][0], xy[i][1], 0.0f});
+    return out;
   }
-  d->renderer->SetWorldPoint(p[0], p[1], p[2], 1.0);
-  d->renderer->WorldToDisplay();
+  for (int i : all) {
+    const auto p = d->at(i);
+    if (std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]))
+      out[size_t(i)] = d->widgetPositionOf(p);
+  }
+  return out;
+}
+
+QPointF ScatterView::Impl::widgetPositionOf(const std::array<float, 3>& p) const {
+  if (dense) {
+    const ScreenTransform t = drawnTransform();
+    return displayToWidget(t.a * p[0] + t.b * p[1] + t.c, t.d * p[0] + t.e * p[1] + t.f);
+  }
+  renderer->SetWorldPoint(p[0], p[1], p[2], 1.0);
+  renderer->WorldToDisplay();
   double display[3];
-  d->renderer->GetDisplayPoint(display);
-  return d->displayToWidget(display[0], display[1]);
+  renderer->GetDisplayPoint(display);
+  return displayToWidget(display[0], display[1]);
 }
 
 void ScatterView::setHighlighted(int index) {

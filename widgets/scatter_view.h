@@ -38,7 +38,6 @@ class ScatterView : public QOpenGLWidget {
   // The same without a copy: the view keeps a share of the caller's array.
   void setPoints(std::shared_ptr<const std::vector<float>> coords, int dims);
   int pointCount() const;
-  std::shared_ptr<const std::vector<float>> sharedPoints() const;
   // Whether hover and lasso go through the point grid yet (built on a worker after
   // setPoints; until then they scan every point).
   bool pickingIndexed() const;
@@ -76,8 +75,12 @@ class ScatterView : public QOpenGLWidget {
 
   // The point drawn nearest to `pos` (widget coordinates) within `radius` pixels, or -1.
   int pointAt(const QPoint& pos, double radius = 6.0) const;
-  // Where point `index` is drawn, in widget coordinates.
+  // Where point `index` is drawn, in widget coordinates. A large 2-D cloud keeps its points
+  // only in its grid's order, where finding one point is a pass over the order: for many
+  // points, ask widgetPositions.
   QPointF widgetPosition(int index) const;
+  // Where every point is drawn, by index (NaN for points that are not finite).
+  std::vector<QPointF> widgetPositions() const;
   // Marks one point (or none with -1) with a ring drawn above the others.
   void setHighlighted(int index);
 

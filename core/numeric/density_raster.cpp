@@ -76,25 +76,26 @@ void PixelSums::add(const PixelSums& other) {
   pointsInView += other.pointsInView;
 }
 
-void shiftPixelSums(const PixelSums& from, int dx, int dy, PixelSums& into, int rowBegin,
-                    int rowEnd) {
-  const size_t stride = size_t(from.stride), width = size_t(from.width);
+void shiftPixelSums(PixelSums& sums, int dx, int dy) {
+  const size_t stride = size_t(sums.stride), width = size_t(sums.width);
   const size_t rowWords = width * stride;
-  rowBegin = std::clamp(rowBegin, 0, from.height);
-  rowEnd = std::clamp(rowEnd, rowBegin, from.height);
+  const int height = sums.height;
   // Columns of a row that come from the old picture: [x0, x1) in the new one.
-  const int x0 = std::clamp(dx, 0, from.width), x1 = std::clamp(from.width + dx, 0, from.width);
-  for (int y = rowBegin; y < rowEnd; ++y) {
-    uint32_t* out = into.words.data() + size_t(y) * rowWords;
+  const int x0 = std::clamp(dx, 0, sums.width), x1 = std::clamp(sums.width + dx, 0, sums.width);
+  // In place: rows are visited so that a row is read before it is overwritten (from the top
+  // when the picture moves up, from the bottom otherwise); memmove handles a row onto itself.
+  for (int step = 0; step < height; ++step) {
+    const int y = dy > 0 ? height - 1 - step : step;
+    uint32_t* out = sums.words.data() + size_t(y) * rowWords;
     const int source = y - dy;
-    if (source < 0 || source >= from.height || x0 >= x1) {
+    if (source < 0 || source >= height || x0 >= x1) {
       std::fill(out, out + rowWords, 0u);
       continue;
     }
-    const uint32_t* in = from.words.data() + size_t(source) * rowWords;
+    const uint32_t* in = sums.words.data() + size_t(source) * rowWords;
+    std::memmove(out + size_t(x0) * stride, in + size_t(x0 - dx) * stride,
+                 size_t(x1 - x0) * stride * sizeof(uint32_t));
     std::fill(out, out + size_t(x0) * stride, 0u);
-    std::memcpy(out + size_t(x0) * stride, in + size_t(x0 - dx) * stride,
-                size_t(x1 - x0) * stride * sizeof(uint32_t));
     std::fill(out + size_t(x1) * stride, out + rowWords, 0u);
   }
 }

@@ -84,11 +84,10 @@ void preparePixelSums(const PointColumns& points, const RasterRequest& request, 
 int64_t accumulatePoints(const PointColumns& points, const RasterRequest& request, int64_t begin,
                          int64_t end, PixelSums& sums, const uint32_t* indices = nullptr);
 
-// Rows [rowBegin, rowEnd) of `into` = `from` moved by (dx, dy) whole pixels: into(x, y) =
-// from(x - dx, y - dy), zero where that lies outside. A pan by whole pixels then only has to
-// bin the strips it uncovers. `into` is sized like `from`.
-void shiftPixelSums(const PixelSums& from, int dx, int dy, PixelSums& into, int rowBegin,
-                    int rowEnd);
+// `sums` moved by (dx, dy) whole pixels, in place: sums(x, y) = old sums(x - dx, y - dy), zero
+// where that lies outside. A pan by whole pixels then only has to bin the strips it uncovers,
+// and no second frame of sums is kept for it.
+void shiftPixelSums(PixelSums& sums, int dx, int dy);
 
 enum class DensityScale { EqualisedHistogram, Log };
 

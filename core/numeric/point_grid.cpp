@@ -189,6 +189,7 @@ void forEachCandidate(const PointColumns& points, const PointGrid& grid, const d
 }  // namespace
 
 PointGrid::PointGrid(const PointColumns& points, int64_t pointsPerCell) {
+  sourcePoints_ = std::max<int64_t>(points.count, 0);
   double minX = std::numeric_limits<double>::max(), minY = minX;
   double maxX = std::numeric_limits<double>::lowest(), maxY = maxX;
   int64_t finite = 0;
@@ -415,9 +416,55 @@ struct PolygonQuery {
   // is skipped, only the points of cells its edges cross are tested one by one. Ascending.
   std::vector<int> throughCells(const PointGrid& grid, const double world[4]) const {
     std::vector<int> inside;
-    int cells[4];
-    if (!grid.cellsIn(world[0], world[1], world[2], world[3], cells)) return inside;
     const std::vector<uint32_t>& order = grid.order();
+    forEachCellInside(grid, world, [&](int64_t k, bool test) {
+      const int64_t i = order[size_t(k)];
+      if (visible(i) && (!test || contains(i))) inside.push_back(int(i));
+    });
+    std::sort(inside.begin(), inside.end());
+    return inside;
+  }
+
+  // The same when `points` are in the grid's order: found(half, k) for each grid position k
+  // inside. Two threads take a half of the cells' rows each when there are many points (half
+  // 0 the lower rows, whose positions come first).
+  template <typename Found>
+  void positionsThroughCells(const PointGrid& grid, const double world[4], Found&& found) const {
+    int cells[4];
+    if (!grid.cellsIn(world[0], world[1], world[2], world[3], cells)) return;
+    // The row where the points of rows cells[1]..cells[3] are split in two.
+    const int64_t first = grid.cellRange(0, cells[1]).first;
+    const int64_t last = grid.cellRange(0, cells[3]).first;
+    int middle = cells[1];
+    while (middle < cells[3] && grid.cellRange(0, middle).first - first < (last - first) / 2)
+      ++middle;
+    auto collect = [&](int half, int rowBegin, int rowEnd) {
+      const int limits[4] = {cells[0], rowBegin, cells[2], rowEnd};
+      forEachCellInside(grid, limits, [&](int64_t k, bool test) {
+        if (visible(k) && (!test || contains(k))) found(half, k);
+      });
+    };
+    if (grid.indexedPoints() <= 500000 || middle == cells[1]) {
+      collect(0, cells[1], cells[3]);
+      return;
+    }
+    std::thread worker([&] { collect(1, middle, cells[3]); });
+    collect(0, cells[1], middle - 1);
+    worker.join();
+  }
+
+  // visit(k, test) for each grid position k of a cell the polygon may hold; `test` is false
+  // when the polygon wholly covers the cell.
+  template <typename Visit>
+  void forEachCellInside(const PointGrid& grid, const double world[4], Visit&& visit) const {
+    int cells[4];
+    if (!grid.cellsIn(world[0], world[1], world[2], world[3], cells)) return;
+    forEachCellInside(grid, cells, visit);
+  }
+
+  // The same over the cells {c0, r0, c1, r1} (inclusive).
+  template <typename Visit>
+  void forEachCellInside(const PointGrid& grid, const int cells[4], Visit&& visit) const {
     for (int row = cells[1]; row <= cells[3]; ++row)
       for (int column = cells[0]; column <= cells[2]; ++column) {
         const auto [begin, end] = grid.cellRange(column, row);
@@ -426,15 +473,40 @@ struct PolygonQuery {
         cellOnScreen(grid, column, row, box);
         const uint8_t state = mask.region(box[0], box[1], box[2], box[3]);
         if (state == PolygonMask::Outside) continue;
-        for (int64_t k = begin; k < end; ++k) {
-          const int64_t i = order[size_t(k)];
-          if (visible(i) && (state == PolygonMask::Inside || contains(i))) inside.push_back(int(i));
-        }
+        for (int64_t k = begin; k < end; ++k) visit(k, state != PolygonMask::Inside);
       }
-    std::sort(inside.begin(), inside.end());
-    return inside;
   }
 };
+
+// The indices, ascending, of the points a byte per point marks: collected in halves on two
+// threads, each writing from the start of its own range as scanAll does, then moved down.
+std::vector<int> markedIndices(const std::vector<char>& marked) {
+  const int64_t n = int64_t(marked.size());
+  const int parts = n > 500000 ? 2 : 1;
+  std::vector<int> indices(size_t(n) + 1);
+  int64_t found[2] = {0, 0};
+  auto collect = [&](int part) {
+    const int64_t begin = n * part / parts, end = n * (part + 1) / parts;
+    int* out = indices.data() + begin;
+    int64_t count = 0;
+    for (int64_t i = begin; i < end; ++i) {  // without a branch on the outcome, as scanInto
+      out[count] = int(i);
+      count += marked[size_t(i)];
+    }
+    found[part] = count;
+  };
+  if (parts == 1) {
+    collect(0);
+  } else {
+    std::thread worker([&] { collect(1); });
+    collect(0);
+    worker.join();
+    std::copy(indices.begin() + n / 2, indices.begin() + n / 2 + found[1],
+              indices.begin() + found[0]);
+  }
+  indices.resize(size_t(found[0] + found[1]));
+  return indices;
+}
 
 }  // namespace
 
@@ -457,6 +529,74 @@ std::vector<int> pointsInPolygon(const PointColumns& points, const PointGrid& gr
   for (auto [begin, end] : grid.rangesIn(world[0], world[1], world[2], world[3]))
     candidates += end - begin;
   return candidates * 16 > points.count ? query.scanAll() : query.throughCells(grid, world);
+}
+
+std::vector<int> pointsInPolygonInGridOrder(const PointColumns& sorted, const PointGrid& grid,
+                                            const ScreenTransform& t,
+                                            const std::vector<std::pair<double, double>>& polygon) {
+  if (polygon.size() < 3 || grid.empty() || sorted.count != grid.indexedPoints()) return {};
+  for (auto [u, v] : polygon)
+    if (!std::isfinite(u) || !std::isfinite(v)) return {};
+  const PolygonQuery query{sorted, t, polygon, rasterise(polygon)};
+  const PolygonMask& mask = query.mask;
+  double world[4];
+  if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
+                   mask.originV + mask.height * mask.cell, world))
+    return {};
+  // The points are stored cell by cell, so the cells' reads are in order: no scan beats them.
+  // Their own indices come out of the grid's order: sorted when few, else marked in a byte per
+  // point (distinct bytes, so both halves may write) and collected in one pass.
+  const std::vector<uint32_t>& order = grid.order();
+  int64_t candidates = 0;
+  for (auto [begin, end] : grid.rangesIn(world[0], world[1], world[2], world[3]))
+    candidates += end - begin;
+  if (candidates * 64 < grid.sourcePoints()) {
+    std::vector<int> halves[2];
+    query.positionsThroughCells(
+        grid, world, [&](int half, int64_t k) { halves[half].push_back(int(order[size_t(k)])); });
+    halves[0].insert(halves[0].end(), halves[1].begin(), halves[1].end());
+    std::sort(halves[0].begin(), halves[0].end());
+    return std::move(halves[0]);
+  }
+  std::vector<char> marked(size_t(grid.sourcePoints()), 0);
+  query.positionsThroughCells(grid, world, [&](int, int64_t k) { marked[order[size_t(k)]] = 1; });
+  return markedIndices(marked);
+}
+
+int64_t nearestInGridOrder(const PointColumns& sorted, const PointGrid& grid,
+                           const ScreenTransform& t, double u, double v, double radius) {
+  double b[4];
+  if (grid.empty() || sorted.count != grid.indexedPoints() ||
+      !worldBounds(t, u - radius, v - radius, u + radius, v + radius, b))
+    return -1;
+  const std::vector<uint32_t>& order = grid.order();
+  double best = radius * radius;
+  int64_t bestIndex = -1;
+  for (auto [begin, end] : grid.rangesIn(b[0], b[1], b[2], b[3]))
+    for (int64_t k = begin; k < end; ++k) {
+      if (sorted.visible && !sorted.visible[k]) continue;
+      const float* p = sorted.xy + k * sorted.stride;
+      const double du = t.a * p[0] + t.b * p[1] + t.c - u;
+      const double dv = t.d * p[0] + t.e * p[1] + t.f - v;
+      const double d2 = du * du + dv * dv;
+      const int64_t i = order[size_t(k)];
+      if (d2 < best || (d2 == best && bestIndex >= 0 && i < bestIndex)) {
+        best = d2;
+        bestIndex = i;
+      }
+    }
+  return bestIndex;
+}
+
+std::vector<float> gatherInGridOrder(const PointColumns& points, const PointGrid& grid) {
+  const std::vector<uint32_t>& order = grid.order();
+  std::vector<float> sorted(order.size() * 2);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const float* p = points.xy + int64_t(order[k]) * points.stride;
+    sorted[2 * k] = p[0];
+    sorted[2 * k + 1] = p[1];
+  }
+  return sorted;
 }
 
 }  // namespace strata

@@ -21,6 +21,8 @@ class PointGrid {
 
   bool empty() const { return order_.empty(); }
   int64_t indexedPoints() const { return int64_t(order_.size()); }
+  // How many points the columns it was built from held, finite or not (indices run below).
+  int64_t sourcePoints() const { return sourcePoints_; }
   // Point indices, cell by cell; a cell's points are order()[cellStart(c) .. cellStart(c+1)).
   const std::vector<uint32_t>& order() const { return order_; }
 
@@ -47,6 +49,7 @@ class PointGrid {
 
   double minX_ = 0, minY_ = 0, cellWidth_ = 1, cellHeight_ = 1;
   int columns_ = 0, rows_ = 0;
+  int64_t sourcePoints_ = 0;
   std::vector<uint32_t> cellStart_;  // rows * columns + 1
   std::vector<uint32_t> order_;
 };
@@ -65,6 +68,19 @@ int64_t nearestOnScreen(const PointColumns& points, const PointGrid& grid,
 std::vector<int> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
                                  const ScreenTransform& transform,
                                  const std::vector<std::pair<double, double>>& polygon);
+
+// The same two queries on columns already in the grid's order: point k of `sorted` is point
+// grid.order()[k], as gatherInGridOrder makes them. They answer with the points' own indices
+// (ties again to the lower one), so a view that keeps only the grid-ordered copy of its
+// coordinates needs no other.
+int64_t nearestInGridOrder(const PointColumns& sorted, const PointGrid& grid,
+                           const ScreenTransform& transform, double u, double v, double radius);
+std::vector<int> pointsInPolygonInGridOrder(const PointColumns& sorted, const PointGrid& grid,
+                                            const ScreenTransform& transform,
+                                            const std::vector<std::pair<double, double>>& polygon);
+
+// x and y of `points` in the grid's order ([indexedPoints, 2]).
+std::vector<float> gatherInGridOrder(const PointColumns& points, const PointGrid& grid);
 
 // Even-odd containment of one display position, exact (also used for the tests' reference).
 bool polygonContains(const std::vector<std::pair<double, double>>& polygon, double u, double v);

@@ -47,8 +47,9 @@ constexpr int kNoteRows = 30;
 QSet<qint64> pixelsWithPoints(const ScatterView& view, int n, const QSize& image) {
   QSet<qint64> pixels;
   const double ratio = view.devicePixelRatioF();
+  const std::vector<QPointF> positions = view.widgetPositions();
   for (int i = 0; i < n; ++i) {
-    const QPointF p = view.widgetPosition(i) * ratio;
+    const QPointF p = positions[size_t(i)] * ratio;
     const int x = int(std::floor(p.x())), y = int(std::floor(p.y()));
     if (x >= 0 && y >= 0 && x < image.width() && y < image.height() - kNoteRows)
       pixels.insert(qint64(y) * image.width() + x);
@@ -226,9 +227,12 @@ class TestScatterView : public QObject {
     QVERIFY(view_->drawsDensity());
     // Before the point grid is built (frames scan every point), and after (frames read it
     // cell by cell, and small pans shift the picture and bin only the uncovered strips).
+    size_t bytesBeforeGrid = 0;
     for (int pan = 0; pan < 6; ++pan) {
       if (pan == 2) QTRY_VERIFY(view_->pickingIndexed());
       const QImage image = view_->grabFramebuffer();
+      // The grid is started by the first frame and lands through the event loop, later.
+      if (pan == 0) bytesBeforeGrid = view_->drawingBytes();
       const QSet<qint64> expected = pixelsWithPoints(*view_, n, image.size());
       const QSet<qint64> drawn = pixelsNotWhite(image);
       if (drawn != expected) {
@@ -252,11 +256,21 @@ class TestScatterView : public QObject {
     // Hover: the nearest point within 6 pixels, as a scan finds it.
     view_->resetCamera();
     view_->grabFramebuffer();
+    // Once the grid is built the view keeps the points only in its order; every position,
+    // hover, lasso and selection below is answered from that one copy.
+    // Before: x and y (8 bytes a point) and the category (2). After: the grid-ordered x and
+    // y (8), the order (4), cell starts and both orders' categories (4); with the copy in
+    // the points' own order kept as well it would be 8 bytes a point more.
+    QVERIFY(bytesBeforeGrid > 0);
+    QVERIFY(view_->drawingBytes() < bytesBeforeGrid + size_t(n) * 8);
+    std::vector<QPointF> positions = view_->widgetPositions();
+    QCOMPARE(positions.size(), size_t(n));
+    for (int i : {0, 1, n / 2, n - 1}) QCOMPARE(view_->widgetPosition(i), positions[size_t(i)]);
     for (const QPoint at : {QPoint(320, 240), QPoint(100, 100), QPoint(5, 5), QPoint(400, 300)}) {
       int expected = -1;
       double best = 36.0;
       for (int i = 0; i < n; ++i) {
-        const QPointF p = view_->widgetPosition(i) - QPointF(at);
+        const QPointF p = positions[size_t(i)] - QPointF(at);
         const double d2 = p.x() * p.x() + p.y() * p.y();
         if (d2 < best) best = d2, expected = i;
       }
@@ -270,7 +284,7 @@ class TestScatterView : public QObject {
     const QPolygonF triangle({QPointF(150, 400), QPointF(420, 90), QPointF(520, 420)});
     std::vector<int> expected;
     for (int i = 0; i < n; ++i)
-      if (triangle.containsPoint(view_->widgetPosition(i), Qt::OddEvenFill)) expected.push_back(i);
+      if (triangle.containsPoint(positions[size_t(i)], Qt::OddEvenFill)) expected.push_back(i);
     QVERIFY(expected.size() > 10000);
     QCOMPARE(view_->pointsInside(triangle), expected);
     // Indices that name no point are dropped (the density picture reads the view's own list).
@@ -289,13 +303,14 @@ class TestScatterView : public QObject {
     view_->setSelection(half);
     for (int pan = 0; pan < 2; ++pan) {
       const QImage image = view_->grabFramebuffer();
+      positions = view_->widgetPositions();
       QSet<qint64> dark, selectedPixels;
       for (int y = 0; y < image.height() - kNoteRows; ++y)
         for (int x = 0; x < image.width(); ++x)
           if (image.pixel(x, y) == qRgb(25, 25, 25)) dark.insert(qint64(y) * image.width() + x);
       const double ratio = view_->devicePixelRatioF();
       for (int i : half) {
-        const QPointF p = view_->widgetPosition(i) * ratio;
+        const QPointF p = positions[size_t(i)] * ratio;
         const int x = int(std::floor(p.x())), y = int(std::floor(p.y()));
         if (x >= 0 && y >= 0 && x < image.width() && y < image.height() - kNoteRows)
           selectedPixels.insert(qint64(y) * image.width() + x);

@@ -41,6 +41,23 @@ struct Cloud {
   }
 };
 
+// The columns in a grid's order, as a view that keeps only that copy holds them.
+struct SortedCloud {
+  std::vector<float> xy;
+  std::vector<char> visible;
+  SortedCloud(const Cloud& cloud, const PointGrid& grid)
+      : xy(gatherInGridOrder(cloud.columns(), grid)) {
+    for (uint32_t i : grid.order()) visible.push_back(cloud.visible.empty() ? 1 : cloud.visible[i]);
+  }
+  PointColumns columns() const {
+    PointColumns c;
+    c.xy = xy.data();
+    c.count = int64_t(xy.size() / 2);
+    c.visible = visible.data();
+    return c;
+  }
+};
+
 // Clusters, a spread-out background, points far outside the view, NaN coordinates and values.
 Cloud makeCloud(int n, uint32_t seed) {
   Cloud cloud;
@@ -192,7 +209,8 @@ class TestDensity : public QObject {
     request.transform = {18.0, 0.0, 90.0, 0.0, 18.0, 50.0};
     request.colouring = Colouring::Category;
     request.palette = &kPalette;
-    for (auto [dx, dy] : {std::pair{13, -7}, {-40, 25}, {0, 3}, {-5, 0}}) {
+    for (auto [dx, dy] :
+         {std::pair{13, -7}, {-40, 25}, {0, 3}, {-5, 0}, {6, 11}, {-9, -12}, {0, -4}}) {
       PixelSums before, shifted, fresh;
       preparePixelSums(columns, request, before);
       accumulatePoints(columns, request, 0, columns.count, before);
@@ -201,8 +219,8 @@ class TestDensity : public QObject {
       moved.transform.f += dy;
       preparePixelSums(columns, moved, fresh);
       accumulatePoints(columns, moved, 0, columns.count, fresh);
-      preparePixelSums(columns, moved, shifted, false);
-      shiftPixelSums(before, dx, dy, shifted, 0, request.height);
+      shifted = before;
+      shiftPixelSums(shifted, dx, dy);
       RasterRequest strip = moved;
       if (dx != 0) {
         strip.columnBegin = dx > 0 ? 0 : request.width + dx;
@@ -300,6 +318,8 @@ class TestDensity : public QObject {
       finite +=
           std::isfinite(cloud.xy[size_t(2 * i)]) && std::isfinite(cloud.xy[size_t(2 * i + 1)]);
     QCOMPARE(grid.indexedPoints(), finite);
+    QCOMPARE(grid.sourcePoints(), columns.count);
+    const SortedCloud sorted(cloud, grid);
     // A rotated and scaled view, as an affine camera might give.
     const double angle = 0.3, scale = 35.0;
     const ScreenTransform t{scale * std::cos(angle), -scale * std::sin(angle), 400.0,
@@ -323,6 +343,7 @@ class TestDensity : public QObject {
       }
       QCOMPARE(nearestOnScreen(columns, grid, t, u, v, 6.0), expected);
       QCOMPARE(nearestOnScreen(columns, PointGrid(), t, u, v, 6.0), expected);  // by a scan
+      QCOMPARE(nearestInGridOrder(sorted.columns(), grid, t, u, v, 6.0), expected);
     }
     // Lassos small and large (a large one is rasterised coarser), and a box.
     const std::vector<std::vector<std::pair<double, double>>> polygons = {
@@ -343,6 +364,7 @@ class TestDensity : public QObject {
       QVERIFY(!expected.empty());
       QCOMPARE(found, expected);
       QCOMPARE(pointsInPolygon(columns, PointGrid(), t, polygon), expected);
+      QCOMPARE(pointsInPolygonInGridOrder(sorted.columns(), grid, t, polygon), expected);
     }
   }
 
@@ -368,8 +390,12 @@ class TestDensity : public QObject {
         expected.push_back(int(i));
     }
     QVERIFY(expected.size() > size_t(columns.count / 2));
-    QCOMPARE(pointsInPolygon(columns, PointGrid(columns), t, outline), expected);
+    const PointGrid grid(columns);
+    QCOMPARE(pointsInPolygon(columns, grid, t, outline), expected);
     QCOMPARE(pointsInPolygon(columns, PointGrid(), t, outline), expected);
+    // Most points: collected through a mark per point rather than sorted.
+    QCOMPARE(pointsInPolygonInGridOrder(SortedCloud(cloud, grid).columns(), grid, t, outline),
+             expected);
   }
 
   void degenerateCloudsAreHandled() {
@@ -393,8 +419,16 @@ class TestDensity : public QObject {
       const bool finite = !xy.empty() && std::isfinite(xy[0]);
       const double u = finite ? 10.0 * xy[0] + 5 : 30, v = finite ? 10.0 * xy[1] - 15 : 30;
       QCOMPARE(nearestOnScreen(columns, grid, t, u, v, 6), finite ? int64_t(0) : int64_t(-1));
-      const auto inside = pointsInPolygon(columns, grid, t, {{0, 0}, {64, 0}, {64, 64}, {0, 64}});
+      const std::vector<std::pair<double, double>> square = {{0, 0}, {64, 0}, {64, 64}, {0, 64}};
+      const auto inside = pointsInPolygon(columns, grid, t, square);
       QCOMPARE(int64_t(inside.size()), finite ? columns.count : int64_t(0));
+      // In the grid's order: the same answers; non-finite points are not in that copy at all.
+      Cloud plain;
+      plain.xy = xy;
+      const SortedCloud sorted(plain, grid);
+      QCOMPARE(nearestInGridOrder(sorted.columns(), grid, t, u, v, 6),
+               finite ? int64_t(0) : int64_t(-1));
+      QCOMPARE(pointsInPolygonInGridOrder(sorted.columns(), grid, t, square), inside);
     }
   }
 };
