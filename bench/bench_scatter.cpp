@@ -200,6 +200,11 @@ void measure(ScatterView& view, int64_t n, bool density, const QString& shots) {
     shown.push_back(double(l.nsecsElapsed()) / 1e6);
   }
   report(impl, n, "lasso_to_frame", spread(shown));
+  std::printf(
+      "{\"impl\": \"%s\", \"what\": \"memory_with_selection\", \"points\": %lld, "
+      "\"selected\": %zu, \"view_bytes\": %zu, \"view_over_coordinates\": %.2f}\n",
+      impl, static_cast<long long>(n), view.selection().size(), view.drawingBytes(),
+      double(view.drawingBytes()) / coordinateBytes);
   view.setSelection({});
   std::fflush(stdout);
 }

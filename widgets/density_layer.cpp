@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <utility>
 
 #include "core/base/thread_pools.h"
@@ -54,9 +55,12 @@ struct DensityLayer::Impl {
   const PointGrid emptyGrid;
 
   Colouring colouring = Colouring::Count;
-  std::shared_ptr<const std::vector<uint16_t>> slots;
+  // The colours in the points' own order. Once the coordinates are released these go too as
+  // soon as their grid-ordered copies are made (mutable: a query may make them).
+  mutable std::shared_ptr<const std::vector<uint16_t>> slots;
   std::vector<Rgb> palette;
-  std::shared_ptr<const std::vector<float>> values;
+  mutable std::shared_ptr<const std::vector<float>> values;
+  bool released = false;  // releaseOriginal since the last setPoints
   ShadeOptions shade;
   std::vector<Rgb> valueColours;
   const std::vector<char>* visible = nullptr;
@@ -65,11 +69,13 @@ struct DensityLayer::Impl {
   // Frames read the points cell by cell: consecutive points then land in nearby pixels, and
   // a zoomed-in frame reads only the cells it shows, in order. The per-point columns follow
   // the grid's order, rebuilt when they or the grid change (also on a query's demand).
+  // A byte per point when the palette has at most 256 colours (10 MB at ten million points).
   mutable std::vector<uint16_t> sortedSlots;
+  mutable std::vector<uint8_t> sortedSlotBytes;
   mutable std::vector<float> sortedValues;
   mutable std::vector<char> sortedVisible;
   mutable const GridSlot* sortedFor = nullptr;
-  mutable bool columnsChanged = true;
+  mutable bool coloursChanged = true, visibilityChanged = true;
 
   // A pan shifts these in place (no second frame of sums is kept).
   PixelSums sums;
@@ -144,15 +150,25 @@ struct DensityLayer::Impl {
   }
 
   // into[k] = from[order[k]]: scattered reads, split over the frame threads when there are
-  // millions (a selection is gathered on the frame that first shows it).
-  template <typename T>
-  static void gather(const T* from, const std::vector<uint32_t>& order, std::vector<T>& into) {
-    into.resize(from ? order.size() : 0);
-    if (!from) return;
+  // millions (a selection is gathered on the frame that first shows it). Into a narrower type
+  // only when every value fits (category slots under a palette of 256).
+  template <typename From, typename Into>
+  static void gather(const From* from, const std::vector<uint32_t>& order,
+                     std::vector<Into>& into) {
+    if (!from) {
+      std::vector<Into>().swap(into);
+      return;
+    }
+    into.resize(order.size());
     const int parts = order.size() > 1000000 ? frameParts() : 1;
     runFrameParts(parts, [&](int part) {
       const auto [first, last] = partOf(order.size(), part, parts);
-      for (size_t k = first; k < last; ++k) into[k] = from[order[k]];
+      for (size_t k = first; k < last; ++k) {
+        if constexpr (sizeof(Into) < sizeof(From))  // clamped as binning clamps to the palette
+          into[k] = Into(std::min<From>(from[order[k]], std::numeric_limits<Into>::max()));
+        else
+          into[k] = from[order[k]];
+      }
     });
   }
 
@@ -161,19 +177,32 @@ struct DensityLayer::Impl {
     PointColumns c;
     if (!slot->grid || !slot->sortedXY) return c;
     const PointColumns original = columns();
-    if (sortedFor != slot.get() || columnsChanged) {
-      const std::vector<uint32_t>& order = slot->grid->order();
-      gather(original.colourSlot, order, sortedSlots);
+    const std::vector<uint32_t>& order = slot->grid->order();
+    if (sortedFor != slot.get()) coloursChanged = visibilityChanged = true;
+    sortedFor = slot.get();
+    if (coloursChanged) {
+      const bool bytes = palette.size() <= 256;
+      gather(bytes ? nullptr : original.colourSlot, order, sortedSlots);
+      gather(bytes ? original.colourSlot : nullptr, order, sortedSlotBytes);
       gather(original.value, order, sortedValues);
+      coloursChanged = false;
+    }
+    if (visibilityChanged) {
       gather(original.visible, order, sortedVisible);
-      sortedFor = slot.get();
-      columnsChanged = false;
+      visibilityChanged = false;
+    }
+    if (released) {
+      slots.reset();
+      values.reset();
     }
     c.xy = slot->sortedXY->data();
     c.count = int64_t(slot->sortedXY->size() / 2);
-    c.colourSlot = original.colourSlot ? sortedSlots.data() : nullptr;
-    c.value = original.value ? sortedValues.data() : nullptr;
-    c.visible = original.visible ? sortedVisible.data() : nullptr;
+    // By the colouring, not the originals' presence: those may be gone.
+    if (colouring == Colouring::Category && !sortedSlots.empty()) c.colourSlot = sortedSlots.data();
+    if (colouring == Colouring::Category && !sortedSlotBytes.empty())
+      c.colourSlotByte = sortedSlotBytes.data();
+    if (colouring == Colouring::Value && !sortedValues.empty()) c.value = sortedValues.data();
+    if (original.visible) c.visible = sortedVisible.data();
     return c;
   }
 
@@ -291,13 +320,21 @@ struct DensityLayer::Impl {
   // with it on a pan); a smaller one point by point.
   void drawSelection(const Source& source, const PointColumns& unsorted, RasterRequest request,
                      const ScreenTransform& before, bool shifted, uint8_t* rgb) {
-    if (!selection || selection->empty()) return;
+    if (!selection || selection->empty()) {
+      // Nothing selected: the selection's buffers (tens of MB at ten million points) go.
+      selectedSums = PixelSums{};
+      std::vector<char>().swap(sortedSelected);
+      std::vector<uint32_t>().swap(selectedAt);
+      selectedFor = nullptr;
+      return;
+    }
     request.colouring = Colouring::Count;
     request.squareSide = request.squareSide > 0 ? kSelectedSide : 0;
     const bool masked = source.useGrid && selection->size() * 8 >= size_t(source.columns.count);
     if (!masked) {
       PointColumns plain = source.useGrid ? source.columns : unsorted;
       plain.colourSlot = nullptr;
+      plain.colourSlotByte = nullptr;
       plain.value = nullptr;
       preparePixelSums(plain, request, selectedSums);
       if (source.useGrid) {
@@ -314,6 +351,7 @@ struct DensityLayer::Impl {
       sortSelection(unsorted);
       Source selected = source;
       selected.columns.colourSlot = nullptr;
+      selected.columns.colourSlotByte = nullptr;
       selected.columns.value = nullptr;
       selected.columns.visible = sortedSelected.data();
       const ScreenTransform& t = request.transform;
@@ -363,6 +401,7 @@ DensityLayer::~DensityLayer() {
 
 void DensityLayer::setPoints(std::shared_ptr<const std::vector<float>> coords, int stride) {
   d->coords = std::move(coords);
+  d->released = false;
   d->stride = std::max(stride, 2);
   d->pointCount = d->coords ? int64_t(d->coords->size() / size_t(d->stride)) : 0;
   setPlain();
@@ -413,7 +452,7 @@ void DensityLayer::setCategories(std::shared_ptr<const std::vector<uint16_t>> sl
   d->palette = std::move(palette);
   d->values.reset();
   d->colouring = Colouring::Category;
-  d->columnsChanged = true;
+  d->coloursChanged = true;
   d->sumsCurrent = false;
 }
 
@@ -425,7 +464,7 @@ void DensityLayer::setValues(std::shared_ptr<const std::vector<float>> values, f
   d->shade.valueHigh = high;
   d->slots.reset();
   d->colouring = Colouring::Value;
-  d->columnsChanged = true;
+  d->coloursChanged = true;
   d->sumsCurrent = false;
 }
 
@@ -433,14 +472,14 @@ void DensityLayer::setPlain() {
   d->slots.reset();
   d->values.reset();
   d->colouring = Colouring::Count;
-  d->columnsChanged = true;
+  d->coloursChanged = true;
   d->sumsCurrent = false;
 }
 
 void DensityLayer::setVisible(const std::vector<char>* visible) {
   d->visible = visible && !visible->empty() ? visible : nullptr;
   d->selectionChanged = true;
-  d->columnsChanged = true;
+  d->visibilityChanged = true;
   d->sumsCurrent = false;
 }
 
@@ -465,20 +504,47 @@ int64_t DensityLayer::count() const {
 bool DensityLayer::releaseOriginal() {
   if (!d->slot->grid || !d->slot->sortedXY || d->stride != 2) return false;
   d->coords.reset();
+  d->released = true;
   return true;
 }
 
-std::shared_ptr<const std::vector<float>> DensityLayer::originalCoordinates() {
-  if (d->coords || d->pointCount == 0) return d->coords;
-  auto rebuilt = std::make_shared<std::vector<float>>(size_t(d->pointCount) * 2, NAN);
+namespace {
+
+// into[order[k]] = sorted[k], `fill` for points the grid does not hold (non-finite ones).
+template <typename T>
+std::shared_ptr<const std::vector<T>> inOwnOrder(const std::vector<T>& sorted,
+                                                 const std::vector<uint32_t>& order, int64_t count,
+                                                 int width, T fill) {
+  auto out = std::make_shared<std::vector<T>>(size_t(count) * size_t(width), fill);
+  for (size_t k = 0; k < order.size(); ++k)
+    for (int c = 0; c < width; ++c)
+      (*out)[size_t(order[k]) * size_t(width) + size_t(c)] = sorted[k * size_t(width) + size_t(c)];
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const std::vector<float>> DensityLayer::restoreOriginal() {
+  if (!d->released) return d->coords;
   const std::vector<uint32_t>& order = d->slot->grid->order();
-  const std::vector<float>& sorted = *d->slot->sortedXY;
-  for (size_t k = 0; k < order.size(); ++k) {
-    (*rebuilt)[2 * size_t(order[k])] = sorted[2 * k];
-    (*rebuilt)[2 * size_t(order[k]) + 1] = sorted[2 * k + 1];
+  d->coords = inOwnOrder(*d->slot->sortedXY, order, d->pointCount, 2, float(NAN));
+  if (d->colouring == Colouring::Category && !d->slots) {
+    std::vector<uint16_t> wide(d->sortedSlotBytes.begin(), d->sortedSlotBytes.end());
+    d->slots = inOwnOrder(d->sortedSlotBytes.empty() ? d->sortedSlots : wide, order, d->pointCount,
+                          1, uint16_t(0));
   }
-  d->coords = rebuilt;
+  if (d->colouring == Colouring::Value && !d->values)
+    d->values = inOwnOrder(d->sortedValues, order, d->pointCount, 1, float(NAN));
+  d->released = false;
   return d->coords;
+}
+
+std::shared_ptr<const std::vector<uint16_t>> DensityLayer::categorySlots() const {
+  return d->colouring == Colouring::Category ? d->slots : nullptr;
+}
+
+std::shared_ptr<const std::vector<float>> DensityLayer::pointValues() const {
+  return d->colouring == Colouring::Value ? d->values : nullptr;
 }
 
 std::vector<std::array<float, 2>> DensityLayer::positions(const std::vector<int>& indices) const {
@@ -634,8 +700,9 @@ std::vector<int> DensityLayer::inside(const ScreenTransform& transform,
 size_t DensityLayer::memoryBytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   size_t total = bytes(d->sums.words) + bytes(d->selectedSums.words) + bytes(d->sortedSlots) +
-                 bytes(d->sortedValues) + bytes(d->sortedVisible) + bytes(d->sortedSelected) +
-                 bytes(d->selectedAt);
+                 bytes(d->sortedSlotBytes) + (d->slots ? bytes(*d->slots) : 0) +
+                 (d->values ? bytes(*d->values) : 0) + bytes(d->sortedValues) +
+                 bytes(d->sortedVisible) + bytes(d->sortedSelected) + bytes(d->selectedAt);
   if (d->slot->sortedXY) total += bytes(*d->slot->sortedXY);
   if (d->slot->grid) total += d->slot->grid->memoryBytes();
   total += bytes(d->picture);

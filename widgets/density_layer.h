@@ -31,7 +31,8 @@ class DensityLayer {
   // Shares the coordinates ([n, stride], x and y first); they stay alive while in use here
   // and on the worker building the grid.
   void setPoints(std::shared_ptr<const std::vector<float>> coords, int stride);
-  // Colours shared with the owner (one copy of a per-point array, however it is drawn).
+  // Colours, taken over from the owner, who asks for them back (categorySlots, pointValues)
+  // when VTK draws the points.
   void setCategories(std::shared_ptr<const std::vector<uint16_t>> slots, std::vector<Rgb> palette);
   void setValues(std::shared_ptr<const std::vector<float>> values, float low, float high,
                  std::vector<Rgb> colours);
@@ -48,11 +49,18 @@ class DensityLayer {
 
   // Drops this layer's share of the 2-D coordinates in their own order once the grid-ordered
   // copy exists: frames, hover and lasso read only that copy, and the points' own indices
-  // come from the grid's order. False (nothing dropped) before, or for 3-D coordinates.
+  // come from the grid's order. The colours in their own order go too, once copied into the
+  // grid's order (the layer is then their only holder). False (nothing dropped) before, or
+  // for 3-D coordinates.
   bool releaseOriginal();
-  // The coordinates in their own order: those shared, or rebuilt from the grid-ordered copy
-  // (NaN for non-finite points) and kept again from then on.
-  std::shared_ptr<const std::vector<float>> originalCoordinates();
+  // Undoes releaseOriginal (for VTK's point path): the coordinates, and the colours, in the
+  // points' own order again, rebuilt from the grid-ordered copies (NaN coordinates and no
+  // colour for non-finite points) and kept from then on. Returns the coordinates.
+  std::shared_ptr<const std::vector<float>> restoreOriginal();
+  // The colours in the points' own order (nullptr for another colouring, or while released:
+  // the layer then holds them only in the grid's order).
+  std::shared_ptr<const std::vector<uint16_t>> categorySlots() const;
+  std::shared_ptr<const std::vector<float>> pointValues() const;
   // x and y of points by their own index (NaN for non-finite or unknown ones). Once the
   // coordinates are released this is one pass over the grid's order (milliseconds at ten
   // million points), so ask for many points at once, not one by one.

@@ -141,10 +141,10 @@ struct ScatterView::Impl {
   vtkIdType pointTotal = 0;
   int dims = 3;
   std::array<double, 6> bounds = {-1, 1, -1, 1, 0, 0};
-  // Colours as given, kept so either way of drawing can use them.
-  std::shared_ptr<const std::vector<uint16_t>> colourSlots;  // categoricalColor(slot - 1)
-  std::vector<Rgb> slotColours;
-  std::shared_ptr<const std::vector<float>> values;
+  // The colours per point are held by the density layer (in the grid's order only, for a
+  // large 2-D cloud); VTK's point path asks it for them in the points' own order.
+  enum class Colours { Plain, Category, Value } colours = Colours::Plain;
+  std::vector<Rgb> slotColours;  // slot s: categoricalColor(s - 1)
   // 2-D clouds above densityThreshold points are drawn by the density layer; VTK then holds
   // no copy of the points.
   vtkIdType densityThreshold = 100000;
@@ -415,7 +415,7 @@ struct ScatterView::Impl {
   }
 
   void restoreOwnOrderCopy() {
-    if (!coords) coords = density->originalCoordinates();
+    if (!coords) coords = density->restoreOriginal();
   }
 
   // Where a world point is drawn, in widget coordinates.
@@ -441,9 +441,9 @@ struct ScatterView::Impl {
   QString drawingNoteText() const {
     const QString shown = QLocale().toString(qlonglong(lastFrame.pointsInView));
     if (lastFrame.drawnAsPoints) return ScatterView::tr("%1 points in view, each drawn").arg(shown);
-    const QString mix = colourSlots ? ScatterView::tr("colours mixed by count")
-                        : values    ? ScatterView::tr("colour: mean value")
-                                    : ScatterView::tr("shade: count");
+    const QString mix = colours == Colours::Category ? ScatterView::tr("colours mixed by count")
+                        : colours == Colours::Value  ? ScatterView::tr("colour: mean value")
+                                                     : ScatterView::tr("shade: count");
     return ScatterView::tr(
                "%1 points in view, every one counted per pixel; %2; "
                "histogram-equalised")
@@ -456,6 +456,7 @@ struct ScatterView::Impl {
     dense = mode == Mode::TwoD && count() > densityThreshold;
     if (!dense) restoreOwnOrderCopy();
     if (dense) {
+      dropOwnOrderCopy();  // again after a spell of VTK drawing, if the grid is there
       density->attach(renderer);
       cloudActor->VisibilityOff();
       if (vtkCloudBuilt) {
@@ -492,6 +493,8 @@ struct ScatterView::Impl {
 
   void applyVtkColours() {
     const vtkIdType n = count();
+    const auto colourSlots = density->categorySlots();
+    const auto values = density->pointValues();
     if (colourSlots && vtkIdType(colourSlots->size()) == n) {
       vtkNew<vtkUnsignedCharArray> colors;
       colors->SetName("colors");
@@ -648,8 +651,7 @@ void ScatterView::setPoints(std::shared_ptr<const std::vector<float>> coords, in
   d->dims = (dims == 2 || dims == 3) ? dims : 3;
   d->coords = coords ? std::move(coords) : std::make_shared<const std::vector<float>>();
   d->pointTotal = vtkIdType(d->coords->size() / size_t(d->dims));
-  d->colourSlots.reset();
-  d->values.reset();
+  d->colours = Impl::Colours::Plain;
   d->visible.clear();
   d->selection.clear();
   d->density->setPoints(d->coords, d->dims);
@@ -695,8 +697,6 @@ ScatterView::FrameInfo ScatterView::lastFrame() const {
 size_t ScatterView::drawingBytes() const {
   size_t bytes =
       (d->coords ? d->coords->capacity() * sizeof(float) : 0) + d->density->memoryBytes();
-  if (d->colourSlots) bytes += d->colourSlots->capacity() * sizeof(uint16_t);
-  if (d->values) bytes += d->values->capacity() * sizeof(float);
   if (d->vtkCloudBuilt) bytes += size_t(d->cloud->GetActualMemorySize()) * 1024;
   return bytes;
 }
@@ -713,8 +713,7 @@ void ScatterView::setCategoryColors(const std::vector<int>& categories, const QS
     const int c = categories[size_t(i)];
     (*slots)[size_t(i)] = c < 0 ? 0 : uint16_t(std::min(c, 65533) + 1);
   }
-  d->colourSlots = slots;
-  d->values.reset();
+  d->colours = Impl::Colours::Category;
   d->density->setCategories(slots, d->slotColours);
   if (d->vtkCloudBuilt) d->applyVtkColours();
 
@@ -764,8 +763,7 @@ void ScatterView::setScalarColors(const std::vector<float>& values, const QStrin
   auto perPoint =
       std::make_shared<std::vector<float>>(size_t(n), std::numeric_limits<float>::quiet_NaN());
   std::copy_n(values.begin(), std::min(values.size(), size_t(n)), perPoint->begin());
-  d->values = perPoint;
-  d->colourSlots.reset();
+  d->colours = Impl::Colours::Value;
   d->density->setValues(perPoint, lo, hi, std::move(colours));
   if (d->vtkCloudBuilt) d->applyVtkColours();
   d->colorBar->SetTitle(title.toUtf8().constData());

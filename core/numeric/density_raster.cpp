@@ -121,7 +121,8 @@ struct Binner {
     a.count = 1;
     if constexpr (Mode == Colouring::Category) {
       const std::vector<Rgb>& palette = *request.palette;
-      const Rgb& colour = palette[std::min<size_t>(points.colourSlot[i], palette.size() - 1)];
+      const size_t slot = points.colourSlotByte ? points.colourSlotByte[i] : points.colourSlot[i];
+      const Rgb& colour = palette[std::min<size_t>(slot, palette.size() - 1)];
       a.r = colour.r, a.g = colour.g, a.b = colour.b;
     } else if constexpr (Mode == Colouring::Value) {
       const float v = points.value[i];
@@ -176,7 +177,7 @@ struct Binner {
   // One pixel per point (density), the frame's hot loop: everything it reads is held in
   // locals so the compiler keeps it in registers (through the members it reloaded and spilled
   // every point), and a category's addend {1, r, g, b} is read from a table built once.
-  template <bool Indexed>
+  template <bool Indexed, typename Slot = uint16_t>
   int64_t runPixels(int64_t begin, int64_t end, const uint32_t* indices, int x0, int w,
                     int rowBegin, int rowEnd) {
     const ScreenTransform t = request.transform;
@@ -187,11 +188,14 @@ struct Binner {
     const char* shown = points.visible;
     uint32_t* words = sums.words.data();
     std::vector<std::array<uint32_t, 4>> addends;
-    const uint16_t* slots = nullptr;
+    const Slot* slots = nullptr;
     size_t lastSlot = 0;
     if constexpr (Mode == Colouring::Category) {
       for (const Rgb& c : *request.palette) addends.push_back({1, c.r, c.g, c.b});
-      slots = points.colourSlot;
+      if constexpr (sizeof(Slot) == 1)
+        slots = points.colourSlotByte;
+      else
+        slots = points.colourSlot;
       lastSlot = addends.size() - 1;
     }
     int64_t inView = 0;
@@ -230,6 +234,9 @@ struct Binner {
     const int rowEnd =
         request.rowEnd < 0 ? request.height : std::min(request.rowEnd, request.height);
     const int side = request.squareSide;
+    if (side == 0 && Mode == Colouring::Category && points.colourSlotByte)
+      return indices ? runPixels<true, uint8_t>(begin, end, indices, x0, w, rowBegin, rowEnd)
+                     : runPixels<false, uint8_t>(begin, end, nullptr, x0, w, rowBegin, rowEnd);
     if (side == 0)
       return indices ? runPixels<true>(begin, end, indices, x0, w, rowBegin, rowEnd)
                      : runPixels<false>(begin, end, nullptr, x0, w, rowBegin, rowEnd);
@@ -274,8 +281,8 @@ Rgb valueColour(const ShadeOptions& o, double mean) {
 void preparePixelSums(const PointColumns& points, const RasterRequest& request, PixelSums& sums,
                       bool clear) {
   Colouring mode = request.colouring;
-  if (mode == Colouring::Category &&
-      (!points.colourSlot || !request.palette || request.palette->empty()))
+  if (mode == Colouring::Category && ((!points.colourSlot && !points.colourSlotByte) ||
+                                      !request.palette || request.palette->empty()))
     mode = Colouring::Count;
   if (mode == Colouring::Value && !points.value) mode = Colouring::Count;
   if (clear)

@@ -29,9 +29,10 @@ struct PointColumns {
   const float* xy = nullptr;  // x at xy[i * stride], y at xy[i * stride + 1]
   int64_t count = 0;
   int stride = 2;
-  const uint16_t* colourSlot = nullptr;  // index into the palette (categories)
-  const float* value = nullptr;          // continuous value; NaN counts but has no colour
-  const char* visible = nullptr;         // 0: hidden (neither drawn nor counted)
+  const uint16_t* colourSlot = nullptr;     // index into the palette (categories)
+  const uint8_t* colourSlotByte = nullptr;  // the same in a byte (palettes of 256 or fewer)
+  const float* value = nullptr;             // continuous value; NaN counts but has no colour
+  const char* visible = nullptr;            // 0: hidden (neither drawn nor counted)
 };
 
 enum class Colouring { Count, Category, Value };

@@ -10,6 +10,7 @@
 
 #include "core/figures/palette.h"
 #include "tests/support/test_support.h"
+#include "widgets/density_layer.h"
 #include "widgets/gl_format.h"
 #include "widgets/scatter_view.h"
 
@@ -262,7 +263,8 @@ class TestScatterView : public QObject {
     // y (8), the order (4), cell starts and both orders' categories (4); with the copy in
     // the points' own order kept as well it would be 8 bytes a point more.
     QVERIFY(bytesBeforeGrid > 0);
-    QVERIFY(view_->drawingBytes() < bytesBeforeGrid + size_t(n) * 8);
+    const size_t bytesReleased = view_->drawingBytes();
+    QVERIFY(bytesReleased < bytesBeforeGrid + size_t(n) * 8);
     std::vector<QPointF> positions = view_->widgetPositions();
     QCOMPARE(positions.size(), size_t(n));
     for (int i : {0, 1, n / 2, n - 1}) QCOMPARE(view_->widgetPosition(i), positions[size_t(i)]);
@@ -348,6 +350,9 @@ class TestScatterView : public QObject {
     QVERIFY(found >= 0 && QLineF(view_->widgetPosition(found), at).length() <= 1.0);
     view_->setDensityThreshold(100000);
     QVERIFY(view_->drawsDensity());
+    view_->grabFramebuffer();
+    // Back to density: the copies in the points' own order go again.
+    QVERIFY(view_->drawingBytes() < bytesReleased + size_t(n) * 4);
     // 3-D draws VTK points again; back in 2-D, density.
     view_->setMode(ScatterView::Mode::ThreeD);
     QVERIFY(!view_->drawsDensity());
@@ -356,6 +361,71 @@ class TestScatterView : public QObject {
     view_->setPoints(xy_, 2);
     QVERIFY(!view_->drawsDensity());
     view_->setCategoryColors(labels_, {"left", "right"});
+  }
+
+  // A large cloud keeps its coordinates and colours only in the grid's order; VTK's point path
+  // gets them back in the points' own order, exactly (non-finite points: NaN, no colour).
+  void densityLayerGivesBackWhatItReleased() {
+    const int n = 30000;
+    std::vector<float> xy;
+    std::vector<int> labels;
+    largeCloud(n, xy, labels);
+    xy[2 * 17] = NAN;  // not in the grid
+    xy[2 * 90 + 1] = INFINITY;
+    // Categories under a wide palette (two bytes a point), a small one (a byte), values.
+    for (int mode : {0, 1, 2}) {
+      const bool byValue = mode == 2;
+      const size_t colours = mode == 1 ? 8 : 400;
+      QObject context;
+      DensityLayer layer(&context);
+      bool arrived = false;
+      layer.setGridReadyHandler([&] { arrived = true; });
+      layer.setPoints(std::make_shared<const std::vector<float>>(xy), 2);
+      auto slots = std::make_shared<std::vector<uint16_t>>();
+      auto values = std::make_shared<std::vector<float>>();
+      for (int i = 0; i < n; ++i) {
+        slots->push_back(uint16_t(i % 7 + (mode == 0 && i % 11 == 0 ? 300 : 0)));
+        values->push_back(i % 13 == 0 ? NAN : float(i) * 0.5f);
+      }
+      std::vector<Rgb> palette(colours);
+      for (size_t c = 0; c < palette.size(); ++c) palette[c] = {uint8_t(c), uint8_t(c / 2), 9};
+      if (byValue)
+        layer.setValues(values, 0, float(n), palette);
+      else
+        layer.setCategories(slots, palette);
+      const ScreenTransform t{40, 0, 200, 0, 40, 150};
+      layer.render(t, 400, 300);  // starts the grid
+      QTRY_VERIFY(arrived);
+      QVERIFY(layer.releaseOriginal());
+      const DensityLayer::Frame frame = layer.render(t, 400, 300);  // copies the colours
+      QVERIFY(!layer.categorySlots() && !layer.pointValues());
+      const auto positions = layer.positions({0, 17, 90, 4242, n - 1});
+      QCOMPARE(positions[0][0], xy[0]);
+      QVERIFY(std::isnan(positions[1][0]) && std::isnan(positions[2][0]));
+      QCOMPARE(positions[3][1], xy[2 * 4242 + 1]);
+      QCOMPARE(positions[4][0], xy[2 * (n - 1)]);
+      const auto restored = layer.restoreOriginal();
+      QVERIFY(restored);
+      for (int i = 0; i < n; ++i) {
+        const bool finite = i != 17 && i != 90;
+        if (finite) {
+          QCOMPARE((*restored)[2 * size_t(i)], xy[2 * size_t(i)]);
+          QCOMPARE((*restored)[2 * size_t(i) + 1], xy[2 * size_t(i) + 1]);
+        } else {
+          QVERIFY(std::isnan((*restored)[2 * size_t(i)]));
+        }
+        if (byValue) {
+          const float v = (*layer.pointValues())[size_t(i)];
+          QVERIFY(finite ? (std::isnan(v) == std::isnan((*values)[size_t(i)]) &&
+                            (std::isnan(v) || v == (*values)[size_t(i)]))
+                         : std::isnan(v));
+        } else {
+          QCOMPARE((*layer.categorySlots())[size_t(i)], finite ? (*slots)[size_t(i)] : uint16_t(0));
+        }
+      }
+      // The same picture from the restored columns as from the grid-ordered ones.
+      QCOMPARE(layer.render(t, 400, 300).pointsInView, frame.pointsInView);
+    }
   }
 
   void scalarColoursUseViridis() {
