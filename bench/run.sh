@@ -84,6 +84,9 @@ for n in sorted({r["points"] for r in rows}):
     m = get("strata", "memory", n)
     if m:
         print(f"| {n:,} | view memory | {m['view_bytes'] / 2**20:.0f} MB = {m['view_over_coordinates']:.2f} x the coordinates | | | |")
+    m = get("strata", "memory_with_selection", n)
+    if m:
+        print(f"| {n:,} | view memory, {m['selected']:,} points selected | {m['view_bytes'] / 2**20:.0f} MB = {m['view_over_coordinates']:.2f} x the coordinates | | | |")
 PY
 fi
 # Disentanglement scores in disentanglement_lib's convention against scikit-learn (minutes:

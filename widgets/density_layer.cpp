@@ -151,7 +151,8 @@ struct DensityLayer::Impl {
 
   // into[k] = from[order[k]]: scattered reads, split over the frame threads when there are
   // millions (a selection is gathered on the frame that first shows it). Into a narrower type
-  // only when every value fits (category slots under a palette of 256).
+  // (category slots under a palette of 256) values are clamped to it, as binning clamps slots
+  // to the palette.
   template <typename From, typename Into>
   static void gather(const From* from, const std::vector<uint32_t>& order,
                      std::vector<Into>& into) {
@@ -191,10 +192,10 @@ struct DensityLayer::Impl {
       gather(original.visible, order, sortedVisible);
       visibilityChanged = false;
     }
-    if (released) {
-      slots.reset();
-      values.reset();
-    }
+    // Released: the grid-ordered copies are the colours from now on (kept when none could be
+    // made, e.g. an array of the wrong length, so nothing is lost).
+    if (released && (!sortedSlots.empty() || !sortedSlotBytes.empty())) slots.reset();
+    if (released && !sortedValues.empty()) values.reset();
     c.xy = slot->sortedXY->data();
     c.count = int64_t(slot->sortedXY->size() / 2);
     // By the colouring, not the originals' presence: those may be gone.
@@ -216,9 +217,9 @@ struct DensityLayer::Impl {
     PointColumns columns;
     bool useGrid = false;
   };
-  Source frameSource(const PointColumns& unsorted) {
+  Source frameSource() const {
     const PointColumns sorted = sortedColumns();
-    return sorted.xy ? Source{sorted, true} : Source{unsorted, false};
+    return sorted.xy ? Source{sorted, true} : Source{columns(), false};
   }
 
   // Bins the visible points that fall in `region` into `into` (sized, and clear there), one
@@ -502,7 +503,9 @@ int64_t DensityLayer::count() const {
 }
 
 bool DensityLayer::releaseOriginal() {
-  if (!d->slot->grid || !d->slot->sortedXY || d->stride != 2) return false;
+  // Not for a cloud without a finite point: its grid holds nothing to answer from.
+  if (!d->slot->grid || d->slot->grid->empty() || !d->slot->sortedXY || d->stride != 2)
+    return false;
   d->coords.reset();
   d->released = true;
   return true;
@@ -530,10 +533,11 @@ std::shared_ptr<const std::vector<float>> DensityLayer::restoreOriginal() {
   d->coords = inOwnOrder(*d->slot->sortedXY, order, d->pointCount, 2, float(NAN));
   if (d->colouring == Colouring::Category && !d->slots) {
     std::vector<uint16_t> wide(d->sortedSlotBytes.begin(), d->sortedSlotBytes.end());
-    d->slots = inOwnOrder(d->sortedSlotBytes.empty() ? d->sortedSlots : wide, order, d->pointCount,
-                          1, uint16_t(0));
+    const std::vector<uint16_t>& sorted = d->sortedSlotBytes.empty() ? d->sortedSlots : wide;
+    if (sorted.size() == order.size())
+      d->slots = inOwnOrder(sorted, order, d->pointCount, 1, uint16_t(0));
   }
-  if (d->colouring == Colouring::Value && !d->values)
+  if (d->colouring == Colouring::Value && !d->values && d->sortedValues.size() == order.size())
     d->values = inOwnOrder(d->sortedValues, order, d->pointCount, 1, float(NAN));
   d->released = false;
   return d->coords;
@@ -558,7 +562,17 @@ std::vector<std::array<float, 2>> DensityLayer::positions(const std::vector<int>
     return out;
   }
   if (!d->slot->grid || indices.empty()) return out;
-  // One pass over the grid's order: a bit per point says whether it is asked for.
+  const std::vector<uint32_t>& order = d->slot->grid->order();
+  const std::vector<float>& sorted = *d->slot->sortedXY;
+  if (int64_t(indices.size()) * 4 >= d->pointCount) {
+    // Many: all of them in their own order first (8 bytes a point, for the moment).
+    const auto all = inOwnOrder(sorted, order, d->pointCount, 2, float(NAN));
+    for (size_t j = 0; j < indices.size(); ++j)
+      if (indices[j] >= 0 && indices[j] < d->pointCount)
+        out[j] = {(*all)[2 * size_t(indices[j])], (*all)[2 * size_t(indices[j]) + 1]};
+    return out;
+  }
+  // Few: one pass over the grid's order, a bit per point saying whether it is asked for.
   std::vector<uint64_t> asked(size_t(d->pointCount + 63) / 64, 0);
   std::vector<std::pair<uint32_t, size_t>> wanted;
   for (size_t j = 0; j < indices.size(); ++j)
@@ -567,8 +581,6 @@ std::vector<std::array<float, 2>> DensityLayer::positions(const std::vector<int>
       wanted.emplace_back(uint32_t(indices[j]), j);
     }
   std::sort(wanted.begin(), wanted.end());
-  const std::vector<uint32_t>& order = d->slot->grid->order();
-  const std::vector<float>& sorted = *d->slot->sortedXY;
   for (size_t k = 0; k < order.size(); ++k) {
     const uint32_t i = order[k];
     if (!(asked[i / 64] >> (i % 64) & 1)) continue;
@@ -605,8 +617,10 @@ DensityLayer::Frame DensityLayer::render(const ScreenTransform& transform, int w
   if (width <= 0 || height <= 0) return frame;
   QElapsedTimer timer;
   timer.start();
+  // The grid-ordered columns first: making them may release the colours in their own order,
+  // which the own-order columns below then no longer point to.
+  const Impl::Source source = d->frameSource();
   const PointColumns columns = d->columns();
-  const Impl::Source source = d->frameSource(columns);
   const ScreenTransform before = d->shown;
   RasterRequest request;
   request.transform = transform;
@@ -685,15 +699,16 @@ ScreenTransform DensityLayer::shownTransform(const ScreenTransform& fallback) co
 
 int64_t DensityLayer::nearest(const ScreenTransform& transform, double u, double v,
                               double radius) const {
-  const PointColumns sorted = d->sortedColumns();
-  if (sorted.xy) return nearestInGridOrder(sorted, d->grid(), transform, u, v, radius);
+  // By the grid, not by the copy's data: the coordinates in their own order may be gone.
+  if (d->slot->grid)
+    return nearestInGridOrder(d->sortedColumns(), d->grid(), transform, u, v, radius);
   return nearestOnScreen(d->columns(), d->grid(), transform, u, v, radius);
 }
 
 std::vector<int> DensityLayer::inside(const ScreenTransform& transform,
                                       const std::vector<std::pair<double, double>>& polygon) const {
-  const PointColumns sorted = d->sortedColumns();
-  if (sorted.xy) return pointsInPolygonInGridOrder(sorted, d->grid(), transform, polygon);
+  if (d->slot->grid)
+    return pointsInPolygonInGridOrder(d->sortedColumns(), d->grid(), transform, polygon);
   return pointsInPolygon(d->columns(), d->grid(), transform, polygon);
 }
 

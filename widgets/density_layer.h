@@ -29,7 +29,7 @@ class DensityLayer {
   ~DensityLayer();
 
   // Shares the coordinates ([n, stride], x and y first); they stay alive while in use here
-  // and on the worker building the grid.
+  // (until releaseOriginal) and on the worker building the grid.
   void setPoints(std::shared_ptr<const std::vector<float>> coords, int stride);
   // Colours, taken over from the owner, who asks for them back (categorySlots, pointValues)
   // when VTK draws the points.
@@ -57,8 +57,8 @@ class DensityLayer {
   // points' own order again, rebuilt from the grid-ordered copies (NaN coordinates and no
   // colour for non-finite points) and kept from then on. Returns the coordinates.
   std::shared_ptr<const std::vector<float>> restoreOriginal();
-  // The colours in the points' own order (nullptr for another colouring, or while released:
-  // the layer then holds them only in the grid's order).
+  // The colours in the points' own order (nullptr for another colouring, or once released
+  // and copied into the grid's order by the next frame or query).
   std::shared_ptr<const std::vector<uint16_t>> categorySlots() const;
   std::shared_ptr<const std::vector<float>> pointValues() const;
   // x and y of points by their own index (NaN for non-finite or unknown ones). Once the
@@ -91,8 +91,8 @@ class DensityLayer {
   std::vector<int> inside(const ScreenTransform& transform,
                           const std::vector<std::pair<double, double>>& polygon) const;
 
-  // Bytes held beyond the shared arrays: the grid, the grid-ordered copies, frame buffers and
-  // the picture.
+  // Bytes the layer holds: the grid, the grid-ordered copies, the colours while it holds them
+  // in their own order, frame buffers and the picture (not the coordinates it shares).
   size_t memoryBytes() const;
 
   // Views showing at most this many points draw them as squares of kPointSide pixels.

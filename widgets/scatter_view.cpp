@@ -820,11 +820,14 @@ std::vector<QPointF> ScatterView::widgetPositions() const {
   std::vector<int> all(size_t(d->count()));
   std::iota(all.begin(), all.end(), 0);
   std::vector<QPointF> out(all.size(), QPointF(NAN, NAN));
-  if (!d->coords) {
+  if (d->dense) {
+    // One transform for all (each widgetPosition asks the camera again).
+    const ScreenTransform t = d->drawnTransform();
     const auto xy = d->density->positions(all);
     for (size_t i = 0; i < xy.size(); ++i)
       if (std::isfinite(xy[i][0]) && std::isfinite(xy[i][1]))
-        out[i] = d->widgetPositionOf({xy[i][0], xy[i][1], 0.0f});
+        out[i] = d->displayToWidget(t.a * xy[i][0] + t.b * xy[i][1] + t.c,
+                                    t.d * xy[i][0] + t.e * xy[i][1] + t.f);
     return out;
   }
   for (int i : all) {

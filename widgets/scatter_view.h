@@ -35,7 +35,8 @@ class ScatterView : public QOpenGLWidget {
 
   // Row-major coordinates [n, dims], dims 2 or 3 (2-D points lie at z = 0).
   void setPoints(const std::vector<float>& coords, int dims);
-  // The same without a copy: the view keeps a share of the caller's array.
+  // The same without a copy: the view keeps a share of the caller's array (a large 2-D cloud
+  // lets go of it once its points are held in the grid's order).
   void setPoints(std::shared_ptr<const std::vector<float>> coords, int dims);
   int pointCount() const;
   // Whether hover and lasso go through the point grid yet (built on a worker after

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -390,9 +391,12 @@ struct PolygonQuery {
         [&] { secondFound = scanInto(middle, points.count, inside.data() + middle); });
     const int64_t firstFound = scanInto(0, middle, inside.data());
     worker.join();
-    std::copy(inside.begin() + middle, inside.begin() + middle + secondFound,
-              inside.begin() + firstFound);
+    // The ranges may overlap (all of the first half inside): memmove, not copy.
+    std::memmove(inside.data() + firstFound, inside.data() + middle,
+                 size_t(secondFound) * sizeof(int));
     inside.resize(size_t(firstFound + secondFound));
+    // The caller keeps the list (a selection): not room for every point when few are inside.
+    if (inside.size() < size_t(points.count) / 4) inside.shrink_to_fit();
     return inside;
   }
 
@@ -501,10 +505,12 @@ std::vector<int> markedIndices(const std::vector<char>& marked) {
     std::thread worker([&] { collect(1); });
     collect(0);
     worker.join();
-    std::copy(indices.begin() + n / 2, indices.begin() + n / 2 + found[1],
-              indices.begin() + found[0]);
+    // The ranges may overlap (all of the first half marked): memmove, not copy.
+    std::memmove(indices.data() + found[0], indices.data() + n / 2, size_t(found[1]) * sizeof(int));
   }
   indices.resize(size_t(found[0] + found[1]));
+  // The caller keeps the list (a selection): not room for every point when few are marked.
+  if (indices.size() < size_t(n) / 4) indices.shrink_to_fit();
   return indices;
 }
 

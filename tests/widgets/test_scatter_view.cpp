@@ -428,6 +428,28 @@ class TestScatterView : public QObject {
     }
   }
 
+  // A large cloud without one finite point (a projection gone wrong): drawn empty, and hover
+  // and lasso find nothing, before and after its (empty) grid arrives.
+  void aLargeCloudOfNaNIsHarmless() {
+    const int n = 150000;
+    std::vector<float> xy(size_t(n) * 2, NAN);
+    view_->setPoints(xy, 2);
+    QVERIFY(view_->drawsDensity());
+    const QPolygonF box({QPointF(10, 10), QPointF(600, 10), QPointF(600, 400), QPointF(10, 400)});
+    for (int round = 0; round < 2; ++round) {
+      view_->grabFramebuffer();
+      if (round == 1) QTRY_VERIFY(view_->pickingIndexed());
+      QCOMPARE(view_->pointAt(QPoint(320, 240), 50), -1);
+      QVERIFY(view_->pointsInside(box).empty());
+      QCOMPARE(view_->lastFrame().pointsInView, int64_t(0));
+    }
+    view_->setHighlighted(12);
+    view_->setNeighbours({1, 2, 3});
+    view_->grabFramebuffer();
+    view_->setPoints(xy_, 2);
+    view_->setCategoryColors(labels_, {"left", "right"});
+  }
+
   void scalarColoursUseViridis() {
     std::vector<float> values(100);
     for (int i = 0; i < 100; ++i) values[size_t(i)] = float(i);
