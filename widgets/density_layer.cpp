@@ -498,10 +498,6 @@ void DensityLayer::setGridReadyHandler(std::function<void()> handler) {
   d->gridReady = std::move(handler);
 }
 
-int64_t DensityLayer::count() const {
-  return d->pointCount;
-}
-
 bool DensityLayer::releaseOriginal() {
   // Not for a cloud without a finite point: its grid holds nothing to answer from.
   if (!d->slot->grid || d->slot->grid->empty() || !d->slot->sortedXY || d->stride != 2)

@@ -45,7 +45,6 @@ class DensityLayer {
   bool gridReady() const;
   // Called on the context's thread when a grid has arrived.
   void setGridReadyHandler(std::function<void()> handler);
-  int64_t count() const;
 
   // Drops this layer's share of the 2-D coordinates in their own order once the grid-ordered
   // copy exists: frames, hover and lasso read only that copy, and the points' own indices

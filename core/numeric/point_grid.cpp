@@ -165,6 +165,22 @@ bool worldBounds(const ScreenTransform& t, double u0, double v0, double u1, doub
   return true;
 }
 
+// How many points the grid keeps in the cells the world rectangle overlaps.
+int64_t pointsInCells(const PointGrid& grid, const double world[4]) {
+  int64_t count = 0;
+  for (auto [begin, end] : grid.rangesIn(world[0], world[1], world[2], world[3]))
+    count += end - begin;
+  return count;
+}
+
+// Three vertices or more, all finite: anything else encloses no point.
+bool usablePolygon(const std::vector<std::pair<double, double>>& polygon) {
+  if (polygon.size() < 3) return false;
+  for (auto [u, v] : polygon)
+    if (!std::isfinite(u) || !std::isfinite(v)) return false;
+  return true;
+}
+
 // Calls visit(i) for every visible point the grid places in the world rectangle `bounds`, or
 // for every visible point when there is no grid yet (it is built on a worker).
 template <typename Visit>
@@ -331,6 +347,12 @@ struct PolygonQuery {
   PolygonMask mask;
 
   bool visible(int64_t i) const { return !points.visible || points.visible[i]; }
+
+  // The world rectangle the polygon's mask covers; false when the transform is singular.
+  bool maskWorld(double world[4]) const {
+    return worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
+                       mask.originV + mask.height * mask.cell, world);
+  }
 
   bool contains(int64_t i) const {
     const float* p = points.xy + i * points.stride;
@@ -519,44 +541,29 @@ std::vector<int> markedIndices(const std::vector<char>& marked) {
 std::vector<int> pointsInPolygon(const PointColumns& points, const PointGrid& grid,
                                  const ScreenTransform& t,
                                  const std::vector<std::pair<double, double>>& polygon) {
-  if (polygon.size() < 3) return {};
-  for (auto [u, v] : polygon)
-    if (!std::isfinite(u) || !std::isfinite(v)) return {};
+  if (!usablePolygon(polygon)) return {};
   const PolygonQuery query{points, t, polygon, rasterise(polygon)};
-  const PolygonMask& mask = query.mask;
   double world[4];
-  if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
-                   mask.originV + mask.height * mask.cell, world))
-    return {};
+  if (!query.maskWorld(world)) return {};
   // A lasso over much of the cloud scans every point in order (scattered reads through the
   // grid cost more than that); a smaller one goes through the grid's cells.
   if (grid.empty()) return query.scanAll();
-  int64_t candidates = 0;
-  for (auto [begin, end] : grid.rangesIn(world[0], world[1], world[2], world[3]))
-    candidates += end - begin;
-  return candidates * 16 > points.count ? query.scanAll() : query.throughCells(grid, world);
+  return pointsInCells(grid, world) * 16 > points.count ? query.scanAll()
+                                                        : query.throughCells(grid, world);
 }
 
 std::vector<int> pointsInPolygonInGridOrder(const PointColumns& sorted, const PointGrid& grid,
                                             const ScreenTransform& t,
                                             const std::vector<std::pair<double, double>>& polygon) {
-  if (polygon.size() < 3 || grid.empty() || sorted.count != grid.indexedPoints()) return {};
-  for (auto [u, v] : polygon)
-    if (!std::isfinite(u) || !std::isfinite(v)) return {};
+  if (!usablePolygon(polygon) || grid.empty() || sorted.count != grid.indexedPoints()) return {};
   const PolygonQuery query{sorted, t, polygon, rasterise(polygon)};
-  const PolygonMask& mask = query.mask;
   double world[4];
-  if (!worldBounds(t, mask.originU, mask.originV, mask.originU + mask.width * mask.cell,
-                   mask.originV + mask.height * mask.cell, world))
-    return {};
+  if (!query.maskWorld(world)) return {};
   // The points are stored cell by cell, so the cells' reads are in order: no scan beats them.
   // Their own indices come out of the grid's order: sorted when few, else marked in a byte per
   // point (distinct bytes, so both halves may write) and collected in one pass.
   const std::vector<uint32_t>& order = grid.order();
-  int64_t candidates = 0;
-  for (auto [begin, end] : grid.rangesIn(world[0], world[1], world[2], world[3]))
-    candidates += end - begin;
-  if (candidates * 64 < grid.sourcePoints()) {
+  if (pointsInCells(grid, world) * 64 < grid.sourcePoints()) {
     std::vector<int> halves[2];
     query.positionsThroughCells(
         grid, world, [&](int half, int64_t k) { halves[half].push_back(int(order[size_t(k)])); });
