@@ -13,11 +13,10 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <random>
 
+#include "bench/peak_memory.h"
 #include "core/analysis/projection.h"
 #include "core/analysis/shard_folder.h"
 #include "core/data/npy.h"
@@ -25,14 +24,9 @@
 #include "widgets/scatter_view.h"
 
 using namespace strata;
+using bench::peakMegabytes;
 
 namespace {
-
-double peakMegabytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_maxrss) / 1024.0;
-}
 
 void report(const char* step, int64_t items, double seconds) {
   std::printf(

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs Strata's benchmarks and their Python peers in the same session and prints a Markdown
 # table with the ratios. Usage: bench/run.sh [model names...]   (build first: tools/dev.sh)
-# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter"; also "metrics",
-# "relevance").
+# STRATA_BENCH_SECTIONS picks sections (default "inference projections scatter open"; also
+# "metrics", "relevance").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=PASSIVE
 out=$(mktemp -d)
 blas=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || echo unknown)
-sections=" ${STRATA_BENCH_SECTIONS:-inference projections scatter} "
+sections=" ${STRATA_BENCH_SECTIONS:-inference projections scatter open} "
 if [[ $sections == *" inference "* ]]; then
 build/release/bench/bench_inference "$@" > "$out/strata.jsonl"
 /usr/bin/python3 bench/peer_inference.py "$@" > "$out/pytorch.jsonl"
@@ -87,6 +87,36 @@ for n in sorted({r["points"] for r in rows}):
     m = get("strata", "memory_with_selection", n)
     if m:
         print(f"| {n:,} | view memory, {m['selected']:,} points selected | {m['view_bytes'] / 2**20:.0f} MB = {m['view_over_coordinates']:.2f} x the coordinates | | | |")
+PY
+fi
+# Opening a 10,000,000 x 2 float32 coordinate file (80 MB, from the page cache): Strata maps it,
+# against reading it whole (Strata's earlier path) and numpy.load, each in its own process.
+if [[ $sections == *" open "* ]]; then
+  /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(0).normal(size=(10_000_000, 2)).astype(np.float32))" "$out/coords.npy"
+  for way in mapped read; do build/release/bench/bench_open "$out/coords.npy" $way 5; done > "$out/open.jsonl"
+  /usr/bin/python3 - "$out/coords.npy" >> "$out/open.jsonl" <<'PY'
+import json, resource, statistics, sys, time
+import numpy as np
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+times = []
+for _ in range(5):
+    t = time.perf_counter()
+    a = np.load(sys.argv[1])
+    times.append(time.perf_counter() - t)
+    del a
+times.sort()
+print(json.dumps({"impl": "numpy.load", "items": 10_000_000, "median_s": statistics.median(times), "min_s": times[0],
+                  "max_s": times[-1], "added_peak_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024}))
+PY
+  /usr/bin/python3 - "$out/open.jsonl" <<'PY'
+import json, sys
+rows = {r["impl"]: r for r in map(json.loads, open(sys.argv[1]))}
+mapped = rows["strata-mapped"]
+print("\n| open 10,000,000 x 2 float32 (80 MB) | median s (min-max) | memory added, MB | time / Strata mapped |")
+print("|---|---:|---:|---:|")
+for impl, name in (("strata-mapped", "Strata, mapped"), ("strata-read", "Strata, read whole first (before)"), ("numpy.load", "numpy.load")):
+    r = rows[impl]
+    print(f"| {name} | {r['median_s']:.3f} ({r['min_s']:.3f}-{r['max_s']:.3f}) | {r['added_peak_mb']:.0f} | {r['median_s'] / mapped['median_s']:.1f}x |")
 PY
 fi
 # Disentanglement scores in disentanglement_lib's convention against scikit-learn (minutes:

@@ -8,14 +8,18 @@
 #include "core/base/errors.h"
 #include "core/data/array_readers.h"
 #include "core/data/byte_source.h"
+#include "core/data/mapped_npy.h"
 
 namespace strata {
 
 namespace {
 
 // The vectors as an Encoding without KL or reconstruction terms; every value must be finite.
-std::shared_ptr<Encoding> vectorsOf(const NpyArray& v, bool coordinates, const std::string& file,
-                                    const QString& name) {
+// `Array` is an NpyArray read into memory or a MappedNpy.
+template <class Array>
+std::shared_ptr<Encoding> vectorsOf(const NpyArray& header, const Array& values, bool coordinates,
+                                    const std::string& file, const QString& name) {
+  const NpyArray& v = header;
   const std::string where = v.where.empty() ? file : v.where;
   if (v.shape.size() != 2 || v.shape[0] < 1 || v.shape[1] < 1 || v.shape[1] > INT32_MAX)
     throw DataError(where, "vectors must be a 2-D array [N, D]");
@@ -26,31 +30,22 @@ std::shared_ptr<Encoding> vectorsOf(const NpyArray& v, bool coordinates, const s
   auto e = std::make_shared<Encoding>();
   e->items = n;
   e->dims = dims;
-  e->latents = v.toFloat();
+  e->latents = values.toFloat();
   for (size_t i = 0; i < e->latents.size(); ++i)
     if (!std::isfinite(e->latents[i]))
       throw DataError(where, "vector " + std::to_string(i / size_t(dims)) + " holds " +
-                                 v.textAt(int64_t(i)) + "; vectors must be finite");
+                                 values.textAt(int64_t(i)) + "; vectors must be finite");
   // No model: no KL or reconstruction terms (empty, so no map is coloured by zeros).
   e->description = name;
   return e;
 }
 
-}  // namespace
-
-EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const QString& path) {
+// The images and labels among `arrays` (blank images where there are none) for the vectors in
+// `f`, checked against their count.
+EmbeddingFile withDataset(EmbeddingFile f, std::map<std::string, NpyArray> arrays,
+                          const QString& path) {
   const std::string file = path.toStdString();
   const QString name = QFileInfo(path).fileName();
-  EmbeddingFile f;
-  const NpyArray* v = nullptr;
-  for (const char* key : {"embedding", "latents", "x", "coords"})
-    if (arrays.count(key)) {
-      v = &arrays.at(key);
-      f.coordinates = std::string(key) == "coords";
-      break;
-    }
-  if (!v) throw DataError(file, "no vectors (expected a key embedding, latents, x or coords)");
-  f.vectors = vectorsOf(*v, f.coordinates, file, name);
   const int64_t n = f.vectors->items;
 
   std::shared_ptr<ArrayDataset> dataset;
@@ -76,15 +71,38 @@ EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const 
   return f;
 }
 
+}  // namespace
+
+EmbeddingFile embeddingFromArrays(std::map<std::string, NpyArray> arrays, const QString& path) {
+  const std::string file = path.toStdString();
+  const QString name = QFileInfo(path).fileName();
+  EmbeddingFile f;
+  const NpyArray* v = nullptr;
+  for (const char* key : {"embedding", "latents", "x", "coords"})
+    if (arrays.count(key)) {
+      v = &arrays.at(key);
+      f.coordinates = std::string(key) == "coords";
+      break;
+    }
+  if (!v) throw DataError(file, "no vectors (expected a key embedding, latents, x or coords)");
+  f.vectors = vectorsOf(*v, *v, f.coordinates, file, name);
+  return withDataset(std::move(f), std::move(arrays), path);
+}
+
 EmbeddingFile loadEmbeddingFile(const QString& path, const JobControl& job) {
   return withMemoryCheck(path, [&] {
     if (isShardFolder(path)) return loadShardFolder(path, job);
-    std::map<std::string, NpyArray> arrays;
-    if (path.endsWith(".npy", Qt::CaseInsensitive))
-      arrays["embedding"] = readNpy(path);
-    else
-      arrays = readNpz(path);
-    return embeddingFromArrays(std::move(arrays), path);
+    if (!path.endsWith(".npy", Qt::CaseInsensitive))
+      return embeddingFromArrays(readNpz(path), path);
+    // A bare .npy is mapped: its values go from the file's pages into the vectors directly,
+    // and the file is unmapped before the blank images are made, so they never add up.
+    EmbeddingFile f;
+    {
+      const MappedNpy mapped(path);
+      f.vectors =
+          vectorsOf(mapped.header(), mapped, false, path.toStdString(), QFileInfo(path).fileName());
+    }
+    return withDataset(std::move(f), {}, path);
   });
 }
 

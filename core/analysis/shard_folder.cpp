@@ -14,7 +14,7 @@
 #include "core/data/array_dataset.h"
 #include "core/data/array_readers.h"
 #include "core/data/data_limits.h"
-#include "core/data/npy.h"
+#include "core/data/mapped_npy.h"
 
 namespace strata {
 namespace {
@@ -129,7 +129,8 @@ Plan planFromNames(const QString& folder) {
 void appendShard(const Shard& shard, Encoding& vectors, std::vector<int64_t>* labels,
                  const QString& folder) {
   const std::string where = shard.vectors.toStdString();
-  const NpyArray part = readNpy(shard.vectors);
+  const MappedNpy mapped(shard.vectors);
+  const NpyArray& part = mapped.header();
   if (part.kind != 'f')
     throw DataError(where, "shard vectors must be float32 or float64, not " + part.typeName());
   if (part.shape.size() != 2 || part.shape[0] < 1 || part.shape[1] < 1 || part.shape[1] > INT32_MAX)
@@ -146,19 +147,19 @@ void appendShard(const Shard& shard, Encoding& vectors, std::vector<int64_t>* la
     throw DataError(folder.toStdString(), "the shards hold more than " +
                                               std::to_string(kMaxArrayBytes >> 30) +
                                               " GB of vectors, the most Strata reads");
-  // Converted straight into the joined vectors (no copy of each shard in between).
+  // Converted from the mapped file straight into the joined vectors (no copy of each shard).
   const size_t start = vectors.latents.size(), count = size_t(part.count());
   vectors.latents.resize(start + count);
   float* values = vectors.latents.data() + start;
-  part.toFloat(values);
+  mapped.toFloat(values);
   for (size_t i = 0; i < count; ++i)
     if (!std::isfinite(values[i]))
       throw DataError(where, "vector " + std::to_string(i / size_t(vectors.dims)) + " holds " +
-                                 part.textAt(int64_t(i)) + "; vectors must be finite");
+                                 mapped.textAt(int64_t(i)) + "; vectors must be finite");
   vectors.items += part.shape[0];
   if (!labels) return;
-  const NpyArray shardLabels = readNpy(shard.labels);
-  if (shardLabels.shape.size() != 1 || shardLabels.shape[0] != part.shape[0])
+  const MappedNpy shardLabels(shard.labels);
+  if (shardLabels.shape().size() != 1 || shardLabels.shape()[0] != part.shape[0])
     throw DataError(shard.labels.toStdString(),
                     "labels must be [n] with one per vector of " + where);
   const std::vector<int64_t> read = shardLabels.toInt();

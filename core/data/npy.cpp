@@ -242,15 +242,20 @@ std::vector<int64_t> NpyArray::toInt() const {
   const int64_t n = count();
   checkCopySize(where, n, sizeof(int64_t));
   std::vector<int64_t> out(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i)
-    if (!integerAt(i, out[size_t(i)]))
-      throw DataError(where.empty() ? "array" : where,
-                      "item " + std::to_string(i) + " is " + textAt(i) +
-                          ", not a whole number in the 64-bit range");
+  toInt(out.data());
   return out;
 }
 
-NpyArray readNpy(ByteStream& in) {
+void NpyArray::toInt(int64_t* out, int64_t firstIndex) const {
+  const int64_t n = count();
+  for (int64_t i = 0; i < n; ++i)
+    if (!integerAt(i, out[size_t(i)]))
+      throw DataError(where.empty() ? "array" : where,
+                      "item " + std::to_string(firstIndex + i) + " is " + textAt(i) +
+                          ", not a whole number in the 64-bit range");
+}
+
+NpyArray readNpyHeader(ByteStream& in, uint64_t& dataOffset) {
   const std::string& where = in.where();
   uint8_t prefix[12] = {};
   const uint64_t got = in.read(prefix, 10);
@@ -294,6 +299,15 @@ NpyArray readNpy(ByteStream& in) {
   if (available < payload)
     throw DataError(where, "the header declares " + byteText(payload) +
                                " of data, more than its compressed data can hold");
+  dataOffset = start;
+  return array;
+}
+
+NpyArray readNpy(ByteStream& in) {
+  const std::string& where = in.where();
+  uint64_t start = 0;
+  NpyArray array = readNpyHeader(in, start);
+  const uint64_t payload = payloadBytes(array, where);
   array.bytes = allocateBytes(payload, where, "the array");
   const uint64_t read = in.read(array.bytes.data(), payload);
   if (read < payload)

@@ -35,6 +35,9 @@ struct NpyArray {
   void toFloat(float* out) const;
   std::vector<double> toDouble() const;
   std::vector<int64_t> toInt() const;
+  // The same into `out`, which holds count() values; messages number the items from
+  // `firstIndex` (this array is a part of a larger one that starts there).
+  void toInt(int64_t* out, int64_t firstIndex = 0) const;
 };
 
 // Readers refuse every malformed, inconsistent or oversized input with a DataError naming the
@@ -43,6 +46,9 @@ struct NpyArray {
 NpyArray readNpy(const QString& path);
 // The .npy that is the whole of `in` (a file, a stored or deflated .npz member).
 NpyArray readNpy(ByteStream& in);
+// Only the header of that .npy: kind, word size, shape and `where` set, `bytes` empty, the
+// declared data checked against what the stream can hold. `dataOffset` is where the data start.
+NpyArray readNpyHeader(ByteStream& in, uint64_t& dataOffset);
 NpyArray parseNpy(const uint8_t* data, size_t size, const std::string& where);
 inline NpyArray parseNpy(const std::vector<uint8_t>& data, const std::string& where) {
   return parseNpy(data.data(), data.size(), where);

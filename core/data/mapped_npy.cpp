@@ -1,0 +1,118 @@
+#include "core/data/mapped_npy.h"
+
+#include <QFile>
+
+#include <algorithm>
+
+#include "core/base/errors.h"
+#include "core/data/byte_source.h"
+#include "core/data/data_limits.h"
+#include "core/data/guarded_copy.h"
+
+namespace strata {
+namespace {
+
+// Elements converted at a time from a mapping that is not already float32: 4 MB of int64.
+constexpr int64_t kPartElements = 1 << 19;
+
+uint64_t dataBytes(const NpyArray& header) {
+  return uint64_t(header.count()) * uint64_t(header.wordSize);
+}
+
+}  // namespace
+
+MappedNpy::MappedNpy(const QString& path) {
+  uint64_t offset = 0;
+  withMemoryCheck(path, [&] {
+    FileSource file(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
+    StoredStream stream(file, 0, file.size(), file.where());
+    header_ = readNpyHeader(stream, offset);
+  });
+  const uint64_t bytes = dataBytes(header_);
+  if (bytes == 0) return;  // nothing to map; data_ is never read
+  file_ = std::make_unique<QFile>(path);
+  if (file_->open(QIODevice::ReadOnly)) {
+    const uint64_t fileBytes = offset + bytes;  // the header and the data, no more
+    if (uchar* mapping = file_->map(0, qint64(fileBytes))) {
+      data_ = mapping + offset;
+      mapped_ = true;
+      return;
+    }
+  }
+  // No mapping here: read the data as readNpy would.
+  file_.reset();
+  withMemoryCheck(path, [&] {
+    FileSource file(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
+    read_ = allocateBytes(bytes, header_.where, "the array");
+    file.read(offset, read_.data(), bytes);
+  });
+  data_ = read_.data();
+}
+
+MappedNpy::~MappedNpy() = default;
+
+void MappedNpy::copyElements(int64_t first, int64_t n, void* out) const {
+  const size_t word = size_t(header_.wordSize);
+  if (!copyFromMapping(out, data_ + size_t(first) * word, size_t(n) * word))
+    throw DataError(
+        header_.where,
+        "the file shrank while it was read (another program changed it); open it again");
+}
+
+void MappedNpy::checkConvertedSize(uint64_t elementBytes) const {
+  if (uint64_t(count()) > kMaxArrayBytes / elementBytes)
+    throw DataError(header_.where, "converting " + std::to_string(count()) +
+                                       " values would take more than the " +
+                                       byteText(kMaxArrayBytes) + " Strata holds for one array");
+}
+
+template <class F>
+void MappedNpy::forEachPart(F convert) const {
+  NpyArray part;
+  part.kind = header_.kind;
+  part.wordSize = header_.wordSize;
+  part.where = header_.where;
+  const int64_t n = count();
+  for (int64_t first = 0; first < n; first += kPartElements) {
+    const int64_t size = std::min(kPartElements, n - first);
+    part.shape = {size};
+    part.bytes.resize(size_t(size) * size_t(header_.wordSize));
+    copyElements(first, size, part.bytes.data());
+    convert(part, first);
+  }
+}
+
+void MappedNpy::toFloat(float* out) const {
+  if (header_.kind == 'f' && header_.wordSize == 4) {
+    copyElements(0, count(), out);  // the common case: straight from the pages, no part copies
+    return;
+  }
+  forEachPart([&](const NpyArray& part, int64_t first) { part.toFloat(out + first); });
+}
+
+std::vector<float> MappedNpy::toFloat() const {
+  checkConvertedSize(sizeof(float));
+  std::vector<float> out(static_cast<size_t>(count()));
+  toFloat(out.data());
+  return out;
+}
+
+std::vector<int64_t> MappedNpy::toInt() const {
+  checkConvertedSize(sizeof(int64_t));
+  std::vector<int64_t> out(static_cast<size_t>(count()));
+  forEachPart([&](const NpyArray& part, int64_t first) { part.toInt(out.data() + first, first); });
+  return out;
+}
+
+std::string MappedNpy::textAt(int64_t i) const {
+  NpyArray one;
+  one.kind = header_.kind;
+  one.wordSize = header_.wordSize;
+  one.where = header_.where;
+  one.shape = {1};
+  one.bytes.resize(size_t(header_.wordSize));
+  copyElements(i, 1, one.bytes.data());
+  return one.textAt(0);
+}
+
+}  // namespace strata
