@@ -89,7 +89,7 @@ for n in sorted({r["points"] for r in rows}):
         print(f"| {n:,} | view memory, {m['selected']:,} points selected | {m['view_bytes'] / 2**20:.0f} MB = {m['view_over_coordinates']:.2f} x the coordinates | | | |")
 PY
 fi
-# Opening a 10,000,000 x 2 float32 coordinate file (80 MB, from the page cache): Strata maps it,
+# Opening a 10,000,000 x 2 float32 coordinate file (76 MB, from the page cache): Strata maps it,
 # against reading it whole (Strata's earlier path) and numpy.load, each in its own process.
 if [[ $sections == *" open "* ]]; then
   /usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(0).normal(size=(10_000_000, 2)).astype(np.float32))" "$out/coords.npy"
@@ -112,11 +112,11 @@ PY
 import json, sys
 rows = {r["impl"]: r for r in map(json.loads, open(sys.argv[1]))}
 mapped = rows["strata-mapped"]
-print("\n| open 10,000,000 x 2 float32 (80 MB) | median s (min-max) | memory added, MB | time / Strata mapped |")
-print("|---|---:|---:|---:|")
-for impl, name in (("strata-mapped", "Strata, mapped"), ("strata-read", "Strata, read whole first (before)"), ("numpy.load", "numpy.load")):
+print("\n| open 10,000,000 x 2 float32 (76 MB) | median s | fastest-slowest open | memory added | time / Strata mapped |")
+print("|---|---:|---:|---:|---:|")
+for impl, name in (("strata-mapped", "Strata, mapped"), ("strata-read", "Strata, read whole first (its earlier path)"), ("numpy.load", "numpy.load")):
     r = rows[impl]
-    print(f"| {name} | {r['median_s']:.3f} ({r['min_s']:.3f}-{r['max_s']:.3f}) | {r['added_peak_mb']:.0f} | {r['median_s'] / mapped['median_s']:.1f}x |")
+    print(f"| {name} | {r['median_s']:.3f} | {r['min_s']:.3f}-{r['max_s']:.3f} | {r['added_peak_mb']:.0f} MB | {r['median_s'] / mapped['median_s']:.1f}x |")
 PY
 fi
 # Disentanglement scores in disentanglement_lib's convention against scikit-learn (minutes:

@@ -71,6 +71,8 @@ class FileSource final : public ByteSource {
  public:
   FileSource(const QString& path, uint64_t maxBytes);
   void read(uint64_t offset, void* out, uint64_t n) override;
+  // The open file, to map the bytes that were checked through this source (MappedNpy).
+  QFile& file() { return file_; }
 
  private:
   QFile file_;

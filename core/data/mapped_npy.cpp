@@ -2,6 +2,8 @@
 
 #include <QFile>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "core/base/errors.h"
@@ -22,29 +24,26 @@ uint64_t dataBytes(const NpyArray& header) {
 }  // namespace
 
 MappedNpy::MappedNpy(const QString& path) {
-  uint64_t offset = 0;
   withMemoryCheck(path, [&] {
-    FileSource file(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
-    StoredStream stream(file, 0, file.size(), file.where());
-    header_ = readNpyHeader(stream, offset);
+    // One open file for the header, the size and the mapping: a file replaced under the same
+    // name in between cannot pair one file's header with another's data.
+    source_ = std::make_unique<FileSource>(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
+    StoredStream stream(*source_, 0, source_->size(), source_->where());
+    header_ = readNpyHeader(stream, offset_);
   });
   const uint64_t bytes = dataBytes(header_);
   if (bytes == 0) return;  // nothing to map; data_ is never read
-  file_ = std::make_unique<QFile>(path);
-  if (file_->open(QIODevice::ReadOnly)) {
-    const uint64_t fileBytes = offset + bytes;  // the header and the data, no more
-    if (uchar* mapping = file_->map(0, qint64(fileBytes))) {
-      data_ = mapping + offset;
-      mapped_ = true;
-      return;
-    }
+  // The header and the data, no more (readNpyHeader checked the file is exactly that long).
+  const uint64_t fileBytes = offset_ + bytes;
+  if (uchar* mapping = source_->file().map(0, qint64(fileBytes))) {
+    data_ = mapping + offset_;
+    mapped_ = true;
+    return;
   }
-  // No mapping here: read the data as readNpy would.
-  file_.reset();
+  // No mapping here: read the data from the same open file, as readNpy would.
   withMemoryCheck(path, [&] {
-    FileSource file(path, kMaxArrayBytes + kMaxNpyHeaderBytes + 12);
     read_ = allocateBytes(bytes, header_.where, "the array");
-    file.read(offset, read_.data(), bytes);
+    source_->read(offset_, read_.data(), bytes);
   });
   data_ = read_.data();
 }
@@ -53,7 +52,14 @@ MappedNpy::~MappedNpy() = default;
 
 void MappedNpy::copyElements(int64_t first, int64_t n, void* out) const {
   const size_t word = size_t(header_.wordSize);
-  if (!copyFromMapping(out, data_ + size_t(first) * word, size_t(n) * word))
+  bool whole = copyFromMapping(out, data_ + size_t(first) * word, size_t(n) * word);
+  // A file cut within its last page reads as zeros there, without a fault: its size tells.
+  if (whole && mapped_) {
+    struct stat now {};
+    whole = fstat(source_->file().handle(), &now) == 0 &&
+            uint64_t(now.st_size) >= offset_ + dataBytes(header_);
+  }
+  if (!whole)
     throw DataError(
         header_.where,
         "the file shrank while it was read (another program changed it); open it again");

@@ -15,9 +15,9 @@
 
 #include "core/data/npy.h"
 
-class QFile;
-
 namespace strata {
+
+class FileSource;
 
 class MappedNpy {
  public:
@@ -51,9 +51,10 @@ class MappedNpy {
   void copyElements(int64_t first, int64_t n, void* out) const;
 
   NpyArray header_;
-  std::unique_ptr<QFile> file_;
-  const uint8_t* data_ = nullptr;  // the first element, in the mapping or in `read_`
-  std::vector<uint8_t> read_;      // the data, where the file could not be mapped
+  std::unique_ptr<FileSource> source_;  // the open file the header was read from and mapped
+  uint64_t offset_ = 0;                 // where the data start in it
+  const uint8_t* data_ = nullptr;       // the first element, in the mapping or in `read_`
+  std::vector<uint8_t> read_;           // the data, where the file could not be mapped
   bool mapped_ = false;
 };
 
