@@ -15,11 +15,11 @@ namespace strata {
 namespace {
 
 // The vectors as an Encoding without KL or reconstruction terms; every value must be finite.
-// `Array` is an NpyArray read into memory or a MappedNpy.
+// `v` gives the shape and file; `values`, the same array read into memory (an NpyArray) or
+// mapped (a MappedNpy), gives the values.
 template <class Array>
-std::shared_ptr<Encoding> vectorsOf(const NpyArray& header, const Array& values, bool coordinates,
+std::shared_ptr<Encoding> vectorsOf(const NpyArray& v, const Array& values, bool coordinates,
                                     const std::string& file, const QString& name) {
-  const NpyArray& v = header;
   const std::string where = v.where.empty() ? file : v.where;
   if (v.shape.size() != 2 || v.shape[0] < 1 || v.shape[1] < 1 || v.shape[1] > INT32_MAX)
     throw DataError(where, "vectors must be a 2-D array [N, D]");

@@ -11,17 +11,20 @@ namespace strata {
 
 class HugePageBuffer {
  public:
-  // `count` floats, uninitialised. Throws std::bad_alloc if the memory is not there.
+  // `count` floats, zero until written. Throws std::bad_alloc if the memory is not there.
   explicit HugePageBuffer(size_t count);
   float* data() { return data_.get(); }
   const float* data() const { return data_.get(); }
   size_t size() const { return count_; }
 
  private:
-  struct Free {
-    void operator()(float* p) const;
+  // Unmaps the whole mapping the aligned data sit in.
+  struct Unmap {
+    void* base = nullptr;
+    size_t length = 0;
+    void operator()(float*) const;
   };
-  std::unique_ptr<float, Free> data_;
+  std::unique_ptr<float, Unmap> data_;
   size_t count_;
 };
 

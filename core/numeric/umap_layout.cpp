@@ -91,8 +91,8 @@ std::vector<uint8_t> halves(const std::vector<float>& y) {
 struct Schedule {
   std::vector<UmapEdge> edges;
   // Epochs between samples of each edge (its negative samples come `negativeSamples` times as
-  // often), and when it is next due for each. 28 bytes an edge in all: at 10,000,000 points the
-  // graph has a few hundred million edges, so nothing else is kept per edge.
+  // often), and when it is next due for each: 36 bytes an edge with the edge itself. At
+  // 10,000,000 points the graph has a few hundred million edges, so nothing else is kept.
   std::vector<double> epochsPerSample, nextSample, nextNegative;
   int negativeSamples = 5;
   size_t begin[kHalves + 2] = {};  // group g is [begin[g], begin[g + 1])
