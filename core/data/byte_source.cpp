@@ -60,6 +60,13 @@ std::vector<uint8_t> allocateBytes(uint64_t size, const std::string& where, cons
   }
 }
 
+void checkConvertedSize(const std::string& where, int64_t count, uint64_t elementBytes) {
+  if (count < 0 || uint64_t(count) > kMaxArrayBytes / elementBytes)
+    throw DataError(where.empty() ? "array" : where,
+                    "converting " + std::to_string(count) + " values would take more than the " +
+                        byteText(kMaxArrayBytes) + " Strata holds for one array");
+}
+
 void ByteSource::checkRange(uint64_t offset, uint64_t n) const {
   if (offset > size_ || n > size_ - offset)
     throw DataError(where_, "truncated: the file ends at byte " + std::to_string(size_) +

@@ -25,6 +25,10 @@ std::string byteText(uint64_t bytes);
 // the memory is not there.
 std::vector<uint8_t> allocateBytes(uint64_t size, const std::string& where, const char* what);
 
+// Throws a DataError naming `where` ("array" if empty) unless `count` converted values of
+// `elementBytes` each stay within kMaxArrayBytes.
+void checkConvertedSize(const std::string& where, int64_t count, uint64_t elementBytes);
+
 // Runs `read`, the whole of reading `path`: a std::bad_alloc or std::length_error that a
 // conversion or copy within the limits still meets becomes a DataError naming the file.
 template <class F>

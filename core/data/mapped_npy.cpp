@@ -65,20 +65,20 @@ void MappedNpy::copyElements(int64_t first, int64_t n, void* out) const {
         "the file shrank while it was read (another program changed it); open it again");
 }
 
-void MappedNpy::checkConvertedSize(uint64_t elementBytes) const {
-  if (uint64_t(count()) > kMaxArrayBytes / elementBytes)
-    throw DataError(header_.where, "converting " + std::to_string(count()) +
-                                       " values would take more than the " +
-                                       byteText(kMaxArrayBytes) + " Strata holds for one array");
-}
-
-template <class F>
-void MappedNpy::forEachPart(F convert) const {
+NpyArray MappedNpy::emptyPart(int64_t size) const {
   NpyArray part;
   part.kind = header_.kind;
   part.wordSize = header_.wordSize;
   part.where = header_.where;
+  part.shape = {size};
+  part.bytes.resize(size_t(size) * size_t(header_.wordSize));
+  return part;
+}
+
+template <class F>
+void MappedNpy::forEachPart(F convert) const {
   const int64_t n = count();
+  NpyArray part = emptyPart(std::min(kPartElements, n));  // reused: only the last is shorter
   for (int64_t first = 0; first < n; first += kPartElements) {
     const int64_t size = std::min(kPartElements, n - first);
     part.shape = {size};
@@ -97,26 +97,21 @@ void MappedNpy::toFloat(float* out) const {
 }
 
 std::vector<float> MappedNpy::toFloat() const {
-  checkConvertedSize(sizeof(float));
+  checkConvertedSize(header_.where, count(), sizeof(float));
   std::vector<float> out(static_cast<size_t>(count()));
   toFloat(out.data());
   return out;
 }
 
 std::vector<int64_t> MappedNpy::toInt() const {
-  checkConvertedSize(sizeof(int64_t));
+  checkConvertedSize(header_.where, count(), sizeof(int64_t));
   std::vector<int64_t> out(static_cast<size_t>(count()));
   forEachPart([&](const NpyArray& part, int64_t first) { part.toInt(out.data() + first, first); });
   return out;
 }
 
 std::string MappedNpy::textAt(int64_t i) const {
-  NpyArray one;
-  one.kind = header_.kind;
-  one.wordSize = header_.wordSize;
-  one.where = header_.where;
-  one.shape = {1};
-  one.bytes.resize(size_t(header_.wordSize));
+  NpyArray one = emptyPart(1);
   copyElements(i, 1, one.bytes.data());
   return one.textAt(0);
 }

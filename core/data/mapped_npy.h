@@ -45,8 +45,8 @@ class MappedNpy {
   // NpyArray of its own (a few MB), with the index of its first element.
   template <class F>
   void forEachPart(F convert) const;
-  // Throws unless count() converted values of `elementBytes` stay within kMaxArrayBytes.
-  void checkConvertedSize(uint64_t elementBytes) const;
+  // An array of `size` elements of this file's type, for a part copied out of the mapping.
+  NpyArray emptyPart(int64_t size) const;
   // Copies elements [first, first + n) to `out`, or throws if the file shrank.
   void copyElements(int64_t first, int64_t n, void* out) const;
 

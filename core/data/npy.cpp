@@ -31,14 +31,6 @@ bool isDigit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// Throws unless `count` elements of `elementBytes` stay within kMaxArrayBytes.
-void checkCopySize(const std::string& where, int64_t count, uint64_t elementBytes) {
-  if (count < 0 || uint64_t(count) > kMaxArrayBytes / elementBytes)
-    throw DataError(where.empty() ? "array" : where,
-                    "converting " + std::to_string(count) + " values would take more than the " +
-                        byteText(kMaxArrayBytes) + " Strata holds for one array");
-}
-
 struct NpyHeader {
   char kind = 'f';
   int wordSize = 4;
@@ -215,7 +207,7 @@ std::string NpyArray::textAt(int64_t i) const {
 
 std::vector<double> NpyArray::toDouble() const {
   const int64_t n = count();
-  checkCopySize(where, n, sizeof(double));
+  checkConvertedSize(where, n, sizeof(double));
   std::vector<double> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) out[size_t(i)] = valueAt(i);
   return out;
@@ -223,7 +215,7 @@ std::vector<double> NpyArray::toDouble() const {
 
 std::vector<float> NpyArray::toFloat() const {
   const int64_t n = count();
-  checkCopySize(where, n, sizeof(float));
+  checkConvertedSize(where, n, sizeof(float));
   std::vector<float> out(static_cast<size_t>(n));
   toFloat(out.data());
   return out;
@@ -240,7 +232,7 @@ void NpyArray::toFloat(float* out) const {
 
 std::vector<int64_t> NpyArray::toInt() const {
   const int64_t n = count();
-  checkCopySize(where, n, sizeof(int64_t));
+  checkConvertedSize(where, n, sizeof(int64_t));
   std::vector<int64_t> out(static_cast<size_t>(n));
   toInt(out.data());
   return out;
