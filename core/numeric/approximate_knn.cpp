@@ -100,6 +100,67 @@ void adviseHugePages(void* memory, size_t bytes) {
   if (length > 0) madvise(static_cast<char*>(memory) + lead, length, MADV_HUGEPAGE);
 }
 
+// Asks for the cache lines of a point's vector in the index: a point's record is not aligned to
+// lines, so its vector can touch one more line than its size suggests.
+void prefetchVector(const hnswlib::HierarchicalNSW<float>& x, tableint id) {
+  const char* vector =
+      x.data_level0_memory_ + size_t(id) * x.size_data_per_element_ + x.offsetData_;
+  for (size_t offset = 0; offset < x.data_size_; offset += 64)
+    _mm_prefetch(vector + offset, _MM_HINT_T0);
+  _mm_prefetch(vector + x.data_size_ - 1, _MM_HINT_T0);
+}
+
+// hnswlib's searchBaseLayerST (without deletions), with the same steps in the same order and so
+// the same result, but waiting on memory once per visited node instead of once per neighbour:
+// hnswlib asks for the next neighbour's vector while it computes the distance to this one,
+// so nearly every distance waits for a vector from main memory. Here the node's unvisited
+// neighbours are found first and all of their vectors are asked for at once; the distances
+// then run while the lines arrive together.
+Candidates searchLevel0(const hnswlib::HierarchicalNSW<float>& x, tableint entry, const void* point,
+                        size_t ef) {
+  thread_local std::vector<tableint> fresh;  // a node's unvisited neighbours
+  fresh.resize(x.maxM0_);  // before taking the visited list, which a throw would not return
+  hnswlib::VisitedList* visitedList = x.visited_list_pool_->getFreeVisitedList();
+  hnswlib::vl_type* visited = visitedList->mass;
+  const hnswlib::vl_type tag = visitedList->curV;
+  Candidates found, frontier;  // the ef nearest so far (farthest on top); nodes to expand
+  float bound = x.fstdistfunc_(point, x.getDataByInternalId(entry), x.dist_func_param_);
+  found.emplace(bound, entry);
+  frontier.emplace(-bound, entry);
+  visited[entry] = tag;
+  while (!frontier.empty()) {
+    const auto [negativeDistance, node] = frontier.top();
+    if (-negativeDistance > bound) break;
+    frontier.pop();
+    unsigned* list = x.get_linklist0(node);  // read only; hnswlib's accessors take it mutable
+    const unsigned size = x.getListCount(list);
+    for (unsigned j = 1; j <= size; ++j)
+      _mm_prefetch(reinterpret_cast<const char*>(visited + list[j]), _MM_HINT_T0);
+    size_t count = 0;
+    for (unsigned j = 1; j <= size; ++j) {
+      const tableint id = list[j];
+      if (visited[id] == tag) continue;
+      visited[id] = tag;
+      fresh[count++] = id;
+      prefetchVector(x, id);
+    }
+    for (size_t f = 0; f < count; ++f) {
+      const tableint id = fresh[f];
+      const float d = x.fstdistfunc_(point, x.getDataByInternalId(id), x.dist_func_param_);
+      if (found.size() < ef || bound > d) {
+        frontier.emplace(-d, id);
+        _mm_prefetch(reinterpret_cast<const char*>(x.get_linklist0(frontier.top().second)),
+                     _MM_HINT_T0);
+        found.emplace(d, id);
+        if (found.size() > ef) found.pop();
+        bound = found.top().first;
+      }
+    }
+  }
+  x.visited_list_pool_->releaseVisitedList(visitedList);
+  return found;
+}
+
 // Sorts points [begin, end) into an order where neighbours in space are mostly neighbours in the
 // order: a k-d tree's leaves, left to right, splitting at the median of the widest coordinate.
 // Deterministic (ties broken by index); the two halves of large ranges are sorted in parallel.
@@ -319,9 +380,9 @@ void BatchedHnsw::searchAndLinkOwn(tableint id, int level, int maxLevel, tablein
     }
   }
   for (int l = std::min(level, maxLevel); l >= 0; --l) {
-    // Level 0, where nearly all the work is, uses hnswlib's lock-free search: nothing writes
-    // to the graph while a batch searches it.
-    Candidates candidates = l == 0 ? x.searchBaseLayerST<false>(current, point, x.ef_construction_)
+    // Level 0, where nearly all the work is, is searched without locks, as hnswlib's
+    // searchBaseLayerST does: nothing writes to the graph while a batch searches it.
+    Candidates candidates = l == 0 ? searchLevel0(x, current, point, x.ef_construction_)
                                    : x.searchBaseLayer(current, point, l);
     if (l == 0) {
       for (Candidates copy = candidates; !copy.empty(); copy.pop()) {
@@ -356,6 +417,8 @@ void BatchedHnsw::addReverseLink(const Link& link) {
     return;
   }
   const char* target = x.getDataByInternalId(link.target);
+  for (size_t j = 0; j < size; ++j) prefetchVector(x, neighbours[j]);
+  prefetchVector(x, link.from);
   Candidates candidates;
   candidates.emplace(x.fstdistfunc_(x.getDataByInternalId(link.from), target, x.dist_func_param_),
                      link.from);
@@ -398,8 +461,7 @@ void refineNeighbours(hnswlib::HierarchicalNSW<float>& index, const BatchedHnsw&
       for (int j = 0; j < g.k && known[j].id >= 0; ++j)
         found.emplace_back(known[j].squaredDistance, known[j].id);
       const auto self = tableint(slot);
-      auto result =
-          index.searchBaseLayerST<false>(self, index.getDataByInternalId(self), index.ef_);
+      auto result = searchLevel0(index, self, index.getDataByInternalId(self), index.ef_);
       for (; !result.empty(); result.pop())
         if (result.top().second != self)
           found.emplace_back(result.top().first, int32_t(result.top().second));
