@@ -693,24 +693,98 @@ class FftRepulsion {
 // ---------------------------------------------------------------------------------------------
 // The optimisation.
 
-// Writes sum_j p_ij q_ij (y_i - y_j) (q unnormalised) to `attract`.
+// The attraction's terms, one per pair: row i holds the pairs (i, j) with j > i, as P is
+// symmetric. Attraction streams through every pair in every iteration and is bound by memory
+// bandwidth, not arithmetic, so a pair is kept once and in 8 bytes (P in single precision is
+// exact to about 1e-7 of itself), a third of the 24 bytes both directions in double took.
+struct AttractionPairs {
+  struct Pair {
+    int32_t column;
+    float value;
+  };
+  std::vector<int64_t> rowStart;
+  std::vector<Pair> pairs;
+};
+
+AttractionPairs upperPairs(const SparseP& P) {
+  AttractionPairs a;
+  const int64_t n = int64_t(P.rowStart.size()) - 1;
+  a.rowStart.reserve(size_t(n) + 1);
+  a.rowStart.push_back(0);
+  int64_t upper = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t e = P.rowStart[size_t(i)]; e < P.rowStart[size_t(i) + 1]; ++e)
+      upper += P.columns[size_t(e)] > i;
+  a.pairs.reserve(size_t(upper));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t e = P.rowStart[size_t(i)]; e < P.rowStart[size_t(i) + 1]; ++e)
+      if (P.columns[size_t(e)] > i)
+        a.pairs.push_back({P.columns[size_t(e)], float(P.values[size_t(e)])});
+    a.rowStart.push_back(int64_t(a.pairs.size()));
+  }
+  return a;
+}
+
+// Each thread's share of the attraction: rows [firstRow, n) of the forces, the part its pairs
+// can reach (a pair (i, j) has j > i >= the thread's first row).
+struct AttractionPart {
+  int64_t firstRow = 0;
+  std::vector<double> forces;
+};
+
+// Writes sum_j p_ij q_ij (y_i - y_j) (q unnormalised) to `attract`. Each pair is visited once
+// and pulls i and j together with opposite forces. Every thread takes a fixed slice of the
+// rows holding about as many pairs as the others and adds into its own part, and the parts
+// are summed in thread order, so the result depends on the thread count only, as the
+// repulsion's does.
 template <int D>
-void attractiveForces(const SparseP& P, const std::vector<double>& y, int threads,
-                      std::vector<double>& attract) {
-  parallelFor(int64_t(P.rowStart.size()) - 1, threads, [&](int64_t i, int) {
-    std::array<double, D> force{};
-    for (int64_t e = P.rowStart[size_t(i)]; e < P.rowStart[size_t(i) + 1]; ++e) {
-      const int64_t j = P.columns[size_t(e)];
-      std::array<double, D> diff;
-      double onePlusD2 = 1.0;
-      for (int d = 0; d < D; ++d) {
-        diff[size_t(d)] = y[size_t(D * i + d)] - y[size_t(D * j + d)];
-        onePlusD2 += diff[size_t(d)] * diff[size_t(d)];
+void attractiveForces(const AttractionPairs& A, const std::vector<double>& y, int threads,
+                      std::vector<AttractionPart>& parts, std::vector<double>& attract) {
+  const int64_t n = int64_t(A.rowStart.size()) - 1;
+  threads = std::max(1, threads);
+  parts.resize(size_t(threads));
+  // The first row whose pairs start at or after `share` / threads of all pairs.
+  const auto firstRow = [&](int share) {
+    const int64_t target = int64_t(A.pairs.size()) * share / threads;
+    return int64_t(std::lower_bound(A.rowStart.begin(), A.rowStart.end() - 1, target) -
+                   A.rowStart.begin());
+  };
+  for (int t = 0; t < threads; ++t) parts[size_t(t)].firstRow = firstRow(t);
+  runOnThreads(threads, [&](int t) {
+    AttractionPart& part = parts[size_t(t)];
+    const int64_t begin = part.firstRow;
+    const int64_t end = t + 1 == threads ? n : parts[size_t(t) + 1].firstRow;
+    part.forces.assign(size_t(n - begin) * D, 0.0);
+    double* force = part.forces.data();  // row r at (r - begin) * D
+    for (int64_t i = begin; i < end; ++i) {
+      std::array<double, D> own{}, at;
+      for (int d = 0; d < D; ++d) at[size_t(d)] = y[size_t(D * i + d)];
+      for (int64_t e = A.rowStart[size_t(i)]; e < A.rowStart[size_t(i) + 1]; ++e) {
+        const AttractionPairs::Pair pair = A.pairs[size_t(e)];
+        const int64_t j = pair.column;
+        std::array<double, D> diff;
+        double onePlusD2 = 1.0;
+        for (int d = 0; d < D; ++d) {
+          diff[size_t(d)] = at[size_t(d)] - y[size_t(D * j + d)];
+          onePlusD2 += diff[size_t(d)] * diff[size_t(d)];
+        }
+        const double w = double(pair.value) / onePlusD2;
+        for (int d = 0; d < D; ++d) {
+          own[size_t(d)] += w * diff[size_t(d)];
+          force[(j - begin) * D + d] -= w * diff[size_t(d)];
+        }
       }
-      const double w = P.values[size_t(e)] / onePlusD2;
-      for (int d = 0; d < D; ++d) force[size_t(d)] += w * diff[size_t(d)];
+      for (int d = 0; d < D; ++d) force[(i - begin) * D + d] += own[size_t(d)];
     }
-    for (int d = 0; d < D; ++d) attract[size_t(D * i + d)] = force[size_t(d)];
+  });
+  parallelSlices(n, threads, [&](int64_t begin, int64_t end, int) {
+    for (int64_t i = begin; i < end; ++i)
+      for (int d = 0; d < D; ++d) {
+        double sum = 0;
+        for (const AttractionPart& part : parts)
+          if (i >= part.firstRow) sum += part.forces[size_t((i - part.firstRow) * D + d)];
+        attract[size_t(D * i + d)] = sum;
+      }
   });
 }
 
@@ -732,7 +806,7 @@ std::vector<double> initialLayout(const float* data, int64_t n, int dims, int ou
 }
 
 template <int D>
-void optimise(const SparseP& P, std::vector<double>& y, const TsneParameters& p,
+void optimise(const AttractionPairs& A, std::vector<double>& y, const TsneParameters& p,
               const JobControl& job) {
   const int64_t n = int64_t(y.size() / D);
   const int threads = std::max(1, p.threads);
@@ -740,6 +814,7 @@ void optimise(const SparseP& P, std::vector<double>& y, const TsneParameters& p,
       p.learningRate > 0 ? p.learningRate : std::max(double(n) / p.exaggeration / 4.0, 50.0);
   std::vector<double> update(y.size(), 0.0), gains(y.size(), 1.0), attract(y.size()),
       repel(y.size());
+  std::vector<AttractionPart> attractParts;
   std::unique_ptr<FftRepulsion> fft;
   if (D == 2 && p.gradient == TsneGradient::Fft && n >= kTsneMinPointsForFft)
     fft = std::make_unique<FftRepulsion>(threads);
@@ -750,7 +825,7 @@ void optimise(const SparseP& P, std::vector<double>& y, const TsneParameters& p,
     const double exaggeration = early ? p.exaggeration : 1.0;
     const double momentum = early ? 0.5 : 0.8;
     double z = fft ? fft->compute(y, repel) : barnesHutRepulsion<D>(y, p.theta, threads, repel);
-    attractiveForces<D>(P, y, threads, attract);
+    attractiveForces<D>(A, y, threads, attractParts, attract);
     z = std::max(z, 1e-12);
     for (size_t c = 0; c < y.size(); ++c) {
       const double grad = 4.0 * (exaggeration * attract[c] - repel[c] / z);
@@ -774,15 +849,15 @@ std::vector<float> tsne(const float* data, int64_t n, int dims, const TsneParame
   const double perplexity = std::min(p.perplexity, double(k) / 3.0);
   JobControl knnJob{job.cancel, [&job](double f) { job.report(0.15 * f); }};
   const KnnGraph graph = approximateKnn(data, n, dims, k, p.seed, knnJob, p.threads);
-  const SparseP P = inputAffinities(graph, perplexity);
+  const AttractionPairs pairs = upperPairs(inputAffinities(graph, perplexity));
   job.report(0.2);
 
   const int outDims = p.outputDims;
   std::vector<double> y = initialLayout(data, n, dims, outDims, p.seed);
   if (outDims == 2)
-    optimise<2>(P, y, p, job);
+    optimise<2>(pairs, y, p, job);
   else
-    optimise<3>(P, y, p, job);
+    optimise<3>(pairs, y, p, job);
 
   // Centre the result.
   std::vector<double> mean(static_cast<size_t>(outDims), 0.0);
