@@ -732,6 +732,36 @@ struct AttractionPart {
   std::vector<double> forces;
 };
 
+// Adds the attraction of the pairs of rows [part.firstRow, end) into part.forces, which it
+// sizes to the rows those pairs reach.
+template <int D>
+void attractRows(const AttractionPairs& A, const std::vector<double>& y, int64_t end,
+                 AttractionPart& part) {
+  const int64_t n = int64_t(A.rowStart.size()) - 1, begin = part.firstRow;
+  part.forces.assign(size_t(n - begin) * D, 0.0);
+  double* force = part.forces.data();  // row r at (r - begin) * D
+  for (int64_t i = begin; i < end; ++i) {
+    std::array<double, D> own{}, at;
+    for (int d = 0; d < D; ++d) at[size_t(d)] = y[size_t(D * i + d)];
+    for (int64_t e = A.rowStart[size_t(i)]; e < A.rowStart[size_t(i) + 1]; ++e) {
+      const AttractionPairs::Pair pair = A.pairs[size_t(e)];
+      const int64_t j = pair.column;
+      std::array<double, D> diff;
+      double onePlusD2 = 1.0;
+      for (int d = 0; d < D; ++d) {
+        diff[size_t(d)] = at[size_t(d)] - y[size_t(D * j + d)];
+        onePlusD2 += diff[size_t(d)] * diff[size_t(d)];
+      }
+      const double w = double(pair.value) / onePlusD2;
+      for (int d = 0; d < D; ++d) {
+        own[size_t(d)] += w * diff[size_t(d)];
+        force[(j - begin) * D + d] -= w * diff[size_t(d)];
+      }
+    }
+    for (int d = 0; d < D; ++d) force[(i - begin) * D + d] += own[size_t(d)];
+  }
+}
+
 // Writes sum_j p_ij q_ij (y_i - y_j) (q unnormalised) to `attract`. Each pair is visited once
 // and pulls i and j together with opposite forces. Every thread takes a fixed slice of the
 // rows holding about as many pairs as the others and adds into its own part, and the parts
@@ -751,31 +781,8 @@ void attractiveForces(const AttractionPairs& A, const std::vector<double>& y, in
   };
   for (int t = 0; t < threads; ++t) parts[size_t(t)].firstRow = firstRow(t);
   runOnThreads(threads, [&](int t) {
-    AttractionPart& part = parts[size_t(t)];
-    const int64_t begin = part.firstRow;
     const int64_t end = t + 1 == threads ? n : parts[size_t(t) + 1].firstRow;
-    part.forces.assign(size_t(n - begin) * D, 0.0);
-    double* force = part.forces.data();  // row r at (r - begin) * D
-    for (int64_t i = begin; i < end; ++i) {
-      std::array<double, D> own{}, at;
-      for (int d = 0; d < D; ++d) at[size_t(d)] = y[size_t(D * i + d)];
-      for (int64_t e = A.rowStart[size_t(i)]; e < A.rowStart[size_t(i) + 1]; ++e) {
-        const AttractionPairs::Pair pair = A.pairs[size_t(e)];
-        const int64_t j = pair.column;
-        std::array<double, D> diff;
-        double onePlusD2 = 1.0;
-        for (int d = 0; d < D; ++d) {
-          diff[size_t(d)] = at[size_t(d)] - y[size_t(D * j + d)];
-          onePlusD2 += diff[size_t(d)] * diff[size_t(d)];
-        }
-        const double w = double(pair.value) / onePlusD2;
-        for (int d = 0; d < D; ++d) {
-          own[size_t(d)] += w * diff[size_t(d)];
-          force[(j - begin) * D + d] -= w * diff[size_t(d)];
-        }
-      }
-      for (int d = 0; d < D; ++d) force[(i - begin) * D + d] += own[size_t(d)];
-    }
+    attractRows<D>(A, y, end, parts[size_t(t)]);
   });
   parallelSlices(n, threads, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i)
