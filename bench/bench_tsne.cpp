@@ -11,8 +11,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 
+#include "bench/layout_hash.h"
 #include "core/base/errors.h"
 #include "core/data/npy.h"
 #include "core/numeric/tsne.h"
@@ -47,12 +47,6 @@ int main(int argc, char** argv) {
     const std::vector<float> y = tsne(data.data(), x.shape[0], int(x.shape[1]), p);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    uint64_t hash = 1469598103934665603ull;  // FNV-1a over the layout's bytes
-    for (const float v : y) {
-      uint32_t bits;
-      std::memcpy(&bits, &v, sizeof bits);
-      for (int b = 0; b < 4; ++b) hash = (hash ^ ((bits >> (8 * b)) & 0xff)) * 1099511628211ull;
-    }
     if (!output.isEmpty()) {
       QFile f(output);
       const auto bytes = serializeNpy(makeNpy(y, {x.shape[0], p.outputDims}));
@@ -65,7 +59,7 @@ int main(int argc, char** argv) {
         "{\"impl\": \"strata\", \"what\": \"tsne\", \"points\": %lld, \"threads\": %d, "
         "\"seconds\": %.2f, \"layout_hash\": \"%016llx\"}\n",
         static_cast<long long>(x.shape[0]), p.threads, seconds,
-        static_cast<unsigned long long>(hash));
+        static_cast<unsigned long long>(bench::layoutHash(y)));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_tsne: %s\n", e.what());
     return 1;

@@ -13,10 +13,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <random>
 #include <vector>
 
+#include "bench/layout_hash.h"
 #include "bench/peak_memory.h"
 #include "core/base/errors.h"
 #include "core/numeric/umap_layout.h"
@@ -75,17 +75,11 @@ int main(int argc, char** argv) {
   } catch (const Cancelled&) {
   }
   const double seconds = since();
-  uint64_t hash = 1469598103934665603ull;
-  for (float v : y) {
-    uint32_t bits;
-    std::memcpy(&bits, &v, 4);
-    hash = (hash ^ bits) * 1099511628211ull;
-  }
   std::printf(
       "{\"impl\": \"strata\", \"what\": \"umap_layout\", \"points\": %lld, \"edges\": %zu, "
       "\"epochs\": %d, \"setup_seconds\": %.2f, \"epoch_seconds\": %.2f, \"peak_mb\": %.0f, "
       "\"layout_hash\": \"%016llx\"}\n",
       static_cast<long long>(n), edges.size(), reached, setupSeconds, seconds - setupSeconds,
-      peakMegabytes(), static_cast<unsigned long long>(hash));
+      peakMegabytes(), static_cast<unsigned long long>(bench::layoutHash(y)));
   return 0;
 }
