@@ -287,8 +287,13 @@ int projectCommand(const QStringList& arguments) {
     const QCommandLineOption iterations("iterations", "t-SNE iterations (default 1000)", "N");
     const QCommandLineOption neighbours("neighbours", "UMAP neighbours (default 15)", "K");
     const QCommandLineOption minDist("min-dist", "UMAP minimum distance (default 0.1)", "D");
-    p.addOptions(
-        {model, source, method, colour, samples, perplexity, iterations, neighbours, minDist});
+    const QString standard = knnEffortName(KnnEffort::Standard);
+    const QCommandLineOption graph("neighbour-graph",
+                                   QStringLiteral("UMAP's neighbour graph: %1 (default %2)")
+                                       .arg(namesText(kKnnEffortNames), standard),
+                                   "EFFORT", standard);
+    p.addOptions({model, source, method, colour, samples, perplexity, iterations, neighbours,
+                  minDist, graph});
     if (!common.parse(p, arguments, "project")) return int(kOk);
     if (!p.positionalArguments().isEmpty()) throw CommandError(kUsage, "unexpected arguments");
     const QString figure = figureKindName(FigureKind::Projection);
@@ -315,6 +320,14 @@ int projectCommand(const QStringList& arguments) {
           int(integerOption("neighbours", p.value(neighbours), field("neighbours")));
     if (p.isSet(minDist))
       recipe.minDist = numberOption("min-dist", p.value(minDist), field("min_dist"));
+    // Written for every UMAP, so the recipe never falls back to the thorough graph of recipes
+    // from before the choice existed.
+    if (p.isSet(graph) && recipe.method != ProjectionMethod::Umap)
+      throw CommandError(kUsage, "--neighbour-graph applies to UMAP only");
+    if (recipe.method == ProjectionMethod::Umap)
+      recipe.neighbourGraph =
+          choiceOption("neighbour-graph", p.value(graph), field("neighbour_graph"),
+                       [](const QString& name) { return knnEffortFromName(name); });
     return common.finish(p, "project", recipe);
   });
 }

@@ -107,10 +107,15 @@ int main(int argc, char** argv) {
            const PcaModel p = fitPca(m.data(), 1000000, 32, 2);
            y = p.transform(m.data(), 1000000);
          }));
-  report("knn15", "million", timed([&] { g = approximateKnn(m.data(), 1000000, 32, 15); }));
-  {
+  const auto saveFirst20k = [&](const char* name) {
     std::vector<float> idx(g.indices.begin(), g.indices.begin() + std::ptrdiff_t(20000) * 15);
-    save(out + "/strata_knn_million_first20k.npy", idx, {20000, 15});
-  }
+    save(out + "/" + QString::fromLatin1(name), idx, {20000, 15});
+  };
+  report("knn15", "million", timed([&] { g = approximateKnn(m.data(), 1000000, 32, 15); }));
+  saveFirst20k("strata_knn_million_first20k.npy");
+  report("knn15-thorough", "million", timed([&] {
+           g = approximateKnn(m.data(), 1000000, 32, 15, 0, {}, 2, KnnEffort::Thorough);
+         }));
+  saveFirst20k("strata_knn-thorough_million_first20k.npy");
   return 0;
 }

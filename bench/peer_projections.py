@@ -100,9 +100,14 @@ def score_fashion(out, x):
 
 def score_million_graphs(out, m):
     rows = np.arange(2000)
-    for impl in ("strata", "python"):
-        g = np.load(os.path.join(out, "%s_knn_million_first20k.npy" % impl)).astype(np.int64)
-        print(json.dumps({"impl": impl, "quality": "knn15", "data": "million",
+    for impl, quality, stem in (("strata", "knn15", "strata_knn"),
+                                ("strata", "knn15-thorough", "strata_knn-thorough"),
+                                ("python", "knn15", "python_knn")):
+        path = os.path.join(out, "%s_million_first20k.npy" % stem)
+        if not os.path.exists(path):
+            continue
+        g = np.load(path).astype(np.int64)
+        print(json.dumps({"impl": impl, "quality": quality, "data": "million",
                           "graph_recall": round(graph_recall(g, m, rows), 4)}), flush=True)
 
 

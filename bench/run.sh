@@ -55,6 +55,11 @@ for (impl, what, data), p in sorted(time.items()):
     q1, q2 = quality.get(("strata", mine, data)), quality.get(("python", what, data))
     fmt = lambda q: "" if q is None else f"{q:.3f}"
     print(f"| {mine} | {data} | {s:.2f} | {peer[what]} | {p:.2f} | {p / s:.1f}x | {fmt(q1)} | {fmt(q2)} |")
+    # Strata's own variants ("knn15-thorough") against the same peer.
+    for (impl2, variant, data2), s2 in sorted(time.items()):
+        if impl2 == "strata" and data2 == data and variant.startswith(what + "-"):
+            q3 = quality.get(("strata", variant, data))
+            print(f"| {variant} | {data} | {s2:.2f} | {peer[what]} | {p:.2f} | {p / s2:.1f}x | {fmt(q3)} | {fmt(q2)} |")
 PY
 fi
 # Scatter frames: density drawing, VTK's point path and NumPy's aggregation in one run.

@@ -52,6 +52,7 @@ class MapControls : public QWidget {
   QDoubleSpinBox* perplexity_ = nullptr;
   QSpinBox* neighbours_ = nullptr;
   QDoubleSpinBox* minDistance_ = nullptr;
+  QComboBox* graph_ = nullptr;  // how hard UMAP's neighbour graph is searched (KnnEffort)
   QSpinBox* seed_ = nullptr;
   QPushButton* project_ = nullptr;
   QComboBox* color_ = nullptr;

@@ -34,6 +34,7 @@
 #include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkTextRenderer.h>
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
@@ -129,6 +130,7 @@ struct ScatterView::Impl {
   vtkNew<vtkLegendBoxActor> legend;
   vtkNew<vtkScalarBarActor> colorBar;
   vtkNew<vtkTextActor> caption;
+  std::string captionText;           // as given; the actor shows it broken into lines that fit
   vtkNew<vtkTextActor> drawingNote;  // lower right: how a density picture was made
   vtkNew<vtkLookupTable> lookupTable;
   vtkNew<vtkCallbackCommand> contextCallback;
@@ -290,6 +292,39 @@ struct ScatterView::Impl {
     drawingNote->VisibilityOff();
     renderer->AddViewProp(drawingNote);
     renderer->AddViewProp(caption);
+  }
+
+  // VTK does not wrap text, so a caption wider than the view is broken into lines at its
+  // commas, each line as full as fits (a single part wider than the view stays whole).
+  void fitCaption() {
+    const int available = window->GetSize()[0] - 20;
+    vtkTextRenderer* measure = vtkTextRenderer::GetInstance();
+    const auto widthOf = [&](const std::string& text) {
+      int box[4] = {0, 0, 0, 0};
+      if (!measure ||
+          !measure->GetBoundingBox(caption->GetTextProperty(), text, box, window->GetDPI()))
+        return 0;
+      return box[1] - box[0];
+    };
+    if (available <= 0 || widthOf(captionText) <= available) {
+      caption->SetInput(captionText.c_str());
+      return;
+    }
+    std::string wrapped, line;
+    for (size_t start = 0; start < captionText.size();) {
+      size_t end = captionText.find(", ", start);
+      end = end == std::string::npos ? captionText.size() : end + 1;  // keep the comma
+      const std::string part = captionText.substr(start, end - start);
+      const std::string longer = line.empty() ? part : line + " " + part;
+      if (!line.empty() && widthOf(longer) > available) {
+        wrapped += line + "\n";
+        line = part;
+      } else {
+        line = longer;
+      }
+      start = end < captionText.size() ? end + 1 : end;  // past the space after the comma
+    }
+    caption->SetInput((wrapped + line).c_str());
   }
 
   // VTK scales legend text to fill its box, so the box is sized in pixels per entry.
@@ -773,7 +808,8 @@ void ScatterView::setScalarColors(const std::vector<float>& values, const QStrin
 }
 
 void ScatterView::setCaption(const QString& text) {
-  d->caption->SetInput(text.toUtf8().constData());
+  d->captionText = text.toStdString();
+  d->fitCaption();
   update();
 }
 
@@ -948,6 +984,7 @@ void ScatterView::resizeGL(int w, int h) {
   d->interactor->SetSize(pw, ph);
   d->interactor->ConfigureEvent();
   d->layoutLegend();
+  d->fitCaption();
 }
 
 void ScatterView::paintGL() {

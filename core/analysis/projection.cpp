@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/analysis/map_input_checks.h"
+#include "core/analysis/projection_names.h"
 #include "core/model/item_conditions.h"
 #include "core/model/model_ops.h"
 #include "core/numeric/knn.h"
@@ -104,11 +105,13 @@ void layOut(ProjectionResult& r, const ProjectionRequest& request, const float* 
       UmapParameters p = request.umap;
       p.seed = request.seed;
       r.coords = toThreeColumns(umap(input, n, inputDims, p, rest), n, 2);
-      r.description = QStringLiteral("UMAP of %1, %2 neighbours, min. distance %3, seed %4")
-                          .arg(what)
-                          .arg(p.neighbours)
-                          .arg(p.minDistance)
-                          .arg(p.seed);
+      r.description =
+          QStringLiteral("UMAP of %1, %2 neighbours (%3 graph), min. distance %4, seed %5")
+              .arg(what)
+              .arg(p.neighbours)
+              .arg(knnEffortName(p.graphEffort))
+              .arg(p.minDistance)
+              .arg(p.seed);
       break;
     }
   }

@@ -1,6 +1,6 @@
 #pragma once
-// The saved names of projection methods and of the map sources that are not a layer, shared by
-// recipes, sessions, the command line and its help.
+// The saved names of projection methods, of the effort of UMAP's neighbour graph, and of the map
+// sources that are not a layer, shared by recipes, sessions, the command line and its help.
 
 #include <QString>
 #include <QStringList>
@@ -28,6 +28,23 @@ inline std::optional<ProjectionMethod> projectionMethodFromName(
 }
 inline QStringList projectionMethodNames() {
   return namesList(kProjectionMethodNames);
+}
+
+// How hard a UMAP's neighbour graph is searched (KnnEffort). Recipes written before the choice
+// existed have no such field, and their graphs were thorough.
+inline constexpr NamedValue<KnnEffort> kKnnEffortNames[] = {
+    {KnnEffort::Standard, "standard", "standard (pynndescent's recall, faster)"},
+    {KnnEffort::Thorough, "thorough", "thorough (higher recall on hard data, slower)"},
+};
+
+inline QString knnEffortName(KnnEffort effort) {
+  return toName(kKnnEffortNames, effort);
+}
+inline std::optional<KnnEffort> knnEffortFromName(const QString& name) {
+  return fromName(kKnnEffortNames, name);
+}
+inline QStringList knnEffortNames() {
+  return namesList(kKnnEffortNames);
 }
 
 // Map sources other than one layer (ProjectionRequest::kPixels, kAllLayers, kEmbedding). A

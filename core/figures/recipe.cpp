@@ -453,6 +453,8 @@ void renderProjection(const ProjectionRecipe& r, const QString& output, const QS
   request.tsne.seed = request.seed;
   request.umap.neighbours = r.neighbours.value_or(request.umap.neighbours);
   request.umap.minDistance = r.minDist.value_or(request.umap.minDistance);
+  // A recipe without the field was written when every neighbour graph was thorough.
+  request.umap.graphEffort = r.neighbourGraph.value_or(KnnEffort::Thorough);
   request.umap.seed = request.seed;
   // Encodings go to the user's cache folder only: a shared recipe names no place to write.
   const EncodingCache cache({});

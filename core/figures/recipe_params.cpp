@@ -2,6 +2,7 @@
 
 #include <QJsonArray>
 
+#include "core/analysis/projection_names.h"
 #include "core/base/errors.h"
 #include "core/figures/recipe_schema.h"
 
@@ -250,6 +251,8 @@ ProjectionRecipe ProjectionRecipe::fromJson(const QJsonObject& json, const QStri
   r.iterations = smallInteger(json, "iterations");
   r.neighbours = smallInteger(json, "neighbours");
   r.minDist = number(json, "min_dist");
+  r.neighbourGraph = named<KnnEffort>(json, "neighbour_graph",
+                                      [](const QString& name) { return knnEffortFromName(name); });
   r.colour = named<Colouring>(json, "colour", colouringFromName);
   return r;
 }
@@ -263,6 +266,7 @@ QJsonObject ProjectionRecipe::toJson() const {
   put(json, "iterations", iterations);
   put(json, "neighbours", neighbours);
   put(json, "min_dist", minDist);
+  if (neighbourGraph) json["neighbour_graph"] = knnEffortName(*neighbourGraph);
   if (colour) json["colour"] = colouringName(*colour);
   return json;
 }
@@ -334,6 +338,7 @@ ProjectionRecipe projectionRecipeOf(const ProjectionRequest& request,
   r.perplexity = request.tsne.perplexity;
   r.neighbours = request.umap.neighbours;
   r.minDist = request.umap.minDistance;
+  if (request.method == ProjectionMethod::Umap) r.neighbourGraph = request.umap.graphEffort;
   r.source = projectionSourceName(request.source, layerNames);
   return r;
 }

@@ -125,7 +125,8 @@ struct ProjectionRecipe : RecipeCommon {
   std::optional<int> iterations;
   std::optional<int> neighbours;
   std::optional<double> minDist;
-  std::optional<Colouring> colour;  // default: class if the dataset has classes, else none
+  std::optional<KnnEffort> neighbourGraph;  // absent: thorough, as before the choice existed
+  std::optional<Colouring> colour;          // default: class if the dataset has classes, else none
 
   static ProjectionRecipe fromJson(const QJsonObject& json, const QString& where = {});
   QJsonObject toJson() const;

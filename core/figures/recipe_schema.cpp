@@ -139,6 +139,7 @@ std::vector<RecipeField> buildTable() {
       number("iterations", {kProjection}, K::Integer, 100, 10000),
       number("neighbours", {kProjection}, K::Integer, 2, 200),
       number("min_dist", {kProjection}, K::Number, 0, 1),
+      choice("neighbour_graph", {kProjection}, knnEffortNames()),
       text("colour", {kProjection}, 1, 200, isColouring, colouringNamesText()),
       // unit
       text("unit", {kUnit}, 1, 100),

@@ -483,7 +483,7 @@ void refineNeighbours(hnswlib::HierarchicalNSW<float>& index, const BatchedHnsw&
 }  // namespace
 
 KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t seed,
-                        const JobControl& job, int threads) {
+                        const JobControl& job, int threads, KnnEffort effort) {
   KnnGraph g;
   g.n = n;
   g.k = int(std::min<int64_t>(k, n - 1));
@@ -491,9 +491,10 @@ KnnGraph approximateKnn(const float* data, int64_t n, int dims, int k, uint64_t 
   g.distances.assign(size_t(n) * size_t(g.k), 0.0f);
   if (g.k <= 0) return g;
   SquaredL2Space space(static_cast<size_t>(dims));
-  // M = 16, efConstruction = 64: the measured balance of build cost and recall (docs in the
+  // M = 16 and efConstruction by effort: measured balances of build cost and recall (the
   // README's benchmark section).
-  hnswlib::HierarchicalNSW<float> index(&space, size_t(n), 16, 64, size_t(seed));
+  const size_t construction = effort == KnnEffort::Thorough ? 64 : 40;
+  hnswlib::HierarchicalNSW<float> index(&space, size_t(n), 16, construction, size_t(seed));
   adviseHugePages(index.data_level0_memory_, size_t(n) * index.size_data_per_element_);
   // Every slot is claimed up front (the index frees by slot when it goes).
   index.cur_element_count = size_t(n);

@@ -864,7 +864,8 @@ std::vector<float> tsne(const float* data, int64_t n, int dims, const TsneParame
   const int k = int(std::min<int64_t>(n - 1, int64_t(std::ceil(3 * p.perplexity))));
   const double perplexity = std::min(p.perplexity, double(k) / 3.0);
   JobControl knnJob{job.cancel, [&job](double f) { job.report(0.15 * f); }};
-  const KnnGraph graph = approximateKnn(data, n, dims, k, p.seed, knnJob, p.threads);
+  const KnnGraph graph =
+      approximateKnn(data, n, dims, k, p.seed, knnJob, p.threads, KnnEffort::Thorough);
   const AttractionPairs pairs = upperPairs(inputAffinities(graph, perplexity));
   job.report(0.2);
 

@@ -129,7 +129,7 @@ std::vector<float> umap(const float* data, int64_t n, int dims, const UmapParame
   // umap-learn's n_neighbors includes the point itself: n_neighbors - 1 others.
   const int k = int(std::min<int64_t>(std::max(1, p.neighbours - 1), n - 1));
   JobControl knnJob{job.cancel, [&job](double f) { job.report(0.3 * f); }};
-  const KnnGraph g = approximateKnn(data, n, dims, k, p.seed, knnJob, p.threads);
+  const KnnGraph g = approximateKnn(data, n, dims, k, p.seed, knnJob, p.threads, p.graphEffort);
   const std::vector<UmapEdge> edges = fuzzyUnion(g, directedMemberships(g, n, k), n, k);
   job.report(0.35);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/base/job.h"
+#include "core/numeric/knn.h"
 
 namespace strata {
 
@@ -17,6 +18,7 @@ struct UmapParameters {
   double learningRate = 1.0;
   int negativeSamples = 5;
   uint64_t seed = 0;
+  KnnEffort graphEffort = KnnEffort::Standard;  // how hard the kNN graph's construction searches
   int threads = 2;  // for the kNN search and the layout (the result does not depend on it)
 };
 

@@ -610,6 +610,36 @@ class TestFigures : public QObject {
     QCOMPARE(sha(dir.filePath("figure.png")), first);
   }
 
+  // A UMAP's recipe names its neighbour graph. One written before the choice existed has no such
+  // field and was made with the thorough graph, which is what it still gets, in another process.
+  void umapRecipesKeepTheirNeighbourGraph() {
+    if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    const QString standard = dir.filePath("standard.png"), thorough = dir.filePath("thorough.png");
+    const QStringList map{"project",  "--data", "fashion-mnist:test",
+                          "--method", "umap",   "--seed",
+                          "1",        "--dpi",  "60"};
+    Run r = runStrata(map + QStringList{"-o", standard});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r = runStrata(map + QStringList{"--neighbour-graph", "thorough", "-o", thorough});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const auto recipeOf = [](const QString& figure) {
+      QFile f(figure + ".json");
+      return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object()
+                                         : QJsonObject();
+    };
+    QCOMPARE(recipeOf(standard)["neighbour_graph"].toString(), QStringLiteral("standard"));
+    QJsonObject before = recipeOf(thorough);
+    QCOMPARE(before["neighbour_graph"].toString(), QStringLiteral("thorough"));
+    before.remove("neighbour_graph");
+    const QString old = dir.filePath("old.png");
+    r = runStrata({"render", writeRecipe(dir.filePath("old.json"), before), "-o", old});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(!sha(old).isEmpty());
+    QCOMPARE(sha(old), sha(thorough));
+    QVERIFY(sha(old) != sha(standard));
+  }
+
   // The command line takes what a recipe may hold, no more: the same table, the same limits.
   void optionsUseTheRecipeLimits_data() {
     QTest::addColumn<QStringList>("arguments");
@@ -631,6 +661,12 @@ class TestFigures : public QObject {
     QTest::newRow("temperature") << QStringList{"compare", model("fashion_vae.pt"), "--temperature",
                                                 "1e300"}
                                  << "--temperature must be a number from 0 to 5, not '1e300'";
+    QTest::newRow("neighbour graph")
+        << QStringList{"project", "--method", "umap", "--neighbour-graph", "fast"}
+        << "--neighbour-graph must be standard or thorough, not 'fast'";
+    QTest::newRow("neighbour graph of a t-SNE")
+        << QStringList{"project", "--method", "tsne", "--neighbour-graph", "thorough"}
+        << "--neighbour-graph applies to UMAP only";
     QTest::newRow("colour") << QStringList{"project", "--colour", "unit:x"}
                             << "--colour must be class, kl, reconstruction, none, "
                                "predicted-class, class-entropy, factor:NAME or unit:N, not "

@@ -119,6 +119,7 @@ FigureRecipe fullRecipe(FigureKind kind) {
   r.iterations = 500;
   r.neighbours = 30;
   r.minDist = 0.25;
+  r.neighbourGraph = KnnEffort::Standard;
   r.colour = factorColouring(QStringLiteral("pos_x"));
   return r;
 }
@@ -144,13 +145,10 @@ QList<BadField> badFields(FigureKind kind) {
     case FigureKind::Projection:
       break;
   }
-  return {{"method", "t-SNE"},
-          {"colour", "unit:x"},
-          {"colour", "factor:"},
-          {"samples", 1},
-          {"min_dist", 2},
-          {"perplexity", "30"},
-          {"style", QJsonObject{{"dpi", 10}}}};
+  return {{"method", "t-SNE"},   {"colour", "unit:x"},
+          {"colour", "factor:"}, {"samples", 1},
+          {"min_dist", 2},       {"neighbour_graph", "fast"},
+          {"perplexity", "30"},  {"style", QJsonObject{{"dpi", 10}}}};
 }
 
 const FigureKind kKinds[] = {FigureKind::Traversal, FigureKind::Hierarchy, FigureKind::Comparison,
@@ -279,7 +277,7 @@ class TestRecipeParams : public QObject {
         {"projection of latents",
          R"("figure": "projection", "method": "umap", "samples": false, "seed": 0, )"
          R"("perplexity": 200, "neighbours": 2, "min_dist": 0, "source": "all-layers", )"
-         R"("colour": "unit:3"})"},
+         R"("neighbour_graph": "thorough", "colour": "unit:3"})"},
         {"projection of pixels",
          R"("figure": "projection", "method": "tsne", "perplexity": 2, "iterations": 10000, )"
          R"("source": "pixels", "colour": "factor:pos_x"})"},
@@ -328,6 +326,7 @@ class TestRecipeParams : public QObject {
       if (!tableChoices.isEmpty()) QCOMPARE(namesList(table), tableChoices);
     };
     check(kProjectionMethodNames, recipeField("projection", "method").choices);
+    check(kKnnEffortNames, recipeField("projection", "neighbour_graph").choices);
     check(kRangeModeNames, recipeField("traversal", "range.mode").choices);
     check(kPropagationNames, recipeField("traversal", "propagation").choices);
     check(kHierarchyPageNames, recipeField("hierarchy", "page").choices);
