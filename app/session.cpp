@@ -30,6 +30,7 @@ Session captureSession(const MainWindow& w) {
   s.mapSource = request.source;
   s.mapMethod = request.method;
   s.mapSeed = qint64(request.seed);
+  s.mapGraph = request.umap.graphEffort;
   s.selection = workspace.selection();
   return s;
 }
@@ -61,6 +62,7 @@ void restoreMapWhenReady(MainWindow& w, const Session& s, const QString& model) 
     ProjectionRequest request = workspace->mapRequest();
     request.method = s.mapMethod;
     request.seed = quint64(s.mapSeed);
+    if (s.mapMethod == ProjectionMethod::Umap) request.umap.graphEffort = s.mapGraph;
     // Only the model tells which layers exist: one it lacks keeps the current source.
     if (offersSource(*workspace, s.mapSource))
       request.source = s.mapSource;

@@ -177,6 +177,15 @@ Session parseSession(const QJsonObject& json, const QString& path, QStringList* 
       else
         check.report("map.method", map["method"], methodChoices(), QObject::tr("using PCA"));
     }
+    if (map.contains("neighbour_graph")) {
+      const QJsonValue graph = map["neighbour_graph"];
+      if (const auto effort = graph.isString() ? knnEffortFromName(graph.toString()) : std::nullopt)
+        s.mapGraph = *effort;
+      else
+        check.report("map.neighbour_graph", graph,
+                     QObject::tr("a neighbour graph (%1)").arg(namesText(kKnnEffortNames)),
+                     QObject::tr("using thorough"));
+    }
     if (map.contains("seed")) {
       const auto seed = integer(map["seed"]);
       if (seed && *seed >= 0)
@@ -212,6 +221,10 @@ Session parseSession(const QJsonObject& json, const QString& path, QStringList* 
 QJsonObject sessionToJson(const Session& s) {
   QJsonArray selection;
   for (int i : s.selection) selection.append(i);
+  QJsonObject map{{"source", sourceToJson(s.mapSource)},
+                  {"method", projectionMethodName(s.mapMethod)},
+                  {"seed", s.mapSeed}};
+  if (s.mapMethod == ProjectionMethod::Umap) map["neighbour_graph"] = knnEffortName(s.mapGraph);
   return {{"strata_session", kSessionVersion},
           {"saved", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
           {"clean", s.clean},
@@ -219,9 +232,7 @@ QJsonObject sessionToJson(const Session& s) {
           {"model", s.model},
           {"compare", QJsonArray::fromStringList(s.compare)},
           {"view", s.view},
-          {"map", QJsonObject{{"source", sourceToJson(s.mapSource)},
-                              {"method", projectionMethodName(s.mapMethod)},
-                              {"seed", s.mapSeed}}},
+          {"map", map},
           {"selection", selection}};
 }
 

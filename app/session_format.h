@@ -24,6 +24,8 @@ struct Session {
   int mapSource = ProjectionRequest::kPixels;  // or kAllLayers, kEmbedding, a layer index
   ProjectionMethod mapMethod = ProjectionMethod::Pca;
   qint64 mapSeed = 0;
+  // A UMAP's neighbour graph; sessions saved before the choice existed had thorough graphs.
+  KnnEffort mapGraph = KnnEffort::Thorough;
   std::vector<int> selection;
 };
 

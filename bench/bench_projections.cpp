@@ -35,6 +35,12 @@ void save(const QString& path, const std::vector<float>& v, std::vector<int64_t>
   f.write(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size()));
 }
 
+// The neighbour indices of a graph's first `rows` points, for the scoring script.
+void saveNeighbours(const QString& path, const KnnGraph& g, int64_t rows) {
+  const std::vector<float> idx(g.indices.begin(), g.indices.begin() + std::ptrdiff_t(rows) * g.k);
+  save(path, idx, {rows, g.k});
+}
+
 void report(const char* what, const char* data, double seconds) {
   std::printf("{\"impl\": \"strata\", \"what\": \"%s\", \"data\": \"%s\", \"seconds\": %.3f}\n",
               what, data, seconds);
@@ -79,10 +85,11 @@ int main(int argc, char** argv) {
   save(out + "/strata_pca_fashion.npy", y, {70000, 2});
   KnnGraph g;
   report("knn15", "fashion", timed([&] { g = approximateKnn(x.data(), 70000, 50, 15); }));
-  {
-    std::vector<float> idx(g.indices.begin(), g.indices.end());
-    save(out + "/strata_knn_fashion.npy", idx, {70000, 15});
-  }
+  saveNeighbours(out + "/strata_knn_fashion.npy", g, 70000);
+  report("knn15-thorough", "fashion", timed([&] {
+           g = approximateKnn(x.data(), 70000, 50, 15, 0, {}, 2, KnnEffort::Thorough);
+         }));
+  saveNeighbours(out + "/strata_knn-thorough_fashion.npy", g, 70000);
   UmapParameters up;
   report("umap", "fashion", timed([&] { y = umap(x.data(), 70000, 50, up); }));
   save(out + "/strata_umap_fashion.npy", y, {70000, 2});
@@ -107,15 +114,11 @@ int main(int argc, char** argv) {
            const PcaModel p = fitPca(m.data(), 1000000, 32, 2);
            y = p.transform(m.data(), 1000000);
          }));
-  const auto saveFirst20k = [&](const char* name) {
-    std::vector<float> idx(g.indices.begin(), g.indices.begin() + std::ptrdiff_t(20000) * 15);
-    save(out + "/" + QString::fromLatin1(name), idx, {20000, 15});
-  };
   report("knn15", "million", timed([&] { g = approximateKnn(m.data(), 1000000, 32, 15); }));
-  saveFirst20k("strata_knn_million_first20k.npy");
+  saveNeighbours(out + "/strata_knn_million_first20k.npy", g, 20000);
   report("knn15-thorough", "million", timed([&] {
            g = approximateKnn(m.data(), 1000000, 32, 15, 0, {}, 2, KnnEffort::Thorough);
          }));
-  saveFirst20k("strata_knn-thorough_million_first20k.npy");
+  saveNeighbours(out + "/strata_knn-thorough_million_first20k.npy", g, 20000);
   return 0;
 }

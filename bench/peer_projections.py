@@ -93,9 +93,12 @@ def score_fashion(out, x):
                 print(json.dumps({"impl": impl, "quality": method, "data": "fashion",
                                   "knn_recall_10": round(knn_recall(x, np.load(path)), 4)}), flush=True)
         rows = np.arange(2000)
-        g = np.load(os.path.join(out, "%s_knn_fashion.npy" % impl)).astype(np.int64)
-        print(json.dumps({"impl": impl, "quality": "knn15", "data": "fashion",
-                          "graph_recall": round(graph_recall(g, x, rows), 4)}), flush=True)
+        for quality in ("knn15", "knn15-thorough"):
+            path = os.path.join(out, "%s_%s_fashion.npy" % (impl, quality.replace("15", "")))
+            if os.path.exists(path):
+                g = np.load(path).astype(np.int64)
+                print(json.dumps({"impl": impl, "quality": quality, "data": "fashion",
+                                  "graph_recall": round(graph_recall(g, x, rows), 4)}), flush=True)
 
 
 def score_million_graphs(out, m):

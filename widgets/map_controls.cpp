@@ -173,4 +173,9 @@ void MapControls::setMethod(ProjectionMethod method) {
   method_->setCurrentIndex(int(method));
 }
 
+void MapControls::setGraphEffort(KnnEffort effort) {
+  const int index = graph_->findData(int(effort));
+  if (index >= 0) graph_->setCurrentIndex(index);
+}
+
 }  // namespace strata

@@ -31,6 +31,7 @@ class MapControls : public QWidget {
   ColorChoice colorChoice() const;
   void setSource(int source);
   void setMethod(ProjectionMethod method);
+  void setGraphEffort(KnnEffort effort);
   // Latent colour modes need an encoding; they are offered once one exists.
   // `classes`: the map's model has a classifier q(y|x), whose predicted class and entropy can
   // colour the points too.

@@ -175,6 +175,7 @@ void MapPage::showMap() {
   const ProjectionRequest& request = workspace_->mapRequest();
   if (controls_->request().source != request.source) controls_->setSource(request.source);
   if (controls_->request().method != request.method) controls_->setMethod(request.method);
+  if (request.method == ProjectionMethod::Umap) controls_->setGraphEffort(request.umap.graphEffort);
   controls_->setLatentColoursAvailable(map.encoding != nullptr,
                                        map.encoding ? map.encoding->dims : 0,
                                        map.encoding && !map.encoding->classEntropy.empty(),

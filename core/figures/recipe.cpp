@@ -453,6 +453,8 @@ void renderProjection(const ProjectionRecipe& r, const QString& output, const QS
   request.tsne.seed = request.seed;
   request.umap.neighbours = r.neighbours.value_or(request.umap.neighbours);
   request.umap.minDistance = r.minDist.value_or(request.umap.minDistance);
+  if (r.neighbourGraph && request.method != ProjectionMethod::Umap)
+    bad("field `neighbour_graph`: only a UMAP has a neighbour graph");
   // A recipe without the field was written when every neighbour graph was thorough.
   request.umap.graphEffort = r.neighbourGraph.value_or(KnnEffort::Thorough);
   request.umap.seed = request.seed;
@@ -861,6 +863,10 @@ RenderedFigure renderRecipe(const QJsonObject& input, const QString& output, con
     for (RecipeModel& model : *common.models)
       if (model.sha256.value_or(QString()).isEmpty())
         model.sha256 = fileSha256(resolveModel(referenceJson(model), baseDir, false));
+  // Likewise a UMAP from before the graph's effort was a choice names the graph it gets.
+  if (auto* projection = std::get_if<ProjectionRecipe>(&recipe))
+    if (projection->method == ProjectionMethod::Umap && !projection->neighbourGraph)
+      projection->neighbourGraph = KnnEffort::Thorough;
   try {
     std::visit([&](const auto& r) { r.render(output, baseDir, job, checkHash); }, recipe);
   } catch (const RecipeProblem& problem) {

@@ -55,20 +55,23 @@ class TestSessions : public QObject {
   void init() { QSettings().clear(); }
 
   void wrongFieldsFallBackToTheirDefaults() {
-    const QJsonObject json{{"strata_session", 1},
-                           {"clean", "yes"},
-                           {"dataset", 7},
-                           {"model", QJsonArray{}},
-                           {"compare", QJsonArray{"a.pt", 3}},
-                           {"view", "bar"},
-                           {"map", QJsonObject{{"source", "x"}, {"method", "foo"}, {"seed", -4}}},
-                           {"selection", QJsonArray{1, "two", 3.5, -1, 4}}};
+    const QJsonObject json{
+        {"strata_session", 1},
+        {"clean", "yes"},
+        {"dataset", 7},
+        {"model", QJsonArray{}},
+        {"compare", QJsonArray{"a.pt", 3}},
+        {"view", "bar"},
+        {"map",
+         QJsonObject{
+             {"source", "x"}, {"method", "foo"}, {"seed", -4}, {"neighbour_graph", "fast"}}},
+        {"selection", QJsonArray{1, "two", 3.5, -1, 4}}};
     QStringList problems;
     const Session s = parseSession(json, "s.json", &problems);
     for (const char* field : {"clean", "dataset", "model", "compare[1]", "view", "map.source",
-                              "map.method", "map.seed", "selection"})
+                              "map.method", "map.seed", "map.neighbour_graph", "selection"})
       QVERIFY2(mentions(problems, field), qPrintable(field + ("\n" + problems.join('\n'))));
-    QCOMPARE(problems.size(), 9);
+    QCOMPARE(problems.size(), 10);
     for (const QString& p : problems) QVERIFY2(!p.contains('\n'), qPrintable(p));
     QVERIFY(problems.join('\n').contains("map.method: \"foo\" is not a projection method"));
     QVERIFY(problems.join('\n').contains("using PCA"));
@@ -80,6 +83,7 @@ class TestSessions : public QObject {
     QCOMPARE(s.mapSource, ProjectionRequest::kPixels);
     QCOMPARE(s.mapMethod, ProjectionMethod::Pca);
     QCOMPARE(s.mapSeed, qint64(0));
+    QCOMPARE(s.mapGraph, KnnEffort::Thorough);
     QCOMPARE(s.selection, (std::vector<int>{1, 4}));
 
     problems.clear();
@@ -107,6 +111,26 @@ class TestSessions : public QObject {
                                    "s.json", &problems);
     QCOMPARE(problems.isEmpty(), expected >= 0);
     QCOMPARE(int(s.mapMethod), std::max(expected, 0));
+  }
+
+  // A UMAP's neighbour graph is saved by name and read back through the file's text; a session
+  // from before the choice existed has none, and was drawn with the thorough graph.
+  void umapNeighbourGraphIsSaved() {
+    Session s;
+    s.mapMethod = ProjectionMethod::Umap;
+    s.mapGraph = KnnEffort::Standard;
+    const QJsonObject written = sessionToJson(s);
+    QCOMPARE(written["map"].toObject()["neighbour_graph"].toString(), QStringLiteral("standard"));
+    QStringList problems;
+    const QJsonObject text = QJsonDocument::fromJson(QJsonDocument(written).toJson()).object();
+    QCOMPARE(parseSession(text, "s.json", &problems).mapGraph, KnnEffort::Standard);
+    QVERIFY(problems.isEmpty());
+    const Session old = parseSession(
+        {{"strata_session", 1}, {"map", QJsonObject{{"method", "umap"}}}}, "s.json", &problems);
+    QCOMPARE(old.mapGraph, KnnEffort::Thorough);
+    QVERIFY(problems.isEmpty());
+    s.mapMethod = ProjectionMethod::Tsne;  // other methods have no choice of graph
+    QVERIFY(!sessionToJson(s)["map"].toObject().contains("neighbour_graph"));
   }
 
   void versionDecidesWhatIsASession() {
@@ -217,6 +241,9 @@ class TestSessions : public QObject {
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
     QTRY_VERIFY_WITH_TIMEOUT(projection.count() >= 2, 120000);
     QCOMPARE(window.mapControls()->request().method, ProjectionMethod::Umap);
+    // The session names no graph, so it was saved when every graph was thorough.
+    QCOMPARE(window.mapControls()->request().umap.graphEffort, KnnEffort::Thorough);
+    QCOMPARE(window.workspace()->mapRequest().umap.graphEffort, KnnEffort::Thorough);
     QCOMPARE(window.mapControls()->request().source, ProjectionRequest::kAllLayers);
     QCOMPARE(window.tabs()->currentIndex(), 2);
   }

@@ -616,9 +616,10 @@ class TestFigures : public QObject {
     if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
     QTemporaryDir dir;
     const QString standard = dir.filePath("standard.png"), thorough = dir.filePath("thorough.png");
-    const QStringList map{"project",  "--data", "fashion-mnist:test",
-                          "--method", "umap",   "--seed",
-                          "1",        "--dpi",  "60"};
+    // One title for both, so only the layouts can tell the figures apart.
+    const QStringList map{
+        "project", "--data", "fashion-mnist:test", "--method", "umap", "--seed", "1", "--dpi", "60",
+        "--title", "UMAP"};
     Run r = runStrata(map + QStringList{"-o", standard});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     r = runStrata(map + QStringList{"--neighbour-graph", "thorough", "-o", thorough});
@@ -638,6 +639,25 @@ class TestFigures : public QObject {
     QVERIFY(!sha(old).isEmpty());
     QCOMPARE(sha(old), sha(thorough));
     QVERIFY(sha(old) != sha(standard));
+    // The recipe written beside it now names the graph it got.
+    QCOMPARE(recipeOf(old)["neighbour_graph"].toString(), QStringLiteral("thorough"));
+  }
+
+  // The neighbour graph is UMAP's: a recipe that names one for another method is refused.
+  void neighbourGraphIsUmapsOnly() {
+    if (!strata::fashionMnistAvailable()) QSKIP("dataset-fashion-mnist is not installed");
+    QTemporaryDir dir;
+    const QString path =
+        writeRecipe(dir.filePath("pca.json"), QJsonObject{{"strata_recipe", 1},
+                                                          {"figure", "projection"},
+                                                          {"dataset", "fashion-mnist:test"},
+                                                          {"method", "pca"},
+                                                          {"neighbour_graph", "standard"}});
+    const Run r = runStrata({"render", path, "-o", dir.filePath("pca.png")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("field `neighbour_graph`: only a UMAP has a neighbour graph"),
+             qPrintable(r.err));
+    QCOMPARE(filesIn(dir.path()), QStringList{"pca.json"});
   }
 
   // The command line takes what a recipe may hold, no more: the same table, the same limits.
@@ -664,6 +684,9 @@ class TestFigures : public QObject {
     QTest::newRow("neighbour graph")
         << QStringList{"project", "--method", "umap", "--neighbour-graph", "fast"}
         << "--neighbour-graph must be standard or thorough, not 'fast'";
+    QTest::newRow("neighbour graph of a PCA")
+        << QStringList{"project", "--neighbour-graph", "standard"}
+        << "--neighbour-graph applies to UMAP only";
     QTest::newRow("neighbour graph of a t-SNE")
         << QStringList{"project", "--method", "tsne", "--neighbour-graph", "thorough"}
         << "--neighbour-graph applies to UMAP only";

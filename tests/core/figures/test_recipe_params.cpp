@@ -361,6 +361,11 @@ class TestRecipeParams : public QObject {
     QCOMPARE(map["seed"].toInteger(), 5);
     QCOMPARE(map["perplexity"].toDouble(), request.tsne.perplexity);
     QVERIFY(!map.contains("iterations") && !map.contains("colour") && !map.contains("models"));
+    QVERIFY(!map.contains("neighbour_graph"));  // a t-SNE has no choice of graph
+    request.method = ProjectionMethod::Umap;
+    request.umap.graphEffort = KnnEffort::Thorough;
+    QCOMPARE(projectionRecipeOf(request, layers).toJson()["neighbour_graph"].toString(),
+             QStringLiteral("thorough"));
 
     for (const Colouring& c : {Colouring{Colouring::Class, {}, 0}, Colouring{Colouring::Kl, {}, 0},
                                Colouring{Colouring::Reconstruction, {}, 0},

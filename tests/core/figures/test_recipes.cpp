@@ -91,8 +91,8 @@ class TestRecipes : public QObject {
         R"("seed": 0, "temperature": 2})");
     QTest::newRow("projection of latents") << QByteArray(
         R"({"figure": "projection", "method": "umap", "samples": false, "seed": 0, )"
-        R"("perplexity": 200, "neighbours": 2, "min_dist": 0, "source": "all-layers", )"
-        R"("colour": "unit:3"})");
+        R"("perplexity": 200, "neighbours": 2, "min_dist": 0, "neighbour_graph": "standard", )"
+        R"("source": "all-layers", "colour": "unit:3"})");
     QTest::newRow("unit") << QByteArray(
         R"({"figure": "unit", "unit": "z_bottom[c1, 2, 5]", "metric_items": 10000, "seed": 0, )"
         R"("style": {"cell_size": 36}})");

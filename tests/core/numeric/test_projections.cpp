@@ -105,7 +105,7 @@ class TestProjections : public QObject {
     QVERIFY(one.indices == three.indices);
     QVERIFY(one.distances == three.distances);
     QVERIFY(one.indices != reseeded.indices);
-    // Batches whose points cannot see each other still find the neighbours (0.994 here).
+    // Batches whose points cannot see each other still find the neighbours (0.991 here).
     const double recall = graphRecall(one, exactKnn(x.data(), 20000, 16, 15));
     QVERIFY2(recall > 0.97, qPrintable(QString::number(recall)));
   }
