@@ -320,10 +320,10 @@ int projectCommand(const QStringList& arguments) {
           int(integerOption("neighbours", p.value(neighbours), field("neighbours")));
     if (p.isSet(minDist))
       recipe.minDist = numberOption("min-dist", p.value(minDist), field("min_dist"));
-    // Written for every UMAP, so the recipe never falls back to the thorough graph of recipes
-    // from before the choice existed.
     if (p.isSet(graph) && recipe.method != ProjectionMethod::Umap)
       throw CommandError(kUsage, "--neighbour-graph applies to UMAP only");
+    // Written for every UMAP, so the recipe never falls back to the thorough graph of recipes
+    // from before the choice existed.
     if (recipe.method == ProjectionMethod::Umap)
       recipe.neighbourGraph =
           choiceOption("neighbour-graph", p.value(graph), field("neighbour_graph"),
